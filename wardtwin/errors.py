@@ -1,0 +1,36 @@
+"""The one exception hierarchy of wardtwin.
+
+Problems in a user's files are not exceptions: they are :class:`~wardtwin.layout.findings.Finding`
+values, collected and reported together. Exceptions are for calls that cannot go on.
+"""
+
+
+class WardtwinError(Exception):
+    """Base class of every error wardtwin raises on purpose."""
+
+
+class UsageError(WardtwinError):
+    """A command or function was called with arguments that cannot work (exit code 2)."""
+
+
+class UnknownNameError(UsageError, KeyError):
+    """A registry lookup by name failed; the message lists the valid names."""
+
+    def __init__(self, what: str, name: str, valid):
+        self.what, self.name, self.valid = what, name, sorted(valid)
+        super().__init__(f"unknown {what} {name!r}; valid: {', '.join(self.valid)}")
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return self.args[0]
+
+
+class InvalidLayoutError(WardtwinError):
+    """A layout has findings of error severity, so it cannot be used.
+
+    ``findings`` holds every finding, so callers can print them all.
+    """
+
+    def __init__(self, ward: str, findings):
+        self.findings = list(findings)
+        n = sum(1 for f in self.findings if f.severity.blocks)
+        super().__init__(f"{ward}: {n} problem(s) make this layout unusable; run `wardtwin check {ward}`")

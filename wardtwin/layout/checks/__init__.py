@@ -1,0 +1,44 @@
+"""Semantic checks of a loaded layout: a registry of named checks, each a function
+``(plan) -> iterable of Finding``. :func:`validate` runs them all (or the ones named)."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from wardtwin.errors import UnknownNameError
+from wardtwin.layout.findings import Finding
+from wardtwin.layout.plan import Plan
+
+CHECKS: dict[str, Callable[[Plan], Iterable[Finding]]] = {}
+
+
+def register(name: str):
+    """Decorator: add a check under ``name`` (names are unique)."""
+
+    def deco(fn):
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} registered twice")
+        CHECKS[name] = fn
+        return fn
+
+    return deco
+
+
+def finding(obj, code: str, message: str, key: str | None = None) -> Finding:
+    """A finding pointing at ``obj``'s source (at ``key``'s value when given)."""
+    line, col = obj.src.at(key) if key else (obj.src.line, obj.src.column)
+    return Finding.make(code, obj.src.file, line, col, message)
+
+
+def run_checks(plan: Plan, only: Iterable[str] | None = None) -> list[Finding]:
+    """Run the named checks (all by default) in registry order."""
+    from wardtwin.layout.checks import assets, doors, equipment, reach, rooms  # noqa: F401 (registers)
+
+    names = list(CHECKS) if only is None else list(only)
+    for n in names:
+        if n not in CHECKS:
+            raise UnknownNameError("check", n, CHECKS)
+    out: list[Finding] = []
+    for n in names:
+        out.extend(CHECKS[n](plan))
+    return out

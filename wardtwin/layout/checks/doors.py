@@ -1,0 +1,64 @@
+"""Checks of doors: known rooms, on a shared wall, fitting their wall, wide enough."""
+
+from __future__ import annotations
+
+from wardtwin.layout import vocab
+from wardtwin.layout.checks import finding, register
+from wardtwin.layout.plan import Plan
+from wardtwin.layout.schema import did_you_mean
+
+#: Accessible clear door width: 32 in, m.
+DOOR_MIN = 0.81
+#: Bed passage door width, m.
+BED_DOOR_MIN = 1.10
+
+
+@register("door-rooms")
+def door_rooms(plan: Plan):
+    lay = plan.layout
+    for d in lay.doors:
+        a, b = d.between
+        if a == b:
+            yield finding(d, "door-to-itself", f"door {d.id}: `between` names room {a} twice; two different rooms "
+                          f"(or a room and {vocab.OUTSIDE!r}) expected", "between")
+            continue
+        if a == vocab.OUTSIDE and b == vocab.OUTSIDE:
+            yield finding(d, "unknown-room", f"door {d.id}: both sides are {vocab.OUTSIDE!r}; at least one room expected",
+                          "between")
+        for rid in (a, b):
+            if rid != vocab.OUTSIDE and rid not in lay.room_by_id and rid not in lay.broken_ids:
+                yield finding(d, "unknown-room", f"door {d.id}: room {rid!r} does not exist"
+                              f"{did_you_mean(rid, lay.room_by_id)}", "between")
+
+
+@register("door-placement")
+def door_placement(plan: Plan):
+    lay = plan.layout
+    for p in plan.door_problems:
+        yield finding(lay.door_by_id[p.door], p.code, p.message, "at")
+    by_wall: dict[int, list] = {}
+    for o in plan.openings:
+        by_wall.setdefault(o.wall, []).append(o)
+    for ops in by_wall.values():
+        ops.sort(key=lambda o: o.t0)
+        for o1, o2 in zip(ops, ops[1:]):
+            if o2.t0 < o1.t1 - 1e-3:
+                d = lay.door_by_id[o2.door]
+                yield finding(d, "doors-overlap", f"door {d.id}: its opening overlaps door {o1.door}'s by "
+                              f"{o1.t1 - o2.t0:.2f} m on the same wall", "at")
+
+
+@register("door-width")
+def door_width(plan: Plan):
+    lay = plan.layout
+    for d in lay.doors:
+        a, b = d.between
+        if d.width < DOOR_MIN - 1e-9:
+            yield finding(d, "door-too-narrow", f"door {d.id} between {a} and {b}: {d.width:.2f} m wide, "
+                          f"at least {DOOR_MIN:.2f} m (32 in) clear needed", "width")
+        elif d.width < BED_DOOR_MIN - 1e-9:
+            kinds = {lay.room_by_id[r].kind for r in d.between if r in lay.room_by_id}
+            # a bed passes between bed rooms and corridors, not into an ensuite or a toilet
+            if kinds & set(vocab.BED_ROOM_KINDS) and kinds <= set(vocab.BED_ROOM_KINDS) | {"corridor"}:
+                yield finding(d, "bed-door-narrow", f"door {d.id} between {a} and {b}: {d.width:.2f} m wide; a bed "
+                              f"passes through doors of at least {BED_DOOR_MIN:.2f} m", "width")

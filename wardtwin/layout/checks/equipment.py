@@ -1,0 +1,119 @@
+"""Checks of the inventory: known types and rooms, inside the room, clear of walls, doors and
+other floor items, wall items against a wall, nothing above the ceiling."""
+
+from __future__ import annotations
+
+from shapely.geometry import Point
+from shapely.strtree import STRtree
+
+from wardtwin.layout.checks import finding, register
+from wardtwin.layout.geometry import back_midpoint, opening_polygon
+from wardtwin.layout.plan import Plan
+from wardtwin.layout.schema import did_you_mean
+
+#: Overlaps smaller than this (m²) are touching, not overlapping.
+AREA_TOL = 1e-4
+#: A wall item's back may stand this far (m) off the wall face.
+WALL_GAP = 0.03
+#: Depth (m) of the strip on each side of a door opening that floor items must keep clear.
+DOOR_CLEARANCE = 0.6
+
+
+def _placed(plan: Plan):
+    """(item, type, footprint) for every item whose type and room exist."""
+    lay = plan.layout
+    for it in lay.items:
+        t = lay.item_type(it)
+        if t is not None and it.room in lay.room_by_id:
+            yield it, t, plan.footprint(it)
+
+
+@register("equipment-refs")
+def equipment_refs(plan: Plan):
+    lay = plan.layout
+    for it in lay.items:
+        if it.type not in lay.catalog and it.type not in lay.broken_ids:
+            yield finding(it, "unknown-equipment-type", f"item {it.id}: type {it.type!r} is not in the catalog"
+                          f"{did_you_mean(it.type, lay.catalog)}; add it to the ward's catalog.yaml or use a "
+                          "shipped type (see assets/catalog.yaml)", "type")
+        if it.room not in lay.room_by_id and it.room not in lay.broken_ids:
+            yield finding(it, "unknown-room", f"item {it.id}: room {it.room!r} does not exist"
+                          f"{did_you_mean(it.room, lay.room_by_id)}", "room")
+
+
+@register("equipment-placement")
+def equipment_placement(plan: Plan):
+    lay = plan.layout
+    for it, t, fp in _placed(plan):
+        room = plan.room_polygons.get(it.room)
+        if room is None:
+            continue
+        name = f"{t.name.lower()} {it.id}"
+        where = f"({it.at[0]:.2f}, {it.at[1]:.2f})"
+        if not room.covers(Point(it.at)):
+            inside = plan.room_at(*it.at)
+            what = f"in room {inside}" if inside else "outside every room"
+            yield finding(it, "equipment-outside-room", f"{name}: its centre {where} is {what}, not in room "
+                          f"{it.room}", "at")
+            continue
+        hits = [plan.solids[k] for k in plan.solids_index.query(fp, predicate="intersects")]
+        depth = max((fp.intersection(h).area for h in hits), default=0.0)
+        if depth > AREA_TOL:
+            yield finding(it, "equipment-in-wall", f"{name} at {where}: its {t.footprint[0]:.2f} x "
+                          f"{t.footprint[1]:.2f} m footprint cuts {depth:.3f} m² into a wall; move it into "
+                          f"room {it.room} or turn it (rotation {it.rotation:g}°)", "at")
+        elif fp.difference(room).area > AREA_TOL:
+            yield finding(it, "equipment-blocks-door", f"{name} at {where}: reaches through a door opening "
+                          f"out of room {it.room}", "at")
+        top = lay.elevation_of(it) + t.height
+        ceiling = lay.ceiling_of(lay.room_by_id[it.room])
+        if top > ceiling + 1e-6:
+            yield finding(it, "equipment-above-ceiling", f"{name}: reaches {top:.2f} m, above the "
+                          f"{ceiling:.2f} m ceiling of room {it.room}", "elevation" if it.elevation is not None else "type")
+        if lay.mount_of(it) == "wall":
+            back = Point(back_midpoint(it.at, t.footprint, it.rotation))
+            gap = min((back.distance(s) for s in
+                       (plan.solids[k] for k in plan.solids_index.query(back, predicate="dwithin", distance=1.0))),
+                      default=None)
+            if gap is None or gap > WALL_GAP:
+                off = "more than 1 m" if gap is None else f"{gap:.2f} m"
+                yield finding(it, "equipment-not-on-wall", f"{name}: wall-mounted, but its back is {off} from a wall "
+                              f"face; put its back (local -y, see `rotation`) against a wall", "at")
+
+
+@register("equipment-overlap")
+def equipment_overlap(plan: Plan):
+    lay = plan.layout
+    floor = [(it, fp) for it, _t, fp in _placed(plan) if lay.mount_of(it) == "floor"]
+    if not floor:
+        return
+    tree = STRtree([fp for _, fp in floor])
+    for i, j in zip(*tree.query([fp for _, fp in floor], predicate="intersects")):
+        if i >= j:
+            continue
+        (a, fa), (b, fb) = floor[i], floor[j]
+        area = fa.intersection(fb).area
+        if area > AREA_TOL:
+            yield finding(b, "equipment-overlap", f"item {b.id} overlaps item {a.id} ({a.src.file}:{a.src.line}) "
+                          f"by {area:.3f} m²; floor items need their own floor", "at")
+
+
+@register("door-clearance")
+def door_clearance(plan: Plan):
+    lay = plan.layout
+    zones = []
+    for o in plan.openings:
+        w = plan.walls[o.wall]
+        zones.append((o.door, opening_polygon(w, o, lay.ward.wall_thickness + 2 * DOOR_CLEARANCE)))
+    if not zones:
+        return
+    tree = STRtree([z for _, z in zones])
+    for it, t, fp in _placed(plan):
+        if lay.mount_of(it) != "floor":
+            continue
+        for k in tree.query(fp, predicate="intersects"):
+            door, zone = zones[k]
+            if fp.intersection(zone).area > AREA_TOL:
+                yield finding(it, "equipment-blocks-door", f"{t.name.lower()} {it.id}: stands within "
+                              f"{DOOR_CLEARANCE:.1f} m of door {door}'s opening; keep door approaches clear", "at")
+                break

@@ -1,0 +1,61 @@
+"""Checks of room outlines: valid polygons, no overlaps, no near-misses, corridor widths."""
+
+from __future__ import annotations
+
+from shapely.strtree import STRtree
+
+from wardtwin.layout.checks import finding, register
+from wardtwin.layout.geometry import narrowest_ok, room_polygon, valid_reason
+from wardtwin.layout.plan import Plan
+
+#: Clear corridor width in new health-care occupancies: 8 ft (NFPA 101), m.
+CORRIDOR_CLEAR = 2.44
+#: Rooms this close (m) without touching are probably meant to share a wall.
+GAP_WARN = 0.05
+
+
+@register("room-polygons")
+def room_polygons(plan: Plan):
+    for r in plan.layout.rooms:
+        why = valid_reason(room_polygon(r))
+        if why:
+            yield finding(r, "invalid-polygon", f"room {r.id}: outline is not a usable polygon: {why}", "polygon")
+
+
+@register("room-overlaps")
+def room_overlaps(plan: Plan):
+    ids = list(plan.room_polygons)
+    polys = [plan.room_polygons[i] for i in ids]
+    tree = STRtree(polys)
+    rooms = plan.layout.room_by_id
+    for i, j in zip(*tree.query(polys, predicate="intersects")):
+        if i >= j:
+            continue
+        inter = polys[i].intersection(polys[j])
+        if inter.area > 1e-4:
+            c = inter.representative_point()
+            a, b = rooms[ids[i]], rooms[ids[j]]
+            yield finding(b, "rooms-overlap",
+                          f"room {b.id} overlaps room {a.id} ({a.src.file}:{a.src.line}) by {inter.area:.2f} m² "
+                          f"around ({c.x:.2f}, {c.y:.2f}); rooms may share edges but not floor", "polygon")
+    for i, j in zip(*tree.query(polys, predicate="dwithin", distance=GAP_WARN)):
+        if i >= j or polys[i].intersects(polys[j]):
+            continue
+        gap = polys[i].distance(polys[j])
+        if gap > 1e-3:
+            a, b = rooms[ids[i]], rooms[ids[j]]
+            yield finding(b, "rooms-gap",
+                          f"room {b.id} is {gap * 100:.1f} cm from room {a.id}: they do not share a wall, so both "
+                          "get their own; make their edges meet exactly", "polygon")
+
+
+@register("corridor-width")
+def corridor_width(plan: Plan):
+    t = plan.layout.ward.wall_thickness
+    for r in plan.layout.rooms:
+        poly = plan.room_polygons.get(r.id)
+        if r.kind == "corridor" and poly is not None and not narrowest_ok(poly, CORRIDOR_CLEAR + t):
+            yield finding(r, "corridor-narrow",
+                          f"corridor {r.id}: narrower than {CORRIDOR_CLEAR:.2f} m (8 ft) clear somewhere "
+                          f"(outline on wall centre lines, so {CORRIDOR_CLEAR + t:.2f} m between lines is needed)",
+                          "polygon")

@@ -1,0 +1,101 @@
+"""Writing a :class:`Layout` back to a ward folder (the inverse of :func:`load_ward`).
+
+Output is canonical: keys in schema order, defaults left out, points in flow style, numbers
+as written (no rounding), so ``load -> dump -> load`` gives an equal layout. Files are written
+to a temporary folder and moved into place, so a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from wardtwin.layout.model import Layout
+
+
+class _Flow(list):
+    """A list dumped in flow style: ``[x, y]``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def _pt(p) -> _Flow:
+    return _Flow([float(p[0]), float(p[1])])
+
+
+def _drop_none(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def layout_documents(layout: Layout) -> dict[str, dict]:
+    """File name -> document (plain data) for each file of the ward folder."""
+    w = layout.ward
+    docs = {
+        "ward.yaml": _drop_none({
+            "kind": "ward", "version": 1, "id": w.id, "name": w.name, "entrance": w.entrance,
+            "wall_thickness": w.wall_thickness, "ceiling_height": w.ceiling_height, "description": w.description,
+        }),
+        "floorplan.yaml": {
+            "kind": "floorplan", "version": 1,
+            "rooms": [_drop_none({
+                "id": r.id, "name": r.name, "kind": r.kind, "number": r.number,
+                "polygon": [_pt(p) for p in r.polygon], "ceiling_height": r.ceiling_height,
+            }) for r in layout.rooms],
+            "doors": [_drop_none({
+                "id": d.id, "between": _Flow(d.between), "at": _pt(d.at), "width": d.width,
+                "type": d.type, "exit": d.exit,
+            }) for d in layout.doors],
+        },
+        "equipment.yaml": {
+            "kind": "equipment", "version": 1,
+            "items": [_drop_none({
+                "id": i.id, "type": i.type, "room": i.room, "at": _pt(i.at), "rotation": i.rotation,
+                "mount": i.mount, "elevation": i.elevation, "label": i.label, "asset_tag": i.asset_tag,
+            }) for i in layout.items],
+        },
+    }
+    if layout.ward_type_ids:
+        types = []
+        for tid in layout.ward_type_ids:
+            t = layout.catalog[tid]
+            types.append(_drop_none({
+                "id": t.id, "name": t.name, "category": t.category, "footprint": _Flow(t.footprint),
+                "height": t.height, "mount": t.mount, "elevation": t.elevation,
+                "safety_critical": t.safety_critical, "description": t.description,
+                "draw": _drop_none({"shape": t.draw.shape, "color": t.draw.color, "model": t.draw.model}),
+            }))
+        docs["catalog.yaml"] = {"kind": "catalog", "version": 1, "types": types}
+    return docs
+
+
+def dump_yaml(doc: dict) -> str:
+    """One document as YAML text."""
+    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_ward(layout: Layout, folder: str | os.PathLike) -> Path:
+    """Write the layout as a ward folder (created; existing files of the four kinds replaced).
+    Returns the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    docs = layout_documents(layout)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".dump-") as tmp:
+        for name, doc in docs.items():
+            (Path(tmp) / name).write_text(dump_yaml(doc), encoding="utf-8")
+        for name in docs:
+            os.replace(Path(tmp) / name, folder / name)
+    if "catalog.yaml" not in docs and (folder / "catalog.yaml").exists():
+        (folder / "catalog.yaml").unlink()
+    src_assets = layout.root / "assets"
+    if layout.ward_type_ids and src_assets.is_dir() and src_assets.resolve() != (folder / "assets").resolve():
+        shutil.copytree(src_assets, folder / "assets", dirs_exist_ok=True)
+    return folder

@@ -1,0 +1,149 @@
+"""Findings: what validation says about a user's files.
+
+Every finding has a stable ``code`` from :data:`CODES` (tools may rely on it), a severity, the
+file and line it points at, and a message that names the object, the value found and what was
+expected.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import asdict, dataclass
+
+from wardtwin.errors import UnknownNameError
+
+
+class Severity(enum.Enum):
+    """How bad a finding is. ``fatal``: the file could not be read at all (exit 2);
+    ``error``: the layout cannot be used (exit 1); ``warning``/``info``: worth a look."""
+
+    FATAL = "fatal"
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def blocks(self) -> bool:
+        """True when a finding of this severity makes the layout unusable."""
+        return self in (Severity.FATAL, Severity.ERROR)
+
+
+F, E, W, I = Severity.FATAL, Severity.ERROR, Severity.WARNING, Severity.INFO
+
+#: code -> (severity, one-line summary). Codes are stable: never rename, only add.
+CODES: dict[str, tuple[Severity, str]] = {
+    # reading files
+    "file-missing": (F, "a required file of the ward folder does not exist"),
+    "file-too-large": (F, "the file is larger than the size limit"),
+    "not-utf8": (F, "the file contains bytes that are not UTF-8"),
+    "yaml-syntax": (F, "the file is not valid YAML"),
+    "yaml-alias": (F, "YAML anchors/aliases are not allowed (they enable alias bombs)"),
+    "yaml-tag": (F, "a YAML tag other than the standard scalar/sequence/mapping tags"),
+    "yaml-too-deep": (F, "the YAML nests deeper or has more nodes than the limit"),
+    "wrong-kind": (F, "the file's `kind` is not the one its name requires"),
+    "unsupported-version": (F, "the file's `version` is not one this wardtwin reads"),
+    # structure and values
+    "duplicate-key": (E, "a mapping has the same key twice"),
+    "unknown-key": (E, "a key that this file kind does not have"),
+    "missing-key": (E, "a required key is missing"),
+    "wrong-type": (E, "a value of the wrong type"),
+    "bad-unit": (E, "a quantity with a unit that does not fit (e.g. a length in kg)"),
+    "out-of-range": (E, "a number outside the range allowed"),
+    "unknown-value": (E, "a value that is not in the allowed vocabulary"),
+    "duplicate-id": (E, "two objects share an id"),
+    "asset-path-escapes": (F, "a model path leads outside the assets folder"),
+    "asset-missing": (E, "a model file named by the catalog does not exist"),
+    # rooms and doors
+    "invalid-polygon": (E, "a room polygon is degenerate or self-intersecting"),
+    "rooms-overlap": (E, "two rooms cover the same floor"),
+    "rooms-gap": (W, "two rooms nearly touch: their walls will not be shared"),
+    "unknown-room": (E, "a reference to a room id that does not exist"),
+    "unknown-entrance": (E, "the ward's entrance is not a room of the floor plan"),
+    "door-not-on-shared-wall": (E, "a door is not on a wall its two rooms share (or an exterior wall)"),
+    "door-wider-than-wall": (E, "a door is wider than the wall it is in"),
+    "door-past-wall-end": (E, "a door opening runs past the end of its wall"),
+    "doors-overlap": (E, "two door openings overlap on one wall"),
+    "door-too-narrow": (E, "a door is narrower than 0.81 m (32 in) clear"),
+    "bed-door-narrow": (W, "a patient room entrance is narrower than 1.10 m for bed passage"),
+    "door-to-itself": (E, "a door names the same room on both sides"),
+    "corridor-narrow": (W, "a corridor is narrower than 2.44 m (8 ft) clear somewhere"),
+    "room-unreachable": (E, "a room cannot be reached on foot from the ward entrance"),
+    "too-few-exits": (W, "the ward has fewer than two exits"),
+    # equipment
+    "unknown-equipment-type": (E, "an item's type is not in the catalog"),
+    "equipment-outside-room": (E, "an item's centre is not inside its room"),
+    "equipment-in-wall": (E, "an item's footprint crosses a wall"),
+    "equipment-overlap": (E, "two floor items occupy the same floor"),
+    "equipment-not-on-wall": (W, "a wall-mounted item is not against a wall"),
+    "equipment-blocks-door": (W, "an item stands in a door opening or its clearance"),
+    "equipment-above-ceiling": (W, "an item reaches above the room's ceiling"),
+}
+
+
+def severity_of(code: str) -> Severity:
+    """The severity of a finding code; unknown codes raise an error listing the valid ones."""
+    try:
+        return CODES[code][0]
+    except KeyError:
+        raise UnknownNameError("finding code", code, CODES) from None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in a user's files.
+
+    ``file`` is the path as the user gave it (relative where possible); ``line`` and
+    ``column`` are 1-based, 0 when unknown (e.g. a missing file).
+    """
+
+    code: str
+    severity: Severity
+    file: str
+    line: int
+    column: int
+    message: str
+
+    @classmethod
+    def make(cls, code: str, file: str, line: int, column: int, message: str) -> "Finding":
+        return cls(code, severity_of(code), file, line, column, message)
+
+    @property
+    def where(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+    def format(self) -> str:
+        """``file:line:col: severity [code] message`` — the format of compilers and linters."""
+        return f"{self.where}: {self.severity.value} [{self.code}] {self.message}"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+
+def sort_findings(findings) -> list[Finding]:
+    """Findings in file, line, column order (stable for equal positions)."""
+    return sorted(findings, key=lambda f: (f.file, f.line, f.column))
+
+
+def exit_code(findings) -> int:
+    """0: usable (warnings allowed); 1: findings of error severity; 2: unusable input."""
+    sev = {f.severity for f in findings}
+    if Severity.FATAL in sev:
+        return 2
+    if Severity.ERROR in sev:
+        return 1
+    return 0
+
+
+def findings_json(ward: str, findings) -> str:
+    """A JSON report: ``{"ward", "ok", "counts", "findings": [...]}``."""
+    fs = sort_findings(findings)
+    counts = {s.value: sum(1 for f in fs if f.severity is s) for s in Severity}
+    return json.dumps(
+        {"ward": ward, "ok": exit_code(fs) == 0, "counts": counts, "findings": [f.to_dict() for f in fs]},
+        indent=2,
+    )

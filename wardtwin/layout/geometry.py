@@ -1,0 +1,314 @@
+"""Geometry derived from a layout: walls from room polygons, door openings on walls, item
+footprints. Pure functions over plain data (shapely and numpy only), used by validation, the
+2D map and the compiled model alike.
+
+Room polygons run along wall centre lines, so a wall is a stretch of room edge: shared by two
+rooms (interior) or belonging to one room only (exterior). Lengths in metres.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Polygon
+
+from wardtwin.layout.model import Door, Point, Room
+
+#: Vertices closer than this (m) are the same point when walls are derived.
+SNAP = 1e-3
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A straight wall along a centre line from ``start`` to ``end`` (m).
+
+    ``left`` is the room on the left looking from start to end; ``right`` the room on the other
+    side, or None for an exterior wall.
+    """
+
+    start: Point
+    end: Point
+    left: str
+    right: str | None
+
+    @property
+    def length(self) -> float:
+        return math.dist(self.start, self.end)
+
+    @property
+    def direction(self) -> tuple[float, float]:
+        """Unit vector from start to end."""
+        (x0, y0), (x1, y1) = self.start, self.end
+        n = self.length or 1.0
+        return ((x1 - x0) / n, (y1 - y0) / n)
+
+    @property
+    def rooms(self) -> frozenset:
+        return frozenset((self.left, self.right))
+
+    def point_at(self, t: float) -> Point:
+        """The point ``t`` metres from ``start`` along the wall."""
+        dx, dy = self.direction
+        return (self.start[0] + dx * t, self.start[1] + dy * t)
+
+    def project(self, p: Point) -> tuple[float, float]:
+        """``(t, d)``: distance along the wall of p's foot, and p's distance from the line."""
+        dx, dy = self.direction
+        vx, vy = p[0] - self.start[0], p[1] - self.start[1]
+        return (vx * dx + vy * dy, abs(vx * dy - vy * dx))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A door's opening in a wall: from ``t0`` to ``t1`` metres along ``walls[wall]``."""
+
+    door: str
+    wall: int
+    t0: float
+    t1: float
+
+
+@dataclass(frozen=True)
+class DoorProblem:
+    """Why a door could not be placed. ``code`` is a finding code."""
+
+    door: str
+    code: str
+    message: str
+
+
+def ring(points: Sequence[Point]) -> list[Point]:
+    """A polygon's vertices counter-clockwise, without repeats or a closing copy."""
+    pts: list[Point] = []
+    for p in points:
+        p = (float(p[0]), float(p[1]))
+        if not pts or math.dist(p, pts[-1]) > SNAP / 10:
+            pts.append(p)
+    if len(pts) > 1 and math.dist(pts[0], pts[-1]) <= SNAP / 10:
+        pts.pop()
+    area2 = sum(pts[i][0] * pts[i - 1][1] - pts[i - 1][0] * pts[i][1] for i in range(len(pts)))
+    return pts[::-1] if area2 > 0 else pts  # area2 > 0 means clockwise with this sign
+
+
+def room_polygon(room: Room) -> Polygon:
+    """The room's outline as a shapely polygon (possibly invalid: check ``is_valid``)."""
+    return Polygon(ring(room.polygon)) if len(ring(room.polygon)) >= 3 else Polygon()
+
+
+def _key(p) -> tuple[int, int]:
+    return (round(p[0] / SNAP), round(p[1] / SNAP))
+
+
+def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
+    """Walls from room outlines: every stretch of edge shared by two rooms is one interior
+    wall, every stretch owned by one room an exterior wall. Collinear neighbouring pieces
+    between the same rooms are merged. Deterministic: sorted by room ids then position."""
+    rings = [(r.id, ring(r.polygon)) for r in rooms]
+    rings = [(rid, pts) for rid, pts in rings if len(pts) >= 2]
+    if not rings:
+        return ()
+    allv = np.array([p for _, pts in rings for p in pts], dtype=float)
+    owner = np.array([i for i, (_, pts) in enumerate(rings) for _ in pts])
+    pieces: dict[tuple, list] = {}
+    for ri, (rid, pts) in enumerate(rings):
+        for k in range(len(pts)):
+            p, q = np.array(pts[k]), np.array(pts[(k + 1) % len(pts)])
+            d = q - p
+            length = float(np.hypot(*d))
+            if length <= SNAP:
+                continue
+            u = d / length
+            rel = allv - p
+            t = rel @ u
+            off = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+            cut = np.sort(t[(owner != ri) & (off <= SNAP) & (t > SNAP) & (t < length - SNAP)])
+            ts = [0.0, *cut.tolist(), length]
+            for a, b in zip(ts, ts[1:]):
+                if b - a <= SNAP:
+                    continue
+                pa, pb = tuple((p + u * a).tolist()), tuple((p + u * b).tolist())
+                key = tuple(sorted((_key(pa), _key(pb))))
+                pieces.setdefault(key, []).append((rid, pa, pb))
+    segments: dict[tuple, list] = {}
+    for key, owners in pieces.items():
+        owners.sort(key=lambda o: o[0])
+        rid, pa, pb = owners[0]
+        other = next((o[0] for o in owners[1:] if o[0] != rid), None)
+        segments.setdefault((rid, other), []).append((pa, pb))
+    walls: list[Wall] = []
+    for (left, right), segs in sorted(segments.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        walls.extend(Wall(a, b, left, right) for a, b in _merge(segs))
+    return tuple(walls)
+
+
+def _merge(segs: list) -> list:
+    """Join segments that continue one another in the same direction."""
+    by_start = {}
+    for s in segs:
+        by_start.setdefault(_key(s[0]), []).append(s)
+    has_pred = set()
+    for a, b in segs:
+        for nxt in by_start.get(_key(b), []):
+            if _collinear((a, b), nxt):
+                has_pred.add(id(nxt))
+    out, used = [], set()
+    for s in sorted(segs):
+        if id(s) in has_pred or id(s) in used:
+            continue
+        used.add(id(s))
+        a, b = s
+        while True:
+            nxt = next((n for n in by_start.get(_key(b), []) if id(n) not in used and _collinear((a, b), n)), None)
+            if nxt is None:
+                break
+            used.add(id(nxt))
+            b = nxt[1]
+        out.append((a, b))
+    return out
+
+
+def _collinear(s1, s2) -> bool:
+    (ax, ay), (bx, by) = s1
+    (cx, cy), (dx, dy) = s2
+    u, v = (bx - ax, by - ay), (dx - cx, dy - cy)
+    nu, nv = math.hypot(*u), math.hypot(*v)
+    if nu == 0 or nv == 0:
+        return False
+    cross = (u[0] * v[1] - u[1] * v[0]) / (nu * nv)
+    return abs(cross) < 1e-6 and (u[0] * v[0] + u[1] * v[1]) > 0
+
+
+def place_doors(doors: Iterable[Door], walls: Sequence[Wall], thickness: float,
+                outside: str = "outside") -> tuple[tuple[Opening, ...], tuple[DoorProblem, ...]]:
+    """Put each door's opening on the wall its two rooms share (an exterior wall of its room
+    when the other side is ``outside``). A door's ``at`` may be up to half a wall thickness
+    (plus 1 cm) off the centre line."""
+    tol = thickness / 2 + 0.01
+    by_pair: dict[frozenset, list[int]] = {}
+    for i, w in enumerate(walls):
+        by_pair.setdefault(w.rooms, []).append(i)
+    openings, problems = [], []
+    for door in doors:
+        a, b = door.between
+        pair = frozenset((a, None if b == outside else b))
+        if a == outside:
+            pair = frozenset((b, None))
+        what = f"door {door.id} between {a} and {b}"
+        candidates = by_pair.get(pair, [])
+        if not candidates:
+            why = (f"room {sorted(x for x in pair if x)[0]} has no exterior wall" if None in pair
+                   else f"rooms {a} and {b} share no wall")
+            problems.append(DoorProblem(door.id, "door-not-on-shared-wall", f"{what}: {why}; "
+                                        "a door must sit on a wall its two rooms share (an exterior wall for a door to outside)"))
+            continue
+
+        def dist(i):
+            w = walls[i]
+            t, d = w.project(door.at)
+            over = max(0.0, -t, t - w.length)
+            return math.hypot(over, d)
+
+        best = min(candidates, key=dist)
+        w = walls[best]
+        if dist(best) > tol:
+            side = "an exterior wall of " + a if None in pair else f"the wall between {a} and {b}"
+            problems.append(DoorProblem(door.id, "door-not-on-shared-wall",
+                                        f"{what}: at ({door.at[0]:.2f}, {door.at[1]:.2f}) is {dist(best):.2f} m "
+                                        f"from {side}; at most {tol:.2f} m expected"))
+            continue
+        t, _ = w.project(door.at)
+        t0, t1 = t - door.width / 2, t + door.width / 2
+        if door.width > w.length + SNAP:
+            problems.append(DoorProblem(door.id, "door-wider-than-wall",
+                                        f"{what}: {door.width:.2f} m wide, but its wall is {w.length:.2f} m long"))
+            continue
+        if t0 < -SNAP or t1 > w.length + SNAP:
+            past = max(-t0, t1 - w.length)
+            problems.append(DoorProblem(door.id, "door-past-wall-end",
+                                        f"{what}: the {door.width:.2f} m opening centred at "
+                                        f"({door.at[0]:.2f}, {door.at[1]:.2f}) runs {past:.2f} m past the end of its "
+                                        f"{w.length:.2f} m wall; move it along the wall"))
+            continue
+        openings.append(Opening(door.id, best, float(max(0.0, t0)), float(min(w.length, t1))))
+    return tuple(openings), tuple(problems)
+
+
+def wall_band(wall: Wall, thickness: float, t0: float = 0.0, t1: float | None = None) -> Polygon:
+    """The solid of a wall (or of the stretch t0..t1 of it) as a rectangle ``thickness`` wide."""
+    t1 = wall.length if t1 is None else t1
+    a, b = wall.point_at(t0), wall.point_at(t1)
+    if math.dist(a, b) <= 0:
+        return Polygon()
+    return LineString([a, b]).buffer(thickness / 2, cap_style="flat")
+
+
+def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float) -> list[Polygon]:
+    """Every wall's solid with its door openings cut out (one polygon per remaining piece)."""
+    cuts: dict[int, list[tuple[float, float]]] = {}
+    for o in openings:
+        cuts.setdefault(o.wall, []).append((o.t0, o.t1))
+    out = []
+    for i, w in enumerate(walls):
+        t = 0.0
+        for t0, t1 in sorted(cuts.get(i, [])):
+            if t0 - t > SNAP:
+                out.append(wall_band(w, thickness, t, t0))
+            t = max(t, t1)
+        if w.length - t > SNAP:
+            out.append(wall_band(w, thickness, t, w.length))
+    return out
+
+
+def opening_polygon(wall: Wall, opening: Opening, depth: float) -> Polygon:
+    """The rectangle of an opening, ``depth`` metres across (centred on the wall line)."""
+    return wall_band(wall, depth, opening.t0, opening.t1)
+
+
+def footprint(at: Point, size: tuple[float, float], rotation_deg: float) -> Polygon:
+    """An item's footprint: a ``size`` = (width, depth) rectangle centred at ``at``, turned
+    ``rotation_deg`` counter-clockwise."""
+    w, d = size[0] / 2, size[1] / 2
+    r = math.radians(rotation_deg)
+    c, s = math.cos(r), math.sin(r)
+    return Polygon([(at[0] + x * c - y * s, at[1] + x * s + y * c) for x, y in ((-w, -d), (w, -d), (w, d), (-w, d))])
+
+
+def back_midpoint(at: Point, size: tuple[float, float], rotation_deg: float) -> Point:
+    """The middle of an item's back edge (its local -y side), where a wall item meets the wall."""
+    r = math.radians(rotation_deg)
+    return (at[0] + math.sin(r) * size[1] / 2, at[1] - math.cos(r) * size[1] / 2)
+
+
+def narrowest_ok(poly: Polygon, clear: float) -> bool:
+    """True when a disc of diameter ``clear`` can move through every part of ``poly``:
+    shrinking by ``clear/2`` neither empties it nor splits it."""
+    inner = poly.buffer(-clear / 2, join_style="mitre")
+    if inner.is_empty:
+        return False
+    if inner.geom_type == "MultiPolygon":
+        return False
+    # the part that survives and grows back must cover almost the whole polygon
+    return inner.buffer(clear / 2, join_style="mitre").area >= 0.9 * poly.area
+
+
+def valid_reason(poly: Polygon) -> str | None:
+    """None for a valid polygon, else a plain-words reason with its location."""
+    if poly.is_empty:
+        return "fewer than 3 distinct corners"
+    if poly.is_valid:
+        if poly.area < 0.25:
+            return f"area {poly.area:.3f} m² is too small to be a room (at least 0.25 m²)"
+        return None
+    reason = shapely.is_valid_reason(poly)
+    if reason.startswith("Self-intersection") or reason.startswith("Ring Self-intersection"):
+        loc = reason[reason.find("[") + 1:reason.find("]")].split()
+        if len(loc) >= 2:
+            return f"its edges cross at ({float(loc[0]):.2f}, {float(loc[1]):.2f})"
+        return "its edges cross"
+    if reason.startswith("Too few points"):
+        return "fewer than 3 distinct corners"
+    return reason

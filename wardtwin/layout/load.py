@@ -1,0 +1,246 @@
+"""Loading a ward folder into a :class:`~wardtwin.layout.model.Layout`.
+
+:func:`load_ward` never raises for bad content: it returns what it could build and every
+finding about the files' structure and values. Geometry and cross-references are checked by
+:func:`wardtwin.layout.validate.validate` afterwards; :func:`wardtwin.layout.check_ward` runs
+both.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from wardtwin.errors import UsageError
+from wardtwin.layout import vocab
+from wardtwin.layout.findings import Finding
+from wardtwin.layout.model import Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo
+from wardtwin.layout.schema import INVALID, Ctx, schema_for
+from wardtwin.layout.yamlsafe import LMap, read_yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def assets_dir() -> Path:
+    """The shipped assets folder (equipment catalog, models, fonts)."""
+    return Path(os.environ.get("WARDTWIN_ASSETS", REPO_ROOT / "assets"))
+
+
+def layouts_dir() -> Path:
+    """The folder of shipped reference wards."""
+    return REPO_ROOT / "layouts"
+
+
+def shipped_wards() -> list[str]:
+    """Names of the reference wards shipped in ``layouts/``."""
+    d = layouts_dir()
+    return sorted(p.name for p in d.iterdir() if (p / "ward.yaml").is_file()) if d.is_dir() else []
+
+
+def resolve_ward(ward: str | os.PathLike) -> Path:
+    """A ward folder from a path, or from the name of a shipped ward (``medsurg-28``)."""
+    p = Path(ward)
+    if p.is_dir():
+        return p
+    if p.is_file() and p.name in vocab.FILE_KINDS.values():
+        return p.parent
+    shipped = layouts_dir() / str(ward)
+    if not p.parent.parts and shipped.is_dir():
+        return shipped
+    names = shipped_wards()
+    raise UsageError(
+        f"{ward}: no such ward folder; give the path of a folder holding ward.yaml, "
+        f"floorplan.yaml and equipment.yaml" + (f", or a shipped ward: {', '.join(names)}" if names else "")
+    )
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute."""
+    try:
+        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path, kind: str, findings: list) -> LMap | None:
+    """Read and schema-check one file; None when it is unusable (findings explain why)."""
+    name = display_path(path)
+    data, problems = read_yaml(path, name)
+    findings.extend(problems)
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        findings.append(Finding.make("wrong-kind", name, 1, 1,
+                                     f"the file holds {type(data).__name__}; a mapping starting with `kind: {kind}` expected"))
+        return None
+    found = data.get("kind")
+    if found != kind:
+        line, col = data.at("kind")
+        shown = "no `kind`" if "kind" not in data else f"kind {found!r}"
+        findings.append(Finding.make("wrong-kind", name, line, col,
+                                     f"{shown} found; {path.name} must say `kind: {kind}`"))
+        return None
+    if data.get("version") not in vocab.VERSIONS or isinstance(data.get("version"), bool):
+        line, col = data.at("version")
+        findings.append(Finding.make(
+            "unsupported-version", name, line, col,
+            f"version {data.get('version')!r} found; this wardtwin reads version "
+            f"{', '.join(map(str, vocab.VERSIONS))} (a newer wardtwin may read this file)"))
+        return None
+    ctx = Ctx(name)
+    checked = schema_for(kind).check(data, ctx, data.loc, kind)
+    findings.extend(ctx.findings)
+    return checked
+
+
+def _source(name: str, m: LMap) -> Source:
+    return Source(name, m.loc[0], m.loc[1], {k: tuple(v) for k, v in m.value_locs.items()})
+
+
+def _ok(m, *keys) -> bool:
+    return isinstance(m, dict) and all(m.get(k) is not INVALID for k in keys)
+
+
+def _opt(v):
+    return None if v is INVALID else v
+
+
+def _points(v) -> tuple:
+    return tuple((float(x), float(y)) for x, y in v)
+
+
+class _Ids:
+    """One namespace for room, door and item ids; reports duplicates with the first place."""
+
+    def __init__(self, findings: list):
+        self.first: dict[str, str] = {}
+        self.findings = findings
+
+    def claim(self, what: str, ident: str, src: Source) -> bool:
+        if ident == vocab.OUTSIDE:
+            self.findings.append(Finding.make("duplicate-id", src.file, *src.at("id"),
+                                              f"{what} id {ident!r} is reserved for doors that lead outside"))
+            return False
+        if ident in self.first:
+            self.findings.append(Finding.make("duplicate-id", src.file, *src.at("id"),
+                                              f"{what} id {ident!r} is already used by {self.first[ident]}"))
+            return False
+        self.first[ident] = f"{what} {ident} ({src.file}:{src.line})"
+        return True
+
+
+@lru_cache(maxsize=4)
+def _shipped_catalog(path: Path, mtime: float):
+    findings: list = []
+    data = _read(path, "catalog", findings)
+    return data, tuple(findings)
+
+
+def _types(data, name: str, assets: Path, ids: dict, origin: str, findings: list, broken: set) -> list:
+    out = []
+    for t in (data.get("types") or []) if _ok(data, "types") else []:
+        if not isinstance(t, dict):
+            continue
+        src = _source(name, t)
+        if not _ok(t, "id", "name", "category", "footprint", "height", "description", "draw"):
+            if t.get("id"):
+                broken.add(t["id"])
+            continue
+        if t["id"] in ids:
+            findings.append(Finding.make("duplicate-id", name, *src.at("id"),
+                                         f"type id {t['id']!r} is already defined by {ids[t['id']]}"))
+            continue
+        ids[t["id"]] = f"{origin} ({name}:{src.line})"
+        d = t["draw"]
+        out.append(EquipmentType(
+            id=t["id"], name=t["name"], category=t["category"], footprint=tuple(t["footprint"]),
+            height=t["height"], description=t["description"].strip(),
+            draw=Draw(_opt(d.get("shape")), _opt(d.get("color")), _opt(d.get("model"))),
+            mount=_opt(t["mount"]) or "floor", elevation=_opt(t["elevation"]) or 0.0,
+            safety_critical=bool(_opt(t["safety_critical"])), assets_dir=assets, src=src,
+        ))
+    return out
+
+
+def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
+    """Read a ward folder. Returns ``(layout, findings)``; ``layout`` is None when the ward or
+    floor plan file is unusable. Structure and value problems are findings; geometry is not
+    checked here (see :func:`wardtwin.layout.validate.validate`)."""
+    root = resolve_ward(ward)
+    findings: list[Finding] = []
+    broken: set[str] = set()
+    files = {k: root / n for k, n in vocab.FILE_KINDS.items()}
+    wd = _read(files["ward"], "ward", findings)
+    fp = _read(files["floorplan"], "floorplan", findings)
+    eq = _read(files["equipment"], "equipment", findings)
+    wc = _read(files["catalog"], "catalog", findings) if files["catalog"].exists() else None
+
+    shipped_path = assets_dir() / "catalog.yaml"
+    try:
+        sc, sc_findings = _shipped_catalog(shipped_path, shipped_path.stat().st_mtime)
+    except FileNotFoundError:
+        sc, sc_findings = None, (Finding.make("file-missing", display_path(shipped_path), 0, 0,
+                                              "the shipped equipment catalog is missing; reinstall wardtwin"),)
+    findings.extend(sc_findings)
+    type_ids: dict[str, str] = {}
+    catalog = {t.id: t for t in _types(sc, display_path(shipped_path), assets_dir(), type_ids,
+                                       "the shipped catalog", findings, broken)} if sc else {}
+    ward_types = _types(wc, display_path(files["catalog"]), root / "assets", type_ids,
+                        "the ward catalog", findings, broken) if wc else []
+    catalog.update((t.id, t) for t in ward_types)
+
+    if fp is None:
+        return None, findings
+    wname = display_path(files["ward"])
+    if wd is not None:
+        ward_info = WardInfo(
+            id=_opt(wd["id"]) or root.name, name=_opt(wd["name"]) or root.name,
+            entrance=_opt(wd["entrance"]), wall_thickness=_opt(wd["wall_thickness"]) or 0.15,
+            ceiling_height=_opt(wd["ceiling_height"]) or 2.7, description=_opt(wd["description"]),
+            src=_source(wname, wd))
+    else:
+        ward_info = WardInfo(id=root.name, name=root.name, entrance=None, src=Source(wname))
+
+    ids = _Ids(findings)
+    fname = display_path(files["floorplan"])
+    rooms, doors, items = [], [], []
+    for r in fp.get("rooms") or [] if _ok(fp, "rooms") else []:
+        if not isinstance(r, dict):
+            continue
+        src = _source(fname, r)
+        if not _ok(r, "id", "name", "kind", "polygon") or INVALID in r["polygon"]:
+            if isinstance(r.get("id"), str):
+                broken.add(r["id"])
+            continue
+        if ids.claim("room", r["id"], src):
+            rooms.append(Room(r["id"], r["name"], r["kind"], _points(r["polygon"]), _opt(r["number"]),
+                              _opt(r["ceiling_height"]), src))
+    for d in fp.get("doors") or [] if _ok(fp, "doors") else []:
+        if not isinstance(d, dict):
+            continue
+        src = _source(fname, d)
+        if not _ok(d, "id", "between", "at", "width"):
+            if isinstance(d.get("id"), str):
+                broken.add(d["id"])
+            continue
+        if ids.claim("door", d["id"], src):
+            doors.append(Door(d["id"], tuple(d["between"]), _points([d["at"]])[0], d["width"],
+                              _opt(d["type"]) or "swing", bool(_opt(d["exit"])), src))
+    ename = display_path(files["equipment"])
+    for it in eq.get("items") or [] if eq is not None and _ok(eq, "items") else []:
+        if not isinstance(it, dict):
+            continue
+        src = _source(ename, it)
+        if not _ok(it, "id", "type", "room", "at"):
+            if isinstance(it.get("id"), str):
+                broken.add(it["id"])
+            continue
+        if ids.claim("item", it["id"], src):
+            items.append(Item(it["id"], it["type"], it["room"], _points([it["at"]])[0],
+                              _opt(it["rotation"]) or 0.0, _opt(it["mount"]), _opt(it["elevation"]),
+                              _opt(it["label"]), _opt(it["asset_tag"]), src))
+    layout = Layout(root=root, ward=ward_info, rooms=tuple(rooms), doors=tuple(doors), items=tuple(items),
+                    catalog=catalog, ward_type_ids=tuple(t.id for t in ward_types),
+                    broken_ids=frozenset(broken))
+    return layout, findings

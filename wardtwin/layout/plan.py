@@ -1,0 +1,78 @@
+"""A layout with its derived 2D geometry computed once: room outlines, walls, door openings,
+wall solids and item footprints. Validation and the 2D map both read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from shapely.geometry import Polygon
+from shapely.strtree import STRtree
+
+from wardtwin.layout import vocab
+from wardtwin.layout.geometry import (
+    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygon, wall_solids,
+)
+from wardtwin.layout.model import Item, Layout
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Derived geometry of a :class:`Layout` (m). Build with :func:`plan_of`."""
+
+    layout: Layout
+    walls: tuple[Wall, ...]
+    openings: tuple[Opening, ...]
+    door_problems: tuple[DoorProblem, ...]
+
+    @cached_property
+    def room_polygons(self) -> dict[str, Polygon]:
+        """Room id -> outline (only rooms whose outline is a valid polygon)."""
+        out = {}
+        for r in self.layout.rooms:
+            p = room_polygon(r)
+            if not p.is_empty and p.is_valid:
+                out[r.id] = p
+        return out
+
+    @cached_property
+    def opening_by_door(self) -> dict[str, Opening]:
+        return {o.door: o for o in self.openings}
+
+    @cached_property
+    def solids(self) -> list[Polygon]:
+        """Wall solids with door openings cut out."""
+        return wall_solids(self.walls, self.openings, self.layout.ward.wall_thickness)
+
+    @cached_property
+    def solids_index(self) -> STRtree:
+        return STRtree(self.solids)
+
+    def footprint(self, item: Item) -> Polygon | None:
+        """The item's footprint, or None when its type is unknown."""
+        t = self.layout.item_type(item)
+        return footprint(item.at, t.footprint, item.rotation) if t else None
+
+    def room_at(self, x: float, y: float) -> str | None:
+        """The id of the room containing the point (None outside every room)."""
+        from shapely.geometry import Point
+
+        p = Point(x, y)
+        for rid, poly in self.room_polygons.items():
+            if poly.covers(p):
+                return rid
+        return None
+
+    @cached_property
+    def exits(self) -> tuple[str, ...]:
+        """Ids of exit doors."""
+        return tuple(d.id for d in self.layout.doors if d.exit)
+
+
+def plan_of(layout: Layout) -> Plan:
+    """Derive walls and door openings of a layout."""
+    walls = derive_walls(layout.rooms)
+    known = set(layout.room_by_id) | {vocab.OUTSIDE}
+    doors = [d for d in layout.doors if set(d.between) <= known and d.between[0] != d.between[1]]
+    openings, problems = place_doors(doors, walls, layout.ward.wall_thickness, vocab.OUTSIDE)
+    return Plan(layout, walls, openings, problems)
