@@ -69,6 +69,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "door-to-itself": (E, "a door names the same room on both sides"),
     "corridor-narrow": (W, "a corridor is narrower than 2.44 m (8 ft) clear somewhere"),
     "room-unreachable": (E, "a room cannot be reached on foot from the ward entrance"),
+    "item-unreachable": (E, "a safety-critical item cannot be reached on foot from the ward entrance"),
     "too-few-exits": (W, "the ward has fewer than two exits"),
     # equipment
     "unknown-equipment-type": (E, "an item's type is not in the catalog"),

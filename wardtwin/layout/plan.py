@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from shapely.geometry import Polygon
+from shapely.geometry import Point, Polygon
 from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
@@ -48,15 +48,22 @@ class Plan:
     def solids_index(self) -> STRtree:
         return STRtree(self.solids)
 
+    @cached_property
+    def footprints(self) -> dict[str, Polygon]:
+        """Item id -> footprint (m), for items whose type is known."""
+        out = {}
+        for it in self.layout.items:
+            t = self.layout.item_type(it)
+            if t is not None:
+                out[it.id] = footprint(it.at, t.footprint, it.rotation)
+        return out
+
     def footprint(self, item: Item) -> Polygon | None:
         """The item's footprint, or None when its type is unknown."""
-        t = self.layout.item_type(item)
-        return footprint(item.at, t.footprint, item.rotation) if t else None
+        return self.footprints.get(item.id)
 
     def room_at(self, x: float, y: float) -> str | None:
         """The id of the room containing the point (None outside every room)."""
-        from shapely.geometry import Point
-
         p = Point(x, y)
         for rid, poly in self.room_polygons.items():
             if poly.covers(p):

@@ -1,0 +1,349 @@
+"""The planner's 2D map as a self-contained SVG: rooms shaded by kind with their names, walls
+with door openings and swings, exits marked, equipment at its footprint (safety-critical items
+outlined and labelled), an optional walking route, a legend, a scale bar and a north arrow.
+
+Pure string building: no display, no Panda3D, deterministic output for a given layout.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Sequence
+
+from shapely.geometry import Polygon
+from shapely.ops import polylabel
+
+from wardtwin.errors import UnknownNameError
+from wardtwin.layout import vocab
+from wardtwin.layout.geometry import Opening, Wall
+from wardtwin.layout.model import Layout
+from wardtwin.layout.plan import Plan, plan_of
+from wardtwin.planmap import style as S
+
+LABEL_MODES = ("safety", "all", "none")
+
+
+class _Frame:
+    """Plan metres -> SVG pixels (y flipped so north is up)."""
+
+    def __init__(self, bounds, top: float):
+        minx, miny, maxx, maxy = bounds
+        self.minx, self.maxy, self.top = minx, maxy, top
+        self.width = (maxx - minx) * S.PX_PER_M + 2 * S.MARGIN
+        self.plan_height = (maxy - miny) * S.PX_PER_M
+
+    def x(self, x: float) -> float:
+        return (x - self.minx) * S.PX_PER_M + S.MARGIN
+
+    def y(self, y: float) -> float:
+        return (self.maxy - y) * S.PX_PER_M + self.top
+
+    def pt(self, p) -> str:
+        return f"{self.x(p[0]):.1f},{self.y(p[1]):.1f}"
+
+    def points(self, coords) -> str:
+        return " ".join(self.pt(p) for p in coords)
+
+
+def _text(x, y, s, size, *, anchor="middle", weight="normal", fill=S.TEXT, halo=True, cls="") -> str:
+    halo_attr = ' stroke="#ffffff" stroke-width="2.6" stroke-linejoin="round" paint-order="stroke"' if halo else ""
+    c = f' class="{cls}"' if cls else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" text-anchor="{anchor}" '
+            f'font-weight="{weight}" fill="{fill}"{halo_attr}{c}>{escape(s)}</text>')
+
+
+def _text_width(s: str, size: float) -> float:
+    return 0.56 * size * len(s)
+
+
+def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon) -> list[str]:
+    room = plan.layout.room_by_id[rid]
+    c = polylabel(poly, 0.05)
+    minx, miny, maxx, maxy = poly.bounds
+    room_w = (maxx - minx) * S.PX_PER_M * 0.9
+    room_h = (maxy - miny) * S.PX_PER_M
+    name = room.name
+    size = min(11.0, room_w / max(1, 0.56 * len(name)))
+    lines = []
+    if size < 6.0:  # too small for the name: the number (or id) alone
+        name = room.number or room.id
+        size = min(10.0, room_w / max(1, 0.56 * len(name)), room_h / 2)
+    x, y = f.x(c.x), f.y(c.y)
+    lines.append(_text(x, y, name, size, weight="bold", cls="room-name"))
+    if room.number and name != room.number and room_h > 3 * size:
+        lines.append(_text(x, y + size * 1.2, room.number, size * 0.85, cls="room-number"))
+    return lines
+
+
+def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, inside: str) -> list[str]:
+    """Opening gap, leaf and swing arc (or sliding/arch marks) for one door."""
+    out = []
+    a, b = wall.point_at(o.t0), wall.point_at(o.t1)
+    dx, dy = wall.direction
+    nx, ny = -dy, dx  # toward the wall's left room
+    colour = S.EXIT if door.exit else S.DOOR
+    width = o.t1 - o.t0
+    sw = 2.2 if door.exit else 1.2
+    if door.type == "opening":
+        out.append(f'<line x1="{f.x(a[0]):.1f}" y1="{f.y(a[1]):.1f}" x2="{f.x(b[0]):.1f}" y2="{f.y(b[1]):.1f}" '
+                   f'stroke="{colour}" stroke-width="{sw * 0.8:.1f}" stroke-dasharray="4 3"/>')
+    elif door.type == "sliding":
+        off = thickness * 0.7
+        p0 = (a[0] + nx * off, a[1] + ny * off)
+        p1 = (b[0] + nx * off, b[1] + ny * off)
+        out.append(f'<line x1="{f.x(p0[0]):.1f}" y1="{f.y(p0[1]):.1f}" x2="{f.x(p1[0]):.1f}" y2="{f.y(p1[1]):.1f}" '
+                   f'stroke="{colour}" stroke-width="{sw + 1:.1f}"/>')
+    else:
+        leaves = [(a, 1.0, width)] if door.type == "swing" else [(a, 1.0, width / 2), (b, -1.0, width / 2)]
+        for hinge, sign, r in leaves:
+            # leaf open 90° into the wall's left room, swing arc back to the closed position
+            tip_open = (hinge[0] + nx * r, hinge[1] + ny * r)
+            tip_closed = (hinge[0] + sign * dx * r, hinge[1] + sign * dy * r)
+            out.append(f'<line x1="{f.x(hinge[0]):.1f}" y1="{f.y(hinge[1]):.1f}" x2="{f.x(tip_open[0]):.1f}" '
+                       f'y2="{f.y(tip_open[1]):.1f}" stroke="{colour}" stroke-width="{sw:.1f}"/>')
+            rp = r * S.PX_PER_M
+            # screen y is flipped, so the plan's counter-clockwise turn is clockwise on screen
+            cross = (nx * sign * dy - ny * sign * dx)
+            sweep = 1 if cross > 0 else 0
+            out.append(f'<path d="M {f.pt(tip_open)} A {rp:.1f} {rp:.1f} 0 0 {sweep} {f.pt(tip_closed)}" '
+                       f'fill="none" stroke="{colour}" stroke-width="0.8" stroke-dasharray="3 2"/>')
+    if door.exit:
+        mid = wall.point_at((o.t0 + o.t1) / 2)
+        out.append(_exit_tag(f, mid, (nx, ny), wall, inside))
+    return out
+
+
+def _exit_tag(f: _Frame, mid, normal, wall: Wall, inside: str) -> str:
+    """A green EXIT tag on the ward side (room ``inside``) of an exit door, read before leaving."""
+    side = 1.0 if inside == wall.left else -1.0  # ``normal`` points into the wall's left room
+    ox, oy = mid[0] + side * normal[0] * 0.9, mid[1] + side * normal[1] * 0.9
+    x, y = f.x(ox), f.y(oy)
+    return (f'<g class="exit-tag"><rect x="{x - 15:.1f}" y="{y - 6:.1f}" width="30" height="12" rx="2" '
+            f'fill="{S.EXIT}"/><text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="8.5" text-anchor="middle" '
+            f'font-weight="bold" fill="#ffffff">EXIT</text></g>')
+
+
+def _ward_side(lay: Layout, door) -> str:
+    """The room of a door that is part of the ward proper (not the stair, not outside)."""
+    for rid in door.between:
+        room = lay.room_by_id.get(rid)
+        if room is not None and room.kind != "stair":
+            return rid
+    return door.between[0]
+
+
+class _Labels:
+    """Greedy placement of item labels: first candidate spot that overlaps no earlier label."""
+
+    def __init__(self):
+        self.boxes: list[tuple[float, float, float, float]] = []
+
+    def place(self, cx, cy, r, text, size) -> tuple[float, float, str]:
+        w, h = _text_width(text, size), size * 1.1
+        candidates = [(cx + r + 2, cy + h / 3, "start"), (cx - r - 2, cy + h / 3, "end"),
+                      (cx, cy - r - 3, "middle"), (cx, cy + r + h, "middle"),
+                      (cx + r + 2, cy - h, "start"), (cx - r - 2, cy + h * 1.4, "end")]
+        best = None
+        for x, y, anchor in candidates:
+            x0 = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
+            box = (x0, y - h, x0 + w, y + h * 0.2)
+            hits = sum(1 for b in self.boxes if not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]))
+            if best is None or hits < best[0]:
+                best = (hits, x, y, anchor, box)
+            if hits == 0:
+                break
+        _, x, y, anchor, box = best
+        self.boxes.append(box)
+        return x, y, anchor
+
+
+def _items(plan: Plan, f: _Frame, labels: str) -> tuple[list[str], list[str]]:
+    lay = plan.layout
+    shapes, texts = [], []
+    placer = _Labels()
+    order = sorted(lay.items, key=lambda i: ({"floor": 0, "wall": 1, "ceiling": 2}[lay.mount_of(i)], i.id))
+    for it in order:
+        t = lay.item_type(it)
+        fp = plan.footprint(it)
+        if t is None or fp is None:
+            continue
+        colour = t.draw.color or S.DEFAULT_ITEM
+        mount = lay.mount_of(it)
+        title = escape(f"{it.id}: {t.name} ({mount}) — {t.description}")
+        if t.safety_critical:
+            stroke = f'stroke="{S.SAFETY_OUTLINE}" stroke-width="1.3"'
+        else:
+            stroke = 'stroke="#4a4a4a" stroke-width="0.5"'
+        dash = ' stroke-dasharray="2 2" fill-opacity="0.35"' if mount == "ceiling" else ""
+        shapes.append(f'<polygon class="item" data-id="{escape(it.id)}" data-type="{escape(t.id)}" '
+                      f'points="{f.points(list(fp.exterior.coords)[:-1])}" fill="{colour}" {stroke}{dash}>'
+                      f'<title>{title}</title></polygon>')
+        if labels == "all" or (labels == "safety" and t.safety_critical):
+            text = it.label or t.name
+            c = fp.centroid
+            minx, miny, maxx, maxy = fp.bounds
+            r = max(maxx - minx, maxy - miny) * S.PX_PER_M / 2
+            x, y, anchor = placer.place(f.x(c.x), f.y(c.y), r, text, 7.0)
+            texts.append(_text(x, y, text, 7.0, anchor=anchor, fill=S.SAFETY_OUTLINE if t.safety_critical else S.TEXT,
+                               cls="item-label"))
+    return shapes, texts
+
+
+def _nice_length(max_m: float) -> float:
+    for v in (50, 20, 10, 5, 2, 1):
+        if v <= max_m:
+            return float(v)
+    return 1.0
+
+
+def _scale_bar(f: _Frame, x: float, y: float, plan_width_m: float) -> list[str]:
+    length = _nice_length(plan_width_m / 4)
+    px = length * S.PX_PER_M
+    out = [f'<g class="scale-bar">']
+    half = px / 2
+    out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{half:.1f}" height="5" fill="{S.TEXT}"/>')
+    out.append(f'<rect x="{x + half:.1f}" y="{y:.1f}" width="{half:.1f}" height="5" fill="#ffffff" stroke="{S.TEXT}" stroke-width="0.8"/>')
+    for frac, lab in ((0, "0"), (0.5, f"{length / 2:g}"), (1, f"{length:g} m")):
+        out.append(_text(x + px * frac, y + 16, lab, 8.5, halo=False))
+    out.append("</g>")
+    return out
+
+
+def _north_arrow(x: float, y: float) -> str:
+    return (f'<g class="north-arrow"><polygon points="{x:.1f},{y - 16:.1f} {x + 7:.1f},{y + 8:.1f} {x:.1f},{y + 3:.1f} '
+            f'{x - 7:.1f},{y + 8:.1f}" fill="{S.TEXT}"/>'
+            + _text(x, y + 20, "N", 10, weight="bold", halo=False) + "</g>")
+
+
+def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], float]:
+    """Legend rows laid out across ``width`` px starting at (x, y); returns (svg, height)."""
+    kinds = sorted({r.kind for r in lay.rooms}, key=vocab.ROOM_KINDS.index)
+    used = {lay.item_type(i).id: lay.item_type(i) for i in lay.items if lay.item_type(i) is not None}
+    safety = sorted((t for t in used.values() if t.safety_critical), key=lambda t: (t.category, t.name))
+    other_cats = sorted({t.category for t in used.values() if not t.safety_critical}, key=vocab.CATEGORIES.index)
+    entries: list[tuple[str, str, str]] = [(S.ROOM_FILL[k], k.replace("_", " "), "room") for k in kinds]
+    entries += [(t.draw.color or S.DEFAULT_ITEM, t.name, "safety") for t in safety]
+    cat_colour = {}
+    for t in sorted(used.values(), key=lambda t: t.id):
+        cat_colour.setdefault(t.category, t.draw.color or S.DEFAULT_ITEM)
+    entries += [(cat_colour[c], c.replace("_", " "), "item") for c in other_cats]
+    out = [f'<g class="legend">', _text(x, y, "Legend", 10, anchor="start", weight="bold", halo=False)]
+    col_w = 150.0
+    cols = max(1, int(width // col_w))
+    row_h = 14.0
+    sections = [("Rooms", "room"), ("Safety-critical equipment (labelled on the plan)", "safety"),
+                ("Other equipment", "item")]
+    cy = y + 8
+    for title, kind in sections:
+        rows = [e for e in entries if e[2] == kind]
+        if not rows:
+            continue
+        cy += 14
+        out.append(_text(x, cy, title, 8.5, anchor="start", weight="bold", halo=False))
+        for i, (colour, label, _) in enumerate(rows):
+            cx = x + (i % cols) * col_w
+            ry = cy + 6 + (i // cols) * row_h
+            stroke = S.SAFETY_OUTLINE if kind == "safety" else "#6b6b6b"
+            out.append(f'<rect x="{cx:.1f}" y="{ry:.1f}" width="14" height="9" fill="{colour}" stroke="{stroke}" '
+                       f'stroke-width="{1.2 if kind == "safety" else 0.6}"/>')
+            out.append(_text(cx + 19, ry + 8, label, 8.5, anchor="start", halo=False))
+        cy += 6 + math.ceil(len(rows) / cols) * row_h
+    cy += 8
+    out.append(f'<rect x="{x:.1f}" y="{cy:.1f}" width="30" height="12" rx="2" fill="{S.EXIT}"/>')
+    out.append(_text(x + 15, cy + 9, "EXIT", 8.5, weight="bold", fill="#ffffff", halo=False))
+    out.append(_text(x + 38, cy + 9, "exit door (evacuation route)", 8.5, anchor="start", halo=False))
+    out.append(f'<line x1="{x + 250:.1f}" y1="{cy + 6:.1f}" x2="{x + 280:.1f}" y2="{cy + 6:.1f}" stroke="{S.ROUTE}" '
+               f'stroke-width="3"/>')
+    out.append(_text(x + 288, cy + 9, "walking route (when drawn)", 8.5, anchor="start", halo=False))
+    out.append("</g>")
+    return out, cy + 20 - y
+
+
+def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True,
+               route: Sequence[tuple[float, float]] | None = None, route_label: str | None = None,
+               plan: Plan | None = None) -> str:
+    """The plan of a (valid) layout as SVG text.
+
+    ``labels``: which items get a text label (``safety``, ``all`` or ``none``). ``route``: an
+    optional walking route, a polyline of plan points (m), drawn with ``route_label``.
+    """
+    if labels not in LABEL_MODES:
+        raise UnknownNameError("label mode", labels, LABEL_MODES)
+    plan = plan or plan_of(layout)
+    lay = plan.layout
+    polys = plan.room_polygons
+    xs = [p[0] for r in lay.rooms for p in r.polygon]
+    ys = [p[1] for r in lay.rooms for p in r.polygon]
+    bounds = (min(xs), min(ys), max(xs), max(ys))
+    title_h = 46.0
+    f = _Frame(bounds, S.MARGIN + title_h)
+    plan_w_m = bounds[2] - bounds[0]
+    legend_y = f.top + f.plan_height + 50
+    legend, legend_h = _legend(lay, S.MARGIN, legend_y + 10, max(300.0, f.width - 2 * S.MARGIN))
+    height = legend_y + legend_h + S.MARGIN
+    width = max(f.width, 520.0)
+    t = lay.ward.wall_thickness
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+           f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{S.FONT}">',
+           f'<title>{escape(lay.ward.name)} — floor plan</title>',
+           f'<rect width="100%" height="100%" fill="#ffffff"/>',
+           _text(S.MARGIN, S.MARGIN + 4, lay.ward.name, 16, anchor="start", weight="bold", halo=False),
+           _text(S.MARGIN, S.MARGIN + 22,
+                 f"{lay.ward.id} · {len(lay.rooms)} rooms · {len(lay.doors)} doors "
+                 f"({len(plan.exits)} exits) · {len(lay.items)} items", 9.5, anchor="start", halo=False)]
+    out.append('<g class="rooms">')
+    for r in lay.rooms:
+        poly = polys.get(r.id)
+        if poly is None:
+            continue
+        out.append(f'<polygon class="room" data-id="{escape(r.id)}" data-kind="{r.kind}" '
+                   f'points="{f.points(list(poly.exterior.coords)[:-1])}" fill="{S.ROOM_FILL[r.kind]}">'
+                   f'<title>{escape(r.name)} ({r.kind.replace("_", " ")}, {poly.area:.1f} m²)</title></polygon>')
+    out.append("</g>")
+    if equipment:
+        shapes, texts = _items(plan, f, labels)
+        out.append('<g class="equipment">')
+        out.extend(shapes)
+        out.append("</g>")
+    else:
+        texts = []
+    out.append(f'<g class="walls" fill="{S.WALL}">')
+    for solid in plan.solids:
+        if not solid.is_empty:
+            out.append(f'<polygon points="{f.points(list(solid.exterior.coords)[:-1])}"/>')
+    out.append("</g>")
+    out.append('<g class="doors">')
+    for o in plan.openings:
+        door = lay.door_by_id[o.door]
+        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, _ward_side(lay, door)))
+    out.append("</g>")
+    if route:
+        out.extend(_route(f, route, route_label))
+    out.append('<g class="room-labels">')
+    for rid, poly in polys.items():
+        out.extend(_room_label(plan, f, rid, poly))
+    out.append("</g>")
+    out.append('<g class="item-labels">')
+    out.extend(texts)
+    out.append("</g>")
+    out.extend(_scale_bar(f, S.MARGIN, f.top + f.plan_height + 18, plan_w_m))
+    out.append(_north_arrow(width - S.MARGIN - 10, S.MARGIN + 6))
+    out.extend(legend)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _route(f: _Frame, route, label) -> list[str]:
+    pts = f.points(route)
+    (x0, y0), (x1, y1) = route[0], route[-1]
+    out = ['<g class="route">',
+           f'<polyline points="{pts}" fill="none" stroke="{S.ROUTE}" stroke-width="3.2" stroke-linejoin="round" '
+           f'stroke-linecap="round" opacity="0.9"/>',
+           f'<circle cx="{f.x(x0):.1f}" cy="{f.y(y0):.1f}" r="5" fill="#ffffff" stroke="{S.ROUTE}" stroke-width="2.5"/>',
+           f'<circle cx="{f.x(x1):.1f}" cy="{f.y(y1):.1f}" r="5.5" fill="{S.ROUTE}"/>']
+    if label:
+        out.append(_text(f.x(x1) + 8, f.y(y1) - 8, label, 9, anchor="start", weight="bold", fill=S.ROUTE))
+    out.append("</g>")
+    return out
