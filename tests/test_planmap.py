@@ -10,6 +10,7 @@ from wardtwin.layout import check_ward, exit_code, shipped_wards
 from wardtwin.layout import vocab
 from wardtwin.planmap import render_map, write_map
 from wardtwin.planmap import style
+from wardtwin.planmap.svg import fitout_types
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 TINY = Path(__file__).parent / "wards" / "tiny"
@@ -114,8 +115,16 @@ def test_shipped_ward_map_complete(ward):
     layout, findings = check_ward(ward)
     assert exit_code(findings) == 0, "\n".join(f.format() for f in findings)
     root = _svg(layout)
-    texts = _texts(root)
-    missing = [i.id for i in layout.items if layout.item_type(i).safety_critical
-               and (i.label or layout.item_type(i).name) not in texts]
+    labels = {"".join(t.itertext()) for t in root.findall(".//s:text[@class='item-label']", NS)}
+    legend = _texts(root.find(".//s:g[@class='legend']", NS))
+    fitout = fitout_types(layout)
+    missing = [i.id for i in layout.items if layout.item_type(i).safety_critical and i.type not in fitout
+               and (i.label or layout.item_type(i).name) not in labels]
     assert not missing, f"safety-critical items without a label: {missing}"
+    unlisted = [t for t in fitout if layout.catalog[t].name not in legend]
+    assert not unlisted, f"room fit-out types missing from the legend: {unlisted}"
     assert len(root.findall(".//s:polygon[@class='room']", NS)) == len(layout.rooms)
+
+
+def test_fitout_needs_most_patient_rooms(tiny):
+    assert fitout_types(tiny) == set()  # two patient rooms: too few to call anything standard

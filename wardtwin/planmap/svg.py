@@ -57,9 +57,19 @@ def _text_width(s: str, size: float) -> float:
     return 0.56 * size * len(s)
 
 
-def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon) -> list[str]:
+def _label_point(poly: Polygon):
+    """The centroid when it sits well inside the room (long corridors), else the pole of
+    inaccessibility (L-shaped rooms)."""
+    pole = polylabel(poly, 0.05)
+    c = poly.centroid
+    if poly.contains(c) and poly.exterior.distance(c) >= 0.8 * poly.exterior.distance(pole):
+        return c
+    return pole
+
+
+def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon, placer: "_Labels") -> list[str]:
     room = plan.layout.room_by_id[rid]
-    c = polylabel(poly, 0.05)
+    c = _label_point(poly)
     minx, miny, maxx, maxy = poly.bounds
     room_w = (maxx - minx) * S.PX_PER_M * 0.9
     room_h = (maxy - miny) * S.PX_PER_M
@@ -71,8 +81,10 @@ def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon) -> list[str]:
         size = min(10.0, room_w / max(1, 0.56 * len(name)), room_h / 2)
     x, y = f.x(c.x), f.y(c.y)
     lines.append(_text(x, y, name, size, weight="bold", cls="room-name"))
-    if room.number and name != room.number and room_h > 3 * size:
+    placer.reserve(x - _text_width(name, size) / 2, y - size, x + _text_width(name, size) / 2, y + size * 0.25)
+    if room.number and room.number not in name and room_h > 3 * size:
         lines.append(_text(x, y + size * 1.2, room.number, size * 0.85, cls="room-number"))
+        placer.reserve(x - size, y + size * 0.3, x + size, y + size * 1.4)
     return lines
 
 
@@ -139,6 +151,10 @@ class _Labels:
     def __init__(self):
         self.boxes: list[tuple[float, float, float, float]] = []
 
+    def reserve(self, x0, y0, x1, y1):
+        """Keep item labels off this box (a room name)."""
+        self.boxes.append((x0, y0, x1, y1))
+
     def place(self, cx, cy, r, text, size) -> tuple[float, float, str]:
         w, h = _text_width(text, size), size * 1.1
         candidates = [(cx + r + 2, cy + h / 3, "start"), (cx - r - 2, cy + h / 3, "end"),
@@ -158,10 +174,30 @@ class _Labels:
         return x, y, anchor
 
 
-def _items(plan: Plan, f: _Frame, labels: str) -> tuple[list[str], list[str]]:
+def fitout_types(lay: Layout) -> set[str]:
+    """Types that are part of the standard fit-out of patient rooms: found in at least half of
+    them (and in at least 4), counting an ensuite or anteroom as part of the patient room it
+    opens into. The map lists them in the legend instead of labelling every one."""
+    patient = {r.id for r in lay.rooms if r.kind in ("patient_room", "isolation_room")}
+    if len(patient) < 4:
+        return set()
+    owner = {}
+    for d in lay.doors:
+        a, b = d.between
+        for room, other in ((a, b), (b, a)):
+            r = lay.room_by_id.get(other)
+            if room in patient and r is not None and r.kind in ("ensuite", "toilet", "shower", "anteroom"):
+                owner[other] = room
+    rooms_with: dict[str, set[str]] = {}
+    for it in lay.items:
+        rooms_with.setdefault(it.type, set()).add(owner.get(it.room, it.room))
+    return {tid for tid, rooms in rooms_with.items() if len(rooms & patient) >= max(4, len(patient) / 2)}
+
+
+def _items(plan: Plan, f: _Frame, labels: str, placer: "_Labels") -> tuple[list[str], list[str]]:
     lay = plan.layout
     shapes, texts = [], []
-    placer = _Labels()
+    fitout = fitout_types(lay) if labels == "safety" else set()
     order = sorted(lay.items, key=lambda i: ({"floor": 0, "wall": 1, "ceiling": 2}[lay.mount_of(i)], i.id))
     for it in order:
         t = lay.item_type(it)
@@ -179,7 +215,7 @@ def _items(plan: Plan, f: _Frame, labels: str) -> tuple[list[str], list[str]]:
         shapes.append(f'<polygon class="item" data-id="{escape(it.id)}" data-type="{escape(t.id)}" '
                       f'points="{f.points(list(fp.exterior.coords)[:-1])}" fill="{colour}" {stroke}{dash}>'
                       f'<title>{title}</title></polygon>')
-        if labels == "all" or (labels == "safety" and t.safety_critical):
+        if labels == "all" or (labels == "safety" and t.safety_critical and t.id not in fitout):
             text = it.label or t.name
             c = fp.centroid
             minx, miny, maxx, maxy = fp.bounds
@@ -220,20 +256,24 @@ def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], f
     """Legend rows laid out across ``width`` px starting at (x, y); returns (svg, height)."""
     kinds = sorted({r.kind for r in lay.rooms}, key=vocab.ROOM_KINDS.index)
     used = {lay.item_type(i).id: lay.item_type(i) for i in lay.items if lay.item_type(i) is not None}
-    safety = sorted((t for t in used.values() if t.safety_critical), key=lambda t: (t.category, t.name))
+    fitout = fitout_types(lay)
+    safety = sorted((t for t in used.values() if t.safety_critical and t.id not in fitout),
+                    key=lambda t: (t.category, t.name))
+    standard = sorted((t for t in used.values() if t.id in fitout), key=lambda t: (t.category, t.name))
     other_cats = sorted({t.category for t in used.values() if not t.safety_critical}, key=vocab.CATEGORIES.index)
     entries: list[tuple[str, str, str]] = [(S.ROOM_FILL[k], k.replace("_", " "), "room") for k in kinds]
     entries += [(t.draw.color or S.DEFAULT_ITEM, t.name, "safety") for t in safety]
+    entries += [(t.draw.color or S.DEFAULT_ITEM, t.name, "fitout") for t in standard]
     cat_colour = {}
     for t in sorted(used.values(), key=lambda t: t.id):
         cat_colour.setdefault(t.category, t.draw.color or S.DEFAULT_ITEM)
     entries += [(cat_colour[c], c.replace("_", " "), "item") for c in other_cats]
     out = [f'<g class="legend">', _text(x, y, "Legend", 10, anchor="start", weight="bold", halo=False)]
-    col_w = 150.0
+    col_w = max(150.0, max((_text_width(label, 8.5) for _, label, _ in entries), default=0) + 32)
     cols = max(1, int(width // col_w))
     row_h = 14.0
     sections = [("Rooms", "room"), ("Safety-critical equipment (labelled on the plan)", "safety"),
-                ("Other equipment", "item")]
+                ("In every patient room (not labelled)", "fitout"), ("Other equipment", "item")]
     cy = y + 8
     for title, kind in sections:
         rows = [e for e in entries if e[2] == kind]
@@ -244,9 +284,10 @@ def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], f
         for i, (colour, label, _) in enumerate(rows):
             cx = x + (i % cols) * col_w
             ry = cy + 6 + (i // cols) * row_h
-            stroke = S.SAFETY_OUTLINE if kind == "safety" else "#6b6b6b"
+            strong = kind in ("safety", "fitout")
+            stroke = S.SAFETY_OUTLINE if strong else "#6b6b6b"
             out.append(f'<rect x="{cx:.1f}" y="{ry:.1f}" width="14" height="9" fill="{colour}" stroke="{stroke}" '
-                       f'stroke-width="{1.2 if kind == "safety" else 0.6}"/>')
+                       f'stroke-width="{1.2 if strong else 0.6}"/>')
             out.append(_text(cx + 19, ry + 8, label, 8.5, anchor="start", halo=False))
         cy += 6 + math.ceil(len(rows) / cols) * row_h
     cy += 8
@@ -302,8 +343,12 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
                    f'points="{f.points(list(poly.exterior.coords)[:-1])}" fill="{S.ROOM_FILL[r.kind]}">'
                    f'<title>{escape(r.name)} ({r.kind.replace("_", " ")}, {poly.area:.1f} m²)</title></polygon>')
     out.append("</g>")
+    placer = _Labels()
+    room_labels = []
+    for rid, poly in polys.items():
+        room_labels.extend(_room_label(plan, f, rid, poly, placer))
     if equipment:
-        shapes, texts = _items(plan, f, labels)
+        shapes, texts = _items(plan, f, labels, placer)
         out.append('<g class="equipment">')
         out.extend(shapes)
         out.append("</g>")
@@ -322,8 +367,7 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     if route:
         out.extend(_route(f, route, route_label))
     out.append('<g class="room-labels">')
-    for rid, poly in polys.items():
-        out.extend(_room_label(plan, f, rid, poly))
+    out.extend(room_labels)
     out.append("</g>")
     out.append('<g class="item-labels">')
     out.extend(texts)
