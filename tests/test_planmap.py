@@ -10,7 +10,7 @@ from wardtwin.layout import check_ward, exit_code, shipped_wards
 from wardtwin.layout import vocab
 from wardtwin.planmap import render_map, write_map
 from wardtwin.planmap import style
-from wardtwin.planmap.svg import fitout_types
+from wardtwin.layout.fitout import fitout_types
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 TINY = Path(__file__).parent / "wards" / "tiny"
@@ -103,7 +103,9 @@ def test_write_is_atomic(tiny, tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(pm, "render_map", lambda *a, **k: "<svg>partial")
-    monkeypatch.setattr(pm.os, "replace", boom)
+    import wardtwin.exchange.files as files
+
+    monkeypatch.setattr(files.os, "replace", boom)
     with pytest.raises(RuntimeError):
         write_map(tiny, out)
     assert out.read_text() == before, "a failed write changed the existing map"

@@ -52,17 +52,65 @@ def cmd_codes(args) -> int:
 
 
 def cmd_map(args) -> int:
-    from wardtwin.layout import check_ward, exit_code
     from wardtwin.planmap import write_map
 
-    layout, findings = check_ward(args.ward)
-    code = exit_code(findings)
-    if code:
-        _print_findings(args.ward, findings, "text", sys.stderr)
+    layout, code = _valid_layout(args.ward)
+    if layout is None:
         print(f"{args.out}: not written; fix the findings above first", file=sys.stderr)
         return code
     write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment)
     print(f"wrote {args.out}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} items")
+    return 0
+
+
+def _valid_layout(ward: str):
+    """The checked layout, or the findings' exit code after printing them to stderr."""
+    from wardtwin.layout import check_ward, exit_code
+
+    layout, findings = check_ward(ward)
+    code = exit_code(findings)
+    if code:
+        _print_findings(ward, findings, "text", sys.stderr)
+        return None, code
+    return layout, 0
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: WIDTHxHEIGHT in pixels expected, e.g. 1280x720") from None
+    if not (16 <= w <= 8192 and 16 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"{text!r}: each side must be 16 to 8192 pixels")
+    return w, h
+
+
+def cmd_build(args) -> int:
+    import time
+
+    t0 = time.perf_counter()
+    layout, code = _valid_layout(args.ward)
+    if layout is None:
+        print(f"{args.out}: nothing written; fix the findings above first", file=sys.stderr)
+        return code
+    from wardtwin.scene.export import build
+
+    info = build(layout, args.out)
+    print(f"wrote {args.out}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
+          f"{info['draw_calls']} draw calls, {info['labels']} labels ({time.perf_counter() - t0:.2f} s)")
+    return 0
+
+
+def cmd_snapshot(args) -> int:
+    layout, code = _valid_layout(args.ward)
+    if layout is None:
+        print(f"{args.out}: not written; fix the findings above first", file=sys.stderr)
+        return code
+    from wardtwin.scene.export import snapshot
+
+    info = snapshot(layout, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
+                    labels=not args.no_labels, ceilings=args.ceilings)
+    print(f"wrote {args.out}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
     return 0
 
 
@@ -90,6 +138,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which items get a text label (default: safety-critical ones)")
     m.add_argument("--no-equipment", action="store_true", help="draw rooms and doors only")
     m.set_defaults(fn=cmd_map)
+
+    b = sub.add_parser("build", help="write the 3D twin as .bam, .glb (glTF 2.0) and a JSON summary")
+    b.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    b.add_argument("-o", "--out", required=True, help="output folder")
+    b.set_defaults(fn=cmd_build)
+
+    n = sub.add_parser("snapshot", help="render the twin offscreen to a PNG")
+    n.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    n.add_argument("--at", help="where to stand: a room, door or item id, or x,y (eye view)")
+    n.add_argument("--look", help="what to look at: a room, door or item id, or x,y[,z]")
+    n.add_argument("--view", choices=("eye", "plan", "orbit"), default="eye",
+                   help="eye: first person (default); plan: top-down; orbit: dollhouse")
+    n.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT pixels (default 1280x720)")
+    n.add_argument("--no-labels", action="store_true", help="hide safety-critical item labels")
+    n.add_argument("--ceilings", action=argparse.BooleanOptionalAction, default=None,
+                   help="draw ceilings (default: in the eye view only)")
+    n.add_argument("-o", "--out", required=True, help="output .png")
+    n.set_defaults(fn=cmd_snapshot)
     return p
 
 

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Polygon
+from shapely.ops import polylabel
 
 from wardtwin.layout.model import Door, Point, Room
 
@@ -312,3 +313,13 @@ def valid_reason(poly: Polygon) -> str | None:
     if reason.startswith("Too few points"):
         return "fewer than 3 distinct corners"
     return reason
+
+
+def label_point(poly: Polygon):
+    """A point to name a room at: the centroid when it sits well inside (long corridors), else
+    the pole of inaccessibility (L-shaped rooms)."""
+    pole = polylabel(poly, 0.05)
+    c = poly.centroid
+    if poly.contains(c) and poly.exterior.distance(c) >= 0.8 * poly.exterior.distance(pole):
+        return c
+    return pole

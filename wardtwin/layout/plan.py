@@ -16,6 +16,10 @@ from wardtwin.layout.geometry import (
 from wardtwin.layout.model import Item, Layout
 
 
+_PUBLIC = {"corridor", "elevator_lobby", "nurse_station", "reception"}
+_WET = {"ensuite", "toilet", "shower"}
+
+
 @dataclass(frozen=True)
 class Plan:
     """Derived geometry of a :class:`Layout` (m). Build with :func:`plan_of`."""
@@ -69,6 +73,33 @@ class Plan:
             if poly.covers(p):
                 return rid
         return None
+
+    def swing_side(self, door_id: str) -> float:
+        """Which side of its wall a door's leaf opens to: +1 the wall's left room, -1 its right.
+
+        Doors open into rooms off a corridor, lobby or station; doors of an ensuite, toilet or
+        shower open out of it (a fallen patient must not block the door); exits open in the
+        direction of egress (toward the stair or outside)."""
+        lay = self.layout
+        door = lay.door_by_id[door_id]
+        wall = self.walls[self.opening_by_door[door_id].wall]
+        a, b = door.between
+
+        def kind(r):
+            room = lay.room_by_id.get(r)
+            return room.kind if room else vocab.OUTSIDE
+
+        ka, kb = kind(a), kind(b)
+        egress = ("stair", vocab.OUTSIDE)
+        if door.exit and (ka in egress or kb in egress):
+            into = b if kb in egress else a
+        elif ka in _WET or kb in _WET:
+            into = b if ka in _WET else a
+        elif (ka in _PUBLIC) != (kb in _PUBLIC):
+            into = b if ka in _PUBLIC else a
+        else:
+            into = b
+        return 1.0 if into == wall.left else -1.0
 
     @cached_property
     def exits(self) -> tuple[str, ...]:

@@ -12,11 +12,11 @@ from html import escape
 from typing import Sequence
 
 from shapely.geometry import Polygon
-from shapely.ops import polylabel
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.layout import vocab
-from wardtwin.layout.geometry import Opening, Wall
+from wardtwin.layout.geometry import Opening, Wall, label_point
+from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
 from wardtwin.planmap import style as S
@@ -57,19 +57,9 @@ def _text_width(s: str, size: float) -> float:
     return 0.56 * size * len(s)
 
 
-def _label_point(poly: Polygon):
-    """The centroid when it sits well inside the room (long corridors), else the pole of
-    inaccessibility (L-shaped rooms)."""
-    pole = polylabel(poly, 0.05)
-    c = poly.centroid
-    if poly.contains(c) and poly.exterior.distance(c) >= 0.8 * poly.exterior.distance(pole):
-        return c
-    return pole
-
-
 def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon, placer: "_Labels") -> list[str]:
     room = plan.layout.room_by_id[rid]
-    c = _label_point(poly)
+    c = label_point(poly)
     minx, miny, maxx, maxy = poly.bounds
     room_w = (maxx - minx) * S.PX_PER_M * 0.9
     room_h = (maxy - miny) * S.PX_PER_M
@@ -88,12 +78,14 @@ def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon, placer: "_Labels
     return lines
 
 
-def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, inside: str) -> list[str]:
-    """Opening gap, leaf and swing arc (or sliding/arch marks) for one door."""
+def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, inside: str,
+                 side: float) -> list[str]:
+    """Opening gap, leaf and swing arc (or sliding/arch marks) for one door; ``side`` is
+    :meth:`Plan.swing_side`."""
     out = []
     a, b = wall.point_at(o.t0), wall.point_at(o.t1)
     dx, dy = wall.direction
-    nx, ny = -dy, dx  # toward the wall's left room
+    nx, ny = -dy * side, dx * side  # toward the room the leaf opens into
     colour = S.EXIT if door.exit else S.DOOR
     width = o.t1 - o.t0
     sw = 2.2 if door.exit else 1.2
@@ -115,14 +107,14 @@ def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, insi
             out.append(f'<line x1="{f.x(hinge[0]):.1f}" y1="{f.y(hinge[1]):.1f}" x2="{f.x(tip_open[0]):.1f}" '
                        f'y2="{f.y(tip_open[1]):.1f}" stroke="{colour}" stroke-width="{sw:.1f}"/>')
             rp = r * S.PX_PER_M
-            # screen y is flipped, so the plan's counter-clockwise turn is clockwise on screen
-            cross = (nx * sign * dy - ny * sign * dx)
+            # the arc turns from the open leaf back to the wall; screen y is flipped
+            cross = nx * sign * dy - ny * sign * dx
             sweep = 1 if cross > 0 else 0
             out.append(f'<path d="M {f.pt(tip_open)} A {rp:.1f} {rp:.1f} 0 0 {sweep} {f.pt(tip_closed)}" '
                        f'fill="none" stroke="{colour}" stroke-width="0.8" stroke-dasharray="3 2"/>')
     if door.exit:
         mid = wall.point_at((o.t0 + o.t1) / 2)
-        out.append(_exit_tag(f, mid, (nx, ny), wall, inside))
+        out.append(_exit_tag(f, mid, (-dy, dx), wall, inside))
     return out
 
 
@@ -172,26 +164,6 @@ class _Labels:
         _, x, y, anchor, box = best
         self.boxes.append(box)
         return x, y, anchor
-
-
-def fitout_types(lay: Layout) -> set[str]:
-    """Types that are part of the standard fit-out of patient rooms: found in at least half of
-    them (and in at least 4), counting an ensuite or anteroom as part of the patient room it
-    opens into. The map lists them in the legend instead of labelling every one."""
-    patient = {r.id for r in lay.rooms if r.kind in ("patient_room", "isolation_room")}
-    if len(patient) < 4:
-        return set()
-    owner = {}
-    for d in lay.doors:
-        a, b = d.between
-        for room, other in ((a, b), (b, a)):
-            r = lay.room_by_id.get(other)
-            if room in patient and r is not None and r.kind in ("ensuite", "toilet", "shower", "anteroom"):
-                owner[other] = room
-    rooms_with: dict[str, set[str]] = {}
-    for it in lay.items:
-        rooms_with.setdefault(it.type, set()).add(owner.get(it.room, it.room))
-    return {tid for tid, rooms in rooms_with.items() if len(rooms & patient) >= max(4, len(patient) / 2)}
 
 
 def _items(plan: Plan, f: _Frame, labels: str, placer: "_Labels") -> tuple[list[str], list[str]]:
@@ -362,7 +334,7 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out.append('<g class="doors">')
     for o in plan.openings:
         door = lay.door_by_id[o.door]
-        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, _ward_side(lay, door)))
+        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, _ward_side(lay, door), plan.swing_side(door.id)))
     out.append("</g>")
     if route:
         out.extend(_route(f, route, route_label))

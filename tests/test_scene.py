@@ -1,0 +1,272 @@
+"""The 3D twin: meshes, the Panda3D scene, offscreen snapshots (looking at the pixels), the
+glTF export (round trip, Khronos validator when Node has it) and `wardtwin build`."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wardtwin.errors import UnknownNameError
+from wardtwin.exchange.gltf import accessor_array, glb_bytes, read_glb, y_up_to_z_up, z_up_to_y_up
+from wardtwin.layout import check_ward, exit_code, plan_of, shipped_wards
+from wardtwin.scene.geometry import LAYERS, ward_geometry
+from wardtwin.scene.mesh import MeshBuilder, hex_rgba
+from wardtwin.scene.shapes import SHAPES, build_shape
+from wardtwin.layout import vocab
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = Path(__file__).parent / "wards" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    layout, findings = check_ward(TINY)
+    assert exit_code(findings) == 0
+    plan = plan_of(layout)
+    return layout, plan, ward_geometry(plan)
+
+
+def test_every_catalog_shape_has_a_builder():
+    assert set(SHAPES) == set(vocab.SHAPES)
+    with pytest.raises(UnknownNameError, match="bed"):
+        build_shape("sofa", 1, 1, 1, (1, 1, 1, 1))
+
+
+@pytest.mark.parametrize("shape", vocab.SHAPES)
+def test_shapes_fill_their_box(shape):
+    w, d, h = 0.8, 0.6, 1.2
+    m = build_shape(shape, w, d, h, hex_rgba("#c62828"))
+    lo, hi = m.bounds()
+    assert m.n_triangles >= 10
+    # inside the footprint (a handle or a hose may stand out a few cm) and up to the height
+    assert lo[0] >= -w / 2 - 0.06 and hi[0] <= w / 2 + 0.06 and lo[1] >= -d / 2 - 0.06 and hi[1] <= d / 2 + 0.06
+    assert lo[2] >= -1e-6 and abs(hi[2] - h) < 0.05 * h + 0.01
+    assert np.allclose(np.linalg.norm(m.normals, axis=1), 1, atol=1e-4)
+
+
+def test_box_normals_point_outward():
+    b = MeshBuilder()
+    b.box(0, 0, 0, 1, 2, 3, (1, 1, 1, 1), bottom=True)
+    m = b.build()
+    centre = np.array([0.5, 1, 1.5])
+    for tri in m.triangles:
+        p = m.positions[tri].mean(axis=0)
+        assert np.dot(m.normals[tri[0]], p - centre) > 0
+        a, b_, c = m.positions[tri]
+        assert np.dot(np.cross(b_ - a, c - a), m.normals[tri[0]]) > 0, "triangle wound clockwise"
+
+
+def test_geometry_layers_and_items(tiny):
+    layout, plan, g = tiny
+    assert {p.layer for p in g.parts} <= set(LAYERS)
+    assert set(g.item_parts) == {i.id for i in layout.items}
+    assert {a.ref for a in g.labels} == {i.id for i in layout.items if layout.item_type(i).safety_critical}
+    # every door into a room gets a sign; the stair exit's sign says EXIT
+    assert any("EXIT" in a.text for a in g.signs)
+    lo, hi = g.bounds
+    assert hi[2] == pytest.approx(layout.ward.ceiling_height, abs=1e-3)
+    # items sit at their footprint: the bed's mesh is centred on its position
+    bed = g.item_parts["BED-101"].mesh
+    blo, bhi = bed.bounds()
+    assert (blo[0] + bhi[0]) / 2 == pytest.approx(1.8, abs=0.05)
+    assert bhi[1] - blo[1] == pytest.approx(2.2, abs=0.06)
+
+
+def test_walls_leave_door_openings(tiny):
+    """Walls fill their stretch except the door openings (below the lintel)."""
+    layout, plan, g = tiny
+    walls = next(p for p in g.parts if p.name == "walls").mesh
+    # D101 at (1.8, 5.0), 1.2 m wide: no wall vertex strictly inside the opening below 2.0 m
+    p = walls.positions
+    inside = (np.abs(p[:, 0] - 1.8) < 0.55) & (np.abs(p[:, 1] - 5.0) < 0.1) & (p[:, 2] < 2.0)
+    assert not inside.any()
+
+
+def test_gltf_round_trip(tiny):
+    layout, plan, g = tiny
+    doc, binary = read_glb(glb_bytes(g, layout.ward.name))
+    assert doc["asset"]["version"] == "2.0"
+    names = [n["name"] for n in doc["nodes"]]
+    assert names == [p.name for p in g.parts if p.mesh.n_triangles]
+    for node in doc["nodes"]:
+        part = next(p for p in g.parts if p.name == node["name"])
+        prim = doc["meshes"][node["mesh"]]["primitives"][0]
+        pos = y_up_to_z_up(accessor_array(doc, binary, prim["attributes"]["POSITION"]))
+        assert np.allclose(pos, part.mesh.positions, atol=1e-6)
+        idx = accessor_array(doc, binary, prim["indices"]).reshape(-1, 3)
+        assert (idx == part.mesh.triangles).all()
+    # glTF is y-up: the ceiling height is on y, and plan north (+y) is glTF -z
+    v = np.array([[1.0, 2.0, 3.0]])
+    assert z_up_to_y_up(v).tolist() == [[1.0, 3.0, -2.0]]
+
+
+def _validator():
+    node = shutil.which("node")
+    mod_dir = os.environ.get("WARDTWIN_GLTF_VALIDATOR_DIR", str(ROOT / ".ci" / "node"))
+    if not node or not (Path(mod_dir) / "node_modules" / "gltf-validator").is_dir():
+        return None
+    return node, mod_dir
+
+
+@pytest.mark.parametrize("ward", ["tiny", *shipped_wards()])
+def test_glb_passes_khronos_validator(ward, tmp_path):
+    v = _validator()
+    if v is None:
+        pytest.skip("Node.js with the npm package gltf-validator is not installed (.ci/run installs it)")
+    node, mod_dir = v
+    layout, findings = check_ward(TINY if ward == "tiny" else ward)
+    out = tmp_path / f"{layout.ward.id}.glb"
+    out.write_bytes(glb_bytes(ward_geometry(plan_of(layout))))
+    r = subprocess.run([node, str(ROOT / "tools" / "gltf_validate.mjs"), str(out)], cwd=mod_dir,
+                       capture_output=True, text=True, timeout=120)
+    report = json.loads(r.stdout.strip().splitlines()[-1])
+    assert report["errors"] == 0, report["messages"]
+
+
+# --- Panda3D: only these tests import it -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def offscreen():
+    from wardtwin.scene.offscreen import Offscreen
+
+    with Offscreen((320, 180)) as off:
+        yield off
+
+
+def test_scene_is_batched(tiny):
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    batched, naive = WardScene(g), WardScene(g, batched=False)
+    assert batched.count_geoms() <= 6
+    assert naive.count_geoms() >= len(layout.items)
+    assert batched.label("FE-1").get_pos().z > 1.0
+    with pytest.raises(UnknownNameError, match="FE-1"):
+        batched.label("BED-101")  # not safety-critical: no label
+
+
+def _red(img):
+    r, g, b = (img[..., k].astype(int) for k in range(3))
+    return (r > 150) & (g < 80) & (b < 80)
+
+
+def test_eye_snapshot_sees_the_extinguisher(tiny, offscreen):
+    from wardtwin.scene.camera import viewpoint
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    scene = WardScene(g)
+    scene.root.reparent_to(offscreen.render)
+    try:
+        eye, target = viewpoint(plan, "FE-1")
+        assert plan.room_at(*eye[:2]) == "corridor", "the camera must stand in the item's room"
+        offscreen.look(eye, target)
+        img = offscreen.image()
+        assert img.std() > 10, "blank frame"
+        red = _red(img)
+        assert red.sum() > 30, "the red extinguisher is not in view"
+        ys, xs = np.nonzero(red)
+        assert abs(xs.mean() - img.shape[1] / 2) < img.shape[1] * 0.2, "the extinguisher is not centred"
+        # hiding the item's layer removes the red pixels: they were the extinguisher's
+        scene.static.hide()
+        assert _red(offscreen.image()).sum() < red.sum() * 0.1
+    finally:
+        scene.root.detach_node()
+
+
+def test_label_text_is_visible(tiny, offscreen):
+    """Text on a label card renders (needs stencil bits with headless GL)."""
+    from wardtwin.scene.camera import viewpoint
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    scene = WardScene(g)
+    scene.root.reparent_to(offscreen.render)
+    try:
+        offscreen.look(*viewpoint(plan, "CC-1"))
+        with_labels = offscreen.image()
+        scene.show_labels(False)
+        without = offscreen.image()
+        changed = np.abs(with_labels.astype(int) - without.astype(int)).sum(axis=2) > 60
+        assert changed.sum() > 150, "the label made no visible difference"
+        # the card is near-white and the text dark red: both appear where the label is
+        card = (with_labels.min(axis=2) > 220) & changed
+        text = (with_labels[..., 0] > 100) & (with_labels[..., 1] < 60) & changed
+        assert card.sum() > 50 and text.sum() > 10
+    finally:
+        scene.root.detach_node()
+
+
+def test_camera_never_inside_a_wall(tiny):
+    from shapely.geometry import Point
+
+    from wardtwin.scene.camera import viewpoint
+
+    layout, plan, g = tiny
+    for name in [*layout.room_by_id, *layout.door_by_id, *layout.item_by_id]:
+        eye, _ = viewpoint(plan, name)
+        p = Point(eye[:2])
+        assert all(s.distance(p) >= 0.3 for s in plan.solids), f"--at {name}: eye {eye} is in or at a wall"
+        assert plan.room_at(*eye[:2]) is not None, f"--at {name}: eye {eye} is outside every room"
+
+
+def test_highlight_addresses_one_item(tiny):
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    scene = WardScene(g)
+    node = scene.highlight("BED-101")
+    assert scene.highlights.get_num_children() == 1 and node.get_name() == "highlight/BED-101"
+    scene.highlight("BED-101", on=False)
+    assert scene.highlights.get_num_children() == 0
+    with pytest.raises(UnknownNameError):
+        scene.highlight("BED-999")
+
+
+def _run(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "wardtwin", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=240)
+
+
+def test_build_writes_three_files(tmp_path):
+    r = _run("build", str(TINY), "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["tiny.bam", "tiny.glb", "tiny.json"]
+    info = json.loads((tmp_path / "out" / "tiny.json").read_text())
+    assert info["items"] == 4 and info["triangles"] > 1000 and info["draw_calls"] >= 1
+    read_glb((tmp_path / "out" / "tiny.glb").read_bytes())
+    from panda3d.core import BamFile, Filename
+
+    bam = BamFile()
+    assert bam.open_read(Filename.from_os_specific(str(tmp_path / "out" / "tiny.bam")))
+    root = bam.read_node()
+    assert root is not None and root.get_name() == "ward"
+
+
+def test_build_and_snapshot_write_nothing_for_a_bad_ward(tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(TINY, bad)
+    text = (bad / "floorplan.yaml").read_text().replace("width: 0.9}", "width: 0.7}")
+    (bad / "floorplan.yaml").write_text(text)
+    r = _run("build", str(bad), "-o", str(tmp_path / "out"))
+    assert r.returncode == 1 and "door-too-narrow" in r.stderr
+    assert not (tmp_path / "out").exists()
+    r = _run("snapshot", str(bad), "--at", "med", "-o", str(tmp_path / "x.png"))
+    assert r.returncode == 1 and not (tmp_path / "x.png").exists()
+
+
+def test_snapshot_cli_views(tmp_path):
+    for view in ("plan", "orbit"):
+        out = tmp_path / f"{view}.png"
+        r = _run("snapshot", str(TINY), "--view", view, "--size", "320x200", "-o", str(out))
+        assert r.returncode == 0, r.stderr
+        assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = _run("snapshot", str(TINY), "--at", "nowhere", "-o", str(tmp_path / "n.png"))
+    assert r.returncode == 2 and "nowhere" in r.stderr and "corridor" in r.stderr
+    assert not (tmp_path / "n.png").exists()

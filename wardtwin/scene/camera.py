@@ -1,0 +1,170 @@
+"""Where a snapshot camera stands and looks: named places (room, door, item ids or "x,y[,z]")
+turned into an eye point that is inside a room, clear of walls and floor equipment, at eye
+height, and a target. Pure (shapely), no Panda3D.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from shapely.geometry import LineString, Point
+from shapely.ops import nearest_points, unary_union
+
+from wardtwin.errors import UnknownNameError, UsageError
+from wardtwin.layout.geometry import label_point
+from wardtwin.layout.plan import Plan
+
+#: Eye height of a standing adult, m.
+EYE_HEIGHT = 1.65
+#: How far the eye keeps from walls and floor equipment, m.
+CLEARANCE = 0.35
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place: its kind (``room``, ``door``, ``item`` or ``point``), id, a plan point
+    (m), a height to look at (m) and the room it is in (None for doors and loose points)."""
+
+    kind: str
+    ref: str
+    xy: tuple[float, float]
+    z: float
+    room: str | None
+    facing: tuple[float, float] | None = None  # items: the direction their front faces
+
+
+def resolve(plan: Plan, name: str) -> Place:
+    """A room, door or item id, or ``"x,y"`` / ``"x,y,z"`` in metres."""
+    lay = plan.layout
+    if name in lay.room_by_id:
+        poly = plan.room_polygons.get(name)
+        if poly is None:
+            raise UsageError(f"room {name} has no usable outline")
+        c = label_point(poly)
+        return Place("room", name, (c.x, c.y), 1.2, name)
+    if name in lay.door_by_id:
+        d = lay.door_by_id[name]
+        return Place("door", name, d.at, 1.2, None)
+    if name in lay.item_by_id:
+        it = lay.item_by_id[name]
+        t = lay.item_type(it)
+        z = lay.elevation_of(it) + (t.height / 2 if t else 0.5)
+        r = math.radians(it.rotation)
+        return Place("item", name, it.at, z, it.room, (-math.sin(r), math.cos(r)))
+    parts = name.split(",")
+    if 2 <= len(parts) <= 3:
+        try:
+            nums = [float(p) for p in parts]
+        except ValueError:
+            nums = None
+        if nums:
+            z = nums[2] if len(nums) == 3 else EYE_HEIGHT
+            return Place("point", name, (nums[0], nums[1]), z, plan.room_at(nums[0], nums[1]))
+    names = list(lay.room_by_id) + list(lay.door_by_id) + list(lay.item_by_id)
+    raise UnknownNameError("place (room, door or item id, or x,y)", name, names)
+
+
+def _standable(plan: Plan, room: str | None):
+    """Where an eye may stand: the room (or every room) minus walls and floor items, with clearance."""
+    lay = plan.layout
+    rooms = [plan.room_polygons[room]] if room in plan.room_polygons else list(plan.room_polygons.values())
+    area = unary_union(rooms)
+    blockers = list(plan.solids) + [plan.footprints[i.id] for i in lay.items
+                                    if i.id in plan.footprints and lay.mount_of(i) == "floor"]
+    free = area.difference(unary_union(blockers).buffer(CLEARANCE))
+    return free if not free.is_empty else area
+
+
+def stand_point(plan: Plan, near: tuple[float, float], room: str | None) -> tuple[float, float]:
+    """The standable point nearest to ``near`` in ``room`` (any room when None)."""
+    free = _standable(plan, room)
+    p = Point(near)
+    if free.covers(p):
+        return near
+    q = nearest_points(free, p)[0]
+    return (q.x, q.y)
+
+
+def _facing_spot(plan: Plan, item: Place) -> tuple[float, float]:
+    """A standable spot 1.2-3 m from an item, in its room: the one nearest to straight in front
+    of the item among those that see it past walls and other floor items (any standable one
+    when none does)."""
+    lay = plan.layout
+    free = _standable(plan, item.room)
+    own = plan.footprints.get(item.ref)
+    blockers = unary_union(list(plan.solids) + [fp for i, fp in plan.footprints.items()
+                                                 if i != item.ref and lay.mount_of(lay.item_by_id[i]) == "floor"])
+    fx, fy = item.facing
+    front = math.atan2(fy, fx)
+    best = None
+    for dist in (2.0, 2.6, 1.6, 3.0, 1.2):
+        for k in range(24):
+            ang = front + math.radians(15 * ((k + 1) // 2) * (1 if k % 2 else -1))
+            p = (item.xy[0] + math.cos(ang) * dist, item.xy[1] + math.sin(ang) * dist)
+            if not free.covers(Point(p)):
+                continue
+            sight = LineString([p, item.xy])
+            if own is not None:
+                sight = sight.difference(own.buffer(0.05))
+            blocked = not sight.is_empty and sight.intersects(blockers)
+            # blocked sight costs more than any turn away from the front; nearer 2 m is better
+            cost = (10.0 if blocked else 0.0) + abs((ang - front + math.pi) % (2 * math.pi) - math.pi) \
+                + 0.2 * abs(dist - 2.0)
+            if best is None or cost < best[0]:
+                best = (cost, p)
+    if best is None:
+        return stand_point(plan, (item.xy[0] + fx * 1.8, item.xy[1] + fy * 1.8), item.room)
+    return best[1]
+
+
+def viewpoint(plan: Plan, at: str, look: str | None = None) -> tuple[tuple, tuple]:
+    """(eye xyz, target xyz) for a first-person snapshot.
+
+    ``--at ITEM`` alone stands 1.8 m in front of the item looking at it; ``--at ROOM`` alone
+    looks across the room along its longer side; a door stands just inside its first room.
+    """
+    src = resolve(plan, at)
+    tgt = resolve(plan, look) if look else None
+    if src.kind == "item":
+        eye_xy = _facing_spot(plan, src)
+        if tgt is None:
+            tgt = src
+    elif src.kind == "door":
+        d = plan.layout.door_by_id[src.ref]
+        room = d.between[0] if d.between[0] in plan.room_polygons else d.between[1]
+        eye_xy = stand_point(plan, src.xy, room)
+    else:
+        eye_xy = stand_point(plan, src.xy, src.room)
+    if tgt is None:
+        poly = plan.room_polygons.get(src.room) if src.room else None
+        if poly is not None:
+            minx, miny, maxx, maxy = poly.bounds
+            far = (maxx, (miny + maxy) / 2) if maxx - minx >= maxy - miny else ((minx + maxx) / 2, maxy)
+        else:
+            far = (eye_xy[0], eye_xy[1] + 5.0)
+        target = (*far, EYE_HEIGHT - 0.2)
+    else:
+        target = (*tgt.xy, tgt.z)
+    if math.dist(eye_xy, target[:2]) < 0.3:
+        target = (eye_xy[0], eye_xy[1] + 3.0, target[2])
+    return (*eye_xy, EYE_HEIGHT), target
+
+
+def overview(bounds, kind: str, aspect: float, fov: float = 75.0) -> tuple[tuple, tuple, float | None]:
+    """(eye, target, ortho film width or None) framing the whole ward: ``plan`` straight down
+    (orthographic), ``orbit`` a dollhouse view from the south-east at about 45 degrees."""
+    (x0, y0, _), (x1, y1, z1) = bounds
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    w, h = (x1 - x0) * 1.08, (y1 - y0) * 1.08
+    if kind == "plan":
+        width = max(w, h * aspect)
+        return (cx, cy, z1 + 50.0), (cx, cy, 0.0), width
+    if kind == "orbit":  # from the side of the longer dimension, 40 degrees down
+        span = max(w, h * aspect) if w >= h else max(h, w * aspect)
+        dist = (span / 2) / math.tan(math.radians(fov / 2)) * 1.05
+        el = math.radians(40)
+        if w >= h:
+            return (cx, cy - dist * math.cos(el), z1 + dist * math.sin(el)), (cx, cy, 0.0), None
+        return (cx + dist * math.cos(el), cy, z1 + dist * math.sin(el)), (cx, cy, 0.0), None
+    raise UnknownNameError("overview", kind, ("plan", "orbit"))

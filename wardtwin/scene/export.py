@@ -1,0 +1,93 @@
+"""``wardtwin build`` and ``wardtwin snapshot``: a ward's scene written as .bam, .glb and a JSON
+summary, or rendered offscreen to a PNG. Imports Panda3D."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from wardtwin.exchange.files import write_bytes_atomic
+from wardtwin.exchange.gltf import glb_bytes
+from wardtwin.layout.model import Layout
+from wardtwin.layout.plan import Plan, plan_of
+from wardtwin.scene.camera import overview, viewpoint
+from wardtwin.scene.geometry import WardGeometry, ward_geometry
+from wardtwin.scene.panda import WardScene
+
+VIEWS = ("eye", "plan", "orbit")
+
+
+def summary(layout: Layout, geometry: WardGeometry, scene: WardScene) -> dict:
+    """Counts and bounds of a built scene (what ``build`` writes as JSON)."""
+    return {
+        "ward": layout.ward.id,
+        "name": layout.ward.name,
+        "rooms": len(layout.rooms),
+        "doors": len(layout.doors),
+        "items": len(layout.items),
+        "nodes": scene.root.count_num_descendants() + 1,
+        "triangles": geometry.n_triangles,
+        "draw_calls": scene.count_geoms(),
+        "labels": len(geometry.labels),
+        "signs": len(geometry.signs),
+        "bounds": {"min": list(geometry.bounds[0]), "max": list(geometry.bounds[1])},
+        "units": "m, z up",
+    }
+
+
+def build(layout: Layout, out_dir: str | os.PathLike, plan: Plan | None = None) -> dict:
+    """Write ``<id>.bam``, ``<id>.glb`` and ``<id>.json`` into ``out_dir`` and return the
+    summary. All three are written to a temporary folder first and moved into place only when
+    all succeeded."""
+    plan = plan or plan_of(layout)
+    geometry = ward_geometry(plan)
+    scene = WardScene(geometry)
+    info = summary(layout, geometry, scene)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = layout.ward.id
+    with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
+        tmp = Path(tmp)
+        if not scene.root.write_bam_file(str(tmp / f"{stem}.bam")):
+            raise OSError(f"could not write {out / (stem + '.bam')}")
+        write_bytes_atomic(tmp / f"{stem}.glb", glb_bytes(geometry, layout.ward.name))
+        info["files"] = {k: f"{stem}.{k}" for k in ("bam", "glb", "json")}
+        (tmp / f"{stem}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        for k in ("bam", "glb", "json"):
+            shutil.move(str(tmp / f"{stem}.{k}"), out / f"{stem}.{k}")
+    return info
+
+
+def snapshot(layout: Layout, out: str | os.PathLike, *, at: str | None = None, look: str | None = None,
+             view: str = "eye", size=(1280, 720), labels: bool = True, ceilings: bool | None = None,
+             plan: Plan | None = None) -> dict:
+    """Render one offscreen frame to ``out`` (PNG). ``view``: ``eye`` (first person from
+    ``at`` toward ``look``), ``plan`` (top-down, orthographic) or ``orbit`` (dollhouse).
+    Ceilings are hidden in the overview views unless asked for."""
+    from wardtwin.errors import UnknownNameError, UsageError
+    from wardtwin.scene.offscreen import Offscreen
+
+    if view not in VIEWS:
+        raise UnknownNameError("view", view, VIEWS)
+    if view == "eye" and not at:
+        raise UsageError("an eye-level snapshot needs --at PLACE (a room, door or item id, or x,y)")
+    plan = plan or plan_of(layout)
+    geometry = ward_geometry(plan)
+    scene = WardScene(geometry)
+    scene.show_labels(labels)
+    scene.show_ceilings(view == "eye" if ceilings is None else ceilings)
+    with Offscreen(size) as off:
+        scene.root.reparent_to(off.render)
+        if view == "eye":
+            eye, target = viewpoint(plan, at, look)
+        else:
+            eye, target, film = overview(geometry.bounds, view, size[0] / size[1])
+            if film is not None:
+                off.orthographic(film, film * size[1] / size[0])
+        off.look(eye, target, up=(0, 1, 0) if view == "plan" else (0, 0, 1))
+        off.save(out)
+        return {"file": str(out), "view": view, "eye": list(map(float, eye)), "target": list(map(float, target)),
+                "size": list(size), "renderer": off.renderer}

@@ -1,0 +1,269 @@
+"""A ward's 3D geometry as named parts of plain meshes (no Panda3D): floors finished by room
+kind, ceilings, walls with door openings and lintels, door frames and leaves, exit signs,
+every item at its footprint, height and mount, and anchors for signs and labels.
+
+The Panda3D scene and the glTF export are both drawn from :func:`ward_geometry`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+
+from wardtwin.layout.fitout import fitout_types
+from wardtwin.layout.geometry import Opening, Wall
+from wardtwin.layout.plan import Plan
+from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
+from wardtwin.scene.shapes import SHAPES, build_shape
+
+#: Height of door openings, m.
+DOOR_HEIGHT = 2.1
+#: Height of open archways (door type ``opening``), m.
+ARCH_HEIGHT = 2.4
+FRAME = 0.05  # door frame width, m
+LEAF = 0.045  # door leaf thickness, m
+SIGN_TEXT = 0.07  # height of door-sign letters, m
+SIGN_CHAR = 0.6 * SIGN_TEXT  # average advance per character, m
+
+FLOOR_FINISH = {  # sheet vinyl in clinical rooms, tiles in wet rooms, concrete in stairs
+    "corridor": "#cfd3cf", "patient_room": "#d9cfbf", "isolation_room": "#d9cfbf", "anteroom": "#cdd3d6",
+    "nurse_station": "#c9b79c", "medication_room": "#c7cfd6", "clean_utility": "#c7d3d6",
+    "soiled_utility": "#c4c0b5", "toilet": "#bfc9cf", "ensuite": "#bfc9cf", "shower": "#bfc9cf",
+    "stair": "#a7a7a2", "elevator_lobby": "#c8c2b8", "staff_room": "#cdbf9f", "family_lounge": "#cdbf9f",
+}
+DEFAULT_FLOOR = "#cccac4"
+WALL_INTERIOR = (0.90, 0.89, 0.86, 1.0)
+WALL_EXTERIOR = (0.78, 0.77, 0.74, 1.0)
+CEILING = (0.96, 0.96, 0.95, 1.0)
+DOOR_LEAF = hex_rgba("#b08a5a")
+DOOR_FRAME = hex_rgba("#8d99a6")
+EXIT_GREEN = hex_rgba("#1b8a3a")
+SIGN_PLATE = hex_rgba("#274b6d")
+
+LAYERS = ("floor", "wall", "ceiling", "door", "exit", "sign", "item")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One named mesh. ``layer`` is one of :data:`LAYERS`; ``ref`` the room, door or item id."""
+
+    name: str
+    layer: str
+    mesh: Mesh
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where text goes: a door sign or an item label. ``facing`` is the unit plan vector the
+    text's face points to (a reader stands on that side); ``None`` for a billboard that turns
+    to the viewer."""
+
+    ref: str
+    text: str
+    position: tuple[float, float, float]
+    facing: tuple[float, float] | None = None
+    fitout: bool = False  # a standard patient-room item (labelled at short range only)
+
+
+@dataclass(frozen=True)
+class WardGeometry:
+    """Every part of a ward's 3D geometry (m)."""
+
+    parts: tuple[Part, ...]
+    signs: tuple[Anchor, ...] = ()
+    labels: tuple[Anchor, ...] = ()
+    bounds: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0, 0, 0), (0, 0, 0))
+    item_parts: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def layer(self, name: str) -> list[Part]:
+        return [p for p in self.parts if p.layer == name]
+
+    @property
+    def n_triangles(self) -> int:
+        return sum(p.mesh.n_triangles for p in self.parts)
+
+
+def _triangulate(poly) -> list[list[tuple[float, float]]]:
+    """Counter-clockwise triangles covering a polygon."""
+    out = []
+    for tri in shapely.constrained_delaunay_triangles(poly).geoms:
+        (a, b, c) = list(tri.exterior.coords)[:3]
+        if (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0]) < 0:
+            b, c = c, b
+        out.append([a, b, c])
+    return out
+
+
+def _floors_and_ceilings(plan: Plan) -> list[Part]:
+    parts = []
+    lay = plan.layout
+    for rid, poly in plan.room_polygons.items():
+        room = lay.room_by_id[rid]
+        tris = _triangulate(poly)
+        fb, cb = MeshBuilder(), MeshBuilder()
+        colour = hex_rgba(FLOOR_FINISH.get(room.kind, DEFAULT_FLOOR))
+        h = lay.ceiling_of(room)
+        for a, b, c in tris:
+            fb.polygon([(*a, 0.0), (*b, 0.0), (*c, 0.0)], [(0, 1, 2)], (0, 0, 1), colour)
+            cb.polygon([(*a, h), (*c, h), (*b, h)], [(0, 1, 2)], (0, 0, -1), CEILING)
+        parts.append(Part(f"floor/{rid}", "floor", fb.build(), rid))
+        parts.append(Part(f"ceiling/{rid}", "ceiling", cb.build(), rid))
+    return parts
+
+
+def _wall_height(plan: Plan, wall: Wall) -> float:
+    lay = plan.layout
+    hs = [lay.ceiling_of(lay.room_by_id[r]) for r in (wall.left, wall.right) if r in lay.room_by_id]
+    return max(hs) if hs else lay.ward.ceiling_height
+
+
+def _wall_matrix(wall: Wall) -> np.ndarray:
+    dx, dy = wall.direction
+    return placement_matrix(wall.start[0], wall.start[1], 0.0, math.degrees(math.atan2(dy, dx)))
+
+
+def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
+    lay = plan.layout
+    t = lay.ward.wall_thickness
+    by_wall: dict[int, list[Opening]] = {}
+    for o in plan.openings:
+        by_wall.setdefault(o.wall, []).append(o)
+    wb, db, eb, sb = MeshBuilder(), MeshBuilder(), MeshBuilder(), MeshBuilder()
+    walls, doors, exits, signs_mesh = [], [], [], []
+    signs: list[Anchor] = []
+    for i, wall in enumerate(plan.walls):
+        h = _wall_height(plan, wall)
+        colour = WALL_EXTERIOR if wall.right is None else WALL_INTERIOR
+        local = MeshBuilder()
+        cursor = -t / 2  # reach half a thickness past the ends so corners close
+        ops = sorted(by_wall.get(i, []), key=lambda o: o.t0)
+        for o in ops:
+            if o.t0 - cursor > 1e-4:
+                local.box(cursor, -t / 2, 0, o.t0, t / 2, h, colour)
+            door = lay.door_by_id[o.door]
+            top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
+            if h - top > 1e-4:
+                local.box(o.t0, -t / 2, top, o.t1, t / 2, h, colour)  # lintel
+            cursor = o.t1
+        end = wall.length + t / 2
+        if end - cursor > 1e-4:
+            local.box(cursor, -t / 2, 0, end, t / 2, h, colour)
+        m = _wall_matrix(wall)
+        walls.append(local.build().transformed(m))
+        for o in ops:
+            door = lay.door_by_id[o.door]
+            dm, em = _door(wall, o, door, t, plan.swing_side(door.id))
+            doors.append(dm.transformed(m))
+            exits.append(em.transformed(m))
+            sign = _door_sign(plan, wall, o, door, t, m)
+            if sign is not None:
+                plate, anchor = sign
+                signs_mesh.append(plate)
+                signs.append(anchor)
+    parts = [Part("walls", "wall", Mesh.concat(walls)), Part("doors", "door", Mesh.concat(doors)),
+             Part("exit-signs", "exit", Mesh.concat(exits)), Part("door-signs", "sign", Mesh.concat(signs_mesh))]
+    return parts, signs
+
+
+def _door(wall: Wall, o: Opening, door, t: float, side: float) -> tuple[Mesh, Mesh]:
+    """Frame and leaves of one door in the wall's frame (x along the wall, +y its left room);
+    leaves open 90 degrees toward ``side`` (+1 left, -1 right; see ``Plan.swing_side``)."""
+    b, e = MeshBuilder(), MeshBuilder()
+    frame = EXIT_GREEN if door.exit else DOOR_FRAME
+    w = o.t1 - o.t0
+    if door.type != "opening":
+        top = DOOR_HEIGHT
+        b.box(o.t0, -t / 2 - 0.01, 0, o.t0 + FRAME, t / 2 + 0.01, top, frame)
+        b.box(o.t1 - FRAME, -t / 2 - 0.01, 0, o.t1, t / 2 + 0.01, top, frame)
+        b.box(o.t0, -t / 2 - 0.01, top - FRAME, o.t1, t / 2 + 0.01, top, frame)
+        leaf = shade(DOOR_LEAF, 1.0)
+        lh = top - FRAME - 0.01
+        def across(y0, y1):  # a span measured from the wall face on the opening side
+            lo, hi = sorted((side * (t / 2 + y0), side * (t / 2 + y1)))
+            return lo, hi
+
+        if door.type == "swing":  # hinged at t0
+            y0, y1 = across(0, w - 2 * FRAME)
+            b.box(o.t0 + FRAME, y0, 0.01, o.t0 + FRAME + LEAF, y1, lh, leaf)
+        elif door.type == "double":
+            y0, y1 = across(0, (w - 2 * FRAME) / 2)
+            b.box(o.t0 + FRAME, y0, 0.01, o.t0 + FRAME + LEAF, y1, lh, leaf)
+            b.box(o.t1 - FRAME - LEAF, y0, 0.01, o.t1 - FRAME, y1, lh, leaf)
+        elif door.type == "sliding":  # parked beside the opening, on the wall face
+            y0, y1 = across(0.01, 0.01 + LEAF)
+            b.box(o.t1, y0, 0.01, o.t1 + w, y1, lh, leaf)
+    if door.exit:  # a lit EXIT sign above the opening on both faces
+        mid = (o.t0 + o.t1) / 2
+        top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
+        e.box(mid - 0.2, -t / 2 - 0.06, top + 0.05, mid + 0.2, t / 2 + 0.06, top + 0.22, EXIT_GREEN)
+    return b.build(), e.build()
+
+
+def _door_sign(plan: Plan, wall: Wall, o: Opening, door, t: float, m: np.ndarray):
+    """A name plate beside a door into a room, on the face of the wall outside the room."""
+    lay = plan.layout
+    kinds = {r: lay.room_by_id[r].kind for r in door.between if r in lay.room_by_id}
+    # the room being signed is the one that is not the corridor/lobby you approach from
+    public = {"corridor", "elevator_lobby", "nurse_station", "reception"}
+    targets = [r for r, k in kinds.items() if k not in public]
+    if not targets or door.type == "opening" and not door.exit:
+        return None
+    room = lay.room_by_id[targets[0]]
+    if len(targets) == 2 and room.kind in ("ensuite", "toilet", "shower", "anteroom"):
+        room = lay.room_by_id[targets[1]]
+    side = -1.0 if room.id == wall.left else 1.0  # sign faces away from the signed room
+    text = (room.number or room.name) if room.kind in ("patient_room", "isolation_room") else room.name
+    if door.exit and room.kind == "stair":
+        text = f"{room.name} - EXIT"
+    half = (SIGN_CHAR * len(text) + 0.08) / 2
+    x = o.t1 + 0.1 + half
+    if x + half > wall.length:
+        x = o.t0 - 0.1 - half
+    y = side * (t / 2 + 0.01)
+    b = MeshBuilder()
+    b.box(x - half, min(y, y + side * 0.012), 1.47, x + half, max(y, y + side * 0.012), 1.63, SIGN_PLATE)
+    px, py, _ = (m @ np.array([x, y + side * 0.02, 1.55, 1.0]))[:3]
+    dx, dy = wall.direction
+    facing = (-dy * side, dx * side)  # the wall's left normal, flipped to the sign's side
+    return b.build().transformed(m), Anchor(door.id, text, (float(px), float(py), 1.55), facing)
+
+
+def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
+    lay = plan.layout
+    parts, labels = [], []
+    fitout = fitout_types(lay)
+    for it in lay.items:
+        t = lay.item_type(it)
+        if t is None:
+            continue
+        shape = t.draw.shape if t.draw.shape in SHAPES else "box"
+        colour = hex_rgba(t.draw.color) if t.draw.color else (0.6, 0.6, 0.6, 1.0)
+        w, d = t.footprint
+        mesh = build_shape(shape, w, d, t.height, colour)
+        z = lay.elevation_of(it)
+        parts.append(Part(f"item/{it.id}", "item", mesh.transformed(placement_matrix(it.at[0], it.at[1], z, it.rotation)),
+                          it.id))
+        if t.safety_critical:
+            # above the item; wall items' labels stand out from the wall so a billboard turning
+            # to the viewer does not sink into it
+            out = d / 2 + 0.3 if lay.mount_of(it) == "wall" else 0.0
+            r = math.radians(it.rotation)
+            x, y = it.at[0] - math.sin(r) * out, it.at[1] + math.cos(r) * out
+            labels.append(Anchor(it.id, it.label or t.name, (x, y, z + t.height + 0.18), None, t.id in fitout))
+    return parts, labels
+
+
+def ward_geometry(plan: Plan) -> WardGeometry:
+    """All 3D parts of a ward (see the module doc)."""
+    parts = _floors_and_ceilings(plan)
+    wall_parts, signs = _walls_and_doors(plan)
+    item_parts, labels = _items(plan)
+    parts = parts + wall_parts + item_parts
+    lo = np.min([p.mesh.bounds()[0] for p in parts if p.mesh.n_triangles], axis=0)
+    hi = np.max([p.mesh.bounds()[1] for p in parts if p.mesh.n_triangles], axis=0)
+    return WardGeometry(tuple(parts), tuple(signs), tuple(labels), (tuple(map(float, lo)), tuple(map(float, hi))),
+                        {p.ref: p for p in item_parts})

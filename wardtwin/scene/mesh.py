@@ -1,0 +1,163 @@
+"""Triangle meshes as plain numpy arrays — the one geometry that the Panda3D scene and the
+glTF exporter both draw from. No Panda3D here.
+
+Axes: x east, y north, z up; metres. Colours: sRGB components 0..1 with alpha.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def hex_rgba(color: str, alpha: float = 1.0) -> tuple[float, float, float, float]:
+    """``"#rrggbb"`` -> (r, g, b, a) in 0..1."""
+    c = color.lstrip("#")
+    return (int(c[0:2], 16) / 255, int(c[2:4], 16) / 255, int(c[4:6], 16) / 255, alpha)
+
+
+def shade(rgba, factor: float):
+    """Darker (factor < 1) or lighter (factor > 1, toward white) version of a colour."""
+    r, g, b, a = rgba
+    if factor <= 1:
+        return (r * factor, g * factor, b * factor, a)
+    t = min(1.0, factor - 1)
+    return (r + (1 - r) * t, g + (1 - g) * t, b + (1 - b) * t, a)
+
+
+@dataclass(frozen=True)
+class Mesh:
+    """Triangles with per-vertex normals and colours. ``positions``/``normals``: (N, 3)
+    float32; ``colors``: (N, 4) float32; ``triangles``: (M, 3) uint32, counter-clockwise
+    seen from the side the normal points to."""
+
+    positions: np.ndarray
+    normals: np.ndarray
+    colors: np.ndarray
+    triangles: np.ndarray
+
+    @property
+    def n_triangles(self) -> int:
+        return len(self.triangles)
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(min xyz, max xyz)."""
+        if not len(self.positions):
+            z = np.zeros(3, dtype=np.float32)
+            return z, z
+        return self.positions.min(axis=0), self.positions.max(axis=0)
+
+    def transformed(self, matrix: np.ndarray) -> "Mesh":
+        """This mesh under a 4x4 affine matrix (normals turned by its rotation part)."""
+        p = self.positions @ matrix[:3, :3].T + matrix[:3, 3]
+        n = self.normals @ matrix[:3, :3].T
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        return Mesh(p.astype(np.float32), n.astype(np.float32), self.colors, self.triangles)
+
+    @staticmethod
+    def empty() -> "Mesh":
+        return Mesh(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.float32), np.zeros((0, 4), np.float32),
+                    np.zeros((0, 3), np.uint32))
+
+    @staticmethod
+    def concat(meshes) -> "Mesh":
+        meshes = [m for m in meshes if len(m.triangles)]
+        if not meshes:
+            return Mesh.empty()
+        offsets = np.cumsum([0] + [len(m.positions) for m in meshes[:-1]])
+        return Mesh(
+            np.concatenate([m.positions for m in meshes]),
+            np.concatenate([m.normals for m in meshes]),
+            np.concatenate([m.colors for m in meshes]),
+            np.concatenate([m.triangles + np.uint32(o) for m, o in zip(meshes, offsets)]).astype(np.uint32),
+        )
+
+
+class MeshBuilder:
+    """Accumulates flat-shaded quads, boxes, prisms and polygons into one :class:`Mesh`."""
+
+    def __init__(self):
+        self._p: list = []
+        self._n: list = []
+        self._c: list = []
+        self._t: list = []
+        self._count = 0
+
+    def _face(self, pts, normal, rgba, tris):
+        base = self._count
+        self._p.extend(pts)
+        self._n.extend([normal] * len(pts))
+        self._c.extend([rgba] * len(pts))
+        self._t.extend([(base + a, base + b, base + c) for a, b, c in tris])
+        self._count += len(pts)
+
+    def quad(self, a, b, c, d, rgba):
+        """A planar quad a-b-c-d (counter-clockwise seen from the front)."""
+        ux, uy, uz = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+        vx, vy, vz = d[0] - a[0], d[1] - a[1], d[2] - a[2]
+        n = (uy * vz - uz * vy, uz * vx - ux * vz, ux * vy - uy * vx)
+        ln = math.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2])
+        if ln < 1e-12:
+            return
+        self._face([a, b, c, d], (n[0] / ln, n[1] / ln, n[2] / ln), rgba, [(0, 1, 2), (0, 2, 3)])
+
+    def polygon(self, pts3, triangles, normal, rgba):
+        """A planar polygon given its vertices and a triangulation (index triples)."""
+        if len(triangles):
+            self._face([tuple(p) for p in pts3], tuple(normal), rgba, triangles)
+
+    def box(self, x0, y0, z0, x1, y1, z1, rgba, *, bottom=False):
+        """An axis-aligned box (the bottom face only when asked: it is rarely seen)."""
+        if x1 - x0 <= 0 or y1 - y0 <= 0 or z1 - z0 <= 0:
+            return
+        self.quad((x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1), rgba)  # top
+        self.quad((x0, y0, z0), (x1, y0, z0), (x1, y0, z1), (x0, y0, z1), rgba)  # -y
+        self.quad((x1, y1, z0), (x0, y1, z0), (x0, y1, z1), (x1, y1, z1), rgba)  # +y
+        self.quad((x0, y1, z0), (x0, y0, z0), (x0, y0, z1), (x0, y1, z1), rgba)  # -x
+        self.quad((x1, y0, z0), (x1, y1, z0), (x1, y1, z1), (x1, y0, z1), rgba)  # +x
+        if bottom:
+            self.quad((x0, y1, z0), (x1, y1, z0), (x1, y0, z0), (x0, y0, z0), rgba)
+
+    def cbox(self, cx, cy, z0, w, d, h, rgba, **kw):
+        """A box centred on (cx, cy), ``w`` along x, ``d`` along y, from ``z0`` up ``h``."""
+        self.box(cx - w / 2, cy - d / 2, z0, cx + w / 2, cy + d / 2, z0 + h, rgba, **kw)
+
+    def cylinder(self, cx, cy, z0, r, h, rgba, segments=12, *, axis="z"):
+        """A capped cylinder standing on (cx, cy, z0) (``axis="z"``) or lying along x/y."""
+        ang = [2 * math.pi * k / segments for k in range(segments)]
+        ring = [(r * math.cos(a), r * math.sin(a)) for a in ang]
+
+        def P(u, v, w):  # u, v across the axis, w along it
+            if axis == "z":
+                return (cx + u, cy + v, z0 + w)
+            if axis == "x":
+                return (cx + w, cy + u, z0 + v)  # (u, v, w) -> (y, z, x): right-handed
+            return (cx + v, cy + w, z0 + u)  # (u, v, w) -> (z, x, y): right-handed
+
+        for k in range(segments):
+            (u0, v0), (u1, v1) = ring[k], ring[(k + 1) % segments]
+            self.quad(P(u0, v0, 0), P(u1, v1, 0), P(u1, v1, h), P(u0, v0, h), rgba)
+        tris = [(0, k, k + 1) for k in range(1, segments - 1)]
+        top = [P(u, v, h) for u, v in ring]
+        bot = [P(u, v, 0) for u, v in reversed(ring)]
+        n_top = np.subtract(P(0, 0, 1), P(0, 0, 0))
+        self.polygon(top, tris, n_top, rgba)
+        self.polygon(bot, tris, -n_top, rgba)
+
+    def build(self) -> Mesh:
+        if not self._count:
+            return Mesh.empty()
+        return Mesh(np.asarray(self._p, np.float32), np.asarray(self._n, np.float32),
+                    np.asarray(self._c, np.float32), np.asarray(self._t, np.uint32))
+
+
+def placement_matrix(x: float, y: float, z: float, heading_deg: float) -> np.ndarray:
+    """4x4 matrix: turn ``heading_deg`` counter-clockwise about z, then move to (x, y, z)."""
+    h = math.radians(heading_deg)
+    c, s = math.cos(h), math.sin(h)
+    m = np.eye(4)
+    m[:2, :2] = [[c, -s], [s, c]]
+    m[:3, 3] = (x, y, z)
+    return m
