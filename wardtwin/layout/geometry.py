@@ -100,25 +100,46 @@ def room_polygon(room: Room) -> Polygon:
     return Polygon(ring(room.polygon)) if len(ring(room.polygon)) >= 3 else Polygon()
 
 
-def _key(p) -> tuple[int, int]:
-    return (round(p[0] / SNAP), round(p[1] / SNAP))
+def _key(p) -> tuple[float, float]:
+    return (p[0], p[1])  # points are snapped to shared representatives before keys are made
+
+
+class _Snapper:
+    """Maps every point to the first point seen within :data:`SNAP` of it, so that corners
+    two rooms share (however each wrote them) become the very same coordinates."""
+
+    def __init__(self):
+        self.grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
+
+    def __call__(self, p) -> tuple[float, float]:
+        ix, iy = math.floor(p[0] / SNAP), math.floor(p[1] / SNAP)
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for q in self.grid.get((ix + dx, iy + dy), ()):
+                    if math.dist(p, q) <= SNAP:
+                        return q
+        q = (float(p[0]), float(p[1]))
+        self.grid.setdefault((ix, iy), []).append(q)
+        return q
 
 
 def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     """Walls from room outlines: every stretch of edge shared by two rooms is one interior
     wall, every stretch owned by one room an exterior wall. Collinear neighbouring pieces
     between the same rooms are merged. Deterministic: sorted by room ids then position."""
-    rings = [(r.id, ring(r.polygon)) for r in rooms]
+    snap = _Snapper()
+    rings = [(r.id, [snap(p) for p in ring(r.polygon)]) for r in rooms]
     rings = [(rid, pts) for rid, pts in rings if len(pts) >= 2]
     if not rings:
         return ()
-    allv = np.array([p for _, pts in rings for p in pts], dtype=float)
+    verts = [p for _, pts in rings for p in pts]
+    allv = np.array(verts, dtype=float)
     owner = np.array([i for i, (_, pts) in enumerate(rings) for _ in pts])
     pieces: dict[tuple, list] = {}
     for ri, (rid, pts) in enumerate(rings):
         for k in range(len(pts)):
-            p, q = np.array(pts[k]), np.array(pts[(k + 1) % len(pts)])
-            d = q - p
+            p, q = pts[k], pts[(k + 1) % len(pts)]
+            d = np.subtract(q, p)
             length = float(np.hypot(*d))
             if length <= SNAP:
                 continue
@@ -126,13 +147,18 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
             rel = allv - p
             t = rel @ u
             off = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
-            cut = np.sort(t[(owner != ri) & (off <= SNAP) & (t > SNAP) & (t < length - SNAP)])
-            ts = [0.0, *cut.tolist(), length]
-            for a, b in zip(ts, ts[1:]):
-                if b - a <= SNAP:
+            hit = np.nonzero((owner != ri) & (off <= SNAP) & (t > SNAP) & (t < length - SNAP))[0]
+            # cut at the other rooms' own corners (exact coordinates), in order along the edge
+            cuts = [verts[i] for i in hit[np.argsort(t[hit], kind="stable")]]
+            stops = [p]
+            for c in cuts:
+                if c != stops[-1]:
+                    stops.append(c)
+            stops.append(q)
+            for pa, pb in zip(stops, stops[1:]):
+                if math.dist(pa, pb) <= SNAP:
                     continue
-                pa, pb = tuple((p + u * a).tolist()), tuple((p + u * b).tolist())
-                key = tuple(sorted((_key(pa), _key(pb))))
+                key = tuple(sorted((pa, pb)))
                 pieces.setdefault(key, []).append((rid, pa, pb))
     segments: dict[tuple, list] = {}
     for key, owners in pieces.items():
@@ -284,16 +310,14 @@ def back_midpoint(at: Point, size: tuple[float, float], rotation_deg: float) -> 
     return (at[0] + math.sin(r) * size[1] / 2, at[1] - math.cos(r) * size[1] / 2)
 
 
-def narrowest_ok(poly: Polygon, clear: float) -> bool:
-    """True when a disc of diameter ``clear`` can move through every part of ``poly``:
-    shrinking by ``clear/2`` neither empties it nor splits it."""
-    inner = poly.buffer(-clear / 2, join_style="mitre")
-    if inner.is_empty:
-        return False
-    if inner.geom_type == "MultiPolygon":
-        return False
-    # the part that survives and grows back must cover almost the whole polygon
-    return inner.buffer(clear / 2, join_style="mitre").area >= 0.9 * poly.area
+def narrow_parts(poly: Polygon, clear: float, min_area: float = 0.5):
+    """The parts of ``poly`` that a disc of diameter ``clear`` (m) cannot reach: what a
+    morphological opening (shrink by clear/2, grow back) removes, keeping pieces over
+    ``min_area`` m². Empty when the whole polygon is at least ``clear`` wide."""
+    opened = poly.buffer(-clear / 2, join_style="mitre").buffer(clear / 2, join_style="mitre")
+    lost = poly.difference(opened)
+    pieces = getattr(lost, "geoms", [lost])
+    return [p for p in pieces if not p.is_empty and p.area > min_area]
 
 
 def valid_reason(poly: Polygon) -> str | None:

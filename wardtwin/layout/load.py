@@ -17,6 +17,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo
 from wardtwin.layout.schema import INVALID, Ctx, schema_for
+from wardtwin.layout.units import describe
 from wardtwin.layout.yamlsafe import LMap, read_yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -68,11 +69,11 @@ def _read(path: Path, kind: str, findings: list) -> LMap | None:
     name = display_path(path)
     data, problems = read_yaml(path, name)
     findings.extend(problems)
-    if data is None:
+    if data is None and problems:
         return None
     if not isinstance(data, dict):
         findings.append(Finding.make("wrong-kind", name, 1, 1,
-                                     f"the file holds {type(data).__name__}; a mapping starting with `kind: {kind}` expected"))
+                                     f"the file holds {describe(data)}; a mapping starting with `kind: {kind}` expected"))
         return None
     found = data.get("kind")
     if found != kind:

@@ -224,9 +224,13 @@ class ListOf(Type):
         return d
 
 
+#: Plan coordinates are kept within +-100 km of the origin (m).
+COORD_LIMIT = 1e5
+
+
 def Point(doc=""):
     """``[x, y]`` in metres."""
-    return ListOf(Length("coordinate"), doc or "[x, y], m", exact=2)
+    return ListOf(Length("coordinate", lo=-COORD_LIMIT, hi=COORD_LIMIT), doc or "[x, y], m", exact=2)
 
 
 @dataclass

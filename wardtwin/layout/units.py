@@ -29,7 +29,10 @@ def parse_quantity(value, units: dict[str, float], what: str) -> float:
     if isinstance(value, bool):
         raise QuantityError("wrong-type", f"{value!r} is a yes/no value, not a {what}")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            raise QuantityError("wrong-type", f"{str(value)[:20]}... is too large to be a {what}") from None
     elif isinstance(value, str):
         m = _QUANTITY.match(value)
         if not m:

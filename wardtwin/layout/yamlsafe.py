@@ -111,8 +111,18 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[object | None, li
 def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[Finding]]:
     """Parse YAML text (see :func:`read_yaml`)."""
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
+            # nesting is checked on the event stream, before composing: the C composer recurses
+            # and a deep enough document would crash the process instead of raising
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return None, [Finding.make("yaml-too-deep", name, *_loc(event.start_mark),
+                                               f"nesting deeper than {MAX_DEPTH} levels")]
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
                 return None, [Finding.make(
                     "yaml-alias", name, *_loc(event.start_mark),
                     f"alias *{event.anchor} repeats an anchored value; anchors and aliases are not "
@@ -126,7 +136,13 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[F
         if exc.context:
             what = f"{what} ({exc.context})"
         return None, [Finding.make("yaml-syntax", name, line, col, what)]
-    except yaml.YAMLError as exc:  # e.g. a reader error on control characters
+    except yaml.reader.ReaderError as exc:  # a control character: position is a character index
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return None, [Finding.make("yaml-syntax", name, line, col,
+                                   f"character #x{exc.character:04x} is not allowed in YAML; "
+                                   "remove it or write it as an escape in a quoted string")]
+    except yaml.YAMLError as exc:
         return None, [Finding.make("yaml-syntax", name, 0, 0, str(exc).splitlines()[0])]
     except RecursionError:
         return None, [Finding.make("yaml-too-deep", name, 0, 0, f"nesting deeper than {MAX_DEPTH} levels")]
@@ -201,4 +217,7 @@ class _Builder:
             raise _Refused("yaml-tag", here, f"tag {node.tag!r} is not allowed; plain values only")
         if node.tag == _STD + "timestamp":
             return node.value  # a date is text to wardtwin
-        return self.constructor.construct_object(node)
+        try:
+            return self.constructor.construct_object(node)
+        except (ValueError, OverflowError):  # e.g. an integer of thousands of digits
+            raise _Refused("wrong-type", here, f"{node.value[:20]!r}... is not a number wardtwin can read") from None

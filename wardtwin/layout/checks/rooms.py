@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
-from wardtwin.layout.geometry import narrowest_ok, room_polygon, valid_reason
+from wardtwin.layout.geometry import narrow_parts, room_polygon, valid_reason
 from wardtwin.layout.plan import Plan
 
 #: Clear corridor width in new health-care occupancies: 8 ft (NFPA 101), m.
@@ -26,6 +26,8 @@ def room_polygons(plan: Plan):
 def room_overlaps(plan: Plan):
     ids = list(plan.room_polygons)
     polys = [plan.room_polygons[i] for i in ids]
+    if not polys:
+        return
     tree = STRtree(polys)
     rooms = plan.layout.room_by_id
     for i, j in zip(*tree.query(polys, predicate="intersects")):
@@ -54,8 +56,12 @@ def corridor_width(plan: Plan):
     t = plan.layout.ward.wall_thickness
     for r in plan.layout.rooms:
         poly = plan.room_polygons.get(r.id)
-        if r.kind == "corridor" and poly is not None and not narrowest_ok(poly, CORRIDOR_CLEAR + t):
+        if r.kind != "corridor" or poly is None:
+            continue
+        narrow = narrow_parts(poly, CORRIDOR_CLEAR + t)
+        if narrow:
+            where = ", ".join(f"({p.centroid.x:.1f}, {p.centroid.y:.1f})" for p in narrow[:3])
             yield finding(r, "corridor-narrow",
-                          f"corridor {r.id}: narrower than {CORRIDOR_CLEAR:.2f} m (8 ft) clear somewhere "
-                          f"(outline on wall centre lines, so {CORRIDOR_CLEAR + t:.2f} m between lines is needed)",
-                          "polygon")
+                          f"corridor {r.id}: narrower than {CORRIDOR_CLEAR:.2f} m (8 ft) clear around {where}; "
+                          f"outlines run along wall centre lines, so {CORRIDOR_CLEAR + t:.2f} m between lines "
+                          "is needed", "polygon")
