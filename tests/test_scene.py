@@ -2,6 +2,7 @@
 glTF export (round trip, Khronos validator when Node has it) and `wardtwin build`."""
 
 import json
+from dataclasses import replace
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from wardtwin.errors import UnknownNameError
 from wardtwin.exchange.gltf import accessor_array, glb_bytes, read_glb, y_up_to_z_up, z_up_to_y_up
 from wardtwin.layout import check_ward, exit_code, plan_of, shipped_wards
 from wardtwin.scene.geometry import LAYERS, ward_geometry
-from wardtwin.scene.mesh import MeshBuilder, hex_rgba
+from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba
 from wardtwin.scene.shapes import SHAPES, build_shape
 from wardtwin.layout import vocab
 
@@ -80,7 +81,7 @@ def test_geometry_layers_and_items(tiny):
 def test_walls_leave_door_openings(tiny):
     """Walls fill their stretch except the door openings (below the lintel)."""
     layout, plan, g = tiny
-    walls = next(p for p in g.parts if p.name == "walls").mesh
+    walls = Mesh.concat([p.mesh for p in g.layer("wall")])
     # D101 at (1.8, 5.0), 1.2 m wide: no wall vertex strictly inside the opening below 2.0 m
     p = walls.positions
     inside = (np.abs(p[:, 0] - 1.8) < 0.55) & (np.abs(p[:, 1] - 5.0) < 0.1) & (p[:, 2] < 2.0)
@@ -160,23 +161,51 @@ def test_eye_snapshot_sees_the_extinguisher(tiny, offscreen):
     from wardtwin.scene.panda import WardScene
 
     layout, plan, g = tiny
-    scene = WardScene(g)
-    scene.root.reparent_to(offscreen.render)
-    try:
-        eye, target = viewpoint(plan, "FE-1")
-        assert plan.room_at(*eye[:2]) == "corridor", "the camera must stand in the item's room"
-        offscreen.look(eye, target)
-        img = offscreen.image()
-        assert img.std() > 10, "blank frame"
-        red = _red(img)
-        assert red.sum() > 30, "the red extinguisher is not in view"
-        ys, xs = np.nonzero(red)
-        assert abs(xs.mean() - img.shape[1] / 2) < img.shape[1] * 0.2, "the extinguisher is not centred"
-        # hiding the item's layer removes the red pixels: they were the extinguisher's
-        scene.static.hide()
-        assert _red(offscreen.image()).sum() < red.sum() * 0.1
-    finally:
-        scene.root.detach_node()
+    eye, target = viewpoint(plan, "FE-1")
+    assert plan.room_at(*eye[:2]) == "corridor", "the camera must stand in the item's room"
+
+    def render(geometry):
+        scene = WardScene(geometry, locate=plan.room_at)
+        scene.root.reparent_to(offscreen.render)
+        try:
+            offscreen.look(eye, target, scene=scene)
+            return offscreen.image()
+        finally:
+            scene.root.remove_node()
+
+    img = render(g)
+    assert img.std() > 10, "blank frame"
+    red = _red(img)
+    assert red.sum() > 30, "the red extinguisher is not in view"
+    ys, xs = np.nonzero(red)
+    assert abs(xs.mean() - img.shape[1] / 2) < img.shape[1] * 0.2, "the extinguisher is not centred"
+    # without the extinguisher's part the red pixels are gone: they were the extinguisher's
+    without = replace(g, parts=tuple(p for p in g.parts if p.ref != "FE-1"),
+                      labels=tuple(a for a in g.labels if a.ref != "FE-1"))
+    assert _red(render(without)).sum() < red.sum() * 0.1
+
+
+def test_room_is_seen_through_its_door(tiny, offscreen):
+    """From the corridor, the bed of room 101 is drawn through the open doorway: the portal
+    from the corridor's cell into 101's cell works (it would not if wired or wound wrongly)."""
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+
+    def render(geometry):
+        scene = WardScene(geometry, locate=plan.room_at)
+        scene.root.reparent_to(offscreen.render)
+        try:
+            offscreen.look((1.8, 7.0, 1.65), (1.8, 1.0, 0.6), scene=scene)
+            assert scene.current_cell == "corridor" and scene.overview.is_hidden()
+            assert scene._cells["101"].is_hidden(), "101's cell must be hidden: only the portal may show it"
+            return offscreen.image().astype(int)
+        finally:
+            scene.root.remove_node()
+
+    with_bed = render(g)
+    without = render(replace(g, parts=tuple(p for p in g.parts if p.ref != "BED-101")))
+    assert (np.abs(with_bed - without).sum(axis=2) > 30).sum() > 100, "room 101's bed is not seen through its door"
 
 
 def test_label_text_is_visible(tiny, offscreen):

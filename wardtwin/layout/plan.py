@@ -101,6 +101,16 @@ class Plan:
             into = b
         return 1.0 if into == wall.left else -1.0
 
+    def ward_side(self, door_id: str) -> str:
+        """The room of a door that belongs to the ward proper: not the stair, not outside
+        (where an EXIT sign is read before leaving)."""
+        door = self.layout.door_by_id[door_id]
+        for rid in door.between:
+            room = self.layout.room_by_id.get(rid)
+            if room is not None and room.kind != "stair":
+                return rid
+        return door.between[0]
+
     @cached_property
     def exits(self) -> tuple[str, ...]:
         """Ids of exit doors."""

@@ -110,25 +110,11 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[object | None, li
 
 def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[Finding]]:
     """Parse YAML text (see :func:`read_yaml`)."""
+    builder = _EventBuilder()
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=_Loader):
-            # nesting is checked on the event stream, before composing: the C composer recurses
-            # and a deep enough document would crash the process instead of raising
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return None, [Finding.make("yaml-too-deep", name, *_loc(event.start_mark),
-                                               f"nesting deeper than {MAX_DEPTH} levels")]
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
-            elif isinstance(event, yaml.AliasEvent):
-                return None, [Finding.make(
-                    "yaml-alias", name, *_loc(event.start_mark),
-                    f"alias *{event.anchor} repeats an anchored value; anchors and aliases are not "
-                    "allowed (they make alias bombs possible), write the value out instead",
-                )]
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        data = builder.run(yaml.parse(text, Loader=_Loader))
+    except _Refused as r:
+        return None, [Finding.make(r.code, name, r.loc.line, r.loc.column, r.message)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (_loc(mark) if mark else (0, 0))
@@ -144,80 +130,105 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[F
                                    "remove it or write it as an escape in a quoted string")]
     except yaml.YAMLError as exc:
         return None, [Finding.make("yaml-syntax", name, 0, 0, str(exc).splitlines()[0])]
-    except RecursionError:
-        return None, [Finding.make("yaml-too-deep", name, 0, 0, f"nesting deeper than {MAX_DEPTH} levels")]
-    nodes = [n for n in nodes if n is not None]
-    if len(nodes) > 1:
-        return None, [Finding.make(
-            "yaml-syntax", name, *_loc(nodes[1].start_mark),
-            "a second YAML document ('---'); one document per file expected",
-        )]
-    if not nodes:
+    if builder.documents == 0:
         return None, [Finding.make("yaml-syntax", name, 1, 1, "the file is empty; a mapping with `kind:` expected")]
-    builder = _Builder()
-    try:
-        data = builder.build(nodes[0], 0)
-        return data, [Finding.make(c, name, loc.line, loc.column, m) for c, loc, m in builder.findings]
-    except _Refused as r:
-        return None, [Finding.make(r.code, name, r.loc.line, r.loc.column, r.message)]
-    except RecursionError:
-        return None, [Finding.make("yaml-too-deep", name, 0, 0, f"nesting deeper than {MAX_DEPTH} levels")]
+    return data, [Finding.make(c, name, loc.line, loc.column, m) for c, loc, m in builder.findings]
 
 
-class _Builder:
-    """Turns a composed node graph into LMap/LList/scalars, refusing aliases and odd tags."""
+class _EventBuilder:
+    """Builds LMap/LList/scalars straight from the parser's events, in one pass and without
+    recursion (a composer would recurse, and libyaml's crashes on deep nesting). Refuses
+    aliases, non-standard tags, more than one document, and absurd depth or size."""
+
+    _KINDS = {yaml.MappingStartEvent: _STD + "map", yaml.SequenceStartEvent: _STD + "seq"}
 
     def __init__(self):
-        self.seen: set[int] = set()
         self.findings: list[tuple[str, Loc, str]] = []
-        self.count = 0
-        self.constructor = yaml.SafeLoader("")
+        self.documents = 0
+        self.loader = yaml.SafeLoader("")  # for its resolver and scalar constructors
 
-    def build(self, node, depth: int):
-        here = _loc(node.start_mark)
-        if id(node) in self.seen:
-            raise _Refused("yaml-alias", here, "an alias (*name) repeats an anchored node; write the value out instead")
-        self.seen.add(id(node))
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise _Refused("yaml-too-deep", here, f"more than {MAX_NODES} values in one file")
-        if depth > MAX_DEPTH:
-            raise _Refused("yaml-too-deep", here, f"nesting deeper than {MAX_DEPTH} levels")
-        if isinstance(node, yaml.MappingNode):
-            if node.tag not in (_STD + "map",):
-                raise _Refused("yaml-tag", here, f"tag {node.tag!r} is not allowed on a mapping")
-            out = LMap()
-            out.loc, out.key_locs, out.value_locs = here, {}, {}
-            for knode, vnode in node.value:
-                if knode.tag == _STD + "merge":
-                    raise _Refused("yaml-alias", _loc(knode.start_mark), "merge keys (<<) are not allowed")
-                key = self.build(knode, depth + 1)
-                if isinstance(key, (dict, list)):
-                    raise _Refused("wrong-type", _loc(knode.start_mark), "a mapping key must be a plain value")
-                kloc = _loc(knode.start_mark)
-                if key in out:
-                    first = out.key_locs[key]
-                    self.findings.append((
-                        "duplicate-key", kloc,
-                        f"key {key!r} appears twice in one mapping (first on line {first.line}); "
-                        "the second is ignored",
-                    ))
-                    continue
-                out[key] = self.build(vnode, depth + 1)
-                out.key_locs[key] = kloc
-                out.value_locs[key] = _loc(vnode.start_mark)
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _STD + "seq":
-                raise _Refused("yaml-tag", here, f"tag {node.tag!r} is not allowed on a sequence")
-            out = LList(self.build(v, depth + 1) for v in node.value)
-            out.loc, out.item_locs = here, [_loc(v.start_mark) for v in node.value]
-            return out
-        if node.tag not in _SCALAR_TAGS:
-            raise _Refused("yaml-tag", here, f"tag {node.tag!r} is not allowed; plain values only")
-        if node.tag == _STD + "timestamp":
-            return node.value  # a date is text to wardtwin
+    def _scalar(self, ev):
+        here = _loc(ev.start_mark)
+        tag = ev.tag if ev.tag not in (None, "!") else (
+            _STD + "str" if ev.tag == "!" else self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit))
+        if tag == _STD + "merge":
+            raise _Refused("yaml-alias", here, "merge keys (<<) are not allowed; write the keys out instead")
+        if tag not in _SCALAR_TAGS:
+            raise _Refused("yaml-tag", here, f"tag {tag!r} is not allowed; plain values only")
+        if tag == _STD + "timestamp":
+            return ev.value  # a date is text to wardtwin
+        node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
         try:
-            return self.constructor.construct_object(node)
+            return self.loader.construct_object(node)
         except (ValueError, OverflowError):  # e.g. an integer of thousands of digits
-            raise _Refused("wrong-type", here, f"{node.value[:20]!r}... is not a number wardtwin can read") from None
+            raise _Refused("wrong-type", here, f"{ev.value[:20]!r}... is not a number wardtwin can read") from None
+
+    def run(self, events):
+        stack: list = []  # open containers; a mapping waits for its key in ``pending``
+        pending: list = []
+        root = None
+        count = 0
+
+        def attach(value, loc):
+            nonlocal root
+            if not stack:
+                root = value
+                return
+            top = stack[-1]
+            if isinstance(top, LList):
+                top.append(value)
+                top.item_locs.append(loc)
+            elif pending[-1] is _NO_KEY:
+                if isinstance(value, (dict, list)):
+                    raise _Refused("wrong-type", loc, "a mapping key must be a plain value")
+                pending[-1] = (value, loc)
+            else:
+                key, kloc = pending[-1]
+                pending[-1] = _NO_KEY
+                if key in top:
+                    self.findings.append(("duplicate-key", kloc, f"key {key!r} appears twice in one mapping "
+                                          f"(first on line {top.key_locs[key].line}); the second is ignored"))
+                    return
+                top[key] = value
+                top.key_locs[key] = kloc
+                top.value_locs[key] = loc
+
+        for ev in events:
+            kind = type(ev)
+            if kind is yaml.ScalarEvent:
+                count += 1
+                attach(self._scalar(ev), _loc(ev.start_mark))
+            elif kind in self._KINDS:
+                here = _loc(ev.start_mark)
+                count += 1
+                if ev.tag not in (None, self._KINDS[kind]):
+                    raise _Refused("yaml-tag", here, f"tag {ev.tag!r} is not allowed here")
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused("yaml-too-deep", here, f"nesting deeper than {MAX_DEPTH} levels")
+                if kind is yaml.MappingStartEvent:
+                    box = LMap()
+                    box.loc, box.key_locs, box.value_locs = here, {}, {}
+                else:
+                    box = LList()
+                    box.loc, box.item_locs = here, []
+                attach(box, here)  # attached first, filled in place
+                stack.append(box)
+                pending.append(_NO_KEY)
+            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                stack.pop()
+                pending.pop()
+            elif kind is yaml.AliasEvent:
+                raise _Refused("yaml-alias", _loc(ev.start_mark),
+                               f"alias *{ev.anchor} repeats an anchored value; anchors and aliases are not "
+                               "allowed (they make alias bombs possible), write the value out instead")
+            elif kind is yaml.DocumentStartEvent:
+                self.documents += 1
+                if self.documents > 1:
+                    raise _Refused("yaml-syntax", _loc(ev.start_mark),
+                                   "a second YAML document ('---'); one document per file expected")
+            if count > MAX_NODES:
+                raise _Refused("yaml-too-deep", _loc(ev.start_mark), f"more than {MAX_NODES} values in one file")
+        return root
+
+
+_NO_KEY = object()

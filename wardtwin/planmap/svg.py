@@ -128,15 +128,6 @@ def _exit_tag(f: _Frame, mid, normal, wall: Wall, inside: str) -> str:
             f'font-weight="bold" fill="#ffffff">EXIT</text></g>')
 
 
-def _ward_side(lay: Layout, door) -> str:
-    """The room of a door that is part of the ward proper (not the stair, not outside)."""
-    for rid in door.between:
-        room = lay.room_by_id.get(rid)
-        if room is not None and room.kind != "stair":
-            return rid
-    return door.between[0]
-
-
 class _Labels:
     """Greedy placement of item labels: first candidate spot that overlaps no earlier label."""
 
@@ -334,7 +325,7 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out.append('<g class="doors">')
     for o in plan.openings:
         door = lay.door_by_id[o.door]
-        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, _ward_side(lay, door), plan.swing_side(door.id)))
+        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, plan.ward_side(door.id), plan.swing_side(door.id)))
     out.append("</g>")
     if route:
         out.extend(_route(f, route, route_label))

@@ -54,6 +54,7 @@ class Part:
     layer: str
     mesh: Mesh
     ref: str | None = None
+    room: str | None = None  # the room whose cell holds it (None: not in a room)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,19 @@ class Anchor:
     position: tuple[float, float, float]
     facing: tuple[float, float] | None = None
     fitout: bool = False  # a standard patient-room item (labelled at short range only)
+    room: str | None = None  # the room it is seen from
+
+
+@dataclass(frozen=True)
+class Portal:
+    """A door opening seen as a window from room ``cell_in`` into room ``cell_out``: four
+    corners (m) of a vertical rectangle on the wall's centre line, a frame's width wider than
+    the opening, counter-clockwise seen from ``cell_in``."""
+
+    door: str
+    cell_in: str
+    cell_out: str
+    corners: tuple[tuple[float, float, float], ...]
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,7 @@ class WardGeometry:
     parts: tuple[Part, ...]
     signs: tuple[Anchor, ...] = ()
     labels: tuple[Anchor, ...] = ()
+    portals: tuple[Portal, ...] = ()
     bounds: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0, 0, 0), (0, 0, 0))
     item_parts: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -110,8 +125,8 @@ def _floors_and_ceilings(plan: Plan) -> list[Part]:
         for a, b, c in tris:
             fb.polygon([(*a, 0.0), (*b, 0.0), (*c, 0.0)], [(0, 1, 2)], (0, 0, 1), colour)
             cb.polygon([(*a, h), (*c, h), (*b, h)], [(0, 1, 2)], (0, 0, -1), CEILING)
-        parts.append(Part(f"floor/{rid}", "floor", fb.build(), rid))
-        parts.append(Part(f"ceiling/{rid}", "ceiling", cb.build(), rid))
+        parts.append(Part(f"floor/{rid}", "floor", fb.build(), rid, rid))
+        parts.append(Part(f"ceiling/{rid}", "ceiling", cb.build(), rid, rid))
     return parts
 
 
@@ -126,46 +141,72 @@ def _wall_matrix(wall: Wall) -> np.ndarray:
     return placement_matrix(wall.start[0], wall.start[1], 0.0, math.degrees(math.atan2(dy, dx)))
 
 
+def _portals(plan: Plan) -> list[Portal]:
+    """Two portals per door between two rooms, one for each way of looking through it."""
+    lay = plan.layout
+    out = []
+    for o in plan.openings:
+        wall = plan.walls[o.wall]
+        if wall.right is None:
+            continue
+        door = lay.door_by_id[o.door]
+        top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
+        a = wall.point_at(o.t0 - FRAME)
+        b = wall.point_at(o.t1 + FRAME)
+        # Panda3D draws a portal when its plane (corners 0-1-2) faces the camera: seen from the
+        # wall's left room the corners must run b-a-top(a)-top(b) (test_room_is_seen_through_its_door)
+        seen_from_left = ((*b, 0.0), (*a, 0.0), (*a, top + 0.05), (*b, top + 0.05))
+        seen_from_right = tuple(reversed(seen_from_left))
+        out.append(Portal(o.door, wall.left, wall.right, seen_from_left))
+        out.append(Portal(o.door, wall.right, wall.left, seen_from_right))
+    return out
+
+
 def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
+    """Walls as two half-thickness slabs, each owned by the room it faces (so a room's cell
+    holds exactly the wall faces seen from inside it), with door openings and lintels; door
+    frames and leaves owned by the room the leaf opens into; exit signs by the ward side."""
     lay = plan.layout
     t = lay.ward.wall_thickness
     by_wall: dict[int, list[Opening]] = {}
     for o in plan.openings:
         by_wall.setdefault(o.wall, []).append(o)
-    wb, db, eb, sb = MeshBuilder(), MeshBuilder(), MeshBuilder(), MeshBuilder()
-    walls, doors, exits, signs_mesh = [], [], [], []
+    owned: dict[tuple[str, str], list[Mesh]] = {}
     signs: list[Anchor] = []
     for i, wall in enumerate(plan.walls):
         h = _wall_height(plan, wall)
-        colour = WALL_EXTERIOR if wall.right is None else WALL_INTERIOR
-        local = MeshBuilder()
-        cursor = -t / 2  # reach half a thickness past the ends so corners close
         ops = sorted(by_wall.get(i, []), key=lambda o: o.t0)
-        for o in ops:
-            if o.t0 - cursor > 1e-4:
-                local.box(cursor, -t / 2, 0, o.t0, t / 2, h, colour)
-            door = lay.door_by_id[o.door]
-            top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
-            if h - top > 1e-4:
-                local.box(o.t0, -t / 2, top, o.t1, t / 2, h, colour)  # lintel
-            cursor = o.t1
-        end = wall.length + t / 2
-        if end - cursor > 1e-4:
-            local.box(cursor, -t / 2, 0, end, t / 2, h, colour)
         m = _wall_matrix(wall)
-        walls.append(local.build().transformed(m))
+        outer = wall.right if wall.right is not None else wall.left
+        for room, y0, y1, colour in ((wall.left, 0.0, t / 2, WALL_INTERIOR),
+                                     (outer, -t / 2, 0.0, WALL_INTERIOR if wall.right else WALL_EXTERIOR)):
+            local = MeshBuilder()
+            cursor = -t / 2  # reach half a thickness past the ends so corners close
+            for o in ops:
+                if o.t0 - cursor > 1e-4:
+                    local.box(cursor, y0, 0, o.t0, y1, h, colour)
+                top = ARCH_HEIGHT if lay.door_by_id[o.door].type == "opening" else DOOR_HEIGHT
+                if h - top > 1e-4:
+                    local.box(o.t0, y0, top, o.t1, y1, h, colour)  # lintel
+                cursor = o.t1
+            if wall.length + t / 2 - cursor > 1e-4:
+                local.box(cursor, y0, 0, wall.length + t / 2, y1, h, colour)
+            owned.setdefault(("wall", room), []).append(local.build().transformed(m))
         for o in ops:
             door = lay.door_by_id[o.door]
-            dm, em = _door(wall, o, door, t, plan.swing_side(door.id))
-            doors.append(dm.transformed(m))
-            exits.append(em.transformed(m))
+            side = plan.swing_side(door.id)
+            dm, em = _door(wall, o, door, t, side)
+            into = wall.left if side > 0 or wall.right is None else wall.right
+            owned.setdefault(("door", into), []).append(dm.transformed(m))
+            if em.n_triangles:
+                owned.setdefault(("exit", plan.ward_side(door.id)), []).append(em.transformed(m))
             sign = _door_sign(plan, wall, o, door, t, m)
             if sign is not None:
                 plate, anchor = sign
-                signs_mesh.append(plate)
+                owned.setdefault(("sign", anchor.room), []).append(plate)
                 signs.append(anchor)
-    parts = [Part("walls", "wall", Mesh.concat(walls)), Part("doors", "door", Mesh.concat(doors)),
-             Part("exit-signs", "exit", Mesh.concat(exits)), Part("door-signs", "sign", Mesh.concat(signs_mesh))]
+    parts = [Part(f"{layer}/{room}", layer, Mesh.concat(meshes), room, room)
+             for (layer, room), meshes in sorted(owned.items())]
     return parts, signs
 
 
@@ -229,7 +270,8 @@ def _door_sign(plan: Plan, wall: Wall, o: Opening, door, t: float, m: np.ndarray
     px, py, _ = (m @ np.array([x, y + side * 0.02, 1.55, 1.0]))[:3]
     dx, dy = wall.direction
     facing = (-dy * side, dx * side)  # the wall's left normal, flipped to the sign's side
-    return b.build().transformed(m), Anchor(door.id, text, (float(px), float(py), 1.55), facing)
+    face_room = wall.left if side > 0 or wall.right is None else wall.right
+    return b.build().transformed(m), Anchor(door.id, text, (float(px), float(py), 1.55), facing, room=face_room)
 
 
 def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
@@ -246,14 +288,15 @@ def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
         mesh = build_shape(shape, w, d, t.height, colour)
         z = lay.elevation_of(it)
         parts.append(Part(f"item/{it.id}", "item", mesh.transformed(placement_matrix(it.at[0], it.at[1], z, it.rotation)),
-                          it.id))
+                          it.id, it.room))
         if t.safety_critical:
             # above the item; wall items' labels stand out from the wall so a billboard turning
             # to the viewer does not sink into it
             out = d / 2 + 0.3 if lay.mount_of(it) == "wall" else 0.0
             r = math.radians(it.rotation)
             x, y = it.at[0] - math.sin(r) * out, it.at[1] + math.cos(r) * out
-            labels.append(Anchor(it.id, it.label or t.name, (x, y, z + t.height + 0.18), None, t.id in fitout))
+            labels.append(Anchor(it.id, it.label or t.name, (x, y, z + t.height + 0.18), None, t.id in fitout,
+                                 it.room))
     return parts, labels
 
 
@@ -265,5 +308,5 @@ def ward_geometry(plan: Plan) -> WardGeometry:
     parts = parts + wall_parts + item_parts
     lo = np.min([p.mesh.bounds()[0] for p in parts if p.mesh.n_triangles], axis=0)
     hi = np.max([p.mesh.bounds()[1] for p in parts if p.mesh.n_triangles], axis=0)
-    return WardGeometry(tuple(parts), tuple(signs), tuple(labels), (tuple(map(float, lo)), tuple(map(float, hi))),
-                        {p.ref: p for p in item_parts})
+    return WardGeometry(tuple(parts), tuple(signs), tuple(labels), tuple(_portals(plan)),
+                        (tuple(map(float, lo)), tuple(map(float, hi))), {p.ref: p for p in item_parts})

@@ -38,6 +38,7 @@ def configure() -> None:
         return
     loadPrcFileData("wardtwin-offscreen", "\n".join([
         "window-type offscreen",
+        "allow-portal-cull true",
         "audio-library-name null",
         "stencil-bits 8",  # without a stencil buffer headless GL picks a 32-bit depth and text cards hide text
         "framebuffer-stencil true",
@@ -95,6 +96,7 @@ class Offscreen:
                 last = exc
         else:
             raise RenderError(f"no offscreen renderer could be opened ({last})")
+        self.engine.set_portal_cull(True)  # rooms are cells, doors portals (see WardScene)
         self.texture = Texture()
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
         self.buffer.set_clear_color_active(True)
@@ -113,10 +115,13 @@ class Offscreen:
         gsg = self.buffer.get_gsg()
         return f"{self.pipe_name} ({gsg.get_driver_renderer()})" if gsg else self.pipe_name
 
-    def look(self, eye, target, up=(0, 0, 1)) -> None:
-        """Put the camera at ``eye`` looking at ``target`` (m)."""
+    def look(self, eye, target, up=(0, 0, 1), scene=None) -> None:
+        """Put the camera at ``eye`` looking at ``target`` (m); a ``scene`` (WardScene) is told
+        where the camera is, so that it shows the right representation."""
         self.camera.set_pos(*eye)
         self.camera.look_at(Point3(*target), Vec3(*up))
+        if scene is not None:
+            scene.set_viewpoint(eye[0], eye[1])
 
     def orthographic(self, width_m: float, height_m: float) -> None:
         """Switch to an orthographic lens covering ``width_m`` x ``height_m`` (plan views)."""

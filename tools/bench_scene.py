@@ -1,0 +1,264 @@
+"""Scene benchmark: build time, frame time, draw calls and triangles of the 3D twin, naive (one
+node per part) against batched (flattened), measured in the same run on this machine.
+
+Draw calls come from Panda3D's own statistics: a PStats `text-stats` server is started on a
+loopback port and the "Geoms" collector (geoms drawn per frame) is read back; where the server
+cannot start, the scene graph's geom count is reported instead (marked "graph").
+
+    python tools/bench_scene.py [--wards medsurg-28 icu-12 PATH...] [--frames 40] [--size 1280x720]
+    python tools/bench_scene.py --stereo   # two 1440x1600 eyes (meant for a GPU machine)
+
+Targets (issue 4): <= 50 draw calls for the 28-bed ward; naive/batched frame time >= 3x on the
+software GL; `wardtwin build` of a reference ward under 2 s with Python start-up; stereo frame
+<= 5.5 ms on a GPU. Exits 1 when a target fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DRAW_CALL_BUDGET = 50
+NAIVE_RATIO_FLOOR = 3.0
+BUILD_SECONDS = 2.0
+STEREO_MS = 5.5
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TextStats:
+    """A `text-stats` server on loopback; ``max_geoms()`` reads the largest "Geoms" count."""
+
+    def __init__(self):
+        exe = shutil.which("text-stats") or str(Path(sys.executable).parent / "text-stats")
+        self.proc = None
+        if not Path(exe).exists():
+            return
+        self.port = _free_port()
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False)
+        self.proc = subprocess.Popen([exe, "-p", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT)
+        time.sleep(0.8)
+
+    def connect(self) -> bool:
+        from panda3d.core import PStatClient
+
+        if self.proc is None:
+            return False
+        self.offset = Path(self.log.name).stat().st_size  # read only what this run adds
+        return PStatClient.connect("127.0.0.1", self.port)
+
+    def max_geoms(self) -> int | None:
+        """The most geoms drawn in one frame since :meth:`connect`."""
+        from panda3d.core import PStatClient
+
+        PStatClient.disconnect()
+        time.sleep(0.5)
+        self.log.flush()
+        with open(self.log.name, errors="replace") as fh:
+            fh.seek(self.offset)
+            text = fh.read()
+        counts = [int(n) for n in re.findall(r"^  Geoms = (\d+)", text, re.M)]
+        return max(counts) if counts else None
+
+    def close(self):
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=5)
+            Path(self.log.name).unlink(missing_ok=True)
+
+
+def _camera_path(geometry, n: int):
+    """Eye-level poses walking the longest corridor, looking ahead (the trainee's view)."""
+    (x0, y0, _), (x1, y1, _) = geometry.bounds
+    corridors = [p for p in geometry.parts if p.layer == "floor"]
+    # the biggest floor part is the main corridor on the reference wards
+    main = max(corridors, key=lambda p: (p.mesh.bounds()[1] - p.mesh.bounds()[0])[:2].max())
+    lo, hi = main.mesh.bounds()
+    cy, cx = (lo[1] + hi[1]) / 2, (lo[0] + hi[0]) / 2
+    along_x = hi[0] - lo[0] >= hi[1] - lo[1]
+    poses = []
+    for k in range(n):
+        t = k / max(1, n - 1)
+        if along_x:
+            x = lo[0] + 1 + t * (hi[0] - lo[0] - 2)
+            poses.append(((x, cy, 1.65), (x + 5, cy, 1.5)))
+        else:
+            y = lo[1] + 1 + t * (hi[1] - lo[1] - 2)
+            poses.append(((cx, y, 1.65), (cx, y + 5, 1.5)))
+    return poses
+
+
+def measure(ward: str, frames: int, size, stats: TextStats | None) -> list[dict]:
+    from wardtwin.layout import check_ward, exit_code, plan_of
+    from wardtwin.scene.geometry import ward_geometry
+    from wardtwin.scene.camera import overview
+    from wardtwin.scene.offscreen import Offscreen
+    from wardtwin.scene.panda import WardScene
+
+    layout, findings = check_ward(ward)
+    if exit_code(findings):
+        raise SystemExit(f"{ward}: does not check clean")
+    t = time.perf_counter()
+    plan = plan_of(layout)
+    geometry = ward_geometry(plan)
+    t_geom = time.perf_counter() - t
+    rows = []
+    with Offscreen(size) as off:
+        for mode in ("naive", "batched"):
+            t = time.perf_counter()
+            scene = WardScene(geometry, batched=(mode == "batched"), locate=plan.room_at)
+            t_scene = time.perf_counter() - t
+            scene.root.reparent_to(off.render)
+            poses = _camera_path(geometry, frames)
+            off.look(*poses[0], scene=scene)
+            off.frame()
+            off.frame()  # warm-up: upload buffers, compile state
+            connected = stats is not None and stats.connect()
+            times = []
+            from panda3d.core import PStatClient
+
+            for eye, target in poses:
+                off.look(eye, target, scene=scene)
+                t = time.perf_counter()
+                off.frame()
+                off.engine.sync_frame()
+                times.append(time.perf_counter() - t)
+                if connected:
+                    PStatClient.main_tick()
+            draws = stats.max_geoms() if connected else None
+            overview_draws = None
+            if mode == "batched" and stats is not None and stats.connect():
+                eye, target, _ = overview(geometry.bounds, "orbit", size[0] / size[1])
+                off.look(eye, target, scene=scene)
+                for _ in range(10):
+                    off.frame()
+                    PStatClient.main_tick()
+                overview_draws = stats.max_geoms()
+            rows.append({
+                "ward": layout.ward.id, "mode": mode, "items": len(layout.items),
+                "triangles": geometry.n_triangles, "geometry_s": t_geom, "scene_s": t_scene,
+                "frame_ms": statistics.median(times) * 1000, "frame_p95_ms": sorted(times)[int(0.95 * (len(times) - 1))] * 1000,
+                "draw_calls": draws if draws is not None else scene.count_geoms(),
+                "draw_source": "pstats" if draws is not None else "graph", "renderer": off.renderer,
+                "overview_draw_calls": overview_draws if overview_draws is not None else scene.count_geoms(),
+            })
+            scene.root.remove_node()
+    return rows
+
+
+def measure_build(ward: str) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, "-m", "wardtwin", "build", ward, "-o", tmp], capture_output=True, text=True)
+        took = time.perf_counter() - t
+        if r.returncode:
+            raise SystemExit(f"wardtwin build {ward} failed:\n{r.stderr}")
+    return took
+
+
+def measure_stereo(ward: str, frames: int) -> dict:
+    """Two 1440x1600 eye buffers rendered each frame (the headset's resolution)."""
+    from panda3d.core import Camera, PerspectiveLens
+
+    from wardtwin.layout import check_ward, plan_of
+    from wardtwin.scene.geometry import ward_geometry
+    from wardtwin.scene.offscreen import Offscreen
+    from wardtwin.scene.panda import WardScene
+
+    layout, _ = check_ward(ward)
+    geometry = ward_geometry(plan_of(layout))
+    plan = plan_of(layout)
+    scene = WardScene(geometry, locate=plan.room_at)
+    with Offscreen((2880, 1600), pipes=("p3headlessgl",), fov=100) as off:
+        scene.root.reparent_to(off.render)
+        off.region.set_dimensions(0, 0.5, 0, 1)
+        right = off.render.attach_new_node(Camera("right", PerspectiveLens()))
+        right.node().get_lens().set_fov(100)
+        right.node().get_lens().set_aspect_ratio(1440 / 1600)
+        off.lens.set_aspect_ratio(1440 / 1600)
+        dr = off.buffer.make_display_region(0.5, 1, 0, 1)
+        dr.set_camera(right)
+        poses = _camera_path(geometry, frames)
+        times = []
+        for k, (eye, target) in enumerate(poses + poses[:5]):
+            off.look(eye, target, scene=scene)
+            right.set_pos(off.camera, 0.064, 0, 0)
+            right.set_hpr(off.camera, 0, 0, 0)
+            t = time.perf_counter()
+            off.frame()
+            off.engine.sync_frame()
+            if k >= 5:
+                times.append(time.perf_counter() - t)
+        return {"ward": layout.ward.id, "stereo_ms": statistics.median(times) * 1000, "renderer": off.renderer}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--wards", nargs="+", default=["medsurg-28", "icu-12"])
+    ap.add_argument("--frames", type=int, default=40)
+    ap.add_argument("--size", default="1280x720")
+    ap.add_argument("--stereo", action="store_true", help="also measure two 1440x1600 eyes")
+    args = ap.parse_args(argv)
+    size = tuple(int(v) for v in args.size.split("x"))
+    stats = TextStats()
+    ok = True
+    try:
+        rows = [r for w in args.wards for r in measure(w, args.frames, size, stats)]
+    finally:
+        stats.close()
+    print(f"\nScene benchmark, {size[0]}x{size[1]}, {args.frames} frames along the main corridor; "
+          f"renderer: {rows[0]['renderer']}")
+    head = f"{'ward':14} {'mode':8} {'items':>6} {'triangles':>9} {'scene s':>8} {'frame ms':>9} {'p95 ms':>8} {'draw calls':>11}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        print(f"{r['ward']:14} {r['mode']:8} {r['items']:6d} {r['triangles']:9d} {r['scene_s']:8.2f} "
+              f"{r['frame_ms']:9.2f} {r['frame_p95_ms']:8.2f} {r['draw_calls']:>7d} ({r['draw_source']})")
+    print()
+    for ward in dict.fromkeys(r["ward"] for r in rows):
+        naive = next(r for r in rows if r["ward"] == ward and r["mode"] == "naive")
+        batched = next(r for r in rows if r["ward"] == ward and r["mode"] == "batched")
+        ratio = naive["frame_ms"] / batched["frame_ms"]
+        verdict = "PASS" if ratio >= NAIVE_RATIO_FLOOR else "FAIL"
+        ok &= ratio >= NAIVE_RATIO_FLOOR
+        worst = max(batched["draw_calls"], batched["overview_draw_calls"])
+        dc_ok = worst <= DRAW_CALL_BUDGET if ward == "medsurg-28" else True
+        ok &= dc_ok
+        print(f"{ward:14} naive/batched frame time {ratio:5.1f}x (floor {NAIVE_RATIO_FLOOR:g}x) {verdict}; "
+              f"draw calls per frame {naive['draw_calls']} -> {batched['draw_calls']} walking, "
+              f"{batched['overview_draw_calls']} whole ward from outside"
+              + (f" (budget {DRAW_CALL_BUDGET}) {'PASS' if dc_ok else 'FAIL'}" if ward == "medsurg-28" else ""))
+    for ward in args.wards:
+        if ward in ("medsurg-28", "icu-12"):
+            took = measure_build(ward)
+            ok &= took < BUILD_SECONDS
+            print(f"{ward:14} `wardtwin build` with Python start-up: {took:.2f} s (limit {BUILD_SECONDS:g} s) "
+                  f"{'PASS' if took < BUILD_SECONDS else 'FAIL'}")
+    if args.stereo:
+        s = measure_stereo(args.wards[0], args.frames)
+        good = s["stereo_ms"] <= STEREO_MS
+        print(f"{s['ward']:14} stereo 2x1440x1600: {s['stereo_ms']:.2f} ms per frame (target {STEREO_MS} ms) "
+              f"{'PASS' if good else 'FAIL'} on {s['renderer']}")
+        if "llvmpipe" not in s["renderer"]:
+            ok &= good
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Planner checks that use the navigation mesh: can every room, and every safety-critical
+item, be reached on foot from the ward's entrance by a person of the default radius?"""
+
+from __future__ import annotations
+
+from wardtwin.layout.findings import Finding
+from wardtwin.layout.model import Layout
+from wardtwin.model.compiled import ACCESS_REACH, PERSON_RADIUS, WardModel, compile_ward
+
+
+def _finding(obj, code: str, message: str, key: str | None = None) -> Finding:
+    line, col = obj.src.at(key) if key else (obj.src.line, obj.src.column)
+    return Finding.make(code, obj.src.file, line, col, message)
+
+
+def navigation_findings(layout: Layout, model: WardModel | None = None) -> list[Finding]:
+    """``room-unreachable`` for each room, and ``item-unreachable`` for each safety-critical
+    item, that a person cannot walk to from the ward entrance (compiled with the default
+    radius, or the given ``model``). Nothing when the entrance is not a room (another check
+    reports that). Findings in layout order: rooms, then items."""
+    lay = layout
+    entrance = lay.ward.entrance
+    if entrance not in lay.room_by_id:
+        return []
+    m = model if model is not None else compile_ward(layout, PERSON_RADIUS)
+    width = 2 * m.radius
+    out: list[Finding] = []
+    for r in lay.rooms:
+        if r.id not in m.rooms or m.room_reachable(r.id):
+            continue
+        if not m.room_components(r.id):
+            why = (f"no floor is left where a person {width:.2f} m wide can stand; walls and floor "
+                   "equipment fill it")
+        elif r.id == entrance:
+            why = "it is the entrance, yet has no usable floor"
+        else:
+            why = (f"no gap at least {width:.2f} m wide leads here from the entrance {entrance} through "
+                   "doors and past floor equipment; widen a door or move equipment")
+        if r.id == entrance and not m.room_components(r.id):
+            why = f"it is the ward's entrance, but {why}"
+        out.append(_finding(r, "room-unreachable", f"room {r.id} ({r.name}): cannot be reached on foot: {why}"))
+    for it in m.items:
+        if not it.safety_critical or m.item_by_id[it.id].access is not None and _reachable(m, it.access):
+            continue
+        src = lay.item_by_id[it.id]
+        if not m.room_reachable(it.room):
+            why = f"its room {it.room} cannot be reached"
+        elif it.access is None:
+            why = (f"walls or floor equipment leave no place to stand within {ACCESS_REACH:.1f} m of it "
+                   f"for a person {width:.2f} m wide")
+        else:
+            why = (f"the only places to stand within {ACCESS_REACH:.1f} m of it are cut off from the "
+                   f"entrance {entrance} by floor equipment or walls")
+        out.append(_finding(src, "item-unreachable",
+                            f"{it.name.lower()} {it.id} in room {it.room}: safety-critical, but cannot be "
+                            f"reached on foot from the entrance: {why}", "at"))
+    return out
+
+
+def _reachable(m: WardModel, p) -> bool:
+    return m.entrance_component >= 0 and m.component_of(p) == m.entrance_component

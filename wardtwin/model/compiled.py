@@ -1,0 +1,362 @@
+"""The compiled ward: a layout turned into immutable geometry that every later stage asks —
+rooms, walls with door openings, equipment footprints, the walkable area for a person of a
+given radius, and the navigation mesh over it. Lengths in metres, angles in radians.
+
+Walkable area: the room floors (union of room polygons minus wall solids; door openings are
+open), minus the footprints of floor-mounted equipment (wall- and ceiling-mounted items do not
+block), shrunk by the person's radius (mitred corners: a person's centre keeps at least the
+radius from every wall and floor item).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+import shapely
+import shapely.ops
+from shapely.geometry import MultiPolygon, Point as ShapelyPoint, Polygon
+
+from wardtwin.errors import InvalidLayoutError, UsageError
+from wardtwin.layout.geometry import Opening, Wall
+from wardtwin.layout.model import Layout, Point
+from wardtwin.layout.plan import Plan, plan_of
+from wardtwin.model.navmesh import NavMesh, build_navmesh
+
+#: Default radius of a person (m): half the 0.5 m a person needs to pass.
+PERSON_RADIUS = 0.25
+#: Farthest (m) from an item's footprint that a person's centre may stand to use it.
+ACCESS_REACH = 0.6
+#: Pieces of walkable area smaller than this (m²) are dropped: nobody stands there.
+MIN_PIECE_AREA = 1e-3
+#: The walkable outline is simplified within this (m).
+SIMPLIFY = 1e-4
+
+
+@dataclass(frozen=True)
+class PlacedItem:
+    """One piece of equipment as placed: its footprint (m), where its front is, and where a
+    person stands to use it (``access``: the walkable point of its room nearest to its front,
+    at most :data:`ACCESS_REACH` from its footprint, on the part of the floor connected to the
+    entrance when there is such a point; None when no walkable point is that close)."""
+
+    id: str
+    type: str
+    name: str
+    category: str
+    room: str
+    mount: str
+    safety_critical: bool
+    rotation: float  # radians counter-clockwise; 0: front faces +y
+    footprint: Polygon
+    front: Point
+    access: Point | None
+    label: str | None = None
+
+    @property
+    def blocks(self) -> bool:
+        """True for floor-mounted items: they are cut out of the walkable area."""
+        return self.mount == "floor"
+
+    @property
+    def display(self) -> str:
+        return self.label or self.name
+
+
+@dataclass(frozen=True)
+class Route:
+    """A walking path: its corners from start to goal (m) and its length (m). ``start`` and
+    ``goal`` are the snapped points actually used (inside the walkable area)."""
+
+    points: tuple[Point, ...]
+    length: float
+
+    @property
+    def start(self) -> Point:
+        return self.points[0]
+
+    @property
+    def goal(self) -> Point:
+        return self.points[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class WardModel:
+    """A compiled ward (immutable). Build with :func:`compile_ward`.
+
+    ``floor`` is the room floor (walls removed, door openings open); ``walkable`` the part of
+    it where a person of ``radius`` m can stand; ``mesh`` the navigation mesh over
+    ``walkable``. ``room_anchor[room]`` is a walkable point representing the room (None when
+    the room has no walkable floor): the one nearest to the room's centroid, on the part of the
+    floor connected to the entrance when possible. Query methods are in
+    :mod:`wardtwin.model.queries`.
+    """
+
+    layout: Layout
+    radius: float
+    plan: Plan
+    rooms: Mapping[str, Polygon]
+    items: tuple[PlacedItem, ...]
+    floor: Polygon | MultiPolygon
+    walkable: Polygon | MultiPolygon
+    mesh: NavMesh
+    room_anchor: Mapping[str, Point | None]
+    entrance_component: int  # mesh component of the entrance (-1: the entrance has no floor)
+    _room_components: Mapping[str, frozenset] = field(repr=False)
+
+    @property
+    def walls(self) -> tuple[Wall, ...]:
+        return self.plan.walls
+
+    @property
+    def openings(self) -> tuple[Opening, ...]:
+        return self.plan.openings
+
+    @cached_property
+    def solids(self) -> tuple[Polygon, ...]:
+        """Wall solids with door openings cut out."""
+        return tuple(self.plan.solids)
+
+    @cached_property
+    def item_by_id(self) -> Mapping[str, PlacedItem]:
+        return MappingProxyType({i.id: i for i in self.items})
+
+    @cached_property
+    def _room_tree(self):
+        ids = sorted(self.rooms)
+        return ids, shapely.STRtree([self.rooms[i] for i in ids])
+
+    def room_components(self, room: str) -> frozenset:
+        """Mesh components that have walkable floor in ``room``."""
+        return self._room_components.get(room, frozenset())
+
+    def room_reachable(self, room: str) -> bool:
+        """True when a person can walk into ``room`` from the entrance."""
+        return self.entrance_component in self.room_components(room)
+
+    def component_of(self, p: Point) -> int:
+        """The mesh component of the walkable point nearest to ``p`` (-1 for an empty mesh)."""
+        if not self.mesh.n_triangles:
+            return -1
+        _q, t = self.mesh.snap(p)
+        return int(self.mesh.component[t])
+
+    # queries (see wardtwin.model.queries)
+    def room_at(self, p: Point) -> str | None:
+        from wardtwin.model import queries
+
+        return queries.room_at(self, p)
+
+    def route(self, a: Point, b: Point) -> Route | None:
+        from wardtwin.model import queries
+
+        return queries.route(self, a, b)
+
+    def distance(self, a: Point, b: Point) -> float:
+        from wardtwin.model import queries
+
+        return queries.walking_distance(self, a, b)
+
+    def nearest(self, origin, *, type: str | None = None, category: str | None = None):
+        from wardtwin.model import queries
+
+        return queries.nearest(self, origin, type=type, category=category)
+
+    def place(self, name: str) -> Point:
+        from wardtwin.model import queries
+
+        return queries.resolve_place(self, name)
+
+    def summary(self) -> dict:
+        """Plain numbers describing the model (for goldens and reports)."""
+        return {
+            "radius_m": self.radius,
+            "rooms": len(self.rooms),
+            "walls": len(self.plan.walls),
+            "openings": len(self.plan.openings),
+            "items": len(self.items),
+            "floor_items": sum(1 for i in self.items if i.blocks),
+            "floor_area_m2": round(self.floor.area, 2),
+            "walkable_area_m2": round(self.walkable.area, 2),
+            "walkable_parts": len(_parts(self.walkable)),
+            "mesh_vertices": self.mesh.n_vertices,
+            "mesh_triangles": self.mesh.n_triangles,
+            "mesh_components": self.mesh.n_components,
+            "mesh_corners": int(self.mesh.corner.sum()),
+        }
+
+
+def _parts(g) -> list:
+    if g.is_empty:
+        return []
+    return [g] if g.geom_type == "Polygon" else list(g.geoms)
+
+
+def walkable_area(floor, obstacles, radius: float):
+    """``floor`` minus ``obstacles`` shrunk by ``radius`` (m), as a MultiPolygon of the pieces
+    of at least :data:`MIN_PIECE_AREA` m², counter-clockwise shells."""
+    free = floor.difference(obstacles) if not obstacles.is_empty else floor
+    w = free.buffer(-radius, join_style="mitre") if radius > 0 else free
+    if SIMPLIFY > 0 and not w.is_empty:
+        w = shapely.simplify(w, SIMPLIFY, preserve_topology=True)
+    parts = [p for p in _parts(w) if p.area >= MIN_PIECE_AREA]
+    parts.sort(key=lambda p: (p.bounds[0], p.bounds[1], -p.area))
+    return shapely.orient_polygons(MultiPolygon(parts)) if parts else MultiPolygon()
+
+
+def compile_ward(layout: Layout, radius: float = PERSON_RADIUS) -> WardModel:
+    """Compile a layout into a :class:`WardModel` for a person of ``radius`` m.
+
+    The layout should be valid (see :func:`wardtwin.layout.check_ward`); compile does not
+    validate again, and leaves out what it cannot place (invalid room outlines, doors off
+    their wall, items of unknown type or room)."""
+    if not (isinstance(radius, (int, float)) and math.isfinite(radius) and 0 <= radius <= 2):
+        raise UsageError(f"person radius {radius!r} m: a number from 0 to 2 expected")
+    radius = float(radius)
+    plan = plan_of(layout)
+    rooms = dict(sorted(plan.room_polygons.items()))
+    room_union = shapely.union_all(list(rooms.values())) if rooms else Polygon()
+    solids = shapely.union_all(plan.solids) if plan.solids else Polygon()
+    floor = room_union.difference(solids) if not solids.is_empty else room_union
+    floor = shapely.normalize(floor)
+
+    types, blocks = [], []
+    placed = []
+    for it in layout.items:
+        t = layout.item_type(it)
+        if t is None or it.room not in rooms:
+            continue
+        fp = plan.footprint(it)
+        mount = layout.mount_of(it)
+        placed.append((it, t, fp, mount))
+        if mount == "floor":
+            blocks.append(fp)
+    obstacles = shapely.union_all(blocks) if blocks else Polygon()
+    walkable = walkable_area(floor, obstacles, radius)
+    mesh = build_navmesh(walkable)
+
+    tri_polys = shapely.polygons(mesh.vertices[mesh.triangles]) if mesh.n_triangles else np.array([])
+    tree = mesh._tree if mesh.n_triangles else None
+    room_ids = list(rooms)
+    room_arr = np.array([rooms[r] for r in room_ids], dtype=object)
+    centroids = shapely.centroid(room_arr) if len(room_arr) else np.array([])
+    r_geoms, r_comps, r_owner = _pieces(tree, tri_polys, mesh, room_arr)
+    room_components = {rid: frozenset() for rid in room_ids}
+    for k in np.unique(r_owner):
+        room_components[room_ids[k]] = frozenset(int(c) for c in np.unique(r_comps[r_owner == k]))
+
+    entrance = layout.ward.entrance
+    entrance_component = -1
+    if entrance in rooms:
+        k = room_ids.index(entrance)
+        sel = np.flatnonzero(r_owner == k)
+        if len(sel):
+            d = shapely.distance(r_geoms[sel], centroids[k])
+            entrance_component = int(r_comps[sel[int(np.argmin(d))]])
+    anchor_pts = _nearest_on(r_geoms, r_comps, r_owner, centroids, entrance_component)
+    anchors = {rid: anchor_pts[k] for k, rid in enumerate(room_ids)}
+
+    fronts = []
+    for it, t, fp, mount in placed:
+        rot = math.radians(it.rotation)
+        if mount == "ceiling":
+            fronts.append((float(it.at[0]), float(it.at[1])))
+        else:  # middle of the front edge (local +y)
+            fronts.append((float(it.at[0] - math.sin(rot) * t.footprint[1] / 2),
+                           float(it.at[1] + math.cos(rot) * t.footprint[1] / 2)))
+    access = _access_points(placed, fronts, room_ids, r_geoms, r_comps, r_owner, entrance_component)
+    items = []
+    for k, (it, t, fp, mount) in enumerate(placed):
+        items.append(PlacedItem(
+            id=it.id, type=it.type, name=t.name, category=t.category, room=it.room, mount=mount,
+            safety_critical=bool(t.safety_critical), rotation=math.radians(it.rotation), footprint=fp,
+            front=fronts[k], access=access[k], label=it.label,
+        ))
+
+    return WardModel(
+        layout=layout, radius=radius, plan=plan, rooms=MappingProxyType(rooms), items=tuple(items),
+        floor=floor, walkable=walkable, mesh=mesh, room_anchor=MappingProxyType(anchors),
+        entrance_component=entrance_component, _room_components=MappingProxyType(room_components),
+    )
+
+
+def _pieces(tree, tri_polys, mesh: NavMesh, regions):
+    """The walkable triangles' pieces inside each of ``regions``: ``(pieces, component of each,
+    index of its region)``, ordered by region then triangle."""
+    empty = (np.array([], dtype=object), np.array([], dtype=np.int64), np.array([], dtype=np.int64))
+    if tree is None or not len(regions):
+        return empty
+    owner, idx = tree.query(regions, predicate="intersects")
+    if not len(owner):
+        return empty
+    order = np.lexsort((idx, owner))
+    owner, idx = owner[order], idx[order]
+    geoms = shapely.intersection(tri_polys[idx], regions[owner])
+    keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 1e-9)
+    return geoms[keep], mesh.component[idx[keep]], owner[keep]
+
+
+def _nearest_on(geoms, comps, owner, targets, prefer: int) -> list:
+    """For each target k: the point nearest to it on the pieces owned by k, taking pieces of
+    component ``prefer`` when k has any (ties: the first piece); None when k owns none."""
+    out: list = [None] * len(targets)
+    if not len(geoms):
+        return out
+    d = shapely.distance(geoms, targets[owner])
+    # rank: preferred component first, then distance, then piece order
+    rank = np.lexsort((np.arange(len(geoms)), d, comps != prefer, owner))
+    first = rank[np.unique(owner[rank], return_index=True)[1]]
+    lines = shapely.shortest_line(geoms[first], targets[owner[first]])
+    starts = shapely.get_coordinates(shapely.get_point(lines, 0))
+    for k, (x, y) in zip(owner[first].tolist(), starts.tolist()):
+        out[k] = (float(x), float(y))
+    return out
+
+
+def _access_points(placed, fronts, room_ids, geoms, comps, owner, prefer: int) -> list:
+    """Where a person stands to use each placed item: among the walkable pieces of its room,
+    those of component ``prefer`` first, the nearest to the footprint (to the mm), then to the
+    front; the point of that piece nearest to the front. None when farther than
+    :data:`ACCESS_REACH` from the footprint."""
+    out: list = [None] * len(placed)
+    if not placed or not len(geoms):
+        return out
+    index = {rid: k for k, rid in enumerate(room_ids)}
+    item_room = np.array([index[it.room] for it, *_ in placed])
+    lo = np.searchsorted(owner, item_room, side="left")
+    hi = np.searchsorted(owner, item_room, side="right")
+    n = hi - lo
+    item_of = np.repeat(np.arange(len(placed)), n)
+    piece = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if n.sum() else np.array([], dtype=np.int64)
+    if not len(piece):
+        return out
+    fps = np.array([fp for _it, _t, fp, _m in placed], dtype=object)
+    front_pts = shapely.points(np.array(fronts))
+    d_fp = shapely.distance(geoms[piece], fps[item_of])
+    d_front = shapely.distance(geoms[piece], front_pts[item_of])
+    rank = np.lexsort((d_front, np.round(d_fp, 3), comps[piece] != prefer, item_of))
+    first = rank[np.unique(item_of[rank], return_index=True)[1]]
+    ok = first[d_fp[first] <= ACCESS_REACH + 1e-9]
+    if not len(ok):
+        return out
+    lines = shapely.shortest_line(geoms[piece[ok]], front_pts[item_of[ok]])
+    starts = shapely.get_coordinates(shapely.get_point(lines, 0))
+    for k, (x, y) in zip(item_of[ok].tolist(), starts.tolist()):
+        out[k] = (float(x), float(y))
+    return out
+
+
+def load_model(ward: str | os.PathLike, radius: float = PERSON_RADIUS) -> WardModel:
+    """Load and check a ward folder (or shipped ward name) and compile it. Raises
+    InvalidLayoutError (with every finding) when the layout has errors."""
+    from wardtwin.layout import check_ward, exit_code
+
+    layout, findings = check_ward(ward)
+    if layout is None or exit_code(findings):
+        raise InvalidLayoutError(str(ward), findings)
+    return compile_ward(layout, radius)
