@@ -77,6 +77,18 @@ def layout_documents(layout: Layout) -> dict[str, dict]:
     return docs
 
 
+def layout_hash(layout: Layout) -> str:
+    """A content hash of the layout (sha256 of its canonical YAML, ward catalog included):
+    the "layout version" recorded with every session. Comments and key order do not change it."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, doc in sorted(layout_documents(layout).items()):
+        h.update(name.encode())
+        h.update(dump_yaml(doc).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
 def dump_yaml(doc: dict) -> str:
     """One document as YAML text."""
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
