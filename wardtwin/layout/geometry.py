@@ -100,10 +100,6 @@ def room_polygon(room: Room) -> Polygon:
     return Polygon(ring(room.polygon)) if len(ring(room.polygon)) >= 3 else Polygon()
 
 
-def _key(p) -> tuple[float, float]:
-    return (p[0], p[1])  # points are snapped to shared representatives before keys are made
-
-
 class _Snapper:
     """Maps every point to the first point seen within :data:`SNAP` of it, so that corners
     two rooms share (however each wrote them) become the very same coordinates."""
@@ -176,10 +172,10 @@ def _merge(segs: list) -> list:
     """Join segments that continue one another in the same direction."""
     by_start = {}
     for s in segs:
-        by_start.setdefault(_key(s[0]), []).append(s)
+        by_start.setdefault(s[0], []).append(s)
     has_pred = set()
     for a, b in segs:
-        for nxt in by_start.get(_key(b), []):
+        for nxt in by_start.get(b, []):
             if _collinear((a, b), nxt):
                 has_pred.add(id(nxt))
     out, used = [], set()
@@ -189,7 +185,7 @@ def _merge(segs: list) -> list:
         used.add(id(s))
         a, b = s
         while True:
-            nxt = next((n for n in by_start.get(_key(b), []) if id(n) not in used and _collinear((a, b), n)), None)
+            nxt = next((n for n in by_start.get(b, []) if id(n) not in used and _collinear((a, b), n)), None)
             if nxt is None:
                 break
             used.add(id(nxt))

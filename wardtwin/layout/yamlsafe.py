@@ -75,8 +75,10 @@ class _Refused(Exception):
 def read_yaml(path: Path, display: str | None = None) -> tuple[object | None, list[Finding]]:
     """Read one YAML document.
 
-    Returns ``(data, [])`` or ``(None, findings)``; ``display`` is the file name used in
-    findings (default: ``path`` as given). Never raises for bad content.
+    Returns ``(data, findings)``: ``data`` is None when the file could not be read (the
+    findings say why); otherwise findings hold only what did not stop reading (a duplicate
+    key). ``display`` is the file name used in findings (default: ``path``). Never raises for
+    bad content.
     """
     name = display if display is not None else str(path)
     path = Path(path)
