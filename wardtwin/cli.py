@@ -114,6 +114,126 @@ def cmd_snapshot(args) -> int:
     return 0
 
 
+def cmd_view(args) -> int:
+    layout, code = _valid_layout(args.ward)
+    if layout is None:
+        print(f"{args.ward}: nothing to view; fix the findings above first", file=sys.stderr)
+        return code
+    if args.offscreen and args.frames is None and args.script is None:
+        print("wardtwin: error: --offscreen needs --frames N (or a --script to play to its end)", file=sys.stderr)
+        return 2
+    from wardtwin.station.desktop import summary_line, view
+
+    info = view(layout, at=args.at, heading=args.heading, offscreen=args.offscreen, frames=args.frames,
+                script=args.script, screenshot_dir=args.screenshot_dir, size=args.size, fps=args.fps)
+    print(summary_line(info))
+    return 0
+
+
+def _db_default() -> str:
+    import os
+
+    return os.environ.get("WARDTWIN_DB", "wardtwin.db")
+
+
+def cmd_report(args) -> int:
+    from wardtwin.reports import build_report
+
+    info = build_report(args.db, args.format, args.out, ward=args.ward, since=args.since,
+                        pseudonymise=args.pseudonymise, key_file=args.pseudonym_key_file, lrs=args.lrs,
+                        lrs_auth=args.lrs_auth, pass_mark=args.pass_mark)
+    extra = f", {info['statements']} statements" if "statements" in info else ""
+    if "lrs" in info:
+        extra += f"; LRS: {info['lrs']}"
+    print(f"wrote {args.out}: {args.format} report of {info['sessions']} sessions{extra}")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from wardtwin.store import open_store, sync
+
+    with open_store(args.db, create=False) as src, open_store(args.to) as dst:
+        r = sync(src, dst)
+    print(f"synced {src.url} -> {dst.url}: {r.sessions_new} of {r.sessions_seen} sessions and {r.events_new} of "
+          f"{r.events_seen} events new; {r.abandoned} session(s) abandoned (no session_ended)")
+    return 0
+
+
+def cmd_db_info(args) -> int:
+    from wardtwin.store import open_store
+
+    with open_store(args.db, create=False) as st:
+        c = st.counts()
+        print(f"{st.url}: {st.backend}, schema version {st.schema_version}; {c['sessions']} sessions, "
+              f"{c['events']} events, {c['abandoned']} abandoned (last event not session_ended)")
+        for version, name, applied in st.applied_migrations():
+            print(f"  migration {version}: {name} (applied {applied})")
+    return 0
+
+
+def cmd_tour_check(args) -> int:
+    from wardtwin.layout import exit_code
+    from wardtwin.tours.load import resolve_tour
+    from wardtwin.tours.validate import check_tour
+
+    from wardtwin.layout.load import display_path
+
+    name = display_path(resolve_tour(args.ward, args.tour))
+    tour, model, findings = check_tour(args.ward, args.tour)
+    _print_findings(name, findings, args.format, sys.stdout)
+    code = exit_code(findings)
+    if tour is not None and model is not None and args.format == "text" and code == 0:
+        kinds: dict = {}
+        for st in tour.steps:
+            kinds[st.type] = kinds.get(st.type, 0) + 1
+        print(f"{tour.name}: {len(tour.steps)} steps ({', '.join(f'{n} {k}' for k, n in kinds.items())}) "
+              f"for {model.layout.ward.name}, mode {tour.mode}")
+    return code
+
+
+def cmd_simulate(args) -> int:
+    import time
+
+    import numpy as np
+
+    from wardtwin.layout import exit_code
+    from wardtwin.tours.recorder import JsonlRecorder
+    from wardtwin.tours.simulate import format_report, simulate
+    from wardtwin.tours.validate import check_tour
+
+    if args.trainees < 1:
+        print("wardtwin: error: --trainees must be at least 1", file=sys.stderr)
+        return 2
+    tour, model, findings = check_tour(args.ward, args.tour)
+    code = exit_code(findings)
+    if code or tour is None or model is None:
+        _print_findings(str(args.tour), findings, "text", sys.stderr)
+        return code or 2
+    bar = _progress_bar(args.trainees) if sys.stderr.isatty() and args.trainees > 1 else None
+    sinks = (lambda sid: JsonlRecorder(args.events, sid)) if args.events else None
+    t0 = time.perf_counter()
+    report = simulate(model, tour, args.trainees, np.random.default_rng(args.seed), skill=args.skill,
+                      mode=args.mode, sink_factory=sinks, progress=bar, seed=args.seed)
+    wall = time.perf_counter() - t0
+    if bar is not None:
+        print(file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(format_report(report))
+        print(f"simulated {report.sim_seconds:.0f} s in {wall:.2f} s "
+              f"({report.sim_seconds / wall if wall > 0 else float('inf'):.0f}x real time)")
+    return 0
+
+
+def _progress_bar(total: int, width: int = 30):
+    def show(done: int, n: int) -> None:
+        k = int(width * done / n)
+        print(f"\r[{'#' * k}{'.' * (width - k)}] {done}/{n} trainees", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="wardtwin", description="Clinical ward digital twins from YAML.")
     p.add_argument("--version", action="version", version=f"wardtwin {__import__('wardtwin').__version__}")
@@ -156,6 +276,60 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw ceilings (default: in the eye view only)")
     n.add_argument("-o", "--out", required=True, help="output .png")
     n.set_defaults(fn=cmd_snapshot)
+    v = sub.add_parser("view", help="walk the twin in first person at a desktop station (window or offscreen)")
+    v.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    v.add_argument("--at", help="where to start: a room, door or item id, or x,y (default: the entrance)")
+    v.add_argument("--heading", type=float, help="direction to face, degrees counter-clockwise from north")
+    v.add_argument("--offscreen", action="store_true", help="no window: render headless with a fixed-step clock")
+    v.add_argument("--frames", type=int, metavar="N", help="stop after N frames (window or offscreen)")
+    v.add_argument("--script", metavar="FILE", help="scripted input: walk/turn/goto/key/click commands, one a line")
+    v.add_argument("--screenshot-dir", default="screenshots", metavar="DIR",
+                   help="where P/F12 screenshots go (default: ./screenshots)")
+    v.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT pixels (default 1280x720)")
+    v.add_argument("--fps", type=int, default=60, help="offscreen clock: frames per simulated second (default 60)")
+    v.set_defaults(fn=cmd_view)
+
+    r = sub.add_parser("report", help="trainer report from the session store: csv, html or xapi")
+    r.add_argument("--db", default=_db_default(), help="session store: SQLite path / sqlite:///path or "
+                   "postgresql://... (default $WARDTWIN_DB or wardtwin.db)")
+    r.add_argument("--ward", help="only this ward's sessions")
+    r.add_argument("--since", help="only sessions started on/after DATE (YYYY-MM-DD or ISO 8601, UTC)")
+    r.add_argument("--format", choices=("csv", "html", "xapi"), required=True,
+                   help="html: one self-contained file; csv: a folder of roster/sessions/step_results/steps/"
+                   "cohort .csv; xapi: a JSON array of xAPI 1.0.3 statements")
+    r.add_argument("-o", "--out", required=True, help="output file (html, xapi) or folder (csv)")
+    r.add_argument("--pseudonymise", action="store_true", help="replace trainee ids with keyed-hash pseudonyms "
+                   "(key: $WARDTWIN_PSEUDONYM_KEY, $WARDTWIN_PSEUDONYM_KEY_FILE or --pseudonym-key-file)")
+    r.add_argument("--pseudonym-key-file", help="file holding the pseudonymisation key")
+    r.add_argument("--lrs", help="xapi: also send the statements to this LRS endpoint (.../xapi/)")
+    r.add_argument("--lrs-auth", help="xapi: USER:PASSWORD for the LRS (default $WARDTWIN_LRS_AUTH)")
+    r.add_argument("--pass-mark", type=float, default=0.8, help="xapi: share of steps passed to pass (default 0.8)")
+    r.set_defaults(fn=cmd_report)
+
+    y = sub.add_parser("sync", help="copy a station's sessions into another store, without duplicates")
+    y.add_argument("--db", default=_db_default(), help="source store (default $WARDTWIN_DB or wardtwin.db)")
+    y.add_argument("--to", required=True, help="destination store, e.g. postgresql://user@host/wardtwin")
+    y.set_defaults(fn=cmd_sync)
+
+    d = sub.add_parser("db-info", help="schema version, migrations and counts of a session store (migrates it)")
+    d.add_argument("--db", default=_db_default(), help="store (default $WARDTWIN_DB or wardtwin.db)")
+    d.set_defaults(fn=cmd_db_info)
+    tc = sub.add_parser("tour-check", help="validate a tour file against its ward and report every finding")
+    tc.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    tc.add_argument("tour", help="tour file, or the name of a tour in the ward's tours/ folder (e.g. orientation)")
+    tc.add_argument("--format", choices=("text", "json"), default="text")
+    tc.set_defaults(fn=cmd_tour_check)
+
+    sm = sub.add_parser("simulate", help="run simulated trainees through a tour, headless, and report")
+    sm.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    sm.add_argument("tour", help="tour file, or the name of a tour in the ward's tours/ folder")
+    sm.add_argument("--trainees", type=int, default=100, help="number of simulated trainees (default 100)")
+    sm.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same run")
+    sm.add_argument("--skill", choices=("novice", "typical", "expert", "mixed"), default="mixed")
+    sm.add_argument("--mode", choices=("guided", "self_directed", "mixed"), help="default: the tour's mode")
+    sm.add_argument("--events", metavar="DIR", help="write each session's events to DIR/<session>.jsonl")
+    sm.add_argument("--format", choices=("text", "json"), default="text")
+    sm.set_defaults(fn=cmd_simulate)
     return p
 
 
@@ -168,6 +342,11 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `wardtwin check WARD | head`: the reader left
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,8 @@
 """Writing a :class:`Layout` back to a ward folder (the inverse of :func:`load_ward`).
 
-Output is canonical: keys in schema order, defaults left out, points in flow style, numbers
-as written (no rounding), so ``load -> dump -> load`` gives an equal layout. Files are written
+Output is canonical: keys in schema order, values that were not given (None) left out, points
+in flow style, numbers as loaded (no rounding), so ``load -> dump -> load`` gives an equal
+layout. Files are written
 to a temporary folder and moved into place, so a failure leaves nothing half-written.
 """
 
@@ -26,6 +27,17 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+#: Characters YAML reads as line breaks inside plain or single-quoted text.
+_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _str(dumper, value: str):
+    # double quotes escape them; any other style would read them back as a space
+    style = '"' if any(c in value for c in _BREAKS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
 
 
 def _pt(p) -> _Flow:

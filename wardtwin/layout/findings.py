@@ -79,6 +79,17 @@ CODES: dict[str, tuple[Severity, str]] = {
     "equipment-not-on-wall": (W, "a wall-mounted item is not against a wall"),
     "equipment-blocks-door": (W, "an item stands in a door opening or its clearance"),
     "equipment-above-ceiling": (W, "an item reaches above the room's ceiling"),
+    # tours
+    "unknown-step-type": (E, "a tour step's `type` is not a registered step type"),
+    "tour-wrong-ward": (E, "the tour is written for another ward"),
+    "unknown-place": (E, "a tour names a room, door or item that the ward does not have"),
+    "unknown-item-type": (E, "a tour names an equipment type that is not in the catalog"),
+    "conflicting-keys": (E, "keys that exclude each other are given together"),
+    "not-an-exit": (E, "a route step leads to a door that is not an exit"),
+    "target-unreachable": (E, "a tour step's target cannot be reached on foot from where the step starts"),
+    "step-never-succeeds": (E, "a tour step can never succeed (nothing to find, no right answer, too little time)"),
+    "hint-after-limit": (W, "a hint would be shown after the step's time limit or its reveal"),
+    "audio-missing": (W, "an audio file named by a say step does not exist next to the tour file"),
 }
 
 

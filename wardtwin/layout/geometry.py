@@ -324,6 +324,11 @@ def valid_reason(poly: Polygon) -> str | None:
         if poly.area < 0.25:
             return f"area {poly.area:.3f} m² is too small to be a room (at least 0.25 m²)"
         return None
+    pts = np.asarray(poly.exterior.coords)
+    d = pts - pts[0]
+    span = d[np.argmax(np.hypot(d[:, 0], d[:, 1]))]
+    if np.abs(d[:, 0] * span[1] - d[:, 1] * span[0]).max() <= 1e-9 * max(1.0, float(np.hypot(*span))):
+        return "its corners lie on one line (it has no area)"
     reason = shapely.is_valid_reason(poly)
     if reason.startswith("Self-intersection") or reason.startswith("Ring Self-intersection"):
         loc = reason[reason.find("[") + 1:reason.find("]")].split()
@@ -343,3 +348,13 @@ def label_point(poly: Polygon):
     if poly.contains(c) and poly.exterior.distance(c) >= 0.8 * poly.exterior.distance(pole):
         return c
     return pole
+
+
+def overlap_area(a, b) -> float:
+    """Area (m²) where ``a`` and ``b`` overlap by more than :data:`SNAP` across; thinner slivers
+    (corners or faces within a millimetre) count as touching."""
+    inter = a.intersection(b)
+    if inter.is_empty or inter.area <= 0:
+        return 0.0
+    core = inter.buffer(-SNAP / 2, join_style="mitre")
+    return inter.area if not core.is_empty else 0.0

@@ -86,17 +86,26 @@ class Str(Type):
         return text
 
     def json(self):
-        d = {"type": "string", "maxLength": self.max_len, "description": self.doc}
+        d = {"type": "string", "maxLength": self.max_len}
         if self.pattern:
             d["pattern"] = self.pattern.pattern
-        return d
+        # a bare number is read as text (room number 412, name 5), as the checker does
+        return {"anyOf": [d, {"type": "number"}], "description": self.doc}
 
 
 class Id(Str):
-    """An identifier: letters, digits, '.', '_', '-'. A bare number (room 412) is read as text."""
+    """An identifier: letters, digits, '.', '_', '-'. A bare whole number (room 412) is read as
+    text; a fraction (4.5) is refused."""
 
     def __init__(self, doc=""):
         super().__init__(doc, 64, ID_PATTERN, "id (letters, digits, '.', '_' or '-')")
+
+    def check(self, value, ctx, loc, label):
+        if isinstance(value, float):
+            ctx.report("wrong-type", loc, f"{label}: the number {value!r} found; an {self.what} expected "
+                       "(quote it if it really is an id)")
+            return INVALID
+        return super().check(value, ctx, loc, label)
 
     def json(self):
         return {"anyOf": [{"type": "string", "pattern": ID_PATTERN}, {"type": "integer", "minimum": 0}],

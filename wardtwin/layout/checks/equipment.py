@@ -7,7 +7,7 @@ from shapely.geometry import Point
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
-from wardtwin.layout.geometry import back_midpoint, opening_polygon
+from wardtwin.layout.geometry import back_midpoint, opening_polygon, overlap_area
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -57,7 +57,7 @@ def equipment_placement(plan: Plan):
                           f"{it.room}", "at")
             continue
         hits = [plan.solids[k] for k in plan.solids_index.query(fp, predicate="intersects")]
-        depth = max((fp.intersection(h).area for h in hits), default=0.0)
+        depth = max((overlap_area(fp, h) for h in hits), default=0.0)
         if depth > AREA_TOL:
             yield finding(it, "equipment-in-wall", f"{name} at {where}: its {t.footprint[0]:.2f} x "
                           f"{t.footprint[1]:.2f} m footprint cuts {depth:.3f} m² into a wall; move it into "
@@ -92,7 +92,7 @@ def equipment_overlap(plan: Plan):
         if i >= j:
             continue
         (a, fa), (b, fb) = floor[i], floor[j]
-        area = fa.intersection(fb).area
+        area = overlap_area(fa, fb)
         if area > AREA_TOL:
             yield finding(b, "equipment-overlap", f"item {b.id} overlaps item {a.id} ({a.src.file}:{a.src.line}) "
                           f"by {area:.3f} m²; floor items need their own floor", "at")
@@ -113,7 +113,7 @@ def door_clearance(plan: Plan):
             continue
         for k in tree.query(fp, predicate="intersects"):
             door, zone = zones[k]
-            if fp.intersection(zone).area > AREA_TOL:
+            if overlap_area(fp, zone) > AREA_TOL:
                 yield finding(it, "equipment-blocks-door", f"{t.name.lower()} {it.id}: stands within "
                               f"{DOOR_CLEARANCE:.1f} m of door {door}'s opening; keep door approaches clear", "at")
                 break

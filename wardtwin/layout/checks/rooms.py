@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
-from wardtwin.layout.geometry import narrow_parts, room_polygon, valid_reason
+from wardtwin.layout.geometry import narrow_parts, overlap_area, room_polygon, valid_reason
 from wardtwin.layout.plan import Plan
 
 #: Clear corridor width in new health-care occupancies: 8 ft (NFPA 101), m.
@@ -33,12 +33,12 @@ def room_overlaps(plan: Plan):
     for i, j in zip(*tree.query(polys, predicate="intersects")):
         if i >= j:
             continue
-        inter = polys[i].intersection(polys[j])
-        if inter.area > 1e-4:
-            c = inter.representative_point()
+        area = overlap_area(polys[i], polys[j])
+        if area > 1e-4:
+            c = polys[i].intersection(polys[j]).representative_point()
             a, b = rooms[ids[i]], rooms[ids[j]]
             yield finding(b, "rooms-overlap",
-                          f"room {b.id} overlaps room {a.id} ({a.src.file}:{a.src.line}) by {inter.area:.2f} m² "
+                          f"room {b.id} overlaps room {a.id} ({a.src.file}:{a.src.line}) by {area:.2f} m² "
                           f"around ({c.x:.2f}, {c.y:.2f}); rooms may share edges but not floor", "polygon")
     for i, j in zip(*tree.query(polys, predicate="dwithin", distance=GAP_WARN)):
         if i >= j or polys[i].intersects(polys[j]):

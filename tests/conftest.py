@@ -1,0 +1,92 @@
+"""Shared fixtures of the layout-stage tests.
+
+- ``tiny``: the path of ``tests/wards/tiny`` (a small valid ward with its own catalog).
+- ``ward_copy``: a factory that copies a ward folder (tiny by default) into ``tmp_path`` so a
+  test can change one file without touching the fixture.
+- helpers to edit YAML as text (keeping line numbers predictable) or as data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+TINY = TESTS / "wards" / "tiny"
+INVALID = TESTS / "invalid"
+#: The four file names of a ward folder.
+WARD_FILES = ("ward.yaml", "floorplan.yaml", "equipment.yaml", "catalog.yaml")
+
+
+def replace_text(path: Path, old: str, new: str, count: int = 1) -> None:
+    """Replace ``old`` by ``new`` in a text file; fails when ``old`` is not there ``count`` times."""
+    text = Path(path).read_text(encoding="utf-8")
+    found = text.count(old)
+    assert found == count, f"{path.name}: {old!r} found {found} times, {count} expected"
+    Path(path).write_text(text.replace(old, new), encoding="utf-8")
+
+
+def load_doc(path: Path):
+    """A YAML file as plain data (``yaml.safe_load``)."""
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def save_doc(path: Path, data) -> None:
+    """Plain data written as YAML (block style, keys in insertion order)."""
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def same_file(finding_file: str, path: Path) -> bool:
+    """True when a finding's ``file`` (relative to the working directory, or absolute) is ``path``."""
+    p = Path(finding_file)
+    if not p.is_absolute():
+        p = Path.cwd() / p
+    return os.path.realpath(p) == os.path.realpath(path)
+
+
+class WardCopy:
+    """``ward_copy(...)`` copies a ward into a fresh folder under ``tmp_path`` and returns it.
+
+    ``files`` maps a file name to its new content (text or bytes; None removes the file);
+    ``remove`` names files to delete; ``src`` is the folder copied (tiny by default).
+    """
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.counter = itertools.count(1)
+
+    def __call__(self, files: dict | None = None, remove=(), src: Path = TINY, name: str | None = None) -> Path:
+        dest = self.base / (name or f"ward{next(self.counter)}")
+        shutil.copytree(src, dest)
+        for fname, content in (files or {}).items():
+            target = dest / fname
+            if content is None:
+                target.unlink(missing_ok=True)
+            elif isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+        for fname in remove:
+            (dest / fname).unlink()
+        return dest
+
+
+@pytest.fixture
+def tiny() -> Path:
+    """The tiny valid ward (read-only: copy it with ``ward_copy`` to change it)."""
+    return TINY
+
+
+@pytest.fixture
+def ward_copy(tmp_path) -> WardCopy:
+    return WardCopy(tmp_path)
+
+
+def codes_of(findings) -> list[str]:
+    return [f.code for f in findings]
