@@ -1,0 +1,754 @@
+"""The desktop station: a trainee walks the twin in first person with keyboard and mouse.
+
+Walk mode: W/S or Up/Down walk, A/D step sideways, Left/Right turn (60 deg/s), the mouse looks
+around (the pointer is captured). Planner mode (Tab): an orbit camera over the ward without
+ceilings; drag to orbit, wheel to zoom, W/A/S/D pan, click an item to see its catalog entry.
+Everywhere: L labels, C ceilings, M minimap, P or F12 screenshot (PNG), Esc quits.
+
+``offscreen=True`` runs the same code with no display (an offscreen buffer, a fixed-step
+clock and scripted input), for tests and batch runs. Imports Panda3D; one station (one
+ShowBase) per process.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+from panda3d.core import (
+    Camera, ClockObject, KeyboardButton, LineSegs, NodePath, OrthographicLens, PNMImage, Point2, Point3,
+    StringStream, TextNode, Vec3, Vec4, WindowProperties, loadPrcFileData, unloadPrcFile,
+)
+
+from wardtwin.errors import UsageError, WardtwinError
+from wardtwin.exchange.files import write_bytes_atomic
+from wardtwin.scene import offscreen as _offscreen
+from wardtwin.scene.geometry import WardGeometry, ward_geometry
+from wardtwin.scene.panda import WardScene
+from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker, yaw_towards
+from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing, pick
+from wardtwin.station.script import KEYS, ScriptPlayer, load_script, parse_script
+
+#: Simulation rate of the offscreen fixed-step clock, frames per second.
+FPS = 60
+#: Longest time step a frame may take in a window, s (a stall does not become a leap).
+MAX_DT = 0.1
+#: Mouse look, rad per pixel.
+MOUSE_LOOK = math.radians(0.12)
+#: Planner orbit, rad per pixel dragged; a press that moves less than DRAG_PX pixels is a click.
+MOUSE_ORBIT = math.radians(0.35)
+DRAG_PX = 4
+#: Wheel zoom factor per notch.
+WHEEL_ZOOM = 1.15
+#: Planner pan speed, in orbit distances per second.
+PAN_RATE = 0.5
+#: Horizontal field of view in walk mode, degrees.
+FOV = 80.0
+#: Longest an offscreen run without ``frames`` may play its script, s of simulated time.
+MAX_SCRIPT_TIME = 900.0
+BACKGROUND = _offscreen.BACKGROUND
+MAP_BACKGROUND = (0.13, 0.15, 0.18, 1.0)
+MAP_WALL = (0.85, 0.87, 0.90, 1.0)
+MAP_DOOR = (0.45, 0.62, 0.85, 1.0)
+MAP_EXIT = (0.25, 0.80, 0.40, 1.0)
+MAP_SAFETY = (0.95, 0.30, 0.30, 1.0)
+MAP_MARKER = (1.0, 0.85, 0.15, 1.0)
+HELP = {
+    "walk": "WASD/arrows walk - mouse look - L labels - C ceilings - M map - P screenshot - Tab planner - Esc quit",
+    "planner": "drag orbit - wheel zoom - WASD pan - click an item - L labels - C ceilings - Tab walk - Esc quit",
+}
+
+
+class NoDisplayError(WardtwinError):
+    """No window can be opened (no display); the message suggests ``--offscreen``."""
+
+
+class StationError(WardtwinError):
+    """The station cannot go on (for example a screenshot that cannot be written)."""
+
+
+def start_pose(model, at: str | None = None, heading_deg: float | None = None) -> tuple[float, float, float]:
+    """(x m, y m, yaw rad) to start at: ``at`` is a room, door or item id or "x,y" (default: the
+    ward's entrance). At an item the trainee faces it; at a door, its first room; elsewhere
+    ``heading_deg`` (counter-clockwise from north, default 0: north)."""
+    lay = model.layout
+    name = at or lay.ward.entrance
+    x, y = model.place(name)
+    yaw = 0.0
+    if heading_deg is not None:
+        yaw = math.radians(heading_deg)
+    elif name in lay.item_by_id:
+        ix, iy = lay.item_by_id[name].at
+        if math.hypot(ix - x, iy - y) > 1e-6:
+            yaw = yaw_towards(ix - x, iy - y)
+    elif name in lay.door_by_id:
+        anchor = model.room_anchor.get(lay.door_by_id[name].between[0])
+        if anchor is not None and math.hypot(anchor[0] - x, anchor[1] - y) > 1e-6:
+            yaw = yaw_towards(anchor[0] - x, anchor[1] - y)
+    return x, y, yaw
+
+
+def _has_display() -> bool:
+    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
+        return bool(os.environ.get("DISPLAY"))
+    return True
+
+
+def _line(seg: LineSegs, coords, close: bool = False) -> None:
+    coords = list(coords)
+    if not coords:
+        return
+    seg.move_to(coords[0][0], coords[0][1], 0)
+    for x, y in coords[1:]:
+        seg.draw_to(x, y, 0)
+    if close:
+        seg.draw_to(coords[0][0], coords[0][1], 0)
+
+
+class DesktopStation:
+    """A desktop station over a compiled ward ``model``.
+
+    ``scene``: a :class:`WardScene`, a :class:`WardGeometry` or None (built from
+    ``model.plan``). ``at``/``heading``: where to start (see :func:`start_pose`; degrees).
+    ``offscreen``: no window; the clock steps exactly ``1/fps`` s per frame. ``size``: window
+    or buffer (width, height) pixels. ``script``: commands (a path or parsed
+    :class:`~wardtwin.station.script.Command` tuple) that drive the input instead of the
+    keyboard while they last. Screenshots go to ``screenshot_dir`` as ``<ward>-NNN.png``.
+
+    Use as a context manager (or call :meth:`close`): it owns the process's ShowBase.
+    """
+
+    def __init__(self, model, scene=None, *, at: str | None = None, heading: float | None = None,
+                 offscreen: bool = False, size=(1280, 720), fps: int = FPS,
+                 settings: WalkSettings = WalkSettings(), script=None,
+                 screenshot_dir: str | os.PathLike = "screenshots", fov: float = FOV):
+        if getattr(builtins, "base", None) is not None:
+            raise UsageError("a Panda3D ShowBase already runs in this process; close it first (one station per process)")
+        if not (isinstance(fps, int) and 1 <= fps <= 1000):
+            raise UsageError(f"frame rate {fps!r}: a whole number of frames per second from 1 to 1000 expected")
+        self.model = model
+        self.layout = model.layout
+        self.plan = model.plan
+        self.settings = settings
+        self.offscreen = bool(offscreen)
+        self.size = (int(size[0]), int(size[1]))
+        self.fps = fps
+        self.screenshot_dir = Path(screenshot_dir)
+        self.walker = Walker(model.walkable, settings)
+        x, y, yaw = start_pose(model, at, heading)
+        self.state: WalkState = self.walker.start(x, y, yaw)
+        if isinstance(script, (str, os.PathLike)):
+            script = load_script(script)
+        self.script = ScriptPlayer(script, settings, route=self._route) if script is not None else None
+        self.mode = "walk"
+        self.frames = 0
+        self.time = 0.0  # s of frames run (the fixed step offscreen)
+        self.selected: CatalogEntry | None = None
+        self.screenshots: list[Path] = []
+        self.labels = True
+        self.minimap = True
+        self._ceilings = {"walk": True, "planner": False}
+        self._actions: list = []
+        self._pending_shots = 0
+        self._quit = False
+        self._limit: int | None = None
+        self._looping = False
+        self._grabbed = False
+        self._skip_look = True
+        self._drag = None
+        self._hud_text = None
+        self.base = None
+        self._prc = None
+        self._open(fov)
+        try:
+            self._build(scene)
+        except BaseException:
+            self.close()
+            raise
+
+    # -- set-up -------------------------------------------------------------------------
+    def _open(self, fov: float) -> None:
+        prc = [
+            "allow-portal-cull true", "audio-library-name null", "framebuffer-stencil true", "stencil-bits 8",
+            "print-pipe-types false", "notify-level-device fatal", "notify-level-display error",
+            f"win-size {self.size[0]} {self.size[1]}",
+            f"window-title wardtwin - {self.layout.ward.name}",
+        ]
+        if self.offscreen:
+            _offscreen.configure()
+            prc += ["load-display p3headlessgl", "aux-display p3tinydisplay", "sync-video false"]
+        elif not _has_display():
+            raise NoDisplayError("no display to open a window on (DISPLAY is not set); use --offscreen --frames N "
+                                 "to run headless, or start it under a display (e.g. xvfb-run)")
+        self._prc = loadPrcFileData("wardtwin-station", "\n".join(prc))
+        from direct.showbase.ShowBase import ShowBase
+
+        try:
+            self.base = ShowBase(windowType="offscreen" if self.offscreen else "onscreen")
+        except Exception as exc:
+            unloadPrcFile(self._prc)
+            self._prc = None
+            if getattr(builtins, "base", None) is not None:  # pragma: no cover - half-made ShowBase
+                builtins.base.destroy()
+            what = "offscreen buffer" if self.offscreen else "window"
+            hint = "" if self.offscreen else "; use --offscreen --frames N to run without a display"
+            raise NoDisplayError(f"could not open a {what} ({exc}){hint}") from None
+        base = self.base
+        base.finalizeExit = self._request_quit  # closing the window ends run(), never sys.exit()
+        base.graphicsEngine.set_portal_cull(True)  # rooms are cells, doors portals (WardScene)
+        base.disableMouse()
+        base.setBackgroundColor(*BACKGROUND)
+        base.camLens.set_fov(fov)
+        base.camLens.set_near_far(0.05, 500.0)
+        self.clock = ClockObject.get_global_clock()
+        self._clock_saved = self.clock.get_mode()
+        if self.offscreen:  # deterministic: every frame is exactly 1/fps s
+            self.clock.set_mode(ClockObject.M_non_real_time)
+            self.clock.set_frame_rate(self.fps)
+
+    def _build(self, scene) -> None:
+        base = self.base
+        if scene is None:
+            scene = ward_geometry(self.plan)
+        if isinstance(scene, WardGeometry):
+            scene = WardScene(scene, locate=self._locate)
+            self._own_locate = None
+        else:
+            self._own_locate = scene.locate
+            scene.locate = self._locate
+        self.scene = scene
+        self.geometry = scene.geometry
+        scene.root.reparent_to(base.render)
+        scene.show_labels(True)
+        scene.show_ceilings(True)
+        aspect = self.size[0] / self.size[1]
+        self.orbit: Orbit = framing(self.geometry.bounds, base.camLens.get_fov()[0], aspect)
+        self._build_minimap()
+        self._build_hud()
+        from direct.showbase.DirectObject import DirectObject
+
+        self._events = DirectObject()
+        for key, action in KEYS.items():
+            self._events.accept(key, self._actions.append, [action])
+        self._events.accept("mouse1", self._mouse_down)
+        self._events.accept("mouse1-up", self._mouse_up)
+        self._events.accept("wheel_up", self._actions.append, [("zoom", 1 / WHEEL_ZOOM)])
+        self._events.accept("wheel_down", self._actions.append, [("zoom", WHEEL_ZOOM)])
+        self._events.accept("window-event", self._window_event)  # ShowBase keeps its own handler
+        self._task = base.taskMgr.add(self._frame_task, "wardtwin-station", sort=0)
+        self._grab_mouse(True)
+        self._apply_camera()
+
+    def _locate(self, x: float, y: float):
+        """The room for the scene's portal cells: none in planner mode (seen from above, the
+        whole-ward batch is drawn)."""
+        if self.mode == "planner":
+            return None
+        if getattr(self, "_own_locate", None) is not None:
+            return self._own_locate(x, y)
+        return self.model.room_at((x, y))
+
+    def _build_minimap(self) -> None:
+        base = self.base
+        polys = list(self.plan.room_polygons.values())
+        xs = [c[0] for p in polys for c in p.exterior.coords] or [0.0, 1.0]
+        ys = [c[1] for p in polys for c in p.exterior.coords] or [0.0, 1.0]
+        margin = 0.6
+        x0, x1, y0, y1 = min(xs) - margin, max(xs) + margin, min(ys) - margin, max(ys) + margin
+        wm, hm = x1 - x0, y1 - y0
+        self._map_extent = (wm, hm)
+        self.map_region = base.win.make_display_region()
+        self._fit_minimap(self.size)
+        self.map_region.set_sort(20)
+        self.map_region.set_clear_color_active(True)
+        self.map_region.set_clear_color(Vec4(*MAP_BACKGROUND))
+        self.map_region.set_clear_depth_active(True)
+        self.map_root = NodePath("minimap")
+        self.map_root.set_depth_test(False)
+        self.map_root.set_depth_write(False)
+        lens = OrthographicLens()
+        lens.set_film_size(wm, hm)
+        lens.set_near_far(1.0, 1000.0)
+        cam = self.map_root.attach_new_node(Camera("minimap-camera", lens))
+        cam.set_pos((x0 + x1) / 2, (y0 + y1) / 2, 100.0)
+        cam.set_hpr(0, -90, 0)  # straight down, north up
+        self.map_region.set_camera(cam)
+
+        walls = LineSegs("minimap-rooms")
+        walls.set_thickness(1.5)
+        walls.set_color(*MAP_WALL)
+        for p in polys:
+            _line(walls, p.exterior.coords)
+        self.map_root.attach_new_node(walls.create())
+        doors = LineSegs("minimap-doors")
+        doors.set_thickness(3.0)
+        for o in self.plan.openings:
+            w = self.plan.walls[o.wall]
+            door = self.layout.door_by_id.get(o.door)
+            doors.set_color(*(MAP_EXIT if door is not None and door.exit else MAP_DOOR))
+            _line(doors, [w.point_at(o.t0), w.point_at(o.t1)])
+        self.map_root.attach_new_node(doors.create()).set_bin("fixed", 1)
+        items = LineSegs("minimap-safety")
+        items.set_thickness(1.5)
+        items.set_color(*MAP_SAFETY)
+        for it in self.layout.items:
+            t = self.layout.item_type(it)
+            fp = self.plan.footprints.get(it.id)
+            if t is not None and t.safety_critical and fp is not None:
+                _line(items, fp.exterior.coords)
+        self.map_root.attach_new_node(items.create()).set_bin("fixed", 2)
+        s = max(wm, hm) / 45
+        marker = LineSegs("minimap-trainee")
+        marker.set_thickness(2.5)
+        marker.set_color(*MAP_MARKER)
+        _line(marker, [(0, 1.2 * s), (-0.75 * s, -0.8 * s), (0, -0.3 * s), (0.75 * s, -0.8 * s)], close=True)
+        self.map_marker = self.map_root.attach_new_node(marker.create())
+        self.map_marker.set_bin("fixed", 3)
+        self.map_region.set_active(self.minimap)
+
+    def _fit_minimap(self, size) -> None:
+        """Put the minimap in the top right corner of a window of ``size`` pixels, at most 28%
+        of its width and 42% of its height, keeping the plan's proportions."""
+        (wm, hm), (W, H) = self._map_extent, (max(size[0], 16), max(size[1], 16))
+        pw = 0.28 * W
+        ph = pw * hm / wm
+        if ph > 0.42 * H:
+            ph = 0.42 * H
+            pw = ph * wm / hm
+        right, top = 1 - 8 / W, 1 - 8 / H
+        self.map_region.set_dimensions(right - pw / W, right, top - ph / H, top)
+
+    def _window_event(self, win) -> None:
+        if self.base is not None and win == self.base.win:
+            self._fit_minimap((win.get_x_size(), win.get_y_size()))
+
+    def _text(self, parent, name: str, scale: float, pos, *, card: bool = False, wrap: float | None = None,
+              colour=(1, 1, 1, 1)) -> tuple[TextNode, NodePath]:
+        tn = TextNode(name)
+        tn.set_text_color(*colour)
+        tn.set_shadow(0.06, 0.06)
+        tn.set_shadow_color(0, 0, 0, 0.8)
+        if card:
+            tn.set_card_color(0.08, 0.10, 0.13, 0.85)
+            tn.set_card_as_margin(0.6, 0.6, 0.4, 0.4)
+            tn.set_card_decal(True)
+        if wrap:
+            tn.set_wordwrap(wrap)
+        np_ = parent.attach_new_node(tn)
+        np_.set_scale(scale)
+        np_.set_pos(pos[0], 0, pos[1])
+        return tn, np_
+
+    def _build_hud(self) -> None:
+        b = self.base
+        self.hud_status, _ = self._text(b.a2dTopLeft, "hud-status", 0.055, (0.05, -0.09))
+        self.hud_help, _ = self._text(b.a2dBottomLeft, "hud-help", 0.036, (0.05, 0.05), colour=(0.95, 0.95, 0.9, 1))
+        self.panel, self.panel_np = self._text(b.a2dBottomLeft, "catalog-panel", 0.045, (0.08, 0.55), card=True,
+                                               wrap=34)
+        self.panel_np.hide()
+        self._update_hud()
+
+    # -- input --------------------------------------------------------------------------
+    def _grab_mouse(self, on: bool) -> None:
+        """Capture the pointer for mouse look (walk mode in a window) or free it."""
+        if self.offscreen or self.base is None or not hasattr(self.base.win, "request_properties"):
+            return
+        props = WindowProperties()
+        props.set_cursor_hidden(on)
+        # relative mode on macOS and Windows; X11 has it only with the XFree86-DGA extension,
+        # so there the pointer is confined and re-centred every frame (the same deltas)
+        relative = WindowProperties.M_relative if sys.platform in ("darwin", "win32") else WindowProperties.M_confined
+        props.set_mouse_mode(relative if on else WindowProperties.M_absolute)
+        self.base.win.request_properties(props)
+        self._grabbed, self._skip_look = on, True
+
+    def _keyboard(self) -> Inputs:
+        mw = self.base.mouseWatcherNode
+        if mw is None:
+            return IDLE
+
+        def down(*keys) -> float:
+            return 1.0 if any(mw.is_button_down(k) for k in keys) else 0.0
+
+        a = KeyboardButton.ascii_key
+        forward = down(a("w"), KeyboardButton.up()) - down(a("s"), KeyboardButton.down())
+        strafe = down(a("d")) - down(a("a"))
+        turn = down(KeyboardButton.left()) - down(KeyboardButton.right())
+        look_yaw = look_pitch = 0.0
+        win = self.base.win
+        if self._grabbed and self.mode == "walk" and win is not None:
+            md = win.get_pointer(0)
+            cx, cy = win.get_x_size() // 2, win.get_y_size() // 2
+            if md.get_in_window():
+                if not self._skip_look:
+                    look_yaw = -(md.get_x() - cx) * MOUSE_LOOK
+                    look_pitch = -(md.get_y() - cy) * MOUSE_LOOK
+                win.move_pointer(0, cx, cy)
+                self._skip_look = False
+        return Inputs(forward, strafe, turn, look_yaw, look_pitch)
+
+    def _pointer(self) -> tuple[float, float] | None:
+        win = self.base.win
+        if self.offscreen or win is None:
+            return None
+        md = win.get_pointer(0)
+        return (md.get_x(), md.get_y()) if md.get_in_window() else None
+
+    def _mouse_down(self) -> None:
+        if self.mode == "planner":
+            p = self._pointer()
+            if p is not None:
+                self._drag = [p, p, False]  # start, last, moved
+
+    def _mouse_up(self) -> None:
+        drag, self._drag = self._drag, None
+        if drag is not None and not drag[2]:
+            x, y = drag[0]
+            self._actions.append(("click", x / self.base.win.get_x_size(), y / self.base.win.get_y_size()))
+
+    def _drag_orbit(self) -> None:
+        if self._drag is None:
+            return
+        p = self._pointer()
+        if p is None:
+            return
+        start, last, moved = self._drag
+        if not moved and math.hypot(p[0] - start[0], p[1] - start[1]) > DRAG_PX:
+            self._drag[2] = moved = True
+        if moved:
+            self.orbit = self.orbit.orbit(-(p[0] - last[0]) * MOUSE_ORBIT, (p[1] - last[1]) * MOUSE_ORBIT)
+        self._drag[1] = p
+
+    # -- actions ------------------------------------------------------------------------
+    def press(self, key: str) -> None:
+        """Press a key now (one of :data:`~wardtwin.station.script.KEYS`), as if typed."""
+        k = key.lower()
+        if k not in KEYS:
+            raise UsageError(f"key {key!r}: one of {', '.join(KEYS)} expected")
+        self._do(KEYS[k])
+
+    def _do(self, action) -> None:
+        if action == "labels":
+            self.labels = not self.labels
+            self.scene.show_labels(self.labels)
+        elif action == "ceilings":
+            self._ceilings[self.mode] = not self._ceilings[self.mode]
+            self.scene.show_ceilings(self._ceilings[self.mode])
+        elif action == "minimap":
+            self.minimap = not self.minimap
+            self.map_region.set_active(self.minimap)
+        elif action == "screenshot":
+            self._pending_shots += 1
+        elif action == "planner":
+            self.set_mode("walk" if self.mode == "planner" else "planner")
+        elif action == "quit":
+            self._request_quit()
+        elif isinstance(action, tuple) and action[0] == "click":
+            self.click(action[1], action[2])
+        elif isinstance(action, tuple) and action[0] == "orbit":
+            self.orbit = self.orbit.orbit(action[1], action[2])
+        elif isinstance(action, tuple) and action[0] == "zoom":
+            self.orbit = self.orbit.zoom(action[1])
+        self._apply_camera()
+        self._update_hud()
+
+    def set_mode(self, mode: str) -> None:
+        """``"walk"`` (first person) or ``"planner"`` (orbit camera, no ceilings, picking)."""
+        if mode not in ("walk", "planner"):
+            raise UsageError(f"mode {mode!r}: 'walk' or 'planner' expected")
+        if mode == self.mode:
+            return
+        self.mode = mode
+        self._drag = None
+        self.scene.show_ceilings(self._ceilings[mode])
+        if mode == "walk":
+            self._select(None)
+        self._grab_mouse(mode == "walk")
+        self._apply_camera()
+        self._update_hud()
+
+    def _request_quit(self) -> None:
+        self._quit = True
+        if self._looping:
+            self.base.taskMgr.stop()
+
+    def ray(self, fx: float, fy: float) -> tuple[tuple, tuple]:
+        """(origin, direction) in world metres of the ray through a window point given as
+        fractions (0..1 from the top left)."""
+        near, far = Point3(), Point3()
+        self.base.camLens.extrude(Point2(2 * fx - 1, 1 - 2 * fy), near, far)
+        render, cam = self.base.render, self.base.cam
+        o = render.get_relative_point(cam, near)
+        f = render.get_relative_point(cam, far)
+        return (o.x, o.y, o.z), (f.x - o.x, f.y - o.y, f.z - o.z)
+
+    def screen_point(self, xyz) -> tuple[float, float] | None:
+        """Where a world point (m) appears, as window fractions (0..1 from the top left); None
+        when it is behind the camera or off screen."""
+        p = self.base.cam.get_relative_point(self.base.render, Point3(*xyz))
+        film = Point2()
+        if not self.base.camLens.project(p, film):
+            return None
+        return ((film.x + 1) / 2, (1 - film.y) / 2)
+
+    def click(self, fx: float, fy: float) -> CatalogEntry | None:
+        """A click at a window point (fractions 0..1 from the top left). In planner mode it
+        picks the item under the pointer and shows its catalog entry (None: nothing there)."""
+        if self.mode != "planner":
+            return None
+        self._apply_camera()
+        origin, direction = self.ray(fx, fy)
+        hit = pick(self.model, origin, direction)
+        self._select(hit.item if hit else None)
+        return self.selected
+
+    def _select(self, item_id: str | None) -> None:
+        if self.selected is not None and self.selected.id in self.geometry.item_parts:
+            self.scene.highlight(self.selected.id, False)
+        self.selected = catalog_entry(self.layout, item_id) if item_id else None
+        if self.selected is None:
+            self.panel_np.hide()
+            return
+        if item_id in self.geometry.item_parts:
+            self.scene.highlight(item_id, True)
+        self.panel.set_text("\n".join(self.selected.lines()))
+        self.panel_np.show()
+
+    def teleport(self, x: float, y: float, heading_deg: float = 0.0, pitch_deg: float = 0.0) -> WalkState:
+        """Stand at the walkable point nearest to (x, y) m, facing ``heading_deg`` (degrees
+        counter-clockwise from north) and ``pitch_deg`` up; the walked distance restarts."""
+        self.state = self.walker.start(x, y, math.radians(heading_deg), math.radians(pitch_deg))
+        self._apply_camera()
+        self._update_hud()
+        return self.state
+
+    def play(self, script) -> None:
+        """Drive the input from the next frame with a script: a file (``os.PathLike``), the
+        text of one (``str``) or parsed commands."""
+        if isinstance(script, os.PathLike):
+            script = load_script(script)
+        elif isinstance(script, str):
+            script = parse_script(script)
+        self.script = ScriptPlayer(script, self.settings, route=self._route)
+
+    def _route(self, start, place: str):
+        """(route points, point to face) from ``start`` to a named place (for scripts' goto)."""
+        goal = self.model.place(place)
+        r = self.model.route(start, goal)
+        if r is None:
+            return None, None
+        item = self.layout.item_by_id.get(place)
+        pts = [start, *r.points] if math.dist(start, r.points[0]) > 1e-6 else list(r.points)
+        return pts, (tuple(item.at) if item is not None else None)
+
+    # -- the frame ----------------------------------------------------------------------
+    def _apply_camera(self) -> None:
+        cam = self.base.camera
+        if self.mode == "walk":
+            s = self.state
+            cam.set_pos(s.x, s.y, self.settings.eye_height)
+            cam.set_hpr(math.degrees(s.yaw), math.degrees(s.pitch), 0)
+        else:
+            cam.set_pos(*self.orbit.eye)
+            cam.look_at(Point3(*self.orbit.target), Vec3(0, 0, 1))
+        self.map_marker.set_pos(self.state.x, self.state.y, 0)
+        self.map_marker.set_h(math.degrees(self.state.yaw))
+        p = cam.get_pos(self.base.render)
+        self.scene.set_viewpoint(p.x, p.y)
+
+    def _update_hud(self) -> None:
+        s = self.state
+        if self.mode == "walk":
+            rid = self.model.room_at(s.position)
+            room = self.layout.room_by_id.get(rid)
+            where = room.name if room else "outside the rooms"
+            text = f"{where}   |   {s.distance:.1f} m walked"
+        else:
+            text = "Planner view" + (f"   |   {self.selected.name}" if self.selected else "")
+        text += "" if self.labels else "   |   labels off"
+        if text != self._hud_text:
+            self._hud_text = text
+            self.hud_status.set_text(text)
+            self.hud_help.set_text(HELP[self.mode])
+
+    def _poll(self, dt: float) -> tuple[Inputs, list]:
+        actions, self._actions[:] = list(self._actions), []
+        keys = self._keyboard()
+        if self.script is not None and not self.script.done:
+            inputs, more = self.script.poll(self.state, dt)
+            actions.extend(more)
+            return inputs, actions
+        return keys, actions
+
+    def _frame_task(self, task):
+        self._flush_screenshots()  # the frame rendered since the key was pressed
+        dt = self.clock.get_dt() if self.offscreen else min(self.clock.get_dt(), MAX_DT)
+        self.time += dt
+        inputs, actions = self._poll(dt)
+        for a in actions:
+            self._do(a)
+        if self.mode == "walk":
+            self.state = self.walker.step(self.state, inputs, dt)
+        else:
+            self._drag_orbit()
+            o = self.orbit.orbit(inputs.turn * self.settings.turn_rate * dt, 0.0)
+            step = PAN_RATE * o.distance * dt
+            self.orbit = o.pan(inputs.forward * step, inputs.strafe * step)
+        self._apply_camera()
+        self._update_hud()
+        self.frames += 1
+        if self._limit is not None and self.frames >= self._limit:
+            self._request_quit()
+        return task.cont
+
+    def run(self, frames: int | None = None) -> dict:
+        """Run until Esc (or the window is closed), or for ``frames`` frames; returns
+        :meth:`summary`. Offscreen, without ``frames`` it plays its script to the end."""
+        if frames is not None and not (isinstance(frames, int) and frames >= 0):
+            raise UsageError(f"frames {frames!r}: a whole number >= 0 expected")
+        self._quit = False
+        if self.offscreen:
+            if frames is None:
+                if self.script is None:
+                    raise UsageError("an offscreen run needs a number of frames or a script")
+                n = 0
+                while not self.script.done and not self._quit and n < MAX_SCRIPT_TIME * self.fps:
+                    self.step()  # the frame that finds the script over also does its last actions
+                    n += 1
+            else:
+                self.step(frames)
+        elif frames != 0:
+            self._limit = self.frames + frames if frames else None
+            self._looping = True
+            try:
+                self.base.run()
+            finally:
+                self._looping = False
+                self._limit = None
+        self._flush_screenshots()
+        return self.summary()
+
+    def step(self, n: int = 1) -> WalkState:
+        """Run ``n`` frames now (input, movement, render); stops early at an Esc among them."""
+        self._quit = False
+        for _ in range(n):
+            if self._quit:
+                break
+            self.base.taskMgr.step()
+        return self.state
+
+    # -- output -------------------------------------------------------------------------
+    def _frame(self) -> PNMImage:
+        img = PNMImage()
+        if self.frames == 0:
+            self.base.graphicsEngine.render_frame()
+        if not self.base.win.get_screenshot(img):
+            raise StationError("the rendered frame could not be read back")
+        return img
+
+    def image(self) -> np.ndarray:
+        """The last rendered frame as an (height, width, 3) uint8 RGB array, top row first."""
+        if self.frames == 0:
+            self.base.graphicsEngine.render_frame()
+        tex = self.base.win.get_screenshot()
+        if tex is None:
+            raise StationError("the rendered frame could not be read back")
+        h, w = tex.get_y_size(), tex.get_x_size()
+        data = np.frombuffer(bytes(tex.get_ram_image_as("RGB")), np.uint8).reshape(h, w, 3)
+        return data[::-1].copy()
+
+    def screenshot(self, path: str | os.PathLike | None = None) -> Path:
+        """Write the last rendered frame as PNG (atomically) to ``path`` or to the next free
+        ``<ward>-NNN.png`` in the screenshot folder; returns the path."""
+        img = self._frame()
+        stream = StringStream()
+        if not img.write(stream, "frame.png"):
+            raise StationError("the frame could not be encoded as PNG")
+        if path is None:
+            self.screenshot_dir.mkdir(parents=True, exist_ok=True)
+            stem = self.layout.ward.id
+            k = len(self.screenshots) + 1
+            while (self.screenshot_dir / f"{stem}-{k:03d}.png").exists():
+                k += 1
+            path = self.screenshot_dir / f"{stem}-{k:03d}.png"
+        try:
+            out = write_bytes_atomic(path, bytes(stream.get_data()))
+        except OSError as exc:
+            raise StationError(f"{path}: screenshot not written: {exc}") from None
+        self.screenshots.append(out)
+        return out
+
+    def _flush_screenshots(self) -> None:
+        while self._pending_shots > 0:
+            self._pending_shots -= 1
+            self.screenshot()
+
+    def summary(self) -> dict:
+        """Where the trainee is and what was done: frames and their time (s), time in walk
+        mode (s), position (m), heading (degrees), room, distance walked (m), mode and
+        screenshots written."""
+        s = self.state
+        rid = self.model.room_at(s.position)
+        room = self.layout.room_by_id.get(rid)
+        return {
+            "frames": self.frames, "time_s": round(self.time, 6), "walk_time_s": round(s.time, 6), "x": round(s.x, 4), "y": round(s.y, 4),
+            "heading_deg": round(s.heading_deg, 2), "room": rid, "room_name": room.name if room else None,
+            "distance_m": round(s.distance, 4), "mode": self.mode,
+            "screenshots": [str(p) for p in self.screenshots],
+            "renderer": self.renderer,
+        }
+
+    @property
+    def renderer(self) -> str:
+        gsg = self.base.win.get_gsg() if self.base is not None and self.base.win is not None else None
+        return gsg.get_driver_renderer() if gsg is not None else "none"
+
+    # -- shutting down ------------------------------------------------------------------
+    def close(self) -> None:
+        """Destroy the ShowBase and restore the clock (safe to call twice)."""
+        base, self.base = self.base, None
+        if base is not None:
+            if getattr(self, "_events", None) is not None:
+                self._events.ignoreAll()
+            if getattr(self, "scene", None) is not None:
+                if getattr(self, "_own_locate", None) is not None:
+                    self.scene.locate = self._own_locate
+                self.scene.root.detach_node()
+            self.clock.set_mode(self._clock_saved)
+            base.destroy()
+        if self._prc is not None:
+            unloadPrcFile(self._prc)
+            self._prc = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def summary_line(info: dict) -> str:
+    """One line for the command line: frames, final position, room, distance walked."""
+    room = f"{info['room_name']} ({info['room']})" if info["room"] else "outside the rooms"
+    shots = f", {len(info['screenshots'])} screenshot(s)" if info["screenshots"] else ""
+    return (f"{info['frames']} frames ({info['time_s']:.2f} s): at ({info['x']:.2f}, {info['y']:.2f}) m "
+            f"heading {info['heading_deg']:.0f} deg in {room}, walked {info['distance_m']:.2f} m{shots}")
+
+
+def view(layout, *, at: str | None = None, heading: float | None = None, offscreen: bool = False,
+         frames: int | None = None, script=None, screenshot_dir="screenshots", size=(1280, 720),
+         fps: int = FPS) -> dict:
+    """``wardtwin view``: compile a (valid) layout and walk it at a desktop station; returns
+    the run's :meth:`DesktopStation.summary`."""
+    from wardtwin.model import compile_ward
+
+    commands = load_script(script) if script is not None else None
+    model = compile_ward(layout)
+    start_pose(model, at, heading)  # unknown places fail before a window opens
+    with DesktopStation(model, at=at, heading=heading, offscreen=offscreen, size=size, fps=fps,
+                        script=commands, screenshot_dir=screenshot_dir) as station:
+        return station.run(frames)
