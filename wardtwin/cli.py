@@ -37,9 +37,18 @@ def cmd_check(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from wardtwin.layout.schema import json_schema
+    from wardtwin.errors import UnknownNameError
+    from wardtwin.layout.schema import SCHEMAS, json_schema
 
-    print(json.dumps(json_schema(args.kind), indent=2))
+    if args.kind == "tour":
+        from wardtwin.tours.schema import tour_json_schema
+
+        schema = tour_json_schema()
+    elif args.kind in SCHEMAS:
+        schema = json_schema(args.kind)
+    else:
+        raise UnknownNameError("file kind", args.kind, [*SCHEMAS, "tour"])
+    print(json.dumps(schema, indent=2))
     return 0
 
 
@@ -245,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(fn=cmd_check)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
-    s.add_argument("kind", help="ward, floorplan, equipment or catalog")
+    s.add_argument("kind", help="ward, floorplan, equipment, catalog or tour")
     s.set_defaults(fn=cmd_schema)
 
     k = sub.add_parser("codes", help="list every finding code with its severity")

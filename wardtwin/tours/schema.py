@@ -1,0 +1,270 @@
+"""The schema of tour files, written with the layout language's schema DSL so that a tour is
+checked (every problem with its file:line) and printed as JSON Schema exactly like a layout.
+
+A tour file::
+
+    kind: tour
+    version: 1
+    id: medsurg-orientation
+    name: 4 West orientation
+    ward: medsurg-28          # the id of the ward it is for
+    mode: guided              # guided | self_directed | mixed
+    start: elevator-lobby     # where the trainee starts (default: the ward's entrance)
+    comfort: {max_speed: 1.2, turn: snap}
+    steps: [...]              # each a mapping with `type:` (see wardtwin.tours.steps)
+
+Values are read in file units (m, s, degrees, m/s, deg/s); :mod:`wardtwin.tours.load`
+converts angles to radians.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from wardtwin.layout.schema import (
+    ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, Obj, Quantity, Str, Type, did_you_mean,
+)
+from wardtwin.layout.units import describe, parse_quantity
+
+#: Versions of the tour language this wardtwin reads.
+TOUR_VERSIONS = (1,)
+#: Session modes: who drives the movement (see :mod:`wardtwin.tours.engine`).
+MODES = ("guided", "self_directed", "mixed")
+#: Highest walking speed an autopilot or trainee setting may use (m/s): the comfort default.
+MAX_SPEED = 1.4
+
+_XY = re.compile(r"^\s*\(?\s*[-+]?(\d+\.?\d*|\.\d+)\s*[,; ]\s*[-+]?(\d+\.?\d*|\.\d+)\s*\)?\s*$")
+
+
+class Seconds(Quantity):
+    """A duration: a number of seconds or text with s/min/ms."""
+
+    units, base, what = {"s": 1.0, "min": 60.0, "ms": 0.001}, "s", "duration"
+
+    def parse(self, value):
+        return parse_quantity(value, self.units, "duration")
+
+
+class Speed(Quantity):
+    units, base, what = {"m/s": 1.0, "km/h": 1 / 3.6}, "m/s", "speed"
+
+    def parse(self, value):
+        return parse_quantity(value, self.units, "speed")
+
+
+class Accel(Quantity):
+    units, base, what = {"m/s2": 1.0, "m/s²": 1.0}, "m/s2", "acceleration"
+
+    def parse(self, value):
+        return parse_quantity(value, self.units, "acceleration")
+
+
+class TurnRate(Quantity):
+    units, base, what = {"deg/s": 1.0, "°/s": 1.0, "rad/s": 180 / math.pi}, "deg/s", "turn rate"
+
+    def parse(self, value):
+        return parse_quantity(value, self.units, "turn rate")
+
+
+class Int(Type):
+    """A whole number from ``lo`` to ``hi``."""
+
+    def __init__(self, doc="", lo=None, hi=None):
+        self.doc, self.lo, self.hi = doc, lo, hi
+
+    def check(self, value, ctx, loc, label):
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a whole number expected")
+            return INVALID
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            ctx.report("out-of-range", loc, f"{label}: {value} found; expected {self.lo} to {self.hi}")
+            return INVALID
+        return value
+
+    def json(self):
+        d = {"type": "integer", "description": self.doc}
+        if self.lo is not None:
+            d["minimum"] = self.lo
+        if self.hi is not None:
+            d["maximum"] = self.hi
+        return d
+
+
+class Place(Type):
+    """A place in the ward: a room, door or item id, or a point ``[x, y]`` / ``"x,y"`` (m).
+    Checked here for form only; :mod:`wardtwin.tours.validate` checks that it exists.
+    Returns text that :meth:`wardtwin.model.WardModel.place` understands."""
+
+    def __init__(self, doc=""):
+        self.doc = doc
+
+    def check(self, value, ctx, loc, label):
+        if isinstance(value, list) and len(value) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+            return f"{float(value[0]):g},{float(value[1]):g}"
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a room, door or item id, "
+                                          "or a point [x, y] in m expected")
+            return INVALID
+        text = str(value)
+        if _XY.match(text) or re.match(ID_PATTERN, text):
+            return text
+        ctx.report("wrong-type", loc, f"{label}: {text!r} is not a room, door or item id, nor a point 'x,y'")
+        return INVALID
+
+    def json(self):
+        return {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0},
+                          {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}],
+                "description": self.doc}
+
+
+class Choices(Type):
+    """A list of 2-8 distinct answer texts."""
+
+    def __init__(self, doc=""):
+        self.doc = doc
+
+    def check(self, value, ctx, loc, label):
+        if not isinstance(value, list):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a list of 2 to 8 answers expected")
+            return INVALID
+        if not 2 <= len(value) <= 8:
+            ctx.report("out-of-range", loc, f"{label}: {len(value)} answers found; expected 2 to 8")
+            return INVALID
+        item = Str("answer", max_len=200)
+        out = [item.check(v, ctx, value.at(i), f"{label}[{i}]") for i, v in enumerate(value)]
+        if INVALID in out:
+            return INVALID
+        seen = {}
+        for i, v in enumerate(out):
+            if v in seen:
+                ctx.report("duplicate-id", value.at(i), f"{label}: answer {v!r} is listed twice "
+                                                        f"(first as [{seen[v]}])")
+                return INVALID
+            seen[v] = i
+        return out
+
+    def json(self):
+        return {"type": "array", "items": {"type": "string", "maxLength": 200}, "minItems": 2, "maxItems": 8,
+                "uniqueItems": True, "description": self.doc}
+
+
+#: Fields every step has, whatever its type.
+COMMON_FIELDS = [
+    Field("id", Id("step id, unique in the tour (default: step-N)")),
+    Field("title", Str("short title shown in progress lists and reports", max_len=120)),
+]
+
+
+class StepOf(Type):
+    """One tour step: a mapping whose ``type`` selects the schema of the rest (a registry of
+    named step types; an unknown type is reported with the list of valid ones)."""
+
+    doc = "a tour step: `type` and the fields of that type"
+
+    def _types(self):
+        from wardtwin.tours.steps import STEP_TYPES
+
+        return STEP_TYPES
+
+    def check(self, value, ctx, loc, label):
+        types = self._types()
+        if not isinstance(value, dict):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping with `type` "
+                                          f"({', '.join(types)}) expected")
+            return INVALID
+        kind = value.get("type")
+        if "type" not in value:
+            ctx.report("missing-key", getattr(value, "loc", loc), f"{label}: required key 'type' is missing; "
+                                                                   f"one of: {', '.join(types)}")
+            return INVALID
+        if not isinstance(kind, str) or kind not in types:
+            ctx.report("unknown-step-type", value.at("type"),
+                       f"{label}: unknown step type {describe(kind)}{did_you_mean(kind, types)}; "
+                       f"valid types: {', '.join(types)}")
+            return INVALID
+        return types[kind].schema.check(value, ctx, loc, f"{label} ({kind})")
+
+    def json(self):
+        return {"oneOf": [t.schema.json() for t in self._types().values()], "description": self.doc}
+
+
+def step_schema(name: str, fields: list[Field], doc: str) -> Obj:
+    """The schema of one step type: ``type`` (always ``name``), the common fields, ``fields``."""
+    return Obj(f"{name} step", [Field("type", Enum([name], f"step type: {name!r}", "step type"), required=True)]
+               + COMMON_FIELDS + fields, doc)
+
+
+class StepList(Type):
+    """The steps: at least one, at most 500."""
+
+    doc = "the tour's steps, in order"
+
+    def check(self, value, ctx, loc, label):
+        if not isinstance(value, list):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a list of steps expected")
+            return INVALID
+        if not 1 <= len(value) <= 500:
+            ctx.report("out-of-range", loc, f"{label}: {len(value)} steps found; expected 1 to 500")
+            return INVALID
+        return [StepOf().check(v, ctx, value.at(i), f"step {i + 1}") for i, v in enumerate(value)]
+
+    def json(self):
+        return {"type": "array", "items": StepOf().json(), "minItems": 1, "maxItems": 500, "description": self.doc}
+
+
+COMFORT = Obj("comfort", [
+    Field("max_speed", Speed(f"walking speed cap (at most {MAX_SPEED} m/s)", lo=0.0, hi=MAX_SPEED, lo_open=True)),
+    Field("acceleration", Accel("acceleration and braking limit", lo=0.0, hi=5.0, lo_open=True)),
+    Field("turn", Enum(("smooth", "snap"), "continuous turning at `yaw_rate`, or snap turns of `snap_angle`",
+                       "turn style")),
+    Field("yaw_rate", TurnRate("continuous turn rate limit", lo=0.0, hi=360.0, lo_open=True)),
+    Field("snap_angle", Angle("snap turn angle", lo=5.0, hi=180.0)),
+    Field("vignette", Bool("tunnelling vignette during motion")),
+    Field("stop_pause", Seconds("pause at each stop of a guided ride", lo=0.0, hi=30.0)),
+    Field("fms_stop", Int("FMS rating (0-20) at or above which the comfort rule applies", lo=1, hi=20)),
+    Field("fms_action", Enum(("end", "pause"), "what the comfort rule does: end the session or pause it",
+                             "comfort action")),
+], "comfort defaults of the tour (a trainee's own settings may be gentler)")
+
+
+def _tour_schema() -> Obj:
+    return Obj("tour", [
+        Field("kind", Enum(["tour"], "file kind: always 'tour'", "file kind"), required=True),
+        Field("version", Enum(list(TOUR_VERSIONS), "tour language version", "version"), required=True),
+        Field("id", Id("tour id"), required=True),
+        Field("name", Str("tour name shown to trainees", max_len=120), required=True),
+        Field("ward", Id("id of the ward the tour is for (ward.yaml `id`)"), required=True),
+        Field("revision", Str("the planner's revision label of this tour", max_len=40)),
+        Field("description", Str("free text", max_len=2000)),
+        Field("mode", Enum(MODES, "default session mode", "mode"), default="guided"),
+        Field("start", Place("where the trainee starts (default: the ward's entrance)")),
+        Field("comfort", COMFORT),
+        Field("steps", StepList(), required=True),
+    ], "a tour: an orientation walkthrough of one ward")
+
+
+_TOUR: Obj | None = None
+
+
+def tour_schema() -> Obj:
+    """The schema of a tour file (built on first use: step types register first)."""
+    global _TOUR
+    if _TOUR is None:
+        _TOUR = _tour_schema()
+    return _TOUR
+
+
+def tour_json_schema() -> dict:
+    """A JSON Schema (draft 2020-12) for tour files."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://wardtwin.invalid/schema/tour-v{max(TOUR_VERSIONS)}.json",
+        "title": "wardtwin tour file",
+        **tour_schema().json(),
+    }
+
+
+__all__ = ["Accel", "COMFORT", "Choices", "Int", "MAX_SPEED", "MODES", "Place", "Seconds", "Speed",
+           "StepList", "StepOf", "TOUR_VERSIONS", "TurnRate", "step_schema", "tour_json_schema", "tour_schema"]
