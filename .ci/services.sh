@@ -1,0 +1,56 @@
+# Services for the store and report tests; SOURCE this file (it exports variables). Idempotent.
+# - installs Debian's postgresql, chromium and fonts when missing (apt-get update first);
+# - starts a throwaway PostgreSQL cluster on 127.0.0.1 (free port, data under a temp dir,
+#   run as the unprivileged `postgres` user since CI runs as root; fsync off: test data only),
+#   creates database `wardtwin_test`, exports WARDTWIN_TEST_PG_URL and WARDTWIN_PG_DATA;
+# - exports WARDTWIN_CHROMIUM=/usr/bin/chromium.
+# WARDTWIN_SERVICES_NO_INSTALL=1 skips the installs. Stop the server with: wardtwin_services_stop
+wardtwin_services_start() {
+  local need=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+  command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+  if [ "${#need[@]}" -gt 0 ] && [ -z "${WARDTWIN_SERVICES_NO_INSTALL:-}" ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+        || echo "services: could not install ${need[*]}" >&2
+    else
+      echo "services: not root; cannot install ${need[*]}" >&2
+    fi
+  fi
+  [ -x /usr/bin/chromium ] && export WARDTWIN_CHROMIUM=/usr/bin/chromium
+  if [ -n "${WARDTWIN_TEST_PG_URL:-}" ] && [ -n "${WARDTWIN_PG_DATA:-}" ] && [ -f "$WARDTWIN_PG_DATA/postmaster.pid" ]; then
+    return 0  # already running (sourced twice)
+  fi
+  local bin
+  bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [ -z "$bin" ]; then echo "services: no PostgreSQL server binaries" >&2; return 0; fi
+  local root port run=()
+  root=$(mktemp -d /tmp/wardtwin-pg.XXXXXX)
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+    chown postgres "$root"
+    run=(runuser -u postgres --)
+  fi
+  chmod 700 "$root"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  (cd "$root" && "${run[@]}" "$bin/initdb" -D "$root/data" -A trust -U wardtwin -E UTF8 --no-sync >"$root/initdb.log" 2>&1) \
+    || { echo "services: initdb failed (see $root/initdb.log)" >&2; return 0; }
+  (cd "$root" && "${run[@]}" "$bin/pg_ctl" -D "$root/data" -l "$root/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $port -k $root -c fsync=off -c max_connections=200" start >/dev/null) \
+    || { echo "services: PostgreSQL did not start (see $root/server.log)" >&2; return 0; }
+  (cd "$root" && "${run[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U wardtwin wardtwin_test) \
+    || { echo "services: createdb failed" >&2; return 0; }
+  export WARDTWIN_PG_DATA="$root/data" WARDTWIN_PG_BIN="$bin"
+  export WARDTWIN_TEST_PG_URL="postgresql://wardtwin@127.0.0.1:$port/wardtwin_test"
+  echo "services: PostgreSQL at $WARDTWIN_TEST_PG_URL; chromium ${WARDTWIN_CHROMIUM:-missing}" >&2
+}
+wardtwin_services_stop() {
+  if [ -n "${WARDTWIN_PG_DATA:-}" ] && [ -f "$WARDTWIN_PG_DATA/postmaster.pid" ]; then
+    local run=()
+    [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
+    (cd / && "${run[@]}" "$WARDTWIN_PG_BIN/pg_ctl" -D "$WARDTWIN_PG_DATA" -m fast -w stop >/dev/null 2>&1)
+    rm -rf "$(dirname "$WARDTWIN_PG_DATA")"
+    unset WARDTWIN_TEST_PG_URL WARDTWIN_PG_DATA
+  fi
+}
+wardtwin_services_start

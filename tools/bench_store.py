@@ -1,0 +1,123 @@
+"""Benchmark of the session store and reports (issue 6 targets). Prints a table; exit 1 when a
+target fails.
+
+1. per-event write cost at a station (SessionWriter on a SQLite file, one commit per event),
+   with a baseline in the same run: plain sqlite3 INSERT + commit (WAL, synchronous=NORMAL);
+   target <= 0.2 ms/event;
+2. HTML report for 2,000 trainees x 40 steps on SQLite (load, summarise, aggregate, render);
+   target < 2 s;
+3. the same report for 100,000 trainees on PostgreSQL (``--pg URL`` or $WARDTWIN_TEST_PG_URL):
+   measured and printed, no target; skipped with a message when there is no server.
+
+    python tools/bench_store.py [--events 5000] [--trainees 2000] [--steps 40]
+                                [--pg URL] [--pg-trainees 100000] [--pg-steps 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from wardtwin.reports import build_report
+from wardtwin.store import SessionWriter, open_store
+from wardtwin.store.synthetic import bulk_load, synthetic_sessions
+
+
+def _baseline(path: Path, n: int) -> float:
+    c = sqlite3.connect(path, isolation_level=None)
+    c.execute("PRAGMA journal_mode=WAL")
+    c.execute("PRAGMA synchronous=NORMAL")
+    c.execute("CREATE TABLE e (id TEXT PRIMARY KEY, session TEXT, seq INTEGER, type TEXT, t REAL, step INTEGER, "
+              "data TEXT)")
+    c.execute("CREATE INDEX e_s ON e (session, seq)")
+    t0 = time.perf_counter()
+    for i in range(n):
+        c.execute("INSERT INTO e VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                  (str(uuid.uuid4()), "s", i, "comfort_rating", i * 0.1, 1, '{"fms":2}'))
+    dt = (time.perf_counter() - t0) / n
+    c.close()
+    return dt
+
+
+def _writer(path: Path, n: int) -> float:
+    with SessionWriter(str(path), "bench") as w:
+        w.emit("session_started", 0.0, trainee="T", station="vr", ward="w", layout_hash="h", tour="t",
+               tour_version="1", mode="tour")
+        t0 = time.perf_counter()
+        for i in range(n):
+            w.emit("comfort_rating", i * 0.1, step=1, fms=2)
+        return (time.perf_counter() - t0) / n
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="session store benchmark")
+    ap.add_argument("--events", type=int, default=5000)
+    ap.add_argument("--trainees", type=int, default=2000)
+    ap.add_argument("--steps", type=int, default=40)
+    ap.add_argument("--pg", default=os.environ.get("WARDTWIN_TEST_PG_URL"))
+    ap.add_argument("--pg-trainees", type=int, default=100_000)
+    ap.add_argument("--pg-steps", type=int, default=10)
+    a = ap.parse_args(argv)
+    rows, ok = [], True
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        base = _baseline(tmp / "baseline.db", a.events)
+        per = _writer(tmp / "writer.db", a.events)
+        rows.append(("plain sqlite insert+commit (baseline)", f"{base * 1e3:.3f} ms/event", "-", ""))
+        good = per <= 0.0002
+        ok &= good
+        rows.append(("SessionWriter.emit, SQLite WAL", f"{per * 1e3:.3f} ms/event", "<= 0.2 ms",
+                     "ok" if good else "FAIL"))
+        db = tmp / "cohort.db"
+        t0 = time.perf_counter()
+        with open_store(db) as st:
+            _, n_e = bulk_load(st, synthetic_sessions(1, a.trainees, a.steps))
+        gen = time.perf_counter() - t0
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            build_report(str(db), "html", tmp / "r.html")
+            times.append(time.perf_counter() - t0)
+        best = min(times)
+        good = best < 2.0
+        ok &= good
+        rows.append((f"data: {a.trainees} trainees x {a.steps} steps ({n_e} events)", f"{gen:.1f} s", "-", ""))
+        rows.append((f"HTML report, SQLite (best of 3)", f"{best:.2f} s", "< 2 s", "ok" if good else "FAIL"))
+        if a.pg:
+            import psycopg
+            schema = "bench_" + uuid.uuid4().hex[:8]
+            with psycopg.connect(a.pg, autocommit=True) as c:
+                c.execute(f"CREATE SCHEMA {schema}")
+            url = a.pg + ("&" if "?" in a.pg else "?") + f"options=-csearch_path%3D{schema}"
+            try:
+                t0 = time.perf_counter()
+                with open_store(url) as st:
+                    _, n_e = bulk_load(st, synthetic_sessions(2, a.pg_trainees, a.pg_steps), chunk=2000)
+                gen = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                build_report(url, "html", tmp / "pg.html")
+                rep = time.perf_counter() - t0
+                rows.append((f"data: {a.pg_trainees} trainees x {a.pg_steps} steps, PostgreSQL ({n_e} events)",
+                             f"{gen:.1f} s", "-", ""))
+                rows.append(("HTML report, PostgreSQL", f"{rep:.2f} s", "measured", ""))
+            finally:
+                with psycopg.connect(a.pg, autocommit=True) as c:
+                    c.execute(f"DROP SCHEMA {schema} CASCADE")
+        else:
+            rows.append(("HTML report, PostgreSQL", "skipped", "measured",
+                         "no server: pass --pg URL or set WARDTWIN_TEST_PG_URL (.ci/services.sh)"))
+    w = max(len(r[0]) for r in rows)
+    print(f"{'measure':{w}}  {'result':>16}  {'target':>10}  status")
+    for r in rows:
+        print(f"{r[0]:{w}}  {r[1]:>16}  {r[2]:>10}  {r[3]}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

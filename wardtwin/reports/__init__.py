@@ -1,0 +1,84 @@
+"""Stage 7: trainer reports from the session store (no Panda3D).
+
+``wardtwin report --db URL [--ward W] [--since DATE] --format csv|html|xapi -o OUT``:
+
+- ``html``: OUT is one self-contained HTML file (inline CSS and SVG, no script) with the cohort
+  summary and charts, per-step table and the roster;
+- ``csv``: OUT is a folder holding :data:`~wardtwin.reports.csvout.CSV_FILES` (roster.csv,
+  sessions.csv, step_results.csv, steps.csv, cohort.csv);
+- ``xapi``: OUT is a JSON file holding an array of xAPI 1.0.3 statements
+  (:mod:`wardtwin.reports.xapi`), optionally also sent to an LRS.
+
+``pseudonymise`` replaces trainee ids by keyed-hash pseudonyms (:mod:`wardtwin.reports.pseudonym`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+
+from wardtwin.errors import UsageError
+
+FORMATS = ("csv", "html", "xapi")
+
+
+def parse_since(text: str | None) -> str | None:
+    """``YYYY-MM-DD`` or an ISO 8601 time -> the store's UTC text form (for ``started_at >=``)."""
+    if not text:
+        return None
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since {text!r}: a date YYYY-MM-DD or an ISO 8601 time expected") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | None = None,
+                 pseudonymise: bool = False, key_file=None, lrs: str | None = None, lrs_auth: str | None = None,
+                 pass_mark: float = 0.8, sessions=None) -> dict:
+    """Write one report; returns a small dict describing what was written (and sent)."""
+    from wardtwin.exchange.files import write_text_atomic
+    from wardtwin.reports import aggregate
+    from wardtwin.reports.summary import load_summaries
+
+    if fmt not in FORMATS:
+        raise UsageError(f"report format {fmt!r}: one of {', '.join(FORMATS)}")
+    pseudonym = None
+    if pseudonymise:
+        from wardtwin.reports.pseudonym import Pseudonymiser, load_key
+        pseudonym = Pseudonymiser(load_key(key_file))
+    since_iso = parse_since(since)
+    if sessions is None:
+        from wardtwin.store.db import open_store
+        with open_store(db, read_only=True) as store:
+            sessions = load_summaries(store, ward=ward, since=since_iso)
+    info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
+    if fmt == "xapi":
+        from wardtwin.reports.xapi import post_statements, statements
+        stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark)
+        write_text_atomic(out, json.dumps(stmts, indent=1, sort_keys=True) + "\n")
+        info["statements"] = len(stmts)
+        if lrs:
+            info["lrs"] = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
+        return info
+    roster = aggregate.roster(sessions, pseudonym)
+    cohort = aggregate.cohort(sessions)
+    steps = aggregate.steps(sessions)
+    if fmt == "csv":
+        from wardtwin.reports.csvout import write_csvs
+        files = write_csvs(out, {"roster.csv": roster, "sessions.csv": aggregate.session_rows(sessions, pseudonym),
+                                 "step_results.csv": aggregate.step_result_rows(sessions, pseudonym),
+                                 "steps.csv": steps, "cohort.csv": cohort})
+        info["files"] = [f.name for f in files]
+        return info
+    from wardtwin.reports.html import render
+    filters = " · ".join(x for x in (f"ward {ward}" if ward else "all wards",
+                                      f"since {since}" if since else "") if x)
+    html = render(sessions, roster, cohort, steps, title="wardtwin orientation report",
+                  generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters)
+    write_text_atomic(out, html)
+    info["trainees"] = len(roster)
+    return info

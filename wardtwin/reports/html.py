@@ -1,0 +1,158 @@
+"""The HTML report: one self-contained file (inline CSS and SVG charts, no script, no external
+asset) that reads in any browser and prints on A4/Letter."""
+
+from __future__ import annotations
+
+from html import escape
+
+from wardtwin.reports.summary import SessionSummary
+
+_CSS = """
+body{font:14px/1.4 "DejaVu Sans",Arial,sans-serif;color:#1d2733;margin:24px auto;max-width:1100px;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:2px solid #d4dbe3}
+.meta{color:#55606d}.cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
+.card{border:1px solid #d4dbe3;border-radius:6px;padding:8px 14px;min-width:130px}
+.card b{display:block;font-size:22px}
+table{border-collapse:collapse;width:100%;margin:8px 0;font-size:12.5px}
+th,td{border:1px solid #d4dbe3;padding:3px 6px;text-align:left}th{background:#eef2f6}
+td.n{text-align:right;font-variant-numeric:tabular-nums}tr.bad td{background:#fdf0ee}
+figure{margin:8px 0 16px;page-break-inside:avoid}figcaption{color:#55606d;font-size:12px}
+svg text{font-family:"DejaVu Sans",Arial,sans-serif}
+@media print{body{margin:0;max-width:none}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
+"""
+
+
+def _fmt(v) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 10 else f"{v:,.1f}"
+    return escape(str(v))
+
+
+def table(rows: list[dict], columns: list[tuple[str, str]], *, cls: str, bad=None) -> str:
+    """An HTML table of ``rows`` with ``(key, heading)`` columns."""
+    head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
+    body = []
+    for r in rows:
+        tds = "".join(f'<td class="n">{_fmt(r.get(k))}</td>' if isinstance(r.get(k), (int, float)) and
+                      not isinstance(r.get(k), bool) else f"<td>{_fmt(r.get(k))}</td>" for k, _ in columns)
+        body.append(f'<tr{" class=bad" if bad and bad(r) else ""}>{tds}</tr>')
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def bar_chart(items: list[tuple[str, float]], *, title: str, vmax: float = 1.0, pct: bool = True,
+              cls: str = "chart", color: str = "#2f6f9f") -> str:
+    """Horizontal bars, one per (label, value)."""
+    h_row, left, width = 18, 190, 460
+    height = 24 + h_row * max(1, len(items)) + 8
+    parts = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{left + width + 70}" height="{height}" '
+             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for i, (label, v) in enumerate(items):
+        y = 20 + i * h_row
+        w = 0 if v is None or vmax <= 0 else max(0.0, min(1.0, v / vmax)) * width
+        txt = "–" if v is None else (f"{v * 100:.0f}%" if pct else f"{v:.3g}")
+        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" font-size="11">{escape(str(label))[:32]}</text>'
+                     f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{h_row - 4}" fill="{color}"/>'
+                     f'<text x="{left + w + 4:.1f}" y="{y + 12}" font-size="11">{txt}</text>')
+    parts.append(f'<line x1="{left}" y1="16" x2="{left}" y2="{height - 6}" stroke="#55606d"/></svg>')
+    return "".join(parts)
+
+
+def histogram(series: list[tuple[str, list[float], str]], *, bins: list[float], title: str, cls: str) -> str:
+    """Grouped histogram of several series (label, values, colour) over ``bins`` edges (last bin open)."""
+    width, height, left, bottom = 640, 220, 44, 36
+    nb = len(bins)
+    counts = []
+    for _, values, _ in series:
+        c = [0] * nb
+        for v in values:
+            i = nb - 1
+            for j in range(nb - 1):
+                if v < bins[j + 1]:
+                    i = j
+                    break
+            c[i] += 1
+        n = max(1, len(values))
+        counts.append([x / n for x in c])
+    top = max([max(c) for c in counts] + [0.01])
+    plot_w, plot_h = width - left - 10, height - bottom - 24
+    bw = plot_w / nb
+    parts = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+             f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for k, (label, _, colour) in enumerate(series):
+        parts.append(f'<rect x="{left + 10 + k * 150}" y="4" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{left + 24 + k * 150}" y="13" font-size="11">{escape(label)}</text>')
+        for j, share in enumerate(counts[k]):
+            h = share / top * plot_h
+            x = left + j * bw + 2 + k * (bw - 4) / len(series)
+            parts.append(f'<rect class="bar" x="{x:.1f}" y="{24 + plot_h - h:.1f}" width="{(bw - 4) / len(series):.1f}" '
+                         f'height="{h:.1f}" fill="{colour}"><title>{escape(label)}: {share * 100:.0f}%</title></rect>')
+    for j, edge in enumerate(bins):
+        label = f"{edge:g}" + ("+" if j == nb - 1 else "")
+        parts.append(f'<text x="{left + j * bw + bw / 2:.1f}" y="{height - bottom + 16}" font-size="10" '
+                     f'text-anchor="middle">{label}</text>')
+    parts.append(f'<text x="{left + plot_w / 2}" y="{height - 4}" font-size="11" text-anchor="middle">SSQ total</text>'
+                 f'<text x="12" y="{24 + plot_h / 2}" font-size="11" transform="rotate(-90 12 {24 + plot_h / 2})" '
+                 f'text-anchor="middle">share</text>'
+                 f'<line x1="{left}" y1="{24 + plot_h}" x2="{left + plot_w}" y2="{24 + plot_h}" stroke="#55606d"/></svg>')
+    return "".join(parts)
+
+
+def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict], steps: list[dict], *,
+           title: str, generated: str, filters: str) -> str:
+    """The whole report as one HTML document."""
+    all_ = cohort[0] if cohort else {}
+    cards = [("trainees", all_.get("trainees")), ("completed", all_.get("completed")),
+             ("completion", f"{all_['completion_rate'] * 100:.0f}%" if all_.get("completion_rate") is not None else "–"),
+             ("median time", f"{all_['median_duration_s'] / 60:.1f} min" if all_.get("median_duration_s") else "–"),
+             ("any symptom", f"{all_['any_symptom_share'] * 100:.0f}%" if all_.get("any_symptom_share") is not None
+              else "–"),
+             ("stopped (comfort)", all_.get("stopped_comfort")), ("dropouts", all_.get("dropouts"))]
+    card_html = "".join(f'<div class="card">{escape(k)}<b>{_fmt(v) if not isinstance(v, str) else escape(v)}</b></div>'
+                        for k, v in cards)
+    by_group = [(f"{r['group']}: {r['value']}", r["completion_rate"]) for r in cohort if r["group"] != "all"]
+    ssq = histogram([("before (pre)", [s.ssq_pre["total"] for s in sessions if s.ssq_pre], "#8fb3d1"),
+                     ("after (post)", [s.ssq_post["total"] for s in sessions if s.ssq_post], "#c0504d")],
+                    bins=[0, 5, 10, 20, 30, 40, 60, 80], title="SSQ total before and after", cls="chart ssq")
+    worst = sorted(steps, key=lambda r: (r["success_rate"], -r["hint_rate"]))[:25]
+    step_chart = bar_chart([(f"{r['step_id']} {r['target']}".strip(), r["success_rate"]) for r in
+                            sorted(steps, key=lambda r: (r["tour"], r["step"]))],
+                           title="Success rate per step", cls="chart steps")
+    cohort_cols = [("group", "group"), ("value", "value"), ("trainees", "trainees"), ("sessions", "sessions"),
+                   ("completed", "completed"), ("completion_rate", "completion"), ("median_duration_s", "median s"),
+                   ("any_symptom_share", "any symptom"), ("ssq_pre_median", "SSQ pre median"),
+                   ("ssq_post_median", "SSQ post median"), ("ssq_post_q3", "SSQ post Q3"),
+                   ("ssq_post_max", "SSQ post max"), ("stopped_comfort", "stopped (FMS)"),
+                   ("abandoned", "abandoned"), ("quit", "quit")]
+    step_cols = [("tour", "tour"), ("step_id", "step"), ("kind", "kind"), ("target", "target"),
+                 ("attempts", "attempts"), ("success_rate", "success"), ("median_duration_s", "median s"),
+                 ("hint_rate", "hint rate"), ("reveal_rate", "reveal rate"), ("spl_mean", "SPL"),
+                 ("soft_spl_mean", "SoftSPL")]
+    roster_cols = [("trainee", "trainee"), ("role", "role"), ("station", "station"), ("completed", "completed"),
+                   ("outcome", "outcome"), ("ended_at", "when (UTC)"), ("duration_s", "duration s"),
+                   ("score", "score"), ("steps_missed", "steps missed"), ("attempts", "attempts")]
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="meta">{escape(filters)} · {len(sessions)} sessions · generated {escape(generated)}</p>
+<div class="cards">{card_html}</div>
+<h2 id="cohort">Cohort: completion and tolerability</h2>
+<figure>{bar_chart(by_group, title="Completion rate by role and station", cls="chart completion")}
+<figcaption>Share of trainees who completed the tour (their best attempt), by role and station type.</figcaption></figure>
+<figure>{ssq}<figcaption>SSQ total score (0–235.62) before and after the session; share of sessions per band.
+Any symptom = a post-session SSQ item rated slight or more.</figcaption></figure>
+{table(cohort, cohort_cols, cls="cohort")}
+<h2 id="steps">Per step: what people fail to find</h2>
+<figure>{step_chart}<figcaption>Share of trainees reaching each step who passed it.</figcaption></figure>
+{table(worst, step_cols, cls="steps-worst")}
+<details open><summary>All steps</summary>{table(steps, step_cols, cls="steps", bad=lambda r: r["success_rate"] < 0.7)}</details>
+<h2 id="roster">Roster</h2>
+<p class="meta">One row per trainee: the latest completed session, else the latest attempt.</p>
+{table(roster, roster_cols, cls="roster", bad=lambda r: not r["completed"])}
+</body></html>
+"""

@@ -1,0 +1,54 @@
+"""Stable pseudonyms for trainee ids: ``p-`` + the first 16 hex digits of HMAC-SHA256(key, id).
+
+The key comes from ``--pseudonym-key-file FILE``, else the environment variable
+``WARDTWIN_PSEUDONYM_KEY`` (the key itself), else ``WARDTWIN_PSEUDONYM_KEY_FILE`` (a file holding
+it). Keep the key secret and the same across reports: the same key always gives the same
+pseudonym, so reports can be joined without showing who is who; without the key a pseudonym
+cannot be reversed or recomputed from a list of staff ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from wardtwin.errors import UsageError
+
+MIN_KEY_BYTES = 16
+
+
+def load_key(key_file: str | os.PathLike | None = None) -> bytes:
+    """The pseudonymisation key (see the module docstring), or :class:`UsageError` saying how to set one."""
+    if key_file is None and os.environ.get("WARDTWIN_PSEUDONYM_KEY"):
+        key = os.environ["WARDTWIN_PSEUDONYM_KEY"].encode("utf-8")
+        where = "WARDTWIN_PSEUDONYM_KEY"
+    else:
+        key_file = key_file or os.environ.get("WARDTWIN_PSEUDONYM_KEY_FILE")
+        if not key_file:
+            raise UsageError("--pseudonymise needs a secret key: set WARDTWIN_PSEUDONYM_KEY, or "
+                             "WARDTWIN_PSEUDONYM_KEY_FILE / --pseudonym-key-file to a file holding it "
+                             "(e.g. `head -c 32 /dev/urandom | base64 > key`)")
+        try:
+            key = Path(key_file).read_bytes().strip()
+        except OSError as exc:
+            raise UsageError(f"{key_file}: cannot read the pseudonymisation key ({exc.strerror})") from None
+        where = str(key_file)
+    if len(key) < MIN_KEY_BYTES:
+        raise UsageError(f"{where}: the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")
+    return key
+
+
+class Pseudonymiser:
+    """Callable: trainee id -> stable pseudonym."""
+
+    def __init__(self, key: bytes):
+        self._key = key
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, trainee: str) -> str:
+        p = self._cache.get(trainee)
+        if p is None:
+            p = self._cache[trainee] = "p-" + hmac.new(self._key, trainee.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        return p

@@ -1,0 +1,16 @@
+"""Stage 6: the session store (SQLite by default, PostgreSQL by URL). No Panda3D.
+
+- :func:`open_store` / :class:`Store`: versioned schema with migrations, idempotent writes;
+- :class:`SessionWriter`: a station's per-event writer (see its module for durability);
+- :func:`sync`: copy one store into another without duplicates (``wardtwin sync``).
+"""
+
+from wardtwin.store.db import SCHEMA_VERSION, Store, open_store
+from wardtwin.store.errors import (
+    SchemaTooNewError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError, StoreUnavailableError,
+)
+from wardtwin.store.sync import SyncResult, sync
+from wardtwin.store.writer import SessionWriter
+
+__all__ = ["SCHEMA_VERSION", "SchemaTooNewError", "SessionWriter", "Store", "StoreCorruptError", "StoreError",
+           "StoreLockedError", "StoreReadOnlyError", "StoreUnavailableError", "SyncResult", "open_store", "sync"]

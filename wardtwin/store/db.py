@@ -1,0 +1,495 @@
+"""The session store: sessions and their events in SQLite (a file, default) or PostgreSQL (a URL).
+
+Schema (version :data:`SCHEMA_VERSION`), identical on both backends:
+
+- ``wardtwin_migrations(version, name, applied_at)``: one row per applied migration;
+- ``sessions(id, trainee, role, station, ward, layout_hash, tour, tour_version, mode, comfort,
+  started_at, data)``: one row per session, written with its ``session_started`` event;
+  ``started_at`` is the wall clock (UTC, ISO 8601) when the session started; ``comfort`` and
+  ``data`` are JSON text;
+- ``events(id, session, seq, type, t, step, data)``: ``id`` (uuid5 of session and seq) is the
+  primary key, so every write is ``INSERT ... ON CONFLICT DO NOTHING`` and idempotent.
+
+Opening a database applies missing migrations in one transaction each (serialised between
+processes); a database whose schema is newer than this code is refused with
+:class:`SchemaTooNewError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from wardtwin.errors import UsageError
+from wardtwin.store.errors import (
+    SchemaTooNewError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError,
+    StoreUnavailableError,
+)
+from wardtwin.tours.events import Event
+
+#: Migrations: (version, name, statements). Never edit a released one; append.
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (1, "sessions and events", (
+        """CREATE TABLE sessions (
+            id TEXT PRIMARY KEY, trainee TEXT NOT NULL, role TEXT, station TEXT NOT NULL,
+            ward TEXT NOT NULL, layout_hash TEXT NOT NULL, tour TEXT NOT NULL, tour_version TEXT NOT NULL,
+            mode TEXT NOT NULL, comfort TEXT NOT NULL, started_at TEXT NOT NULL, data TEXT NOT NULL)""",
+        """CREATE TABLE events (
+            id TEXT PRIMARY KEY, session TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL,
+            t DOUBLE PRECISION NOT NULL, step INTEGER, data TEXT NOT NULL)""",
+    )),
+    (2, "indexes for reports", (
+        "CREATE INDEX events_session_seq ON events (session, seq)",
+        "CREATE INDEX sessions_ward_started ON sessions (ward, started_at)",
+    )),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+SESSION_COLUMNS = ("id", "trainee", "role", "station", "ward", "layout_hash", "tour", "tour_version", "mode",
+                   "comfort", "started_at", "data")
+EVENT_COLUMNS = ("id", "session", "seq", "type", "t", "step", "data")
+#: Default seconds to wait for another process's lock before :class:`StoreLockedError`.
+DEFAULT_TIMEOUT = 10.0
+_PG_LOCK_KEY = 0x77617264  # "ward": serialises migrations between processes
+
+
+def utc_now() -> str:
+    """The wall clock as the store writes it: UTC, ISO 8601, microseconds, ``Z``."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def session_row(ev: Event, started_at: str | None = None) -> tuple:
+    """The ``sessions`` row a ``session_started`` event makes."""
+    d = ev.data
+    return (ev.session, str(d["trainee"]), d.get("role"), str(d["station"]), str(d["ward"]), str(d["layout_hash"]),
+            str(d["tour"]), str(d["tour_version"]), str(d["mode"]), _json(d.get("comfort") or {}),
+            started_at or d.get("started_at") or utc_now(), _json(dict(d)))
+
+
+def event_row(ev: Event) -> tuple:
+    """The ``events`` row of an event (data as sorted JSON text)."""
+    return (ev.id, ev.session, ev.seq, ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
+
+
+def redact(url: str) -> str:
+    """A URL fit for messages: the password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password:
+        host = parts.hostname or ""
+        if parts.port:
+            host += f":{parts.port}"
+        netloc = f"{parts.username}:***@{host}"
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def parse_url(url: str | os.PathLike) -> tuple[str, str, bool]:
+    """``(backend, target, read_only)``: backend ``sqlite`` (target a path) or ``postgresql``.
+
+    ``sqlite:///abs/path.db`` (as in ``file://`` URLs), ``sqlite:rel/path.db`` or a plain path;
+    ``?mode=ro`` opens a SQLite file read-only. ``postgresql://`` / ``postgres://`` URLs go to
+    psycopg unchanged.
+    """
+    text = os.fspath(url)
+    if re.match(r"^postgres(ql)?://", text):
+        return "postgresql", text, False
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I) and not text.startswith("sqlite:"):
+        raise UsageError(f"{text}: unsupported database URL; use a file path, sqlite:///path or postgresql://...")
+    read_only = False
+    if text.startswith("sqlite:"):
+        rest = text[len("sqlite:"):]
+        if rest.startswith("//"):
+            rest = rest[2:]
+        rest, _, query = rest.partition("?")
+        read_only = "mode=ro" in query.split("&")
+        text = rest
+    if not text:
+        raise UsageError("empty database path")
+    return "sqlite", text, read_only
+
+
+class Store:
+    """An open session database. Use :func:`open_store`; close it (or use ``with``)."""
+
+    backend: str
+    url: str  #: for messages (password hidden)
+
+    def __init__(self, backend: str, conn, url: str, read_only: bool, timeout: float):
+        self.backend, self.conn, self.url, self.read_only, self.timeout = backend, conn, url, read_only, timeout
+        self._ph = "?" if backend == "sqlite" else "%s"
+        self.schema_version = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def sql(self, text: str) -> str:
+        """``text`` with ``?`` placeholders in this backend's style."""
+        return text if self._ph == "?" else text.replace("?", "%s")
+
+    def _translate(self, exc: BaseException) -> StoreError:
+        return translate_error(exc, self.url, self.backend)
+
+    def execute(self, text: str, params: Sequence = ()):
+        try:
+            return self.conn.execute(self.sql(text), params)
+        except StoreError:
+            raise
+        except Exception as exc:  # driver errors become StoreErrors
+            err = self._translate(exc)
+            if err is None:
+                raise
+            raise err from exc
+
+    def transaction(self):
+        """A context manager: one transaction, rolled back on any exception."""
+        return _Transaction(self)
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # pragma: no cover - closing never matters more than the caller's error
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+    def _applied_version(self) -> int:
+        row = self.execute("SELECT MAX(version) FROM wardtwin_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def _has_migrations_table(self) -> bool:
+        if self.backend == "sqlite":
+            q = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='wardtwin_migrations'"
+        else:
+            q = "SELECT 1 FROM pg_catalog.pg_tables WHERE tablename='wardtwin_migrations' AND schemaname = current_schema()"
+        return self.execute(q).fetchone() is not None
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise SchemaTooNewError(
+                f"{self.url}: schema version {version} was written by a newer wardtwin; this one knows "
+                f"versions up to {SCHEMA_VERSION}. Upgrade wardtwin (pip install -U wardtwin) to use this "
+                "database; do not write to it with this version")
+
+    def migrate(self) -> None:
+        """Apply missing migrations (each in its own transaction, serialised between processes)."""
+        if self.read_only:
+            version = self._applied_version() if self._has_migrations_table() else 0
+            self._check_version(version)
+            if version < SCHEMA_VERSION:
+                raise StoreReadOnlyError(
+                    f"{self.url}: schema version {version} needs migrating to {SCHEMA_VERSION}, but it is opened "
+                    "read-only; open it once writable (e.g. `wardtwin db-info --db ...`)")
+            self.schema_version = version
+            return
+        if self._has_migrations_table():  # fast path: nothing to do, no write lock taken
+            version = self._applied_version()
+            self._check_version(version)
+            if version >= SCHEMA_VERSION:
+                self.schema_version = version
+                return
+        with self.transaction():
+            if self.backend == "postgresql":
+                self.execute(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            self.execute("CREATE TABLE IF NOT EXISTS wardtwin_migrations (version INTEGER PRIMARY KEY, "
+                         "name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+            version = self._applied_version()
+            self._check_version(version)
+            for number, name, statements in MIGRATIONS:
+                if number <= version:
+                    continue
+                for stmt in statements:
+                    self.execute(stmt)
+                self.execute("INSERT INTO wardtwin_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                             (number, name, utc_now()))
+            self.schema_version = SCHEMA_VERSION
+
+    def applied_migrations(self) -> list[tuple[int, str, str]]:
+        return [tuple(r) for r in self.execute("SELECT version, name, applied_at FROM wardtwin_migrations "
+                                               "ORDER BY version").fetchall()]
+
+    # -- writing ----------------------------------------------------------------------------
+    def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
+        cols = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        return self.sql(f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING")
+
+    def write_event(self, ev: Event, started_at: str | None = None) -> bool:
+        """Store one event (and its session row, for ``session_started``) in one transaction.
+        True when it was new; writing the same event again changes nothing."""
+        return self.write_rows([session_row(ev, started_at)] if ev.type == "session_started" else [],
+                               [event_row(ev)])[1] == 1
+
+    def write_events(self, events: Iterable[Event], started_at: str | None = None) -> int:
+        """Store events in ONE transaction (all or nothing); the number that were new."""
+        events = list(events)
+        sessions = [session_row(e, started_at) for e in events if e.type == "session_started"]
+        return self.write_rows(sessions, [event_row(e) for e in events])[1]
+
+    def write_rows(self, sessions: Sequence[tuple], events: Sequence[tuple]) -> tuple[int, int]:
+        """Insert raw rows (see :data:`SESSION_COLUMNS`, :data:`EVENT_COLUMNS`) in one transaction,
+        skipping ids already stored. Returns how many sessions and events were new."""
+        new_s = new_e = 0
+        with self.transaction():
+            cur = self.conn.cursor()
+            try:
+                if sessions:
+                    cur.executemany(self._insert_sql("sessions", SESSION_COLUMNS), sessions)
+                    new_s = max(cur.rowcount, 0)
+                if events:
+                    if len(events) == 1:
+                        cur.execute(self._insert_sql("events", EVENT_COLUMNS), events[0])
+                    else:
+                        cur.executemany(self._insert_sql("events", EVENT_COLUMNS), events)
+                    new_e = max(cur.rowcount, 0)
+            except Exception as exc:
+                err = self._translate(exc)
+                if err is None:
+                    raise
+                raise err from exc
+        return new_s, new_e
+
+    # -- reading ----------------------------------------------------------------------------
+    def session_rows(self, ward: str | None = None, since: str | None = None,
+                     ids: Sequence[str] | None = None) -> list[dict]:
+        """Sessions (as dicts of :data:`SESSION_COLUMNS`, JSON decoded), oldest first."""
+        where, params = [], []
+        if ward:
+            where.append("ward = ?")
+            params.append(ward)
+        if since:
+            where.append("started_at >= ?")
+            params.append(since)
+        q = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions"
+        if where:
+            q += " WHERE " + " AND ".join(where)
+        q += " ORDER BY started_at, id"
+        rows = []
+        wanted = set(ids) if ids is not None else None
+        for r in self.execute(q, params).fetchall():
+            if wanted is not None and r[0] not in wanted:
+                continue
+            d = dict(zip(SESSION_COLUMNS, r))
+            d["comfort"] = json.loads(d["comfort"])
+            d["data"] = json.loads(d["data"])
+            rows.append(d)
+        return rows
+
+    def iter_event_rows(self, batch: int = 20000, columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[tuple]:
+        """Every event row (``columns``, by default :data:`EVENT_COLUMNS`) ordered by session and seq."""
+        q = f"SELECT {', '.join(columns)} FROM events ORDER BY session, seq"
+        if self.backend == "postgresql":
+            try:
+                with self.conn.transaction(), self.conn.cursor(name="wardtwin_events") as cur:
+                    cur.itersize = batch
+                    cur.execute(q)
+                    yield from cur
+            except StoreError:
+                raise
+            except Exception as exc:
+                err = self._translate(exc)
+                if err is None:
+                    raise
+                raise err from exc
+            return
+        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache while reading in index order
+        cur = self.execute(q)
+        while True:
+            rows = cur.fetchmany(batch)
+            if not rows:
+                return
+            yield from rows
+
+    def events_of(self, session: str) -> list[Event]:
+        """The events of one session, in order."""
+        rows = self.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE session = ? ORDER BY seq",
+                            (session,)).fetchall()
+        return [Event(r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
+
+    def counts(self) -> dict:
+        """Numbers of sessions and events, and sessions whose last event is not ``session_ended``."""
+        n_s = self.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
+        n_e = self.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        open_ = self.execute(
+            "SELECT COUNT(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.session = s.id "
+            "AND e.type = 'session_ended')").fetchone()[0]
+        return {"sessions": int(n_s), "events": int(n_e), "abandoned": int(open_)}
+
+
+class _Transaction:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def __enter__(self):
+        s = self.store
+        if s.backend == "sqlite":
+            s.execute("BEGIN IMMEDIATE")
+        else:
+            self._tx = s.conn.transaction()
+            try:
+                self._tx.__enter__()
+            except Exception as exc:
+                err = s._translate(exc)
+                if err is None:
+                    raise
+                raise err from exc
+        return s
+
+    def __exit__(self, et, ev, tb):
+        s = self.store
+        if s.backend == "sqlite":
+            if et is None:
+                try:
+                    s.conn.execute("COMMIT")
+                except Exception as exc:
+                    s.conn.execute("ROLLBACK")
+                    err = s._translate(exc)
+                    if err is None:
+                        raise
+                    raise err from exc
+            elif s.conn.in_transaction:
+                s.conn.execute("ROLLBACK")
+            return False
+        try:
+            return self._tx.__exit__(et, ev, tb)
+        except StoreError:
+            raise
+        except Exception as exc:
+            err = s._translate(exc)
+            if err is None:
+                raise
+            raise err from exc
+
+
+def translate_error(exc: BaseException, url: str, backend: str) -> StoreError | None:
+    """The :class:`StoreError` for a driver exception, or None when it is not a database problem."""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if backend == "sqlite":
+        if not isinstance(exc, sqlite3.Error):
+            return None
+        low = msg.lower()
+        if "locked" in low or "busy" in low:
+            return StoreLockedError(f"{url}: the database is locked by another process ({msg}); close the other "
+                                    "program using it or wait, then retry")
+        if "not a database" in low or "malformed" in low or "corrupt" in low:
+            return StoreCorruptError(f"{url}: not a wardtwin database, or it is damaged ({msg}); restore it from a "
+                                     "backup, or move it aside to start a new one (stations can `wardtwin sync` "
+                                     "their sessions again)")
+        if "readonly" in low or "read-only" in low:
+            return StoreReadOnlyError(f"{url}: the database is read-only ({msg}); open a writable copy, or fix the "
+                                      "file's and folder's permissions")
+        if "unable to open" in low:
+            return StoreUnavailableError(f"{url}: cannot open the database file ({msg}); check that the folder "
+                                         "exists and is writable")
+        return StoreError(f"{url}: {msg}")
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return None
+    if not isinstance(exc, psycopg.Error):
+        return None
+    e = psycopg.errors
+    if isinstance(exc, (e.LockNotAvailable, e.QueryCanceled, e.DeadlockDetected)):
+        return StoreLockedError(f"{url}: a lock was not granted in time ({msg}); retry when the other "
+                                "session using the tables has finished")
+    if isinstance(exc, e.ReadOnlySqlTransaction):
+        return StoreReadOnlyError(f"{url}: the database is read-only for this connection ({msg}); use a "
+                                  "role/server that accepts writes (not a standby)")
+    if isinstance(exc, e.InsufficientPrivilege):
+        return StoreReadOnlyError(f"{url}: permission denied ({msg}); grant this role INSERT/CREATE on the "
+                                  "database, or use another role")
+    if isinstance(exc, psycopg.OperationalError):
+        return StoreUnavailableError(f"{url}: cannot use the PostgreSQL server ({msg}); check that it is "
+                                     "running and that the URL (host, port, user, password, database) is right")
+    return StoreError(f"{url}: {msg}")
+
+
+def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool = False,
+               timeout: float = DEFAULT_TIMEOUT) -> Store:
+    """Open (and migrate) the session database at ``url``: a SQLite path / ``sqlite:`` URL, or a
+    ``postgresql://`` URL. ``create=False`` refuses a missing SQLite file; ``read_only`` never
+    writes (and refuses a database that needs migrating). ``timeout``: seconds to wait for locks."""
+    backend, target, ro = parse_url(url)
+    read_only = read_only or ro
+    shown = redact(os.fspath(url))
+    if backend == "sqlite":
+        store = _open_sqlite(target, shown, create=create, read_only=read_only, timeout=timeout)
+    else:
+        store = _open_pg(target, shown, read_only=read_only, timeout=timeout)
+    try:
+        store.migrate()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _open_sqlite(path: str, shown: str, *, create: bool, read_only: bool, timeout: float) -> Store:
+    p = Path(path)
+    if (read_only or not create) and not p.exists():
+        raise StoreUnavailableError(f"{shown}: no such database file; check the path (sessions are written "
+                                    "there by stations, or copied by `wardtwin sync`)")
+    if p.is_dir():
+        raise StoreUnavailableError(f"{shown}: is a folder; give a database file path")
+    if not read_only and not p.exists() and not p.parent.exists():
+        raise StoreUnavailableError(f"{shown}: folder {p.parent} does not exist; create it first")
+    try:
+        if read_only:
+            conn = sqlite3.connect(f"file:{p.resolve().as_posix()}?mode=ro", uri=True, timeout=timeout,
+                                   isolation_level=None, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(p, timeout=timeout, isolation_level=None, check_same_thread=False)
+        store = Store("sqlite", conn, shown, read_only, timeout)
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if not read_only:
+            _set_wal(conn, timeout)
+            conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: corrupt files fail here
+    except sqlite3.Error as exc:
+        err = translate_error(exc, shown, "sqlite")
+        raise err from exc
+    return store
+
+
+def _set_wal(conn, timeout: float) -> None:
+    """WAL mode; the switch needs a moment without other writers, so retry while busy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot switch to WAL mode (journal_mode is {mode})")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _open_pg(url: str, shown: str, *, read_only: bool, timeout: float) -> Store:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise StoreUnavailableError(f"{shown}: PostgreSQL needs psycopg 3; install it with "
+                                    "pip install 'wardtwin[postgres]'") from exc
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
+        conn.execute(f"SET lock_timeout = {int(timeout * 1000)}")
+    except psycopg.Error as exc:
+        raise translate_error(exc, shown, "postgresql") from exc
+    if read_only:
+        conn.execute("SET default_transaction_read_only = on")
+    return Store("postgresql", conn, shown, read_only, timeout)

@@ -1,0 +1,176 @@
+"""Realistic synthetic sessions for tests and benchmarks (seeded; no global random state).
+
+Each trainee takes one tour of ``n_steps`` steps (find / ride / quiz) at a VR or desktop
+station: an SSQ before and after, FMS ratings every few steps (the FMS >= 15 stop rule ends
+the session), hints and reveals on hard steps, path lengths and SPL, and a few dropouts whose
+last event is not ``session_ended`` (abandoned) or who quit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+import numpy as np
+
+from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
+from wardtwin.tours.events import Event
+
+ROLES = ("nurse", "healthcare_assistant", "doctor", "allied_health", "porter")
+ROLE_P = (0.5, 0.2, 0.15, 0.1, 0.05)
+KINDS = ("find", "find", "find", "ride", "quiz")
+
+
+def _ssq(rng: np.random.Generator, level: float) -> dict:
+    return {k: int(min(3, rng.poisson(level))) for k in SSQ_ITEMS}
+
+
+def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, ward: str = "medsurg-28",
+                      start: datetime | None = None, prefix: str = "syn") -> tuple[str, list[Event]]:
+    """``(started_at, events)`` of trainee number ``index``; deterministic for a given generator state."""
+    start = start or datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
+    session = f"{prefix}-{index:07d}"
+    trainee = f"T{index:07d}"
+    role = ROLES[int(rng.choice(len(ROLES), p=ROLE_P))]
+    station = "vr" if rng.random() < 0.6 else "desktop"
+    teleport = bool(rng.random() < 0.5)
+    comfort = {"locomotion": "teleport" if teleport else "smooth", "snap_turn_deg": 45, "turn_speed_deg_s": 60,
+               "walk_speed_m_s": 1.4, "vignette": True}
+    started_at = (start + timedelta(minutes=7 * index + int(rng.integers(0, 5)))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    susceptibility = rng.gamma(1.2, 0.8) * (1.6 if station == "vr" else 0.6) * (0.6 if teleport else 1.0)
+    evs: list[Event] = []
+    seq = 0
+
+    def add(type_, t, step=None, **data):
+        nonlocal seq
+        evs.append(Event(session, seq, type_, round(float(t), 3), step, data))
+        seq += 1
+
+    add("session_started", 0.0, trainee=trainee, role=role, station=station, ward=ward,
+        layout_hash="sha256:5f2c9e1b7a", tour="orientation", tour_version="3", mode="tour", comfort=comfort,
+        steps=n_steps, started_at=started_at)
+    pre = _ssq(rng, 0.05)
+    add("questionnaire", 1.0, instrument="ssq", phase="pre", answers=pre, scores=ssq_scores(pre).as_dict())
+    t = 60.0
+    fms = 0
+    path = moving = 0.0
+    turns = teleports = 0
+    dropout = rng.random()
+    stop_at = int(rng.integers(1, max(2, n_steps))) if dropout < 0.05 else None
+    outcome = "completed"
+    for k in range(n_steps):
+        if stop_at is not None and k == stop_at:
+            outcome = "abandoned" if dropout < 0.03 else "quit"
+            break
+        kind = KINDS[k % len(KINDS)]
+        difficulty = 0.05 + 0.25 * ((k * 7919) % 13) / 12  # stable per step: some steps are hard
+        add("step_started", t, k, kind=kind, step_id=f"s{k:02d}", target=f"item-{k:02d}")
+        hints = revealed = 0
+        if kind == "find":
+            hints = int(rng.random() < difficulty * 1.5) + int(rng.random() < difficulty)
+            for h in range(hints):
+                add("hint_shown", t + 10 + 5 * h, k, hint=f"look for the sign {h + 1}")
+            success = bool(rng.random() > difficulty * 0.6)
+            if not success and rng.random() < 0.5:
+                revealed = 1
+                add("answer_revealed", t + 25, k)
+            shortest = float(rng.uniform(5, 40))
+            walked = shortest * float(1 + rng.gamma(1.0, 0.15 + difficulty))
+            remaining = 0.0 if success else float(rng.uniform(0.5, shortest))
+            dur = walked / 1.1 + float(rng.gamma(2.0, 4.0))
+            d = dict(success=success, hints=hints, revealed=revealed, walked_m=round(walked, 2),
+                     shortest_m=round(shortest, 2), spl=round(spl(success, shortest, walked), 4),
+                     soft_spl=round(soft_spl(shortest, walked, remaining), 4))
+            path += walked
+            moving += walked / 1.1
+            teleports += int(teleport) * int(walked // 6 + 1)
+            turns += int(rng.integers(0, 6))
+        elif kind == "ride":
+            success, dur = True, float(rng.uniform(20, 40))
+            d = dict(success=True, hints=0, revealed=0)
+            path += 25.0
+            moving += dur
+        else:
+            success = bool(rng.random() > difficulty)
+            dur = float(rng.gamma(3.0, 4.0))
+            d = dict(success=success, hints=0, revealed=0, answer="b" if success else "c")
+        t += dur
+        if success:
+            add("step_completed", t, k, duration_s=round(dur, 3), **d)
+        else:
+            add("step_failed", t, k, duration_s=round(dur, 3), reason="timeout" if kind == "find" else "wrong answer",
+                **d)
+        t += 2.0
+        if k % 5 == 4:
+            fms = int(min(20, max(0, fms + rng.poisson(susceptibility) - rng.integers(0, 2))))
+            add("comfort_rating", t, k, fms=fms)
+            t += 3.0
+            if fms >= FMS_STOP_DEFAULT:
+                outcome = "stopped_comfort"
+                break
+    if outcome == "abandoned":
+        return started_at, evs  # the station vanished: no post-SSQ, no session_ended
+    post = _ssq(rng, 0.05 + 0.08 * susceptibility + 0.02 * fms)
+    add("questionnaire", t + 5, None, instrument="ssq", phase="post", answers=post, scores=ssq_scores(post).as_dict())
+    n_frames = int(t * (72 if station == "vr" else 60))
+    over11 = int(n_frames * rng.beta(1, 60))
+    add("session_ended", t + 60, None, outcome=outcome, duration_s=round(t + 60, 3),
+        motion={"time_in_motion_s": round(moving, 2), "path_m": round(path, 2), "peak_speed_m_s": 1.4,
+                "mean_speed_m_s": round(path / moving, 3) if moving else 0.0, "peak_yaw_rate_deg_s": 60.0,
+                "mean_yaw_rate_deg_s": round(float(rng.uniform(5, 20)), 2), "snap_turns": turns,
+                "teleports": teleports},
+        frames={"count": n_frames, "over_budget_11ms": over11, "over_budget_14ms": int(over11 * 0.3),
+                "p95_ms": round(float(rng.uniform(8.0, 12.5)), 2)})
+    return started_at, evs
+
+
+def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, **kw) -> Iterator[tuple[str, list[Event]]]:
+    """:func:`synthetic_session` for trainees 0..n-1 from ``numpy.random.default_rng(seed)``."""
+    rng = np.random.default_rng(seed)
+    for i in range(n_trainees):
+        yield synthetic_session(rng, i, n_steps, **kw)
+
+
+def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
+    """Write many ``(started_at, events)`` sessions fast (COPY on PostgreSQL, executemany on
+    SQLite), idempotently. Returns (sessions, events) newly stored."""
+    from wardtwin.store.db import event_row, session_row
+
+    total = [0, 0]
+    s_rows: list = []
+    e_rows: list = []
+
+    def flush():
+        if store.backend == "postgresql":
+            a, b = _pg_copy(store, s_rows, e_rows)
+        else:
+            a, b = store.write_rows(s_rows, e_rows)
+        total[0] += a
+        total[1] += b
+        s_rows.clear()
+        e_rows.clear()
+
+    for n, (started_at, evs) in enumerate(sessions, 1):
+        s_rows.append(session_row(evs[0], started_at))
+        e_rows.extend(event_row(e) for e in evs)
+        if n % chunk == 0:
+            flush()
+    if s_rows:
+        flush()
+    return total[0], total[1]
+
+
+def _pg_copy(store, s_rows, e_rows) -> tuple[int, int]:
+    from wardtwin.store.db import EVENT_COLUMNS, SESSION_COLUMNS
+
+    with store.transaction():
+        cur = store.conn.cursor()
+        out = []
+        for table, cols, rows in (("sessions", SESSION_COLUMNS, s_rows), ("events", EVENT_COLUMNS, e_rows)):
+            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS tmp_{table} (LIKE {table}) ON COMMIT DELETE ROWS")
+            with cur.copy(f"COPY tmp_{table} ({', '.join(cols)}) FROM STDIN") as cp:
+                for r in rows:
+                    cp.write_row(r)
+            cur.execute(f"INSERT INTO {table} SELECT * FROM tmp_{table} ON CONFLICT DO NOTHING")
+            out.append(max(cur.rowcount, 0))
+    return out[0], out[1]
