@@ -68,13 +68,15 @@ class TextStats:
         from panda3d.core import PStatClient
 
         PStatClient.disconnect()
-        time.sleep(0.5)
-        self.log.flush()
-        with open(self.log.name, errors="replace") as fh:
-            fh.seek(self.offset)
-            text = fh.read()
-        counts = [int(n) for n in re.findall(r"^  Geoms = (\d+)", text, re.M)]
-        return max(counts) if counts else None
+        counts = []
+        for _ in range(6):  # the server prints frames as they arrive; give a loaded machine time
+            time.sleep(0.5)
+            with open(self.log.name, errors="replace") as fh:
+                fh.seek(self.offset)
+                counts = [int(n) for n in re.findall(r"^  Geoms = (\d+)", fh.read(), re.M)]
+            if counts and max(counts) > 0:
+                return max(counts)
+        return None  # no frame with geometry arrived: the caller falls back to the scene graph
 
     def close(self):
         if self.proc is not None:

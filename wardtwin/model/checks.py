@@ -40,7 +40,7 @@ def navigation_findings(layout: Layout, model: WardModel | None = None) -> list[
             why = f"it is the ward's entrance, but {why}"
         out.append(_finding(r, "room-unreachable", f"room {r.id} ({r.name}): cannot be reached on foot: {why}"))
     for it in m.items:
-        if not it.safety_critical or m.item_by_id[it.id].access is not None and _reachable(m, it.access):
+        if not it.safety_critical or (it.access is not None and _reachable(m, it.access)):
             continue
         src = lay.item_by_id[it.id]
         if not m.room_reachable(it.room):

@@ -20,7 +20,7 @@ from typing import Mapping
 import numpy as np
 import shapely
 import shapely.ops
-from shapely.geometry import MultiPolygon, Point as ShapelyPoint, Polygon
+from shapely.geometry import MultiPolygon, Polygon
 
 from wardtwin.errors import InvalidLayoutError, UsageError
 from wardtwin.layout.geometry import Opening, Wall
@@ -34,6 +34,9 @@ PERSON_RADIUS = 0.25
 ACCESS_REACH = 0.6
 #: Pieces of walkable area smaller than this (m²) are dropped: nobody stands there.
 MIN_PIECE_AREA = 1e-3
+#: Walls and equipment are this much (m) thicker for the walkable area, so that pieces that
+#: would touch at a point (a zero-width passage) are kept apart.
+OPEN = 1e-4
 #: The walkable outline is simplified within this (m).
 SIMPLIFY = 1e-4
 
@@ -91,10 +94,11 @@ class WardModel:
 
     ``floor`` is the room floor (walls removed, door openings open); ``walkable`` the part of
     it where a person of ``radius`` m can stand; ``mesh`` the navigation mesh over
-    ``walkable``. ``room_anchor[room]`` is a walkable point representing the room (None when
-    the room has no walkable floor): the one nearest to the room's centroid, on the part of the
-    floor connected to the entrance when possible. Query methods are in
-    :mod:`wardtwin.model.queries`.
+    ``walkable``. ``entrance_component`` is the mesh component holding most of the entrance
+    room's walkable floor (-1 when it has none). ``room_anchor[room]`` is a walkable point
+    representing the room (None when the room has no walkable floor): the one nearest to the
+    room's centroid, on the entrance's component when the room has floor there. Query methods
+    are in :mod:`wardtwin.model.queries`.
     """
 
     layout: Layout
@@ -128,7 +132,7 @@ class WardModel:
 
     @cached_property
     def _room_tree(self):
-        ids = sorted(self.rooms)
+        ids = [r.id for r in self.layout.rooms if r.id in self.rooms]  # layout order
         return ids, shapely.STRtree([self.rooms[i] for i in ids])
 
     def room_components(self, room: str) -> frozenset:
@@ -198,10 +202,12 @@ def _parts(g) -> list:
 
 
 def walkable_area(floor, obstacles, radius: float):
-    """``floor`` minus ``obstacles`` shrunk by ``radius`` (m), as a MultiPolygon of the pieces
-    of at least :data:`MIN_PIECE_AREA` m², counter-clockwise shells."""
+    """``floor`` minus ``obstacles`` shrunk by ``radius`` (m, mitred corners), as a MultiPolygon
+    of the pieces of at least :data:`MIN_PIECE_AREA` m² (counter-clockwise shells, clockwise
+    holes). Points where two pieces would touch are opened (see :data:`OPEN`)."""
     free = floor.difference(obstacles) if not obstacles.is_empty else floor
-    w = free.buffer(-radius, join_style="mitre") if radius > 0 else free
+    # shrink by radius + 2 OPEN, grow back by OPEN: also parts pieces that would touch at a point
+    w = free.buffer(-(radius + 2 * OPEN), join_style="mitre").buffer(OPEN, join_style="mitre")
     if SIMPLIFY > 0 and not w.is_empty:
         w = shapely.simplify(w, SIMPLIFY, preserve_topology=True)
     parts = [p for p in _parts(w) if p.area >= MIN_PIECE_AREA]
@@ -215,7 +221,7 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS) -> WardModel:
     The layout should be valid (see :func:`wardtwin.layout.check_ward`); compile does not
     validate again, and leaves out what it cannot place (invalid room outlines, doors off
     their wall, items of unknown type or room)."""
-    if not (isinstance(radius, (int, float)) and math.isfinite(radius) and 0 <= radius <= 2):
+    if isinstance(radius, bool) or not (isinstance(radius, (int, float)) and math.isfinite(radius) and 0 <= radius <= 2):
         raise UsageError(f"person radius {radius!r} m: a number from 0 to 2 expected")
     radius = float(radius)
     plan = plan_of(layout)
@@ -225,7 +231,7 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS) -> WardModel:
     floor = room_union.difference(solids) if not solids.is_empty else room_union
     floor = shapely.normalize(floor)
 
-    types, blocks = [], []
+    blocks = []
     placed = []
     for it in layout.items:
         t = layout.item_type(it)
@@ -255,9 +261,10 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS) -> WardModel:
     if entrance in rooms:
         k = room_ids.index(entrance)
         sel = np.flatnonzero(r_owner == k)
-        if len(sel):
-            d = shapely.distance(r_geoms[sel], centroids[k])
-            entrance_component = int(r_comps[sel[int(np.argmin(d))]])
+        if len(sel):  # the part of the floor with the most of the entrance room's floor
+            comps, where = np.unique(r_comps[sel], return_inverse=True)
+            areas = np.bincount(where, weights=shapely.area(r_geoms[sel]))
+            entrance_component = int(comps[int(np.argmax(areas))])
     anchor_pts = _nearest_on(r_geoms, r_comps, r_owner, centroids, entrance_component)
     anchors = {rid: anchor_pts[k] for k, rid in enumerate(room_ids)}
 

@@ -5,7 +5,10 @@ Paths are found with Polyanya (Cui, Harabor & Grastien, IJCAI 2017): an A* searc
 *intervals* of triangle edges, each seen from a *root* (the start or a corner the path turns
 at). It is the triangle-corridor A* and the funnel (string-pulling) algorithm fused into one
 search, so it picks the best corridor as well as the best path inside it: lengths are those of
-the exact visibility graph, without building one. Lengths in metres.
+the exact visibility graph, without building one. Two prunings keep it fast: a corner is
+expanded only from its best-known distance (root-level pruning), and a triangle edge that is a
+bridge of the mesh (the doorway of a room with one door, an alcove) is crossed only toward the
+goal. Lengths in metres.
 
 Points outside the walkable area are snapped to the nearest walkable point (see
 :meth:`NavMesh.snap`); points in different connected parts of the area have no path
@@ -70,7 +73,7 @@ class NavMesh:
     def component_areas(self) -> np.ndarray:
         """Walkable area (m²) of each connected component."""
         tri = self.vertices[self.triangles]
-        a = 0.5 * np.abs(np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]))
+        a = 0.5 * np.abs(_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]))
         return np.bincount(self.component, weights=a, minlength=self.n_components)
 
     @cached_property
@@ -95,8 +98,8 @@ class NavMesh:
 
     def snap(self, p: Point) -> tuple[Point, int]:
         """The walkable point nearest to ``p`` and its triangle: ``p`` itself when it is in the
-        walkable area, else its nearest point on the area's boundary (ties: lowest triangle
-        index). Raises UsageError when the mesh is empty."""
+        walkable area (or within :data:`EPS` of it), else its nearest point on the area's
+        boundary (ties: lowest triangle index). Raises UsageError when the mesh is empty."""
         if not self.n_triangles:
             raise UsageError("the walkable area is empty: no point can be reached")
         p = (float(p[0]), float(p[1]))
@@ -107,6 +110,8 @@ class NavMesh:
         cand = np.sort(self._tree.query_nearest(g, all_matches=True))
         t = int(cand[0])
         tri = Polygon(self.vertices[self.triangles[t]])
+        if tri.distance(g) <= EPS:  # on the boundary but for rounding: keep it as it is
+            return p, t
         q = shapely.ops.nearest_points(tri, g)[0]
         return (float(q.x), float(q.y)), t
 
@@ -144,7 +149,7 @@ def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
     triangles = inverse.reshape(-1, 3).astype(np.int64)
     # counter-clockwise corners
     p = vertices[triangles]
-    cross = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+    cross = _cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
     flip = cross < 0
     triangles[flip] = triangles[flip][:, ::-1]
     triangles = triangles[cross != 0] if np.any(cross == 0) else triangles
@@ -158,6 +163,11 @@ def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
     mesh = NavMesh(area, vertices, triangles, neighbors, component, corner,
                    _Search(vertices, triangles, neighbors, component, corner))
     return _freeze(mesh)
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """z of the cross product of 2D vectors (rows)."""
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
 
 
 def _freeze(mesh: NavMesh) -> NavMesh:
@@ -216,7 +226,7 @@ def _corners(area, vertices: np.ndarray) -> np.ndarray:
             if len(c) < 3:
                 continue
             prev, nxt = np.roll(c, 1, axis=0), np.roll(c, -1, axis=0)
-            turn = np.cross(c - prev, nxt - c)  # walkable side on the left: right turns are reflex
+            turn = _cross(c - prev, nxt - c)  # walkable side on the left: right turns are reflex
             idx = _vertex_ids(vertices, c)
             ok = idx >= 0
             corner[idx[ok & (turn < 0)]] = True
@@ -347,8 +357,13 @@ class _Search:
                 if L < R:
                     L = R
                 if P == tg:
+                    # which side of the rays the goal is on (on a ray, to within EPS m: in view)
                     cb = (bx - rx) * (gy - ry) - (by - ry) * (gx - rx)
                     ca = (ax - rx) * (gy - ry) - (ay - ry) * (gx - rx)
+                    if abs(cb) <= EPS * hypot(bx - rx, by - ry):
+                        cb = 0.0
+                    if abs(ca) <= EPS * hypot(ax - rx, ay - ry):
+                        ca = 0.0
                     fin = None
                     if cb >= 0 and ca <= 0:
                         fin = (rg + hypot(gx - rx, gy - ry), root)
@@ -364,7 +379,11 @@ class _Search:
 
                 def at(t):
                     if t <= 1.0:
+                        if t == 0.0 or t == 1.0:
+                            return (p1x, p1y) if t == 0.0 else (wx, wy)
                         return p1x + t * (wx - p1x), p1y + t * (wy - p1y)
+                    if t == 2.0:
+                        return pkx, pky
                     t -= 1.0
                     return wx + t * (pkx - wx), wy + t * (pky - wy)
 

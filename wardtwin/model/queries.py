@@ -41,7 +41,8 @@ class Nearest:
 
 def room_at(model: WardModel, p: Point) -> str | None:
     """The id of the room whose outline (wall centre lines) contains ``p``; on a shared wall
-    line, the room with the lowest id. None outside every room."""
+    line, the room written first in the floor plan (as :meth:`Plan.room_at`). None outside
+    every room."""
     ids, tree = model._room_tree
     hit = tree.query(shapely.Point(float(p[0]), float(p[1])), predicate="intersects")
     return ids[int(np.min(hit))] if len(hit) else None
