@@ -152,7 +152,7 @@ def test_only_runs_the_named_checks(ward_copy):
     replace_text(ward / "floorplan.yaml", "width: 0.9}", "width: 0.70}")
     layout, _ = load_ward(ward)
     assert [f.code for f in validate(layout, only=["door-width"])] == ["door-too-narrow"]
-    assert validate(layout, only=["reachability"]) == []
+    assert validate(layout, only=["door-reachability"]) == []
 
 
 def test_check_ward_of_a_missing_folder_raises_usage_error(tmp_path):

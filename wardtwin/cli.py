@@ -25,9 +25,10 @@ def _print_findings(ward: str, findings, fmt: str, out=sys.stdout) -> None:
 
 
 def cmd_check(args) -> int:
-    from wardtwin.layout import check_ward, exit_code
+    from wardtwin.layout import exit_code
+    from wardtwin.model import check
 
-    layout, findings = check_ward(args.ward)
+    layout, findings, _model = check(args.ward)
     _print_findings(args.ward, findings, args.format)
     if layout is not None and args.format == "text" and exit_code(findings) == 0:
         lay = layout
@@ -60,28 +61,67 @@ def cmd_codes(args) -> int:
     return 0
 
 
+def _route(model, start: str, goal: str):
+    """The walking route between two named places, or a UsageError that says why there is none."""
+    from wardtwin.errors import UsageError
+
+    r = model.route(model.place(start), model.place(goal))
+    if r is None:
+        raise UsageError(f"no walking path from {start} to {goal}: they are on floor that is not connected")
+    return r
+
+
 def cmd_map(args) -> int:
     from wardtwin.planmap import write_map
 
-    layout, code = _valid_layout(args.ward)
+    layout, model, code = _valid_model(args.ward)
     if layout is None:
         print(f"{args.out}: not written; fix the findings above first", file=sys.stderr)
         return code
-    write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment)
-    print(f"wrote {args.out}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} items")
+    extra = {}
+    if args.route:
+        r = _route(model, *args.route)
+        extra = {"route": r.points, "route_label": f"{args.route[0]} to {args.route[1]}: {r.length:.1f} m"}
+    write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan, **extra)
+    print(f"wrote {args.out}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} items"
+          + (f", route {extra['route_label']}" if extra else ""))
     return 0
 
 
-def _valid_layout(ward: str):
-    """The checked layout, or the findings' exit code after printing them to stderr."""
-    from wardtwin.layout import check_ward, exit_code
+def cmd_route(args) -> int:
+    layout, model, code = _valid_model(args.ward)
+    if layout is None:
+        return code
+    r = _route(model, args.start, args.goal)
+    speeds = ", ".join(f"{r.length / v:.0f} s at {v:g} m/s" for v in (1.2, 1.4))
+    print(f"{args.start} -> {args.goal}: {r.length:.1f} m on foot ({speeds}), {len(r.points) - 1} straight legs")
+    if args.map:
+        from wardtwin.planmap import write_map
 
-    layout, findings = check_ward(ward)
+        write_map(layout, args.map, plan=model.plan, route=r.points,
+                  route_label=f"{args.start} to {args.goal}: {r.length:.1f} m")
+        print(f"wrote {args.map}")
+    return 0
+
+
+def _valid_model(ward: str):
+    """``(layout, model, 0)`` for a ward that checks without errors; else ``(None, None, exit
+    code)`` after printing the findings to stderr."""
+    from wardtwin.layout import exit_code
+    from wardtwin.model import check
+
+    layout, findings, model = check(ward)
     code = exit_code(findings)
     if code:
         _print_findings(ward, findings, "text", sys.stderr)
-        return None, code
-    return layout, 0
+        return None, None, code
+    return layout, model, 0
+
+
+def _valid_layout(ward: str):
+    """The checked layout and 0, or None and the findings' exit code (printed to stderr)."""
+    layout, _model, code = _valid_model(ward)
+    return layout, code
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -124,7 +164,7 @@ def cmd_snapshot(args) -> int:
 
 
 def cmd_view(args) -> int:
-    layout, code = _valid_layout(args.ward)
+    layout, model, code = _valid_model(args.ward)
     if layout is None:
         print(f"{args.ward}: nothing to view; fix the findings above first", file=sys.stderr)
         return code
@@ -133,7 +173,7 @@ def cmd_view(args) -> int:
         return 2
     from wardtwin.station.desktop import summary_line, view
 
-    info = view(layout, at=args.at, heading=args.heading, offscreen=args.offscreen, frames=args.frames,
+    info = view(model, at=args.at, heading=args.heading, offscreen=args.offscreen, frames=args.frames,
                 script=args.script, screenshot_dir=args.screenshot_dir, size=args.size, fps=args.fps)
     print(summary_line(info))
     return 0
@@ -266,7 +306,16 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--labels", choices=("safety", "all", "none"), default="safety",
                    help="which items get a text label (default: safety-critical ones)")
     m.add_argument("--no-equipment", action="store_true", help="draw rooms and doors only")
+    m.add_argument("--route", nargs=2, metavar=("FROM", "TO"),
+                   help="also draw the walking route between two places (room, door or item ids, or x,y)")
     m.set_defaults(fn=cmd_map)
+
+    r = sub.add_parser("route", help="walking distance and route between two places")
+    r.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    r.add_argument("start", metavar="FROM", help="a room, door or item id, or x,y")
+    r.add_argument("goal", metavar="TO", help="a room, door or item id, or x,y")
+    r.add_argument("--map", metavar="OUT.svg", help="also write the plan with the route drawn")
+    r.set_defaults(fn=cmd_route)
 
     b = sub.add_parser("build", help="write the 3D twin as .bam, .glb (glTF 2.0) and a JSON summary")
     b.add_argument("ward", help="ward folder, or the name of a shipped ward")

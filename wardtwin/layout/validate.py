@@ -11,13 +11,16 @@ from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
 
 
-def validate(layout: Layout, only=None) -> list[Finding]:
-    """Semantic findings about a loaded layout (geometry, references, reachability)."""
-    return run_checks(plan_of(layout), only)
+def validate(layout: Layout, only=None, skip=(), plan: Plan | None = None) -> list[Finding]:
+    """Semantic findings about a loaded layout (geometry, references, reachability by doors)."""
+    return run_checks(plan or plan_of(layout), only, skip)
 
 
 def check_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
-    """Load a ward folder and run every check; findings sorted by file and line."""
+    """Load a ward folder and run every layout check; findings sorted by file and line.
+
+    Reachability here follows doors between rooms; :func:`wardtwin.model.check` replaces it
+    with walking on the compiled floor (the ``wardtwin check`` command uses that)."""
     layout, findings = load_ward(ward)
     if layout is not None:
         findings = findings + validate(layout)

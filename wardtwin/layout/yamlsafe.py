@@ -10,6 +10,7 @@ nesting.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -159,6 +160,18 @@ class _EventBuilder:
             raise _Refused("yaml-tag", here, f"tag {tag!r} is not allowed; plain values only")
         if tag == _STD + "timestamp":
             return ev.value  # a date is text to wardtwin
+        value = ev.value
+        # fast paths for the common forms; anything unusual goes to PyYAML's constructors
+        if tag == _STD + "str":
+            return value
+        if tag == _STD + "int" and _PLAIN_INT.match(value) and len(value) < 19:
+            return int(value)
+        if tag == _STD + "float" and _PLAIN_FLOAT.match(value):
+            return float(value)
+        if tag == _STD + "bool" and value in ("true", "false"):
+            return value == "true"
+        if tag == _STD + "null" and value in ("", "~", "null"):
+            return None
         node = yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, ev.style)
         try:
             return self.loader.construct_object(node)
@@ -234,3 +247,5 @@ class _EventBuilder:
 
 
 _NO_KEY = object()
+_PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
+_PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")

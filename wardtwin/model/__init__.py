@@ -10,12 +10,12 @@ Nothing here imports Panda3D.
 from wardtwin.model.compiled import (
     ACCESS_REACH, PERSON_RADIUS, PlacedItem, Route, WardModel, compile_ward, load_model,
 )
-from wardtwin.model.checks import navigation_findings
+from wardtwin.model.checks import check, navigation_findings
 from wardtwin.model.navmesh import NavMesh, build_navmesh
 from wardtwin.model.queries import Nearest, nearest, resolve_place, room_at, route, walking_distance
 
 __all__ = [
-    "ACCESS_REACH", "NavMesh", "Nearest", "PERSON_RADIUS", "PlacedItem", "Route", "WardModel",
+    "ACCESS_REACH", "NavMesh", "check", "Nearest", "PERSON_RADIUS", "PlacedItem", "Route", "WardModel",
     "build_navmesh", "compile_ward", "load_model", "navigation_findings", "nearest", "resolve_place",
     "room_at", "route", "walking_distance",
 ]

@@ -59,3 +59,26 @@ def navigation_findings(layout: Layout, model: WardModel | None = None) -> list[
 
 def _reachable(m: WardModel, p) -> bool:
     return m.entrance_component >= 0 and m.component_of(p) == m.entrance_component
+
+
+def check(ward) -> tuple[Layout | None, list[Finding], WardModel | None]:
+    """Every finding about a ward folder, as ``wardtwin check`` reports them: the layout's own
+    checks, then whether every room and safety-critical item can be reached on foot, decided
+    by walking on the compiled floor. While other errors remain (so the floor cannot be
+    trusted), reachability falls back to following doors. Returns the compiled model too
+    (None when the layout has errors), so callers need not compile again."""
+    from wardtwin.layout.findings import exit_code, sort_findings
+    from wardtwin.layout.load import load_ward
+    from wardtwin.layout.plan import plan_of
+    from wardtwin.layout.validate import validate
+
+    layout, findings = load_ward(ward)
+    if layout is None:
+        return None, sort_findings(findings), None
+    plan = plan_of(layout)
+    findings = findings + validate(layout, skip=["door-reachability"], plan=plan)
+    if exit_code(findings):
+        return layout, sort_findings(findings + validate(layout, only=["door-reachability"], plan=plan)), None
+    model = compile_ward(layout, PERSON_RADIUS, plan=plan)
+    findings = findings + navigation_findings(layout, model)
+    return layout, sort_findings(findings), (model if not exit_code(findings) else None)

@@ -215,16 +215,17 @@ def walkable_area(floor, obstacles, radius: float):
     return shapely.orient_polygons(MultiPolygon(parts)) if parts else MultiPolygon()
 
 
-def compile_ward(layout: Layout, radius: float = PERSON_RADIUS) -> WardModel:
+def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | None = None) -> WardModel:
     """Compile a layout into a :class:`WardModel` for a person of ``radius`` m.
 
     The layout should be valid (see :func:`wardtwin.layout.check_ward`); compile does not
     validate again, and leaves out what it cannot place (invalid room outlines, doors off
-    their wall, items of unknown type or room)."""
+    their wall, items of unknown type or room). ``plan``: the layout's derived geometry when
+    the caller has it already."""
     if isinstance(radius, bool) or not (isinstance(radius, (int, float)) and math.isfinite(radius) and 0 <= radius <= 2):
         raise UsageError(f"person radius {radius!r} m: a number from 0 to 2 expected")
     radius = float(radius)
-    plan = plan_of(layout)
+    plan = plan if plan is not None and plan.layout is layout else plan_of(layout)
     rooms = dict(sorted(plan.room_polygons.items()))
     room_union = shapely.union_all(list(rooms.values())) if rooms else Polygon()
     solids = shapely.union_all(plan.solids) if plan.solids else Polygon()

@@ -739,15 +739,12 @@ def summary_line(info: dict) -> str:
             f"heading {info['heading_deg']:.0f} deg in {room}, walked {info['distance_m']:.2f} m{shots}")
 
 
-def view(layout, *, at: str | None = None, heading: float | None = None, offscreen: bool = False,
+def view(model, *, at: str | None = None, heading: float | None = None, offscreen: bool = False,
          frames: int | None = None, script=None, screenshot_dir="screenshots", size=(1280, 720),
          fps: int = FPS) -> dict:
-    """``wardtwin view``: compile a (valid) layout and walk it at a desktop station; returns
-    the run's :meth:`DesktopStation.summary`."""
-    from wardtwin.model import compile_ward
-
+    """``wardtwin view``: walk a compiled ward at a desktop station; returns the run's
+    :meth:`DesktopStation.summary`."""
     commands = load_script(script) if script is not None else None
-    model = compile_ward(layout)
     start_pose(model, at, heading)  # unknown places fail before a window opens
     with DesktopStation(model, at=at, heading=heading, offscreen=offscreen, size=size, fps=fps,
                         script=commands, screenshot_dir=screenshot_dir) as station:

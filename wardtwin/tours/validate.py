@@ -235,18 +235,15 @@ def check_tour(ward, tour_path) -> tuple[Tour | None, WardModel | None, list[Fin
     """Load a ward (checking it) and a tour file, and validate the tour against the ward.
     Returns ``(tour, model, findings)``; the ward's own findings come first. ``tour`` is
     None when the tour file is unusable, ``model`` when the ward is."""
-    from wardtwin.layout import check_ward, exit_code
-    from wardtwin.model import compile_ward
+    from wardtwin.model import check
     from wardtwin.tours.load import load_tour, resolve_tour
 
     path = resolve_tour(ward, tour_path)
-    layout, ward_findings = check_ward(ward)
-    ward_bad = layout is None or exit_code(ward_findings) != 0
+    layout, ward_findings, model = check(ward)
     blocking = [f for f in ward_findings if f.severity.blocks]
     tour, findings = load_tour(path)
-    if ward_bad:
+    if model is None:
         return tour, None, sort_findings(blocking) + sort_findings(findings)
-    model = compile_ward(layout)
     if tour is not None:
         findings = findings + validate_tour(tour, model)
     return tour, model, sort_findings(findings)

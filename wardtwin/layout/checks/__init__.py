@@ -30,14 +30,16 @@ def finding(obj, code: str, message: str, key: str | None = None) -> Finding:
     return Finding.make(code, obj.src.file, line, col, message)
 
 
-def run_checks(plan: Plan, only: Iterable[str] | None = None) -> list[Finding]:
-    """Run the named checks (all by default) in registry order."""
+def run_checks(plan: Plan, only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[Finding]:
+    """Run the named checks (all by default, less ``skip``) in registry order."""
     from wardtwin.layout.checks import assets, doors, equipment, reach, rooms  # noqa: F401 (registers)
 
     names = list(CHECKS) if only is None else list(only)
-    for n in names:
+    skip = list(skip)
+    for n in [*names, *skip]:
         if n not in CHECKS:
             raise UnknownNameError("check", n, CHECKS)
+    names = [n for n in names if n not in skip]
     out: list[Finding] = []
     for n in names:
         out.extend(CHECKS[n](plan))

@@ -28,18 +28,24 @@ def reachable_rooms(plan: Plan, start: str) -> set[str]:
     return seen
 
 
-@register("reachability")
-def reachability(plan: Plan):
+@register("entrance")
+def entrance(plan: Plan):
+    lay = plan.layout
+    e = lay.ward.entrance
+    if e is not None and e not in lay.room_by_id and e not in lay.broken_ids:
+        line, col = lay.ward.src.at("entrance")
+        yield Finding.make("unknown-entrance", lay.ward.src.file, line, col,
+                           f"ward {lay.ward.id}: entrance {e!r} is not a room of the floor plan"
+                           f"{did_you_mean(e, lay.room_by_id)}")
+
+
+@register("door-reachability")
+def door_reachability(plan: Plan):
+    """Rooms no door path leads to. An approximation: the walking check of the compiled model
+    (door widths, equipment in the way) replaces it once the layout has no other errors."""
     lay = plan.layout
     entrance = lay.ward.entrance
-    if entrance is None:
-        return
     if entrance not in lay.room_by_id:
-        if entrance not in lay.broken_ids:
-            line, col = lay.ward.src.at("entrance")
-            yield Finding.make("unknown-entrance", lay.ward.src.file, line, col,
-                               f"ward {lay.ward.id}: entrance {entrance!r} is not a room of the floor plan"
-                               f"{did_you_mean(entrance, lay.room_by_id)}")
         return
     seen = reachable_rooms(plan, entrance)
     for r in lay.rooms:
