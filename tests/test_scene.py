@@ -299,3 +299,30 @@ def test_snapshot_cli_views(tmp_path):
     r = _run("snapshot", str(TINY), "--at", "nowhere", "-o", str(tmp_path / "n.png"))
     assert r.returncode == 2 and "nowhere" in r.stderr and "corridor" in r.stderr
     assert not (tmp_path / "n.png").exists()
+
+
+def test_portal_culled_views_match_the_naive_scene(tiny, offscreen):
+    """Rooms as cells and doors as portals only skip what cannot be seen: eye-level views of
+    the batched scene equal those of the naive one (one node per part, no culling)."""
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    views = [((0.8, 6.3, 1.65), (7.0, 6.3, 1.5)), ((6.5, 6.8, 1.65), (1.0, 5.5, 1.2)),
+             ((1.8, 3.0, 1.65), (1.8, 9.5, 1.4)), ((3.0, 9.5, 1.65), (3.6, 5.0, 1.2))]
+    shots = {}
+    for batched in (False, True):
+        scene = WardScene(g, batched=batched, locate=plan.room_at)
+        scene.root.reparent_to(offscreen.render)
+        scene.show_labels(False)
+        try:
+            shots[batched] = []
+            for eye, target in views:
+                offscreen.look(eye, target, scene=scene)
+                if batched:
+                    assert scene.current_cell is not None, f"{eye} is in no room"
+                shots[batched].append(offscreen.image().astype(int))
+        finally:
+            scene.root.remove_node()
+    for (eye, _), a, b in zip(views, shots[False], shots[True]):
+        differ = (np.abs(a - b).sum(axis=2) > 40).mean()
+        assert differ < 0.001, f"from {eye}: {differ:.2%} of pixels differ between naive and portal-culled views"

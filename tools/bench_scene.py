@@ -211,6 +211,11 @@ def measure_stereo(ward: str, frames: int) -> dict:
 
 
 def main(argv=None) -> int:
+    from panda3d.core import loadPrcFileData
+
+    # glFinish after each frame: without it, timings stop before the GL driver (llvmpipe's
+    # rasterizer threads, a GPU) has drawn the frame
+    loadPrcFileData("bench_scene", "gl-finish true")
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--wards", nargs="+", default=["medsurg-28", "icu-12"])
     ap.add_argument("--frames", type=int, default=40)

@@ -98,7 +98,8 @@ class Offscreen:
             raise RenderError(f"no offscreen renderer could be opened ({last})")
         self.engine.set_portal_cull(True)  # rooms are cells, doors portals (see WardScene)
         self.texture = Texture()
-        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        # copied to RAM only when asked (image/png): a per-frame copy costs milliseconds
+        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_triggered_copy_ram)
         self.buffer.set_clear_color_active(True)
         self.buffer.set_clear_color(BACKGROUND)
         self.render = NodePath("render")
@@ -134,22 +135,25 @@ class Offscreen:
         """Render one frame."""
         self.engine.render_frame()
 
-    def image(self) -> np.ndarray:
-        """The last frame as an (height, width, 3) uint8 RGB array, top row first."""
-        self.engine.render_frame()  # the copy to RAM lands after a second frame on some drivers
+    def _read_back(self) -> PNMImage:
+        """Render a frame and copy it to RAM."""
+        self.buffer.trigger_copy()
+        self.engine.render_frame()
         img = PNMImage()
         if not self.texture.store(img):
             raise RenderError("the rendered frame could not be read back")
+        return img
+
+    def image(self) -> np.ndarray:
+        """A frame as an (height, width, 3) uint8 RGB array, top row first."""
+        img = self._read_back()
         w, h = img.get_x_size(), img.get_y_size()
         data = np.frombuffer(bytes(self.texture.get_ram_image_as("RGB")), np.uint8).reshape(h, w, 3)
         return data[::-1].copy()  # Panda3D stores the bottom row first
 
     def png_bytes(self) -> bytes:
-        """The current frame encoded as PNG."""
-        self.engine.render_frame()
-        img = PNMImage()
-        if not self.texture.store(img):
-            raise RenderError("the rendered frame could not be read back")
+        """A frame encoded as PNG."""
+        img = self._read_back()
         stream = StringStream()
         if not img.write(stream, "frame.png"):
             raise RenderError("the frame could not be encoded as PNG")
