@@ -24,6 +24,7 @@ DOOR_HEIGHT = 2.1
 #: Height of open archways (door type ``opening``), m.
 ARCH_HEIGHT = 2.4
 FRAME = 0.05  # door frame width, m
+PORTAL_MARGIN = 0.3  # how far a portal reaches past its opening, m
 LEAF = 0.045  # door leaf thickness, m
 SIGN_TEXT = 0.07  # height of door-sign letters, m
 SIGN_CHAR = 0.6 * SIGN_TEXT  # average advance per character, m
@@ -74,8 +75,8 @@ class Anchor:
 @dataclass(frozen=True)
 class Portal:
     """A door opening seen as a window from room ``cell_in`` into room ``cell_out``: four
-    corners (m) of a vertical rectangle on the wall's centre line, a frame's width wider than
-    the opening, counter-clockwise seen from ``cell_in``."""
+    corners (m) of a vertical rectangle on the wall's centre line, :data:`PORTAL_MARGIN` larger
+    than the opening all round, in the order Panda3D needs to see it from ``cell_in``."""
 
     door: str
     cell_in: str
@@ -151,11 +152,15 @@ def _portals(plan: Plan) -> list[Portal]:
             continue
         door = lay.door_by_id[o.door]
         top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
-        a = wall.point_at(o.t0 - FRAME)
-        b = wall.point_at(o.t1 + FRAME)
+        # a margin beyond the opening: a portal may show more than the opening (the depth
+        # test hides it) but never less, also at grazing angles where Panda3D's clipping of
+        # the portal to the view is approximate
+        a = wall.point_at(o.t0 - PORTAL_MARGIN)
+        b = wall.point_at(o.t1 + PORTAL_MARGIN)
         # Panda3D draws a portal when its plane (corners 0-1-2) faces the camera: seen from the
         # wall's left room the corners must run b-a-top(a)-top(b) (test_room_is_seen_through_its_door)
-        seen_from_left = ((*b, 0.0), (*a, 0.0), (*a, top + 0.05), (*b, top + 0.05))
+        low, high = -PORTAL_MARGIN, top + PORTAL_MARGIN
+        seen_from_left = ((*b, low), (*a, low), (*a, high), (*b, high))
         seen_from_right = tuple(reversed(seen_from_left))
         out.append(Portal(o.door, wall.left, wall.right, seen_from_left))
         out.append(Portal(o.door, wall.right, wall.left, seen_from_right))
