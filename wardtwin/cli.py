@@ -118,12 +118,6 @@ def _valid_model(ward: str):
     return layout, model, 0
 
 
-def _valid_layout(ward: str):
-    """The checked layout and 0, or None and the findings' exit code (printed to stderr)."""
-    layout, _model, code = _valid_model(ward)
-    return layout, code
-
-
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -138,27 +132,27 @@ def cmd_build(args) -> int:
     import time
 
     t0 = time.perf_counter()
-    layout, code = _valid_layout(args.ward)
+    layout, model, code = _valid_model(args.ward)
     if layout is None:
         print(f"{args.out}: nothing written; fix the findings above first", file=sys.stderr)
         return code
     from wardtwin.scene.export import build
 
-    info = build(layout, args.out)
+    info = build(layout, args.out, plan=model.plan)
     print(f"wrote {args.out}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
           f"{info['draw_calls']} draw calls, {info['labels']} labels ({time.perf_counter() - t0:.2f} s)")
     return 0
 
 
 def cmd_snapshot(args) -> int:
-    layout, code = _valid_layout(args.ward)
+    layout, model, code = _valid_model(args.ward)
     if layout is None:
         print(f"{args.out}: not written; fix the findings above first", file=sys.stderr)
         return code
     from wardtwin.scene.export import snapshot
 
     info = snapshot(layout, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
-                    labels=not args.no_labels, ceilings=args.ceilings)
+                    labels=not args.no_labels, ceilings=args.ceilings, plan=model.plan)
     print(f"wrote {args.out}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
     return 0
 
