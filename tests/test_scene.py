@@ -15,6 +15,7 @@ import pytest
 from wardtwin.errors import UnknownNameError
 from wardtwin.exchange.gltf import accessor_array, glb_bytes, read_glb, y_up_to_z_up, z_up_to_y_up
 from wardtwin.layout import check_ward, exit_code, plan_of, shipped_wards
+from wardtwin.model import compile_ward
 from wardtwin.scene.geometry import LAYERS, ward_geometry
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba
 from wardtwin.scene.shapes import SHAPES, build_shape
@@ -161,7 +162,7 @@ def test_eye_snapshot_sees_the_extinguisher(tiny, offscreen):
     from wardtwin.scene.panda import WardScene
 
     layout, plan, g = tiny
-    eye, target = viewpoint(plan, "FE-1")
+    eye, target = viewpoint(compile_ward(layout, plan=plan), "FE-1")
     assert plan.room_at(*eye[:2]) == "corridor", "the camera must stand in the item's room"
 
     def render(geometry):
@@ -217,7 +218,7 @@ def test_label_text_is_visible(tiny, offscreen):
     scene = WardScene(g)
     scene.root.reparent_to(offscreen.render)
     try:
-        offscreen.look(*viewpoint(plan, "CC-1"))
+        offscreen.look(*viewpoint(compile_ward(layout, plan=plan), "CC-1"))
         with_labels = offscreen.image()
         scene.show_labels(False)
         without = offscreen.image()
@@ -237,8 +238,9 @@ def test_camera_never_inside_a_wall(tiny):
     from wardtwin.scene.camera import viewpoint
 
     layout, plan, g = tiny
+    model = compile_ward(layout, plan=plan)
     for name in [*layout.room_by_id, *layout.door_by_id, *layout.item_by_id]:
-        eye, _ = viewpoint(plan, name)
+        eye, _ = viewpoint(model, name)
         p = Point(eye[:2])
         assert all(s.distance(p) >= 0.3 for s in plan.solids), f"--at {name}: eye {eye} is in or at a wall"
         assert plan.room_at(*eye[:2]) is not None, f"--at {name}: eye {eye} is outside every room"

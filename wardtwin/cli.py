@@ -151,8 +151,8 @@ def cmd_snapshot(args) -> int:
         return code
     from wardtwin.scene.export import snapshot
 
-    info = snapshot(layout, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
-                    labels=not args.no_labels, ceilings=args.ceilings, plan=model.plan)
+    info = snapshot(model, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
+                    labels=not args.no_labels, ceilings=args.ceilings)
     print(f"wrote {args.out}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
     return 0
 

@@ -1,6 +1,6 @@
 """Where a snapshot camera stands and looks: named places (room, door, item ids or "x,y[,z]")
-turned into an eye point that is inside a room, clear of walls and floor equipment, at eye
-height, and a target. Pure (shapely), no Panda3D.
+turned into an eye point on the compiled walkable area (so never in a wall or in floor
+equipment) at eye height, and a target. Pure (shapely), no Panda3D.
 """
 
 from __future__ import annotations
@@ -65,20 +65,19 @@ def resolve(plan: Plan, name: str) -> Place:
     raise UnknownNameError("place (room, door or item id, or x,y)", name, names)
 
 
-def _standable(plan: Plan, room: str | None):
-    """Where an eye may stand: the room (or every room) minus walls and floor items, with clearance."""
-    lay = plan.layout
-    rooms = [plan.room_polygons[room]] if room in plan.room_polygons else list(plan.room_polygons.values())
-    area = unary_union(rooms)
-    blockers = list(plan.solids) + [plan.footprints[i.id] for i in lay.items
-                                    if i.id in plan.footprints and lay.mount_of(i) == "floor"]
-    free = area.difference(unary_union(blockers).buffer(CLEARANCE))
+def _standable(model, room: str | None):
+    """Where an eye may stand: the compiled walkable area (in ``room`` when given), kept a
+    further bit from walls and equipment so the view is not pressed against them."""
+    area = model.walkable
+    if room in model.plan.room_polygons:
+        area = area.intersection(model.plan.room_polygons[room])
+    free = area.buffer(-max(0.0, CLEARANCE - model.radius))
     return free if not free.is_empty else area
 
 
-def stand_point(plan: Plan, near: tuple[float, float], room: str | None) -> tuple[float, float]:
+def stand_point(model, near: tuple[float, float], room: str | None) -> tuple[float, float]:
     """The standable point nearest to ``near`` in ``room`` (any room when None)."""
-    free = _standable(plan, room)
+    free = _standable(model, room)
     p = Point(near)
     if free.covers(p):
         return near
@@ -86,12 +85,13 @@ def stand_point(plan: Plan, near: tuple[float, float], room: str | None) -> tupl
     return (q.x, q.y)
 
 
-def _facing_spot(plan: Plan, item: Place) -> tuple[float, float]:
+def _facing_spot(model, item: Place) -> tuple[float, float]:
     """A standable spot 1.2-3 m from an item, in its room: the one nearest to straight in front
     of the item among those that see it past walls and other floor items (any standable one
     when none does)."""
+    plan = model.plan
     lay = plan.layout
-    free = _standable(plan, item.room)
+    free = _standable(model, item.room)
     own = plan.footprints.get(item.ref)
     blockers = unary_union(list(plan.solids) + [fp for i, fp in plan.footprints.items()
                                                  if i != item.ref and lay.mount_of(lay.item_by_id[i]) == "floor"])
@@ -114,28 +114,29 @@ def _facing_spot(plan: Plan, item: Place) -> tuple[float, float]:
             if best is None or cost < best[0]:
                 best = (cost, p)
     if best is None:
-        return stand_point(plan, (item.xy[0] + fx * 1.8, item.xy[1] + fy * 1.8), item.room)
+        return stand_point(model, (item.xy[0] + fx * 1.8, item.xy[1] + fy * 1.8), item.room)
     return best[1]
 
 
-def viewpoint(plan: Plan, at: str, look: str | None = None) -> tuple[tuple, tuple]:
+def viewpoint(model, at: str, look: str | None = None) -> tuple[tuple, tuple]:
     """(eye xyz, target xyz) for a first-person snapshot.
 
     ``--at ITEM`` alone stands 1.8 m in front of the item looking at it; ``--at ROOM`` alone
     looks across the room along its longer side; a door stands just inside its first room.
     """
+    plan = model.plan
     src = resolve(plan, at)
     tgt = resolve(plan, look) if look else None
     if src.kind == "item":
-        eye_xy = _facing_spot(plan, src)
+        eye_xy = _facing_spot(model, src)
         if tgt is None:
             tgt = src
     elif src.kind == "door":
         d = plan.layout.door_by_id[src.ref]
         room = d.between[0] if d.between[0] in plan.room_polygons else d.between[1]
-        eye_xy = stand_point(plan, src.xy, room)
+        eye_xy = stand_point(model, src.xy, room)
     else:
-        eye_xy = stand_point(plan, src.xy, src.room)
+        eye_xy = stand_point(model, src.xy, src.room)
     if tgt is None:
         poly = plan.room_polygons.get(src.room) if src.room else None
         if poly is not None:

@@ -61,12 +61,12 @@ def build(layout: Layout, out_dir: str | os.PathLike, plan: Plan | None = None) 
     return info
 
 
-def snapshot(layout: Layout, out: str | os.PathLike, *, at: str | None = None, look: str | None = None,
-             view: str = "eye", size=(1280, 720), labels: bool = True, ceilings: bool | None = None,
-             plan: Plan | None = None) -> dict:
+def snapshot(model, out: str | os.PathLike, *, at: str | None = None, look: str | None = None,
+             view: str = "eye", size=(1280, 720), labels: bool = True, ceilings: bool | None = None) -> dict:
     """Render one offscreen frame to ``out`` (PNG). ``view``: ``eye`` (first person from
     ``at`` toward ``look``), ``plan`` (top-down, orthographic) or ``orbit`` (dollhouse).
-    Ceilings are hidden in the overview views unless asked for."""
+    Ceilings are hidden in the overview views unless asked for. ``model``: the compiled ward
+    (:func:`wardtwin.model.check` gives it)."""
     from wardtwin.errors import UnknownNameError, UsageError
     from wardtwin.scene.offscreen import Offscreen
 
@@ -74,20 +74,20 @@ def snapshot(layout: Layout, out: str | os.PathLike, *, at: str | None = None, l
         raise UnknownNameError("view", view, VIEWS)
     if view == "eye" and not at:
         raise UsageError("an eye-level snapshot needs --at PLACE (a room, door or item id, or x,y)")
-    plan = plan or plan_of(layout)
+    plan = model.plan
     geometry = ward_geometry(plan)
-    scene = WardScene(geometry)
+    scene = WardScene(geometry, locate=plan.room_at)
     scene.show_labels(labels)
     scene.show_ceilings(view == "eye" if ceilings is None else ceilings)
     with Offscreen(size) as off:
         scene.root.reparent_to(off.render)
         if view == "eye":
-            eye, target = viewpoint(plan, at, look)
+            eye, target = viewpoint(model, at, look)
         else:
             eye, target, film = overview(geometry.bounds, view, size[0] / size[1])
             if film is not None:
                 off.orthographic(film, film * size[1] / size[0])
-        off.look(eye, target, up=(0, 1, 0) if view == "plan" else (0, 0, 1))
+        off.look(eye, target, up=(0, 1, 0) if view == "plan" else (0, 0, 1), scene=scene)
         off.save(out)
         return {"file": str(out), "view": view, "eye": list(map(float, eye)), "target": list(map(float, target)),
                 "size": list(size), "renderer": off.renderer}
