@@ -16,7 +16,6 @@ software GL; `wardtwin build` of a reference ward under 2 s with Python start-up
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import socket

@@ -88,7 +88,7 @@ def main(argv=None) -> int:
         good = best < 2.0
         ok &= good
         rows.append((f"data: {a.trainees} trainees x {a.steps} steps ({n_e} events)", f"{gen:.1f} s", "-", ""))
-        rows.append((f"HTML report, SQLite (best of 3)", f"{best:.2f} s", "< 2 s", "ok" if good else "FAIL"))
+        rows.append(("HTML report, SQLite (best of 3)", f"{best:.2f} s", "< 2 s", "ok" if good else "FAIL"))
         if a.pg:
             import psycopg
             schema = "bench_" + uuid.uuid4().hex[:8]

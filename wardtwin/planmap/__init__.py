@@ -12,7 +12,7 @@ from pathlib import Path
 from wardtwin.exchange.files import write_text_atomic
 from wardtwin.planmap.svg import LABEL_MODES, render_map
 
-__all__ = ["LABEL_MODES", "render_map", "write_map", "write_text_atomic"]
+__all__ = ["LABEL_MODES", "render_map", "write_map"]
 
 
 def write_map(layout, out: str | os.PathLike, **options) -> Path:

@@ -1,7 +1,5 @@
 """Colours and sizes of the 2D plan. Room fills are light so equipment and labels read on top."""
 
-from wardtwin.layout import vocab
-
 ROOM_FILL = {
     "patient_room": "#eaf2fb",
     "isolation_room": "#fde8e4",

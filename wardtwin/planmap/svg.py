@@ -199,7 +199,7 @@ def _nice_length(max_m: float) -> float:
 def _scale_bar(f: _Frame, x: float, y: float, plan_width_m: float) -> list[str]:
     length = _nice_length(plan_width_m / 4)
     px = length * S.PX_PER_M
-    out = [f'<g class="scale-bar">']
+    out = ['<g class="scale-bar">']
     half = px / 2
     out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{half:.1f}" height="5" fill="{S.TEXT}"/>')
     out.append(f'<rect x="{x + half:.1f}" y="{y:.1f}" width="{half:.1f}" height="5" fill="#ffffff" stroke="{S.TEXT}" stroke-width="0.8"/>')
@@ -231,7 +231,7 @@ def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], f
     for t in sorted(used.values(), key=lambda t: t.id):
         cat_colour.setdefault(t.category, t.draw.color or S.DEFAULT_ITEM)
     entries += [(cat_colour[c], c.replace("_", " "), "item") for c in other_cats]
-    out = [f'<g class="legend">', _text(x, y, "Legend", 10, anchor="start", weight="bold", halo=False)]
+    out = ['<g class="legend">', _text(x, y, "Legend", 10, anchor="start", weight="bold", halo=False)]
     col_w = max(150.0, max((_text_width(label, 8.5) for _, label, _ in entries), default=0) + 32)
     cols = max(1, int(width // col_w))
     row_h = 14.0
@@ -292,7 +292,7 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{S.FONT}">',
            f'<title>{escape(lay.ward.name)} — floor plan</title>',
-           f'<rect width="100%" height="100%" fill="#ffffff"/>',
+           '<rect width="100%" height="100%" fill="#ffffff"/>',
            _text(S.MARGIN, S.MARGIN + 4, lay.ward.name, 16, anchor="start", weight="bold", halo=False),
            _text(S.MARGIN, S.MARGIN + 22,
                  f"{lay.ward.id} · {len(lay.rooms)} rooms · {len(lay.doors)} doors "

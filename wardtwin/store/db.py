@@ -22,7 +22,6 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
