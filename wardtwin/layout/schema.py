@@ -206,22 +206,29 @@ class Color(Str):
 
 
 class ListOf(Type):
-    def __init__(self, item: Type, doc="", min_items=0, max_items=100_000, exact=None):
+    """A list of ``item``. ``noun`` names the entries in messages ("answers"); ``item_label``
+    turns an index into the label of an entry (default ``label[i]``)."""
+
+    def __init__(self, item: Type, doc="", min_items=0, max_items=100_000, exact=None, noun=None,
+                 item_label=None):
         self.item, self.doc, self.min_items, self.max_items, self.exact = item, doc, min_items, max_items, exact
+        self.noun, self.item_label = noun, item_label
 
     def check(self, value, ctx, loc, label):
+        span = f"{self.min_items} to {self.max_items}"
         if not isinstance(value, list):
-            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a list expected")
+            wanted = f"a list of {span} {self.noun}" if self.noun else "a list"
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; {wanted} expected")
             return INVALID
         n = len(value)
         if self.exact is not None and n != self.exact:
             ctx.report("wrong-type", loc, f"{label}: {n} values found; exactly {self.exact} expected")
             return INVALID
         if n < self.min_items or n > self.max_items:
-            ctx.report("out-of-range", loc,
-                       f"{label}: {n} entries found; expected {self.min_items} to {self.max_items}")
+            ctx.report("out-of-range", loc, f"{label}: {n} {self.noun or 'entries'} found; expected {span}")
             return INVALID
-        out = [self.item.check(v, ctx, value.at(i), f"{label}[{i}]") for i, v in enumerate(value)]
+        name = self.item_label or (lambda i: f"{label}[{i}]")
+        out = [self.item.check(v, ctx, value.at(i), name(i)) for i, v in enumerate(value)]
         return INVALID if (self.exact is not None and INVALID in out) else out
 
     def json(self):

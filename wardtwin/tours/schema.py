@@ -23,7 +23,7 @@ import math
 import re
 
 from wardtwin.layout.schema import (
-    ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, Obj, Quantity, Str, Type, did_you_mean,
+    ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, ListOf, Obj, Quantity, Str, Type, did_you_mean,
 )
 from wardtwin.layout.units import describe, parse_quantity
 
@@ -119,22 +119,15 @@ class Place(Type):
                 "description": self.doc}
 
 
-class Choices(Type):
+class Choices(ListOf):
     """A list of 2-8 distinct answer texts."""
 
     def __init__(self, doc=""):
-        self.doc = doc
+        super().__init__(Str("answer", max_len=200), doc, 2, 8, noun="answers")
 
     def check(self, value, ctx, loc, label):
-        if not isinstance(value, list):
-            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a list of 2 to 8 answers expected")
-            return INVALID
-        if not 2 <= len(value) <= 8:
-            ctx.report("out-of-range", loc, f"{label}: {len(value)} answers found; expected 2 to 8")
-            return INVALID
-        item = Str("answer", max_len=200)
-        out = [item.check(v, ctx, value.at(i), f"{label}[{i}]") for i, v in enumerate(value)]
-        if INVALID in out:
+        out = super().check(value, ctx, loc, label)
+        if out is INVALID or INVALID in out:
             return INVALID
         seen = {}
         for i, v in enumerate(out):
@@ -146,8 +139,7 @@ class Choices(Type):
         return out
 
     def json(self):
-        return {"type": "array", "items": {"type": "string", "maxLength": 200}, "minItems": 2, "maxItems": 8,
-                "uniqueItems": True, "description": self.doc}
+        return {**super().json(), "uniqueItems": True}
 
 
 #: Fields every step has, whatever its type.
@@ -196,22 +188,9 @@ def step_schema(name: str, fields: list[Field], doc: str) -> Obj:
                + COMMON_FIELDS + fields, doc)
 
 
-class StepList(Type):
-    """The steps: at least one, at most 500."""
-
-    doc = "the tour's steps, in order"
-
-    def check(self, value, ctx, loc, label):
-        if not isinstance(value, list):
-            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a list of steps expected")
-            return INVALID
-        if not 1 <= len(value) <= 500:
-            ctx.report("out-of-range", loc, f"{label}: {len(value)} steps found; expected 1 to 500")
-            return INVALID
-        return [StepOf().check(v, ctx, value.at(i), f"step {i + 1}") for i, v in enumerate(value)]
-
-    def json(self):
-        return {"type": "array", "items": StepOf().json(), "minItems": 1, "maxItems": 500, "description": self.doc}
+def StepList() -> ListOf:
+    """The steps: at least one, at most 500, each named "step N" in messages."""
+    return ListOf(StepOf(), "the tour's steps, in order", 1, 500, noun="steps", item_label=lambda i: f"step {i + 1}")
 
 
 COMFORT = Obj("comfort", [
