@@ -13,7 +13,6 @@ from shapely.ops import nearest_points, unary_union
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.layout.geometry import label_point
-from wardtwin.layout.plan import Plan
 
 #: Eye height of a standing adult, m.
 EYE_HEIGHT = 1.65
@@ -34,18 +33,11 @@ class Place:
     facing: tuple[float, float] | None = None  # items: the direction their front faces
 
 
-def resolve(plan: Plan, name: str) -> Place:
-    """A room, door or item id, or ``"x,y"`` / ``"x,y,z"`` in metres."""
-    lay = plan.layout
-    if name in lay.room_by_id:
-        poly = plan.room_polygons.get(name)
-        if poly is None:
-            raise UsageError(f"room {name} has no usable outline")
-        c = label_point(poly)
-        return Place("room", name, (c.x, c.y), 1.2, name)
-    if name in lay.door_by_id:
-        d = lay.door_by_id[name]
-        return Place("door", name, d.at, 1.2, None)
+def resolve(model, name: str) -> Place:
+    """A room, door or item id, or ``"x,y"`` / ``"x,y,z"`` in metres. Names are resolved by the
+    model (:meth:`WardModel.place`, which also explains unknown ones); the camera adds what it
+    needs to aim: the kind of place, an item's own position, height and facing, a height."""
+    lay = model.layout
     if name in lay.item_by_id:
         it = lay.item_by_id[name]
         t = lay.item_type(it)
@@ -53,16 +45,23 @@ def resolve(plan: Plan, name: str) -> Place:
         r = math.radians(it.rotation)
         return Place("item", name, it.at, z, it.room, (-math.sin(r), math.cos(r)))
     parts = name.split(",")
-    if 2 <= len(parts) <= 3:
+    z = EYE_HEIGHT
+    if len(parts) == 3:  # "x,y,z": the model knows plan points; the height is the camera's
         try:
-            nums = [float(p) for p in parts]
+            z = float(parts[2])
         except ValueError:
-            nums = None
-        if nums:
-            z = nums[2] if len(nums) == 3 else EYE_HEIGHT
-            return Place("point", name, (nums[0], nums[1]), z, plan.room_at(nums[0], nums[1]))
-    names = list(lay.room_by_id) + list(lay.door_by_id) + list(lay.item_by_id)
-    raise UnknownNameError("place (room, door or item id, or x,y)", name, names)
+            raise UsageError(f"place {name!r}: the height {parts[2]!r} is not a number") from None
+        name = ",".join(parts[:2])
+    xy = model.place(name)
+    if name in lay.room_by_id:
+        poly = model.plan.room_polygons.get(name)
+        if poly is not None:  # look from the middle of the room, not from its walkable anchor
+            c = label_point(poly)
+            xy = (c.x, c.y)
+        return Place("room", name, xy, 1.2, name)
+    if name in lay.door_by_id:
+        return Place("door", name, xy, 1.2, None)
+    return Place("point", name, xy, z, model.plan.room_at(*xy))
 
 
 def _standable(model, room: str | None):
@@ -125,8 +124,8 @@ def viewpoint(model, at: str, look: str | None = None) -> tuple[tuple, tuple]:
     looks across the room along its longer side; a door stands just inside its first room.
     """
     plan = model.plan
-    src = resolve(plan, at)
-    tgt = resolve(plan, look) if look else None
+    src = resolve(model, at)
+    tgt = resolve(model, look) if look else None
     if src.kind == "item":
         eye_xy = _facing_spot(model, src)
         if tgt is None:
