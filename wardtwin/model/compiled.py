@@ -130,11 +130,6 @@ class WardModel:
     def item_by_id(self) -> Mapping[str, PlacedItem]:
         return MappingProxyType({i.id: i for i in self.items})
 
-    @cached_property
-    def _room_tree(self):
-        ids = [r.id for r in self.layout.rooms if r.id in self.rooms]  # layout order
-        return ids, shapely.STRtree([self.rooms[i] for i in ids])
-
     def room_components(self, room: str) -> frozenset:
         """Mesh components that have walkable floor in ``room``."""
         return self._room_components.get(room, frozenset())

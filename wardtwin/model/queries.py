@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.layout import vocab
@@ -43,9 +42,7 @@ def room_at(model: WardModel, p: Point) -> str | None:
     """The id of the room whose outline (wall centre lines) contains ``p``; on a shared wall
     line, the room written first in the floor plan (as :meth:`Plan.room_at`). None outside
     every room."""
-    ids, tree = model._room_tree
-    hit = tree.query(shapely.Point(float(p[0]), float(p[1])), predicate="intersects")
-    return ids[int(np.min(hit))] if len(hit) else None
+    return model.plan.room_at(p[0], p[1])
 
 
 def route(model: WardModel, a: Point, b: Point) -> Route | None:
