@@ -9,7 +9,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from wardtwin.exchange.files import write_bytes_atomic
 from wardtwin.exchange.gltf import glb_bytes
 from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
@@ -53,7 +52,7 @@ def build(layout: Layout, out_dir: str | os.PathLike, plan: Plan | None = None) 
         tmp = Path(tmp)
         if not scene.root.write_bam_file(str(tmp / f"{stem}.bam")):
             raise OSError(f"could not write {out / (stem + '.bam')}")
-        write_bytes_atomic(tmp / f"{stem}.glb", glb_bytes(geometry, layout.ward.name))
+        (tmp / f"{stem}.glb").write_bytes(glb_bytes(geometry, layout.ward.name))
         info["files"] = {k: f"{stem}.{k}" for k in ("bam", "glb", "json")}
         (tmp / f"{stem}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
         for k in ("bam", "glb", "json"):
