@@ -284,6 +284,7 @@ def test_pure_station_modules_import_without_panda3d():
                     raise ImportError(name + " blocked")
         sys.meta_path.insert(0, Block())
         import wardtwin.station, wardtwin.station.locomotion, wardtwin.station.script, wardtwin.station.planner
+        import wardtwin.station.frames, wardtwin.station.tourplay, wardtwin.station.tourbot
         assert not [m for m in sys.modules if m.split(".")[0] in ("panda3d", "direct")]
         print("ok")
     """)

@@ -173,6 +173,31 @@ def cmd_view(args) -> int:
     return 0
 
 
+def cmd_tour(args) -> int:
+    from wardtwin.layout import exit_code
+    from wardtwin.layout.load import display_path
+    from wardtwin.tours.load import resolve_tour
+    from wardtwin.tours.validate import check_tour
+
+    tour, model, findings = check_tour(args.ward, args.tour)
+    code = exit_code(findings)
+    if code or tour is None or model is None:
+        _print_findings(display_path(resolve_tour(args.ward, args.tour)), findings, "text", sys.stderr)
+        print(f"{args.tour}: the tour cannot run; fix the findings above first", file=sys.stderr)
+        return code or 2
+    from wardtwin.station.tourdesk import tour as run_tour, tour_lines
+
+    info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
+                    offscreen=args.offscreen, size=args.size, fps=args.fps, session_id=args.session,
+                    screenshot_dir=args.screenshot_dir)
+    if args.format == "json":
+        print(json.dumps(info, indent=2))
+    else:
+        print("\n".join(tour_lines(info)))
+        print(f"session {info['session']} recorded in {args.db}")
+    return 0
+
+
 def _db_default() -> str:
     import os
 
@@ -340,6 +365,24 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT pixels (default 1280x720)")
     v.add_argument("--fps", type=int, default=60, help="offscreen clock: frames per simulated second (default 60)")
     v.set_defaults(fn=cmd_view)
+
+    t = sub.add_parser("tour", help="run an orientation tour at a station, recording it in the session store")
+    t.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    t.add_argument("tour", help="tour file, or the name of a tour in the ward's tours/ folder (e.g. orientation)")
+    t.add_argument("--trainee", required=True, help="the trainee's id (staff number or a pseudonym)")
+    t.add_argument("--role", help="the trainee's role (e.g. RN, HCA, physician), for the cohort report")
+    t.add_argument("--db", default=_db_default(), help="session store: SQLite path or postgresql://... "
+                   "(default $WARDTWIN_DB or wardtwin.db)")
+    t.add_argument("--mode", choices=("guided", "self_directed", "mixed"), help="default: the tour's mode")
+    t.add_argument("--offscreen", action="store_true",
+                   help="no window: a scripted trainee runs the tour headless (tests, checks)")
+    t.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT pixels (default 1280x720)")
+    t.add_argument("--fps", type=int, default=60, help="offscreen clock: frames per simulated second (default 60)")
+    t.add_argument("--session", metavar="ID", help="session id (default: a new random id)")
+    t.add_argument("--screenshot-dir", default="screenshots", metavar="DIR",
+                   help="where F12 screenshots go (default: ./screenshots)")
+    t.add_argument("--format", choices=("text", "json"), default="text")
+    t.set_defaults(fn=cmd_tour)
 
     r = sub.add_parser("report", help="trainer report from the session store: csv, html or xapi")
     r.add_argument("--db", default=_db_default(), help="session store: SQLite path / sqlite:///path or "

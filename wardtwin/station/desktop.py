@@ -714,6 +714,9 @@ class DesktopStation:
         if base is not None:
             if getattr(self, "_events", None) is not None:
                 self._events.ignoreAll()
+            if getattr(self, "_task", None) is not None:  # the task manager outlives the ShowBase
+                base.taskMgr.remove(self._task)
+                self._task = None
             if getattr(self, "scene", None) is not None:
                 if getattr(self, "_own_locate", None) is not None:
                     self.scene.locate = self._own_locate

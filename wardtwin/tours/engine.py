@@ -89,6 +89,9 @@ class Session:
         if nav is not None and nav.model is not model:
             raise UsageError("nav: a Navigator of the same ward model expected")
         self.sink = sink
+        #: Called when the session ends; the dict it returns joins the ``session_ended`` data
+        #: (a station's frame-time statistics, ``{"frames": {...}}``).
+        self.end_data = None
         self._layout_hash = layout_hash
         where = start if start is not None else (tour.start or model.layout.ward.entrance)
         xy = self.nav.place(where) if isinstance(where, str) else (float(where[0]), float(where[1]))
@@ -346,8 +349,9 @@ class Session:
             return
         counts = {k: sum(1 for r in self.results if r.status == k) for k in ("completed", "failed", "skipped")}
         t = self.t if at is None else at
+        extra = dict(self.end_data() or {}) if self.end_data is not None else {}
         self.emit("session_ended", at=at, step=None, outcome=outcome, duration_s=round(t, 3),
-                  motion=self.meter.summary(), steps={**counts, "total": len(self.tour.steps)}, **data)
+                  motion=self.meter.summary(), steps={**counts, "total": len(self.tour.steps)}, **{**extra, **data})
         self.ended = True
         self.outcome = outcome
         self.paused = False

@@ -1,0 +1,316 @@
+"""``wardtwin tour``: an orientation tour at the desktop station.
+
+The trainee walks as in ``wardtwin view`` while a :class:`~wardtwin.station.tourplay.TourPlayer`
+runs the tour: the instruction or form of the moment in a panel at the bottom, hints and
+feedback at the top, after a hint a guide arrow and breadcrumbs on the floor along the way,
+the item lit up once the answer is revealed, the comfort check (FMS) and the SSQ as keyboard
+forms, P to pause, Esc to quit (asked first), and a summary at the end. During guided rides the
+camera follows the autopilot. Every event goes to the session's sink (the session store) as it
+happens, with the station's frame-time statistics in the last one.
+
+Offscreen, a :class:`~wardtwin.station.tourbot.ScriptedTrainee` presses the keys and walks,
+through the same input path as a keyboard. Imports Panda3D.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+
+from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, GeomVertexWriter, LineSegs
+
+from wardtwin.errors import UsageError
+from wardtwin.station.desktop import FPS, DesktopStation
+from wardtwin.station.frames import FrameStats
+from wardtwin.station.locomotion import WALK_SPEED, WalkSettings
+from wardtwin.station.tourbot import ScriptedTrainee
+from wardtwin.station.tourplay import TOUR_KEYS, TourPlayer, summary_lines
+from wardtwin.tours.engine import Session
+from wardtwin.tours.spec import Pose
+
+#: Longest an offscreen tour may run, s of simulated time (then it is abandoned).
+MAX_TOUR_TIME = 4 * 3600.0
+#: Panda3D event name -> tour key name.
+PANDA_KEYS = {**{k: k for k in TOUR_KEYS if k not in ("up", "down", "left", "right")},
+              "arrow_up": "up", "arrow_down": "down", "arrow_left": "left", "arrow_right": "right"}
+#: Tour panel text height (fraction of the window's half height) and width, in characters.
+PANEL_SCALE = 0.046
+PANEL_WRAP = 44
+CRUMB_COLOUR = (1.0, 0.78, 0.10, 1.0)
+CRUMB_RADIUS = 0.10
+TONES = {"info": (1.0, 1.0, 1.0, 1.0), "good": (0.55, 1.0, 0.55, 1.0), "bad": (1.0, 0.65, 0.45, 1.0)}
+
+
+def _discs(name: str, points, radius: float, z: float, colour) -> GeomNode:
+    """Flat octagons of ``radius`` m at height ``z`` m over plan points (m), one Geom."""
+    vdata = GeomVertexData(name, GeomVertexFormat.get_v3c4(), Geom.UH_static)
+    vw, cw = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "color")
+    tris = GeomTriangles(Geom.UH_static)
+    k = 0
+    for x, y in points:
+        vw.add_data3(x, y, z)
+        cw.add_data4(*colour)
+        for i in range(8):
+            a = i * math.pi / 4
+            vw.add_data3(x + radius * math.cos(a), y + radius * math.sin(a), z)
+            cw.add_data4(*colour)
+        for i in range(8):
+            tris.add_vertices(k, k + 1 + i, k + 1 + (i + 1) % 8)
+        k += 9
+    geom = Geom(vdata)
+    geom.add_primitive(tris)
+    node = GeomNode(name)
+    node.add_geom(geom)
+    return node
+
+
+class TourStation(DesktopStation):
+    """The desktop station running ``session`` (a :class:`Session` not yet begun). ``bot``: a
+    :class:`ScriptedTrainee` that plays the trainee (offscreen runs); other keywords as for
+    :class:`DesktopStation`. The walking speed and turn rate follow the session's comfort
+    settings. The session begins once the window (or buffer) is open."""
+
+    def __init__(self, model, session: Session, *, bot: ScriptedTrainee | None = None, scene=None,
+                 offscreen: bool = False, size=(1280, 720), fps: int = FPS, screenshot_dir="screenshots"):
+        if session.begun:
+            raise UsageError("the tour station needs a session that has not begun")
+        cs = session.settings
+        settings = WalkSettings(speed=min(cs.max_speed, WALK_SPEED), turn_rate=min(cs.yaw_rate, 4 * math.pi))
+        p = session.pose
+        super().__init__(model, scene, at=f"{p.x},{p.y}", heading=math.degrees(p.heading), offscreen=offscreen,
+                         size=size, fps=fps, settings=settings, screenshot_dir=screenshot_dir)
+        self.session = session
+        self.bot = bot
+        self.frame_stats = FrameStats()
+        self._last_wall: float | None = None
+        self._shown_reveal: str | None = None
+        self._crumbs_of: list | None = None
+        self._panel_text = self._toast_text = None
+        try:
+            self._build_tour_hud()
+            self.player = TourPlayer(session, self.frame_stats)  # session_started is written here
+        except BaseException:
+            self.close()
+            raise
+        self._update_tour_hud()
+
+    # -- set-up -------------------------------------------------------------------------
+    def _build_tour_hud(self) -> None:
+        b = self.base
+        for key in ("p", "escape", "tab"):  # P pauses, Esc asks before quitting, no planner mode
+            self._events.ignore(key)
+        for event, name in PANDA_KEYS.items():
+            self._events.accept(event, self._actions.append, [("tour", name)])
+        self.tour_panel, self.tour_panel_np = self._text(b.a2dBottomCenter, "tour-panel", PANEL_SCALE, (0, 0.3),
+                                                         card=True)
+        self.tour_toast, self.tour_toast_np = self._text(b.a2dTopCenter, "tour-toast", 0.055, (0, -0.2),
+                                                         card=True, wrap=30)
+        self.tour_toast.set_align(self.tour_toast.A_center)
+        seg = LineSegs("guide-arrow")
+        seg.set_thickness(5)
+        seg.set_color(*CRUMB_COLOUR)
+        for a, b_ in (((0, -0.06), (0, 0.06)), ((-0.045, 0.015), (0, 0.06)), ((0.045, 0.015), (0, 0.06))):
+            seg.move_to(a[0], 0, a[1])
+            seg.draw_to(b_[0], 0, b_[1])
+        self.guide_np = b.a2dTopCenter.attach_new_node(seg.create())
+        self.guide_np.set_pos(0, 0, -0.42)
+        self.guide_text, self.guide_text_np = self._text(b.a2dTopCenter, "guide-distance", 0.04, (0.09, -0.43))
+        self.guide_np.hide()
+        self.guide_text_np.hide()
+        self.crumbs_np = self.base.render.attach_new_node("breadcrumbs")
+        self.crumbs_np.set_light_off(1)
+        self.crumbs_np.set_depth_offset(2)
+
+    # -- input --------------------------------------------------------------------------
+    def _do(self, action) -> None:
+        if isinstance(action, tuple) and action[0] == "tour":
+            self.player.key(action[1])
+            self._update_tour_hud()
+            return
+        super()._do(action)
+
+    def press(self, key: str) -> None:
+        """Press a tour key (see :data:`~wardtwin.station.tourplay.TOUR_KEYS`) or a station key."""
+        if key in TOUR_KEYS:
+            self._do(("tour", key))
+        else:
+            super().press(key)
+
+    # -- the frame ----------------------------------------------------------------------
+    def _frame_task(self, task):
+        now = time.perf_counter()
+        if self._last_wall is not None:
+            self.frame_stats.add(now - self._last_wall)
+        self._last_wall = now
+        self._flush_screenshots()
+        dt = self.clock.get_dt() if self.offscreen else min(self.clock.get_dt(), 0.1)
+        self.time += dt
+        inputs, actions = self._poll(dt)
+        if self.bot is not None and not self.player.closed:
+            inputs, keys = self.bot.poll(self.player, self.state, dt)
+            actions = [*actions, *(("tour", k) for k in keys)]
+        for a in actions:
+            self._do(a)
+        self.state = self.player.walk(dt, self.walker, self.state, inputs)
+        self._update_tour_hud()
+        self._apply_camera()
+        self._update_hud()
+        self.frames += 1
+        if self.player.closed or (self._limit is not None and self.frames >= self._limit):
+            self._request_quit()
+        return task.cont
+
+    def _update_hud(self) -> None:
+        super()._update_hud()
+        if getattr(self, "player", None) is not None:
+            progress = self.player.progress
+            text = (progress + "\n" if progress else "") + (self._hud_text or "")
+            self.hud_status.set_text(text)
+            self.hud_help.set_text(self.player.panel.footer or "")
+
+    def _update_tour_hud(self) -> None:
+        if getattr(self, "player", None) is None:
+            return
+        pl = self.player
+        text = "\n".join(pl.panel.lines()[:-1] if pl.panel.footer else pl.panel.lines())
+        if text != self._panel_text:
+            self._panel_text = text
+            self._set_panel(text, pl.panel.kind)
+        toasts = pl.toasts()
+        ttext = toasts[-1].text if toasts else ""
+        if ttext != self._toast_text:
+            self._toast_text = ttext
+            self.tour_toast.set_text(ttext)
+            if toasts:
+                self.tour_toast.set_text_color(*TONES.get(toasts[-1].tone, TONES["info"]))
+            (self.tour_toast_np.show if ttext else self.tour_toast_np.hide)()
+        if pl.breadcrumbs is not self._crumbs_of:
+            self._crumbs_of = pl.breadcrumbs
+            self.crumbs_np.node().remove_all_children()
+            if pl.breadcrumbs:
+                self.crumbs_np.attach_new_node(_discs("crumbs", pl.breadcrumbs, CRUMB_RADIUS, 0.02, CRUMB_COLOUR))
+        st = self.state
+        g = pl.guide(Pose(st.x, st.y, st.yaw)) if self.mode == "walk" else None
+        if g is None:
+            self.guide_np.hide()
+            self.guide_text_np.hide()
+        else:
+            self.guide_np.show()
+            self.guide_np.set_r(-math.degrees(g[0]))
+            self.guide_text.set_text(f"{g[1]:.0f} m")
+            self.guide_text_np.show()
+        if pl.reveal != self._shown_reveal:
+            if self._shown_reveal is not None and self._shown_reveal in self.geometry.item_parts:
+                self.scene.highlight(self._shown_reveal, False)
+            self._shown_reveal = pl.reveal
+            if pl.reveal is not None and pl.reveal in self.geometry.item_parts:
+                self.scene.highlight(pl.reveal, True)
+
+    def _set_panel(self, text: str, kind: str) -> None:
+        """Show the panel text left-aligned in a card centred at the bottom of the window,
+        its last line just above the key help; long forms (the SSQ) in a smaller font."""
+        tn, np_ = self.tour_panel, self.tour_panel_np
+        if not text:
+            np_.hide()
+            return
+        scale = PANEL_SCALE * (0.8 if kind == "ssq" else 1.0)
+        tn.set_wordwrap(PANEL_WRAP)
+        tn.set_text(text)
+        rows = max(1, tn.get_num_rows())
+        np_.set_scale(scale)
+        np_.set_pos(-tn.get_width() * scale / 2, 0, 0.16 + (rows - 1) * tn.get_line_height() * scale)
+        np_.show()
+
+    # -- running ------------------------------------------------------------------------
+    def run(self, frames: int | None = None) -> dict:
+        """Run until the trainee closes the end-of-tour summary (or the window), or for
+        ``frames`` frames; offscreen without ``frames`` the scripted trainee plays the tour to
+        its end. Returns :meth:`summary`."""
+        if self.offscreen and frames is None:
+            if self.bot is None:
+                raise UsageError("an offscreen tour needs a scripted trainee (bot) or a number of frames")
+            self._quit = False
+            limit = int(MAX_TOUR_TIME * self.fps)
+            n = 0
+            while not self.player.closed and not self._quit and n < limit:
+                self.step()
+                n += 1
+            self._flush_screenshots()
+            return self.summary()
+        return super().run(frames)
+
+    def summary(self) -> dict:
+        """The station's summary plus the tour's (``tour``: see
+        :func:`~wardtwin.station.tourplay.end_summary`, None while it runs) and ``frames``."""
+        out = super().summary()
+        out["tour"] = self.player.summary if getattr(self, "player", None) is not None else None
+        out["frame_times"] = self.frame_stats.summary()
+        return out
+
+    def close(self) -> None:
+        """Close the station; a tour still running is recorded as abandoned."""
+        if getattr(self, "player", None) is not None and not self.player.ended:
+            self.player.close("station_closed")
+        super().close()
+
+
+def tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
+         offscreen: bool = False, size=(1280, 720), fps: int = FPS, bot: ScriptedTrainee | None = None,
+         session_id: str | None = None, screenshot_dir="screenshots", layout_hash: str | None = None) -> dict:
+    """``wardtwin tour``: run ``tour_`` for ``trainee`` at a desktop station, recording every
+    event in ``store`` (a :class:`~wardtwin.store.Store`, URL or SQLite path; None: no record).
+    Offscreen, ``bot`` (default: a :class:`ScriptedTrainee`) plays the trainee. Returns the
+    station's :meth:`TourStation.summary` with ``session`` (the session id)."""
+    sid = session_id or str(uuid.uuid4())
+    if offscreen and bot is None:
+        bot = ScriptedTrainee(model)
+    sink = _Recorder(store, sid) if store is not None else None
+    try:
+        session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="desktop",
+                          sink=sink, layout_hash=layout_hash)
+        with TourStation(model, session, bot=bot, offscreen=offscreen, size=size, fps=fps,
+                         screenshot_dir=screenshot_dir) as station:
+            try:
+                out = station.run()
+            except KeyboardInterrupt:
+                station.player.close("interrupted")
+                raise
+            if not session.ended:
+                station.player.close("station_closed")
+            out["tour"] = station.player.summary
+            out["session"] = sid
+            return out
+    finally:
+        if sink is not None:
+            sink.close()
+
+
+class _Recorder:
+    """A session sink that opens the store at the first event (a station that cannot open
+    its window records nothing and creates no file)."""
+
+    def __init__(self, store, session: str):
+        self.store, self.session, self.writer = store, session, None
+
+    def __call__(self, event) -> None:
+        if self.writer is None:
+            from wardtwin.store import SessionWriter
+
+            self.writer = SessionWriter(self.store, self.session)
+        self.writer.write(event)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def tour_lines(info: dict) -> list[str]:
+    """What ``wardtwin tour`` prints at the end."""
+    t = info.get("tour")
+    lines = summary_lines(t) if t else ["The tour did not end."]
+    f = info.get("frame_times") or {}
+    if f.get("count"):
+        lines.append(f"station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
+                     f"{f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
+    return lines
