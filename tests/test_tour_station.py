@@ -339,3 +339,62 @@ def test_reference_tour_runs_through_the_offscreen_station(station_cls, tmp_path
                     fps=5)
     assert info["tour"]["outcome"] == "completed"
     assert info["tour"]["completed"] == len(tour.steps) >= 15
+
+
+# -- the panel for a pointer (headset) ----------------------------------------------------
+
+def _centre(btn):
+    x0, y0, x1, y1 = btn.rect
+    return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def _buttons_fit(lay):
+    for b in lay.buttons:
+        x0, y0, x1, y1 = b.rect
+        assert -lay.width / 2 <= x0 < x1 <= lay.width / 2 and -lay.height / 2 <= y0 < y1 <= lay.height / 2, b
+    for i, a in enumerate(lay.buttons):  # no two buttons overlap
+        for c in lay.buttons[i + 1:]:
+            assert a.rect[2] <= c.rect[0] or c.rect[2] <= a.rect[0] or a.rect[3] <= c.rect[1] or c.rect[3] <= a.rect[1]
+    for t in lay.texts:
+        assert -lay.width / 2 <= t.x and -lay.height / 2 <= t.y - t.size * 0.3 and t.y <= lay.height / 2
+
+
+def test_pointer_panels_drive_the_tour(ward):
+    from wardtwin.station.panelui import hit, layout, press
+
+    pl = player_for(ward)
+    seen = set()
+
+    def click(label, action=None):
+        lay = layout(pl.panel)
+        _buttons_fit(lay)
+        seen.add(lay.kind)
+        btn = next(b for b in lay.buttons if b.label == label and (action is None or b.action == action))
+        assert hit(lay, *_centre(btn)) == btn
+        press(pl, btn)
+        return pl.frame(DT)
+
+    click("moderate", ("symptom", "nausea", 2))
+    assert dict(pl.panel.rows)["nausea"] == 2
+    q = [e for e in click("Send") if e.type == "questionnaire"][0]
+    assert q.data["answers"]["nausea"] == 2
+    assert pl.panel.kind == "say"
+    click("Continue")
+    assert pl.panel.kind == "task"
+    click("Pause")
+    assert pl.panel.kind == "paused"
+    click("Go on")
+    click("Skip")
+    assert pl.panel.kind == "choice"
+    done = [e for e in click("Red") if e.type == "step_completed"]
+    assert done and done[0].data["answer"] == "Red"
+    rating = [e for e in click("7") if e.type == "comfort_rating"]
+    assert rating and rating[0].data["fms"] == 7
+    click("Quit")
+    assert pl.panel.kind == "confirm_quit"
+    click("Quit", ("key", "y"))
+    assert pl.panel.kind == "summary"
+    click("Close")
+    assert pl.closed
+    assert seen == {"ssq", "say", "task", "paused", "choice", "fms", "confirm_quit", "summary"}
+    assert hit(layout(pl.panel), 10.0, 10.0) is None
