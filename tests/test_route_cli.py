@@ -75,3 +75,19 @@ def test_map_route_option(tmp_path):
 def test_route_to_an_unknown_place_lists_the_names(args):
     r = run("route", str(TINY), *args)
     assert r.returncode == 2 and "nowhere" in r.stderr and "corridor" in r.stderr
+
+
+def test_unknown_place_lists_close_names_and_says_how_many_more():
+    from wardtwin.errors import UnknownNameError
+    from wardtwin.model import compile_ward
+    from wardtwin.layout import load_ward
+
+    layout, _ = load_ward("medsurg-28")
+    model = compile_ward(layout)
+    with pytest.raises(UnknownNameError) as e:
+        model.place("CC-9")
+    msg = str(e.value)
+    assert "CC-1" in msg and "more)" in msg
+    shown = len(e.value.valid)
+    total = len(model.rooms) + len(layout.door_by_id) + len(model.item_by_id)
+    assert f"(and {total - shown} more)" in msg

@@ -16,9 +16,14 @@ class UsageError(WardtwinError):
 class UnknownNameError(UsageError, KeyError):
     """A registry lookup by name failed; the message lists the valid names."""
 
-    def __init__(self, what: str, name: str, valid):
+    def __init__(self, what: str, name: str, valid, total: int | None = None):
+        """``valid``: the names to list; ``total``: how many valid names there are when
+        ``valid`` lists only some (the closest ones)."""
         self.what, self.name, self.valid = what, name, sorted(valid)
-        super().__init__(f"unknown {what} {name!r}; valid: {', '.join(self.valid)}")
+        more = (total or 0) - len(self.valid)
+        listed = f"valid: {', '.join(self.valid)}" if more <= 0 else (
+            f"valid names include: {', '.join(self.valid)} (and {more} more)")
+        super().__init__(f"unknown {what} {name!r}; {listed}")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]

@@ -136,7 +136,7 @@ def resolve_place(model: WardModel, name: str) -> Point:
         shown = names
     else:
         shown = difflib.get_close_matches(name, names, n=10, cutoff=0.5) or sorted(model.rooms)[:20]
-    raise UnknownNameError("place (room, door or item id, or 'x,y')", name, shown)
+    raise UnknownNameError("place (room, door or item id, or 'x,y')", name, shown, total=len(names))
 
 
 def _check_point(p) -> Point:
