@@ -398,3 +398,25 @@ def test_pointer_panels_drive_the_tour(ward):
     assert pl.closed
     assert seen == {"ssq", "say", "task", "paused", "choice", "fms", "confirm_quit", "summary"}
     assert hit(layout(pl.panel), 10.0, 10.0) is None
+
+
+def test_say_audio_is_played_when_the_step_starts(station_cls, ward, tmp_path):
+    import wave
+
+    from wardtwin.tours.load import load_tour
+
+    model, _ = ward
+    with wave.open(str(tmp_path / "welcome.wav"), "wb") as w:  # 0.2 s of silence
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * 1600)
+    (tmp_path / "t.yaml").write_text(
+        "kind: tour\nversion: 1\nid: a\nname: A\nward: tiny\nmode: self_directed\nsteps:\n"
+        "  - {type: say, id: hi, text: Hello., audio: welcome.wav}\n"
+        "  - {type: say, id: bye, text: Bye.}\n", encoding="utf-8")
+    tour, findings = load_tour(tmp_path / "t.yaml")
+    session = Session(model, tour, session_id="audio", trainee="T", station="desktop")
+    with _open(station_cls, model, session, bot=ScriptedTrainee(model)) as st:
+        st.run()
+        assert st.narrations == [str((tmp_path / "welcome.wav").resolve())]

@@ -122,6 +122,9 @@ class DesktopStation:
     Use as a context manager (or call :meth:`close`): it owns the process's ShowBase.
     """
 
+    #: Panda3D audio library in a window (offscreen: none).
+    AUDIO = "null"
+
     def __init__(self, model, scene=None, *, at: str | None = None, heading: float | None = None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS,
                  settings: WalkSettings = WalkSettings(), script=None,
@@ -173,7 +176,8 @@ class DesktopStation:
     # -- set-up -------------------------------------------------------------------------
     def _open(self, fov: float) -> None:
         prc = [
-            "allow-portal-cull true", "audio-library-name null", "framebuffer-stencil true", "stencil-bits 8",
+            "allow-portal-cull true", f"audio-library-name {'null' if self.offscreen else self.AUDIO}",
+            "framebuffer-stencil true", "stencil-bits 8",
             "print-pipe-types false", "notify-level-device fatal", "notify-level-display error",
             f"win-size {self.size[0]} {self.size[1]}",
             f"window-title wardtwin - {self.layout.ward.name}",

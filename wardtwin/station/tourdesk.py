@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from pathlib import Path
 
 from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, GeomVertexWriter, LineSegs
 
@@ -71,6 +72,8 @@ class TourStation(DesktopStation):
     :class:`DesktopStation`. The walking speed and turn rate follow the session's comfort
     settings. The session begins once the window (or buffer) is open."""
 
+    AUDIO = "p3openal_audio"  # narration of say steps
+
     def __init__(self, model, session: Session, *, bot: ScriptedTrainee | None = None, scene=None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS, screenshot_dir="screenshots"):
         if session.begun:
@@ -87,6 +90,9 @@ class TourStation(DesktopStation):
         self._shown_reveal: str | None = None
         self._crumbs_of: list | None = None
         self._panel_text = self._toast_text = None
+        self.narrations: list[str] = []  # audio files of say steps, as played
+        self._narrated: int | None = None
+        self._sound = None
         try:
             self._build_tour_hud()
             self.player = TourPlayer(session, self.frame_stats)  # session_started is written here
@@ -153,6 +159,7 @@ class TourStation(DesktopStation):
         for a in actions:
             self._do(a)
         self.state = self.player.walk(dt, self.walker, self.state, inputs)
+        self._narrate()
         self._update_tour_hud()
         self._apply_camera()
         self._update_hud()
@@ -160,6 +167,26 @@ class TourStation(DesktopStation):
         if self.player.closed or (self._limit is not None and self.frames >= self._limit):
             self._request_quit()
         return task.cont
+
+    def _narrate(self) -> None:
+        """Play the audio of a say step once, when it starts; stop it when the step ends."""
+        s = self.session
+        idx = s.index if s.current is not None else None
+        if idx == self._narrated:
+            return
+        self._narrated = idx
+        if self._sound is not None:
+            self._sound.stop()
+            self._sound = None
+        audio = s.prompt.get("audio") if idx is not None else None
+        if audio:
+            from panda3d.core import Filename
+
+            path = (Path(s.current.src.file).parent / audio).resolve()
+            self._sound = self.base.loader.loadSfx(Filename.from_os_specific(str(path)))
+            if self._sound is not None:
+                self._sound.play()
+            self.narrations.append(str(path))
 
     def _update_hud(self) -> None:
         super()._update_hud()
