@@ -263,7 +263,7 @@ def test_station_records_the_session_in_the_store(station_cls, ward, tmp_path):
 
 
 def test_station_shows_forms_breadcrumbs_and_the_summary(station_cls, ward):
-    from wardtwin.station.tourdesk import CRUMB_COLOUR
+    from wardtwin.station.guides import CRUMB_COLOUR
 
     model, tour = ward
     session = Session(model, tour, session_id="desk-2", trainee="T", station="desktop")

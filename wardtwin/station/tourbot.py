@@ -59,10 +59,16 @@ class ScriptedTrainee:
 
     def poll(self, player, state: WalkState, dt: float) -> tuple[Inputs, tuple[str, ...]]:
         """Inputs and keys (tour key names) for a frame of ``dt`` s, the trainee at ``state``."""
+        inputs, intents = self.decide(player, state, dt)
+        return inputs, tuple(k for i in intents for k in keys_for(i))
+
+    def decide(self, player, state: WalkState, dt: float) -> tuple[Inputs, tuple[tuple, ...]]:
+        """Walking inputs and what the trainee means to do this frame, as intents (see
+        :func:`keys_for`; a headset station turns them into pointer selections)."""
         s = player.session
         if player.summary is not None:
             self._since += dt
-            return IDLE, () if player.closed else self._once("close", ["enter"])
+            return IDLE, () if player.closed else self._once("close", [("close",)])
         step = (s.index, s.current.id if s.current is not None else None)
         if step != self._step:
             self._step, self._since, self._sent = step, 0.0, {}
@@ -70,40 +76,32 @@ class ScriptedTrainee:
         self._since += dt
         sid = step[1]
         if sid is not None and sid == self.quit_at:
-            return IDLE, self._once("quit", ["escape", "y"])
+            return IDLE, self._once("quit", [("quit",)])
         if s.paused:
-            return IDLE, self._once(("resume", len(player.events)), ["p"])
+            return IDLE, self._once(("resume", len(player.events)), [("resume",)])
         if sid in self.skip:
-            return IDLE, self._once("skip", ["n"])
+            return IDLE, self._once("skip", [("skip",)])
         w = s.waiting
         if w == "ack":
-            return IDLE, self._once("ack", ["enter"])
+            return IDLE, self._once("ack", [("ack",)])
         if w == "choice":
             choices = list(s.prompt.get("choices") or ())
             right = choices.index(s.current.get("answer")) if s.current.get("answer") in choices else 0
             pick = (right + 1) % len(choices) if sid in self.wrong and len(choices) > 1 else right
-            return IDLE, self._once("choice", [str(pick + 1), "enter"])
+            return IDLE, self._once("choice", [("choose", pick)])
         if w == "fms":
             n = self.fms[min(self._ratings, len(self.fms) - 1)]
-            keys = self._once(("fms", len(player.events)), [*str(n), "enter"])
-            if keys:
+            intents = self._once(("fms", len(player.events)), [("rate", n)])
+            if intents:
                 self._ratings += 1
-            return IDLE, keys
+            return IDLE, intents
         if w == "ssq":
-            return IDLE, self._once("ssq", self._ssq_keys())
-        keys = self._once("hint", ["h"]) if sid in self.hints else ()
+            answers = {k: int(self.ssq.get(k, 0)) for k in SSQ_ITEMS}
+            return IDLE, self._once("ssq", [("ssq", answers)])
+        intents = self._once("hint", [("hint",)]) if sid in self.hints else ()
         if s.driver != "trainee" or not player.moving_allowed:
-            return IDLE, keys
-        return self._move(s, state, dt), keys
-
-    def _ssq_keys(self) -> list[str]:
-        keys, row = [], 0
-        for i, item in enumerate(SSQ_ITEMS):
-            v = int(self.ssq.get(item, 0))
-            if v:
-                keys += ["down"] * (i - row) + [str(v)]
-                row = min(i + 1, len(SSQ_ITEMS) - 1)
-        return keys + ["enter"]
+            return IDLE, intents
+        return self._move(s, state, dt), intents
 
     def _target(self, s) -> str | None:
         run = s.run
@@ -130,3 +128,38 @@ class ScriptedTrainee:
             return IDLE
         inputs, _ = self._walk.poll(state, dt)
         return inputs
+
+
+def keys_for(intent: tuple) -> list[str]:
+    """The keys that carry out an intent at a keyboard: ``("ack",)``, ``("choose", i)``,
+    ``("rate", fms)``, ``("ssq", {symptom: 0-3})``, ``("resume",)``, ``("skip",)``,
+    ``("hint",)``, ``("quit",)``, ``("close",)``."""
+    kind = intent[0]
+    if kind == "choose":
+        return [str(intent[1] + 1), "enter"]
+    if kind == "rate":
+        return [*str(intent[1]), "enter"]
+    if kind == "ssq":
+        keys, row = [], 0
+        for i, item in enumerate(SSQ_ITEMS):
+            v = int(intent[1].get(item, 0))
+            if v:
+                keys += ["down"] * (i - row) + [str(v)]
+                row = min(i + 1, len(SSQ_ITEMS) - 1)
+        return keys + ["enter"]
+    return {"ack": ["enter"], "resume": ["p"], "skip": ["n"], "hint": ["h"], "quit": ["escape", "y"],
+            "close": ["enter"]}[kind]
+
+
+def buttons_for(intent: tuple) -> list[tuple]:
+    """The panel button actions (:mod:`~wardtwin.station.panelui`) that carry out an intent
+    with a pointer, one selection each."""
+    kind = intent[0]
+    if kind == "choose":
+        return [("choose", intent[1])]
+    if kind == "rate":
+        return [("rate", intent[1])]
+    if kind == "ssq":
+        return [("symptom", k, v) for k, v in intent[1].items() if v] + [("send_ssq",)]
+    return {"ack": [("key", "enter")], "resume": [("key", "p")], "skip": [("key", "n")], "hint": [("key", "h")],
+            "quit": [("key", "escape"), ("key", "y")], "close": [("key", "enter")]}[kind]

@@ -19,11 +19,12 @@ import time
 import uuid
 from pathlib import Path
 
-from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, GeomVertexWriter, LineSegs
+from panda3d.core import LineSegs
 
 from wardtwin.errors import UsageError
 from wardtwin.station.desktop import FPS, DesktopStation
 from wardtwin.station.frames import FrameStats
+from wardtwin.station.guides import CRUMB_COLOUR, Guides
 from wardtwin.station.locomotion import WALK_SPEED, WalkSettings
 from wardtwin.station.tourbot import ScriptedTrainee
 from wardtwin.station.tourplay import TOUR_KEYS, TourPlayer, summary_lines
@@ -38,32 +39,7 @@ PANDA_KEYS = {**{k: k for k in TOUR_KEYS if k not in ("up", "down", "left", "rig
 #: Tour panel text height (fraction of the window's half height) and width, in characters.
 PANEL_SCALE = 0.046
 PANEL_WRAP = 44
-CRUMB_COLOUR = (1.0, 0.78, 0.10, 1.0)
-CRUMB_RADIUS = 0.10
 TONES = {"info": (1.0, 1.0, 1.0, 1.0), "good": (0.55, 1.0, 0.55, 1.0), "bad": (1.0, 0.65, 0.45, 1.0)}
-
-
-def _discs(name: str, points, radius: float, z: float, colour) -> GeomNode:
-    """Flat octagons of ``radius`` m at height ``z`` m over plan points (m), one Geom."""
-    vdata = GeomVertexData(name, GeomVertexFormat.get_v3c4(), Geom.UH_static)
-    vw, cw = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "color")
-    tris = GeomTriangles(Geom.UH_static)
-    k = 0
-    for x, y in points:
-        vw.add_data3(x, y, z)
-        cw.add_data4(*colour)
-        for i in range(8):
-            a = i * math.pi / 4
-            vw.add_data3(x + radius * math.cos(a), y + radius * math.sin(a), z)
-            cw.add_data4(*colour)
-        for i in range(8):
-            tris.add_vertices(k, k + 1 + i, k + 1 + (i + 1) % 8)
-        k += 9
-    geom = Geom(vdata)
-    geom.add_primitive(tris)
-    node = GeomNode(name)
-    node.add_geom(geom)
-    return node
 
 
 class TourStation(DesktopStation):
@@ -87,8 +63,6 @@ class TourStation(DesktopStation):
         self.bot = bot
         self.frame_stats = FrameStats()
         self._last_wall: float | None = None
-        self._shown_reveal: str | None = None
-        self._crumbs_of: list | None = None
         self._panel_text = self._toast_text = None
         self.narrations: list[str] = []  # audio files of say steps, as played
         self._narrated: int | None = None
@@ -124,9 +98,7 @@ class TourStation(DesktopStation):
         self.guide_text, self.guide_text_np = self._text(b.a2dTopCenter, "guide-distance", 0.04, (0.09, -0.43))
         self.guide_np.hide()
         self.guide_text_np.hide()
-        self.crumbs_np = self.base.render.attach_new_node("breadcrumbs")
-        self.crumbs_np.set_light_off(1)
-        self.crumbs_np.set_depth_offset(2)
+        self.guides = Guides(self.base.render, self.scene)
 
     # -- input --------------------------------------------------------------------------
     def _do(self, action) -> None:
@@ -212,11 +184,7 @@ class TourStation(DesktopStation):
             if toasts:
                 self.tour_toast.set_text_color(*TONES.get(toasts[-1].tone, TONES["info"]))
             (self.tour_toast_np.show if ttext else self.tour_toast_np.hide)()
-        if pl.breadcrumbs is not self._crumbs_of:
-            self._crumbs_of = pl.breadcrumbs
-            self.crumbs_np.node().remove_all_children()
-            if pl.breadcrumbs:
-                self.crumbs_np.attach_new_node(_discs("crumbs", pl.breadcrumbs, CRUMB_RADIUS, 0.02, CRUMB_COLOUR))
+        self.guides.update(pl)
         st = self.state
         g = pl.guide(Pose(st.x, st.y, st.yaw)) if self.mode == "walk" else None
         if g is None:
@@ -227,12 +195,6 @@ class TourStation(DesktopStation):
             self.guide_np.set_r(-math.degrees(g[0]))
             self.guide_text.set_text(f"{g[1]:.0f} m")
             self.guide_text_np.show()
-        if pl.reveal != self._shown_reveal:
-            if self._shown_reveal is not None and self._shown_reveal in self.geometry.item_parts:
-                self.scene.highlight(self._shown_reveal, False)
-            self._shown_reveal = pl.reveal
-            if pl.reveal is not None and pl.reveal in self.geometry.item_parts:
-                self.scene.highlight(pl.reveal, True)
 
     def _set_panel(self, text: str, kind: str) -> None:
         """Show the panel text left-aligned in a card centred at the bottom of the window,
