@@ -185,11 +185,20 @@ def cmd_tour(args) -> int:
         _print_findings(display_path(resolve_tour(args.ward, args.tour)), findings, "text", sys.stderr)
         print(f"{args.tour}: the tour cannot run; fix the findings above first", file=sys.stderr)
         return code or 2
-    from wardtwin.station.tourdesk import tour as run_tour, tour_lines
+    from wardtwin.station.tourdesk import tour_lines
 
-    info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
-                    offscreen=args.offscreen, size=args.size, fps=args.fps, session_id=args.session,
-                    screenshot_dir=args.screenshot_dir)
+    if args.station == "vr":
+        from wardtwin.station.vr.tour import vr_tour
+
+        info = vr_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
+                       offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
+                       fps=args.fps if args.offscreen else None, session_id=args.session)
+    else:
+        from wardtwin.station.tourdesk import tour as run_tour
+
+        info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
+                        offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps, session_id=args.session,
+                        screenshot_dir=args.screenshot_dir)
     if args.format == "json":
         print(json.dumps(info, indent=2))
     else:
@@ -374,9 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--db", default=_db_default(), help="session store: SQLite path or postgresql://... "
                    "(default $WARDTWIN_DB or wardtwin.db)")
     t.add_argument("--mode", choices=("guided", "self_directed", "mixed"), help="default: the tour's mode")
+    t.add_argument("--station", choices=("desktop", "vr"), default="desktop",
+                   help="desktop (window, keyboard and mouse) or vr (an OpenXR headset; default desktop)")
     t.add_argument("--offscreen", action="store_true",
-                   help="no window: a scripted trainee runs the tour headless (tests, checks)")
-    t.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT pixels (default 1280x720)")
+                   help="no window or headset: a scripted trainee runs the tour headless (tests, checks)")
+    t.add_argument("--size", type=_size, help="WIDTHxHEIGHT pixels: the window (default 1280x720) or, offscreen "
+                   "with --station vr, each eye (default 320x360)")
     t.add_argument("--fps", type=int, default=60, help="offscreen clock: frames per simulated second (default 60)")
     t.add_argument("--session", metavar="ID", help="session id (default: a new random id)")
     t.add_argument("--screenshot-dir", default="screenshots", metavar="DIR",

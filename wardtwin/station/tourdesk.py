@@ -300,6 +300,6 @@ def tour_lines(info: dict) -> list[str]:
     lines = summary_lines(t) if t else ["The tour did not end."]
     f = info.get("frame_times") or {}
     if f.get("count"):
-        lines.append(f"station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
+        lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
                      f"{f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
     return lines

@@ -1,0 +1,126 @@
+"""The tunnelling vignette: during artificial motion (smooth walking, smooth turning, a ride)
+the periphery of each eye's view is darkened, which reduces vection and so motion sickness;
+the centre stays clear. Pure (numpy, no Panda3D).
+
+Strength is 0..1 (the darkening at the very edge of the view): it rises with the linear speed
+(m/s) and the yaw rate (rad/s) of the *artificial* motion (the trainee's own head motion is
+never vignetted), is 0 when still, and fades out over :attr:`VignetteSettings.fade_out` s
+after the motion stops (it rises at once). Snap turns and teleports are instantaneous and do
+not vignette.
+
+The mask is radial in each eye's image: 0 inside ``inner`` and 1 beyond ``outer``, with a
+smooth step between; radii are fractions of the half-width/half-height of the image (so 1.0
+is the middle of an edge), around the point the eye's view axis projects to.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from wardtwin.errors import UsageError
+
+
+@dataclass(frozen=True)
+class VignetteSettings:
+    """Per-trainee vignette settings. ``enabled``; ``max_strength`` (0..1) reached at
+    ``speed_full`` m/s or ``yaw_rate_full`` rad/s; motion below ``still_speed`` m/s and
+    ``still_yaw_rate`` rad/s counts as none; ``inner``/``outer``: mask radii (see the module
+    doc); ``fade_out``: s from full strength to 0 once the motion stops."""
+
+    enabled: bool = True
+    max_strength: float = 0.85
+    speed_full: float = 1.4
+    yaw_rate_full: float = math.radians(60.0)
+    still_speed: float = 0.02
+    still_yaw_rate: float = math.radians(1.0)
+    inner: float = 0.55
+    outer: float = 1.05
+    fade_out: float = 0.25
+
+    def __post_init__(self):
+        checks = (("max_strength", 0.0, 1.0), ("speed_full", 0.05, 10.0), ("yaw_rate_full", 0.05, 20.0),
+                  ("still_speed", 0.0, 1.0), ("still_yaw_rate", 0.0, 1.0), ("inner", 0.0, 2.0),
+                  ("outer", 0.01, 3.0), ("fade_out", 0.0, 5.0))
+        for name, lo, hi in checks:
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and lo <= v <= hi):
+                raise UsageError(f"vignette setting {name}={v!r}: a number from {lo:g} to {hi:g} expected")
+        if self.outer <= self.inner:
+            raise UsageError(f"vignette radii inner={self.inner} outer={self.outer}: inner < outer expected")
+
+
+def target_strength(speed: float, yaw_rate: float, settings: VignetteSettings = VignetteSettings()) -> float:
+    """The strength (0..1) that artificial motion at ``speed`` m/s and ``yaw_rate`` rad/s
+    (either sign) calls for: 0 when still or disabled, rising linearly with the larger of
+    speed / ``speed_full`` and |yaw rate| / ``yaw_rate_full`` up to ``max_strength``."""
+    s = settings
+    speed, rate = abs(float(speed)), abs(float(yaw_rate))
+    if not s.enabled or not (math.isfinite(speed) and math.isfinite(rate)):
+        return 0.0
+    if speed <= s.still_speed and rate <= s.still_yaw_rate:
+        return 0.0
+    level = max(speed / s.speed_full, rate / s.yaw_rate_full)
+    return min(1.0, level) * s.max_strength
+
+
+class Vignette:
+    """The vignette's strength over time: :meth:`update` once per frame."""
+
+    def __init__(self, settings: VignetteSettings = VignetteSettings()):
+        self.settings = settings
+        self.strength = 0.0
+
+    def update(self, speed: float, yaw_rate: float, dt: float) -> float:
+        """Strength after a frame of ``dt`` s with artificial motion at ``speed`` m/s and
+        ``yaw_rate`` rad/s: rises to the target at once, falls by at most
+        ``max_strength * dt / fade_out`` per frame, and is exactly 0 when the target is 0 and
+        the fade is over."""
+        target = target_strength(speed, yaw_rate, self.settings)
+        if target >= self.strength:
+            self.strength = target
+        else:
+            f = self.settings.fade_out
+            drop = math.inf if f == 0 else self.settings.max_strength * max(dt, 0.0) / f
+            self.strength = max(target, self.strength - drop)
+        if self.strength < 1e-4:
+            self.strength = 0.0
+        return self.strength
+
+    def reset(self) -> None:
+        self.strength = 0.0
+
+
+def smoothstep(e0: float, e1: float, x):
+    t = np.clip((np.asarray(x, dtype=float) - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def mask(width: int, height: int, settings: VignetteSettings = VignetteSettings(),
+         centre: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
+    """The vignette's shape as a (height, width) float array, 0 (clear) to 1 (fully dark at
+    full strength), top row first. ``centre``: where the view axis meets the image, as
+    fractions of its width and height from the top left."""
+    if width < 1 or height < 1:
+        raise UsageError(f"vignette mask {width}x{height}: a size of at least 1x1 pixels expected")
+    xs = (np.arange(width) + 0.5) / width
+    ys = (np.arange(height) + 0.5) / height
+    dx = (xs[None, :] - centre[0]) / 0.5
+    dy = (ys[:, None] - centre[1]) / 0.5
+    return smoothstep(settings.inner, settings.outer, np.hypot(dx, dy)).astype(np.float32)
+
+
+def axis_point(fov) -> tuple[float, float]:
+    """Where the view axis meets the image of an eye with field of view ``fov``
+    (a :class:`~wardtwin.station.vr.pose.Fov`), as fractions from the top left."""
+    tl, tr, tu, td = fov.tangents
+    return (-tl / (tr - tl), tu / (tu - td))
+
+
+def apply(image: np.ndarray, strength: float, m: np.ndarray) -> np.ndarray:
+    """``image`` (h, w, 3 uint8) darkened by the vignette ``m`` at ``strength`` (a reference
+    of what the rig's overlay draws)."""
+    f = 1.0 - float(strength) * m[..., None]
+    return np.clip(np.rint(image.astype(np.float32) * f), 0, 255).astype(np.uint8)

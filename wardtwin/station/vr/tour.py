@@ -1,0 +1,206 @@
+"""``wardtwin tour --station vr``: an orientation tour in a headset.
+
+The tour engine runs unchanged behind a :class:`~wardtwin.station.tourplay.TourPlayer`, as at
+the desktop; :class:`VRTour` is the :class:`~wardtwin.station.vr.station.VRStation` hook that
+connects them each frame: the instruction or form of the moment as a panel in front of the
+trainee (answered with the controller's pointer: :mod:`~wardtwin.station.panelui`), hints and
+feedback on the panel, breadcrumbs on the floor, the revealed item lit up, locomotion held
+while a form or pause is up, guided rides that carry the play space along the autopilot's
+path (the trainee keeps looking where they like: the view is never turned for them), and the
+station's frame timings in the session record.
+
+Offscreen, :class:`VRScriptedTrainee` plays the trainee through the same path: it moves its
+tracked head (walking the room, as a person in a headset does) and aims the controller at
+panel buttons and pulls the trigger. Imports Panda3D.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import uuid
+
+from wardtwin.errors import UsageError
+from wardtwin.station import panelui
+from wardtwin.station.guides import Guides
+from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
+from wardtwin.station.tourbot import ScriptedTrainee, buttons_for
+from wardtwin.station.tourplay import Panel, TourPlayer, end_summary
+from wardtwin.station.vr.motion import VRSettings
+from wardtwin.station.vr.pose import Controller, Pose, ScriptedPoseSource
+from wardtwin.station.vr.station import VRStation
+from wardtwin.tours.engine import Session
+
+#: Longest an offscreen tour may run, s of simulated time (then it is abandoned).
+MAX_TOUR_TIME = 4 * 3600.0
+#: Per-eye size of offscreen runs unless told (pixels).
+OFFSCREEN_EYE = (320, 360)
+#: Where the scripted trainee holds the controller, m in front of/below its eyes (tracking space).
+HAND_DROP = 0.3
+#: A queued pointer selection whose button does not appear within this long is dropped, s.
+AIM_PATIENCE = 3.0
+
+
+def vr_settings(comfort) -> VRSettings:
+    """The headset settings of a tour's comfort settings: teleport locomotion, the tour's
+    turn style, snap angle and yaw rate, speed cap and vignette."""
+    return VRSettings.from_units(locomotion="teleport", turn=comfort.turn, snap_deg=math.degrees(comfort.snap_angle),
+                                 turn_deg_s=min(math.degrees(comfort.yaw_rate), 360.0),
+                                 speed=min(comfort.max_speed, 1.4), vignette=comfort.vignette)
+
+
+def with_toast(panel: Panel, player: TourPlayer) -> Panel:
+    """The panel with the latest toast (a hint, feedback) as its first line."""
+    toasts = player.toasts()
+    if not toasts or panel.kind == "summary":
+        return panel
+    text = toasts[-1].text + ("\n\n" + panel.text if panel.text else "")
+    return dataclasses.replace(panel, text=text)
+
+
+class VRTour:
+    """The hook that runs ``session`` (not yet begun) at ``station``; it begins the session.
+    ``bot``: a :class:`VRScriptedTrainee` (offscreen runs)."""
+
+    def __init__(self, station: VRStation, session: Session, bot: "VRScriptedTrainee | None" = None):
+        if session.begun:
+            raise UsageError("the VR tour needs a session that has not begun")
+        self.station = station
+        self.bot = bot
+        self.guides = Guides(station.base.render, station.scene)
+        station.place(session.pose.x, session.pose.y, session.pose.heading)  # the tour's start
+        self.player = TourPlayer(session, station.frame_stats)
+        station.add_hook(self)
+
+    @property
+    def session(self) -> Session:
+        return self.player.session
+
+    def __call__(self, tick) -> None:
+        st, pl = tick.station, self.player
+        sel = tick.selection
+        if sel is not None and sel.kind == "panel" and sel.ref is not None:
+            panelui.press(pl, sel.ref)
+        pl.frame(tick.dt, tick.pose, snap_turn=tick.snap_turned, teleport=tick.teleported)
+        s = pl.session
+        p = s.pose
+        if s.driver == "autopilot" and not s.ended:
+            st.place(p.x, p.y, None, instant=False)  # a ride: carried along, free to look around
+        elif math.hypot(p.x - tick.pose.x, p.y - tick.pose.y) > 1e-6 and not s.ended:
+            st.place(p.x, p.y, None, instant=True)  # the tour moved the trainee (a route's start)
+        st.allow_motion = pl.moving_allowed
+        panel = with_toast(pl.panel, pl)
+        st.show_panel(None if panel.kind == "idle" else panelui.layout(panel))
+        self.guides.update(pl)
+        if self.bot is not None:
+            self.bot.act(tick, pl)
+        if pl.closed:
+            st._request_quit()
+
+
+class VRScriptedTrainee:
+    """A trainee in a headset, played by :class:`~wardtwin.station.tourbot.ScriptedTrainee`'s
+    decisions (keywords as for it): it walks by moving its tracked head along routes (room
+    scale, at the walking speed) and answers by aiming the controller at the panel button and
+    pulling the trigger, one selection at a time. It drives ``source`` (a
+    :class:`ScriptedPoseSource`) for the next frame."""
+
+    def __init__(self, model, source: ScriptedPoseSource, *, speed: float = 1.2, **kw):
+        self.source = source
+        self.walk = WalkSettings(speed=speed)
+        self.mind = ScriptedTrainee(model, settings=self.walk, **kw)
+        self.queue: list[tuple] = []
+        self._phase = "aim"
+        self._waited = 0.0
+        self.selections = 0
+
+    def act(self, tick, player: TourPlayer) -> None:
+        st, h = tick.station, tick.head
+        state = WalkState(h.position[0], h.position[1], h.yaw, h.pitch)
+        inputs, intents = self.mind.decide(player, state, tick.dt)
+        for i in intents:
+            self.queue += buttons_for(i)
+        rig = st.motion.rig
+        to_tracking = rig.pose.inverse()
+        head = None
+        if inputs != IDLE:
+            yaw = h.yaw + inputs.turn * self.walk.turn_rate * tick.dt
+            fwd, right = (-math.sin(yaw), math.cos(yaw)), (math.cos(yaw), math.sin(yaw))
+            d = self.walk.speed * tick.dt
+            x = h.position[0] + d * (inputs.forward * fwd[0] + inputs.strafe * right[0])
+            y = h.position[1] + d * (inputs.forward * fwd[1] + inputs.strafe * right[1])
+            head = to_tracking.compose(Pose.from_ypr((x, y, h.position[2]), yaw))
+        self.source.set(head=head, controller=self._pointer(tick, to_tracking))
+
+    def _pointer(self, tick, to_tracking) -> Controller:
+        st = tick.station
+        lay, plc = st.panel, st._panel_place
+        if not self.queue:
+            return Controller()
+        btn = next((b for b in lay.buttons if b.action == self.queue[0]), None) if lay is not None else None
+        if btn is None or plc is None:
+            self._waited += tick.dt
+            if self._waited > AIM_PATIENCE:
+                self.queue.pop(0)
+                self._waited, self._phase = 0.0, "aim"
+            return Controller()
+        self._waited = 0.0
+        x0, y0, x1, y1 = btn.rect
+        target = to_tracking.transform(plc.point((x0 + x1) / 2, (y0 + y1) / 2))
+        head = to_tracking.compose(tick.head)
+        hx, hy, hz = head.position
+        origin = (hx, hy, hz - HAND_DROP)
+        dx, dy, dz = (target[k] - origin[k] for k in range(3))
+        aim = Pose.from_ypr(origin, math.atan2(-dx, dy), math.atan2(dz, math.hypot(dx, dy)))
+        trigger = 0.0
+        if self._phase == "aim":
+            self._phase = "press"
+        elif self._phase == "press":
+            trigger, self._phase = 1.0, "release"
+            self.selections += 1
+        else:  # the station saw the press this frame: let go, next selection
+            self.queue.pop(0)
+            self._phase = "aim"
+        return Controller(trigger=trigger, aim=aim)
+
+
+def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
+            offscreen: bool = False, eye_size=None, fps: int | None = None, session_id: str | None = None,
+            layout_hash: str | None = None, bot: dict | None = None, settings: VRSettings | None = None) -> dict:
+    """``wardtwin tour --station vr``: run ``tour_`` for ``trainee`` in a headset (OpenXR), or
+    offscreen with a :class:`VRScriptedTrainee` (``bot``: its keywords), recording every event
+    in ``store`` (None: no record). Without a runtime or headset it raises
+    :class:`~wardtwin.station.vr.xr.XRUnavailableError` before anything is recorded. Returns
+    the station's summary with ``tour`` (the end summary) and ``session``."""
+    from wardtwin.station.tourdesk import _Recorder
+
+    sid = session_id or str(uuid.uuid4())
+    sink = _Recorder(store, sid) if store is not None else None
+    source = ScriptedPoseSource(hand=False) if offscreen else None
+    if offscreen and eye_size is None:
+        eye_size = OFFSCREEN_EYE
+    try:
+        session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="vr",
+                          sink=sink, layout_hash=layout_hash)
+        vs = settings if settings is not None else vr_settings(session.settings)
+        with VRStation(model, source, offscreen=offscreen, eye_size=eye_size, fps=fps, settings=vs) as st:
+            robot = VRScriptedTrainee(model, source, **(bot or {})) if offscreen else None
+            run = VRTour(st, session, robot)
+            try:
+                limit = int(MAX_TOUR_TIME * st.fps)
+                while not run.player.closed and not st._quit and st.frames < limit:
+                    st.step(1)
+            except KeyboardInterrupt:
+                run.player.close("interrupted")
+                raise
+            if not session.ended:
+                run.player.close("station_closed")
+            out = st.summary()
+            out["tour"] = run.player.summary or end_summary(session)
+            out["session"] = sid
+            out["renderer"] = st.renderer
+            out["selections"] = robot.selections if robot is not None else None
+            return out
+    finally:
+        if sink is not None:
+            sink.close()
