@@ -256,6 +256,7 @@ def test_station_records_the_session_in_the_store(station_cls, ward, tmp_path):
     assert [r[1] for r in rows] == types(session.events)
     start, end = json.loads(rows[0][2]), json.loads(rows[-1][2])
     assert start["station"] == "desktop" and start["trainee"] == "RN-7" and start["role"] == "RN"
+    assert start["comfort"]["locomotion"] == "smooth" and start["display"]["size"] == [320, 180]
     assert end["outcome"] == "completed" and 100 < end["frames"]["count"] <= info["frame_times"]["count"]
     assert "hint_shown" in [r[1] for r in rows]
     with open_store(str(db)) as store:

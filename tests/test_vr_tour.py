@@ -79,6 +79,7 @@ def test_scripted_vr_trainee_completes_the_tour_with_the_pointer(ward, tmp_path)
     con = sqlite3.connect(db)
     rows = [(t, json.loads(d)) for t, d in con.execute("SELECT type, data FROM events WHERE session = 'vr-1' ORDER BY seq")]
     assert rows[0][1]["station"] == "vr"
+    assert rows[0][1]["comfort"]["locomotion"] == "teleport" and rows[0][1]["display"]["eye_size"] == list(EYE)
     assert rows[1][0] == "step_started"
     pre = next(d for t, d in rows if t == "questionnaire")
     assert pre["answers"]["nausea"] == 2
@@ -139,9 +140,10 @@ def test_cli_vr_without_a_runtime_says_what_is_missing_and_records_nothing(tmp_p
 def test_cli_vr_offscreen(tmp_path, capsys):
     db = tmp_path / "cli.db"
     code = main(["tour", str(TINY), str(TOUR), "--trainee", "VR-7", "--station", "vr", "--offscreen", "--db", str(db),
-                 "--size", "96x108", "--fps", "10", "--session", "vr-cli"])
+                 "--size", "96x108", "--fps", "10", "--session", "vr-cli", "--locomotion", "smooth", "--turn", "smooth"])
     out = capsys.readouterr().out
     assert code == 0 and "8 of 8 steps" in out and "vr station:" in out
     con = sqlite3.connect(db)
     data = json.loads(con.execute("SELECT data FROM events WHERE session = 'vr-cli' AND seq = 0").fetchone()[0])
     assert data["station"] == "vr"
+    assert data["comfort"]["locomotion"] == "smooth" and data["comfort"]["turn"] == "smooth"

@@ -69,6 +69,9 @@ class TourStation(DesktopStation):
         self._sound = None
         try:
             self._build_tour_hud()
+            session.start_data = {"comfort": {"locomotion": "smooth", "input": "keyboard"},
+                                  "display": {"size": list(self.size), "renderer": self.renderer,
+                                              "offscreen": self.offscreen}}
             self.player = TourPlayer(session, self.frame_stats)  # session_started is written here
         except BaseException:
             self.close()

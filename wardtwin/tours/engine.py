@@ -92,6 +92,10 @@ class Session:
         #: Called when the session ends; the dict it returns joins the ``session_ended`` data
         #: (a station's frame-time statistics, ``{"frames": {...}}``).
         self.end_data = None
+        #: Station facts for the ``session_started`` data, set before the session begins: its
+        #: ``comfort`` entries join the comfort settings (e.g. ``locomotion``), other keys are
+        #: added (e.g. ``display``).
+        self.start_data: dict = {}
         self._layout_hash = layout_hash
         where = start if start is not None else (tour.start or model.layout.ward.entrance)
         xy = self.nav.place(where) if isinstance(where, str) else (float(where[0]), float(where[1]))
@@ -153,9 +157,11 @@ class Session:
             from wardtwin.layout.dump import layout_hash
 
             lay = self.model.layout
-            data = {"trainee": self.trainee, "station": self.station, "ward": lay.ward.id,
+            extra = dict(self.start_data or {})
+            comfort = {**self.settings.to_dict(), **dict(extra.pop("comfort", None) or {})}
+            data = {**extra, "trainee": self.trainee, "station": self.station, "ward": lay.ward.id,
                     "layout_hash": self._layout_hash or layout_hash(lay), "tour": self.tour.id,
-                    "tour_version": self.tour.digest, "mode": self.mode, "comfort": self.settings.to_dict(),
+                    "tour_version": self.tour.digest, "mode": self.mode, "comfort": comfort,
                     "steps": len(self.tour.steps),
                     "start": [round(self.pose.x, 3), round(self.pose.y, 3)]}
             if self.tour.revision:

@@ -41,10 +41,10 @@ HAND_DROP = 0.3
 AIM_PATIENCE = 3.0
 
 
-def vr_settings(comfort) -> VRSettings:
-    """The headset settings of a tour's comfort settings: teleport locomotion, the tour's
-    turn style, snap angle and yaw rate, speed cap and vignette."""
-    return VRSettings.from_units(locomotion="teleport", turn=comfort.turn, snap_deg=math.degrees(comfort.snap_angle),
+def vr_settings(comfort, locomotion: str = "teleport") -> VRSettings:
+    """The headset settings of a tour's comfort settings: ``locomotion`` (teleport or
+    smooth), the tour's turn style, snap angle and yaw rate, speed cap and vignette."""
+    return VRSettings.from_units(locomotion=locomotion, turn=comfort.turn, snap_deg=math.degrees(comfort.snap_angle),
                                  turn_deg_s=min(math.degrees(comfort.yaw_rate), 360.0),
                                  speed=min(comfort.max_speed, 1.4), vignette=comfort.vignette)
 
@@ -69,6 +69,13 @@ class VRTour:
         self.bot = bot
         self.guides = Guides(station.base.render, station.scene)
         station.place(session.pose.x, session.pose.y, session.pose.heading)  # the tour's start
+        vs = station.settings
+        session.start_data = {
+            "comfort": {"locomotion": vs.locomotion, "turn": vs.turn, "vignette": vs.vignette.enabled,
+                        "input": "controller"},
+            "display": {"eye_size": list(station.eye_size), "renderer": station.renderer,
+                        "source": station.source.kind, "ipd_m": round(station.source.ipd, 4),
+                        "refresh_hz": station.source.refresh_rate}}
         self.player = TourPlayer(session, station.frame_stats)
         station.add_hook(self)
 
@@ -166,12 +173,15 @@ class VRScriptedTrainee:
 
 def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
             offscreen: bool = False, eye_size=None, fps: int | None = None, session_id: str | None = None,
-            layout_hash: str | None = None, bot: dict | None = None, settings: VRSettings | None = None) -> dict:
+            layout_hash: str | None = None, bot: dict | None = None, settings: VRSettings | None = None,
+            locomotion: str = "teleport", turn: str | None = None) -> dict:
     """``wardtwin tour --station vr``: run ``tour_`` for ``trainee`` in a headset (OpenXR), or
     offscreen with a :class:`VRScriptedTrainee` (``bot``: its keywords), recording every event
     in ``store`` (None: no record). Without a runtime or headset it raises
     :class:`~wardtwin.station.vr.xr.XRUnavailableError` before anything is recorded. Returns
-    the station's summary with ``tour`` (the end summary) and ``session``."""
+    the station's summary with ``tour`` (the end summary) and ``session``. ``locomotion``
+    (teleport or smooth) and ``turn`` (snap or smooth; default: the tour's) are the trainee's
+    comfort choices, recorded with the session."""
     from wardtwin.station.tourdesk import _Recorder
 
     sid = session_id or str(uuid.uuid4())
@@ -180,9 +190,10 @@ def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, 
     if offscreen and eye_size is None:
         eye_size = OFFSCREEN_EYE
     try:
+        comfort = tour_.comfort if turn is None else dataclasses.replace(tour_.comfort, turn=turn)
         session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="vr",
-                          sink=sink, layout_hash=layout_hash)
-        vs = settings if settings is not None else vr_settings(session.settings)
+                          sink=sink, layout_hash=layout_hash, settings=comfort)
+        vs = settings if settings is not None else vr_settings(session.settings, locomotion)
         with VRStation(model, source, offscreen=offscreen, eye_size=eye_size, fps=fps, settings=vs) as st:
             robot = VRScriptedTrainee(model, source, **(bot or {})) if offscreen else None
             run = VRTour(st, session, robot)
