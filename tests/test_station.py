@@ -483,3 +483,30 @@ def test_view_reports_bad_scripts_and_places_before_opening_anything(tmp_path, c
     assert "nowhere" in err and "corridor" in err
     assert main(["view", str(TINY), "--offscreen"]) == 2
     assert "--frames" in capsys.readouterr().err
+
+
+def test_pick_prefilter_never_drops_a_prism_the_ray_meets(model):
+    """The bounding-box filter of pick() keeps every item and wall the exact test hits."""
+    import random
+
+    from wardtwin.station.planner import _box_hits, ray_prism
+
+    plan, lay = model.plan, model.layout
+    ids = sorted(plan.footprints)
+    geoms = np.asarray([plan.footprints[i] for i in ids] + list(plan.solids), dtype=object)
+    z0 = np.array([lay.elevation_of(lay.item_by_id[i]) for i in ids] + [0.0] * len(plan.solids))
+    z1 = np.array([z + lay.item_type(lay.item_by_id[i]).height for z, i in zip(z0, ids)]
+                  + [lay.ward.ceiling_height] * len(plan.solids))
+    rng = random.Random(7)
+    hits = 0
+    for _ in range(300):
+        o = (rng.uniform(-1, 11), rng.uniform(-1, 11), rng.uniform(0.1, 2.6))
+        d = (rng.uniform(-1, 1), rng.uniform(-1, 1), rng.choice([0.0, rng.uniform(-1, 1)]))
+        if d == (0.0, 0.0, 0.0):
+            continue
+        kept = set(_box_hits(o, d, geoms, z0, z1).tolist())
+        for k, g in enumerate(geoms):
+            if ray_prism(o, d, g, z0[k], z1[k]) is not None:
+                hits += 1
+                assert k in kept, (o, d, k)
+    assert hits > 100

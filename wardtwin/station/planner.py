@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
@@ -149,6 +150,26 @@ def ray_prism(origin, direction, polygon, z0: float, z1: float) -> float | None:
     return ta + (tb - ta) * first / length
 
 
+def _box_hits(o, d, geoms, z0, z1) -> np.ndarray:
+    """Indices of the prisms ``geoms`` x [z0, z1] (arrays) whose bounding boxes the ray from
+    ``o`` along ``d`` meets at t >= 0 (a cheap, exact-superset filter before the exact test)."""
+    if len(geoms) == 0:
+        return np.zeros(0, dtype=int)
+    b = shapely.bounds(geoms)
+    lo = np.column_stack([b[:, 0], b[:, 1], z0])
+    hi = np.column_stack([b[:, 2], b[:, 3], z1])
+    o, d = np.asarray(o, float), np.asarray(d, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(np.abs(d) < 1e-12, np.inf, 1.0 / np.where(np.abs(d) < 1e-12, 1.0, d))
+        ta, tb = (lo - o) * inv, (hi - o) * inv
+    flat = np.abs(d) < 1e-12  # parallel to a slab: inside it or never
+    inside = (lo <= o) & (o <= hi)
+    t_in = np.where(flat, np.where(inside, -np.inf, np.inf), np.minimum(ta, tb))
+    t_out = np.where(flat, np.where(inside, np.inf, -np.inf), np.maximum(ta, tb))
+    enter, leave = t_in.max(axis=1), t_out.min(axis=1)
+    return np.nonzero((enter <= leave) & (leave >= 0))[0]
+
+
 def pick(model, origin, direction, *, walls: bool = True, tolerance: float = PICK_TOLERANCE) -> Pick | None:
     """The item a ray from ``origin`` along ``direction`` (m, any length) points at.
 
@@ -163,19 +184,27 @@ def pick(model, origin, direction, *, walls: bool = True, tolerance: float = PIC
     d = tuple(float(c) / n for c in direction)
     lay, plan = model.layout, model.plan
     wall_t = math.inf
-    if walls:
+    if walls and plan.solids:
         h = lay.ward.ceiling_height
-        for solid in plan.solids:
-            t = ray_prism(o, d, solid, 0.0, h)
+        solids = np.asarray(plan.solids, dtype=object)
+        n_s = len(solids)
+        for i in _box_hits(o, d, solids, np.zeros(n_s), np.full(n_s, h)):
+            t = ray_prism(o, d, solids[i], 0.0, h)
             if t is not None and t < wall_t:
                 wall_t = t
     best = None
-    for item_id in sorted(plan.footprints):
+    ids = sorted(plan.footprints)
+    spans = []
+    for item_id in ids:
         it = lay.item_by_id[item_id]
         typ = lay.item_type(it)
         z0 = lay.elevation_of(it)
-        z1 = z0 + (typ.height if typ else 0.5)
-        t = ray_prism(o, d, plan.footprints[item_id], z0, z1)
+        spans.append((z0, z0 + (typ.height if typ else 0.5)))
+    z = np.asarray(spans, dtype=float).reshape(-1, 2)
+    geoms = np.asarray([plan.footprints[i] for i in ids], dtype=object)
+    for k in _box_hits(o, d, geoms, z[:, 0], z[:, 1]):
+        item_id = ids[k]
+        t = ray_prism(o, d, plan.footprints[item_id], z[k, 0], z[k, 1])
         if t is not None and t <= wall_t + 1e-9 and (best is None or t < best.t - 1e-12):
             best = Pick(item_id, t, tuple(o[k] + d[k] * t for k in range(3)))
     if best is not None:
