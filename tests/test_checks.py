@@ -212,3 +212,23 @@ def test_items_touching_a_wall_face_within_a_millimetre_are_not_in_the_wall(old,
     replace_text(ward / "equipment.yaml", old, new)
     _, findings = check_ward(ward)
     assert findings == [], "\n".join(f.format() for f in findings)
+
+
+def test_a_door_left_out_for_its_own_error_does_not_also_cut_off_its_room(ward_copy):
+    """The medication room's only door has a bad width: that is the one finding, not also
+    'room-unreachable' for the room behind it (the full check falls back to the door graph
+    while errors remain)."""
+    from wardtwin.model import check
+
+    ward = ward_copy()
+    replace_text(ward / "floorplan.yaml", "at: [3.6, 7.6], width: 0.9}", "at: [3.6, 7.6], width: wide}")
+    for found in (check_ward(ward)[1], check(ward)[1]):
+        c = [f.code for f in found]
+        assert "room-unreachable" not in c, c
+        assert c and all(f.severity.blocks for f in found if f.code != "room-unreachable")
+        assert any("width" in f.message for f in found), [f.format() for f in found]
+    ward2 = ward_copy()  # without the door at all, the room is cut off and said so
+    text = (ward2 / "floorplan.yaml").read_text(encoding="utf-8")
+    (ward2 / "floorplan.yaml").write_text(
+        "\n".join(ln for ln in text.splitlines() if "D-med" not in ln) + "\n", encoding="utf-8")
+    assert "room-unreachable" in codes(ward2)

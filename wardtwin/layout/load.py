@@ -205,7 +205,7 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
 
     ids = _Ids(findings)
     fname = display_path(files["floorplan"])
-    rooms, doors, items = [], [], []
+    rooms, doors, items, links = [], [], [], []
     for r in fp.get("rooms") or [] if _ok(fp, "rooms") else []:
         if not isinstance(r, dict):
             continue
@@ -224,6 +224,8 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
         if not _ok(d, "id", "between", "at", "width"):
             if isinstance(d.get("id"), str):
                 broken.add(d["id"])
+            if _ok(d, "between") and isinstance(d.get("between"), (list, tuple)) and len(d["between"]) == 2:
+                links.append(tuple(str(x) for x in d["between"]))
             continue
         if ids.claim("door", d["id"], src):
             doors.append(Door(d["id"], tuple(d["between"]), _points([d["at"]])[0], d["width"],
@@ -243,5 +245,5 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
                               _opt(it["label"]), _opt(it["asset_tag"]), src))
     layout = Layout(root=root, ward=ward_info, rooms=tuple(rooms), doors=tuple(doors), items=tuple(items),
                     catalog=catalog, ward_type_ids=tuple(t.id for t in ward_types),
-                    broken_ids=frozenset(broken))
+                    broken_ids=frozenset(broken), broken_links=tuple(links))
     return layout, findings

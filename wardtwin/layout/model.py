@@ -111,7 +111,8 @@ class Layout:
 
     ``catalog`` holds the shipped types and the ward's own (``ward_type_ids``). ``broken_ids``
     names objects left out because their own entries had errors, so that references to them
-    are not reported a second time.
+    are not reported a second time; ``broken_links`` the room pairs such left-out doors
+    connect (a room behind one is not reported unreachable as well).
     """
 
     root: Path = field(compare=False)
@@ -122,6 +123,7 @@ class Layout:
     catalog: Mapping[str, EquipmentType]
     ward_type_ids: tuple[str, ...] = ()
     broken_ids: frozenset[str] = field(default=frozenset(), compare=False)
+    broken_links: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @cached_property
     def room_by_id(self) -> dict[str, Room]:

@@ -13,10 +13,10 @@ from wardtwin.layout.schema import did_you_mean
 
 def reachable_rooms(plan: Plan, start: str) -> set[str]:
     """Rooms reachable from ``start`` through doors (the door graph; the walkable-area check
-    of the navigation stage refines this)."""
+    of the navigation stage refines this). Doors left out for errors of their own count as
+    there: the rooms behind them are that error's consequence, already reported."""
     graph: dict[str, set[str]] = {}
-    for d in plan.layout.doors:
-        a, b = d.between
+    for a, b in [d.between for d in plan.layout.doors] + list(plan.layout.broken_links):
         graph.setdefault(a, set()).add(b)
         graph.setdefault(b, set()).add(a)
     seen, todo = {start}, deque([start])
