@@ -372,7 +372,7 @@ def medsurg() -> Ward:
     w.floor("DESK-1", "nurse_station_desk", "nurse-station", (32.4, 2.4 + HALF + FLOOR_GAP + 0.4), N)
     w.floor("WS-1", "computer_workstation", "nurse-station", (30.0, 3.8), S)
     w.floor("WS-2", "computer_workstation", "nurse-station", (34.8, 3.8), S)
-    w.floor("CC-1", "crash_cart", "nurse-station", (35.45, 4.5), N, label="Crash cart (4 West)", tagged=True)
+    w.floor("CC-1", "crash_cart", "nurse-station", (35.45, 4.5), S, label="Crash cart (4 West)", tagged=True)
     w.wall("NCP-1", "nurse_call_panel", "nurse-station", (28.8, 3.8), E, label="Call-light annunciator")
     w.wall("PTS-1", "pneumatic_tube_station", "nurse-station", (36.0, 3.0), W_, label="Tube station 4W")
 
