@@ -199,7 +199,7 @@ def test_room_is_seen_through_its_door(tiny, offscreen):
         try:
             offscreen.look((1.8, 7.0, 1.65), (1.8, 1.0, 0.6), scene=scene)
             assert scene.current_cell == "corridor" and scene.overview.is_hidden()
-            assert scene._cells["101"].is_hidden(), "101's cell must be hidden: only the portal may show it"
+            assert scene._cells["101"].node.is_hidden(), "101's cell must be hidden: only the portal may show it"
             return offscreen.image().astype(int)
         finally:
             scene.root.remove_node()

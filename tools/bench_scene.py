@@ -1,11 +1,14 @@
 """Scene benchmark: build time, frame time, draw calls and triangles of the 3D twin, naive (one
-node per part) against batched (flattened), measured in the same run on this machine.
+node per part, frustum culling only) against batched (rooms as portal cells, see
+wardtwin.scene.panda), measured in the same run on this machine. The two scenes' frames are
+interleaved pose by pose, so that other processes on a shared machine slow both alike.
 
 Draw calls come from Panda3D's own statistics: a PStats `text-stats` server is started on a
 loopback port and the "Geoms" collector (geoms drawn per frame) is read back; where the server
 cannot start, the scene graph's geom count is reported instead (marked "graph").
 
-    python tools/bench_scene.py [--wards medsurg-28 icu-12 PATH...] [--frames 40] [--size 1280x720]
+    python tools/bench_scene.py [--wards medsurg-28 icu-12 PATH...] [--frames 40] [--repeat 3] [--size 1280x720]
+    python tools/bench_scene.py --lower-bound   # also: only the camera's room drawn (a bound)
     python tools/bench_scene.py --stereo   # two 1440x1600 eyes (meant for a GPU machine)
 
 Targets (issue 4): <= 50 draw calls for the 28-bed ward; naive/batched frame time >= 3x on the
@@ -16,7 +19,9 @@ software GL; `wardtwin build` of a reference ward under 2 s with Python start-up
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import signal
 import shutil
 import socket
 import statistics
@@ -51,7 +56,10 @@ class TextStats:
             return
         self.port = _free_port()
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False)
-        self.proc = subprocess.Popen([exe, "-p", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT)
+        # its own process group: the console script runs the real server as a child, which a
+        # plain terminate() of the script would leave running
+        self.proc = subprocess.Popen([exe, "-p", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         time.sleep(0.8)
 
     def connect(self) -> bool:
@@ -67,19 +75,25 @@ class TextStats:
         from panda3d.core import PStatClient
 
         PStatClient.disconnect()
-        counts = []
-        for _ in range(6):  # the server prints frames as they arrive; give a loaded machine time
-            time.sleep(0.5)
+        text = ""
+        for _ in range(40):  # the server prints frames as they arrive and "Lost connection." last
+            time.sleep(0.25)
             with open(self.log.name, errors="replace") as fh:
                 fh.seek(self.offset)
-                counts = [int(n) for n in re.findall(r"^  Geoms = (\d+)", fh.read(), re.M)]
-            if counts and max(counts) > 0:
-                return max(counts)
+                text = fh.read()
+            if "Lost connection." in text:
+                break
+        counts = [int(n) for n in re.findall(r"^  Geoms = (\d+)", text, re.M)]
+        if counts and max(counts) > 0:
+            return max(counts)
         return None  # no frame with geometry arrived: the caller falls back to the scene graph
 
     def close(self):
         if self.proc is not None:
-            self.proc.terminate()
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)  # the group it leads: the script and the server
+            except ProcessLookupError:
+                pass
             self.proc.wait(timeout=5)
             Path(self.log.name).unlink(missing_ok=True)
 
@@ -105,7 +119,18 @@ def _camera_path(geometry, n: int):
     return poses
 
 
-def measure(ward: str, frames: int, size, stats: TextStats | None) -> list[dict]:
+def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int = 3,
+            bound: bool = False) -> list[dict]:
+    """Naive and batched scenes of one ward in one offscreen buffer. Frame times are taken
+    interleaved: at each pose of the walk, one frame of each scene, in alternating order, the
+    walk ``repeat`` times; so load from other processes on a shared machine falls on both
+    alike. Draw calls are counted afterwards, one scene at a time (PStats sums per frame).
+
+    ``bound``: also time "room only", the batched scene drawing nothing but the room the
+    camera stands in (not a correct picture: the rooms seen through doors are missing). No
+    exact culling can draw less, so naive / room-only bounds the ratio any culling can reach."""
+    from panda3d.core import PStatClient
+
     from wardtwin.layout import check_ward, exit_code, plan_of
     from wardtwin.scene.geometry import ward_geometry
     from wardtwin.scene.camera import overview
@@ -119,31 +144,55 @@ def measure(ward: str, frames: int, size, stats: TextStats | None) -> list[dict]
     plan = plan_of(layout)
     geometry = ward_geometry(plan)
     t_geom = time.perf_counter() - t
-    rows = []
+    poses = _camera_path(geometry, frames)
+    modes = ("naive", "batched", "room only") if bound else ("naive", "batched")
     with Offscreen(size) as off:
-        for mode in ("naive", "batched"):
+        scenes, built = {}, {}
+        for mode in modes:
             t = time.perf_counter()
-            scene = WardScene(geometry, batched=(mode == "batched"), locate=plan.room_at)
-            t_scene = time.perf_counter() - t
-            scene.root.reparent_to(off.render)
-            poses = _camera_path(geometry, frames)
-            off.look(*poses[0], scene=scene)
-            off.frame()
-            off.frame()  # warm-up: upload buffers, compile state
-            connected = stats is not None and stats.connect()
-            times = []
-            from panda3d.core import PStatClient
+            scenes[mode] = WardScene(geometry, batched=(mode != "naive"), locate=plan.room_at)
+            built[mode] = time.perf_counter() - t
+        if bound:  # no portals: only the camera's own room is drawn
+            scenes["room only"]._portal_cull.by_cell = {}
 
-            for eye, target in poses:
-                off.look(eye, target, scene=scene)
-                t = time.perf_counter()
-                off.frame()
-                off.engine.sync_frame()
-                times.append(time.perf_counter() - t)
-                if connected:
+        def frame(mode, eye, target) -> float:
+            scene = scenes[mode]
+            scene.root.reparent_to(off.render)
+            off.look(eye, target, scene=scene)
+            t = time.perf_counter()
+            off.frame()
+            off.engine.sync_frame()
+            took = time.perf_counter() - t
+            scene.root.detach_node()
+            return took
+
+        for mode in modes:  # warm-up: upload buffers, compile state
+            for _ in range(2):
+                frame(mode, *poses[0])
+        times = {mode: [] for mode in modes}
+        for r in range(repeat):
+            for k, (eye, target) in enumerate(poses):
+                for mode in (modes if (k + r) % 2 == 0 else modes[::-1]):
+                    times[mode].append(frame(mode, eye, target))
+        rows = []
+        for mode in modes:
+            if mode == "room only":
+                ts = sorted(times[mode])
+                rows.append({"ward": layout.ward.id, "mode": mode, "items": len(layout.items),
+                             "triangles": geometry.n_triangles, "geometry_s": t_geom, "scene_s": built[mode],
+                             "frame_ms": statistics.median(ts) * 1000,
+                             "frame_p95_ms": ts[int(0.95 * (len(ts) - 1))] * 1000, "draw_calls": None,
+                             "draw_source": "-", "renderer": off.renderer, "overview_draw_calls": None})
+                continue
+            scene = scenes[mode]
+            scene.root.reparent_to(off.render)
+            draws = overview_draws = None
+            if stats is not None and stats.connect():
+                for eye, target in poses:
+                    off.look(eye, target, scene=scene)
+                    off.frame()
                     PStatClient.main_tick()
-            draws = stats.max_geoms() if connected else None
-            overview_draws = None
+                draws = stats.max_geoms()
             if mode == "batched" and stats is not None and stats.connect():
                 eye, target, _ = overview(geometry.bounds, "orbit", size[0] / size[1])
                 off.look(eye, target, scene=scene)
@@ -151,10 +200,11 @@ def measure(ward: str, frames: int, size, stats: TextStats | None) -> list[dict]
                     off.frame()
                     PStatClient.main_tick()
                 overview_draws = stats.max_geoms()
+            ts = sorted(times[mode])
             rows.append({
                 "ward": layout.ward.id, "mode": mode, "items": len(layout.items),
-                "triangles": geometry.n_triangles, "geometry_s": t_geom, "scene_s": t_scene,
-                "frame_ms": statistics.median(times) * 1000, "frame_p95_ms": sorted(times)[int(0.95 * (len(times) - 1))] * 1000,
+                "triangles": geometry.n_triangles, "geometry_s": t_geom, "scene_s": built[mode],
+                "frame_ms": statistics.median(ts) * 1000, "frame_p95_ms": ts[int(0.95 * (len(ts) - 1))] * 1000,
                 "draw_calls": draws if draws is not None else scene.count_geoms(),
                 "draw_source": "pstats" if draws is not None else "graph", "renderer": off.renderer,
                 "overview_draw_calls": overview_draws if overview_draws is not None else scene.count_geoms(),
@@ -214,10 +264,15 @@ def main(argv=None) -> int:
 
     # glFinish after each frame: without it, timings stop before the GL driver (llvmpipe's
     # rasterizer threads, a GPU) has drawn the frame
-    loadPrcFileData("bench_scene", "gl-finish true")
+    # every PStats frame over TCP: sent over UDP (the default for most frames) a loaded server
+    # drops some, and the largest frames (the naive scene's) are the ones lost
+    loadPrcFileData("bench_scene", "gl-finish true\npstats-tcp-ratio 1.0")
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--wards", nargs="+", default=["medsurg-28", "icu-12"])
-    ap.add_argument("--frames", type=int, default=40)
+    ap.add_argument("--frames", type=int, default=40, help="poses along the walk (default 40)")
+    ap.add_argument("--repeat", type=int, default=3, help="walks per scene, interleaved (default 3)")
+    ap.add_argument("--lower-bound", action="store_true",
+                    help="also time the batched scene drawing only the camera's room (a bound, not a picture)")
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--stereo", action="store_true", help="also measure two 1440x1600 eyes")
     args = ap.parse_args(argv)
@@ -225,17 +280,18 @@ def main(argv=None) -> int:
     stats = TextStats()
     ok = True
     try:
-        rows = [r for w in args.wards for r in measure(w, args.frames, size, stats)]
+        rows = [r for w in args.wards for r in measure(w, args.frames, size, stats, args.repeat, args.lower_bound)]
     finally:
         stats.close()
-    print(f"\nScene benchmark, {size[0]}x{size[1]}, {args.frames} frames along the main corridor; "
-          f"renderer: {rows[0]['renderer']}")
-    head = f"{'ward':14} {'mode':8} {'items':>6} {'triangles':>9} {'scene s':>8} {'frame ms':>9} {'p95 ms':>8} {'draw calls':>11}"
+    print(f"\nScene benchmark, {size[0]}x{size[1]}, {args.frames} poses along the main corridor x {args.repeat} "
+          f"walks, naive and batched frames interleaved; renderer: {rows[0]['renderer']}")
+    head = f"{'ward':14} {'mode':9} {'items':>6} {'triangles':>9} {'scene s':>8} {'frame ms':>9} {'p95 ms':>8} {'draw calls':>11}"
     print(head)
     print("-" * len(head))
     for r in rows:
-        print(f"{r['ward']:14} {r['mode']:8} {r['items']:6d} {r['triangles']:9d} {r['scene_s']:8.2f} "
-              f"{r['frame_ms']:9.2f} {r['frame_p95_ms']:8.2f} {r['draw_calls']:>7d} ({r['draw_source']})")
+        draws = f"{r['draw_calls']:>7d} ({r['draw_source']})" if r["draw_calls"] is not None else f"{'-':>7}"
+        print(f"{r['ward']:14} {r['mode']:9} {r['items']:6d} {r['triangles']:9d} {r['scene_s']:8.2f} "
+              f"{r['frame_ms']:9.2f} {r['frame_p95_ms']:8.2f} {draws}")
     print()
     for ward in dict.fromkeys(r["ward"] for r in rows):
         naive = next(r for r in rows if r["ward"] == ward and r["mode"] == "naive")
@@ -250,6 +306,11 @@ def main(argv=None) -> int:
               f"draw calls per frame {naive['draw_calls']} -> {batched['draw_calls']} walking, "
               f"{batched['overview_draw_calls']} whole ward from outside"
               + (f" (budget {DRAW_CALL_BUDGET}) {'PASS' if dc_ok else 'FAIL'}" if ward == "medsurg-28" else ""))
+        bound = next((r for r in rows if r["ward"] == ward and r["mode"] == "room only"), None)
+        if bound is not None:
+            print(f"{ward:14} naive/room-only {naive['frame_ms'] / bound['frame_ms']:5.1f}x: the most any exact "
+                  f"culling could reach here (batched draws {batched['frame_ms'] - bound['frame_ms']:.1f} ms more "
+                  f"than the camera's room alone)")
     for ward in args.wards:
         if ward in ("medsurg-28", "icu-12"):
             took = measure_build(ward)

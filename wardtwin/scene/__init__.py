@@ -1,2 +1,3 @@
-"""Stage 3: the 3D scene. ``mesh``, ``shapes`` and ``geometry`` are pure numpy (the glTF
-export uses them too); only the ``panda`` modules import Panda3D, and only when imported."""
+"""Stage 3: the 3D scene. ``mesh``, ``shapes`` and ``geometry`` are numpy (the glTF export uses
+them too); ``models`` reads equipment model files, importing Panda3D (and panda3d-gltf) only
+when a ward's catalog names one; the ``panda`` and ``offscreen`` modules import Panda3D."""

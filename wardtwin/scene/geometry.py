@@ -1,6 +1,8 @@
-"""A ward's 3D geometry as named parts of plain meshes (no Panda3D): floors finished by room
-kind, ceilings, walls with door openings and lintels, door frames and leaves, exit signs,
-every item at its footprint, height and mount, and anchors for signs and labels.
+"""A ward's 3D geometry as named parts of plain meshes: floors finished by room kind,
+ceilings, walls with door openings and lintels, door frames and leaves, exit signs, every
+item at its footprint, height and mount (its catalog type's procedural shape, or its model
+file), and anchors for signs and labels. Panda3D is imported only to read a model file
+(:mod:`wardtwin.scene.models`); a ward without models needs numpy and shapely alone.
 
 The Panda3D scene and the glTF export are both drawn from :func:`ward_geometry`.
 """
@@ -17,6 +19,7 @@ from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.plan import Plan
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
+from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
 
 #: Height of door openings, m.
@@ -24,7 +27,7 @@ DOOR_HEIGHT = 2.1
 #: Height of open archways (door type ``opening``), m.
 ARCH_HEIGHT = 2.4
 FRAME = 0.05  # door frame width, m
-PORTAL_MARGIN = 0.3  # how far a portal reaches past its opening, m
+PORTAL_MARGIN = 0.02  # how far a portal reaches past its opening (rounding slack), m
 LEAF = 0.045  # door leaf thickness, m
 SIGN_TEXT = 0.07  # height of door-sign letters, m
 SIGN_CHAR = 0.6 * SIGN_TEXT  # average advance per character, m
@@ -76,12 +79,19 @@ class Anchor:
 class Portal:
     """A door opening seen as a window from room ``cell_in`` into room ``cell_out``: four
     corners (m) of a vertical rectangle on the wall's centre line, :data:`PORTAL_MARGIN` larger
-    than the opening all round, in the order Panda3D needs to see it from ``cell_in``."""
+    than the opening all round, counter-clockwise seen from ``cell_in``; ``facing`` is the unit
+    plan vector from the wall into ``cell_in``.
+
+    Every part of a room lies on the room's own side of the centre line of each of its walls
+    (walls are two half-thickness slabs, door frames and exit signs are split at the centre
+    line), so whatever of ``cell_out`` can be seen from ``cell_in`` is seen through this
+    rectangle: the scene may clip ``cell_out`` to it (see ``WardScene``)."""
 
     door: str
     cell_in: str
     cell_out: str
     corners: tuple[tuple[float, float, float], ...]
+    facing: tuple[float, float] = (0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -152,25 +162,25 @@ def _portals(plan: Plan) -> list[Portal]:
             continue
         door = lay.door_by_id[o.door]
         top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
-        # a margin beyond the opening: a portal may show more than the opening (the depth
-        # test hides it) but never less, also at grazing angles where Panda3D's clipping of
-        # the portal to the view is approximate
+        # a little larger than the opening: a portal may show more than the opening (the
+        # depth test hides it) but never less
         a = wall.point_at(o.t0 - PORTAL_MARGIN)
         b = wall.point_at(o.t1 + PORTAL_MARGIN)
-        # Panda3D draws a portal when its plane (corners 0-1-2) faces the camera: seen from the
-        # wall's left room the corners must run b-a-top(a)-top(b) (test_room_is_seen_through_its_door)
+        # seen from the wall's left room the corners run b-a-top(a)-top(b): counter-clockwise
         low, high = -PORTAL_MARGIN, top + PORTAL_MARGIN
         seen_from_left = ((*b, low), (*a, low), (*a, high), (*b, high))
         seen_from_right = tuple(reversed(seen_from_left))
-        out.append(Portal(o.door, wall.left, wall.right, seen_from_left))
-        out.append(Portal(o.door, wall.right, wall.left, seen_from_right))
+        dx, dy = wall.direction
+        out.append(Portal(o.door, wall.left, wall.right, seen_from_left, (-dy, dx)))
+        out.append(Portal(o.door, wall.right, wall.left, seen_from_right, (dy, -dx)))
     return out
 
 
 def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
     """Walls as two half-thickness slabs, each owned by the room it faces (so a room's cell
     holds exactly the wall faces seen from inside it), with door openings and lintels; door
-    frames and leaves owned by the room the leaf opens into; exit signs by the ward side."""
+    frames, leaves and exit signs cut at the wall's centre line, each half owned by the room
+    on its side (so nothing of a room crosses the plane of a portal out of it)."""
     lay = plan.layout
     t = lay.ward.wall_thickness
     by_wall: dict[int, list[Opening]] = {}
@@ -186,25 +196,32 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
         for room, y0, y1, colour in ((wall.left, 0.0, t / 2, WALL_INTERIOR),
                                      (outer, -t / 2, 0.0, WALL_INTERIOR if wall.right else WALL_EXTERIOR)):
             local = MeshBuilder()
-            cursor = -t / 2  # reach half a thickness past the ends so corners close
+            # faces never seen, left out: the one on the centre line (the other half covers
+            # it) and the ends at the wall's ends, which reach half a thickness past them so
+            # that corners close (at a T-junction such an end would lie in the face of the
+            # wall it meets, and flicker there)
+            centre = "-y" if y0 >= 0 else "+y"
+            cursor = -t / 2
             for o in ops:
                 if o.t0 - cursor > 1e-4:
-                    local.box(cursor, y0, 0, o.t0, y1, h, colour)
+                    local.box(cursor, y0, 0, o.t0, y1, h, colour,
+                              skip=(centre, "-x") if cursor == -t / 2 else (centre,))
                 top = ARCH_HEIGHT if lay.door_by_id[o.door].type == "opening" else DOOR_HEIGHT
-                if h - top > 1e-4:
-                    local.box(o.t0, y0, top, o.t1, y1, h, colour)  # lintel
+                if h - top > 1e-4:  # the lintel, with its underside (seen from the doorway)
+                    local.box(o.t0, y0, top, o.t1, y1, h, colour, bottom=True, skip=(centre, "-x", "+x"))
                 cursor = o.t1
             if wall.length + t / 2 - cursor > 1e-4:
-                local.box(cursor, y0, 0, wall.length + t / 2, y1, h, colour)
+                local.box(cursor, y0, 0, wall.length + t / 2, y1, h, colour,
+                          skip=(centre, "+x", "-x") if cursor == -t / 2 else (centre, "+x"))
             owned.setdefault(("wall", room), []).append(local.build().transformed(m))
         for o in ops:
             door = lay.door_by_id[o.door]
             side = plan.swing_side(door.id)
-            dm, em = _door(wall, o, door, t, side)
-            into = wall.left if side > 0 or wall.right is None else wall.right
-            owned.setdefault(("door", into), []).append(dm.transformed(m))
-            if em.n_triangles:
-                owned.setdefault(("exit", plan.ward_side(door.id)), []).append(em.transformed(m))
+            (dl, dr), (el, er) = _door(wall, o, door, t, side)
+            for layer, mesh, room in (("door", dl, wall.left), ("door", dr, outer),
+                                      ("exit", el, wall.left), ("exit", er, outer)):
+                if mesh.n_triangles:
+                    owned.setdefault((layer, room), []).append(mesh.transformed(m))
             sign = _door_sign(plan, wall, o, door, t, m)
             if sign is not None:
                 plate, anchor = sign
@@ -215,10 +232,31 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
     return parts, signs
 
 
-def _door(wall: Wall, o: Opening, door, t: float, side: float) -> tuple[Mesh, Mesh]:
-    """Frame and leaves of one door in the wall's frame (x along the wall, +y its left room);
-    leaves open 90 degrees toward ``side`` (+1 left, -1 right; see ``Plan.swing_side``)."""
-    b, e = MeshBuilder(), MeshBuilder()
+class _Halves:
+    """Two mesh builders, for the parts of door geometry on the left (+y) and right (-y) of a
+    wall's centre line; a box that straddles the line is cut in two at it."""
+
+    def __init__(self):
+        self.left, self.right = MeshBuilder(), MeshBuilder()
+
+    def box(self, x0, y0, z0, x1, y1, z1, rgba):
+        if y0 >= 0:
+            self.left.box(x0, y0, z0, x1, y1, z1, rgba)
+        elif y1 <= 0:
+            self.right.box(x0, y0, z0, x1, y1, z1, rgba)
+        else:  # the cut faces lie inside the other half: left out
+            self.left.box(x0, 0.0, z0, x1, y1, z1, rgba, skip=("-y",))
+            self.right.box(x0, y0, z0, x1, 0.0, z1, rgba, skip=("+y",))
+
+    def build(self) -> tuple[Mesh, Mesh]:
+        return self.left.build(), self.right.build()
+
+
+def _door(wall: Wall, o: Opening, door, t: float, side: float) -> tuple[tuple[Mesh, Mesh], tuple[Mesh, Mesh]]:
+    """Frame and leaves, and the exit sign, of one door in the wall's frame (x along the wall,
+    +y its left room), each as (left half, right half) of the wall's centre line; leaves open
+    90 degrees toward ``side`` (+1 left, -1 right; see ``Plan.swing_side``)."""
+    b, e = _Halves(), _Halves()
     frame = EXIT_GREEN if door.exit else DOOR_FRAME
     w = o.t1 - o.t0
     if door.type != "opening":
@@ -241,7 +279,13 @@ def _door(wall: Wall, o: Opening, door, t: float, side: float) -> tuple[Mesh, Me
             b.box(o.t1 - FRAME - LEAF, y0, 0.01, o.t1 - FRAME, y1, lh, leaf)
         elif door.type == "sliding":  # parked beside the opening, on the wall face
             y0, y1 = across(0.01, 0.01 + LEAF)
-            b.box(o.t1, y0, 0.01, o.t1 + w, y1, lh, leaf)
+            # on the side with more wall, and no longer than the wall there (a leaf that ran
+            # past the wall's end would stand in the next room)
+            after, before = wall.length - t / 2 - o.t1, o.t0 - t / 2
+            if after >= before:
+                b.box(o.t1, y0, 0.01, o.t1 + min(w, after), y1, lh, leaf)
+            else:
+                b.box(o.t0 - min(w, before), y0, 0.01, o.t0, y1, lh, leaf)
     if door.exit:  # a lit EXIT sign above the opening on both faces
         mid = (o.t0 + o.t1) / 2
         top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
@@ -287,10 +331,13 @@ def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
         t = lay.item_type(it)
         if t is None:
             continue
-        shape = t.draw.shape if t.draw.shape in SHAPES else "box"
-        colour = hex_rgba(t.draw.color) if t.draw.color else (0.6, 0.6, 0.6, 1.0)
         w, d = t.footprint
-        mesh = build_shape(shape, w, d, t.height, colour)
+        if t.draw.model:  # a model file, fitted to the footprint and height
+            mesh = item_model(t)
+        else:  # the procedural shape
+            shape = t.draw.shape if t.draw.shape in SHAPES else "box"
+            colour = hex_rgba(t.draw.color) if t.draw.color else (0.6, 0.6, 0.6, 1.0)
+            mesh = build_shape(shape, w, d, t.height, colour)
         z = lay.elevation_of(it)
         parts.append(Part(f"item/{it.id}", "item", mesh.transformed(placement_matrix(it.at[0], it.at[1], z, it.rotation)),
                           it.id, it.room))

@@ -108,15 +108,22 @@ class MeshBuilder:
         if len(triangles):
             self._face([tuple(p) for p in pts3], tuple(normal), rgba, triangles)
 
-    def box(self, x0, y0, z0, x1, y1, z1, rgba, *, bottom=False):
-        """An axis-aligned box (the bottom face only when asked: it is rarely seen)."""
+    def box(self, x0, y0, z0, x1, y1, z1, rgba, *, bottom=False, skip=()):
+        """An axis-aligned box (the bottom face only when asked: it is rarely seen). ``skip``:
+        faces left out, of ``"-x"``, ``"+x"``, ``"-y"``, ``"+y"``, ``"top"`` (faces that
+        another box covers)."""
         if x1 - x0 <= 0 or y1 - y0 <= 0 or z1 - z0 <= 0:
             return
-        self.quad((x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1), rgba)  # top
-        self.quad((x0, y0, z0), (x1, y0, z0), (x1, y0, z1), (x0, y0, z1), rgba)  # -y
-        self.quad((x1, y1, z0), (x0, y1, z0), (x0, y1, z1), (x1, y1, z1), rgba)  # +y
-        self.quad((x0, y1, z0), (x0, y0, z0), (x0, y0, z1), (x0, y1, z1), rgba)  # -x
-        self.quad((x1, y0, z0), (x1, y1, z0), (x1, y1, z1), (x1, y0, z1), rgba)  # +x
+        if "top" not in skip:
+            self.quad((x0, y0, z1), (x1, y0, z1), (x1, y1, z1), (x0, y1, z1), rgba)
+        if "-y" not in skip:
+            self.quad((x0, y0, z0), (x1, y0, z0), (x1, y0, z1), (x0, y0, z1), rgba)
+        if "+y" not in skip:
+            self.quad((x1, y1, z0), (x0, y1, z0), (x0, y1, z1), (x1, y1, z1), rgba)
+        if "-x" not in skip:
+            self.quad((x0, y1, z0), (x0, y0, z0), (x0, y0, z1), (x0, y1, z1), rgba)
+        if "+x" not in skip:
+            self.quad((x1, y0, z0), (x1, y1, z0), (x1, y1, z1), (x1, y0, z1), rgba)
         if bottom:
             self.quad((x0, y1, z0), (x1, y1, z0), (x1, y0, z0), (x0, y0, z0), rgba)
 

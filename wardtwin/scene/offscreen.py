@@ -38,7 +38,6 @@ def configure() -> None:
         return
     loadPrcFileData("wardtwin-offscreen", "\n".join([
         "window-type offscreen",
-        "allow-portal-cull true",
         "audio-library-name null",
         "stencil-bits 8",  # without a stencil buffer headless GL picks a 32-bit depth and text cards hide text
         "framebuffer-stencil true",
@@ -96,7 +95,6 @@ class Offscreen:
                 last = exc
         else:
             raise RenderError(f"no offscreen renderer could be opened ({last})")
-        self.engine.set_portal_cull(True)  # rooms are cells, doors portals (see WardScene)
         self.texture = Texture()
         # copied to RAM only when asked (image/png): a per-frame copy costs milliseconds
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_triggered_copy_ram)

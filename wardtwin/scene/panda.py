@@ -1,20 +1,26 @@
 """The Panda3D scene of a ward, built from :class:`~wardtwin.scene.geometry.WardGeometry`.
 
-Static geometry (floors, walls, doors, signs, items) is batched with ``flattenStrong`` into a
-few draw calls; ceilings sit under their own node so a planner's dollhouse view can hide them;
+Static geometry (floors, walls, doors, signs, items) is batched into a few draw calls;
+ceilings sit under their own node so a planner's dollhouse view can hide them;
 safety-critical items keep individually addressable billboard labels (shown within
 :data:`LABEL_RANGE` metres of the camera) and can be highlighted one by one for a tour.
+
+At eye level each room is a cell, drawn only where it can be seen: from the camera's room,
+through door openings (portals), clipped to the screen rectangle of the openings it is seen
+through (see :class:`_PortalCull`). On a software rasteriser this is what makes a frame
+cheap: the rooms along a corridor are no longer rasterised whole behind its walls.
 """
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 import numpy as np
 from panda3d.core import (
-    ColorAttrib, CullBinManager, Geom, GeomNode, GeomTriangles, GeomVertexArrayFormat,
-    GeomVertexData, GeomVertexFormat, LODNode, NodePath, Point3, PortalNode, TextNode, TransparencyAttrib, Vec3,
-    Vec4,
+    CallbackNode, ColorAttrib, CullBinManager, Geom, GeomNode, GeomTriangles, GeomVertexArrayFormat,
+    GeomVertexData, GeomVertexFormat, LODNode, NodePath, PythonCallbackObject, ScissorAttrib, TextNode,
+    TransparencyAttrib, Vec3, Vec4,
 )
 
 from wardtwin.errors import UnknownNameError
@@ -85,6 +91,195 @@ def mesh_node(name: str, mesh: Mesh) -> GeomNode:
 
 _HERE_BIN, _ROOMS_BIN = "wardtwin-here", "wardtwin-rooms"
 
+#: A camera nearer than this to a portal's plane (m), within the opening, sees through it
+#: whole (it stands in the doorway: the opening may surround it).
+DOORWAY = 0.35
+#: Regions on screen are convex polygons in normalised device coordinates (-1..1, y up),
+#: counter-clockwise, as lists of (x, y).
+_FULL = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)]
+_W_MIN = 1e-6  # portal corners are clipped to w >= this before they are projected
+_EPS = 1e-9
+
+
+def _cross(o, a, b) -> float:
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _hull(points) -> list:
+    """The convex hull of 2-D points, counter-clockwise (Andrew's monotone chain)."""
+    pts = sorted(set(points))
+    if len(pts) < 3:
+        return pts
+    lower, upper = [], []
+    for q in pts:
+        while len(lower) >= 2 and _cross(lower[-2], lower[-1], q) <= _EPS:
+            lower.pop()
+        lower.append(q)
+    for q in reversed(pts):
+        while len(upper) >= 2 and _cross(upper[-2], upper[-1], q) <= _EPS:
+            upper.pop()
+        upper.append(q)
+    return lower[:-1] + upper[:-1]
+
+
+def _clip_poly(subject: list, region: list) -> list:
+    """``subject`` (convex) clipped to the convex, counter-clockwise ``region``
+    (Sutherland-Hodgman); fewer than three points when they do not overlap."""
+    out = subject
+    n = len(region)
+    for k in range(n):
+        a, b = region[k], region[(k + 1) % n]
+        if len(out) < 3:
+            return []
+        pts, m = out, len(out)
+        out = []
+        for j in range(m):
+            p, q = pts[j], pts[(j + 1) % m]
+            cp, cq = _cross(a, b, p), _cross(a, b, q)
+            if cp >= 0:
+                out.append(p)
+            if (cp >= 0) != (cq >= 0):
+                t = cp / (cp - cq)
+                out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return out if len(out) >= 3 else []
+
+
+def _covers(region: list, points, eps: float = 1e-7) -> bool:
+    """True when every point lies inside the convex, counter-clockwise ``region``."""
+    n = len(region)
+    return all(_cross(region[k], region[(k + 1) % n], p) >= -eps for p in points for k in range(n))
+
+
+def _bbox(poly: list) -> tuple[float, float, float, float]:
+    xs, ys = [p[0] for p in poly], [p[1] for p in poly]
+    return min(xs), max(xs), min(ys), max(ys)
+
+
+def _project(clip: np.ndarray) -> list | None:
+    """The screen polygon (NDC, convex, counter-clockwise) of a portal given its corners in
+    clip space (4, 4), clipped to the part in front of the camera; None when none is."""
+    w = clip[:, 3]
+    if (w > _W_MIN).all():
+        pts = clip
+    else:  # Sutherland-Hodgman against w = _W_MIN (linear in clip space)
+        kept = []
+        for k in range(len(clip)):
+            a, b = clip[k], clip[(k + 1) % len(clip)]
+            if a[3] > _W_MIN:
+                kept.append(a)
+            if (a[3] > _W_MIN) != (b[3] > _W_MIN):
+                t = (_W_MIN - a[3]) / (b[3] - a[3])
+                kept.append(a + t * (b - a))
+        if len(kept) < 3:
+            return None
+        pts = np.array(kept)
+    xy = pts[:, :2] / pts[:, 3:4]
+    poly = _hull([(float(x), float(y)) for x, y in xy])
+    return poly if len(poly) >= 3 else None
+
+
+class _PortalCull:
+    """Which cells a camera sees, and the region of the screen each is seen through.
+
+    A cell is seen through a portal of the cell it is seen from when the camera is on the
+    portal's front side, and then only within the portal's projection, clipped to the region
+    of that cell (convex polygons on screen). A cell seen along several paths gets the convex
+    hull of them all, and any growth is passed on to the cells beyond. The result never leaves
+    out anything that can be seen (every part of a room lies on its own side of its portals,
+    see :class:`~wardtwin.scene.geometry.Portal`); the depth test still decides what is in
+    front.
+    """
+
+    MAX_STEPS = 20000  # a bound on the propagation; past it every cell is shown whole
+
+    def __init__(self, portals, cells):
+        ps = [p for p in portals if p.cell_in in cells and p.cell_out in cells]
+        self.targets = [p.cell_out for p in ps]
+        self.by_cell: dict[str, list[int]] = {}
+        for k, p in enumerate(ps):
+            self.by_cell.setdefault(p.cell_in, []).append(k)
+        self.corners = np.array([[(*c, 1.0) for c in p.corners] for p in ps], dtype=np.float64).reshape(-1, 4, 4)
+        self.normal = np.array([(p.facing[0], p.facing[1], 0.0) for p in ps], dtype=np.float64).reshape(-1, 3)
+        self.offset = np.einsum("kj,kj->k", self.normal, self.corners[:, 0, :3])
+        self.along = np.stack([-self.normal[:, 1], self.normal[:, 0], np.zeros(len(ps))], axis=1)
+        s = np.einsum("kcj,kj->kc", self.corners[:, :, :3], self.along)
+        self.s_lo, self.s_hi = s.min(axis=1, initial=0.0) - DOORWAY, s.max(axis=1, initial=0.0) + DOORWAY
+        self.z_lo, self.z_hi = self.corners[:, :, 2].min(axis=1, initial=0.0), self.corners[:, :, 2].max(axis=1, initial=0.0)
+
+    def _portal_polygons(self, eye: np.ndarray, view_projection: np.ndarray) -> dict:
+        """``{portal index: polygon}`` of the portals the camera may see through, on screen:
+        True for a portal whose doorway the camera stands in (it sees through it whole)."""
+        out: dict = {}
+        if not self.targets:
+            return out
+        dist = self.normal @ eye - self.offset
+        s = self.along @ eye
+        doorway = ((np.abs(dist) < DOORWAY) & (s > self.s_lo) & (s < self.s_hi)
+                   & (eye[2] > self.z_lo) & (eye[2] < self.z_hi))
+        for k in np.nonzero(doorway)[0].tolist():
+            out[k] = True
+        front = np.nonzero((dist > 0) & ~doorway)[0]
+        if not len(front):
+            return out
+        clip = (self.corners[front].reshape(-1, 4) @ view_projection).reshape(-1, 4, 4)  # one matrix product
+        w = clip[..., 3]
+        ahead = (w > _W_MIN).all(axis=1)
+        xy = clip[..., :2] / np.where(w > _W_MIN, w, 1.0)[..., None]
+        lo, hi = xy.min(axis=1), xy.max(axis=1)
+        on_screen = ahead & (lo[:, 0] < 1) & (hi[:, 0] > -1) & (lo[:, 1] < 1) & (hi[:, 1] > -1)
+        straddle = ~ahead & (w > _W_MIN).any(axis=1)  # partly behind the camera: clip, then project
+        # a portal wholly in front of the camera projects to a convex quadrilateral, turning
+        # the same way for all of them (seen from the front): only the direction is checked
+        ahead_on = np.nonzero(on_screen)[0]
+        quads = xy[ahead_on]
+        area = np.einsum("ki,ki->k", quads[:, :, 0], np.roll(quads[:, :, 1], -1, axis=1)) - np.einsum(
+            "ki,ki->k", quads[:, :, 1], np.roll(quads[:, :, 0], -1, axis=1))
+        quads[area < 0] = quads[area < 0, ::-1]
+        for j, q in zip(ahead_on.tolist(), quads.tolist()):
+            out[int(front[j])] = [(a, b) for a, b in q]
+        for j in np.nonzero(straddle)[0].tolist():
+            poly = _project(clip[j])
+            if poly is not None:
+                out[int(front[j])] = poly
+        return out
+
+    def visible(self, eye, view_projection: np.ndarray, start: str) -> dict | None:
+        """``{cell: polygon}`` of the cells seen from ``eye`` (a point in ``start``) by a
+        camera whose cell-to-clip-space matrix is ``view_projection`` (row vectors, as
+        Panda3D's); None when the propagation did not settle (show everything)."""
+        portal = self._portal_polygons(np.asarray(eye, dtype=np.float64), view_projection)
+        regions = {start: _FULL}
+        stack = [start]
+        steps = 0
+        while stack:
+            cell = stack.pop()
+            steps += 1
+            if steps > self.MAX_STEPS:
+                return None
+            region = regions[cell]
+            for k in self.by_cell.get(cell, ()):
+                poly = portal.get(k)
+                if poly is None:
+                    continue
+                if poly is True:
+                    new = region
+                elif region is _FULL and all(-1.0 <= x <= 1.0 and -1.0 <= y <= 1.0 for x, y in poly):
+                    new = poly  # on screen whole: nothing to clip
+                else:
+                    new = _clip_poly(poly, region)
+                if not new:
+                    continue
+                t = self.targets[k]
+                old = regions.get(t)
+                if old is None:
+                    regions[t] = new
+                elif _covers(old, new):
+                    continue
+                else:
+                    regions[t] = _hull(old + new)
+                stack.append(t)
+        return regions
+
 
 def _register_bins() -> None:
     """Cull bins for eye-level views: the camera's room first, then other rooms nearest first."""
@@ -106,13 +301,83 @@ def _text_node(name: str, text: str, *, card: bool, colour: Vec4, scale_align=Te
     return tn
 
 
+def _weak_callback(method):
+    """A callback calling ``method`` while its object lives: the scene graph holding the
+    callback does not keep the scene (and its geometry) alive."""
+    ref = weakref.WeakMethod(method)
+
+    def call(cbdata) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(cbdata)
+
+    return call
+
+
+def _without_tops(mesh: Mesh) -> Mesh:
+    """``mesh`` less its upward-facing triangles."""
+    keep = mesh.normals[mesh.triangles[:, 0], 2] < 0.99
+    return Mesh(mesh.positions, mesh.normals, mesh.colors, mesh.triangles[keep])
+
+
+class _Cell:
+    """One room at eye level: ``body`` (everything, one batch: drawn when the camera is in the
+    room), ``shell`` (all but the items, one batch) and ``items`` (one node each: drawn when
+    the room is seen through a door, each only when it can fall inside the door's rectangle)."""
+
+    def __init__(self, node: NodePath, body: NodePath, shell: NodePath, items: dict, top: float):
+        self.node, self.body, self.shell = node, body, shell
+        self.items = items  # item index (WardScene._item_corners) -> its node
+        self.top = top  # the room's highest point, m
+        self.role = "body"  # what is shown inside: "body" or "shell" (with some items)
+        self.shown_items: set[int] = set()
+        self.scissor = None
+
+    def show_body(self) -> None:
+        if self.role != "body":
+            self.shell.hide()
+            self.body.show()
+            self.role = "body"
+        self.show_items(set())
+
+    def show_shell(self, items: set[int]) -> None:
+        if self.role != "shell":
+            self.body.hide()
+            self.shell.show()
+            self.role = "shell"
+        self.show_items(items)
+
+    def show_items(self, items: set[int]) -> None:
+        for k in self.shown_items - items:
+            self.items[k].hide()
+        for k in items - self.shown_items:
+            self.items[k].show()
+        self.shown_items = items
+
+    def clip(self, scissor) -> None:
+        """Restrict drawing to ``scissor`` (left, right, bottom, top as fractions of the
+        display region), or not at all (None)."""
+        if scissor != self.scissor:
+            if scissor is None:
+                self.node.clear_attrib(ScissorAttrib)
+            else:
+                self.node.set_attrib(ScissorAttrib.make(*scissor))
+            self.scissor = scissor
+
+
 class WardScene:
     """A ward's scene graph under ``root``.
 
     Two representations of the same geometry: ``overview`` (everything batched into a few
-    draw calls: plan, dollhouse and whole-ward views) and ``cells`` (one flattened cell per
-    room, joined by portals at door openings: eye-level views draw only what can be seen
-    through the doors). :meth:`set_viewpoint` picks one from the camera position.
+    draw calls: plan, dollhouse and whole-ward views) and ``cells`` (one cell per room, joined
+    by portals at door openings: eye-level views draw only what can be seen through the
+    doors). :meth:`set_viewpoint` picks one from the camera position. At eye level the
+    camera's room is drawn whole, as one batch; every room seen through a door is drawn as
+    its shell (one batch) and those of its items that can be seen, clipped to the rectangle
+    of the screen it is seen through. That choice is made for each camera as it is culled
+    (a cull callback: it works for any number of cameras, such as a headset's two eyes, and
+    needs Panda3D's default single-threaded pipeline). Keep the WardScene while its ``root``
+    is drawn: the scene graph refers to it weakly, so that a dropped scene is freed.
     ``batched=False`` builds the naive baseline instead: one node per part, no portals.
     ``locate`` maps a plan point (m) to the id of the room containing it.
     """
@@ -129,7 +394,7 @@ class WardScene:
         self._ceilings: list[NodePath] = []
         self._labels: dict[str, NodePath] = {}
         self._highlights: dict[str, NodePath] = {}
-        self._cells: dict[str, NodePath] = {}
+        self._cells: dict[str, _Cell] = {}
         self.current_cell: str | None = None
         self._ceilings_on = True
         self._dirty = True
@@ -144,11 +409,13 @@ class WardScene:
         self.root.set_light_off(1)  # lighting is baked into the vertex colours
 
     # -- construction -------------------------------------------------------------------
-    def _batch(self, parent: NodePath, parts, name: str) -> NodePath:
+    def _batch(self, parent: NodePath, parts, name: str, eye_level: bool = False) -> NodePath:
         """All ``parts`` as one GeomNode holding one geom (never flattened together with nodes
-        of another render state, such as the signs' textured, transparent text)."""
-        node = parent.attach_new_node(mesh_node(name, Mesh.concat([p.mesh for p in parts])))
-        return node
+        of another render state, such as the signs' textured, transparent text).
+        ``eye_level``: for a camera below the ceilings, which never sees the tops of walls
+        (they face up from the height of the ceiling or above): those are left out."""
+        meshes = [_without_tops(p.mesh) if eye_level and p.layer == "wall" else p.mesh for p in parts]
+        return parent.attach_new_node(mesh_node(name, Mesh.concat(meshes)))
 
     def _signs(self, parent: NodePath, anchors) -> None:
         holder = parent.attach_new_node("signs")
@@ -177,22 +444,46 @@ class WardScene:
     def _build_cells(self) -> None:
         g = self.geometry
         rooms = sorted({p.room for p in g.parts if p.room})
+        corners: list = []
+        item_cell: list[int] = []
         for room in rooms:
-            cell = self.cells.attach_new_node(f"cell/{room}")
-            body = cell.attach_new_node("body")  # ceiling included: cells are for eye level
-            self._batch(body, [p for p in g.parts if p.room == room], "body")
-            self._signs(body, [a for a in g.signs if a.room == room])
-            body.set_bin(_ROOMS_BIN, 0)
-            self._cells[room] = cell
-        for p in g.portals:
-            if p.cell_in not in self._cells or p.cell_out not in self._cells:
-                continue
-            pn = PortalNode(f"portal/{p.door}/{p.cell_in}")
-            for c in p.corners:
-                pn.add_vertex(Point3(*c))
-            pn.set_cell_in(self._cells[p.cell_in])
-            pn.set_cell_out(self._cells[p.cell_out])
-            self._cells[p.cell_in].attach_new_node(pn)
+            parts = [p for p in g.parts if p.room == room]
+            node = self.cells.attach_new_node(f"cell/{room}")
+            body = node.attach_new_node("body")  # ceiling included: cells are for eye level
+            self._batch(body, parts, "body", eye_level=True)
+            shell = node.attach_new_node("shell")
+            self._batch(shell, [p for p in parts if p.layer != "item"], "shell", eye_level=True)
+            shell.hide()
+            holder = node.attach_new_node("items")
+            items = {}
+            for p in parts:
+                if p.layer == "item" and p.mesh.n_triangles:
+                    items[len(corners)] = holder.attach_new_node(mesh_node(p.name, p.mesh))
+                    items[len(corners)].hide()
+                    lo, hi = p.mesh.bounds()
+                    corners.append([(x, y, z, 1.0) for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
+                                    for z in (lo[2], hi[2])])
+                    item_cell.append(len(self._cells))
+            for n in (body, shell, holder):
+                n.set_bin(_ROOMS_BIN, 0)
+            top = max(float(p.mesh.bounds()[1][2]) for p in parts if p.mesh.n_triangles)
+            self._cells[room] = _Cell(node, body, shell, items, top)
+        # the corners of every item's bounding box (homogeneous) and the index of its cell
+        self._item_corners = np.array(corners, np.float64).reshape(-1, 4)
+        self._item_cell = np.array(item_cell, np.int64)
+        self._cell_index = {room: k for k, room in enumerate(self._cells)}
+        # door signs: one batch, always drawn at eye level (small; the depth test hides them)
+        self._signs(self.cells.attach_new_node("signs"), g.signs)
+        self._portal_cull = _PortalCull(g.portals, self._cells)
+        # two callbacks around the cells: the first, traversed before them, shows what the
+        # camera sees through the doors, clipped to the doors; the last puts it back as it was
+        before = CallbackNode("portal-cull")
+        before.set_cull_callback(PythonCallbackObject(_weak_callback(self._cull)))
+        self.cells.attach_new_node(before, -1000)
+        after = CallbackNode("portal-cull-done")
+        after.set_cull_callback(PythonCallbackObject(_weak_callback(self._uncull)))
+        self.cells.attach_new_node(after, 1000)
+        self._shown: set[str] = set()  # cells shown by the last _cull
 
     def _build_naive(self) -> None:
         static = self.overview.attach_new_node("static")
@@ -215,7 +506,8 @@ class WardScene:
             text.set_scale(0.11)
             text.set_billboard_point_eye()
             lod.add_switch(FITOUT_LABEL_RANGE if a.fitout else LABEL_RANGE, LABEL_NEAR)
-            for parent in (self.labels, self._cells.get(a.room)):
+            cell = self._cells.get(a.room)
+            for parent in (self.labels, cell.node if cell is not None else None):
                 if parent is not None:
                     holder.instance_to(parent)
             self._labels[a.ref] = holder
@@ -223,8 +515,8 @@ class WardScene:
     # -- viewing ------------------------------------------------------------------------
     def set_viewpoint(self, x: float, y: float) -> str | None:
         """Choose the representation for a camera at plan point (x, y) m: inside a room, only
-        that room's cell is shown and the portals reveal the rest; outside (or with ceilings
-        off), the overview. Returns the room id (None outside)."""
+        that room's cell is shown and, as each frame is culled, the portals reveal the rest;
+        outside (or with ceilings off), the overview. Returns the room id (None outside)."""
         room = self.locate(x, y) if (self.locate and self._cells) else None
         if room == self.current_cell and not self._dirty:
             return room
@@ -238,10 +530,94 @@ class WardScene:
         self.labels.hide()
         self.cells.show()
         for rid, cell in self._cells.items():
-            (cell.show if rid == room else cell.hide)()
+            (cell.node.show if rid == room else cell.node.hide)()
             # the camera's own room is drawn first: its walls hide most of what lies beyond
-            cell.find("body").set_bin(_HERE_BIN if rid == room else _ROOMS_BIN, 0)
+            cell.body.set_bin(_HERE_BIN if rid == room else _ROOMS_BIN, 0)
+        here = self._cells[room]
+        here.show_body()
+        here.clip(None)
         return room
+
+    def _cull(self, cbdata) -> None:
+        """Cull callback, once per camera and frame, before the cells are traversed: show what
+        its camera sees through the doors (see :class:`_PortalCull`), each room clipped to
+        the bounding rectangle of the region of the screen it is seen through, and of its
+        items only those that reach into that rectangle."""
+        setup = cbdata.get_trav().get_scene()
+        lens, cam = setup.get_lens(), setup.get_camera_path()
+        regions, start, vp = None, None, None
+        if lens is not None and lens.is_perspective() and self.locate is not None:
+            p = cam.get_pos(self.cells)
+            start = self.locate(p.x, p.y)
+            if start in self._cells and -0.05 < p.z < self._cells[start].top:
+                vp = np.array(self.cells.get_mat(cam)) @ np.array(lens.get_projection_mat())
+                regions = self._portal_cull.visible((p.x, p.y, p.z), vp, start)
+        if regions is None:  # not inside a room at eye level: every room, whole
+            regions, start, vp = dict.fromkeys(self._cells, _FULL), None, None
+        # each room is clipped to the bounding rectangle of its region (scissor; clip planes
+        # along the region's edges would clip closer, but llvmpipe's clipper costs more than
+        # the pixels they save), widened by two pixels: rounding never clips what it should show
+        px = 4.0 / max(1, setup.get_viewport_width())
+        py = 4.0 / max(1, setup.get_viewport_height())
+        rects = {room: _bbox(poly) for room, poly in regions.items()}
+        items = self._items_in(rects, start, vp) if vp is not None else {}
+        for room, rect in rects.items():
+            cell = self._cells[room]
+            l, r, b, t = ((max(-1.0, rect[0] - px) + 1) / 2, (min(1.0, rect[1] + px) + 1) / 2,
+                          (max(-1.0, rect[2] - py) + 1) / 2, (min(1.0, rect[3] + py) + 1) / 2)
+            cell.clip(None if (l, r, b, t) == (0.0, 1.0, 0.0, 1.0) else (l, r, b, t))
+            if room == start or vp is None or not cell.items:
+                cell.show_body()
+            else:
+                cell.show_shell(items.get(room, set()))
+            cell.node.show()
+        here = self.current_cell
+        if here in self._cells and here not in regions:
+            self._cells[here].node.hide()
+        self._shown = set(regions)
+
+    def _items_in(self, rects: dict, start: str | None, vp: np.ndarray) -> dict[str, set[int]]:
+        """The items of the rooms seen through doors whose bounding box, seen by the camera,
+        reaches into the room's rectangle (an item partly behind the camera counts as
+        reaching in): ``{room: item indices}``."""
+        if not len(self._item_cell):
+            return {}
+        n = len(self._cells)
+        lo_x, hi_x, lo_y, hi_y = (np.full(n, v) for v in (np.inf, -np.inf, np.inf, -np.inf))
+        for room, r in rects.items():
+            if room != start:
+                k = self._cell_index[room]
+                lo_x[k], hi_x[k], lo_y[k], hi_y[k] = r
+        sel = np.nonzero(np.isfinite(lo_x[self._item_cell]))[0]
+        if not len(sel):
+            return {}
+        rows = (sel[:, None] * 8 + np.arange(8)).reshape(-1)
+        clip = (self._item_corners[rows] @ vp).reshape(-1, 8, 4)
+        w = clip[..., 3]
+        xy = clip[..., :2] / np.where(w > _W_MIN, w, 1.0)[..., None]
+        lo, hi = xy.min(axis=1), xy.max(axis=1)
+        c = self._item_cell[sel]
+        inside = (lo[:, 0] < hi_x[c]) & (hi[:, 0] > lo_x[c]) & (lo[:, 1] < hi_y[c]) & (hi[:, 1] > lo_y[c])
+        inside |= (w <= _W_MIN).any(axis=1) & (w > _W_MIN).any(axis=1)
+        rooms = list(self._cells)
+        out: dict[str, set[int]] = {}
+        for k, cell in zip(sel[inside].tolist(), c[inside].tolist()):
+            out.setdefault(rooms[cell], set()).add(k)
+        return out
+
+    def _uncull(self, cbdata) -> None:
+        """Cull callback after the cells: back to the state :meth:`set_viewpoint` left (only
+        the camera's room, whole)."""
+        here = self.current_cell
+        for room in self._shown:
+            if room != here:
+                self._cells[room].node.hide()
+        if here in self._cells:
+            cell = self._cells[here]
+            cell.show_body()
+            cell.clip(None)
+            cell.node.show()
+        self._shown = set()
 
     # -- what tours and stations address ------------------------------------------------
     def label(self, item_id: str) -> NodePath:
