@@ -111,9 +111,27 @@ def test_ward_catalog_may_not_redefine_a_shipped_type(ward_copy):
 def test_model_inside_the_assets_folder_is_fine(ward_copy):
     ward = ward_copy()
     (ward / "assets" / "models").mkdir(parents=True)
-    (ward / "assets" / "models" / "Bed.GLB").write_bytes(b"glTF")
+    (ward / "assets" / "models" / "Bed.GLB").write_bytes((REPO / "assets" / "models" / "aed_cabinet.glb").read_bytes())
     replace_text(ward / "catalog.yaml", 'draw: {shape: bed, color: "#9fb8d0"}', "draw: {model: models/Bed.GLB}")
     assert codes(ward) == []
+
+
+@pytest.mark.parametrize("name, data, why", [
+    ("bed.glb", b"glTF", "no 'glTF' header"),
+    ("bed.glb", None, "cut short"),
+    ("bed.gltf", b'{"asset": {"version": "2.0"}, "buffers": [{"uri": "bed.bin", "byteLength": 4}]}', "'bed.bin' is missing"),
+    ("bed.gltf", b'{"asset": {"version": "1.0"}}', "'1.0'"),
+    ("bed.bam", b"not a bam", "pbj"),
+])
+def test_model_that_cannot_be_read_as_its_format(ward_copy, name, data, why):
+    ward = ward_copy()
+    (ward / "assets").mkdir()
+    if data is None:  # a real model, its last bytes lost
+        data = (REPO / "assets" / "models" / "aed_cabinet.glb").read_bytes()[:-8]
+    (ward / "assets" / name).write_bytes(data)
+    replace_text(ward / "catalog.yaml", 'draw: {shape: bed, color: "#9fb8d0"}', f"draw: {{model: {name}}}")
+    found = [f for f in check_ward(ward)[1] if f.code == "asset-unreadable"]
+    assert len(found) == 1 and why in found[0].message and found[0].line == 10, [f.format() for f in found]
 
 
 def test_model_that_is_not_a_model_file(ward_copy):

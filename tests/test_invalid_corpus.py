@@ -92,10 +92,23 @@ def _symlink_escape(ward: Path) -> None:
                                        encoding="utf-8")
 
 
+def _corrupt_model(ward: Path) -> None:
+    # a .glb that is not one (the bytes of a PNG): named by the catalog, present, unreadable
+    (ward / "assets").mkdir()
+    (ward / "assets" / "bed.glb").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    text = (ward / "catalog.yaml").read_text(encoding="utf-8")
+    old = 'draw: {shape: bed, color: "#9fb8d0"}'
+    assert text.count(old) == 1
+    (ward / "catalog.yaml").write_text(text.replace(old, 'draw: {shape: bed, color: "#9fb8d0", model: bed.glb}'),
+                                       encoding="utf-8")
+
+
 GENERATED = [
     Case("file-too-large", "file-too-large", "equipment.yaml", (0,), 0, ("MiB",), setup=_too_large),
     Case("asset-symlink-escapes", "asset-path-escapes", "catalog.yaml", (10,), None, ("'bed.glb'",),
          setup=_symlink_escape),
+    Case("asset-unreadable", "asset-unreadable", "catalog.yaml", (10,), None, ("'bed.glb'", "glTF"),
+         setup=_corrupt_model),
 ]
 
 CASES = _folder_cases() + GENERATED

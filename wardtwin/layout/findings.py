@@ -54,6 +54,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-id": (E, "two objects share an id"),
     "asset-path-escapes": (F, "a model path leads outside the assets folder"),
     "asset-missing": (E, "a model file named by the catalog does not exist"),
+    "asset-unreadable": (E, "a model file named by the catalog is not a readable model of its format"),
     # rooms and doors
     "invalid-polygon": (E, "a room polygon is degenerate or self-intersecting"),
     "rooms-overlap": (E, "two rooms cover the same floor"),
