@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import TINY, replace_text
+from conftest import REPO, TINY, replace_text
 from wardtwin.layout import check_ward, exit_code, load_ward, shipped_wards
 from wardtwin.layout.dump import dump_ward, dump_yaml, layout_documents
 from wardtwin.layout.load import layouts_dir
@@ -95,13 +95,14 @@ def test_ward_without_catalog_dumps_no_catalog(ward_copy, tmp_path):
 def test_ward_catalog_models_are_copied(ward_copy, tmp_path):
     ward = ward_copy()
     (ward / "assets" / "models").mkdir(parents=True)
-    (ward / "assets" / "models" / "bed.glb").write_bytes(b"glTF-test")
+    model = (REPO / "assets" / "models" / "aed_cabinet.glb").read_bytes()  # any real model
+    (ward / "assets" / "models" / "bed.glb").write_bytes(model)
     replace_text(ward / "catalog.yaml", 'draw: {shape: bed, color: "#9fb8d0"}',
                  'draw: {shape: bed, color: "#9fb8d0", model: models/bed.glb}')
     _, findings = check_ward(ward)
     assert findings == [], "\n".join(f.format() for f in findings)
     out = dump_ward(load_ward(ward)[0], tmp_path / "out")
-    assert (out / "assets" / "models" / "bed.glb").read_bytes() == b"glTF-test"
+    assert (out / "assets" / "models" / "bed.glb").read_bytes() == model
     again, _ = load_ward(out)
     assert again.catalog["test_bed"].draw.model == "models/bed.glb"
     _, findings = check_ward(out)
