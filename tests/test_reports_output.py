@@ -4,8 +4,10 @@ statements (structure, stable ids) and posting them to a local test LRS with ret
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -16,12 +18,19 @@ import pytest
 
 from test_store_support import new_pg_url
 from wardtwin.cli import main
+from wardtwin.reports.aggregate import (
+    COHORT_COLUMNS, ROSTER_COLUMNS, SESSION_COLUMNS, STEP_COLUMNS, STEP_RESULT_COLUMNS, cohort, roster,
+    session_rows, step_result_rows, steps,
+)
 from wardtwin.reports.csvout import CSV_FILES
+from wardtwin.reports.summary import load_summaries
 from wardtwin.reports.xapi import VERBS, iso_duration, post_statements
 from wardtwin.store import open_store
 from wardtwin.store.synthetic import bulk_load, synthetic_sessions
 
 KEY = "0123456789abcdef-test-key"
+CSV_COLUMNS = {"roster.csv": ROSTER_COLUMNS, "sessions.csv": SESSION_COLUMNS, "step_results.csv": STEP_RESULT_COLUMNS,
+               "steps.csv": STEP_COLUMNS, "cohort.csv": COHORT_COLUMNS}
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +58,21 @@ def test_csv_files_and_columns(db, tmp_path, monkeypatch):
     assert len(steps) == 12 and {"success_rate", "median_duration_s", "hint_rate", "spl_mean"} <= set(steps[0])
     cohort = list(csv.DictReader((out / "cohort.csv").open()))
     assert cohort[0]["group"] == "all" and {r["group"] for r in cohort} == {"all", "role", "station"}
+    for name, cols in CSV_COLUMNS.items():  # the declared headers are exactly the rows' keys
+        with (out / name).open() as fh:
+            assert csv.DictReader(fh).fieldnames == list(cols), name
     # same key, same pseudonyms
     out2 = tmp_path / "csv2"
     main(["report", "--db", db, "--format", "csv", "-o", str(out2), "--pseudonymise"])
     assert (out2 / "roster.csv").read_text() == (out / "roster.csv").read_text()
+
+
+def test_declared_columns_are_the_rows_keys(db):
+    with open_store(db, read_only=True) as st:
+        ss = load_summaries(st)
+    for rows, cols in ((roster(ss), ROSTER_COLUMNS), (session_rows(ss), SESSION_COLUMNS), (steps(ss), STEP_COLUMNS),
+                       (step_result_rows(ss), STEP_RESULT_COLUMNS), (cohort(ss), COHORT_COLUMNS), (cohort([]), COHORT_COLUMNS)):
+        assert rows and all(list(r) == list(cols) for r in rows)
 
 
 def test_pseudonymise_needs_a_key(db, tmp_path, monkeypatch, capsys):
@@ -68,7 +88,13 @@ def test_ward_and_since_filters(db, tmp_path):
     roster = list(csv.DictReader((out / "roster.csv").open()))
     assert 0 < len(roster) < 120 and all(r["started_at"] >= "2026-03-02T12" for r in roster)
     main(["report", "--db", db, "--format", "csv", "-o", str(tmp_path / "g"), "--ward", "nowhere"])
-    assert (tmp_path / "g" / "roster.csv").read_text() == ""
+    # nobody matched: every file still has its header row, and nothing else
+    assert (tmp_path / "g" / "roster.csv").read_text() == ",".join(ROSTER_COLUMNS) + "\n"
+    for name, cols in CSV_COLUMNS.items():
+        lines = (tmp_path / "g" / name).read_text().splitlines()
+        assert lines[0] == ",".join(cols) and len(lines) == (2 if name == "cohort.csv" else 1), name
+    (everyone,) = csv.DictReader((tmp_path / "g" / "cohort.csv").open())  # the "all" row, of no one
+    assert everyone["group"] == "all" and everyone["trainees"] == "0"
 
 
 def _chromium():
@@ -99,12 +125,68 @@ def test_html_renders_in_headless_chromium(db, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(set(data[100:20000])) > 50  # not a blank page
 
 
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+DURATION_RE = re.compile(r"^PT(\d+H)?(\d+M)?(\d+(\.\d+)?S)?$")
+
+
+def _check_activity(a):
+    assert set(a) <= {"objectType", "id", "definition"} and a.get("objectType", "Activity") == "Activity"
+    assert re.match(r"^https?://\S+$", a["id"])
+    if "definition" in a:
+        assert set(a["definition"]) <= {"name", "description", "type", "moreInfo", "extensions"}
+        assert all(isinstance(v, str) for v in a["definition"]["name"].values())
+
+
+def check_statement(s):
+    """The xAPI 1.0.3 rules these statements must keep (data types, required and allowed keys)."""
+    assert set(s) <= {"id", "actor", "verb", "object", "result", "context", "timestamp", "version"}
+    assert UUID_RE.match(s["id"]) and s["version"] == "1.0.3" and TIMESTAMP_RE.match(s["timestamp"])
+    acct = s["actor"]["account"]
+    assert s["actor"]["objectType"] == "Agent" and acct["homePage"].startswith("https://") and acct["name"]
+    assert re.match(r"^https?://\S+$", s["verb"]["id"]) and set(s["verb"]["display"]) == {"en-US"}
+    _check_activity(s["object"])
+    ctx = s["context"]
+    assert UUID_RE.match(ctx["registration"]) and ctx.get("language", "en-US") == "en-US"
+    for kind, acts in ctx["contextActivities"].items():
+        assert kind in ("parent", "grouping", "category", "other") and isinstance(acts, list)
+        for a in acts:
+            _check_activity(a)
+    assert all(re.match(r"^https?://\S+$", k) for k in ctx.get("extensions", {}))
+    res = s.get("result")
+    if res is not None:
+        assert set(res) <= {"score", "success", "completion", "response", "duration", "extensions"}
+        assert DURATION_RE.match(res["duration"])
+        if "score" in res:
+            sc = res["score"]
+            assert -1 <= sc["scaled"] <= 1 and sc["min"] <= sc["raw"] <= sc["max"]
+
+
 def test_xapi_statements_stable_and_well_formed(db, tmp_path):
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     main(["report", "--db", db, "--format", "xapi", "-o", str(a)])
     main(["report", "--db", db, "--format", "xapi", "-o", str(b)])
     assert a.read_bytes() == b.read_bytes()
     stmts = json.loads(a.read_text())
+    for s in stmts:
+        check_statement(s)
+    # compact: one statement per line, no indentation or spaces between tokens; about 1 KB each
+    lines = a.read_text().splitlines()
+    assert lines[0] == "[" and lines[-1] == "]" and len(lines) == len(stmts) + 2
+    assert all(json.loads(line.rstrip(",")) == s for line, s in zip(lines[1:-1], stmts))
+    assert not any(line.startswith(" ") or '": ' in line for line in lines)
+    assert a.stat().st_size / len(stmts) < 1200
+    gz = tmp_path / "a.json.gz"  # and gzipped when asked: the same statements, reproducibly
+    main(["report", "--db", db, "--format", "xapi", "-o", str(gz)])
+    assert gzip.decompress(gz.read_bytes()) == a.read_bytes() and gz.stat().st_size < a.stat().st_size / 5
+    by_reg = {}
+    for s in stmts:  # every session's statements share its registration, which a session statement defines
+        by_reg.setdefault(s["context"]["registration"], []).append(s)
+    for group in by_reg.values():
+        full = [s for s in group if "/steps/" not in s["object"]["id"]]
+        sessions = {s["context"]["extensions"]["https://wardtwin.invalid/xapi/ext/session"] for s in group}
+        assert len(sessions) == 1 and full and all("definition" in s["object"] for s in full)
+        assert all("https://wardtwin.invalid/xapi/ext/station" in s["context"]["extensions"] for s in full)
     ids = [s["id"] for s in stmts]
     assert len(ids) == len(set(ids))
     verbs = {s["verb"]["id"] for s in stmts}

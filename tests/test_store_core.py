@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from test_store_support import new_pg_url, started, store_url  # noqa: F401  (fixture)
+from test_store_support import fresh_store_url, new_pg_url, started
 from wardtwin.cli import main
 from wardtwin.store import (
     SCHEMA_VERSION, SchemaTooNewError, SessionWriter, StoreCorruptError, StoreLockedError, StoreReadOnlyError,
@@ -15,6 +15,11 @@ from wardtwin.store import (
 )
 from wardtwin.store.synthetic import bulk_load, synthetic_sessions
 from wardtwin.tours.events import Event
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    return fresh_store_url(request.param, tmp_path)
 
 
 def test_schema_and_migrations_table(store_url):
@@ -27,15 +32,16 @@ def test_schema_and_migrations_table(store_url):
 
 def test_writes_are_idempotent(store_url):
     with open_store(store_url) as st:
-        w = SessionWriter(st, "s1")
-        ev0 = w.emit("session_started", 0.0, **started("s1"))
-        ev1 = w.emit("comfort_rating", 5.0, step=0, fms=3)
-        assert st.write_event(ev0) is False and st.write_event(ev1) is False
+        with SessionWriter(st, "s1") as w:
+            ev0 = w.emit("session_started", 0.0, **started("s1"))
+            ev1 = w.emit("comfort_rating", 5.0, step=0, fms=3)
+            w.flush()  # journaled events reach the database in batches, or now
+            assert st.write_event(ev0) is False and st.write_event(ev1) is False
         assert st.write_events([ev0, ev1, Event("s1", 2, "resumed", 6.0)]) == 1
         assert st.counts() == {"sessions": 1, "events": 3, "abandoned": 1}
         assert [e.to_json() for e in st.events_of("s1")][:2] == [ev0.to_json(), ev1.to_json()]
-        w2 = SessionWriter(st, "s1")  # a resumed writer continues the numbering
-        assert w2.next_seq == 3
+        with SessionWriter(st, "s1") as w2:  # a resumed writer continues the numbering
+            assert w2.next_seq == 3
 
 
 def test_batch_is_all_or_nothing(store_url):
@@ -64,12 +70,12 @@ def test_sync_twice_no_duplicates(tmp_path, store_url):
 
 def test_abandoned_session_reported(store_url, capsys):
     with open_store(store_url) as st:
-        w = SessionWriter(st, "crashed")
-        w.emit("session_started", 0.0, **started("crashed"))
-        w.emit("step_started", 1.0, step=0, kind="find")
-        w2 = SessionWriter(st, "fine")
-        w2.emit("session_started", 0.0, **started("fine", trainee="T2"))
-        w2.emit("session_ended", 9.0, outcome="completed", duration_s=9.0)
+        with SessionWriter(st, "crashed") as w:
+            w.emit("session_started", 0.0, **started("crashed"))
+            w.emit("step_started", 1.0, step=0, kind="find")
+        with SessionWriter(st, "fine") as w2:
+            w2.emit("session_started", 0.0, **started("fine", trainee="T2"))
+            w2.emit("session_ended", 9.0, outcome="completed", duration_s=9.0)
         assert st.counts()["abandoned"] == 1
         from wardtwin.reports.summary import load_summaries
         by = {s.session: s for s in load_summaries(st)}
@@ -100,8 +106,8 @@ def test_corrupt_sqlite(tmp_path, capsys):
 
 def test_locked_sqlite_nothing_half_written(tmp_path):
     path = tmp_path / "locked.db"
-    with open_store(path) as st:
-        SessionWriter(st, "a").emit("session_started", 0.0, **started("a"))
+    with open_store(path) as st, SessionWriter(st, "a") as w:
+        w.emit("session_started", 0.0, **started("a"))
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
@@ -119,8 +125,8 @@ def test_locked_sqlite_nothing_half_written(tmp_path):
 
 def test_read_only_sqlite(tmp_path):
     path = tmp_path / "ro.db"
-    with open_store(path) as st:
-        SessionWriter(st, "a").emit("session_started", 0.0, **started("a"))
+    with open_store(path) as st, SessionWriter(st, "a") as w:
+        w.emit("session_started", 0.0, **started("a"))
     with open_store(f"sqlite://{path}?mode=ro") as st:
         assert st.counts()["sessions"] == 1
         with pytest.raises(StoreReadOnlyError, match="ro.db.*read-only"):

@@ -70,12 +70,18 @@ def new_pg_url() -> str:
     return with_schema(base, schema)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    """A fresh, empty store URL on each backend."""
-    if request.param == "sqlite":
+def fresh_store_url(backend: str, tmp_path) -> str:
+    """A fresh, empty store URL: a file in ``tmp_path``, or a new PostgreSQL schema."""
+    if backend == "sqlite":
         return str(tmp_path / "store.db")
     return new_pg_url()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path):
+    """A fresh, empty store URL on each backend (test files define their own fixture of this
+    name with :func:`fresh_store_url`, so that no fixture has to be imported)."""
+    return fresh_store_url(request.param, tmp_path)
 
 
 def started(session: str, trainee: str = "T1", station: str = "vr", ward: str = "w1", **more) -> dict:

@@ -261,6 +261,15 @@ def test_station_records_the_session_in_the_store(station_cls, ward, tmp_path):
     assert "hint_shown" in [r[1] for r in rows]
     with open_store(str(db)) as store:
         assert store.counts()["abandoned"] == 0
+    from wardtwin.reports import build_report
+
+    build_report(str(db), "csv", str(tmp_path / "csv"))
+    import csv
+
+    with open(tmp_path / "csv" / "steps.csv", encoding="utf-8") as f:
+        steps = {r["step_id"]: r for r in csv.DictReader(f)}
+    assert list(steps) == [st.id for st in tour.steps]  # the tour's own step ids
+    assert steps["extinguisher"]["target"] == "FE-1" and steps["cart"]["target"] == "CC-1"
 
 
 def test_station_shows_forms_breadcrumbs_and_the_summary(station_cls, ward):

@@ -6,15 +6,15 @@
   summary and charts, per-step table and the roster;
 - ``csv``: OUT is a folder holding :data:`~wardtwin.reports.csvout.CSV_FILES` (roster.csv,
   sessions.csv, step_results.csv, steps.csv, cohort.csv);
-- ``xapi``: OUT is a JSON file holding an array of xAPI 1.0.3 statements
-  (:mod:`wardtwin.reports.xapi`), optionally also sent to an LRS.
+- ``xapi``: OUT is a JSON file holding an array of xAPI 1.0.3 statements, one compact
+  statement per line (:mod:`wardtwin.reports.xapi`), gzipped when OUT ends in ``.gz``;
+  optionally also sent to an LRS.
 
 ``pseudonymise`` replaces trainee ids by keyed-hash pseudonyms (:mod:`wardtwin.reports.pseudonym`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 
@@ -40,9 +40,7 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
                  pseudonymise: bool = False, key_file=None, lrs: str | None = None, lrs_auth: str | None = None,
                  pass_mark: float = 0.8, sessions=None) -> dict:
     """Write one report; returns a small dict describing what was written (and sent)."""
-    from wardtwin.exchange.files import write_text_atomic
-    from wardtwin.reports import aggregate
-    from wardtwin.reports.summary import load_summaries
+    from wardtwin.reports.summary import bulk
 
     if fmt not in FORMATS:
         raise UsageError(f"report format {fmt!r}: one of {', '.join(FORMATS)}")
@@ -51,16 +49,28 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
         from wardtwin.reports.pseudonym import Pseudonymiser, load_key
         pseudonym = Pseudonymiser(load_key(key_file))
     since_iso = parse_since(since)
+    with bulk():
+        return _build(db, fmt, out, ward=ward, since=since, since_iso=since_iso, pseudonym=pseudonym, lrs=lrs,
+                      lrs_auth=lrs_auth, pass_mark=pass_mark, sessions=sessions)
+
+
+def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pass_mark, sessions) -> dict:
+    from wardtwin.exchange.files import write_bytes_atomic, write_text_atomic
+    from wardtwin.reports import aggregate
+    from wardtwin.reports.summary import load_summaries
+
     if sessions is None:
         from wardtwin.store.db import open_store
         with open_store(db, read_only=True) as store:
             sessions = load_summaries(store, ward=ward, since=since_iso)
     info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
     if fmt == "xapi":
-        from wardtwin.reports.xapi import post_statements, statements
+        from wardtwin.reports.xapi import encode_file, post_statements, statements
         stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark)
-        write_text_atomic(out, json.dumps(stmts, indent=1, sort_keys=True) + "\n")
+        data = encode_file(stmts, gz=os.fspath(out).endswith(".gz"))
+        write_bytes_atomic(out, data)
         info["statements"] = len(stmts)
+        info["bytes"] = len(data)
         if lrs:
             info["lrs"] = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
         return info
@@ -71,7 +81,10 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
         from wardtwin.reports.csvout import write_csvs
         files = write_csvs(out, {"roster.csv": roster, "sessions.csv": aggregate.session_rows(sessions, pseudonym),
                                  "step_results.csv": aggregate.step_result_rows(sessions, pseudonym),
-                                 "steps.csv": steps, "cohort.csv": cohort})
+                                 "steps.csv": steps, "cohort.csv": cohort},
+                           {"roster.csv": aggregate.ROSTER_COLUMNS, "sessions.csv": aggregate.SESSION_COLUMNS,
+                            "step_results.csv": aggregate.STEP_RESULT_COLUMNS, "steps.csv": aggregate.STEP_COLUMNS,
+                            "cohort.csv": aggregate.COHORT_COLUMNS})
         info["files"] = [f.name for f in files]
         return info
     from wardtwin.reports.html import render

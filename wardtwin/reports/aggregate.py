@@ -5,7 +5,30 @@ from __future__ import annotations
 
 from statistics import fmean, median
 
-from wardtwin.reports.summary import SessionSummary
+from wardtwin.reports.summary import STEP_STATUSES, SessionSummary
+
+
+#: The columns of each table, in order (CSV headers, also written when a table has no rows).
+ROSTER_COLUMNS = ("trainee", "role", "station", "ward", "tour", "completed", "outcome", "started_at", "ended_at",
+                  "duration_s", "score", "steps_passed", "steps_total", "steps_missed", "attempts", "ssq_post_total",
+                  "fms_max", "session")
+_Q = ("min", "q1", "median", "q3", "max", "mean")
+COHORT_COLUMNS = ("group", "value", "sessions", "trainees", "completed", "completion_rate", "median_duration_s",
+                  "median_score", "any_symptom_share", *(f"ssq_pre_{k}" for k in _Q), *(f"ssq_post_{k}" for k in _Q),
+                  "fms_max_median", "stopped_comfort", "abandoned", "quit", "dropouts")
+STEP_COLUMNS = ("tour", "step", "step_id", "kind", "target", "attempts", "passed", "failed", "skipped", "success_rate",
+                "median_duration_s", "hint_rate", "mean_hints", "reveal_rate", "spl_mean", "soft_spl_mean")
+_SSQ = ("n", "o", "d", "t")
+SESSION_COLUMNS = ("session", "trainee", "role", "station", "ward", "layout_hash", "tour", "tour_version", "mode",
+                   "locomotion", "started_at", "ended_at", "outcome", "completed", "duration_s", "steps_total",
+                   "steps_passed", "steps_failed", "steps_skipped", "steps_not_reached", "score", "hints", "reveals",
+                   "walked_m", "shortest_m", "spl_mean", "soft_spl_mean", *(f"ssq_pre_{k}" for k in _SSQ),
+                   *(f"ssq_post_{k}" for k in _SSQ), "any_symptom", "fms_ratings", "fms_max", "stop_rule",
+                   "time_in_motion_s", "path_m", "peak_speed_m_s", "mean_speed_m_s", "peak_yaw_rate_deg_s",
+                   "mean_yaw_rate_deg_s", "snap_turns", "teleports", "frames", "frames_over_11ms", "frames_over_14ms",
+                   "frame_p95_ms")
+STEP_RESULT_COLUMNS = ("session", "trainee", "tour", "step", "step_id", "kind", "target", "status", "duration_s",
+                       "hints", "revealed", "walked_m", "shortest_m", "spl", "soft_spl", "answer", "reason")
 
 
 def _r(v, nd=3):
@@ -28,6 +51,35 @@ def _quantiles(values: list[float]) -> dict:
             "max": _r(v[-1], 2), "mean": _r(fmean(v), 2)}
 
 
+class _Tally:
+    """One pass over a session's steps: counts by status, hints, reveals, path lengths, SPL
+    values (the same numbers, summed in the same order, as :class:`SessionSummary`'s properties)."""
+
+    __slots__ = ("counts", "hints", "reveals", "walked", "shortest", "spl", "soft_spl")
+
+    def __init__(self, s: SessionSummary):
+        counts = dict.fromkeys(STEP_STATUSES, 0)
+        hints = reveals = 0
+        walked = shortest = 0.0
+        spls, soft = [], []
+        for st in s.steps:
+            counts[st.status] += 1
+            hints += st.hints
+            reveals += st.revealed
+            walked += st.walked_m or 0.0
+            shortest += st.shortest_m or 0.0
+            if st.spl is not None:
+                spls.append(st.spl)
+            if st.soft_spl is not None:
+                soft.append(st.soft_spl)
+        self.counts, self.hints, self.reveals, self.walked, self.shortest = counts, hints, reveals, walked, shortest
+        self.spl = fmean(spls) if spls else None
+        self.soft_spl = fmean(soft) if soft else None
+
+    def score(self, n_steps: int) -> float:
+        return self.counts["passed"] / n_steps if n_steps else 0.0
+
+
 def best_attempts(sessions: list[SessionSummary]) -> dict[str, tuple[SessionSummary, int]]:
     """Trainee -> (the session that counts, number of attempts): the latest completed session,
     else the latest attempt."""
@@ -46,12 +98,14 @@ def roster(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
     """One row per trainee, sorted by trainee (or pseudonym)."""
     rows = []
     for trainee, (s, attempts) in best_attempts(sessions).items():
+        missed = [st.step_id for st in s.steps if st.status != "passed"]
+        passed = len(s.steps) - len(missed)
         rows.append({
             "trainee": pseudonym(trainee) if pseudonym else trainee, "role": s.role or "", "station": s.station,
             "ward": s.ward, "tour": s.tour, "completed": s.completed, "outcome": s.outcome,
             "started_at": s.started_at, "ended_at": s.ended_at, "duration_s": _r(s.duration_s, 1),
-            "score": _r(s.score, 3), "steps_passed": s.count("passed"), "steps_total": s.steps_total,
-            "steps_missed": " ".join(s.missed), "attempts": attempts,
+            "score": _r(passed / len(s.steps) if s.steps else 0.0, 3), "steps_passed": passed,
+            "steps_total": s.steps_total, "steps_missed": " ".join(missed), "attempts": attempts,
             "ssq_post_total": s.ssq_post["total"] if s.ssq_post else None, "fms_max": s.fms_max,
             "session": s.session,
         })
@@ -65,16 +119,18 @@ def session_rows(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
     for s in sessions:
         m, f = s.motion, s.frames
         pre, post = s.ssq_pre or {}, s.ssq_post or {}
+        t = _Tally(s)
+        c = t.counts
         out.append({
             "session": s.session, "trainee": pseudonym(s.trainee) if pseudonym else s.trainee, "role": s.role or "",
             "station": s.station, "ward": s.ward, "layout_hash": s.layout_hash, "tour": s.tour,
             "tour_version": s.tour_version, "mode": s.mode,
             "locomotion": s.comfort.get("locomotion", ""), "started_at": s.started_at, "ended_at": s.ended_at,
             "outcome": s.outcome, "completed": s.completed, "duration_s": _r(s.duration_s, 3),
-            "steps_total": s.steps_total, "steps_passed": s.count("passed"), "steps_failed": s.count("failed"),
-            "steps_skipped": s.count("skipped"), "steps_not_reached": s.count("not_reached") + s.count("incomplete"),
-            "score": _r(s.score), "hints": s.hints, "reveals": s.reveals, "walked_m": _r(s.walked_m, 2),
-            "shortest_m": _r(s.shortest_m, 2), "spl_mean": _r(s.mean_spl), "soft_spl_mean": _r(s.mean_soft_spl),
+            "steps_total": s.steps_total, "steps_passed": c["passed"], "steps_failed": c["failed"],
+            "steps_skipped": c["skipped"], "steps_not_reached": c["not_reached"] + c["incomplete"],
+            "score": _r(t.score(len(s.steps))), "hints": t.hints, "reveals": t.reveals, "walked_m": _r(t.walked, 2),
+            "shortest_m": _r(t.shortest, 2), "spl_mean": _r(t.spl), "soft_spl_mean": _r(t.soft_spl),
             **{f"ssq_pre_{k[0]}": pre.get(k) for k in ("nausea", "oculomotor", "disorientation", "total")},
             **{f"ssq_post_{k[0]}": post.get(k) for k in ("nausea", "oculomotor", "disorientation", "total")},
             "any_symptom": s.any_symptom, "fms_ratings": " ".join(str(r) for _, r in s.fms), "fms_max": s.fms_max,
@@ -134,27 +190,44 @@ def cohort(sessions: list[SessionSummary]) -> list[dict]:
 
 def steps(sessions: list[SessionSummary]) -> list[dict]:
     """Per tour step: how often it was passed, how long it took, hints, SPL (reached steps only)."""
-    by: dict[tuple, list] = {}
+    by: dict[tuple, list] = {}  # key -> [attempts, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target]
     for s in sessions:
+        tour = s.tour
         for st in s.steps:
-            if st.status != "not_reached":
-                by.setdefault((s.tour, st.index, st.step_id), []).append(st)
+            status = st.status
+            if status == "not_reached":
+                continue
+            key = (tour, st.index, st.step_id)
+            a = by.get(key)
+            if a is None:
+                a = by[key] = [0, 0, 0, 0, 0, 0, 0, [], [], [], set(), None]
+            a[0] += 1
+            if st.hints > 0:
+                a[4] += 1
+                a[5] += st.hints
+            if st.revealed > 0:
+                a[6] += 1
+            if st.kind:
+                a[10].add(st.kind)
+            if a[11] is None and st.target:
+                a[11] = st.target
+            if status == "incomplete":
+                continue
+            a[1 if status == "passed" else 2 if status == "failed" else 3] += 1
+            if st.duration_s is not None:
+                a[7].append(st.duration_s)
+            if st.spl is not None:
+                a[8].append(st.spl)
+            if st.soft_spl is not None:
+                a[9].append(st.soft_spl)
     rows = []
-    for (tour, index, step_id), sts in sorted(by.items()):
-        ended = [x for x in sts if x.status in ("passed", "failed", "skipped")]
-        durs = [x.duration_s for x in ended if x.duration_s is not None]
-        spls = [x.spl for x in ended if x.spl is not None]
-        soft = [x.soft_spl for x in ended if x.soft_spl is not None]
-        kinds = {x.kind for x in sts if x.kind}
+    for (tour, index, step_id), a in sorted(by.items()):
+        n, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target = a
         rows.append({
             "tour": tour, "step": index, "step_id": step_id, "kind": "/".join(sorted(kinds)),
-            "target": next((x.target for x in sts if x.target), "") or "", "attempts": len(sts),
-            "passed": sum(x.status == "passed" for x in sts), "failed": sum(x.status == "failed" for x in sts),
-            "skipped": sum(x.status == "skipped" for x in sts),
-            "success_rate": _r(sum(x.status == "passed" for x in sts) / len(sts)),
-            "median_duration_s": _r(median(durs), 1) if durs else None,
-            "hint_rate": _r(sum(x.hints > 0 for x in sts) / len(sts)), "mean_hints": _r(fmean([x.hints for x in sts])),
-            "reveal_rate": _r(sum(x.revealed > 0 for x in sts) / len(sts)),
+            "target": target or "", "attempts": n, "passed": passed, "failed": failed, "skipped": skipped,
+            "success_rate": _r(passed / n), "median_duration_s": _r(median(durs), 1) if durs else None,
+            "hint_rate": _r(hinted / n), "mean_hints": _r(hints / n), "reveal_rate": _r(revealed / n),
             "spl_mean": _r(fmean(spls)) if spls else None, "soft_spl_mean": _r(fmean(soft)) if soft else None,
         })
     return rows

@@ -1,10 +1,13 @@
-"""CSV files for spreadsheets (UTF-8, comma, header row; true/false; empty = no value)."""
+"""CSV files for spreadsheets (UTF-8, comma, header row; true/false; empty = no value).
+
+Every file has its header row, also when it has no data rows (a filter that matched nobody)."""
 
 from __future__ import annotations
 
 import csv
 import io
 from pathlib import Path
+from typing import Sequence
 
 from wardtwin.exchange.files import write_text_atomic
 
@@ -18,19 +21,25 @@ CSV_FILES = {
 }
 
 
-def to_csv(rows: list[dict]) -> str:
-    buf = io.StringIO()
-    if not rows:
+def to_csv(rows: list[dict], columns: Sequence[str] | None = None) -> str:
+    """``rows`` as CSV text under a header of ``columns`` (default: the first row's keys; a
+    table with neither is empty text). Booleans are written true/false, None as empty."""
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    if not cols:
         return ""
-    w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-    w.writeheader()
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
     for r in rows:
-        w.writerow({k: ("true" if v is True else "false" if v is False else "" if v is None else v)
-                    for k, v in r.items()})
+        w.writerow([("true" if v else "false") if v.__class__ is bool else v for v in map(r.get, cols)])
     return buf.getvalue()
 
 
-def write_csvs(folder: str | Path, tables: dict[str, list[dict]]) -> list[Path]:
+def write_csvs(folder: str | Path, tables: dict[str, list[dict]],
+               columns: dict[str, Sequence[str]] | None = None) -> list[Path]:
+    """One CSV file per table (``name -> rows``) in ``folder``; ``columns``: the header of each
+    (needed for tables that may be empty)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    return [write_text_atomic(folder / name, to_csv(rows)) for name, rows in tables.items()]
+    columns = columns or {}
+    return [write_text_atomic(folder / name, to_csv(rows, columns.get(name))) for name, rows in tables.items()]

@@ -35,10 +35,11 @@ def _fmt(v) -> str:
 def table(rows: list[dict], columns: list[tuple[str, str]], *, cls: str, bad=None) -> str:
     """An HTML table of ``rows`` with ``(key, heading)`` columns."""
     head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
+    keys = [k for k, _ in columns]
     body = []
     for r in rows:
-        tds = "".join(f'<td class="n">{_fmt(r.get(k))}</td>' if isinstance(r.get(k), (int, float)) and
-                      not isinstance(r.get(k), bool) else f"<td>{_fmt(r.get(k))}</td>" for k, _ in columns)
+        tds = "".join([f'<td class="n">{_fmt(v)}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+                       else f"<td>{_fmt(v)}</td>" for v in map(r.get, keys)])
         body.append(f'<tr{" class=bad" if bad and bad(r) else ""}>{tds}</tr>')
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 

@@ -9,18 +9,21 @@ is not ``session_ended`` (the station crashed or was switched off). A step is ``
 
 from __future__ import annotations
 
+import gc
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from statistics import fmean
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
 
 STEP_STATUSES = ("passed", "failed", "skipped", "incomplete", "not_reached")
 
 
-@dataclass
+@dataclass(slots=True)
 class StepSummary:
     index: int
     step_id: str
@@ -138,19 +141,37 @@ class SessionSummary:
         return (t0 + timedelta(seconds=self.duration_s)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _score_answers(answers):
+    """:func:`ssq_scores` of a questionnaire's answers, or None when they cannot be scored."""
+    try:
+        return ssq_scores({k: answers[k] for k in SSQ_ITEMS} if all(k in answers for k in SSQ_ITEMS) else answers)
+    except Exception:
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _score_items(items: tuple):
+    return _score_answers(dict(items))
+
+
 def _ssq(data: dict) -> dict | None:
     answers = data.get("answers") or {}
-    try:
-        s = ssq_scores({k: answers[k] for k in SSQ_ITEMS} if all(k in answers for k in SSQ_ITEMS) else answers)
-    except Exception:
+    try:  # most answer sets repeat (all zeros above all): score each distinct one once
+        s = _score_items(tuple(answers.items()))
+    except (TypeError, AttributeError):  # unhashable values, or not a mapping
+        s = _score_answers(answers)
+    if s is None:
         sc = data.get("scores")
         if not sc:
             return None
-        s = None
     d = s.as_dict() if s else {k: float(data["scores"].get(k, 0.0)) for k in ("nausea", "oculomotor",
                                                                               "disorientation", "total")}
     d["any_symptom"] = any(int(v) > 0 for v in answers.values()) if answers else d["total"] > 0
     return d
+
+
+_NOT_STEP = frozenset(("comfort_rating", "questionnaire", "paused", "resumed"))
+_STEP_ENDS = frozenset(("step_completed", "step_failed", "step_skipped"))
 
 
 def summarise(session_row: dict, events: Iterable) -> SessionSummary:
@@ -161,100 +182,160 @@ def summarise(session_row: dict, events: Iterable) -> SessionSummary:
     s = SessionSummary(r["id"], r["trainee"], r.get("role"), r["station"], r["ward"], r["layout_hash"], r["tour"],
                        r["tour_version"], r["mode"], r.get("comfort") or {}, r["started_at"])
     n_steps = (r.get("data") or {}).get("steps")
+    rows = events if type(events) is list and (not events or type(events[0]) is tuple) else \
+        [ev if type(ev) is tuple else (ev.seq, ev.type, ev.t, ev.step, ev.data) for ev in events]
     steps: dict[int, StepSummary] = {}
-    last_type, last_t = None, 0.0
-    for ev in events:
-        if isinstance(ev, tuple):
-            seq, typ, t, step, data = ev
-        else:
-            seq, typ, t, step, data = ev.seq, ev.type, ev.t, ev.step, ev.data
-        s.n_events += 1
-        if s.first_event is None:
-            s.first_event = seq
-        s.last_event, last_type, last_t = seq, typ, t
-        if step is not None and typ not in ("comfort_rating", "questionnaire", "paused", "resumed"):
+    fms = s.fms
+    for seq, typ, t, step, data in rows:  # one pass; the most frequent types first
+        if step is not None and typ not in _NOT_STEP:
             st = steps.get(step)
             if st is None:
                 st = steps[step] = StepSummary(step, f"step-{step + 1}")
             if typ == "step_started":
-                st.kind = data.get("kind")
-                st.step_id = str(data.get("step_id") or st.step_id)
-                st.target = data.get("target")
+                get = data.get
+                st.kind = get("kind")
+                st.step_id = str(get("id") or get("step_id") or st.step_id)  # step_id: stores before v0.2
+                st.target = get("target")
                 st.status, st.t_start, st.start_event = "incomplete", t, seq
+            elif typ in _STEP_ENDS:
+                _end_step(st, seq, typ, t, data)
             elif typ == "hint_shown":
                 st.hints += 1
             elif typ == "answer_revealed":
                 st.revealed += 1
-            elif typ in ("step_completed", "step_failed", "step_skipped"):
-                ok = typ == "step_completed" and data.get("success", True) is not False
-                st.status = "passed" if ok else ("skipped" if typ == "step_skipped" else "failed")
-                st.t_end, st.end_event = t, seq
-                st.reason = data.get("reason")
-                dur = data.get("duration_s")
-                st.duration_s = float(dur) if dur is not None else (t - st.t_start if st.t_start is not None else None)
-                st.hints = max(st.hints, int(data.get("hints") or 0))
-                st.revealed = max(st.revealed, int(data.get("revealed") or 0))
-                st.answer = data.get("answer")
-                w, l_ = data.get("walked_m"), data.get("shortest_m")
-                if w is not None and l_ is not None:
-                    st.walked_m, st.shortest_m = float(w), float(l_)
-                    st.spl = float(data["spl"]) if data.get("spl") is not None else spl(ok, float(l_), float(w))
-                    if data.get("soft_spl") is not None:
-                        st.soft_spl = float(data["soft_spl"])
-                    elif data.get("remaining_m") is not None:
-                        st.soft_spl = soft_spl(float(l_), float(w), float(data["remaining_m"]))
-            continue
-        if typ == "comfort_rating":
-            s.fms.append((t, int(data["fms"])))
-        elif typ == "questionnaire" and data.get("instrument", "ssq") == "ssq":
-            if data.get("phase") == "pre":
-                s.ssq_pre = _ssq(data)
-            elif data.get("phase") == "post":
-                s.ssq_post = _ssq(data)
+        elif typ == "comfort_rating":
+            fms.append((t, int(data["fms"])))
+        elif typ == "questionnaire":
+            if data.get("instrument", "ssq") == "ssq":
+                if data.get("phase") == "pre":
+                    s.ssq_pre = _ssq(data)
+                elif data.get("phase") == "post":
+                    s.ssq_post = _ssq(data)
         elif typ == "session_ended":
             s.outcome = data["outcome"]
             s.duration_s = float(data["duration_s"])
             s.motion = dict(data.get("motion") or {})
             s.frames = dict(data.get("frames") or {})
-    s.ended = last_type == "session_ended"
+    if rows:
+        s.n_events, s.first_event, s.last_event = len(rows), rows[0][0], rows[-1][0]
+    s.ended = bool(rows) and rows[-1][1] == "session_ended"
     if not s.ended:
         s.outcome = "abandoned"
-        s.duration_s = float(last_t)
+        s.duration_s = float(rows[-1][2]) if rows else 0.0
     total = max(int(n_steps or 0), (max(steps) + 1) if steps else 0)
     s.steps = [steps.get(i) or StepSummary(i, f"step-{i + 1}") for i in range(total)]
     return s
 
 
+def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None:
+    """A step's end event (completed, failed or skipped) into its summary."""
+    get = data.get
+    ok = typ == "step_completed" and get("success", True) is not False
+    st.status = "passed" if ok else ("skipped" if typ == "step_skipped" else "failed")
+    st.t_end, st.end_event = t, seq
+    st.reason = get("reason")
+    dur = get("duration_s")
+    st.duration_s = float(dur) if dur is not None else (t - st.t_start if st.t_start is not None else None)
+    n = get("hints")
+    if n and int(n) > st.hints:
+        st.hints = int(n)
+    n = get("revealed")
+    if n and int(n) > st.revealed:
+        st.revealed = int(n)
+    st.answer = get("answer")
+    w, l_ = get("walked_m"), get("shortest_m")
+    if w is not None and l_ is not None:
+        st.walked_m, st.shortest_m = w, l_ = float(w), float(l_)
+        v = get("spl")
+        st.spl = float(v) if v is not None else spl(ok, l_, w)
+        v = get("soft_spl")
+        if v is not None:
+            st.soft_spl = float(v)
+        elif get("remaining_m") is not None:
+            st.soft_spl = soft_spl(l_, w, float(data["remaining_m"]))
+
+
+@contextmanager
+def bulk():
+    """Pause the cyclic garbage collector while a report builds its (acyclic) tables: with
+    hundreds of thousands of fresh dicts and tuples, its passes otherwise cost as much as the
+    work. Restores the collector's previous state."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def load_summaries(store, *, ward: str | None = None, since: str | None = None) -> list[SessionSummary]:
     """Summaries of the sessions in ``store`` (optionally one ward, started on/after ``since``),
-    oldest first. Reads every event once, in (session, seq) order."""
+    oldest first. Reads every event of those sessions once, in (session, seq) order, plus the
+    events still only in station journals beside a SQLite file (crashed or running stations:
+    :func:`wardtwin.store.journal.read_pending`), merged by seq."""
+    with bulk():
+        return _load(store, ward, since)
+
+
+def _load(store, ward: str | None, since: str | None) -> list[SessionSummary]:
+    from wardtwin.store.journal import read_pending
+
+    pending = read_pending(store)  # before the database: a fold in between shows events twice, never zero times
     rows = {r["id"]: r for r in store.session_rows(ward=ward, since=since)}
+    extra = False
+    for sid, (started, _) in pending.items():
+        if sid in rows or started is None:
+            continue
+        row = _journal_session_row(sid, started)
+        if (not ward or row["ward"] == ward) and (not since or row["started_at"] >= since):
+            rows[sid] = row
+            extra = True
+    if extra:
+        rows = dict(sorted(rows.items(), key=lambda kv: (kv[1]["started_at"], kv[0])))
     if not rows:
         return []
     out: dict[str, SessionSummary] = {}
     current, bucket = None, []
-    for chunk in _chunks(store.iter_event_rows(columns=("session", "seq", "type", "t", "step", "data"))):
+
+    def done(sid, evs):
+        if sid in rows:
+            if sid in pending:
+                evs = _merge(evs, pending[sid][1])
+            out[sid] = summarise(rows[sid], evs)
+
+    for chunk in store.iter_event_chunks(("session", "seq", "type", "t", "step", "data"),
+                                         ward=ward, since=since):
         datas = json.loads("[" + ",".join([r[5] for r in chunk]) + "]")  # one parse per chunk: fast
         for r, d in zip(chunk, datas):
             if r[0] != current:
-                if bucket and current in rows:
-                    out[current] = summarise(rows[current], bucket)
+                if bucket:
+                    done(current, bucket)
                 current, bucket = r[0], []
             bucket.append((r[1], r[2], r[3], r[4], d))
-    if bucket and current in rows:
-        out[current] = summarise(rows[current], bucket)
-    for sid, row in rows.items():  # a session row whose events are gone (never normally)
+    if bucket:
+        done(current, bucket)
+    for sid, row in rows.items():  # only in a journal, or a session row whose events are gone
         if sid not in out:
-            out[sid] = summarise(row, [])
+            out[sid] = summarise(row, _merge([], pending[sid][1]) if sid in pending else [])
     return [out[sid] for sid in rows]
 
 
-def _chunks(rows: Iterator[tuple], size: int = 20000) -> Iterator[list[tuple]]:
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _journal_session_row(session: str, started: list) -> dict:
+    """The ``sessions`` row (as :meth:`Store.session_rows` gives it) of a journal's ``session_started`` line."""
+    from wardtwin.store.db import SESSION_COLUMNS, session_row
+    from wardtwin.tours.events import Event
+
+    ev = Event(session, started[0], started[1], float(started[2]), started[3], started[4])
+    d = dict(zip(SESSION_COLUMNS, session_row(ev, started[5] if len(started) > 5 else None)))
+    d["comfort"] = json.loads(d["comfort"])
+    d["data"] = json.loads(d["data"])
+    return d
+
+
+def _merge(stored: list[tuple], journal: list[list]) -> list[tuple]:
+    """Stored events and journal events of one session, by seq (a seq in both is one event)."""
+    by = {e[0]: e for e in stored}
+    for item in journal:
+        by.setdefault(item[0], (item[0], item[1], float(item[2]), item[3], item[4]))
+    return [by[k] for k in sorted(by)]

@@ -8,22 +8,31 @@ ended as abandoned). Verbs are ADL's (``http://adlnet.gov/expapi/verbs/...``) an
 ``https://w3id.org/xapi/adl/verbs/abandoned``. The tour is the session's object, the ward its
 grouping activity; each step is an activity whose parent is the tour. Statement ids are uuid5
 of the event id and the verb, so rebuilding or re-sending them never makes a duplicate.
+
+Size: the session-level statements carry the session's whole context (station, role, layout
+hash, tour version, mode as context extensions; the ward with its definition); the step
+statements, about nine in ten of all, carry the same ``registration`` (one per session), the
+session id, and the tour (parent) and ward (grouping) by id only. An LRS keeps one definition per activity id, so
+nothing is lost; the file is about 1 KB per statement. :func:`dumps` writes one compact
+statement per line (``-o statements.json.gz`` gzips it as well).
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import time
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
 from wardtwin.errors import WardtwinError
 from wardtwin.reports.summary import SessionSummary
-from wardtwin.tours.events import event_id
+from wardtwin.store.journal import EventIds
 
 XAPI_VERSION = "1.0.3"
 STATEMENT_NAMESPACE = uuid.UUID("0c6f5e0a-8d0e-4b7e-9a55-1f3f1c1f7a10")
@@ -32,6 +41,8 @@ VERBS = {v: ADL + v for v in ("launched", "initialized", "completed", "passed", 
 VERBS["abandoned"] = "https://w3id.org/xapi/adl/verbs/abandoned"
 DEFAULT_BASE = "https://wardtwin.invalid/xapi/"
 DEFAULT_HOMEPAGE = "https://wardtwin.invalid/trainees"
+_VERB_OBJECTS = {v: {"id": iri, "display": {"en-US": v}} for v, iri in VERBS.items()}
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 class LrsError(WardtwinError):
@@ -50,44 +61,110 @@ def iso_duration(seconds: float) -> str:
     return out
 
 
+def _uuid5_text(prefix, name: str) -> str:
+    """uuid5 text of a SHA-1 state ``prefix`` (holding the namespace) plus ``name``."""
+    h = prefix.copy()
+    h.update(name.encode("utf-8"))
+    b = bytearray(h.digest()[:16])
+    b[6] = (b[6] & 0x0F) | 0x50
+    b[8] = (b[8] & 0x3F) | 0x80
+    x = b.hex()
+    return f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
+_STATEMENT_PREFIX = hashlib.sha1(STATEMENT_NAMESPACE.bytes)
+
+
 def statement_id(event: str, verb: str) -> str:
-    return str(uuid.uuid5(STATEMENT_NAMESPACE, f"{event}:{verb}"))
+    """``uuid5(STATEMENT_NAMESPACE, "<event id>:<verb>")``."""
+    return _uuid5_text(_STATEMENT_PREFIX, f"{event}:{verb}")
 
 
-def _ts(started_at: str, t: float) -> str:
+def _clock(started_at: str):
+    """``t (session seconds) -> xAPI timestamp`` (UTC, milliseconds, ``Z``) for a session start."""
     try:
         t0 = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
     except ValueError:
-        return started_at
-    return (t0 + timedelta(seconds=t)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return lambda t: started_at
+    if t0.tzinfo is not None:
+        t0 = t0.astimezone(timezone.utc).replace(tzinfo=None)
+    return lambda t: (t0 + timedelta(seconds=t)).isoformat(timespec="milliseconds") + "Z"
+
+
+class _Activities:
+    """Activity objects shared between statements (the same dict for the same activity)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self._cache: dict = {}
+
+    def ward(self, ward: str, *, full: bool) -> dict:
+        """The ward activity; ``full=False``: its id alone (objectType defaults to Activity)."""
+        key = ("ward", ward, full)
+        a = self._cache.get(key)
+        if a is None:
+            a = {"id": f"{self.base}wards/{quote(ward, safe='')}"}
+            if full:
+                a["objectType"] = "Activity"
+                a["definition"] = {"name": {"en-US": f"Ward {ward}"},
+                                   "type": "http://adlnet.gov/expapi/activities/module"}
+            a = self._cache[key] = a
+        return a
+
+    def tour(self, ward: str, tour: str, *, full: bool) -> dict:
+        """The tour activity; ``full=False``: its id alone."""
+        key = ("tour", ward, tour, full)
+        a = self._cache.get(key)
+        if a is None:
+            a = {"id": f"{self.base}tours/{quote(ward, safe='')}/{quote(tour, safe='')}"}
+            if full:
+                a["objectType"] = "Activity"
+                a["definition"] = {"name": {"en-US": f"{tour} tour of {ward}"},
+                                   "type": "http://adlnet.gov/expapi/activities/course"}
+            a = self._cache[key] = a
+        return a
+
+    def step(self, ward: str, tour: str, step_id: str, target: str | None, kind: str | None) -> dict:
+        key = ("step", ward, tour, step_id, target, kind == "quiz")
+        a = self._cache.get(key)
+        if a is None:
+            a = self._cache[key] = {
+                "objectType": "Activity",
+                "id": f"{self.tour(ward, tour, full=False)['id']}/steps/{quote(step_id, safe='')}",
+                "definition": {"name": {"en-US": f"{step_id}" + (f": {target}" if target else "")},
+                               "type": "http://adlnet.gov/expapi/activities/interaction"
+                               if kind == "quiz" else "http://adlnet.gov/expapi/activities/objective"}}
+        return a
 
 
 def session_statements(s: SessionSummary, *, pseudonym=None, base: str = DEFAULT_BASE,
-                       home_page: str = DEFAULT_HOMEPAGE, pass_mark: float = 0.8) -> list[dict]:
+                       home_page: str = DEFAULT_HOMEPAGE, pass_mark: float = 0.8, _acts=None) -> list[dict]:
     """The statements of one session, in time order."""
+    acts = _acts or _Activities(base)
     actor = {"objectType": "Agent", "account": {"homePage": home_page,
                                                  "name": pseudonym(s.trainee) if pseudonym else s.trainee}}
-    ward = {"objectType": "Activity", "id": f"{base}wards/{quote(s.ward, safe='')}",
-            "definition": {"name": {"en-US": f"Ward {s.ward}"}, "type": "http://adlnet.gov/expapi/activities/module"}}
-    tour = {"objectType": "Activity", "id": f"{base}tours/{quote(s.ward, safe='')}/{quote(s.tour, safe='')}",
-            "definition": {"name": {"en-US": f"{s.tour} tour of {s.ward}"},
-                           "type": "http://adlnet.gov/expapi/activities/course"}}
+    tour = acts.tour(s.ward, s.tour, full=True)
     ext = base + "ext/"
-    context = {"registration": str(uuid.uuid5(STATEMENT_NAMESPACE, s.session)), "platform": f"wardtwin {s.station}",
-               "language": "en-US",
-               "contextActivities": {"grouping": [ward]},
+    registration = _uuid5_text(_STATEMENT_PREFIX, s.session)
+    platform = f"wardtwin {s.station}"
+    context = {"registration": registration, "platform": platform, "language": "en-US",
+               "contextActivities": {"grouping": [acts.ward(s.ward, full=True)]},
                "extensions": {ext + "session": s.session, ext + "station": s.station, ext + "role": s.role,
                               ext + "layout_hash": s.layout_hash, ext + "tour_version": s.tour_version,
                               ext + "mode": s.mode}}
-    step_ctx = {**context, "contextActivities": {"parent": [tour], "grouping": [ward]}}
+    step_ctx = {"registration": registration,
+                "contextActivities": {"parent": [acts.tour(s.ward, s.tour, full=False)],
+                                      "grouping": [acts.ward(s.ward, full=False)]},
+                "extensions": {ext + "session": s.session}}
+    ids = EventIds(s.session)
+    clock = _clock(s.started_at)
     out: list[dict] = []
     end_seq = s.last_event if s.last_event is not None else 0
     end_t = s.duration_s
 
     def add(verb, seq, t, obj, ctx, result=None):
-        st = {"id": statement_id(event_id(s.session, seq), verb), "actor": actor,
-              "verb": {"id": VERBS[verb], "display": {"en-US": verb}}, "object": obj, "context": ctx,
-              "timestamp": _ts(s.started_at, t), "version": XAPI_VERSION}
+        st = {"id": statement_id(ids(seq), verb), "actor": actor, "verb": _VERB_OBJECTS[verb], "object": obj,
+              "context": ctx, "timestamp": clock(t), "version": XAPI_VERSION}
         if result is not None:
             st["result"] = result
         out.append(st)
@@ -99,13 +176,10 @@ def session_statements(s: SessionSummary, *, pseudonym=None, base: str = DEFAULT
         if st.status not in ("passed", "failed") or st.end_event is None:
             continue
         ok = st.status == "passed"
-        obj = {"objectType": "Activity", "id": f"{tour['id']}/steps/{quote(st.step_id, safe='')}",
-               "definition": {"name": {"en-US": f"{st.step_id}" + (f": {st.target}" if st.target else "")},
-                              "type": "http://adlnet.gov/expapi/activities/interaction"
-                              if st.kind == "quiz" else "http://adlnet.gov/expapi/activities/objective"}}
-        scaled = st.spl if st.spl is not None else (1.0 if ok else 0.0)
+        obj = acts.step(s.ward, s.tour, st.step_id, st.target, st.kind)
+        scaled = round(st.spl if st.spl is not None else (1.0 if ok else 0.0), 4)
         res = {"success": ok, "completion": True, "duration": iso_duration(st.duration_s or 0.0),
-               "score": {"scaled": round(scaled, 4), "raw": round(scaled, 4), "min": 0, "max": 1},
+               "score": {"scaled": scaled, "raw": scaled, "min": 0, "max": 1},
                "extensions": {ext + "hints": st.hints, ext + "revealed": st.revealed}}
         if st.walked_m is not None:
             res["extensions"][ext + "walked_m"] = st.walked_m
@@ -128,8 +202,23 @@ def session_statements(s: SessionSummary, *, pseudonym=None, base: str = DEFAULT
     return out
 
 
-def statements(sessions: list[SessionSummary], **kw) -> list[dict]:
-    return [st for s in sessions for st in session_statements(s, **kw)]
+def statements(sessions: list[SessionSummary], *, base: str = DEFAULT_BASE, **kw) -> list[dict]:
+    """The statements of every session (activity objects shared between them)."""
+    acts = _Activities(base)
+    return [st for s in sessions for st in session_statements(s, base=base, _acts=acts, **kw)]
+
+
+def dumps(stmts: list[dict]) -> str:
+    """The statements as a JSON array, one compact statement per line."""
+    if not stmts:
+        return "[]\n"
+    return "[\n" + ",\n".join(map(_ENCODER.encode, stmts)) + "\n]\n"
+
+
+def encode_file(stmts: list[dict], gz: bool = False) -> bytes:
+    """The bytes of a statements file: :func:`dumps` as UTF-8, gzipped (reproducibly) when ``gz``."""
+    data = dumps(stmts).encode("utf-8")
+    return gzip.compress(data, compresslevel=6, mtime=0) if gz else data
 
 
 def post_statements(stmts: list[dict], endpoint: str, *, auth: str | None = None, batch: int = 50,

@@ -1,8 +1,10 @@
 """Stage 6: the session store (SQLite by default, PostgreSQL by URL). No Panda3D.
 
 - :func:`open_store` / :class:`Store`: versioned schema with migrations, idempotent writes;
-- :class:`SessionWriter`: a station's per-event writer (see its module for durability);
-- :func:`sync`: copy one store into another without duplicates (``wardtwin sync``).
+- :class:`SessionWriter`: a station's per-event writer (see its module for durability): on
+  SQLite each event is appended to a per-session journal beside the database and folded into
+  it in batches (:mod:`wardtwin.store.journal`);
+- :func:`sync`: copy what another store lacks, without duplicates (``wardtwin sync``).
 """
 
 from wardtwin.store.db import SCHEMA_VERSION, Store, open_store

@@ -64,8 +64,13 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """Compact JSON with sorted keys (the text the store keeps): the same as ``json.dumps`` with
+    those options, without building an encoder per call."""
+    return _ENCODER.encode(value)
 
 
 def session_row(ev: Event, started_at: str | None = None) -> tuple:
@@ -123,9 +128,11 @@ class Store:
 
     backend: str
     url: str  #: for messages (password hidden)
+    path: Path | None  #: the database file (SQLite), else None
 
-    def __init__(self, backend: str, conn, url: str, read_only: bool, timeout: float):
+    def __init__(self, backend: str, conn, url: str, read_only: bool, timeout: float, path: Path | None = None):
         self.backend, self.conn, self.url, self.read_only, self.timeout = backend, conn, url, read_only, timeout
+        self.path = path
         self._ph = "?" if backend == "sqlite" else "%s"
         self.schema_version = 0
 
@@ -289,28 +296,47 @@ class Store:
 
     def iter_event_rows(self, batch: int = 20000, columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[tuple]:
         """Every event row (``columns``, by default :data:`EVENT_COLUMNS`) ordered by session and seq."""
-        q = f"SELECT {', '.join(columns)} FROM events ORDER BY session, seq"
-        if self.backend == "postgresql":
-            try:
-                with self.conn.transaction(), self.conn.cursor(name="wardtwin_events") as cur:
-                    cur.itersize = batch
-                    cur.execute(q)
-                    yield from cur
-            except StoreError:
-                raise
-            except Exception as exc:
-                err = self._translate(exc)
-                if err is None:
-                    raise
-                raise err from exc
-            return
-        self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache while reading in index order
-        cur = self.execute(q)
-        while True:
-            rows = cur.fetchmany(batch)
-            if not rows:
-                return
+        for rows in self.iter_event_chunks(columns, batch=batch):
             yield from rows
+
+    def iter_event_chunks(self, columns: Sequence[str] = EVENT_COLUMNS, *, ward: str | None = None,
+                          since: str | None = None, batch: int = 20000) -> Iterator[list[tuple]]:
+        """Event rows (``columns``) ordered by session and seq, in lists of up to ``batch`` rows;
+        only the events of sessions of ``ward`` started on/after ``since`` when those are given."""
+        where, params = [], []
+        if ward:
+            where.append("ward = ?")
+            params.append(ward)
+        if since:
+            where.append("started_at >= ?")
+            params.append(since)
+        q = f"SELECT {', '.join(columns)} FROM events"
+        if where:
+            q += f" WHERE session IN (SELECT id FROM sessions WHERE {' AND '.join(where)})"
+        q += " ORDER BY session, seq"
+        try:
+            if self.backend == "postgresql":
+                with self.conn.transaction(), self.conn.cursor(name="wardtwin_event_chunks") as cur:
+                    cur.execute(self.sql(q), params)
+                    while True:
+                        rows = cur.fetchmany(batch)
+                        if not rows:
+                            return
+                        yield rows
+            self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache while reading in index order
+            cur = self.conn.execute(q, params)
+            while True:
+                rows = cur.fetchmany(batch)
+                if not rows:
+                    return
+                yield rows
+        except StoreError:
+            raise
+        except Exception as exc:
+            err = self._translate(exc)
+            if err is None:
+                raise
+            raise err from exc
 
     def events_of(self, session: str) -> list[Event]:
         """The events of one session, in order."""
@@ -420,7 +446,10 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
                timeout: float = DEFAULT_TIMEOUT) -> Store:
     """Open (and migrate) the session database at ``url``: a SQLite path / ``sqlite:`` URL, or a
     ``postgresql://`` URL. ``create=False`` refuses a missing SQLite file; ``read_only`` never
-    writes (and refuses a database that needs migrating). ``timeout``: seconds to wait for locks."""
+    writes (and refuses a database that needs migrating). ``timeout``: seconds to wait for locks.
+
+    Opening a SQLite file writable also folds in the journals that crashed station writers left
+    beside it (:func:`wardtwin.store.journal.recover`)."""
     backend, target, ro = parse_url(url)
     read_only = read_only or ro
     shown = redact(os.fspath(url))
@@ -430,6 +459,9 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
         store = _open_pg(target, shown, read_only=read_only, timeout=timeout)
     try:
         store.migrate()
+        if backend == "sqlite" and not read_only:
+            from wardtwin.store.journal import recover
+            recover(store)
     except BaseException:
         store.close()
         raise
@@ -451,7 +483,7 @@ def _open_sqlite(path: str, shown: str, *, create: bool, read_only: bool, timeou
                                    isolation_level=None, check_same_thread=False)
         else:
             conn = sqlite3.connect(p, timeout=timeout, isolation_level=None, check_same_thread=False)
-        store = Store("sqlite", conn, shown, read_only, timeout)
+        store = Store("sqlite", conn, shown, read_only, timeout, None if path == ":memory:" else p.resolve())
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         if not read_only:
             _set_wal(conn, timeout)

@@ -64,7 +64,7 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
             break
         kind = KINDS[k % len(KINDS)]
         difficulty = 0.05 + 0.25 * ((k * 7919) % 13) / 12  # stable per step: some steps are hard
-        add("step_started", t, k, kind=kind, step_id=f"s{k:02d}", target=f"item-{k:02d}")
+        add("step_started", t, k, kind=kind, id=f"s{k:02d}", target=f"item-{k:02d}")
         hints = revealed = 0
         if kind == "find":
             hints = int(rng.random() < difficulty * 1.5) + int(rng.random() < difficulty)
@@ -134,7 +134,8 @@ def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, **kw) -> Iterat
 def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
     """Write many ``(started_at, events)`` sessions fast (COPY on PostgreSQL, executemany on
     SQLite), idempotently. Returns (sessions, events) newly stored."""
-    from wardtwin.store.db import event_row, session_row
+    from wardtwin.store.db import _json, session_row
+    from wardtwin.store.journal import EventIds
 
     total = [0, 0]
     s_rows: list = []
@@ -152,7 +153,8 @@ def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
 
     for n, (started_at, evs) in enumerate(sessions, 1):
         s_rows.append(session_row(evs[0], started_at))
-        e_rows.extend(event_row(e) for e in evs)
+        ids = EventIds(evs[0].session)
+        e_rows.extend((ids(e.seq), e.session, e.seq, e.type, float(e.t), e.step, _json(dict(e.data))) for e in evs)
         if n % chunk == 0:
             flush()
     if s_rows:

@@ -1,13 +1,37 @@
 """Writing a session's events as they happen, at a station.
 
-Durability, exactly: every :meth:`SessionWriter.write` is one committed transaction before it
-returns. On SQLite (WAL mode, ``synchronous=NORMAL``) the commit appends the event to the
-``-wal`` file with ``write()``: once ``write`` returns, the event survives the station process
-being killed (SIGKILL, crash, power button on the app) because it is in the operating system's
-file cache; only the event whose ``write`` had not returned is lost. A power cut or kernel crash
-can lose the last commits (the database stays consistent); ``durability="fsync"`` makes every
-commit wait for the disk as well (``synchronous=FULL``, about a millisecond per event). On
-PostgreSQL each event is an autocommitted INSERT; the server acknowledges it before
+Durability, exactly.
+
+On a SQLite file (the station's default) :meth:`SessionWriter.write` appends the event to the
+session's journal, ``<db>.pending/<session>.jsonl``, with ONE ``os.write`` of one JSON line on
+a file opened ``O_APPEND`` (:mod:`wardtwin.store.journal`), and returns. Once ``write`` has
+returned the line is in the operating system's file cache, so it survives the station process
+being killed (SIGKILL, a crash, the app closed from the task manager): only the event whose
+``write`` had not returned can be lost. The journal is folded into the database in ONE
+transaction every ``batch`` events (default :data:`DEFAULT_BATCH`), on :meth:`flush` and on
+:meth:`close`; after each commit it is cut back to its header line, and :meth:`close` deletes
+it. The database commit is thereby shared by ``batch`` events instead of paid by each.
+
+After a crash, the journal (unlocked: the writer's ``flock`` died with its process) is folded
+into the database by the next writable :func:`~wardtwin.store.db.open_store` of that file
+(a station starting again, ``wardtwin sync``, ``wardtwin db-info``) or by the next writer of
+the same session; until then, reports (which open the store read-only) read the journal and
+merge its events. The crashed session's last event is not ``session_ended``, so it reports as
+abandoned. Events are idempotent (ids from session and seq), so folding a journal twice, or a
+crash between a fold's commit and the journal's truncation, stores nothing twice. Events become
+visible to plain SQL on the database when they are folded: call :meth:`flush` first where that
+matters. A writer dropped without :meth:`close` releases its journal when it is garbage
+collected, and the journal is then folded like a crashed one. One writer per session at a
+time: a second one waits for the first, then fails with
+:class:`~wardtwin.store.errors.StoreLockedError`.
+
+A power cut or kernel crash (not a process crash) can lose the last events still in the file
+cache; the database stays consistent. ``durability="fsync"`` also ``fsync``\\ s every journal
+line (and commits with ``synchronous=FULL``), so an event is on disk when ``write`` returns
+(about a millisecond per event).
+
+On PostgreSQL (and SQLite in memory, or without ``fcntl``) there is no journal: every event is
+its own committed INSERT (a prepared statement), acknowledged by the server before
 :meth:`write` returns. A station that cannot reach the server writes to a local SQLite file and
 runs ``wardtwin sync`` later.
 """
@@ -18,31 +42,60 @@ import os
 from typing import Mapping
 
 from wardtwin.errors import UsageError
-from wardtwin.store.db import Store, event_row, open_store, utc_now
+from wardtwin.store.db import Store, _json, open_store, session_row, utc_now
+from wardtwin.store.journal import EventIds, Journal, encode_line, journal_dir, journal_rows
 from wardtwin.tours.events import Event
+
+#: Events per database transaction of a journaled writer.
+DEFAULT_BATCH = 256
 
 
 class SessionWriter:
-    """Appends the events of one session to a store, one committed transaction per event.
+    """Appends the events of one session to a store (see the module docstring for durability).
 
     ``store``: an open :class:`Store` or a URL/path (opened, and closed by :meth:`close`).
     ``durability``: ``"os"`` (default, survives a process crash) or ``"fsync"`` (survives power
-    loss on SQLite). Sequence numbers continue after the events already stored for ``session``
-    (a resumed session never reuses a number).
+    loss on SQLite). ``batch``: events per database transaction on SQLite (1: commit each event
+    as it comes, still journaled). Sequence numbers continue after the events already stored
+    for ``session`` (a resumed session never reuses a number). Close it (or use ``with``).
     """
 
-    def __init__(self, store: Store | str | os.PathLike, session: str, *, durability: str = "os"):
+    def __init__(self, store: Store | str | os.PathLike, session: str, *, durability: str = "os",
+                 batch: int = DEFAULT_BATCH):
         if durability not in ("os", "fsync"):
             raise UsageError(f"durability {durability!r}: 'os' or 'fsync' expected")
+        if int(batch) < 1:
+            raise UsageError(f"batch {batch!r}: at least 1 event per transaction")
+        self.session, self.batch = session, int(batch)
+        self._ids = EventIds(session)
+        self.started_at: str | None = None
         self._own = not isinstance(store, Store)
         self.store = open_store(store) if self._own else store
-        if self.store.backend == "sqlite":
-            self.store.conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'fsync' else 'NORMAL'}")
-        self.session = session
-        row = self.store.execute("SELECT MAX(seq) FROM events WHERE session = ?", (session,)).fetchone()
+        self._journal: Journal | None = None
+        self._pending_s: list[tuple] = []
+        self._pending_e: list[tuple] = []
+        try:
+            if self.store.backend == "sqlite":
+                self.store.conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'fsync' else 'NORMAL'}")
+            folder = journal_dir(self.store)
+            if folder is not None and not self.store.read_only:
+                self._journal = Journal.open(folder, session, timeout=self.store.timeout,
+                                             fsync=durability == "fsync", shown=self.store.url)
+                leftover = self._journal.leftover()  # a previous writer of this session crashed
+                if leftover:
+                    self.store.write_rows(*journal_rows(session, leftover))
+                self._journal.reset()  # also drops a line its crash cut short
+            row = self.store.execute("SELECT MAX(seq) FROM events WHERE session = ?", (session,)).fetchone()
+        except BaseException:
+            self._release()
+            raise
         self.next_seq = 0 if row[0] is None else int(row[0]) + 1
-        self.started_at: str | None = None
         self._ev_sql = self.store._insert_sql("events", ("id", "session", "seq", "type", "t", "step", "data"))
+
+    @property
+    def pending(self) -> int:
+        """Events written to the journal but not yet folded into the database."""
+        return len(self._pending_e)
 
     def emit(self, type: str, t: float, step: int | None = None, data: Mapping | None = None, **more) -> Event:
         """Build the next event of this session (validated by :class:`Event`) and write it."""
@@ -51,25 +104,74 @@ class SessionWriter:
         return ev
 
     def write(self, ev: Event) -> None:
-        """Store one event now (committed before returning)."""
+        """Store one event now: journaled before returning on SQLite (folded into the database
+        with its batch), committed before returning on PostgreSQL. When this call's fold fails
+        (:class:`~wardtwin.store.errors.StoreLockedError` after the store's timeout, say) the
+        error is raised, but the event is already journaled: it is not lost, and the next
+        :meth:`flush`, :meth:`close` or recovery folds it."""
         if ev.session != self.session:
             raise UsageError(f"event of session {ev.session!r} given to the writer of {self.session!r}")
+        if self.next_seq <= ev.seq:
+            self.next_seq = ev.seq + 1
+        started_at = None
         if ev.type == "session_started":
-            self.started_at = ev.data.get("started_at") or utc_now()
-            self.store.write_event(ev, self.started_at)
-        else:
-            try:
-                self.store.conn.execute(self._ev_sql, event_row(ev))  # autocommit: one transaction
-            except Exception as exc:
-                err = self.store._translate(exc)
-                if err is None:
-                    raise
-                raise err from exc
-        self.next_seq = max(self.next_seq, ev.seq + 1)
+            started_at = self.started_at = ev.data.get("started_at") or utc_now()
+        j = self._journal
+        if j is None:
+            self._write_direct(ev, started_at)
+            return
+        data = _json(dict(ev.data))
+        j.append(encode_line(ev.seq, ev.type, ev.t, ev.step, data, started_at))
+        if started_at is not None:
+            self._pending_s.append(session_row(ev, started_at))
+        self._pending_e.append((self._ids(ev.seq), ev.session, ev.seq, ev.type, float(ev.t), ev.step, data))
+        if len(self._pending_e) >= self.batch:
+            self.flush()
+
+    def _write_direct(self, ev: Event, started_at: str | None) -> None:
+        if started_at is not None:
+            self.store.write_event(ev, started_at)
+            return
+        row = (ev.id, ev.session, ev.seq, ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
+        try:
+            if self.store.backend == "postgresql":
+                self.store.conn.execute(self._ev_sql, row, prepare=True)  # autocommit: one transaction
+            else:
+                self.store.conn.execute(self._ev_sql, row)
+        except Exception as exc:
+            err = self.store._translate(exc)
+            if err is None:
+                raise
+            raise err from exc
+
+    def flush(self) -> None:
+        """Fold the journaled events into the database now (one transaction). When it fails
+        (a lock held too long, a full disk) the events stay in the journal and in memory for
+        the next flush, and for a recovery if this process dies."""
+        if not self._pending_e and not self._pending_s:
+            return
+        self.store.write_rows(self._pending_s, self._pending_e)
+        self._pending_s, self._pending_e = [], []
+        if self._journal is not None:
+            self._journal.reset()
 
     def close(self) -> None:
-        if self._own:
+        """Fold what is pending, delete the journal and close the store if this writer opened it.
+        If the fold fails, the journal is kept (for the next recovery) and the error raised."""
+        try:
+            self.flush()
+            if self._journal is not None:
+                self._journal.remove()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._journal is not None:
+            self._journal.release()
+            self._journal = None
+        if self._own and self.store is not None:
             self.store.close()
+            self._own = False
 
     def __enter__(self):
         return self

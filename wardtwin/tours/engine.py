@@ -344,6 +344,9 @@ class Session:
         data = {"kind": step.type, "id": step.id}
         if step.title:
             data["title"] = step.title
+        target = next((step.get(k) for k in ("item", "item_type", "category", "target", "to") if step.get(k)), None)
+        if target is not None:
+            data["target"] = str(target)  # what the step is about, for the per-step report
         self.emit("step_started", at=at, **data)
         self.run.begin(self)
         if not self.ended and self.index == i:

@@ -23,6 +23,7 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     # trainee, role, station (desktop | vr | sim), ward, layout_hash, tour, tour_version, mode,
     # comfort (settings), seed (simulations)
     "session_started": ("trainee", "station", "ward", "layout_hash", "tour", "tour_version", "mode"),
+    # kind, id, title, target (the item, type, category, place or exit the step is about)
     "step_started": ("kind",),
     "hint_shown": ("hint",),
     "answer_revealed": (),
