@@ -98,31 +98,25 @@ class _Activities:
         self.base = base
         self._cache: dict = {}
 
-    def ward(self, ward: str, *, full: bool) -> dict:
-        """The ward activity; ``full=False``: its id alone (objectType defaults to Activity)."""
-        key = ("ward", ward, full)
-        a = self._cache.get(key)
+    def _activity(self, key: tuple, path: str, name: str, kind: str, full: bool) -> dict:
+        """An activity (cached): its id alone, or with ``full`` its type and name too."""
+        a = self._cache.get((*key, full))
         if a is None:
-            a = {"id": f"{self.base}wards/{quote(ward, safe='')}"}
+            a = {"id": f"{self.base}{path}"}
             if full:
                 a["objectType"] = "Activity"
-                a["definition"] = {"name": {"en-US": f"Ward {ward}"},
-                                   "type": "http://adlnet.gov/expapi/activities/module"}
-            a = self._cache[key] = a
+                a["definition"] = {"name": {"en-US": name}, "type": f"http://adlnet.gov/expapi/activities/{kind}"}
+            self._cache[(*key, full)] = a
         return a
+
+    def ward(self, ward: str, *, full: bool) -> dict:
+        """The ward activity; ``full=False``: its id alone (objectType defaults to Activity)."""
+        return self._activity(("ward", ward), f"wards/{quote(ward, safe='')}", f"Ward {ward}", "module", full)
 
     def tour(self, ward: str, tour: str, *, full: bool) -> dict:
         """The tour activity; ``full=False``: its id alone."""
-        key = ("tour", ward, tour, full)
-        a = self._cache.get(key)
-        if a is None:
-            a = {"id": f"{self.base}tours/{quote(ward, safe='')}/{quote(tour, safe='')}"}
-            if full:
-                a["objectType"] = "Activity"
-                a["definition"] = {"name": {"en-US": f"{tour} tour of {ward}"},
-                                   "type": "http://adlnet.gov/expapi/activities/course"}
-            a = self._cache[key] = a
-        return a
+        return self._activity(("tour", ward, tour), f"tours/{quote(ward, safe='')}/{quote(tour, safe='')}",
+                              f"{tour} tour of {ward}", "course", full)
 
     def step(self, ward: str, tour: str, step_id: str, target: str | None, kind: str | None) -> dict:
         key = ("step", ward, tour, step_id, target, kind == "quiz")

@@ -123,6 +123,18 @@ def parse_url(url: str | os.PathLike) -> tuple[str, str, bool]:
     return "sqlite", text, read_only
 
 
+
+def _session_filter(ward: str | None, since: str | None) -> tuple[list[str], list]:
+    """SQL conditions on the sessions table (and their parameters) for a ward and a start date."""
+    where, params = [], []
+    if ward:
+        where.append("ward = ?")
+        params.append(ward)
+    if since:
+        where.append("started_at >= ?")
+        params.append(since)
+    return where, params
+
 class Store:
     """An open session database. Use :func:`open_store`; close it (or use ``with``)."""
 
@@ -272,13 +284,7 @@ class Store:
     def session_rows(self, ward: str | None = None, since: str | None = None,
                      ids: Sequence[str] | None = None) -> list[dict]:
         """Sessions (as dicts of :data:`SESSION_COLUMNS`, JSON decoded), oldest first."""
-        where, params = [], []
-        if ward:
-            where.append("ward = ?")
-            params.append(ward)
-        if since:
-            where.append("started_at >= ?")
-            params.append(since)
+        where, params = _session_filter(ward, since)
         q = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions"
         if where:
             q += " WHERE " + " AND ".join(where)
@@ -303,13 +309,7 @@ class Store:
                           since: str | None = None, batch: int = 20000) -> Iterator[list[tuple]]:
         """Event rows (``columns``) ordered by session and seq, in lists of up to ``batch`` rows;
         only the events of sessions of ``ward`` started on/after ``since`` when those are given."""
-        where, params = [], []
-        if ward:
-            where.append("ward = ?")
-            params.append(ward)
-        if since:
-            where.append("started_at >= ?")
-            params.append(since)
+        where, params = _session_filter(ward, since)
         q = f"SELECT {', '.join(columns)} FROM events"
         if where:
             q += f" WHERE session IN (SELECT id FROM sessions WHERE {' AND '.join(where)})"

@@ -319,6 +319,8 @@ class PoseSource:
         self._last_raw: TrackedFrame | None = None
         self._reference = Pose()  # the raw head pose at the last recentre (position and yaw only)
         self.recentres = 0
+        self._ipd = IPD  # subclasses set what their device or script says
+        self._rate = REFRESH_RATE
 
     # -- what subclasses provide --------------------------------------------------------
     def _track(self, time: float) -> TrackedFrame:
@@ -328,12 +330,12 @@ class PoseSource:
     @property
     def ipd(self) -> float:
         """Interpupillary distance, m."""
-        raise NotImplementedError
+        return self._ipd
 
     @property
     def refresh_rate(self) -> float:
         """Display refresh rate, Hz (the station's frame rate)."""
-        return REFRESH_RATE
+        return self._rate
 
     @property
     def eye_size(self) -> tuple[int, int] | None:
@@ -448,14 +450,6 @@ class ScriptedPoseSource(PoseSource):
         self.set_script([Key(0.0, h, c)])
 
     # -- the interface ------------------------------------------------------------------
-    @property
-    def ipd(self) -> float:
-        return self._ipd
-
-    @property
-    def refresh_rate(self) -> float:
-        return self._rate
-
     def _default_head(self) -> Pose:
         return Pose((0.0, 0.0, self.eye_height if self.mode == "standing" else 0.0))
 

@@ -250,14 +250,6 @@ class OpenXRPoseSource(PoseSource):
 
     # -- the interface ------------------------------------------------------------------
     @property
-    def ipd(self) -> float:
-        return self._ipd
-
-    @property
-    def refresh_rate(self) -> float:
-        return self._rate
-
-    @property
     def eye_size(self) -> tuple[int, int]:
         return self.info.eye_size
 
