@@ -415,3 +415,32 @@ def test_misuse_is_a_usage_error(model, fresh):
         fresh.show_panel("not a panel")
     with pytest.raises(UsageError):
         fresh.place(math.nan, 0)
+
+
+def test_wall_fade_is_zero_in_a_room_and_black_deep_in_a_wall(model):
+    free = comfort.FreeSpace(model.plan)
+    assert free.depth(1.0, 6.3) == 0.0  # the corridor
+    assert free.depth(1.8, 7.6) == pytest.approx(0.075, abs=1e-6)  # on the corridor/med-room wall's centre line
+    assert free.depth(-2.0, 6.3) > 1.5  # outside the ward
+    assert comfort.wall_fade(0.0) == 0.0 and comfort.wall_fade(0.04) == 0.0
+    assert 0.0 < comfort.wall_fade(0.15) < 1.0 and comfort.wall_fade(0.3) == 1.0
+
+
+def test_walking_the_head_into_a_wall_fades_the_view(fresh):
+    """Room-scale walking cannot be stopped at a wall: the view fades to black instead, and
+    comes back when the head leaves the wall."""
+    st = fresh
+    src = st.source
+    clear_l, _ = st.eye_images()
+    assert st.wall_fade == 0.0
+    # the head 0.4 m past the ward's west exterior wall (x = 0): behind it, nothing but black
+    inside = st.motion.rig.pose.inverse().compose(Pose.from_ypr((-0.4, 6.3, 1.65), EAST))
+    src.set(head=inside)
+    st.step(1)
+    assert st.wall_fade == 1.0
+    dark_l, dark_r = st.eye_images()
+    assert dark_l.max() <= 3 and dark_r.max() <= 3
+    src.set(head=st.motion.rig.pose.inverse().compose(Pose.from_ypr((1.0, 6.3, 1.65), EAST)))
+    st.step(1)
+    back_l, _ = st.eye_images()
+    assert st.wall_fade == 0.0 and np.abs(back_l.astype(int) - clear_l.astype(int)).max() <= 2

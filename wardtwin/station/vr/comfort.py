@@ -124,3 +124,35 @@ def apply(image: np.ndarray, strength: float, m: np.ndarray) -> np.ndarray:
     of what the rig's overlay draws)."""
     f = 1.0 - float(strength) * m[..., None]
     return np.clip(np.rint(image.astype(np.float32) * f), 0, 255).astype(np.uint8)
+
+
+#: A head this far (m) inside a wall, or outside the ward's rooms, starts the view's fade to
+#: black; it is black at :data:`FADE_FULL` m.
+FADE_START = 0.05
+FADE_FULL = 0.25
+
+
+def wall_fade(depth: float, start: float = FADE_START, full: float = FADE_FULL) -> float:
+    """How dark (0..1) the whole view goes with the head ``depth`` m into a wall (0: clear)."""
+    return float(smoothstep(start, full, depth))
+
+
+class FreeSpace:
+    """Where a head may be without being in a wall: the rooms' floor minus the wall solids
+    (m, plan). Equipment does not count: a trainee may lean over a bed."""
+
+    def __init__(self, plan):
+        import shapely
+        from shapely.ops import unary_union
+
+        rooms = unary_union(list(plan.room_polygons.values()))
+        walls = unary_union(list(plan.solids)) if plan.solids else None
+        self.area = rooms.difference(walls) if walls is not None else rooms
+        shapely.prepare(self.area)
+
+    def depth(self, x: float, y: float) -> float:
+        """How far (m) the point (x, y) is from the free space (0 inside it)."""
+        from shapely.geometry import Point
+
+        p = Point(x, y)
+        return 0.0 if self.area.covers(p) else float(self.area.distance(p))

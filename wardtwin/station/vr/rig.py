@@ -52,6 +52,7 @@ class Eye:
     def __init__(self, name: str, buffer, camera: NodePath, texture: Texture, overlay: NodePath, card: NodePath):
         self.name, self.buffer, self.camera, self.texture = name, buffer, camera, texture
         self.overlay, self.card = overlay, card
+        self.fade: NodePath | None = None  # the black card of the wall fade
         self.fov: Fov | None = None
         self.centre: tuple[float, float] | None = None
 
@@ -75,6 +76,7 @@ class StereoRig:
         self.default_fov = float(fov)
         self.vignette_settings = vignette
         self.strength = 0.0
+        self.fade = 0.0
         self.play_space = world.attach_new_node("play-space")
         self.eyes: list[Eye] = []
         try:
@@ -126,6 +128,14 @@ class StereoRig:
         top.set_clear_depth_active(False)
         top.set_clear_color_active(False)
         eye = Eye(name, buf, cam, tex, overlay, card)
+        fm = CardMaker(f"fade-card-{name}")  # the whole view going black (a head inside a wall)
+        fm.set_frame(-1, 1, -1, 1)
+        eye.fade = overlay.attach_new_node(fm.generate())
+        eye.fade.set_y(0.5)
+        eye.fade.set_color(0, 0, 0, 1)
+        eye.fade.set_transparency(TransparencyAttrib.M_alpha)
+        eye.fade.set_light_off(1)
+        eye.fade.hide()
         return eye
 
     def _default_fov(self) -> Fov:
@@ -167,14 +177,23 @@ class StereoRig:
                     eye.card.set_texture(self._mask_texture(centre), 1)
 
     def set_vignette(self, strength: float) -> None:
-        """Darken the periphery at ``strength`` (0..1; 0 hides the overlay)."""
+        """Darken the periphery at ``strength`` (0..1; 0 hides it)."""
         self.strength = max(0.0, min(1.0, float(strength)))
+        self._overlay()
+
+    def set_fade(self, alpha: float) -> None:
+        """Darken the whole view by ``alpha`` (0..1; 1 is black), e.g. while the head is in a wall."""
+        self.fade = max(0.0, min(1.0, float(alpha)))
+        self._overlay()
+
+    def _overlay(self) -> None:
         for eye in self.eyes:
-            if self.strength <= 0.0:
-                eye.overlay.hide()
-            else:
-                eye.overlay.show()
-                eye.card.set_alpha_scale(self.strength)
+            (eye.card.show if self.strength > 0.0 else eye.card.hide)()
+            eye.card.set_alpha_scale(self.strength)
+            if eye.fade is not None:
+                (eye.fade.show if self.fade > 0.0 else eye.fade.hide)()
+                eye.fade.set_alpha_scale(self.fade)
+            (eye.overlay.show if self.strength > 0.0 or self.fade > 0.0 else eye.overlay.hide)()
 
     def set_eye_active(self, i: int, on: bool) -> None:
         """Render eye ``i`` (0 left, 1 right) or not (a mono baseline in benchmarks)."""

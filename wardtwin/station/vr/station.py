@@ -14,7 +14,9 @@ Each frame (:meth:`VRStation.step`):
 4. every hook (:meth:`VRStation.add_hook`) is called with a :class:`VRTick`: it reads the
    trainee's pose and the selection and may override the pose (:meth:`VRStation.place`),
    show a panel (:meth:`VRStation.show_panel`), stop locomotion (:attr:`allow_motion`);
-5. the vignette reacts to the frame's artificial motion; the eye cameras, the scene's portal
+5. the vignette reacts to the frame's artificial motion, and the whole view fades to black
+   while the head is in a wall or outside the rooms (room-scale walking cannot be stopped at
+   a wall: :class:`~wardtwin.station.vr.comfort.FreeSpace`); the eye cameras, the scene's portal
    cells (:meth:`WardScene.set_viewpoint` at the head), the teleport arc and marker, the
    pointer and the panel are updated, and both eyes render.
 
@@ -45,7 +47,7 @@ from wardtwin.station.desktop import start_pose
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.planner import pick
 from wardtwin.station.vr import panel as panels
-from wardtwin.station.vr.comfort import Vignette
+from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
 from wardtwin.station.vr.motion import MotionState, VRLocomotion, VRSettings
 from wardtwin.station.vr.pose import Pose, PoseSource, ScriptedPoseSource, TrackedFrame, wrap_angle
 from wardtwin.station.vr.rig import StereoRig
@@ -187,6 +189,8 @@ class VRStation:
         self.locomotion = VRLocomotion(model, settings)
         self.vignette = Vignette(settings.vignette)
         self.vignette_visible = True  # False: computed, not drawn (tests, comparisons)
+        self.free_space = FreeSpace(model.plan)
+        self.wall_fade = 0.0  # how dark the view is because the head is in a wall (0..1)
         x, y, yaw = start_pose(model, at, heading)
         self.tracked = self.source.poll(0.0)
         self.motion: MotionState = self.locomotion.start(self.tracked.head, x, y, yaw)
@@ -505,6 +509,8 @@ class VRStation:
         self.rig.set_eyes(tracked.eyes)
         self.rig.set_vignette(self.vignette.strength if self.vignette_visible else 0.0)
         head = self.head
+        self.wall_fade = wall_fade(self.free_space.depth(head.position[0], head.position[1]))
+        self.rig.set_fade(self.wall_fade)
         self.scene.set_viewpoint(head.position[0], head.position[1])
         aim = tracked.controller.aim
         if aim is not None:
