@@ -90,3 +90,27 @@ def ward_copy(tmp_path) -> WardCopy:
 
 def codes_of(findings) -> list[str]:
     return [f.code for f in findings]
+
+
+_BLOCK_PANDA3D = """
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("panda3d", "direct"):
+            raise ImportError(name + " blocked")
+sys.meta_path.insert(0, Block())
+"""
+
+
+def assert_imports_without_panda3d(statements: str) -> None:
+    """Run ``statements`` (imports, asserts) in a fresh interpreter that cannot import Panda3D,
+    and check that they ran and that no Panda3D module got loaded."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = _BLOCK_PANDA3D + textwrap.dedent(statements) + (
+        '\nassert not [m for m in sys.modules if m.split(".")[0] in ("panda3d", "direct")]\nprint("ok")\n')
+    p = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
+

@@ -17,7 +17,7 @@ from wardtwin.cli import main
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.metrics.scores import SSQ_ITEMS
 from wardtwin.station.frames import FrameStats
-from wardtwin.station.locomotion import Walker, WalkSettings
+from wardtwin.station.locomotion import Walker
 from wardtwin.station.tourbot import ScriptedTrainee
 from wardtwin.station.tourplay import TourPlayer, breadcrumbs, lookahead
 from wardtwin.tours.engine import Session

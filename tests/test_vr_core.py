@@ -5,9 +5,6 @@ landing outside the walkable area), snap/smooth turning and smooth walking, pane
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -16,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from conftest import REPO, TINY
+from conftest import TINY, assert_imports_without_panda3d
 from wardtwin.errors import UsageError
 from wardtwin.model import load_model
 from wardtwin.station.vr import comfort, panel as panels
@@ -365,19 +362,9 @@ def test_panel_placement_and_pointer_hit():
 
 # -- Panda3D stays out of the pure cores ------------------------------------------------------------
 def test_pure_vr_modules_import_without_panda3d():
-    code = textwrap.dedent("""
-        import sys
-        class Block:
-            def find_spec(self, name, path=None, target=None):
-                if name.split(".")[0] in ("panda3d", "direct"):
-                    raise ImportError(name + " blocked")
-        sys.meta_path.insert(0, Block())
+    assert_imports_without_panda3d("""
         import wardtwin.station.vr
         import wardtwin.station.vr.pose, wardtwin.station.vr.comfort, wardtwin.station.vr.teleport
         import wardtwin.station.vr.motion, wardtwin.station.vr.panel, wardtwin.station.vr.xr
-        assert not [m for m in sys.modules if m.split(".")[0] in ("panda3d", "direct")]
         assert "xr" not in sys.modules  # pyopenxr only when asked
-        print("ok")
     """)
-    p = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
