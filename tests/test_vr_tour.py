@@ -140,10 +140,11 @@ def test_cli_vr_without_a_runtime_says_what_is_missing_and_records_nothing(tmp_p
 def test_cli_vr_offscreen(tmp_path, capsys):
     db = tmp_path / "cli.db"
     code = main(["tour", str(TINY), str(TOUR), "--trainee", "VR-7", "--station", "vr", "--offscreen", "--db", str(db),
-                 "--size", "96x108", "--fps", "10", "--session", "vr-cli", "--locomotion", "smooth", "--turn", "smooth"])
+                 "--size", "96x108", "--fps", "10", "--session", "vr-cli", "--locomotion", "smooth", "--turn", "smooth", "--seated"])
     out = capsys.readouterr().out
     assert code == 0 and "8 of 8 steps" in out and "vr station:" in out
     con = sqlite3.connect(db)
     data = json.loads(con.execute("SELECT data FROM events WHERE session = 'vr-cli' AND seq = 0").fetchone()[0])
     assert data["station"] == "vr"
     assert data["comfort"]["locomotion"] == "smooth" and data["comfort"]["turn"] == "smooth"
+    assert data["comfort"]["posture"] == "seated"

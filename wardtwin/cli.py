@@ -193,7 +193,7 @@ def cmd_tour(args) -> int:
         info = vr_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
                        offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
                        fps=args.fps if args.offscreen else None, session_id=args.session,
-                       locomotion=args.locomotion, turn=args.turn)
+                       locomotion=args.locomotion, turn=args.turn, seated=args.seated)
     else:
         from wardtwin.station.tourdesk import tour as run_tour
 
@@ -389,6 +389,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--locomotion", choices=("teleport", "smooth"), default="teleport",
                    help="vr: move by teleport (default) or smooth walking with a vignette")
     t.add_argument("--turn", choices=("snap", "smooth"), help="vr: snap or smooth turns (default: the tour's comfort setting)")
+    t.add_argument("--seated", action="store_true", help="vr: the trainee sits (the recentre button sets the "
+                   "seated eye height); default standing")
     t.add_argument("--offscreen", action="store_true",
                    help="no window or headset: a scripted trainee runs the tour headless (tests, checks)")
     t.add_argument("--size", type=_size, help="WIDTHxHEIGHT pixels: the window (default 1280x720) or, offscreen "

@@ -72,7 +72,7 @@ class VRTour:
         vs = station.settings
         session.start_data = {
             "comfort": {"locomotion": vs.locomotion, "turn": vs.turn, "vignette": vs.vignette.enabled,
-                        "input": "controller"},
+                        "input": "controller", "posture": station.source.mode},
             "display": {"eye_size": list(station.eye_size), "renderer": station.renderer,
                         "source": station.source.kind, "ipd_m": round(station.source.ipd, 4),
                         "refresh_hz": station.source.refresh_rate}}
@@ -127,8 +127,9 @@ class VRScriptedTrainee:
         inputs, intents = self.mind.decide(player, state, tick.dt)
         for i in intents:
             self.queue += buttons_for(i)
-        rig = st.motion.rig
-        to_tracking = rig.pose.inverse()
+        # ward -> the source's raw tracking space (the station maps raw poses through the
+        # source's calibration, then through the play space)
+        to_tracking = self.source.calibration().inverse().compose(st.motion.rig.pose.inverse())
         head = None
         if inputs != IDLE:
             yaw = h.yaw + inputs.turn * self.walk.turn_rate * tick.dt
@@ -174,19 +175,26 @@ class VRScriptedTrainee:
 def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
             offscreen: bool = False, eye_size=None, fps: int | None = None, session_id: str | None = None,
             layout_hash: str | None = None, bot: dict | None = None, settings: VRSettings | None = None,
-            locomotion: str = "teleport", turn: str | None = None) -> dict:
+            locomotion: str = "teleport", turn: str | None = None, seated: bool = False) -> dict:
     """``wardtwin tour --station vr``: run ``tour_`` for ``trainee`` in a headset (OpenXR), or
     offscreen with a :class:`VRScriptedTrainee` (``bot``: its keywords), recording every event
     in ``store`` (None: no record). Without a runtime or headset it raises
     :class:`~wardtwin.station.vr.xr.XRUnavailableError` before anything is recorded. Returns
     the station's summary with ``tour`` (the end summary) and ``session``. ``locomotion``
     (teleport or smooth) and ``turn`` (snap or smooth; default: the tour's) are the trainee's
-    comfort choices, recorded with the session."""
+    comfort choices, recorded with the session; ``seated``: the trainee sits (eye height set
+    at the seated height at each recentre) instead of standing."""
     from wardtwin.station.tourdesk import _Recorder
 
     sid = session_id or str(uuid.uuid4())
     sink = _Recorder(store, sid) if store is not None else None
-    source = ScriptedPoseSource(hand=False) if offscreen else None
+    mode_ = "seated" if seated else "standing"
+    if offscreen:
+        source = ScriptedPoseSource(hand=False, mode=mode_)
+    else:
+        from wardtwin.station.vr.xr import OpenXRPoseSource
+
+        source = OpenXRPoseSource(mode=mode_)  # XRUnavailableError before anything is recorded
     if offscreen and eye_size is None:
         eye_size = OFFSCREEN_EYE
     try:
@@ -194,7 +202,7 @@ def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, 
         session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="vr",
                           sink=sink, layout_hash=layout_hash, settings=comfort)
         vs = settings if settings is not None else vr_settings(session.settings, locomotion)
-        with VRStation(model, source, offscreen=offscreen, eye_size=eye_size, fps=fps, settings=vs) as st:
+        with source, VRStation(model, source, offscreen=offscreen, eye_size=eye_size, fps=fps, settings=vs) as st:
             robot = VRScriptedTrainee(model, source, **(bot or {})) if offscreen else None
             run = VRTour(st, session, robot)
             try:
