@@ -185,7 +185,7 @@ def cmd_tour(args) -> int:
         _print_findings(display_path(resolve_tour(args.ward, args.tour)), findings, "text", sys.stderr)
         print(f"{args.tour}: the tour cannot run; fix the findings above first", file=sys.stderr)
         return code or 2
-    from wardtwin.station.tourdesk import tour_lines
+    from wardtwin.station.tourplay import tour_lines
 
     if args.station == "vr":
         from wardtwin.station.vr.tour import vr_tour

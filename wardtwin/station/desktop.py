@@ -92,7 +92,8 @@ def start_pose(model, at: str | None = None, heading_deg: float | None = None) -
     return x, y, yaw
 
 
-def _has_display() -> bool:
+def has_display() -> bool:
+    """Whether a window can be opened here (on X11 systems: DISPLAY is set)."""
     if sys.platform.startswith(("linux", "freebsd", "openbsd")):
         return bool(os.environ.get("DISPLAY"))
     return True
@@ -185,7 +186,7 @@ class DesktopStation:
         if self.offscreen:
             _offscreen.configure()
             prc += ["load-display p3headlessgl", "aux-display p3tinydisplay", "sync-video false"]
-        elif not _has_display():
+        elif not has_display():
             raise NoDisplayError("no display to open a window on (DISPLAY is not set); use --offscreen --frames N "
                                  "to run headless, or start it under a display (e.g. xvfb-run)")
         self._prc = loadPrcFileData("wardtwin-station", "\n".join(prc))
@@ -595,6 +596,16 @@ class DesktopStation:
         inputs, actions = self._poll(dt)
         for a in actions:
             self._do(a)
+        self._advance(dt, inputs)
+        self._apply_camera()
+        self._update_hud()
+        self.frames += 1
+        if self._limit is not None and self.frames >= self._limit:
+            self._request_quit()
+        return task.cont
+
+    def _advance(self, dt: float, inputs: Inputs) -> None:
+        """Move by this frame's ``inputs`` over ``dt`` s: walk, or steer the planner's orbit."""
         if self.mode == "walk":
             self.state = self.walker.step(self.state, inputs, dt)
         else:
@@ -602,12 +613,6 @@ class DesktopStation:
             o = self.orbit.orbit(inputs.turn * self.settings.turn_rate * dt, 0.0)
             step = PAN_RATE * o.distance * dt
             self.orbit = o.pan(inputs.forward * step, inputs.strafe * step)
-        self._apply_camera()
-        self._update_hud()
-        self.frames += 1
-        if self._limit is not None and self.frames >= self._limit:
-            self._request_quit()
-        return task.cont
 
     def run(self, frames: int | None = None) -> dict:
         """Run until Esc (or the window is closed), or for ``frames`` frames; returns

@@ -27,7 +27,7 @@ from wardtwin.station.frames import FrameStats
 from wardtwin.station.guides import CRUMB_COLOUR, Guides
 from wardtwin.station.locomotion import WALK_SPEED, WalkSettings
 from wardtwin.station.tourbot import ScriptedTrainee
-from wardtwin.station.tourplay import TOUR_KEYS, TourPlayer, summary_lines
+from wardtwin.station.tourplay import TOUR_KEYS, LazyRecorder, TourPlayer
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
 
@@ -120,28 +120,25 @@ class TourStation(DesktopStation):
 
     # -- the frame ----------------------------------------------------------------------
     def _frame_task(self, task):
-        now = time.perf_counter()
+        now = time.perf_counter()  # a frame's time: from one frame's start to the next's
         if self._last_wall is not None:
             self.frame_stats.add(now - self._last_wall)
         self._last_wall = now
-        self._flush_screenshots()
-        dt = self.clock.get_dt() if self.offscreen else min(self.clock.get_dt(), 0.1)
-        self.time += dt
-        inputs, actions = self._poll(dt)
+        return super()._frame_task(task)
+
+    def _poll(self, dt: float):
+        inputs, actions = super()._poll(dt)
         if self.bot is not None and not self.player.closed:
             inputs, keys = self.bot.poll(self.player, self.state, dt)
             actions = [*actions, *(("tour", k) for k in keys)]
-        for a in actions:
-            self._do(a)
+        return inputs, actions
+
+    def _advance(self, dt: float, inputs) -> None:
         self.state = self.player.walk(dt, self.walker, self.state, inputs)
         self._narrate()
         self._update_tour_hud()
-        self._apply_camera()
-        self._update_hud()
-        self.frames += 1
-        if self.player.closed or (self._limit is not None and self.frames >= self._limit):
+        if self.player.closed:
             self._request_quit()
-        return task.cont
 
     def _narrate(self) -> None:
         """Play the audio of a say step once, when it starts; stop it when the step ends."""
@@ -257,7 +254,7 @@ def tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mod
     sid = session_id or str(uuid.uuid4())
     if offscreen and bot is None:
         bot = ScriptedTrainee(model)
-    sink = _Recorder(store, sid) if store is not None else None
+    sink = LazyRecorder(store, sid) if store is not None else None
     try:
         session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="desktop",
                           sink=sink, layout_hash=layout_hash)
@@ -276,33 +273,3 @@ def tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mod
     finally:
         if sink is not None:
             sink.close()
-
-
-class _Recorder:
-    """A session sink that opens the store at the first event (a station that cannot open
-    its window records nothing and creates no file)."""
-
-    def __init__(self, store, session: str):
-        self.store, self.session, self.writer = store, session, None
-
-    def __call__(self, event) -> None:
-        if self.writer is None:
-            from wardtwin.store import SessionWriter
-
-            self.writer = SessionWriter(self.store, self.session)
-        self.writer.write(event)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
-def tour_lines(info: dict) -> list[str]:
-    """What ``wardtwin tour`` prints at the end."""
-    t = info.get("tour")
-    lines = summary_lines(t) if t else ["The tour did not end."]
-    f = info.get("frame_times") or {}
-    if f.get("count"):
-        lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms, "
-                     f"{f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
-    return lines

@@ -418,8 +418,7 @@ class TourPlayer:
             if e.type == "step_started":
                 self._form = _Form()
                 self._path, self.breadcrumbs = [], []
-                if self.reveal is not None:
-                    self.reveal = None
+                self.reveal = None
             elif e.type == "hint_shown":
                 self._toast(d["hint"])
                 self._path = [tuple(p) for p in d.get("path") or ()]
@@ -496,3 +495,33 @@ def summary_lines(summary: dict) -> list[str]:
     if summary["fms_max"] is not None:
         out.append(f"Highest comfort rating (FMS 0-20): {summary['fms_max']}.")
     return out
+
+
+def tour_lines(info: dict) -> list[str]:
+    """What ``wardtwin tour`` prints at the end."""
+    t = info.get("tour")
+    lines = summary_lines(t) if t else ["The tour did not end."]
+    f = info.get("frame_times") or {}
+    if f.get("count"):
+        lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
+                     f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
+    return lines
+
+
+class LazyRecorder:
+    """A session sink that opens the store at the first event (a station that cannot open
+    its window records nothing and creates no file)."""
+
+    def __init__(self, store, session: str):
+        self.store, self.session, self.writer = store, session, None
+
+    def __call__(self, event) -> None:
+        if self.writer is None:
+            from wardtwin.store import SessionWriter
+
+            self.writer = SessionWriter(self.store, self.session)
+        self.writer.write(event)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import builtins
 import math
-import os
-import sys
 import time as _time
 from dataclasses import dataclass, replace
 
@@ -43,7 +41,7 @@ from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.mesh import MeshBuilder
 from wardtwin.scene.panda import WardScene, mesh_node
-from wardtwin.station.desktop import start_pose
+from wardtwin.station.desktop import has_display, start_pose
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.planner import pick
 from wardtwin.station.vr import panel as panels
@@ -112,12 +110,6 @@ class VRTick:
     teleported: bool
     speed: float
     yaw_rate: float
-
-
-def _has_display() -> bool:
-    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
-        return bool(os.environ.get("DISPLAY"))
-    return True
 
 
 class VRStation:
@@ -219,7 +211,7 @@ class VRStation:
             _offscreen.configure()
             prc += ["load-display p3headlessgl", "aux-display p3tinydisplay", "win-size 32 32"]
         else:
-            if not _has_display():
+            if not has_display():
                 from wardtwin.station.vr.xr import XRUnavailableError
 
                 raise XRUnavailableError("display", "the headset's OpenGL binding needs an X11 display "

@@ -25,7 +25,7 @@ from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
 from wardtwin.station.tourbot import ScriptedTrainee, buttons_for
-from wardtwin.station.tourplay import Panel, TourPlayer, end_summary
+from wardtwin.station.tourplay import LazyRecorder, Panel, TourPlayer, end_summary
 from wardtwin.station.vr.motion import VRSettings
 from wardtwin.station.vr.pose import Controller, Pose, ScriptedPoseSource
 from wardtwin.station.vr.station import VRStation
@@ -184,10 +184,8 @@ def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, 
     (teleport or smooth) and ``turn`` (snap or smooth; default: the tour's) are the trainee's
     comfort choices, recorded with the session; ``seated``: the trainee sits (eye height set
     at the seated height at each recentre) instead of standing."""
-    from wardtwin.station.tourdesk import _Recorder
-
     sid = session_id or str(uuid.uuid4())
-    sink = _Recorder(store, sid) if store is not None else None
+    sink = LazyRecorder(store, sid) if store is not None else None
     mode_ = "seated" if seated else "standing"
     if offscreen:
         source = ScriptedPoseSource(hand=False, mode=mode_)
