@@ -172,10 +172,12 @@ class TourStation(DesktopStation):
         if getattr(self, "player", None) is None:
             return
         pl = self.player
-        text = "\n".join(pl.panel.lines()[:-1] if pl.panel.footer else pl.panel.lines())
+        panel = pl.panel
+        lines = panel.lines()
+        text = "\n".join(lines[:-1] if panel.footer else lines)  # the footer is the key help line
         if text != self._panel_text:
             self._panel_text = text
-            self._set_panel(text, pl.panel.kind)
+            self._set_panel(text, panel.kind)
         toasts = pl.toasts()
         ttext = toasts[-1].text if toasts else ""
         if ttext != self._toast_text:

@@ -76,6 +76,8 @@ class VRTour:
             "display": {"eye_size": list(station.eye_size), "renderer": station.renderer,
                         "source": station.source.kind, "ipd_m": round(station.source.ipd, 4),
                         "refresh_hz": station.source.refresh_rate}}
+        self._panel: Panel | None = None
+        self._layout = None
         self.player = TourPlayer(session, station.frame_stats)
         station.add_hook(self)
 
@@ -97,7 +99,10 @@ class VRTour:
             st.place(p.x, p.y, None, instant=True)  # the tour moved the trainee (a route's start)
         st.allow_motion = pl.moving_allowed
         panel = with_toast(pl.panel, pl)
-        st.show_panel(None if panel.kind == "idle" else panelui.layout(panel))
+        if panel != self._panel:  # lay out only what changed
+            self._panel = panel
+            self._layout = None if panel.kind == "idle" else panelui.layout(panel)
+        st.show_panel(self._layout)
         self.guides.update(pl)
         if self.bot is not None:
             self.bot.act(tick, pl)
