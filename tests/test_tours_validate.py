@@ -131,3 +131,11 @@ def test_tours_import_no_panda3d():
     code = ("import sys, wardtwin.tours.engine, wardtwin.tours.simulate, wardtwin.tours.validate, "
             "wardtwin.tours.recorder; assert not [m for m in sys.modules if m.startswith(('panda3d', 'direct'))]")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_tour_of_an_unknown_ward_names_the_ward(capsys):
+    assert main(["tour-check", "no-such-ward", "orientation"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-ward: no such ward folder" in err and "medsurg-28" in err
+    assert main(["tour-check", "icu-12", "no-such-tour"]) == 2
+    assert "no-such-tour: no such tour file; tours of this ward: orientation" in capsys.readouterr().err

@@ -39,15 +39,12 @@ def resolve_tour(ward, tour: str | os.PathLike) -> Path:
     p = Path(tour)
     if p.is_file():
         return p
-    try:
-        root = resolve_ward(ward)
-    except UsageError:
-        root = None
-    if root is not None and not p.parent.parts:
+    root = resolve_ward(ward)  # an unknown ward is the problem to report, not the tour
+    if not p.parent.parts:
         cand = root / TOURS_DIR / (p.name if p.suffix in (".yaml", ".yml") else f"{p.name}.yaml")
         if cand.is_file():
             return cand
-    names = shipped_tours(ward) if root is not None else []
+    names = shipped_tours(ward)
     raise UsageError(f"{tour}: no such tour file" + (f"; tours of this ward: {', '.join(names)}" if names else ""))
 
 
