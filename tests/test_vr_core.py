@@ -181,6 +181,34 @@ def test_vignette_mask_clear_in_the_centre_dark_at_the_edges():
     assert cy == pytest.approx(0.5)
 
 
+@pytest.mark.parametrize("centre", [(0.5, 0.5), (0.62, 0.45)])
+def test_vignette_ring_covers_exactly_the_darkened_part_with_the_masks_alpha(centre):
+    import shapely
+
+    s = comfort.VignetteSettings()
+    verts, tris = comfort.ring(s, centre)
+    corners = verts[tris][..., :2]  # (triangles, 3, xy)
+    a, b, c = corners[:, 0], corners[:, 1], corners[:, 2]
+    twice_area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    assert (twice_area > 0).all()  # counter-clockwise: front faces for the overlay camera
+    cover = shapely.union_all(shapely.polygons(corners))
+    # pixel centres of a 96x96 image, in normalised device coordinates (y up)
+    u = (np.arange(96) + 0.5) / 96
+    x, y = np.meshgrid(2 * u - 1, 1 - 2 * u)
+    m = comfort.mask(96, 96, s, centre)
+    inside = shapely.contains_xy(cover, x, y)
+    assert inside[m > 1e-3].all()  # every darkened pixel is drawn
+    r = np.hypot(x - (2 * centre[0] - 1), y - (1 - 2 * centre[1]))
+    assert not inside[r < s.inner * 0.998].any()  # the clear centre is not drawn at all (no fill)
+    assert inside.mean() < 0.9
+    # alpha between the rings follows the mask's smooth step closely
+    for tri, pts in zip(tris[::37], corners[::37]):
+        centroid = pts.mean(axis=0)
+        alpha = verts[tri, 2].mean()
+        r = math.hypot(centroid[0] - (2 * centre[0] - 1), centroid[1] - (1 - 2 * centre[1]))
+        assert alpha == pytest.approx(float(comfort.smoothstep(s.inner, s.outer, r)), abs=0.05)
+
+
 # -- teleport ---------------------------------------------------------------------------------------
 def test_teleport_lands_where_the_parabola_meets_the_floor(model):
     tp = Teleporter(model, TeleportSettings(snap=0.0))

@@ -19,11 +19,6 @@ software GL; `wardtwin build` of a reference ward under 2 s with Python start-up
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import signal
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,69 +28,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from pstats_text import TextStats  # noqa: E402
 
 DRAW_CALL_BUDGET = 50
 NAIVE_RATIO_FLOOR = 3.0
 BUILD_SECONDS = 2.0
 STEREO_MS = 5.5
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class TextStats:
-    """A `text-stats` server on loopback; ``max_geoms()`` reads the largest "Geoms" count."""
-
-    def __init__(self):
-        exe = shutil.which("text-stats") or str(Path(sys.executable).parent / "text-stats")
-        self.proc = None
-        if not Path(exe).exists():
-            return
-        self.port = _free_port()
-        self.log = tempfile.NamedTemporaryFile("w+", suffix=".txt", delete=False)
-        # its own process group: the console script runs the real server as a child, which a
-        # plain terminate() of the script would leave running
-        self.proc = subprocess.Popen([exe, "-p", str(self.port)], stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        time.sleep(0.8)
-
-    def connect(self) -> bool:
-        from panda3d.core import PStatClient
-
-        if self.proc is None:
-            return False
-        self.offset = Path(self.log.name).stat().st_size  # read only what this run adds
-        return PStatClient.connect("127.0.0.1", self.port)
-
-    def max_geoms(self) -> int | None:
-        """The most geoms drawn in one frame since :meth:`connect`."""
-        from panda3d.core import PStatClient
-
-        PStatClient.disconnect()
-        text = ""
-        for _ in range(40):  # the server prints frames as they arrive and "Lost connection." last
-            time.sleep(0.25)
-            with open(self.log.name, errors="replace") as fh:
-                fh.seek(self.offset)
-                text = fh.read()
-            if "Lost connection." in text:
-                break
-        counts = [int(n) for n in re.findall(r"^  Geoms = (\d+)", text, re.M)]
-        if counts and max(counts) > 0:
-            return max(counts)
-        return None  # no frame with geometry arrived: the caller falls back to the scene graph
-
-    def close(self):
-        if self.proc is not None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)  # the group it leads: the script and the server
-            except ProcessLookupError:
-                pass
-            self.proc.wait(timeout=5)
-            Path(self.log.name).unlink(missing_ok=True)
 
 
 def _camera_path(geometry, n: int):

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from shapely.geometry import Point, Polygon
+import shapely
+from shapely.geometry import Polygon
 from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
@@ -67,16 +68,22 @@ class Plan:
         return self.footprints.get(item.id)
 
     @cached_property
-    def _room_index(self) -> tuple[list[str], STRtree]:
-        ids = list(self.room_polygons)  # floor-plan order
-        return ids, STRtree([self.room_polygons[i] for i in ids])
+    def _room_index(self) -> list[tuple[float, float, float, float, Polygon, str]]:
+        out = []
+        for rid, poly in self.room_polygons.items():  # floor-plan order
+            shapely.prepare(poly)
+            out.append((*poly.bounds, poly, rid))
+        return out
 
     def room_at(self, x: float, y: float) -> str | None:
         """The id of the room containing the point; on a shared wall line, the room written
-        first in the floor plan. None outside every room. Indexed: cheap enough per frame."""
-        ids, tree = self._room_index
-        hit = tree.query(Point(float(x), float(y)), predicate="intersects")
-        return ids[int(min(hit))] if len(hit) else None
+        first in the floor plan. None outside every room. Cheap enough to ask several times a
+        frame (a bounding-box test of every room, then the exact test of the candidates)."""
+        x, y = float(x), float(y)
+        for x0, y0, x1, y1, poly, rid in self._room_index:
+            if x0 <= x <= x1 and y0 <= y <= y1 and shapely.intersects_xy(poly, x, y):
+                return rid
+        return None
 
     def swing_side(self, door_id: str) -> float:
         """Which side of its wall a door's leaf opens to: +1 the wall's left room, -1 its right.

@@ -199,45 +199,49 @@ class _PortalCull:
         for k, p in enumerate(ps):
             self.by_cell.setdefault(p.cell_in, []).append(k)
         self.corners = np.array([[(*c, 1.0) for c in p.corners] for p in ps], dtype=np.float64).reshape(-1, 4, 4)
-        self.normal = np.array([(p.facing[0], p.facing[1], 0.0) for p in ps], dtype=np.float64).reshape(-1, 3)
-        self.offset = np.einsum("kj,kj->k", self.normal, self.corners[:, 0, :3])
-        self.along = np.stack([-self.normal[:, 1], self.normal[:, 0], np.zeros(len(ps))], axis=1)
-        s = np.einsum("kcj,kj->kc", self.corners[:, :, :3], self.along)
+        normal = np.array([(p.facing[0], p.facing[1], 0.0) for p in ps], dtype=np.float64).reshape(-1, 3)
+        self.offset = np.einsum("kj,kj->k", normal, self.corners[:, 0, :3])
+        along = np.stack([-normal[:, 1], normal[:, 0], np.zeros(len(ps))], axis=1)
+        self.frame = np.concatenate([normal, along])  # rows: each portal's normal, then its direction
+        s = np.einsum("kcj,kj->kc", self.corners[:, :, :3], along)
         self.s_lo, self.s_hi = s.min(axis=1, initial=0.0) - DOORWAY, s.max(axis=1, initial=0.0) + DOORWAY
         self.z_lo, self.z_hi = self.corners[:, :, 2].min(axis=1, initial=0.0), self.corners[:, :, 2].max(axis=1, initial=0.0)
 
     def _portal_polygons(self, eye: np.ndarray, view_projection: np.ndarray) -> dict:
         """``{portal index: polygon}`` of the portals the camera may see through, on screen:
-        True for a portal whose doorway the camera stands in (it sees through it whole)."""
+        True for a portal whose doorway the camera stands in (it sees through it whole).
+        (Per camera and frame: few, small numpy operations, as their count is the cost.)"""
         out: dict = {}
         if not self.targets:
             return out
-        dist = self.normal @ eye - self.offset
-        s = self.along @ eye
+        n = len(self.targets)
+        ds = self.frame @ eye  # distance in front of each portal's plane, position along it
+        dist, s = ds[:n] - self.offset, ds[n:]
         doorway = ((np.abs(dist) < DOORWAY) & (s > self.s_lo) & (s < self.s_hi)
                    & (eye[2] > self.z_lo) & (eye[2] < self.z_hi))
-        for k in np.nonzero(doorway)[0].tolist():
+        for k in np.flatnonzero(doorway).tolist():
             out[k] = True
-        front = np.nonzero((dist > 0) & ~doorway)[0]
+        front = np.flatnonzero((dist > 0) & ~doorway)
         if not len(front):
             return out
-        clip = (self.corners[front].reshape(-1, 4) @ view_projection).reshape(-1, 4, 4)  # one matrix product
+        clip = self.corners[front] @ view_projection  # (portals, 4 corners, xyzw)
         w = clip[..., 3]
-        ahead = (w > _W_MIN).all(axis=1)
-        xy = clip[..., :2] / np.where(w > _W_MIN, w, 1.0)[..., None]
-        lo, hi = xy.min(axis=1), xy.max(axis=1)
-        on_screen = ahead & (lo[:, 0] < 1) & (hi[:, 0] > -1) & (lo[:, 1] < 1) & (hi[:, 1] > -1)
-        straddle = ~ahead & (w > _W_MIN).any(axis=1)  # partly behind the camera: clip, then project
+        positive = w > _W_MIN
+        ahead = positive.all(axis=1)
         # a portal wholly in front of the camera projects to a convex quadrilateral, turning
         # the same way for all of them (seen from the front): only the direction is checked
-        ahead_on = np.nonzero(on_screen)[0]
-        quads = xy[ahead_on]
-        area = np.einsum("ki,ki->k", quads[:, :, 0], np.roll(quads[:, :, 1], -1, axis=1)) - np.einsum(
-            "ki,ki->k", quads[:, :, 1], np.roll(quads[:, :, 0], -1, axis=1))
-        quads[area < 0] = quads[area < 0, ::-1]
-        for j, q in zip(ahead_on.tolist(), quads.tolist()):
-            out[int(front[j])] = [(a, b) for a, b in q]
-        for j in np.nonzero(straddle)[0].tolist():
+        a = np.flatnonzero(ahead)
+        q = clip[a]
+        x, y = q[..., 0] / q[..., 3], q[..., 1] / q[..., 3]
+        on_screen = ((x.min(axis=1) < 1) & (x.max(axis=1) > -1) & (y.min(axis=1) < 1) & (y.max(axis=1) > -1))
+        # twice the signed area of a quadrilateral: the cross product of its diagonals
+        turn = (x[:, 2] - x[:, 0]) * (y[:, 3] - y[:, 1]) - (y[:, 2] - y[:, 0]) * (x[:, 3] - x[:, 1])
+        on = np.flatnonzero(on_screen)
+        xy = np.stack([x[on], y[on]], axis=-1)
+        for k, quad, cw in zip(front[a[on]].tolist(), xy.tolist(), (turn[on] < 0).tolist()):
+            out[k] = list(map(tuple, quad[::-1] if cw else quad))
+        straddle = np.flatnonzero(~ahead & positive.any(axis=1))  # partly behind the camera: clip, then project
+        for j in straddle.tolist():
             poly = _project(clip[j])
             if poly is not None:
                 out[int(front[j])] = poly

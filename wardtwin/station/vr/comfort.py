@@ -112,6 +112,36 @@ def mask(width: int, height: int, settings: VignetteSettings = VignetteSettings(
     return smoothstep(settings.inner, settings.outer, np.hypot(dx, dy)).astype(np.float32)
 
 
+def ring(settings: VignetteSettings = VignetteSettings(), centre: tuple[float, float] = (0.5, 0.5),
+         steps: int = 8, segments: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """The vignette as a mesh that covers only the darkened part of the image: an annulus
+    around the view axis from the ``inner`` radius (alpha 0) out past the image's corners,
+    its alpha the mask's at each of ``steps`` rings between ``inner`` and ``outer`` (linear
+    in between) and 1 beyond. Returns (vertices (n, 3): x, y in normalised device
+    coordinates (-1..1, y up) and alpha; triangles (m, 3) vertex indices, counter-clockwise).
+    ``centre`` as in :func:`mask`. Drawing it costs only the pixels it darkens."""
+    s = settings
+    ax, ay = 2 * centre[0] - 1, 1 - 2 * centre[1]
+    far = math.hypot(abs(ax) + 1, abs(ay) + 1) * 1.01  # past the farthest corner of the image
+    radii = list(np.linspace(s.inner, s.outer, steps + 1))
+    if far > s.outer:
+        radii.append(far)
+    radii = np.array(radii)
+    alpha = smoothstep(s.inner, s.outer, radii)
+    # the inner edge is a polygon inside its circle, the outer ones are drawn a little wide
+    # (1/cos of half a segment) so that no pixel near a ring is left out between two vertices
+    grow = np.where(np.arange(len(radii)) == 0, 1.0, 1.0 / math.cos(math.pi / segments))
+    th = np.linspace(0.0, 2 * math.pi, segments, endpoint=False)
+    r = (radii * grow)[:, None]
+    verts = np.stack([ax + r * np.cos(th), ay + r * np.sin(th), np.repeat(alpha[:, None], segments, 1)], axis=-1)
+    k = np.arange(len(radii) - 1)[:, None] * segments
+    j = np.arange(segments)[None, :]
+    a, b = k + j, k + (j + 1) % segments  # this ring, next vertex
+    c, d = b + segments, a + segments  # the next ring out
+    tris = np.concatenate([np.stack([a, c, b], -1).reshape(-1, 3), np.stack([a, d, c], -1).reshape(-1, 3)])
+    return verts.reshape(-1, 3), tris
+
+
 def axis_point(fov) -> tuple[float, float]:
     """Where the view axis meets the image of an eye with field of view ``fov``
     (a :class:`~wardtwin.station.vr.pose.Fov`), as fractions from the top left."""
@@ -152,7 +182,9 @@ class FreeSpace:
 
     def depth(self, x: float, y: float) -> float:
         """How far (m) the point (x, y) is from the free space (0 inside it)."""
+        import shapely
         from shapely.geometry import Point
 
-        p = Point(x, y)
-        return 0.0 if self.area.covers(p) else float(self.area.distance(p))
+        if shapely.intersects_xy(self.area, x, y):  # a point covered by (or on the edge of) the area
+            return 0.0
+        return float(self.area.distance(Point(x, y)))

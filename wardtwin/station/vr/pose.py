@@ -120,6 +120,15 @@ class Pose:
         object.__setattr__(self, "orientation", quat_normalise(q))
 
     @classmethod
+    def _of(cls, position: tuple, orientation: tuple) -> "Pose":
+        """A pose from parts computed from valid poses (floats, a unit quaternion), unchecked:
+        composing poses happens many times a frame."""
+        pose = object.__new__(cls)
+        object.__setattr__(pose, "position", position)
+        object.__setattr__(pose, "orientation", orientation)
+        return pose
+
+    @classmethod
     def from_ypr(cls, position=(0.0, 0.0, 0.0), yaw: float = 0.0, pitch: float = 0.0, roll: float = 0.0) -> "Pose":
         """A pose at ``position`` (m) turned by yaw, then pitch, then roll (rad; see the module doc)."""
         q = quat_mul(quat_mul(quat_axis("z", yaw), quat_axis("x", pitch)), quat_axis("y", roll))
@@ -178,12 +187,12 @@ class Pose:
 
     def compose(self, local: "Pose") -> "Pose":
         """The pose ``local`` (given in this pose's frame) expressed in the parent frame."""
-        return Pose(self.transform(local.position), quat_mul(self.orientation, local.orientation))
+        return Pose._of(self.transform(local.position), quat_mul(self.orientation, local.orientation))
 
     def inverse(self) -> "Pose":
         q = quat_conj(self.orientation)
         p = quat_rotate(q, self.position)
-        return Pose((-p[0], -p[1], -p[2]), q)
+        return Pose._of((-p[0], -p[1], -p[2]), q)
 
     def moved(self, dx: float = 0.0, dy: float = 0.0, dz: float = 0.0) -> "Pose":
         """The same orientation, moved by (dx, dy, dz) m in the parent frame."""

@@ -15,8 +15,9 @@ import math
 
 import numpy as np
 from panda3d.core import (
-    Camera, CardMaker, FrameBufferProperties, GraphicsOutput, GraphicsPipe, LQuaternionf, NodePath, OrthographicLens,
-    PerspectiveLens, PythonCallbackObject, SamplerState, Texture, TransparencyAttrib, WindowProperties,
+    Camera, CardMaker, FrameBufferProperties, Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat,
+    GeomVertexWriter, GraphicsOutput, GraphicsPipe, LQuaternionf, NodePath, OrthographicLens, PerspectiveLens,
+    PythonCallbackObject, Texture, TransparencyAttrib, WindowProperties,
 )
 
 from wardtwin.errors import WardtwinError
@@ -25,8 +26,6 @@ from wardtwin.station.vr.pose import FOV_H, EyeView, Fov
 
 #: Near and far clipping distances of the eye cameras, m.
 NEAR, FAR = 0.05, 500.0
-#: Size of the vignette mask texture, pixels (filtered up to the eye size).
-MASK_SIZE = 256
 EYES = ("left", "right")
 
 
@@ -108,7 +107,7 @@ class StereoRig:
         cam = self.play_space.attach_new_node(Camera(f"eye-{name}", lens_for(self._default_fov())))
         region = buf.make_display_region()
         region.set_camera(cam)
-        # the vignette: a full-view card over the eye's image, in its own 2D scene
+        # the vignette: a ring over the periphery of the eye's image (see comfort.ring), in its own 2D scene
         overlay = NodePath(f"vignette-{name}")
         overlay.set_depth_test(False)
         overlay.set_depth_write(False)
@@ -116,9 +115,7 @@ class StereoRig:
         lens.set_film_size(2, 2)
         lens.set_near_far(-10, 10)
         ocam = overlay.attach_new_node(Camera(f"vignette-camera-{name}", lens))
-        cm = CardMaker(f"vignette-card-{name}")
-        cm.set_frame(-1, 1, -1, 1)
-        card = overlay.attach_new_node(cm.generate())
+        card = overlay.attach_new_node(f"vignette-ring-{name}")  # its mesh comes with the eye's field of view
         card.set_y(1)
         card.set_transparency(TransparencyAttrib.M_alpha)
         card.set_light_off(1)
@@ -141,18 +138,26 @@ class StereoRig:
     def _default_fov(self) -> Fov:
         return Fov.symmetric(self.default_fov, self.size[0] / self.size[1])
 
-    def _mask_texture(self, centre: tuple[float, float]) -> Texture:
-        m = comfort.mask(MASK_SIZE, MASK_SIZE, self.vignette_settings, centre)
-        rgba = np.zeros((MASK_SIZE, MASK_SIZE, 4), np.uint8)  # black, alpha = mask (BGRA in RAM)
-        rgba[..., 3] = np.rint(m * 255).astype(np.uint8)
-        tex = Texture("vignette")
-        tex.setup_2d_texture(MASK_SIZE, MASK_SIZE, Texture.T_unsigned_byte, Texture.F_rgba8)
-        tex.set_ram_image(rgba[::-1].tobytes())  # Panda3D stores the bottom row first
-        tex.set_minfilter(SamplerState.FT_linear)
-        tex.set_magfilter(SamplerState.FT_linear)
-        tex.set_wrap_u(SamplerState.WM_clamp)
-        tex.set_wrap_v(SamplerState.WM_clamp)
-        return tex
+    def _ring(self, centre: tuple[float, float]) -> GeomNode:
+        """The vignette's mesh for an eye whose view axis meets its image at ``centre``: black,
+        its alpha the mask's (vertex colours), drawn in the overlay's -1..1 view (x, z)."""
+        verts, tris = comfort.ring(self.vignette_settings, centre)
+        vdata = GeomVertexData("vignette", GeomVertexFormat.get_v3c4(), Geom.UH_static)
+        vdata.set_num_rows(len(verts))
+        vertex, colour = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "color")
+        for x, z, a in verts.tolist():  # built when an eye's field of view changes, not per frame
+            vertex.add_data3(x, 0.0, z)
+            colour.add_data4(0.0, 0.0, 0.0, a)
+        prim = GeomTriangles(Geom.UH_static)
+        prim.set_index_type(Geom.NT_uint32)
+        # counter-clockwise in (x, z) as the overlay camera sees it (x right, z up): front faces
+        prim.modify_vertices().unclean_set_num_rows(tris.size)
+        prim.modify_vertices().modify_handle().copy_data_from(tris.astype(np.uint32).tobytes())
+        geom = Geom(vdata)
+        geom.add_primitive(prim)
+        node = GeomNode("vignette-ring")
+        node.add_geom(geom)
+        return node
 
     # -- per frame ----------------------------------------------------------------------
     def place(self, x: float, y: float, yaw: float) -> None:
@@ -174,7 +179,8 @@ class StereoRig:
                 centre = comfort.axis_point(fov)
                 if centre != eye.centre:
                     eye.centre = centre
-                    eye.card.set_texture(self._mask_texture(centre), 1)
+                    eye.card.node().remove_all_children()
+                    eye.card.attach_new_node(self._ring(centre))
 
     def set_vignette(self, strength: float) -> None:
         """Darken the periphery at ``strength`` (0..1; 0 hides it)."""
