@@ -351,6 +351,10 @@ class PoseSource:
         """Recommended per-eye image size (width, height) pixels, or None (the station's)."""
         return None
 
+    def end_session(self) -> None:
+        """End what the source shares with the renderer (a headset's session and swapchains),
+        before the renderer's OpenGL context goes (idempotent)."""
+
     def close(self) -> None:
         """Release whatever the source holds (idempotent)."""
 

@@ -91,7 +91,9 @@ class StereoRig:
         w, h = self.size
         fb = FrameBufferProperties()
         fb.set_rgb_color(True)
-        fb.set_color_bits(24)
+        # RGBA8: a headset's swapchain images are 32 bits a pixel, and the eye textures are
+        # copied into them (glCopyImageSubData wants the same size of pixel on both sides)
+        fb.set_rgba_bits(8, 8, 8, 8)
         fb.set_depth_bits(24)
         fb.set_stencil_bits(8)  # without it a 32-bit depth buffer is chosen and text cards hide text
         buf = self.engine.make_output(self.host.get_pipe(), f"eye-{name}", sort, fb, WindowProperties.size(w, h),
@@ -99,6 +101,7 @@ class StereoRig:
         if buf is None:
             raise RigError(f"could not open a {w}x{h} buffer for the {name} eye")
         tex = Texture(f"eye-{name}")
+        tex.set_format(Texture.F_rgba8)
         mode = GraphicsOutput.RTM_triggered_copy_ram if self.readback else GraphicsOutput.RTM_bind_or_copy
         buf.add_render_texture(tex, mode)
         buf.set_clear_color_active(True)

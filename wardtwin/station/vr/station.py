@@ -671,6 +671,8 @@ class VRStation:
         if base is not None and getattr(self, "_task", None) is not None:  # the task manager outlives the ShowBase
             base.taskMgr.remove(self._task)
             self._task = None
+        if getattr(self, "source", None) is not None:
+            self.source.end_session()  # while the window's OpenGL context, which the swapchains use, exists
         if getattr(self, "rig", None) is not None:
             self.rig.close()
             self.rig = None

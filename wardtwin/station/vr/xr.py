@@ -247,6 +247,8 @@ class OpenXRPoseSource(PoseSource):
         self._images: list = []
         self._ipd = IPD
         self._rate = 90.0
+        self.frames_ended = 0  # headset frames ended (xrEndFrame)
+        self.frames_shown = 0  # of those, with the eyes' images (a projection layer)
 
     # -- the interface ------------------------------------------------------------------
     @property
@@ -342,7 +344,10 @@ class OpenXRPoseSource(PoseSource):
             self._frame_state = None
             return False
         fs = xr.wait_frame(self.session, xr.FrameWaitInfo())
-        xr.begin_frame(self.session, xr.FrameBeginInfo())
+        try:
+            xr.begin_frame(self.session, xr.FrameBeginInfo())
+        except xr.FrameDiscarded:  # a success: the frame before was never ended; this one is begun
+            pass
         self._frame_state = fs
         if fs.predicted_display_period > 0:
             self._rate = 1e9 / fs.predicted_display_period
@@ -362,8 +367,12 @@ class OpenXRPoseSource(PoseSource):
         self._ipd = math.dist(eyes[0].pose.position, eyes[1].pose.position)
         a, b = eyes[0].pose, eyes[1].pose
         head = Pose(tuple((p + q) / 2 for p, q in zip(a.position, b.position)), a.orientation)
-        xr.sync_actions(self.session, xr.ActionsSyncInfo(active_action_sets=[xr.ActiveActionSet(self._set, 0)]))
-        return TrackedFrame(time, head, eyes, self._controller(t))
+        try:
+            xr.sync_actions(self.session, xr.ActionsSyncInfo(active_action_sets=[xr.ActiveActionSet(self._set, 0)]))
+            controller = self._controller(t)
+        except xr.SessionNotFocused:  # a success: visible, but the input goes elsewhere until focused
+            controller = NO_CONTROLLER
+        return TrackedFrame(time, head, eyes, controller)
 
     def _controller(self, t) -> Controller:
         xr = self.xr
@@ -418,14 +427,18 @@ class OpenXRPoseSource(PoseSource):
             display_time=fs.predicted_display_time, environment_blend_mode=xr.EnvironmentBlendMode.OPAQUE,
             layers=layers))
         self._frame_state = None
+        self.frames_ended += 1
+        self.frames_shown += bool(layers)
 
-    def close(self) -> None:
+    def end_session(self) -> None:
+        """Destroy the swapchains and the session (idempotent). The station calls it while its
+        OpenGL context still exists: the runtime's side of the swapchains needs it."""
         xr = getattr(self, "xr", None)
         if xr is None:
             return
         for sc in self._swapchains:
             xr.destroy_swapchain(sc)
-        self._swapchains = []
+        self._swapchains, self._images = [], []
         if self.session is not None:
             if self.running:
                 try:
@@ -434,6 +447,13 @@ class OpenXRPoseSource(PoseSource):
                     pass
             xr.destroy_session(self.session)
             self.session = None
+            self.running = False
+
+    def close(self) -> None:
+        xr = getattr(self, "xr", None)
+        if xr is None:
+            return
+        self.end_session()
         if getattr(self, "instance", None) is not None:
             xr.destroy_instance(self.instance)
             self.instance = None
