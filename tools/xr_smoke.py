@@ -10,7 +10,8 @@ when no runtime or display is there (the station's own message).
 
 Without a headset, Monado's service with its null compositor and simulated headset is a
 runtime (Monado's `monado-service`, with ``XRT_COMPOSITOR_NULL=1 SIMULATED_ENABLE=1``;
-``SIMULATED_ROTATE=1`` turns the simulated head), used over an X display such as Xvfb.
+``SIMULATED_RIGHT=simple`` adds a simulated right controller, whose aim pose then reaches the
+station through its actions), used over an X display such as Xvfb.
 """
 
 from __future__ import annotations
@@ -47,8 +48,13 @@ def main(argv=None) -> int:
         return 2
     info = source.info
     yaws: list[float] = []
+    aims = [0]
     with source, VRStation(model, source, offscreen=False) as st:
-        st.add_hook(lambda tick: yaws.append(math.degrees(tick.head.yaw)))
+        def hook(tick):
+            yaws.append(math.degrees(tick.head.yaw))
+            aims[0] += tick.tracked.controller.aim is not None
+
+        st.add_hook(hook)
         t0 = time.perf_counter()
         while time.perf_counter() - t0 < args.seconds and not source.exit_requested:
             st.step(1)
@@ -68,6 +74,7 @@ def main(argv=None) -> int:
     if yaws:
         print(f"head heading from the runtime: {min(yaws):.1f} to {max(yaws):.1f} degrees; "
               f"ipd {summary['ipd_m'] * 1000:.1f} mm; frame times: {summary['frame_times']}")
+    print(f"controller: aim pose tracked in {aims[0]} of {len(yaws)} frames")
     print("; ".join(looks) or "eye images could not be read back")
     return 0 if shown > 0 else 1
 
