@@ -2,6 +2,7 @@
 glTF export (round trip, Khronos validator when Node has it) and `wardtwin build`."""
 
 import json
+import math
 from dataclasses import replace
 import os
 import shutil
@@ -244,6 +245,37 @@ def test_camera_never_inside_a_wall(tiny):
         p = Point(eye[:2])
         assert all(s.distance(p) >= 0.3 for s in plan.solids), f"--at {name}: eye {eye} is in or at a wall"
         assert plan.room_at(*eye[:2]) is not None, f"--at {name}: eye {eye} is outside every room"
+
+
+@pytest.mark.parametrize("ward", ["tiny", *shipped_wards()])
+def test_a_room_is_seen_as_someone_coming_in_sees_it(ward):
+    from shapely.geometry import LineString
+
+    from wardtwin.layout.geometry import label_point
+    from wardtwin.scene.camera import viewpoint
+
+    layout, _ = check_ward(TINY if ward == "tiny" else ward)
+    plan = plan_of(layout)
+    model = compile_ward(layout, plan=plan)
+    checked = 0
+    for room in layout.rooms:
+        doors = [d for d in layout.doors if room.id in d.between]
+        if room.kind in ("corridor", "elevator_lobby", "reception", "nurse_station") or not doors:
+            continue
+        eye, target = viewpoint(model, room.id)
+        door_xy = min((model.place(d.id) for d in doors), key=lambda p: math.dist(p, eye[:2]))
+        assert math.dist(door_xy, eye[:2]) < 2.2, f"--at {room.id}: the eye {eye} is not by a door"
+        c = label_point(plan.room_polygons[room.id])
+        look = (target[0] - eye[0], target[1] - eye[1])
+        assert look[0] * (c.x - eye[0]) + look[1] * (c.y - eye[1]) > 0, f"--at {room.id}: looks away from the room"
+        # the view is open for a metre and a half (less in a small room): no wall right in front
+        x0, y0, x1, y1 = plan.room_polygons[room.id].bounds
+        free = min(1.5, 0.5 * min(x1 - x0, y1 - y0))
+        ray = LineString([eye[:2], (eye[0] + look[0] / math.hypot(*look) * free,
+                                    eye[1] + look[1] / math.hypot(*look) * free)])
+        assert not any(ray.intersects(s) for s in plan.solids), f"--at {room.id}: a wall fills the view"
+        checked += 1
+    assert checked >= 2
 
 
 def test_highlight_addresses_one_item(tiny):

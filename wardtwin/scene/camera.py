@@ -117,11 +117,46 @@ def _facing_spot(model, item: Place) -> tuple[float, float]:
     return best[1]
 
 
+#: Rooms a person usually enters a room from (its entry door leads to one of them).
+_ENTERED_FROM = ("corridor", "elevator_lobby", "reception", "nurse_station")
+
+
+def _entry_view(model, room: str) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """(eye, target) plan points of someone who has just come into ``room`` through its entry
+    door (the one from a corridor or lobby, else its first), looking across it to its middle
+    and beyond; None for a room without doors, and for corridors and lobbies (they are walked
+    along, not entered: the view looks along them)."""
+    lay = model.layout
+    doors = [d for d in lay.doors if room in d.between]
+    if not doors or lay.room_by_id[room].kind in _ENTERED_FROM:
+        return None
+
+    def kind(d):
+        other = d.between[1] if d.between[0] == room else d.between[0]
+        r = lay.room_by_id.get(other)
+        return r.kind if r is not None else None
+
+    door = min(doors, key=lambda d: (kind(d) not in _ENTERED_FROM, doors.index(d)))
+    poly = model.plan.room_polygons[room]
+    c = label_point(poly)
+    dx, dy = model.place(door.id)
+    ux, uy = c.x - dx, c.y - dy
+    n = math.hypot(ux, uy) or 1.0
+    eye = stand_point(model, (dx + ux / n * min(1.5, 0.6 * n), dy + uy / n * min(1.5, 0.6 * n)), room)
+    vx, vy = c.x - eye[0], c.y - eye[1]
+    if math.hypot(vx, vy) < 0.5:  # a small room: look the way the door leads in
+        vx, vy = ux, uy
+    m = math.hypot(vx, vy) or 1.0
+    return eye, (eye[0] + vx / m * 6.0, eye[1] + vy / m * 6.0)
+
+
 def viewpoint(model, at: str, look: str | None = None) -> tuple[tuple, tuple]:
     """(eye xyz, target xyz) for a first-person snapshot.
 
     ``--at ITEM`` alone stands 1.8 m in front of the item looking at it; ``--at ROOM`` alone
-    looks across the room along its longer side; a door stands just inside its first room.
+    stands just inside the room's entry door looking across the room, as someone coming in
+    sees it (a corridor or lobby: from its middle along its longer side); a door stands just
+    inside its first room.
     """
     plan = model.plan
     src = resolve(model, at)
@@ -134,6 +169,9 @@ def viewpoint(model, at: str, look: str | None = None) -> tuple[tuple, tuple]:
         d = plan.layout.door_by_id[src.ref]
         room = d.between[0] if d.between[0] in plan.room_polygons else d.between[1]
         eye_xy = stand_point(model, src.xy, room)
+    elif src.kind == "room" and tgt is None and (entry := _entry_view(model, src.ref)) is not None:
+        eye_xy, far = entry
+        return (*eye_xy, EYE_HEIGHT), (*far, EYE_HEIGHT - 0.3)
     else:
         eye_xy = stand_point(model, src.xy, src.room)
     if tgt is None:
