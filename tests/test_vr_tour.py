@@ -128,6 +128,47 @@ def test_reference_tour_through_the_vr_station(tmp_path):
     assert info["station"] == "vr" and info["frame_times"]["count"] > 100 and info["selections"] >= 8
 
 
+def test_a_runtime_lost_mid_tour_is_recorded_as_abandoned_and_reported(tmp_path, monkeypatch):
+    # the headset source's behaviour when its runtime dies (OpenXRPoseSource._lose, seen with
+    # Monado's service killed mid-tour): it stops the frame loop and says why
+    from wardtwin.station.vr import tour as vrtour
+    from wardtwin.station.vr.pose import ScriptedPoseSource
+    from wardtwin.station.vr.xr import XRUnavailableError
+
+    class Dying(ScriptedPoseSource):
+        polls = 0
+        lost = None
+
+        def poll(self, time):
+            Dying.polls += 1
+            if Dying.polls == 12:
+                self.lost = XRUnavailableError("runtime", "the OpenXR runtime stopped during the session (test)")
+                self.exit_requested = True
+            return super().poll(time)
+
+    monkeypatch.setattr(vrtour, "ScriptedPoseSource", Dying)
+    tour, model, _ = check_tour(TINY, TOUR)
+    db = tmp_path / "lost.db"
+    with pytest.raises(XRUnavailableError, match="stopped during the session"):
+        vrtour.vr_tour(model, tour, trainee="T", store=str(db), offscreen=True, eye_size=(48, 54), fps=10)
+    assert Dying.polls == 12  # the loop ended at once, no more frames
+    con = sqlite3.connect(db)
+    (data,) = con.execute("select data from events where type = 'session_ended'").fetchone()
+    ended = json.loads(data)
+    assert (ended["outcome"], ended["reason"]) == ("abandoned", "headset_lost")
+
+
+def _runtime_active() -> bool:
+    from wardtwin.station.vr.xr import XRUnavailableError, detect
+
+    try:
+        detect()
+    except XRUnavailableError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(_runtime_active(), reason="an OpenXR runtime with a headset is active here")
 def test_cli_vr_without_a_runtime_says_what_is_missing_and_records_nothing(tmp_path, capsys):
     db = tmp_path / "none.db"
     code = main(["tour", str(TINY), str(TOUR), "--trainee", "T", "--station", "vr", "--db", str(db)])

@@ -63,6 +63,9 @@ def test_failures_are_mapped_to_what_is_missing():
         (xr.ExtensionNotPresentError(), "instance", "opengl", "XR_ERROR_EXTENSION_NOT_PRESENT", "OpenGL"),
         (xr.RuntimeUnavailableError(), "instance", "runtime", "XR_ERROR_RUNTIME_UNAVAILABLE", "SteamVR"),
         (xr.RuntimeFailureError(), "instance", "runtime", "XR_ERROR_RUNTIME_FAILURE", "Monado"),
+        # in the frame loop: the runtime crashed or quit (seen with Monado's service killed mid-tour)
+        (xr.InstanceLostError(), "frame", "runtime", "XR_ERROR_INSTANCE_LOST", "is recorded"),
+        (xr.SessionLostError(), "frame", "runtime", "XR_ERROR_SESSION_LOST", "start the tour again"),
     ]
     for exc, stage, missing, code, words in cases:
         err = explain(xr, exc, stage)

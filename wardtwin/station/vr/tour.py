@@ -210,13 +210,17 @@ def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, 
             run = VRTour(st, session, robot)
             try:
                 limit = int(MAX_TOUR_TIME * st.fps)
-                while not run.player.closed and not st._quit and st.frames < limit:
+                while (not run.player.closed and not st._quit and st.frames < limit
+                       and not getattr(source, "exit_requested", False)):  # the runtime ends the session
                     st.step(1)
             except KeyboardInterrupt:
                 run.player.close("interrupted")
                 raise
+            lost = getattr(source, "lost", None)  # the headset's runtime went away mid-tour
             if not session.ended:
-                run.player.close("station_closed")
+                run.player.close("headset_lost" if lost is not None else "station_closed")
+            if lost is not None:
+                raise lost  # recorded as abandoned first; the station and the store close on the way out
             out = st.summary()
             out["tour"] = run.player.summary or end_summary(session)
             out["session"] = sid

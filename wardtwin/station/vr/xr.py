@@ -98,12 +98,15 @@ def _result_name(xr, exc) -> str | None:
         c = getattr(xr, cls, None)
         if c is not None and isinstance(exc, c):
             return name
-    return None
+    try:  # any other result: pyopenxr's exceptions know theirs
+        return f"XR_{xr.Result(exc.get_result_enum()).name}"
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def explain(xr, exc, stage: str, details=()) -> XRUnavailableError:
     """The :class:`XRUnavailableError` for a pyopenxr exception raised at ``stage``
-    (``instance``, ``system`` or ``session``)."""
+    (``instance``, ``system``, ``session``, or ``frame``: in the frame loop, the runtime lost)."""
     code = _result_name(xr, exc)
     if code in ("XR_ERROR_RUNTIME_UNAVAILABLE", "XR_ERROR_RUNTIME_FAILURE", "XR_ERROR_INITIALIZATION_FAILED",
                 "XR_ERROR_API_VERSION_UNSUPPORTED") and stage == "instance":
@@ -121,6 +124,10 @@ def explain(xr, exc, stage: str, details=()) -> XRUnavailableError:
     if code == "XR_ERROR_FORM_FACTOR_UNSUPPORTED":
         return XRUnavailableError(
             "headset", f"the active OpenXR runtime does not drive head-mounted displays ({code})", code, details)
+    if stage == "frame":
+        return XRUnavailableError(
+            "runtime", f"the OpenXR runtime stopped during the session ({code or type(exc).__name__}): restart it "
+            "(and the headset) and start the tour again; what was done so far is recorded", code, details)
     what = {"instance": "runtime", "system": "headset"}.get(stage, "session")
     return XRUnavailableError(what, f"OpenXR failed while creating the {stage} ({code or type(exc).__name__}: {exc})",
                               code, details)
@@ -247,6 +254,7 @@ class OpenXRPoseSource(PoseSource):
         self._images: list = []
         self._ipd = IPD
         self._rate = 90.0
+        self.lost: XRUnavailableError | None = None  # why the runtime went away mid-session
         self.frames_ended = 0  # headset frames ended (xrEndFrame)
         self.frames_shown = 0  # of those, with the eyes' images (a projection layer)
 
@@ -339,15 +347,19 @@ class OpenXRPoseSource(PoseSource):
         """Before a frame: handle the runtime's events, then wait for and begin the headset's
         frame. True when the frame should be rendered."""
         xr = self.xr
-        self._events()
-        if not self.running:
-            self._frame_state = None
-            return False
-        fs = xr.wait_frame(self.session, xr.FrameWaitInfo())
         try:
-            xr.begin_frame(self.session, xr.FrameBeginInfo())
-        except xr.FrameDiscarded:  # a success: the frame before was never ended; this one is begun
-            pass
+            self._events()
+            if not self.running:
+                self._frame_state = None
+                return False
+            fs = xr.wait_frame(self.session, xr.FrameWaitInfo())
+            try:
+                xr.begin_frame(self.session, xr.FrameBeginInfo())
+            except xr.FrameDiscarded:  # a success: the frame before was never ended; this one is begun
+                pass
+        except xr.XrException as exc:
+            self._lose(exc)
+            return False
         self._frame_state = fs
         if fs.predicted_display_period > 0:
             self._rate = 1e9 / fs.predicted_display_period
@@ -360,8 +372,12 @@ class OpenXRPoseSource(PoseSource):
             head = Pose((0.0, 0.0, 0.0 if self.mode == "seated" else SEATED_EYE_HEIGHT))
             return TrackedFrame(time, head, eyes_from_head(head, self._ipd), NO_CONTROLLER)
         t = fs.predicted_display_time
-        _, views = xr.locate_views(self.session, xr.ViewLocateInfo(
-            view_configuration_type=xr.ViewConfigurationType.PRIMARY_STEREO, display_time=t, space=self._space))
+        try:
+            _, views = xr.locate_views(self.session, xr.ViewLocateInfo(
+                view_configuration_type=xr.ViewConfigurationType.PRIMARY_STEREO, display_time=t, space=self._space))
+        except xr.XrException as exc:
+            self._lose(exc)
+            return self._track(time)  # a still head: the loop ends with this frame
         self._views = views
         eyes = tuple(EyeView(pose_from_xr(v.pose), fov_from_xr(v.fov)) for v in views[:2])
         self._ipd = math.dist(eyes[0].pose.position, eyes[1].pose.position)
@@ -371,6 +387,9 @@ class OpenXRPoseSource(PoseSource):
             xr.sync_actions(self.session, xr.ActionsSyncInfo(active_action_sets=[xr.ActiveActionSet(self._set, 0)]))
             controller = self._controller(t)
         except xr.SessionNotFocused:  # a success: visible, but the input goes elsewhere until focused
+            controller = NO_CONTROLLER
+        except xr.XrException as exc:
+            self._lose(exc)
             controller = NO_CONTROLLER
         return TrackedFrame(time, head, eyes, controller)
 
@@ -401,12 +420,20 @@ class OpenXRPoseSource(PoseSource):
         """After a frame: copy the two eyes' rendered images (OpenGL texture names, each of
         :attr:`eye_size`) into the swapchains and end the headset's frame. Call with the
         renderer's context current."""
-        from OpenGL import GL  # noqa: PLC0415
-
         xr = self.xr
         fs = self._frame_state
         if fs is None:
             return
+        try:
+            self._end_frame(fs, textures)
+        except xr.XrException as exc:
+            self._lose(exc)
+        self._frame_state = None
+
+    def _end_frame(self, fs, textures) -> None:
+        from OpenGL import GL  # noqa: PLC0415
+
+        xr = self.xr
         layers = []
         if fs.should_render and self._views is not None:
             w, h = self.info.eye_size
@@ -426,9 +453,16 @@ class OpenXRPoseSource(PoseSource):
         xr.end_frame(self.session, xr.FrameEndInfo(
             display_time=fs.predicted_display_time, environment_blend_mode=xr.EnvironmentBlendMode.OPAQUE,
             layers=layers))
-        self._frame_state = None
         self.frames_ended += 1
         self.frames_shown += bool(layers)
+
+    def _lose(self, exc) -> None:
+        """The runtime failed in the frame loop (it crashed or quit, the headset was lost):
+        remember why (:attr:`lost`) and end the loop; the station records the session as
+        abandoned and reports :attr:`lost`."""
+        if self.lost is None:
+            self.lost = explain(self.xr, exc, "frame", self.details)
+        self.running, self.exit_requested, self._frame_state = False, True, None
 
     def end_session(self) -> None:
         """Destroy the swapchains and the session (idempotent). The station calls it while its
@@ -437,15 +471,21 @@ class OpenXRPoseSource(PoseSource):
         if xr is None:
             return
         for sc in self._swapchains:
-            xr.destroy_swapchain(sc)
+            try:
+                xr.destroy_swapchain(sc)
+            except xr.XrException:  # a runtime already gone
+                pass
         self._swapchains, self._images = [], []
         if self.session is not None:
-            if self.running:
-                try:
+            try:
+                if self.running:
                     xr.request_exit_session(self.session)
-                except xr.XrException:
-                    pass
-            xr.destroy_session(self.session)
+            except xr.XrException:
+                pass
+            try:
+                xr.destroy_session(self.session)
+            except xr.XrException:
+                pass
             self.session = None
             self.running = False
 
@@ -455,7 +495,10 @@ class OpenXRPoseSource(PoseSource):
             return
         self.end_session()
         if getattr(self, "instance", None) is not None:
-            xr.destroy_instance(self.instance)
+            try:
+                xr.destroy_instance(self.instance)
+            except xr.XrException:  # a runtime already gone
+                pass
             self.instance = None
 
 
