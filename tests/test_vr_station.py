@@ -316,7 +316,7 @@ def test_pointer_selects_panel_buttons_and_hooks_receive_it(fresh):
     assert fresh._panel_np is not None
     target_button = lay.buttons[2]
     x0, y0, x1, y1 = target_button.rect
-    target = fresh._panel_place.point((x0 + x1) / 2, (y0 + y1) / 2)
+    target = fresh.panel_place.point((x0 + x1) / 2, (y0 + y1) / 2)
     aim = _aim_at(fresh, target)
     fresh.source.set(controller=Controller(aim=aim))
     fresh.step(1)

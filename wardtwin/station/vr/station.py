@@ -227,7 +227,7 @@ class VRStation:
                 builtins.base.destroy()
             raise VRStationError(f"could not open the station's renderer ({exc})") from None
         base = self.base
-        base.finalizeExit = self._request_quit
+        base.finalizeExit = self.request_quit
         base.graphicsEngine.set_portal_cull(True)
         base.disableMouse()
         if self.offscreen:  # nothing of the host buffer is drawn: the eyes are the output
@@ -425,8 +425,20 @@ class VRStation:
             self.step(frames)
         return self.summary()
 
-    def _request_quit(self) -> None:
+    def request_quit(self) -> None:
+        """End :meth:`step` and :meth:`run` after the frame in progress (a tour that closed)."""
         self._quit = True
+
+    @property
+    def quitting(self) -> bool:
+        """True once :meth:`request_quit` was called (until the next :meth:`step`)."""
+        return self._quit
+
+    @property
+    def panel_place(self):
+        """Where the panel hangs in the ward (a :class:`~wardtwin.station.vr.panel.Placement`),
+        or None while no panel is shown."""
+        return self._panel_place
 
     def _frame_task(self, task):
         dt = self.clock.get_dt() if self.offscreen else min(self.clock.get_dt(), MAX_DT)

@@ -107,7 +107,7 @@ class VRTour:
         if self.bot is not None:
             self.bot.act(tick, pl)
         if pl.closed:
-            st._request_quit()
+            st.request_quit()
 
 
 class VRScriptedTrainee:
@@ -147,7 +147,7 @@ class VRScriptedTrainee:
 
     def _pointer(self, tick, to_tracking) -> Controller:
         st = tick.station
-        lay, plc = st.panel, st._panel_place
+        lay, plc = st.panel, st.panel_place
         if not self.queue:
             return Controller()
         btn = next((b for b in lay.buttons if b.action == self.queue[0]), None) if lay is not None else None
@@ -210,7 +210,7 @@ def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, 
             run = VRTour(st, session, robot)
             try:
                 limit = int(MAX_TOUR_TIME * st.fps)
-                while (not run.player.closed and not st._quit and st.frames < limit
+                while (not run.player.closed and not st.quitting and st.frames < limit
                        and not getattr(source, "exit_requested", False)):  # the runtime ends the session
                     st.step(1)
             except KeyboardInterrupt:
