@@ -24,6 +24,16 @@ INVALID = TESTS / "invalid"
 WARD_FILES = ("ward.yaml", "floorplan.yaml", "equipment.yaml", "catalog.yaml")
 
 
+def active_xr_runtime() -> str | None:
+    """The name of the OpenXR runtime with a headset active here, or None (the usual case)."""
+    from wardtwin.station.vr.xr import XRUnavailableError, detect
+
+    try:
+        return detect().runtime
+    except XRUnavailableError:
+        return None
+
+
 def replace_text(path: Path, old: str, new: str, count: int = 1) -> None:
     """Replace ``old`` by ``new`` in a text file; fails when ``old`` is not there ``count`` times."""
     text = Path(path).read_text(encoding="utf-8")

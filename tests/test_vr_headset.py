@@ -13,21 +13,11 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, active_xr_runtime
 
 pytest.importorskip("xr", reason="pyopenxr is not installed (pip install -e '.[vr]')")
 
-from wardtwin.station.vr.xr import XRUnavailableError, detect  # noqa: E402
-
-
-def _runtime() -> str | None:
-    try:
-        return detect().runtime
-    except XRUnavailableError:
-        return None
-
-
-RUNTIME = _runtime()
+RUNTIME = active_xr_runtime()
 pytestmark = pytest.mark.skipif(RUNTIME is None or not os.environ.get("DISPLAY"),
                                 reason="no OpenXR runtime with a headset, or no X display, here")
 

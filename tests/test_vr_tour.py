@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import TINY
+from conftest import TINY, active_xr_runtime
 from wardtwin.cli import main
 from wardtwin.errors import WardtwinError
 from wardtwin.tours.engine import Session
@@ -158,17 +158,7 @@ def test_a_runtime_lost_mid_tour_is_recorded_as_abandoned_and_reported(tmp_path,
     assert (ended["outcome"], ended["reason"]) == ("abandoned", "headset_lost")
 
 
-def _runtime_active() -> bool:
-    from wardtwin.station.vr.xr import XRUnavailableError, detect
-
-    try:
-        detect()
-    except XRUnavailableError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(_runtime_active(), reason="an OpenXR runtime with a headset is active here")
+@pytest.mark.skipif(active_xr_runtime() is not None, reason="an OpenXR runtime with a headset is active here")
 def test_cli_vr_without_a_runtime_says_what_is_missing_and_records_nothing(tmp_path, capsys):
     db = tmp_path / "none.db"
     code = main(["tour", str(TINY), str(TOUR), "--trainee", "T", "--station", "vr", "--db", str(db)])

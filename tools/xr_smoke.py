@@ -60,7 +60,7 @@ def main(argv=None) -> int:
             st.step(1)
         wall = time.perf_counter() - t0
         summary = st.summary()
-        rate = source.refresh_rate
+        rate, renderer = source.refresh_rate, st.renderer
         looks = []
         for eye in st.rig.eyes:  # what went to the headset: the eye textures, read back once
             if st.base.graphicsEngine.extract_texture_data(eye.texture, st.base.win.get_gsg()):
@@ -68,7 +68,7 @@ def main(argv=None) -> int:
                 looks.append(f"{eye.name} eye mean {img.mean():.0f}, spread {img.std():.0f}")
     ended, shown = source.frames_ended, source.frames_shown
     print(f"runtime: {info.runtime}\nsystem: {info.system}\neye images: {info.eye_size[0]}x{info.eye_size[1]}, "
-          f"{info.views} views; refresh {rate:.1f} Hz; renderer: {summary.get('renderer', st.renderer)}")
+          f"{info.views} views; refresh {rate:.1f} Hz; renderer: {renderer}")
     print(f"{wall:.1f} s: {summary['frames']} station frames, {ended} headset frames ended, {shown} with the "
           f"eyes' images ({shown / wall if wall else 0:.1f} a second)")
     if yaws:

@@ -136,7 +136,7 @@ def _entry_view(model, room: str) -> tuple[tuple[float, float], tuple[float, flo
         r = lay.room_by_id.get(other)
         return r.kind if r is not None else None
 
-    door = min(doors, key=lambda d: (kind(d) not in _ENTERED_FROM, doors.index(d)))
+    door = min(doors, key=lambda d: kind(d) not in _ENTERED_FROM)  # the first such, else the first
     poly = model.plan.room_polygons[room]
     c = label_point(poly)
     dx, dy = model.place(door.id)

@@ -368,16 +368,15 @@ class OpenXRPoseSource(PoseSource):
     def _track(self, time: float) -> TrackedFrame:
         xr = self.xr
         fs = self._frame_state
-        if fs is None:  # not running: a still head at the tracking origin
-            head = Pose((0.0, 0.0, 0.0 if self.mode == "seated" else SEATED_EYE_HEIGHT))
-            return TrackedFrame(time, head, eyes_from_head(head, self._ipd), NO_CONTROLLER)
+        if fs is None:  # not running
+            return self._still(time)
         t = fs.predicted_display_time
         try:
             _, views = xr.locate_views(self.session, xr.ViewLocateInfo(
                 view_configuration_type=xr.ViewConfigurationType.PRIMARY_STEREO, display_time=t, space=self._space))
         except xr.XrException as exc:
             self._lose(exc)
-            return self._track(time)  # a still head: the loop ends with this frame
+            return self._still(time)  # the loop ends with this frame
         self._views = views
         eyes = tuple(EyeView(pose_from_xr(v.pose), fov_from_xr(v.fov)) for v in views[:2])
         self._ipd = math.dist(eyes[0].pose.position, eyes[1].pose.position)
@@ -392,6 +391,11 @@ class OpenXRPoseSource(PoseSource):
             self._lose(exc)
             controller = NO_CONTROLLER
         return TrackedFrame(time, head, eyes, controller)
+
+    def _still(self, time: float) -> TrackedFrame:
+        """A still head at the tracking origin, no controller (no headset frame to track)."""
+        head = Pose((0.0, 0.0, 0.0 if self.mode == "seated" else SEATED_EYE_HEIGHT))
+        return TrackedFrame(time, head, eyes_from_head(head, self._ipd), NO_CONTROLLER)
 
     def _controller(self, t) -> Controller:
         xr = self.xr
