@@ -8,7 +8,7 @@ loopback port and the "Geoms" collector (geoms drawn per frame) is read back; wh
 cannot start, the scene graph's geom count is reported instead (marked "graph").
 
     python tools/bench_scene.py [--wards medsurg-28 icu-12 PATH...] [--frames 40] [--repeat 3] [--size 1280x720]
-    python tools/bench_scene.py --lower-bound   # also: only the camera's room drawn (a bound)
+    python tools/bench_scene.py --lower-bound   # also: the camera's room alone, one layer of pixels (bounds)
     python tools/bench_scene.py --stereo   # two 1440x1600 eyes in the VR rig (tools/bench_vr.py; for a GPU)
 
 Targets (issue 4): <= 50 draw calls for the 28-bed ward; naive/batched frame time >= 3x on the
@@ -59,6 +59,24 @@ def _camera_path(geometry, n: int):
     return poses
 
 
+class _OneLayer:
+    """A frame's worth of pixels and nothing else: an opaque rectangle just beyond the near
+    plane, covering the view (its ``root`` goes under the camera)."""
+
+    def __init__(self):
+        from panda3d.core import CardMaker, NodePath
+
+        cm = CardMaker("one-layer")
+        cm.set_frame(-1, 1, -1, 1)  # 2 m square at 0.1 m: wider than any view of fov < 170 degrees
+        self.root = NodePath("one-layer")
+        card = self.root.attach_new_node(cm.generate())
+        card.set_y(0.1)
+        card.set_color(0.6, 0.6, 0.6, 1)
+
+    def set_viewpoint(self, x: float, y: float) -> None:
+        pass
+
+
 def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int = 3,
             bound: bool = False) -> list[dict]:
     """Naive and batched scenes of one ward in one offscreen buffer. Frame times are taken
@@ -66,9 +84,12 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
     walk ``repeat`` times; so load from other processes on a shared machine falls on both
     alike. Draw calls are counted afterwards, one scene at a time (PStats sums per frame).
 
-    ``bound``: also time "room only", the batched scene drawing nothing but the room the
-    camera stands in (not a correct picture: the rooms seen through doors are missing). No
-    exact culling can draw less, so naive / room-only bounds the ratio any culling can reach."""
+    ``bound``: also time two frames that are not correct pictures, as bounds. "room only": the
+    batched scene drawing nothing but the room the camera stands in (the rooms seen through
+    doors are missing); no exact culling draws less, so naive / room-only bounds the ratio
+    any culling can reach. "one layer": one opaque rectangle over the whole view and nothing
+    else, so each pixel is written once: the cheapest frame any renderer could make at this
+    size, so naive / one-layer bounds the ratio any way of drawing can reach."""
     from panda3d.core import PStatClient
 
     from wardtwin.layout import check_ward, exit_code, plan_of
@@ -85,19 +106,20 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
     geometry = ward_geometry(plan)
     t_geom = time.perf_counter() - t
     poses = _camera_path(geometry, frames)
-    modes = ("naive", "batched", "room only") if bound else ("naive", "batched")
+    modes = ("naive", "batched", "room only", "one layer") if bound else ("naive", "batched")
     with Offscreen(size) as off:
         scenes, built = {}, {}
         for mode in modes:
             t = time.perf_counter()
-            scenes[mode] = WardScene(geometry, batched=(mode != "naive"), locate=plan.room_at)
+            scenes[mode] = (_OneLayer() if mode == "one layer"
+                            else WardScene(geometry, batched=(mode != "naive"), locate=plan.room_at))
             built[mode] = time.perf_counter() - t
         if bound:  # no portals: only the camera's own room is drawn
             scenes["room only"]._portal_cull.by_cell = {}
 
         def frame(mode, eye, target) -> float:
             scene = scenes[mode]
-            scene.root.reparent_to(off.render)
+            scene.root.reparent_to(off.camera if mode == "one layer" else off.render)
             off.look(eye, target, scene=scene)
             t = time.perf_counter()
             off.frame()
@@ -116,7 +138,7 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
                     times[mode].append(frame(mode, eye, target))
         rows = []
         for mode in modes:
-            if mode == "room only":
+            if mode in ("room only", "one layer"):
                 ts = sorted(times[mode])
                 rows.append({"ward": layout.ward.id, "mode": mode, "items": len(layout.items),
                              "triangles": geometry.n_triangles, "geometry_s": t_geom, "scene_s": built[mode],
@@ -215,6 +237,14 @@ def main(argv=None) -> int:
             print(f"{ward:14} naive/room-only {naive['frame_ms'] / bound['frame_ms']:5.1f}x: the most any exact "
                   f"culling could reach here (batched draws {batched['frame_ms'] - bound['frame_ms']:.1f} ms more "
                   f"than the camera's room alone)")
+        layer = next((r for r in rows if r["ward"] == ward and r["mode"] == "one layer"), None)
+        if layer is not None:
+            room = naive["frame_ms"] / NAIVE_RATIO_FLOOR - layer["frame_ms"]
+            print(f"{ward:14} naive/one-layer {naive['frame_ms'] / layer['frame_ms']:5.1f}x: the most any renderer "
+                  f"could reach here (a frame writing each pixel once, nothing else, takes {layer['frame_ms']:.1f} ms); "
+                  + (f"for {NAIVE_RATIO_FLOOR:g}x a frame may spend {room:.1f} ms beyond that, batched spends "
+                     f"{batched['frame_ms'] - layer['frame_ms']:.1f} ms" if room > 0 else
+                     f"{NAIVE_RATIO_FLOOR:g}x is out of reach of any renderer on this machine"))
     for ward in args.wards:
         if ward in ("medsurg-28", "icu-12"):
             took = measure_build(ward)

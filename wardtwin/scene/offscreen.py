@@ -49,6 +49,16 @@ def configure() -> None:
     _CONFIGURED = True
 
 
+def clear_depth_and_stencil(output) -> None:
+    """Clear ``output``'s (a GraphicsOutput or DisplayRegion) depth and stencil together each
+    frame. Their buffer is one packed 24/8 surface: cleared whole it is one pass, while
+    clearing depth alone keeps the stencil bits (a masked read-modify-write; about 1 ms a
+    1280x720 frame on llvmpipe). Nothing draws with the stencil, so clearing it costs nothing."""
+    output.set_clear_depth_active(True)
+    output.set_clear_stencil_active(True)
+    output.set_clear_stencil(0)
+
+
 def _make_pipe(preferred: tuple[str, ...]) -> GraphicsPipe:
     sel = GraphicsPipeSelection.get_global_ptr()
     errors = []
@@ -100,6 +110,7 @@ class Offscreen:
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_triggered_copy_ram)
         self.buffer.set_clear_color_active(True)
         self.buffer.set_clear_color(BACKGROUND)
+        clear_depth_and_stencil(self.buffer)
         self.render = NodePath("render")
         self.lens = PerspectiveLens()
         self.lens.set_fov(fov)

@@ -58,11 +58,15 @@ def _light_dir(heading: float, pitch: float) -> np.ndarray:
     return np.array([-np.sin(h) * np.cos(p), np.cos(h) * np.cos(p), np.sin(p)])
 
 
+#: Towards each light (columns) and each light's colour (rows): the Lambert terms of all
+#: vertices are one product.
+_TOWARDS = np.stack([-_light_dir(h, p) for (h, p), _ in LIGHTS], axis=1)
+_LIGHT_COLOURS = np.stack([colour for _, colour in LIGHTS])
+
+
 def baked_colors(mesh: Mesh) -> np.ndarray:
     """Vertex colours lit by :data:`AMBIENT` and :data:`LIGHTS` (Lambert, per vertex normal)."""
-    light = np.tile(AMBIENT, (len(mesh.normals), 1))
-    for (h, p), colour in LIGHTS:
-        light += np.clip(mesh.normals @ -_light_dir(h, p), 0.0, None)[:, None] * colour
+    light = AMBIENT + np.maximum(mesh.normals @ _TOWARDS, 0.0) @ _LIGHT_COLOURS
     out = mesh.colors.copy()
     out[:, :3] = np.clip(mesh.colors[:, :3] * light, 0.0, 1.0)
     return out
@@ -447,11 +451,14 @@ class WardScene:
 
     def _build_cells(self) -> None:
         g = self.geometry
-        rooms = sorted({p.room for p in g.parts if p.room})
+        by_room: dict[str, list] = {}
+        for p in g.parts:
+            if p.room:
+                by_room.setdefault(p.room, []).append(p)
         corners: list = []
         item_cell: list[int] = []
-        for room in rooms:
-            parts = [p for p in g.parts if p.room == room]
+        for room in sorted(by_room):
+            parts = by_room[room]
             node = self.cells.attach_new_node(f"cell/{room}")
             body = node.attach_new_node("body")  # ceiling included: cells are for eye level
             self._batch(body, parts, "body", eye_level=True)

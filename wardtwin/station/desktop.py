@@ -207,6 +207,7 @@ class DesktopStation:
         base.graphicsEngine.set_portal_cull(True)  # rooms are cells, doors portals (WardScene)
         base.disableMouse()
         base.setBackgroundColor(*BACKGROUND)
+        _offscreen.clear_depth_and_stencil(base.win)
         base.camLens.set_fov(fov)
         base.camLens.set_near_far(0.05, 500.0)
         self.clock = ClockObject.get_global_clock()

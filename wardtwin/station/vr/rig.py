@@ -21,6 +21,7 @@ from panda3d.core import (
 )
 
 from wardtwin.errors import WardtwinError
+from wardtwin.scene.offscreen import clear_depth_and_stencil
 from wardtwin.station.vr import comfort
 from wardtwin.station.vr.pose import FOV_H, EyeView, Fov
 
@@ -106,7 +107,7 @@ class StereoRig:
         buf.add_render_texture(tex, mode)
         buf.set_clear_color_active(True)
         buf.set_clear_color(clear_colour)
-        buf.set_clear_depth_active(True)
+        clear_depth_and_stencil(buf)
         cam = self.play_space.attach_new_node(Camera(f"eye-{name}", lens_for(self._default_fov())))
         region = buf.make_display_region()
         region.set_camera(cam)
