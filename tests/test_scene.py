@@ -278,6 +278,21 @@ def test_a_room_is_seen_as_someone_coming_in_sees_it(ward):
     assert checked >= 2
 
 
+def test_a_camera_above_the_ceilings_sees_the_overview(tiny):
+    """Cells leave out the tops of walls: a camera above a room (a plan view with ceilings on,
+    the planner's orbit) gets the overview, one at eye level in the room its cell."""
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    scene = WardScene(g, locate=plan.room_at)
+    x, y = 3.0, 9.5
+    room = plan.room_at(x, y)
+    assert room is not None
+    assert scene.set_viewpoint(x, y, 1.65) == room and scene.overview.is_hidden()
+    assert scene.set_viewpoint(x, y, 30.0) is None and not scene.overview.is_hidden()
+    assert scene.set_viewpoint(x, y) == room  # no height: eye level
+
+
 def test_highlight_addresses_one_item(tiny):
     from wardtwin.scene.panda import WardScene
 
@@ -310,6 +325,44 @@ def test_build_writes_three_files(tmp_path):
     assert bam.open_read(Filename.from_os_specific(str(tmp_path / "out" / "tiny.bam")))
     root = bam.read_node()
     assert root is not None and root.get_name() == "ward"
+
+
+def test_bam_round_trip_draws_the_ward_as_built(tiny, offscreen, tmp_path):
+    """build -> .bam -> load: the model file draws the same pictures as the scene it was made
+    from (the whole-ward views, labels included), with none of the eye-level cells."""
+    from panda3d.core import Filename, Loader, LoaderOptions, NodePath
+
+    from wardtwin.scene.camera import overview
+    from wardtwin.scene.export import build
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    info = build(layout, tmp_path, plan=plan)
+    opts = LoaderOptions(LoaderOptions.LF_no_cache | LoaderOptions.LF_report_errors)
+    loaded = NodePath(Loader.get_global_ptr().load_sync(Filename.from_os_specific(str(tmp_path / "tiny.bam")), opts))
+    assert loaded.get_name() == "ward"
+    assert loaded.find("**/cells").is_empty() and loaded.find("**/=portal-cull").is_empty()
+    assert loaded.count_num_descendants() + 1 == info["nodes"]
+    scene = WardScene(g, locate=plan.room_at)
+    shots = {}
+    for name, root in (("scene", scene.root), ("bam", loaded)):
+        root.reparent_to(offscreen.render)
+        try:
+            shots[name] = []
+            for view in ("orbit", "plan"):  # ceilings on: the plan view looks down on them
+                eye, target, film = overview(g.bounds, view, 320 / 180)
+                if film is not None:
+                    offscreen.orthographic(film, film * 180 / 320)
+                offscreen.look(eye, target, up=(0, 1, 0) if view == "plan" else (0, 0, 1),
+                               scene=scene if name == "scene" else None)
+                shots[name].append(offscreen.image().astype(int))
+        finally:
+            root.detach_node()
+            offscreen.camera.node().set_lens(offscreen.lens)
+    for view, a, b in zip(("orbit", "plan"), shots["scene"], shots["bam"]):
+        differ = (np.abs(a - b).sum(axis=2) > 0).mean()
+        assert differ == 0, f"{view} view: {differ:.2%} of pixels differ between the scene and its .bam"
+        assert a.std() > 10, f"{view} view is blank"
 
 
 def test_build_and_snapshot_write_nothing_for_a_bad_ward(tmp_path):

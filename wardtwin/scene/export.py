@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from panda3d.core import NodePath
+
 from wardtwin.exchange.gltf import glb_bytes
 from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
@@ -19,15 +21,16 @@ from wardtwin.scene.panda import WardScene
 VIEWS = ("eye", "plan", "orbit")
 
 
-def summary(layout: Layout, geometry: WardGeometry, scene: WardScene) -> dict:
-    """Counts and bounds of a built scene (what ``build`` writes as JSON)."""
+def summary(layout: Layout, geometry: WardGeometry, scene: WardScene, model: NodePath) -> dict:
+    """Counts and bounds of a built scene (what ``build`` writes as JSON); ``nodes``: those of
+    ``model``, what the .bam holds (:meth:`WardScene.standalone`)."""
     return {
         "ward": layout.ward.id,
         "name": layout.ward.name,
         "rooms": len(layout.rooms),
         "doors": len(layout.doors),
         "items": len(layout.items),
-        "nodes": scene.root.count_num_descendants() + 1,
+        "nodes": model.count_num_descendants() + 1,
         "triangles": geometry.n_triangles,
         "draw_calls": scene.count_geoms(),
         "labels": len(geometry.labels),
@@ -44,13 +47,14 @@ def build(layout: Layout, out_dir: str | os.PathLike, plan: Plan | None = None) 
     plan = plan or plan_of(layout)
     geometry = ward_geometry(plan)
     scene = WardScene(geometry)
-    info = summary(layout, geometry, scene)
+    model = scene.standalone()
+    info = summary(layout, geometry, scene, model)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     stem = layout.ward.id
     with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
         tmp = Path(tmp)
-        if not scene.root.write_bam_file(str(tmp / f"{stem}.bam")):
+        if not model.write_bam_file(str(tmp / f"{stem}.bam")):
             raise OSError(f"could not write {out / (stem + '.bam')}")
         (tmp / f"{stem}.glb").write_bytes(glb_bytes(geometry, layout.ward.name))
         info["files"] = {k: f"{stem}.{k}" for k in ("bam", "glb", "json")}

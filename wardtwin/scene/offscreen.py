@@ -131,7 +131,7 @@ class Offscreen:
         self.camera.set_pos(*eye)
         self.camera.look_at(Point3(*target), Vec3(*up))
         if scene is not None:
-            scene.set_viewpoint(eye[0], eye[1])
+            scene.set_viewpoint(eye[0], eye[1], eye[2])
 
     def orthographic(self, width_m: float, height_m: float) -> None:
         """Switch to an orthographic lens covering ``width_m`` x ``height_m`` (plan views)."""

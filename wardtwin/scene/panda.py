@@ -387,7 +387,8 @@ class WardScene:
     needs Panda3D's default single-threaded pipeline). Keep the WardScene while its ``root``
     is drawn: the scene graph refers to it weakly, so that a dropped scene is freed.
     ``batched=False`` builds the naive baseline instead: one node per part, no portals.
-    ``locate`` maps a plan point (m) to the id of the room containing it.
+    ``locate`` maps a plan point (m) to the id of the room containing it; without it no cells
+    are built and the overview serves every view (enough for an export, see :meth:`standalone`).
     """
 
     def __init__(self, geometry: WardGeometry, *, batched: bool = True, locate=None):
@@ -409,7 +410,8 @@ class WardScene:
         _register_bins()
         if batched:
             self._build_overview()
-            self._build_cells()
+            if locate is not None:
+                self._build_cells()
         else:
             self._build_naive()
         self._build_labels()
@@ -524,11 +526,16 @@ class WardScene:
             self._labels[a.ref] = holder
 
     # -- viewing ------------------------------------------------------------------------
-    def set_viewpoint(self, x: float, y: float) -> str | None:
-        """Choose the representation for a camera at plan point (x, y) m: inside a room, only
-        that room's cell is shown and, as each frame is culled, the portals reveal the rest;
-        outside (or with ceilings off), the overview. Returns the room id (None outside)."""
+    def set_viewpoint(self, x: float, y: float, z: float | None = None) -> str | None:
+        """Choose the representation for a camera at plan point (x, y) m, at height ``z`` m
+        (None: eye level): inside a room, below its ceiling, only that room's cell is shown
+        and, as each frame is culled, the portals reveal the rest; elsewhere (outside, above
+        the ceilings, or with ceilings off), the overview: the cells leave out the tops of
+        walls, which only a camera above them sees. Returns the room whose cell is shown
+        (None: the overview)."""
         room = self.locate(x, y) if (self.locate and self._cells) else None
+        if room in self._cells and z is not None and not -0.05 < z < self._cells[room].top:
+            room = None
         if room == self.current_cell and not self._dirty:
             return room
         self.current_cell, self._dirty = room, False
@@ -536,7 +543,7 @@ class WardScene:
             self.cells.hide()
             self.overview.show()
             self.labels.show()
-            return room
+            return None
         self.overview.hide()
         self.labels.hide()
         self.cells.show()
@@ -670,6 +677,17 @@ class WardScene:
     def show_labels(self, on: bool) -> None:
         for holder in self._labels.values():  # instances share the node: one call hides all
             (holder.show if on else holder.hide)()
+
+    def standalone(self) -> NodePath:
+        """A copy of the ward as a model other programs can show (what ``wardtwin build``
+        writes as .bam): the overview representation (static geometry, door signs, ceilings
+        under their own node) and the labels. The eye-level cells are left out: they are drawn
+        through this scene's cull callback, which a model file cannot carry."""
+        root = NodePath("ward")
+        for part in (self.overview, self.labels):
+            copy = part.copy_to(root)
+            copy.show()
+        return root
 
     def count_geoms(self) -> int:
         """Geoms of the overview (or naive) representation: the draw calls of a whole-ward

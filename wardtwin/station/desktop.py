@@ -564,7 +564,7 @@ class DesktopStation:
         self.map_marker.set_pos(self.state.x, self.state.y, 0)
         self.map_marker.set_h(math.degrees(self.state.yaw))
         p = cam.get_pos(self.base.render)
-        self.scene.set_viewpoint(p.x, p.y)
+        self.scene.set_viewpoint(p.x, p.y, p.z)
 
     def _update_hud(self) -> None:
         s = self.state

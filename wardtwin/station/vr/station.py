@@ -515,7 +515,7 @@ class VRStation:
         head = self.head
         self.wall_fade = wall_fade(self.free_space.depth(head.position[0], head.position[1]))
         self.rig.set_fade(self.wall_fade)
-        self.scene.set_viewpoint(head.position[0], head.position[1])
+        self.scene.set_viewpoint(head.position[0], head.position[1], head.position[2])
         aim = tracked.controller.aim
         if aim is not None:
             w = rig.to_world(aim)
