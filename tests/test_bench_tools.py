@@ -1,5 +1,6 @@
 """The benchmarks' reader of Panda3D's PStats text output (tools/pstats_text.py): the
-breakdowns the VR and scene benchmarks print come from it."""
+breakdowns the VR and scene benchmarks print come from it; and the scene benchmark run end
+to end on the tiny ward."""
 
 import sys
 from pathlib import Path
@@ -59,3 +60,18 @@ def test_medians_per_thread_count_a_missing_collector_as_zero():
     gpu = pstats_text.medians(frames, "NVIDIA")
     assert gpu == {"Draw": 4.0, "Draw/eye-left": 2.0, "Draw/eye-left/Clear": 0.625}
     assert pstats_text.medians(frames, "llvmpipe") == {}
+
+
+def test_scene_benchmark_measures_every_mode_on_the_tiny_ward():
+    """bench_scene end to end on the tiny ward (a few small frames, no statistics server):
+    naive, batched and both bounds are timed, and the draw calls of the batched walk, which
+    only PStats can count, are reported as not counted rather than guessed."""
+    import bench_scene
+
+    tiny = Path(__file__).resolve().parent / "wards" / "tiny"
+    rows = bench_scene.measure(str(tiny), 3, (64, 36), None, repeat=1, bound=True)
+    assert [r["mode"] for r in rows] == ["naive", "batched", "room only", "one layer"]
+    assert all(r["frame_ms"] > 0 and r["ward"] == "tiny" for r in rows)
+    naive, batched = rows[0], rows[1]
+    assert naive["draw_source"] == "graph" and naive["draw_calls"] >= naive["items"]
+    assert batched["draw_calls"] is None and batched["draw_source"] == "-"

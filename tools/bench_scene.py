@@ -73,8 +73,8 @@ class _OneLayer:
         card.set_y(0.1)
         card.set_color(0.6, 0.6, 0.6, 1)
 
-    def set_viewpoint(self, x: float, y: float) -> None:
-        pass
+    def set_viewpoint(self, x: float, y: float, z: float | None = None) -> None:
+        pass  # nothing to choose
 
 
 def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int = 3,
@@ -148,31 +148,43 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
                 continue
             scene = scenes[mode]
             scene.root.reparent_to(off.render)
-            draws = overview_draws = None
-            if stats is not None and stats.connect():
-                for eye, target in poses:
-                    off.look(eye, target, scene=scene)
-                    off.frame()
-                    PStatClient.main_tick()
-                draws = stats.max_geoms()
-            if mode == "batched" and stats is not None and stats.connect():
-                eye, target, _ = overview(geometry.bounds, "orbit", size[0] / size[1])
-                off.look(eye, target, scene=scene)
-                for _ in range(10):
-                    off.frame()
-                    PStatClient.main_tick()
-                overview_draws = stats.max_geoms()
+            draws = _count_draws(stats, off, scene, poses)
+            orbit = overview(geometry.bounds, "orbit", size[0] / size[1])[:2]
+            overview_draws = _count_draws(stats, off, scene, [orbit] * 10) if mode == "batched" else None
+            if draws is None and mode == "naive":  # every part is a geom: at most that many
+                draws, source = scene.count_geoms(), "graph"
+            else:
+                source = "pstats" if draws is not None else "-"
             ts = sorted(times[mode])
             rows.append({
                 "ward": layout.ward.id, "mode": mode, "items": len(layout.items),
                 "triangles": geometry.n_triangles, "geometry_s": t_geom, "scene_s": built[mode],
                 "frame_ms": statistics.median(ts) * 1000, "frame_p95_ms": ts[int(0.95 * (len(ts) - 1))] * 1000,
-                "draw_calls": draws if draws is not None else scene.count_geoms(),
-                "draw_source": "pstats" if draws is not None else "graph", "renderer": off.renderer,
+                "draw_calls": draws, "draw_source": source, "renderer": off.renderer,
                 "overview_draw_calls": overview_draws if overview_draws is not None else scene.count_geoms(),
             })
             scene.root.remove_node()
     return rows
+
+
+def _count_draws(stats: TextStats | None, off, scene, views, tries: int = 3) -> int | None:
+    """The most geoms drawn in a frame over ``views`` ((eye, target) pairs), from PStats;
+    None when the statistics server did not answer (``tries`` recordings; on a loaded
+    machine a recording now and then gets no frames)."""
+    from panda3d.core import PStatClient
+
+    for _ in range(tries if stats is not None else 0):
+        if not stats.connect():
+            time.sleep(0.5)
+            continue
+        for eye, target in views:
+            off.look(eye, target, scene=scene)
+            off.frame()
+            PStatClient.main_tick()
+        count = stats.max_geoms()
+        if count is not None:
+            return count
+    return None
 
 
 def measure_build(ward: str) -> float:
@@ -225,11 +237,13 @@ def main(argv=None) -> int:
         ratio = naive["frame_ms"] / batched["frame_ms"]
         verdict = "PASS" if ratio >= NAIVE_RATIO_FLOOR else "FAIL"
         ok &= ratio >= NAIVE_RATIO_FLOOR
-        worst = max(batched["draw_calls"], batched["overview_draw_calls"])
-        dc_ok = worst <= DRAW_CALL_BUDGET if ward == "medsurg-28" else True
+        counted = batched["draw_calls"] is not None
+        worst = max(batched["draw_calls"], batched["overview_draw_calls"]) if counted else None
+        dc_ok = counted and worst <= DRAW_CALL_BUDGET if ward == "medsurg-28" else True
         ok &= dc_ok
         print(f"{ward:14} naive/batched frame time {ratio:5.1f}x (floor {NAIVE_RATIO_FLOOR:g}x) {verdict}; "
-              f"draw calls per frame {naive['draw_calls']} -> {batched['draw_calls']} walking, "
+              f"draw calls per frame {naive['draw_calls']} -> "
+              f"{batched['draw_calls'] if counted else 'not counted (PStats did not answer)'} walking, "
               f"{batched['overview_draw_calls']} whole ward from outside"
               + (f" (budget {DRAW_CALL_BUDGET}) {'PASS' if dc_ok else 'FAIL'}" if ward == "medsurg-28" else ""))
         bound = next((r for r in rows if r["ward"] == ward and r["mode"] == "room only"), None)
