@@ -90,8 +90,6 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
     any culling can reach. "one layer": one opaque rectangle over the whole view and nothing
     else, so each pixel is written once: the cheapest frame any renderer could make at this
     size, so naive / one-layer bounds the ratio any way of drawing can reach."""
-    from panda3d.core import PStatClient
-
     from wardtwin.layout import check_ward, exit_code, plan_of
     from wardtwin.scene.geometry import ward_geometry
     from wardtwin.scene.camera import overview
