@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from wardtwin.layout import check_ward, plan_of
@@ -79,3 +81,30 @@ def test_portal_culled_views_match_the_naive_scene_on_reference_wards(ward):
     worst.sort(reverse=True)
     assert worst[0][0] < 0.001, f"views differ between naive and portal-culled scenes: {worst[:3]}"
     assert clipped > len(poses) // 2, "rooms seen through doors were hardly ever clipped: the test tests nothing"
+
+
+_POINT = st.tuples(st.floats(-3, 3), st.floats(-3, 3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_POINT, min_size=3, max_size=8), st.one_of(st.none(), st.lists(_POINT, min_size=3, max_size=8)))
+def test_portal_regions_are_clipped_exactly(subject, region):
+    """Screen regions are convex polygons clipped one by another (and to the screen, which has
+    its own quicker clipper): the result is their intersection, as shapely computes it."""
+    from shapely.geometry import Polygon
+
+    from wardtwin.scene.panda import _FULL, _clip_poly, _hull
+
+    a = _hull(subject)
+    b = _FULL if region is None else _hull(region)
+    assume(len(a) >= 3 and len(b) >= 3)
+    pa, pb = Polygon(a), Polygon(b)
+    assume(pa.area > 1e-6 and pb.area > 1e-6)
+    got = _clip_poly(a, b)
+    want = pa.intersection(pb)
+    if len(got) < 3:
+        assert want.area < 1e-9, f"clipped away an overlap of {want.area}"
+        return
+    pg = Polygon(got)
+    assert abs(pg.area - want.area) < 1e-9 * max(1.0, want.area)
+    assert pg.symmetric_difference(want).area < 1e-9

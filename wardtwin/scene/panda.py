@@ -128,24 +128,50 @@ def _hull(points) -> list:
 
 def _clip_poly(subject: list, region: list) -> list:
     """``subject`` (convex) clipped to the convex, counter-clockwise ``region``
-    (Sutherland-Hodgman); fewer than three points when they do not overlap."""
+    (Sutherland-Hodgman); fewer than three points when they do not overlap. (Per camera and
+    frame, for every portal seen through another or off the screen's edge: the arithmetic is
+    written out rather than calling :func:`_cross`.)"""
+    if region is _FULL:
+        return _clip_to_screen(subject)
     out = subject
     n = len(region)
     for k in range(n):
-        a, b = region[k], region[(k + 1) % n]
         if len(out) < 3:
             return []
-        pts, m = out, len(out)
-        out = []
-        for j in range(m):
-            p, q = pts[j], pts[(j + 1) % m]
-            cp, cq = _cross(a, b, p), _cross(a, b, q)
-            if cp >= 0:
-                out.append(p)
-            if (cp >= 0) != (cq >= 0):
-                t = cp / (cp - cq)
-                out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+        (ax, ay), (bx, by) = region[k], region[(k + 1) % n]
+        ex, ey = bx - ax, by - ay
+        # > 0: left of the edge a -> b, inside (the cross product of the edge and a -> p)
+        side = [ex * (py - ay) - ey * (px - ax) for px, py in out]
+        out = _cut(out, side)
     return out if len(out) >= 3 else []
+
+
+def _clip_to_screen(subject: list) -> list:
+    """``subject`` (convex) clipped to the screen, -1 <= x, y <= 1 (as :func:`_clip_poly`
+    against :data:`_FULL`, edge by edge in the same order, with the sides read off the
+    coordinates)."""
+    out = subject
+    for axis, sign in ((1, 1.0), (0, -1.0), (1, -1.0), (0, 1.0)):  # bottom, right, top, left
+        if len(out) < 3:
+            return []
+        out = _cut(out, [1.0 + sign * p[axis] for p in out])
+    return out if len(out) >= 3 else []
+
+
+def _cut(points: list, side: list) -> list:
+    """One Sutherland-Hodgman step: the part of the polygon ``points`` where ``side`` (a
+    linear function's value at each point) is >= 0."""
+    out = []
+    m = len(points)
+    for j in range(m):
+        p, cp, cq = points[j], side[j], side[(j + 1) % m]
+        if cp >= 0:
+            out.append(p)
+        if (cp >= 0) != (cq >= 0):
+            q = points[(j + 1) % m]
+            t = cp / (cp - cq)
+            out.append((p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1])))
+    return out
 
 
 def _covers(region: list, points, eps: float = 1e-7) -> bool:
@@ -162,23 +188,20 @@ def _bbox(poly: list) -> tuple[float, float, float, float]:
 def _project(clip: np.ndarray) -> list | None:
     """The screen polygon (NDC, convex, counter-clockwise) of a portal given its corners in
     clip space (4, 4), clipped to the part in front of the camera; None when none is."""
-    w = clip[:, 3]
-    if (w > _W_MIN).all():
-        pts = clip
-    else:  # Sutherland-Hodgman against w = _W_MIN (linear in clip space)
+    pts = clip.tolist()  # four corners: plain floats are quicker than numpy at this size
+    if any(p[3] <= _W_MIN for p in pts):  # Sutherland-Hodgman against w = _W_MIN (linear in clip space)
         kept = []
-        for k in range(len(clip)):
-            a, b = clip[k], clip[(k + 1) % len(clip)]
+        for k, a in enumerate(pts):
+            b = pts[(k + 1) % len(pts)]
             if a[3] > _W_MIN:
                 kept.append(a)
             if (a[3] > _W_MIN) != (b[3] > _W_MIN):
                 t = (_W_MIN - a[3]) / (b[3] - a[3])
-                kept.append(a + t * (b - a))
+                kept.append([u + t * (v - u) for u, v in zip(a, b)])
         if len(kept) < 3:
             return None
-        pts = np.array(kept)
-    xy = pts[:, :2] / pts[:, 3:4]
-    poly = _hull([(float(x), float(y)) for x, y in xy])
+        pts = kept
+    poly = _hull([(p[0] / p[3], p[1] / p[3]) for p in pts])
     return poly if len(poly) >= 3 else None
 
 
@@ -241,9 +264,8 @@ class _PortalCull:
         # twice the signed area of a quadrilateral: the cross product of its diagonals
         turn = (x[:, 2] - x[:, 0]) * (y[:, 3] - y[:, 1]) - (y[:, 2] - y[:, 0]) * (x[:, 3] - x[:, 1])
         on = np.flatnonzero(on_screen)
-        xy = np.stack([x[on], y[on]], axis=-1)
-        for k, quad, cw in zip(front[a[on]].tolist(), xy.tolist(), (turn[on] < 0).tolist()):
-            out[k] = list(map(tuple, quad[::-1] if cw else quad))
+        for k, xs, ys, cw in zip(front[a[on]].tolist(), x[on].tolist(), y[on].tolist(), (turn[on] < 0).tolist()):
+            out[k] = list(zip(xs[::-1], ys[::-1]) if cw else zip(xs, ys))
         straddle = np.flatnonzero(~ahead & positive.any(axis=1))  # partly behind the camera: clip, then project
         for j in straddle.tolist():
             poly = _project(clip[j])
