@@ -503,8 +503,8 @@ class WardScene:
                 n.set_bin(_ROOMS_BIN, 0)
             top = max(float(p.mesh.bounds()[1][2]) for p in parts if p.mesh.n_triangles)
             self._cells[room] = _Cell(node, body, shell, items, top)
-        # the corners of every item's bounding box (homogeneous) and the index of its cell
-        self._item_corners = np.array(corners, np.float64).reshape(-1, 4)
+        # the corners of every item's bounding box (items, 8, homogeneous xyzw) and the index of its cell
+        self._item_corners = np.array(corners, np.float64).reshape(-1, 8, 4)
         self._item_cell = np.array(item_cell, np.int64)
         self._cell_index = {room: k for k, room in enumerate(self._cells)}
         # door signs: one batch, always drawn at eye level (small; the depth test hides them)
@@ -628,17 +628,18 @@ class WardScene:
             if room != start:
                 k = self._cell_index[room]
                 lo_x[k], hi_x[k], lo_y[k], hi_y[k] = r
-        sel = np.nonzero(np.isfinite(lo_x[self._item_cell]))[0]
+        sel = np.flatnonzero(lo_x[self._item_cell] < np.inf)
         if not len(sel):
             return {}
-        rows = (sel[:, None] * 8 + np.arange(8)).reshape(-1)
-        clip = (self._item_corners[rows] @ vp).reshape(-1, 8, 4)
+        clip = self._item_corners[sel] @ vp  # (items, 8 corners, xyzw)
         w = clip[..., 3]
-        xy = clip[..., :2] / np.where(w > _W_MIN, w, 1.0)[..., None]
-        lo, hi = xy.min(axis=1), xy.max(axis=1)
+        front = w > _W_MIN
+        ww = np.where(front, w, 1.0)
+        x, y = clip[..., 0] / ww, clip[..., 1] / ww  # (items, 8): reduced along contiguous rows
         c = self._item_cell[sel]
-        inside = (lo[:, 0] < hi_x[c]) & (hi[:, 0] > lo_x[c]) & (lo[:, 1] < hi_y[c]) & (hi[:, 1] > lo_y[c])
-        inside |= (w <= _W_MIN).any(axis=1) & (w > _W_MIN).any(axis=1)
+        inside = ((x.min(axis=1) < hi_x[c]) & (x.max(axis=1) > lo_x[c])
+                  & (y.min(axis=1) < hi_y[c]) & (y.max(axis=1) > lo_y[c]))
+        inside |= front.any(axis=1) & ~front.all(axis=1)
         rooms = list(self._cells)
         out: dict[str, set[int]] = {}
         for k, cell in zip(sel[inside].tolist(), c[inside].tolist()):
