@@ -107,4 +107,6 @@ def test_portal_regions_are_clipped_exactly(subject, region):
         return
     pg = Polygon(got)
     assert abs(pg.area - want.area) < 1e-9 * max(1.0, want.area)
-    assert pg.symmetric_difference(want).area < 1e-9
+    # the same shape (a distance between outlines: GEOS's overlay of two near-identical thin
+    # polygons can report them as disjoint)
+    assert pg.hausdorff_distance(want) < 1e-7
