@@ -32,6 +32,16 @@ def _crash(url, session, n, batch):
     subprocess.run([PYTHON, "-c", CRASH, str(url), session, str(n), str(batch)], cwd=REPO, check=True, timeout=60)
 
 
+def _crashed_journal(path, session: str, n: int):
+    """A store at ``path`` left by a station that crashed after ``n`` events of ``session``
+    (none folded): the path of that session's journal."""
+    with open_store(path):
+        pass
+    _crash(path, session, n, 256)
+    with open_store(path, read_only=True) as st:
+        return journal_dir(st) / journal_name(session)
+
+
 def _stored_seqs(st, session):
     return [r[0] for r in st.execute("SELECT seq FROM events WHERE session = ? ORDER BY seq", (session,)).fetchall()]
 
@@ -105,10 +115,7 @@ def test_a_live_writers_journal_is_left_alone(tmp_path):
 
 def test_torn_last_line_is_the_event_in_flight(tmp_path):
     path = tmp_path / "station.db"
-    with open_store(path):
-        pass
-    _crash(path, "torn", 6, 256)
-    journal = journal_dir(open_store(path, read_only=True)) / journal_name("torn")
+    journal = _crashed_journal(path, "torn", 6)
     data = journal.read_bytes()
     journal.write_bytes(data[:-9])  # the last event's write cut short
     with open_store(path) as st:
@@ -128,10 +135,7 @@ def test_torn_last_line_is_the_event_in_flight(tmp_path):
 
 def test_damaged_journal_is_a_clear_error(tmp_path):
     path = tmp_path / "station.db"
-    with open_store(path):
-        pass
-    _crash(path, "bad", 6, 256)
-    journal = journal_dir(open_store(path, read_only=True)) / journal_name("bad")
+    journal = _crashed_journal(path, "bad", 6)
     lines = journal.read_text().splitlines(keepends=True)
     lines[2] = "this is not an event\n"
     journal.write_text("".join(lines))

@@ -22,6 +22,7 @@ import os
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -156,16 +157,23 @@ class Store:
     def _translate(self, exc: BaseException) -> StoreError:
         return translate_error(exc, self.url, self.backend)
 
-    def execute(self, text: str, params: Sequence = ()):
+    @contextmanager
+    def _translated(self):
+        """Driver errors raised inside become StoreErrors (those the driver's error can be read
+        as); StoreErrors pass through."""
         try:
-            return self.conn.execute(self.sql(text), params)
+            yield
         except StoreError:
             raise
-        except Exception as exc:  # driver errors become StoreErrors
+        except Exception as exc:
             err = self._translate(exc)
             if err is None:
                 raise
             raise err from exc
+
+    def execute(self, text: str, params: Sequence = ()):
+        with self._translated():
+            return self.conn.execute(self.sql(text), params)
 
     def transaction(self):
         """A context manager: one transaction, rolled back on any exception."""
@@ -314,7 +322,7 @@ class Store:
         if where:
             q += f" WHERE session IN (SELECT id FROM sessions WHERE {' AND '.join(where)})"
         q += " ORDER BY session, seq"
-        try:
+        with self._translated():
             if self.backend == "postgresql":
                 with self.conn.transaction(), self.conn.cursor(name="wardtwin_event_chunks") as cur:
                     cur.execute(self.sql(q), params)
@@ -330,13 +338,6 @@ class Store:
                 if not rows:
                     return
                 yield rows
-        except StoreError:
-            raise
-        except Exception as exc:
-            err = self._translate(exc)
-            if err is None:
-                raise
-            raise err from exc
 
     def events_of(self, session: str) -> list[Event]:
         """The events of one session, in order."""
@@ -364,13 +365,8 @@ class _Transaction:
             s.execute("BEGIN IMMEDIATE")
         else:
             self._tx = s.conn.transaction()
-            try:
+            with s._translated():
                 self._tx.__enter__()
-            except Exception as exc:
-                err = s._translate(exc)
-                if err is None:
-                    raise
-                raise err from exc
         return s
 
     def __exit__(self, et, ev, tb):
@@ -388,15 +384,8 @@ class _Transaction:
             elif s.conn.in_transaction:
                 s.conn.execute("ROLLBACK")
             return False
-        try:
+        with s._translated():
             return self._tx.__exit__(et, ev, tb)
-        except StoreError:
-            raise
-        except Exception as exc:
-            err = s._translate(exc)
-            if err is None:
-                raise
-            raise err from exc
 
 
 def translate_error(exc: BaseException, url: str, backend: str) -> StoreError | None:
