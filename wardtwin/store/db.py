@@ -271,7 +271,7 @@ class Store:
         new_s = new_e = 0
         with self.transaction():
             cur = self.conn.cursor()
-            try:
+            with self._translated():
                 if sessions:
                     cur.executemany(self._insert_sql("sessions", SESSION_COLUMNS), sessions)
                     new_s = max(cur.rowcount, 0)
@@ -281,11 +281,6 @@ class Store:
                     else:
                         cur.executemany(self._insert_sql("events", EVENT_COLUMNS), events)
                     new_e = max(cur.rowcount, 0)
-            except Exception as exc:
-                err = self._translate(exc)
-                if err is None:
-                    raise
-                raise err from exc
         return new_s, new_e
 
     # -- reading ----------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
     ev_sql = dst._insert_sql("events", EVENT_COLUMNS)
     with dst.transaction():
         cur = dst.conn.cursor()
-        try:
+        with dst._translated():  # a source's StoreError passes through as it is
             for part in _chunks(missing):
                 marks = ", ".join("?" for _ in part)
                 rows = src.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id IN ({marks}) "
@@ -97,10 +97,5 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
                 cur.executemany(ev_sql, chunk)
                 n_e += max(cur.rowcount, 0)
                 sent += len(chunk)
-        except Exception as exc:
-            err = dst._translate(exc)
-            if err is None:
-                raise
-            raise err from exc
     return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts()["abandoned"],
                       sent, current)

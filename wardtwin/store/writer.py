@@ -133,16 +133,11 @@ class SessionWriter:
             self.store.write_event(ev, started_at)
             return
         row = (ev.id, ev.session, ev.seq, ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
-        try:
+        with self.store._translated():
             if self.store.backend == "postgresql":
                 self.store.conn.execute(self._ev_sql, row, prepare=True)  # autocommit: one transaction
             else:
                 self.store.conn.execute(self._ev_sql, row)
-        except Exception as exc:
-            err = self.store._translate(exc)
-            if err is None:
-                raise
-            raise err from exc
 
     def flush(self) -> None:
         """Fold the journaled events into the database now (one transaction). When it fails
