@@ -4,6 +4,10 @@
 - ``ward_copy``: a factory that copies a ward folder (tiny by default) into ``tmp_path`` so a
   test can change one file without touching the fixture.
 - helpers to edit YAML as text (keeping line numbers predictable) or as data.
+
+Every temporary file of a test run (``tmp_path``, ``tempfile``, and what child processes make
+under ``$TMPDIR``) goes into one private folder that is removed when the run ends, so a run
+leaves nothing in ``/tmp``. To keep a failed run's files, give pytest ``--basetemp=DIR``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +27,30 @@ TINY = TESTS / "wards" / "tiny"
 INVALID = TESTS / "invalid"
 #: The four file names of a ward folder.
 WARD_FILES = ("ward.yaml", "floorplan.yaml", "equipment.yaml", "catalog.yaml")
+
+
+_RUN_TMP: dict[str, str] = {}
+
+
+def pytest_configure(config):
+    root = tempfile.mkdtemp(prefix="wardtwin-tests-")
+    _RUN_TMP["root"] = root
+    _RUN_TMP.update({k: os.environ[k] for k in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT") if k in os.environ})
+    os.environ["TMPDIR"] = os.environ["PYTEST_DEBUG_TEMPROOT"] = root
+    tempfile.tempdir = root
+
+
+def pytest_unconfigure(config):
+    root = _RUN_TMP.pop("root", None)
+    if root is None:
+        return
+    tempfile.tempdir = None
+    for k in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT"):
+        if k in _RUN_TMP:
+            os.environ[k] = _RUN_TMP.pop(k)
+        else:
+            os.environ.pop(k, None)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def active_xr_runtime() -> str | None:

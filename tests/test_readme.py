@@ -28,3 +28,23 @@ def test_commands_on_first_screen():
     first_screen = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:30])
     for cmd in ("pip install -e '.[test]'", "wardtwin map medsurg-28", "pytest"):
         assert cmd in first_screen, f"{cmd!r} is not within the README's first 30 lines"
+
+
+def test_every_command_is_in_the_command_table():
+    import argparse
+
+    from wardtwin.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    table = (ROOT / "README.md").read_text(encoding="utf-8").split("## Commands", 1)[1].split("\n\n", 2)[1]
+    missing = [name for name in sub.choices if f"| `wardtwin {name}" not in table]
+    assert not missing, f"commands missing from the README's command table: {missing}"
+
+
+def test_schema_loop_covers_every_file_kind():
+    from wardtwin.layout.schema import SCHEMAS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    loop = re.search(r"for k in ([a-z ]+); do wardtwin schema", readme)
+    assert loop and set(loop.group(1).split()) == {*SCHEMAS, "tour"}, loop and loop.group(1)

@@ -41,22 +41,28 @@ def db(tmp_path_factory):
     return str(path)
 
 
+def _rows(path: Path) -> list[dict]:
+    """A CSV file's rows as dicts (the file closed again)."""
+    with path.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def test_csv_files_and_columns(db, tmp_path, monkeypatch):
     monkeypatch.setenv("WARDTWIN_PSEUDONYM_KEY", KEY)
     out = tmp_path / "csv"
     assert main(["report", "--db", db, "--format", "csv", "-o", str(out), "--pseudonymise"]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(CSV_FILES)
-    roster = list(csv.DictReader((out / "roster.csv").open()))
+    roster = _rows(out / "roster.csv")
     assert len(roster) == 120
     assert {"trainee", "completed", "ended_at", "duration_s", "score", "steps_missed"} <= set(roster[0])
     assert all(r["trainee"].startswith("p-") and len(r["trainee"]) == 18 for r in roster)
-    sessions = list(csv.DictReader((out / "sessions.csv").open()))
+    sessions = _rows(out / "sessions.csv")
     assert {"ssq_pre_t", "ssq_post_n", "ssq_post_o", "ssq_post_d", "fms_max", "stop_rule", "frames_over_11ms",
             "time_in_motion_s", "spl_mean", "outcome"} <= set(sessions[0])
     assert {r["outcome"] for r in sessions} <= {"completed", "stopped_comfort", "abandoned", "quit"}
-    steps = list(csv.DictReader((out / "steps.csv").open()))
+    steps = _rows(out / "steps.csv")
     assert len(steps) == 12 and {"success_rate", "median_duration_s", "hint_rate", "spl_mean"} <= set(steps[0])
-    cohort = list(csv.DictReader((out / "cohort.csv").open()))
+    cohort = _rows(out / "cohort.csv")
     assert cohort[0]["group"] == "all" and {r["group"] for r in cohort} == {"all", "role", "station"}
     for name, cols in CSV_COLUMNS.items():  # the declared headers are exactly the rows' keys
         with (out / name).open() as fh:
@@ -85,7 +91,7 @@ def test_pseudonymise_needs_a_key(db, tmp_path, monkeypatch, capsys):
 def test_ward_and_since_filters(db, tmp_path):
     out = tmp_path / "f"
     main(["report", "--db", db, "--format", "csv", "-o", str(out), "--since", "2026-03-02T12:00:00Z"])
-    roster = list(csv.DictReader((out / "roster.csv").open()))
+    roster = _rows(out / "roster.csv")
     assert 0 < len(roster) < 120 and all(r["started_at"] >= "2026-03-02T12" for r in roster)
     main(["report", "--db", db, "--format", "csv", "-o", str(tmp_path / "g"), "--ward", "nowhere"])
     # nobody matched: every file still has its header row, and nothing else
@@ -93,7 +99,7 @@ def test_ward_and_since_filters(db, tmp_path):
     for name, cols in CSV_COLUMNS.items():
         lines = (tmp_path / "g" / name).read_text().splitlines()
         assert lines[0] == ",".join(cols) and len(lines) == (2 if name == "cohort.csv" else 1), name
-    (everyone,) = csv.DictReader((tmp_path / "g" / "cohort.csv").open())  # the "all" row, of no one
+    (everyone,) = _rows(tmp_path / "g" / "cohort.csv")  # the "all" row, of no one
     assert everyone["group"] == "all" and everyone["trainees"] == "0"
 
 
@@ -257,6 +263,7 @@ def test_lrs_post_retries_and_no_duplicates(db, tmp_path):
         assert counts["already"] == 10 and counts["put"] == 1 and len(_LRS.store) == len(stmts) + 1
     finally:
         server.shutdown()
+        server.server_close()
 
 
 def test_report_from_postgresql(tmp_path):
@@ -265,4 +272,4 @@ def test_report_from_postgresql(tmp_path):
         bulk_load(st, synthetic_sessions(5, 40, 6))
     out = tmp_path / "pg"
     assert main(["report", "--db", url, "--format", "csv", "-o", str(out)]) == 0
-    assert len(list(csv.DictReader((out / "roster.csv").open()))) == 40
+    assert len(_rows(out / "roster.csv")) == 40

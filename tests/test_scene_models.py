@@ -46,9 +46,42 @@ def _near(mesh, rgba, tol=0.02):
 
 
 def test_shipped_model_is_what_the_generator_writes():
+    """Compared by content (float data within make_models.TOLERANCE), not bytes: a float may
+    differ in its last bit on another CPU."""
     r = subprocess.run([sys.executable, str(REPO / "tools" / "make_models.py"), "--check"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def _make_models():
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import make_models
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    return make_models
+
+
+def test_model_check_tolerates_last_bits_and_names_real_differences():
+    mm = _make_models()
+    data = MODEL.read_bytes()
+    doc, binary = read_glb(data)
+    colours = doc["accessors"][doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"]]
+    start = doc["bufferViews"][colours["bufferView"]]["byteOffset"]
+
+    def with_first_colour(delta: float) -> bytes:
+        arr = accessor_array(doc, binary, doc["meshes"][0]["primitives"][0]["attributes"]["COLOR_0"]).copy()
+        arr[0, 0] = np.nextafter(arr[0, 0], np.float32(2)) if delta == 0 else arr[0, 0] + np.float32(delta)
+        out = bytearray(data)
+        body = 20 + int.from_bytes(data[12:16], "little") + 8
+        out[body + start:body + start + arr.nbytes] = arr.tobytes()
+        return bytes(out)
+
+    assert mm.model_differences(data, data) == []
+    assert mm.model_differences(with_first_colour(0), data) == []  # one ulp: the same model
+    problems = mm.model_differences(with_first_colour(0.01), data)
+    assert len(problems) == 1 and "VEC4" in problems[0] and "0.01" in problems[0]
+    assert mm.model_differences(b"junk", data)
 
 
 def test_shipped_model_passes_khronos_validator():

@@ -27,14 +27,14 @@ def test_sigkill_loses_only_the_event_in_flight(backend, tmp_path):
     url = _url(backend, tmp_path)
     with open_store(url):
         pass
-    proc = _station(url, "killed", 100000)  # writes as fast as it can
     acknowledged = -1
-    for line in proc.stdout:
-        acknowledged = int(line)
-        if acknowledged >= 300:
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-    proc.wait(timeout=20)
+    with _station(url, "killed", 100000) as proc:  # writes as fast as it can; pipes closed at the end
+        for line in proc.stdout:
+            acknowledged = int(line)
+            if acknowledged >= 300:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+        proc.wait(timeout=20)
     assert proc.returncode == -signal.SIGKILL
     if backend == "sqlite":  # a read-only report sees the journal's events before anything folds them
         with open_store(url, read_only=True) as ro:

@@ -1,15 +1,13 @@
 """Shared helpers of the store and report tests (no tests here).
 
-PostgreSQL: ``WARDTWIN_TEST_PG_URL`` (set by ``.ci/services.sh``), else a throwaway server
-started once through ``.ci/services.sh`` (stopped at exit). Each test gets its own schema.
-Under CI (``CI=true``) a missing server fails the tests instead of skipping them.
+PostgreSQL: ``WARDTWIN_TEST_PG_URL`` (set by ``.ci/services.sh``, which ``.ci/run`` sources);
+without it the PostgreSQL tests are skipped (under CI, ``CI=true``, they fail instead). No test
+starts a server. Each test gets its own schema.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -18,36 +16,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-_PG: dict = {}
-
-
-def _start_pg() -> str | None:
-    if "url" in _PG:
-        return _PG["url"]
-    url = os.environ.get("WARDTWIN_TEST_PG_URL")
-    if not url:
-        script = ('source .ci/services.sh >/dev/null 2>&1; printf "%s\\n%s\\n%s\\n" "$WARDTWIN_TEST_PG_URL" '
-                  '"$WARDTWIN_PG_DATA" "$WARDTWIN_PG_BIN"')
-        try:
-            out = subprocess.run(["bash", "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120,
-                                 env={**os.environ, "WARDTWIN_SERVICES_NO_INSTALL": "1"}).stdout.splitlines()
-        except (OSError, subprocess.TimeoutExpired):
-            out = []
-        if out and out[0]:
-            url, data, bindir = out[0], out[1], out[2]
-            run = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-            atexit.register(lambda: subprocess.run(run + [f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                                                   capture_output=True, cwd="/"))
-    _PG["url"] = url or None
-    return _PG["url"]
 
 
 def pg_base_url() -> str:
-    """The test server's URL, or skip (fail under CI) with the reason."""
-    url = _start_pg()
+    """The test server's URL (``WARDTWIN_TEST_PG_URL``), or skip (fail under CI) with the reason.
+
+    Tests never start a server themselves: ``.ci/run`` starts one and sets the variable."""
+    url = os.environ.get("WARDTWIN_TEST_PG_URL")
     if not url:
-        reason = ("no PostgreSQL: WARDTWIN_TEST_PG_URL is unset and .ci/services.sh could not start a server "
-                  "(install Debian's postgresql)")
+        reason = ("no PostgreSQL: WARDTWIN_TEST_PG_URL is unset (`.ci/run` starts a server and sets it; "
+                  "or `source .ci/services.sh` in your shell first)")
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason + " -- CI must provide one")
         pytest.skip(reason)

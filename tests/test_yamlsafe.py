@@ -335,3 +335,16 @@ def test_nul_byte_is_a_syntax_finding_with_its_position():
 def test_escaped_control_character_in_quotes_is_text():
     data, findings = parse_yaml('a: "bell\\x07"\n')
     assert findings == [] and data["a"] == "bell\x07"
+
+
+def test_brackets_in_quotes_and_comments_do_not_count_as_nesting():
+    # a broken file whose only deep brackets are text: the finding is the syntax error
+    text = 'a: "' + "[" * 40 + '"  # ' + "{" * 40 + "\nb: [\n"
+    data, findings = parse_yaml(text)
+    assert data is None and only(findings).code == "yaml-syntax"
+
+
+def test_nesting_past_the_parsers_own_limit_is_too_deep_at_our_limit():
+    data, findings = parse_yaml("k: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n")
+    f = only(findings)
+    assert data is None and f.code == "yaml-too-deep" and f.line == 1 and f.column < 4 * (MAX_DEPTH + 2)

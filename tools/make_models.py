@@ -5,11 +5,13 @@ written with wardtwin's own glTF writer (``wardtwin.exchange.gltf``):
     assets/models/aed_cabinet.glb   the AED wall cabinet (catalog type ``aed``)
 
 Models are built at true size in metres and follow glTF's convention (y up, the front of the
-model faces +z), so any glTF viewer shows them the right way round. The output is
-deterministic, so regenerating gives byte-identical files:
+model faces +z), so any glTF viewer shows them the right way round. Regenerating on the same
+machine gives byte-identical files; on another CPU a float may differ in its last bit, so
+``--check`` compares what the files hold: the same glTF document, the same integer data, and
+float data within ``TOLERANCE``:
 
     python tools/make_models.py            # write the models
-    python tools/make_models.py --check    # exit 1 if a file on disk differs
+    python tools/make_models.py --check    # exit 1 if a file on disk differs (with what differs)
 """
 
 from __future__ import annotations
@@ -24,11 +26,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wardtwin.exchange.gltf import glb_bytes  # noqa: E402
+from wardtwin.exchange.gltf import accessor_array, glb_bytes, read_glb  # noqa: E402
 from wardtwin.scene.geometry import Part, WardGeometry  # noqa: E402
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, shade  # noqa: E402
 
 MODELS = ROOT / "assets" / "models"
+#: Largest difference accepted between float values of two model files (metres for positions,
+#: unit-vector components for normals, linear colour for colours): far below what can be seen,
+#: far above a last-bit difference between CPUs.
+TOLERANCE = 1e-5
 
 
 def _heart(b: MeshBuilder, cx: float, y: float, cz: float, size: float, rgba) -> None:
@@ -83,6 +89,40 @@ def glb_of(mesh: Mesh, name: str) -> bytes:
     return glb_bytes(geometry, name)
 
 
+def _floats_close(a, b, tol: float) -> bool:
+    """Two JSON values equal, floats within ``tol``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_floats_close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_floats_close(x, y, tol) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol
+    return a == b
+
+
+def model_differences(found: bytes, expected: bytes, tol: float = TOLERANCE) -> list[str]:
+    """What differs between two glTF binaries, beyond ``tol`` for float data (empty: the same)."""
+    if found == expected:
+        return []
+    try:
+        doc_a, bin_a = read_glb(found)
+    except Exception as exc:  # noqa: BLE001 - any malformed file is a difference to report
+        return [f"the file on disk is not a readable glTF binary ({exc})"]
+    doc_b, bin_b = read_glb(expected)
+    if not _floats_close(doc_a, doc_b, tol):
+        return ["the glTF document (nodes, meshes, accessors, bounds) differs"]
+    out = []
+    for k, acc in enumerate(doc_b["accessors"]):
+        a, b = accessor_array(doc_a, bin_a, k), accessor_array(doc_b, bin_b, k)
+        if a.dtype.kind == "f":
+            worst = float(np.abs(a.astype(np.float64) - b).max(initial=0.0))
+            if worst > tol:
+                out.append(f"accessor {k} ({acc['type']}): values differ by up to {worst:.3g} (tolerance {tol:g})")
+        elif not np.array_equal(a, b):
+            out.append(f"accessor {k} ({acc['type']}): integer data differs")
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file on disk differs")
@@ -93,8 +133,9 @@ def main(argv=None) -> int:
         data = glb_of(build(), name)
         path = MODELS / fname
         if args.check:
-            if not path.is_file() or path.read_bytes() != data:
-                print(f"{path.relative_to(ROOT)} differs from what tools/make_models.py writes")
+            problems = model_differences(path.read_bytes(), data) if path.is_file() else ["it is missing"]
+            if problems:
+                print(f"{path.relative_to(ROOT)} differs from what tools/make_models.py writes: " + "; ".join(problems))
                 differ = True
         else:
             path.write_bytes(data)

@@ -44,7 +44,11 @@ def y_up_to_z_up(v: np.ndarray) -> np.ndarray:
 
 
 def srgb_to_linear(c: np.ndarray) -> np.ndarray:
-    c = np.clip(c, 0.0, 1.0)
+    """sRGB-encoded colour components (0-1) to linear light, in float64.
+
+    Computed in double precision so that a caller rounding to float32 once gets the same bits
+    on any CPU (float32 ``** 2.4`` differs in the last bit between SIMD code paths)."""
+    c = np.clip(np.asarray(c, dtype=np.float64), 0.0, 1.0)
     return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 

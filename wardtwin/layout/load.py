@@ -8,6 +8,7 @@ both.
 
 from __future__ import annotations
 
+import importlib.resources
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -20,17 +21,30 @@ from wardtwin.layout.schema import INVALID, Ctx, schema_for
 from wardtwin.layout.units import describe
 from wardtwin.layout.yamlsafe import LMap, read_yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@lru_cache(maxsize=None)
+def _shipped(package: str) -> Path:
+    """The folder of a data package shipped with wardtwin (``assets/`` and ``layouts/`` of the
+    repository, installed as ``wardtwin.assets`` and ``wardtwin.reference_wards``)."""
+    try:
+        found = importlib.resources.files(package)
+    except ModuleNotFoundError:
+        found = None
+    if not isinstance(found, Path) or not found.is_dir():
+        raise UsageError(f"wardtwin's shipped data ({package}) is missing or not in a folder; reinstall wardtwin")
+    return found
 
 
 def assets_dir() -> Path:
-    """The shipped assets folder (equipment catalog, models, fonts)."""
-    return Path(os.environ.get("WARDTWIN_ASSETS", REPO_ROOT / "assets"))
+    """The shipped assets folder (equipment catalog, models); ``WARDTWIN_ASSETS`` overrides it."""
+    override = os.environ.get("WARDTWIN_ASSETS")
+    return Path(override) if override else _shipped("wardtwin.assets")
 
 
 def layouts_dir() -> Path:
     """The folder of shipped reference wards."""
-    return REPO_ROOT / "layouts"
+    return _shipped("wardtwin.reference_wards")
 
 
 def shipped_wards() -> list[str]:

@@ -111,6 +111,40 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[object | None, li
     return parse_yaml(text, name)
 
 
+def _too_deep_flow(text: str) -> Loc | None:
+    """Where flow collections (``[``/``{``) first nest deeper than :data:`MAX_DEPTH`, or None.
+
+    A rough scan (quoted text and comments skipped), used only when the parser has failed: a
+    parser may refuse deep nesting itself (libyaml does, with its own limit and message, while
+    reading ahead), and the finding must then still say the file nests too deeply."""
+    depth = 0
+    quote = ""
+    line, start = 1, 0
+    prev = "\n"
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            line, start = line + 1, i + 1
+            if quote == "#":
+                quote = ""
+        elif quote == "#":
+            pass
+        elif quote:
+            if ch == quote and not (quote == '"' and prev == "\\"):
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and prev in " \t\n":
+            quote = "#"
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Loc(line, i - start + 1)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        prev = ch
+    return None
+
+
 def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[Finding]]:
     """Parse YAML text (see :func:`read_yaml`)."""
     builder = _EventBuilder()
@@ -118,24 +152,33 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[F
         data = builder.run(yaml.parse(text, Loader=_Loader))
     except _Refused as r:
         return None, [Finding.make(r.code, name, r.loc.line, r.loc.column, r.message)]
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
+        deep = _too_deep_flow(text)
+        if deep is not None:
+            return None, [Finding.make("yaml-too-deep", name, deep.line, deep.column,
+                                       f"nesting deeper than {MAX_DEPTH} levels")]
+        return _syntax_finding(exc, text, name)
+    if builder.documents == 0:
+        return None, [Finding.make("yaml-syntax", name, 1, 1, "the file is empty; a mapping with `kind:` expected")]
+    return data, [Finding.make(c, name, loc.line, loc.column, m) for c, loc, m in builder.findings]
+
+
+def _syntax_finding(exc: yaml.YAMLError, text: str, name: str) -> tuple[None, list[Finding]]:
+    """The ``yaml-syntax`` finding for a parser error, at its position."""
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line, col = (_loc(mark) if mark else (0, 0))
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
         return None, [Finding.make("yaml-syntax", name, line, col, what)]
-    except yaml.reader.ReaderError as exc:  # a control character: position is a character index
+    if isinstance(exc, yaml.reader.ReaderError):  # a control character: position is a character index
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         return None, [Finding.make("yaml-syntax", name, line, col,
                                    f"character #x{exc.character:04x} is not allowed in YAML; "
                                    "remove it or write it as an escape in a quoted string")]
-    except yaml.YAMLError as exc:
-        return None, [Finding.make("yaml-syntax", name, 0, 0, str(exc).splitlines()[0])]
-    if builder.documents == 0:
-        return None, [Finding.make("yaml-syntax", name, 1, 1, "the file is empty; a mapping with `kind:` expected")]
-    return data, [Finding.make(c, name, loc.line, loc.column, m) for c, loc, m in builder.findings]
+    return None, [Finding.make("yaml-syntax", name, 0, 0, str(exc).splitlines()[0])]
 
 
 class _EventBuilder:

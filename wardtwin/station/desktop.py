@@ -125,6 +125,8 @@ class DesktopStation:
 
     #: Panda3D audio library in a window (offscreen: none).
     AUDIO = "null"
+    #: The options that run this station without a display (said when there is none).
+    HEADLESS = "--offscreen --frames N"
 
     def __init__(self, model, scene=None, *, at: str | None = None, heading: float | None = None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS,
@@ -187,7 +189,7 @@ class DesktopStation:
             _offscreen.configure()
             prc += ["load-display p3headlessgl", "aux-display p3tinydisplay", "sync-video false"]
         elif not has_display():
-            raise NoDisplayError("no display to open a window on (DISPLAY is not set); use --offscreen --frames N "
+            raise NoDisplayError(f"no display to open a window on (DISPLAY is not set); use {self.HEADLESS} "
                                  "to run headless, or start it under a display (e.g. xvfb-run)")
         self._prc = loadPrcFileData("wardtwin-station", "\n".join(prc))
         from direct.showbase.ShowBase import ShowBase
@@ -200,7 +202,7 @@ class DesktopStation:
             if getattr(builtins, "base", None) is not None:  # pragma: no cover - half-made ShowBase
                 builtins.base.destroy()
             what = "offscreen buffer" if self.offscreen else "window"
-            hint = "" if self.offscreen else "; use --offscreen --frames N to run without a display"
+            hint = "" if self.offscreen else f"; use {self.HEADLESS} to run without a display"
             raise NoDisplayError(f"could not open a {what} ({exc}){hint}") from None
         base = self.base
         base.finalizeExit = self._request_quit  # closing the window ends run(), never sys.exit()

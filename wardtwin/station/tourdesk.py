@@ -49,6 +49,7 @@ class TourStation(DesktopStation):
     settings. The session begins once the window (or buffer) is open."""
 
     AUDIO = "p3openal_audio"  # narration of say steps
+    HEADLESS = "--offscreen"  # a scripted trainee plays the tour to its end
 
     def __init__(self, model, session: Session, *, bot: ScriptedTrainee | None = None, scene=None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS, screenshot_dir="screenshots"):
