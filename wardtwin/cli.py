@@ -234,6 +234,14 @@ def cmd_sync(args) -> int:
         r = sync(src, dst)
     print(f"synced {src.url} -> {dst.url}: {r.sessions_new} of {r.sessions_seen} sessions and {r.events_new} of "
           f"{r.events_seen} events new; {r.abandoned} session(s) abandoned (no session_ended)")
+    for sid, what in r.conflicts:
+        print(f"wardtwin: error: {dst.url}: session {sid!r} is already there with other content ({what}); "
+              "nothing of it was copied", file=sys.stderr)
+    if r.conflicts:
+        print(f"wardtwin: error: {len(r.conflicts)} session(s) not synced: the same id names different sessions in "
+              f"{src.url} and {dst.url}; give one of them a new id (or remove the wrong copy), then sync again",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -419,7 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pass-mark", type=float, default=0.8, help="xapi: share of steps passed to pass (default 0.8)")
     r.set_defaults(fn=cmd_report)
 
-    y = sub.add_parser("sync", help="copy a station's sessions into another store, without duplicates")
+    y = sub.add_parser("sync", help="copy a station's sessions into another store, without duplicates",
+                       description="Copy what the destination lacks of the source's sessions, without duplicates "
+                       "(safe to repeat). A session whose id the destination holds with other content (another "
+                       "trainee, ward or start, or different events) is a conflict: nothing of it is copied, the "
+                       "others are, and the command exits 2.")
     y.add_argument("--db", default=_db_default(), help="source store (default $WARDTWIN_DB or wardtwin.db)")
     y.add_argument("--to", required=True, help="destination store, e.g. postgresql://user@host/wardtwin")
     y.set_defaults(fn=cmd_sync)

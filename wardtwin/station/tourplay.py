@@ -510,18 +510,31 @@ def tour_lines(info: dict) -> list[str]:
 
 class LazyRecorder:
     """A session sink that opens the store at the first event (a station that cannot open
-    its window records nothing and creates no file)."""
+    its window records nothing and creates no file). When the store refuses the session (a
+    damaged store, a session id already recorded with other content) the error is raised and
+    the recorder stops: the events the station emits while it closes are not offered again."""
 
     def __init__(self, store, session: str):
         self.store, self.session, self.writer = store, session, None
+        self.failed = False
 
     def __call__(self, event) -> None:
-        if self.writer is None:
-            from wardtwin.store import SessionWriter
+        if self.failed:
+            return
+        try:
+            if self.writer is None:
+                from wardtwin.store import SessionWriter
 
-            self.writer = SessionWriter(self.store, self.session)
-        self.writer.write(event)
+                self.writer = SessionWriter(self.store, self.session)
+            self.writer.write(event)
+        except BaseException:
+            self.failed = True
+            writer, self.writer = self.writer, None
+            if writer is not None:
+                writer.abandon()
+            raise
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.close()

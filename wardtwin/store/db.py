@@ -12,7 +12,13 @@ Schema (version :data:`SCHEMA_VERSION`), identical on both backends:
 
 Opening a database applies missing migrations in one transaction each (serialised between
 processes); a database whose schema is newer than this code is refused with
-:class:`SchemaTooNewError`.
+:class:`SchemaTooNewError`. Opening a SQLite file writable first checks it
+(:func:`check_integrity`): a damaged file is refused with :class:`StoreCorruptError` before
+anything is written to it.
+
+Writes of rows are idempotent, but a session is started once: the writer and ``sync`` refuse
+a session id the store already holds with other content (:func:`session_differences`,
+:class:`SessionConflictError`).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from wardtwin.errors import UsageError
 from wardtwin.store.errors import (
-    SchemaTooNewError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError,
+    SchemaTooNewError, SessionConflictError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError,
     StoreUnavailableError,
 )
 from wardtwin.tours.events import Event
@@ -85,6 +91,44 @@ def session_row(ev: Event, started_at: str | None = None) -> tuple:
 def event_row(ev: Event) -> tuple:
     """The ``events`` row of an event (data as sorted JSON text)."""
     return (ev.id, ev.session, ev.seq, ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
+
+
+#: The columns of an event row that are its content (``id`` and ``session``, ``seq`` name it).
+EVENT_CONTENT = ("type", "t", "step", "data")
+
+
+def session_differences(stored: Sequence, new: Sequence) -> list[str]:
+    """The :data:`SESSION_COLUMNS` (``id`` aside) in which two rows of one session differ."""
+    return [c for c, a, b in zip(SESSION_COLUMNS, stored, new) if c != "id" and a != b]
+
+
+def event_content(row: Sequence) -> tuple:
+    """``(type, t, step, data)`` of an :data:`EVENT_COLUMNS` row, in a form that compares equal
+    across backends (``t`` a float, ``step`` an int or None)."""
+    r = dict(zip(EVENT_COLUMNS, row))
+    return (r["type"], float(r["t"]), None if r["step"] is None else int(r["step"]), r["data"])
+
+
+def _shown_value(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def conflict_message(url: str, session: str, what: str) -> str:
+    """The message of a :class:`SessionConflictError`: the session, how it differs, what to do."""
+    return (f"{url}: session {session!r} is already in this store with other content ({what}); nothing of the "
+            "new session was written. Give the new session another id (`wardtwin tour` makes a new one when "
+            "--session is left out)")
+
+
+def describe_session_difference(stored: Sequence, new: Sequence) -> str:
+    """How a stored session row differs from a new one, for :func:`conflict_message`."""
+    cols = session_differences(stored, new)
+    shown = [c for c in ("trainee", "ward", "tour", "station", "started_at") if c in cols][:3] or cols[:3]
+    parts = [f"{c} {_shown_value(stored[SESSION_COLUMNS.index(c)])} stored, "
+             f"{_shown_value(new[SESSION_COLUMNS.index(c)])} new" for c in shown]
+    more = len(cols) - len(shown)
+    return "; ".join(parts) + (f"; and {more} more column(s)" if more > 0 else "")
 
 
 def redact(url: str) -> str:
@@ -340,6 +384,17 @@ class Store:
                             (session,)).fetchall()
         return [Event(r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
 
+    def stored_session(self, session: str) -> tuple | None:
+        """The raw ``sessions`` row (:data:`SESSION_COLUMNS`) of ``session``, None when absent."""
+        row = self.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id = ?", (session,)).fetchone()
+        return None if row is None else tuple(row)
+
+    def stored_event(self, session: str, seq: int) -> tuple | None:
+        """The :func:`event_content` of event ``seq`` of ``session``, None when absent."""
+        row = self.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE session = ? AND seq = ?",
+                           (session, int(seq))).fetchone()
+        return None if row is None else event_content(row)
+
     def counts(self) -> dict:
         """Numbers of sessions and events, and sessions whose last event is not ``session_ended``."""
         n_s = self.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
@@ -426,6 +481,49 @@ def translate_error(exc: BaseException, url: str, backend: str) -> StoreError | 
     return StoreError(f"{url}: {msg}")
 
 
+#: Text columns that hold JSON: a row whose text there is not JSON makes the store damaged.
+_JSON_COLUMNS = (("sessions", "id", "comfort"), ("sessions", "id", "data"), ("events", "session", "data"))
+
+
+def _damaged(url: str, detail: str) -> StoreCorruptError:
+    return StoreCorruptError(f"{url}: the database is damaged ({detail}); nothing was written to it. Restore it "
+                             "from a backup, or move it aside to start a new one (stations can `wardtwin sync` "
+                             "their sessions again)")
+
+
+def check_integrity(store: Store) -> None:
+    """Refuse a damaged SQLite store (:class:`StoreCorruptError`) before anything is written:
+    ``PRAGMA quick_check`` (every page and b-tree; about 0.1 s per 70 MB), the tables its
+    schema version promises, and JSON text in :data:`_JSON_COLUMNS` (about 0.15 s per 260,000
+    events). PostgreSQL keeps its own pages
+    sound: nothing to do there."""
+    if store.backend != "sqlite":
+        return
+    with store._translated():
+        problems = [r[0] for r in store.conn.execute("PRAGMA quick_check(3)").fetchall()]
+    if problems != ["ok"]:
+        lines = [ln.strip() for p in problems for ln in str(p).splitlines() if ln.strip() and not ln.startswith("***")]
+        raise _damaged(store.url, "quick_check: " + "; ".join(lines))
+    tables = {r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    lost = sorted({"sessions", "events"} - tables)
+    if "wardtwin_migrations" in tables and lost and store._applied_version() >= 1:
+        raise _damaged(store.url, f"its schema has version {store._applied_version()} but table(s) "
+                       f"{', '.join(lost)} are missing")
+    for table, key, column in _JSON_COLUMNS:
+        if table not in tables:
+            continue
+        try:
+            bad = store.conn.execute(f"SELECT {key} FROM {table} WHERE NOT json_valid({column}) LIMIT 1").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "json_valid" in str(exc):  # a SQLite built without JSON: the pages were checked, at least
+                return
+            raise store._translate(exc) from exc
+        except sqlite3.Error as exc:
+            raise store._translate(exc) from exc
+        if bad is not None:
+            raise _damaged(store.url, f"{table}.{column} of {key} {_shown_value(bad[0])} is not JSON")
+
+
 def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool = False,
                timeout: float = DEFAULT_TIMEOUT) -> Store:
     """Open (and migrate) the session database at ``url``: a SQLite path / ``sqlite:`` URL, or a
@@ -433,7 +531,8 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
     writes (and refuses a database that needs migrating). ``timeout``: seconds to wait for locks.
 
     Opening a SQLite file writable also folds in the journals that crashed station writers left
-    beside it (:func:`wardtwin.store.journal.recover`)."""
+    beside it (:func:`wardtwin.store.journal.recover`), after checking that the file is not
+    damaged (:func:`check_integrity`: a damaged file is refused, whoever opens it to write)."""
     backend, target, ro = parse_url(url)
     read_only = read_only or ro
     shown = redact(os.fspath(url))
@@ -442,6 +541,8 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
     else:
         store = _open_pg(target, shown, read_only=read_only, timeout=timeout)
     try:
+        if not read_only:
+            check_integrity(store)
         store.migrate()
         if backend == "sqlite" and not read_only:
             from wardtwin.store.journal import recover

@@ -28,3 +28,8 @@ class StoreReadOnlyError(StoreError):
 
 class SchemaTooNewError(StoreError):
     """The database was written by a newer wardtwin (its schema version is higher than ours)."""
+
+
+class SessionConflictError(StoreError):
+    """A session id is already in the store with other content (another trainee, start time or
+    events): nothing of the new session is written."""

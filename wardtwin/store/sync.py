@@ -7,6 +7,15 @@ seq above ``m`` are read and sent, and a session the target already holds whole 
 but that question. A session whose events in the target have a gap (a copy interrupted by
 hand, rows deleted) is sent whole, and the ids the target has are skipped. Event ids come from
 session and seq, so repeating a sync, or two syncs at once, never makes a duplicate.
+
+A session is one session everywhere: when the target holds a session of the same id with other
+content (another trainee, ward or start: any column of its ``sessions`` row; or an event at
+the same seq with another type, time, step or data) it is a conflict. Nothing of that session
+is copied, the other sessions are, and :attr:`SyncResult.conflicts` says what differs (the
+command exits 2). Cheaply: the session rows are compared, and of the events both hold the
+first and the last (seq 0 and the highest both hold; every one when the target has a gap),
+which is where two different sessions of one id differ. Identical content is no conflict, so
+repeating a sync stays idempotent.
 """
 
 from __future__ import annotations
@@ -14,7 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from wardtwin.store.db import EVENT_COLUMNS, SESSION_COLUMNS, Store
+from wardtwin.store.db import (
+    EVENT_COLUMNS, SESSION_COLUMNS, Store, describe_session_difference, event_content, session_differences,
+)
+from wardtwin.tours.events import event_id
 
 _IN_CHUNK = 500  # ids per IN (...) list
 
@@ -28,6 +40,8 @@ class SyncResult:
     abandoned: int  #: sessions whose last event is not ``session_ended`` (in the source)
     events_sent: int = 0  #: events read from the source and offered to the target
     sessions_current: int = 0  #: sessions the target already held whole (nothing read for them)
+    #: ``(session, what differs)`` of each session the target holds with other content (not copied)
+    conflicts: tuple[tuple[str, str], ...] = ()
 
 
 def _chunks(items: Sequence, size: int = _IN_CHUNK) -> Iterable[Sequence]:
@@ -56,16 +70,68 @@ def _present_sessions(store: Store, ids: Sequence[str]) -> set[str]:
     return out
 
 
+def _session_rows(store: Store, ids: Sequence[str]) -> dict[str, tuple]:
+    out: dict[str, tuple] = {}
+    for part in _chunks(list(ids)):
+        marks = ", ".join("?" for _ in part)
+        q = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id IN ({marks})"
+        out.update({r[0]: tuple(r) for r in store.execute(q, tuple(part)).fetchall()})
+    return out
+
+
+def _event_contents(store: Store, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
+    """``{(session, seq): event_content}`` of the events at ``keys`` that ``store`` holds (by id)."""
+    ids = {event_id(sid, seq): (sid, seq) for sid, seq in keys}
+    out = {}
+    for part in _chunks(sorted(ids)):
+        marks = ", ".join("?" for _ in part)
+        q = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id IN ({marks})"
+        out.update({(r[1], int(r[2])): event_content(r) for r in store.execute(q, tuple(part)).fetchall()})
+    return out
+
+
+def _probe_seqs(dst: Store, sid: str, src_max: int, dst_ext: tuple[int, int]) -> list[int]:
+    """The seqs of ``sid`` compared between the stores: the first and the last both may hold,
+    or every one the target holds when it has a gap."""
+    n_dst, m_dst = dst_ext
+    if n_dst != m_dst + 1:
+        return [int(r[0]) for r in dst.execute("SELECT seq FROM events WHERE session = ?", (sid,)).fetchall()]
+    return sorted({0, min(m_dst, src_max)})
+
+
+def find_conflicts(src: Store, dst: Store, src_ids: Sequence[str], src_ext: dict, dst_ext: dict
+                   ) -> dict[str, str]:
+    """``{session: what differs}`` for the sessions ``dst`` holds with other content than ``src``
+    (see the module docstring for what is compared)."""
+    out: dict[str, str] = {}
+    common = sorted(set(src_ids) & set(_present_sessions(dst, src_ids)))
+    if common:
+        mine, theirs = _session_rows(src, common), _session_rows(dst, common)
+        for sid in common:
+            if session_differences(theirs[sid], mine[sid]):
+                out[sid] = describe_session_difference(theirs[sid], mine[sid])
+    keys = [(sid, q) for sid in sorted(set(src_ext) & set(dst_ext)) if sid not in out
+            for q in _probe_seqs(dst, sid, src_ext[sid][1], dst_ext[sid])]
+    a, b = _event_contents(src, keys), _event_contents(dst, keys)
+    for key in keys:
+        if key[0] not in out and key in a and key in b and a[key] != b[key]:
+            out[key[0]] = (f"event {key[1]} is a {b[key][0]} at t={b[key][1]:g} s there, a {a[key][0]} at "
+                           f"t={a[key][1]:g} s here" if a[key][:2] != b[key][:2] else f"event {key[1]} differs")
+    return out
+
+
 def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
     """Copy what ``dst`` lacks of ``src``'s sessions and events in ONE transaction of ``dst``
-    (all or nothing); see the module docstring for how little is read and sent."""
+    (all or nothing), except sessions ``dst`` holds with other content (:attr:`SyncResult.conflicts`);
+    see the module docstring for how little is read and sent."""
     src_ext = _event_extent(src)
     src_ids = [r[0] for r in src.execute("SELECT id FROM sessions ORDER BY id").fetchall()]
     dst_ext = _event_extent(dst, sorted(set(src_ids) | set(src_ext)))
-    missing = sorted(set(src_ids) - _present_sessions(dst, src_ids))
+    conflicts = find_conflicts(src, dst, src_ids, src_ext, dst_ext)
+    missing = sorted(set(src_ids) - _present_sessions(dst, src_ids) - set(conflicts))
     plan = []  # (session, copy events with seq above this)
     current = 0
-    for sid in sorted(src_ext):
+    for sid in sorted(set(src_ext) - set(conflicts)):
         n_dst, m_dst = dst_ext.get(sid, (0, -1))
         above = m_dst if n_dst == m_dst + 1 else -1  # a prefix 0..m without gap, else everything
         if above >= src_ext[sid][1]:
@@ -98,4 +164,4 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
                 n_e += max(cur.rowcount, 0)
                 sent += len(chunk)
     return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts()["abandoned"],
-                      sent, current)
+                      sent, current, tuple(sorted(conflicts.items())))

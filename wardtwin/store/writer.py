@@ -42,7 +42,11 @@ import os
 from typing import Mapping
 
 from wardtwin.errors import UsageError
-from wardtwin.store.db import Store, _json, open_store, session_row, utc_now
+from wardtwin.store.db import (
+    Store, _json, conflict_message, describe_session_difference, open_store, session_differences, session_row,
+    utc_now,
+)
+from wardtwin.store.errors import SessionConflictError
 from wardtwin.store.journal import EventIds, Journal, encode_line, journal_dir, journal_rows
 from wardtwin.tours.events import Event
 
@@ -58,6 +62,12 @@ class SessionWriter:
     loss on SQLite). ``batch``: events per database transaction on SQLite (1: commit each event
     as it comes, still journaled). Sequence numbers continue after the events already stored
     for ``session`` (a resumed session never reuses a number). Close it (or use ``with``).
+
+    A session is started once: a ``session_started`` event for a session the store already
+    holds, or an event at a seq the store already holds with other content, raises
+    :class:`~wardtwin.store.errors.SessionConflictError` and writes nothing; an event the
+    store holds exactly (same seq and content) is skipped. A crashed writer's journal of the
+    same session is its own record: folded, never a conflict.
     """
 
     def __init__(self, store: Store | str | os.PathLike, session: str, *, durability: str = "os",
@@ -86,10 +96,12 @@ class SessionWriter:
                     self.store.write_rows(*journal_rows(session, leftover))
                 self._journal.reset()  # also drops a line its crash cut short
             row = self.store.execute("SELECT MAX(seq) FROM events WHERE session = ?", (session,)).fetchone()
+            self._stored_row = self.store.stored_session(session)
         except BaseException:
             self._release()
             raise
         self.next_seq = 0 if row[0] is None else int(row[0]) + 1
+        self._stored_next = self.next_seq  # seqs below this may be in the store: checked before writing
         self._ev_sql = self.store._insert_sql("events", ("id", "session", "seq", "type", "t", "step", "data"))
 
     @property
@@ -111,11 +123,15 @@ class SessionWriter:
         :meth:`flush`, :meth:`close` or recovery folds it."""
         if ev.session != self.session:
             raise UsageError(f"event of session {ev.session!r} given to the writer of {self.session!r}")
-        if self.next_seq <= ev.seq:
-            self.next_seq = ev.seq + 1
         started_at = None
         if ev.type == "session_started":
-            started_at = self.started_at = ev.data.get("started_at") or utc_now()
+            started_at = ev.data.get("started_at") or utc_now()
+        if (ev.seq < self._stored_next or started_at is not None) and self._already_stored(ev, started_at):
+            return
+        if started_at is not None:
+            self.started_at = started_at
+        if self.next_seq <= ev.seq:
+            self.next_seq = ev.seq + 1
         j = self._journal
         if j is None:
             self._write_direct(ev, started_at)
@@ -127,6 +143,27 @@ class SessionWriter:
         self._pending_e.append((self._ids(ev.seq), ev.session, ev.seq, ev.type, float(ev.t), ev.step, data))
         if len(self._pending_e) >= self.batch:
             self.flush()
+
+    def _already_stored(self, ev: Event, started_at: str | None) -> bool:
+        """True when the store holds ``ev`` exactly (nothing to write); False when it holds
+        nothing at its place; :class:`SessionConflictError` when it holds something else there."""
+        if started_at is not None and self._stored_row is not None:
+            new = session_row(ev, started_at)
+            if session_differences(self._stored_row, new):
+                raise SessionConflictError(conflict_message(
+                    self.store.url, self.session, describe_session_difference(self._stored_row, new)))
+        if ev.seq >= self._stored_next:
+            return False
+        stored = self.store.stored_event(self.session, ev.seq)
+        if stored is None:
+            return False
+        mine = (ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
+        if stored != mine:
+            raise SessionConflictError(conflict_message(
+                self.store.url, self.session, f"event {ev.seq} is a {stored[0]} at t={stored[1]:g} s stored, "
+                f"a {ev.type} at t={float(ev.t):g} s new" if stored[:2] != mine[:2] else
+                f"event {ev.seq} ({ev.type}) differs"))
+        return True
 
     def _write_direct(self, ev: Event, started_at: str | None) -> None:
         if started_at is not None:
@@ -156,6 +193,15 @@ class SessionWriter:
         try:
             self.flush()
             if self._journal is not None:
+                self._journal.remove()
+        finally:
+            self._release()
+
+    def abandon(self) -> None:
+        """Stop without folding (after a failed write): the journal is deleted when it holds no
+        event, else kept for the next recovery; the store is closed if this writer opened it."""
+        try:
+            if self._journal is not None and not self._pending_e and not self._pending_s:
                 self._journal.remove()
         finally:
             self._release()
