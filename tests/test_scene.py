@@ -413,3 +413,30 @@ def test_portal_culled_views_match_the_naive_scene(tiny, offscreen):
     for (eye, _), a, b in zip(views, shots[False], shots[True]):
         differ = (np.abs(a - b).sum(axis=2) > 40).mean()
         assert differ < 0.001, f"from {eye}: {differ:.2%} of pixels differ between naive and portal-culled views"
+
+
+@pytest.mark.parametrize("ward", ["tiny", *shipped_wards()])
+def test_orbit_view_fills_the_frame(ward, offscreen):
+    """The dollhouse view spans at least 70% of the image's width, and nothing is cut off at
+    its edges (the outermost rows and columns show the background)."""
+    from wardtwin.layout.load import resolve_ward
+    from wardtwin.scene.camera import overview
+    from wardtwin.scene.offscreen import BACKGROUND
+    from wardtwin.scene.panda import WardScene
+
+    layout, findings = check_ward(TINY if ward == "tiny" else resolve_ward(ward))
+    g = ward_geometry(plan_of(layout))
+    scene = WardScene(g)
+    scene.root.reparent_to(offscreen.render)
+    try:
+        eye, target, _ = overview(g.bounds, "orbit", 320 / 180)
+        offscreen.look(eye, target, up=(0, 0, 1))
+        img = offscreen.image().astype(int)
+    finally:
+        scene.root.detach_node()
+    bg = np.array([round(c * 255) for c in BACKGROUND[:3]])
+    ward_px = np.abs(img[..., :3] - bg).sum(axis=2) > 12
+    cols = np.flatnonzero(ward_px.any(axis=0))
+    assert cols.size and (cols[-1] - cols[0] + 1) / img.shape[1] >= 0.7, f"spans {cols.size / img.shape[1]:.0%}"
+    edges = np.concatenate([ward_px[0], ward_px[-1], ward_px[:, 0], ward_px[:, -1]])
+    assert not edges.any(), "the ward touches the image's edge"

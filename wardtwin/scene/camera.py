@@ -189,20 +189,56 @@ def viewpoint(model, at: str, look: str | None = None) -> tuple[tuple, tuple]:
     return (*eye_xy, EYE_HEIGHT), target
 
 
+#: Share of the image (each side, from the centre) that the orbit view's ward may fill.
+ORBIT_FILL = 0.94
+#: How far the orbit view looks down, degrees.
+ORBIT_ELEVATION = 40.0
+
+
 def overview(bounds, kind: str, aspect: float, fov: float = 75.0) -> tuple[tuple, tuple, float | None]:
     """(eye, target, ortho film width or None) framing the whole ward: ``plan`` straight down
-    (orthographic), ``orbit`` a dollhouse view from the south-east at about 45 degrees."""
+    (orthographic), ``orbit`` a dollhouse view from the side of the longer dimension, looking
+    :data:`ORBIT_ELEVATION` degrees down, as close as lets every corner of the ward's box fit
+    the frame (``fov``: horizontal field of view, degrees; ``aspect``: width / height)."""
     (x0, y0, _), (x1, y1, z1) = bounds
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     w, h = (x1 - x0) * 1.08, (y1 - y0) * 1.08
     if kind == "plan":
         width = max(w, h * aspect)
         return (cx, cy, z1 + 50.0), (cx, cy, 0.0), width
-    if kind == "orbit":  # from the side of the longer dimension, 40 degrees down
-        span = max(w, h * aspect) if w >= h else max(h, w * aspect)
-        dist = (span / 2) / math.tan(math.radians(fov / 2)) * 1.05
-        el = math.radians(40)
-        if w >= h:
-            return (cx, cy - dist * math.cos(el), z1 + dist * math.sin(el)), (cx, cy, 0.0), None
-        return (cx + dist * math.cos(el), cy, z1 + dist * math.sin(el)), (cx, cy, 0.0), None
+    if kind == "orbit":
+        el = math.radians(ORBIT_ELEVATION)
+        back = (0.0, -math.cos(el), math.sin(el)) if w >= h else (math.cos(el), 0.0, math.sin(el))
+        return _frame_box(bounds, back, aspect, fov)
     raise UnknownNameError("overview", kind, ("plan", "orbit"))
+
+
+def _frame_box(bounds, back, aspect: float, fov: float) -> tuple[tuple, tuple, None]:
+    """(eye, target, None) of a perspective camera looking along ``-back`` (a unit vector from
+    the target towards the eye) placed so that the box ``bounds`` fills the frame: each side of
+    its projection reaches :data:`ORBIT_FILL` of the half-frame where the other allows."""
+    import numpy as np
+
+    lo, hi = np.array(bounds[0], float), np.array(bounds[1], float)
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    fwd = -np.array(back, float)
+    right = np.cross(fwd, (0.0, 0.0, 1.0))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, fwd)
+    tan_x = math.tan(math.radians(fov / 2))
+    tan_y = tan_x / aspect
+    target = (lo + hi) / 2
+    dist = float(np.linalg.norm(hi - lo)) / tan_x
+    for _ in range(40):  # fit the scale, then centre the projection; converges in a few rounds
+        rel = corners - (target + dist * np.array(back))
+        depth = rel @ fwd
+        sx, sy = (rel @ right) / (depth * tan_x), (rel @ up) / (depth * tan_y)
+        fill = max((sx.max() - sx.min()) / 2, (sy.max() - sy.min()) / 2) / ORBIT_FILL
+        mid_depth = float(depth.mean())
+        target = target + right * (sx.max() + sx.min()) / 2 * mid_depth * tan_x \
+            + up * (sy.max() + sy.min()) / 2 * mid_depth * tan_y
+        if abs(fill - 1.0) < 1e-3 and abs(sx.max() + sx.min()) < 1e-3 and abs(sy.max() + sy.min()) < 1e-3:
+            break
+        dist = max(0.1, dist - mid_depth * (1.0 - fill))
+    eye = target + dist * np.array(back)
+    return tuple(map(float, eye)), tuple(map(float, target)), None
