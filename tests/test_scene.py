@@ -325,6 +325,40 @@ def test_build_writes_three_files(tmp_path):
     assert bam.open_read(Filename.from_os_specific(str(tmp_path / "out" / "tiny.bam")))
     root = bam.read_node()
     assert root is not None and root.get_name() == "ward"
+    bam.close()
+
+
+def test_bam_carries_its_labels_as_geometry(tiny, offscreen, tmp_path):
+    """Every label is in the .bam as glyph geometry (a TextNode would load as an empty node),
+    still turning to face the viewer, and it draws its text: dark glyphs on a light card."""
+    from panda3d.core import BillboardEffect, Filename, GeomNode, Loader, LoaderOptions, NodePath
+
+    from wardtwin.scene.export import build
+
+    layout, plan, g = tiny
+    build(layout, tmp_path, plan=plan)
+    opts = LoaderOptions(LoaderOptions.LF_no_cache | LoaderOptions.LF_report_errors)
+    loaded = NodePath(Loader.get_global_ptr().load_sync(Filename.from_os_specific(str(tmp_path / "tiny.bam")), opts))
+    texts = [n for n in loaded.find_all_matches("**/+GeomNode") if n.get_name().startswith("label-text/")]
+    assert g.labels and len(texts) == len(g.labels), [n.get_name() for n in loaded.find_all_matches("**")][:50]
+    for t in texts:
+        geoms = sum(n.node().get_num_geoms() for n in [t, *t.find_all_matches("**/+GeomNode")])
+        assert isinstance(t.node(), GeomNode) and geoms >= 2, t  # the card and the glyphs
+        assert t.node().get_effect(BillboardEffect.get_class_type()) is not None
+    label = g.labels[0]
+    x, y, z = label.position
+    loaded.reparent_to(offscreen.render)
+    try:
+        for cand in ((0, -1.2), (0, 1.2), (1.2, 0), (-1.2, 0)):
+            offscreen.look((x + cand[0], y + cand[1], z), (x, y, z), up=(0, 0, 1))
+            img = offscreen.image().astype(int)
+            centre = img[60:120, 100:220, :3].sum(axis=2)
+            if (centre > 600).mean() > 0.2 and (centre < 200).mean() > 0.01:
+                break
+        else:
+            pytest.fail(f"the label of {label.ref} shows no text in the loaded .bam")
+    finally:
+        loaded.detach_node()
 
 
 def test_bam_round_trip_draws_the_ward_as_built(tiny, offscreen, tmp_path):

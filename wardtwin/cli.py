@@ -83,9 +83,19 @@ def cmd_map(args) -> int:
         r = _route(model, *args.route)
         extra = {"route": r.points, "route_label": f"{args.route[0]} to {args.route[1]}: {r.length:.1f} m"}
     write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan, **extra)
-    print(f"wrote {args.out}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} items"
-          + (f", route {extra['route_label']}" if extra else ""))
+    print(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} items"
+          + (f", route {extra['route_label']}" if extra else ""), file=_status_stream(args.out))
     return 0
+
+
+def _shown(out: str) -> str:
+    """An output path for messages (``-``: standard output)."""
+    return "standard output" if out == "-" else out
+
+
+def _status_stream(out: str):
+    """Where a command says what it wrote: stderr when the output itself goes to stdout."""
+    return sys.stderr if out == "-" else sys.stdout
 
 
 def cmd_route(args) -> int:
@@ -223,7 +233,8 @@ def cmd_report(args) -> int:
     extra = f", {info['statements']} statements" if "statements" in info else ""
     if "lrs" in info:
         extra += f"; LRS: {info['lrs']}"
-    print(f"wrote {args.out}: {args.format} report of {info['sessions']} sessions{extra}")
+    print(f"wrote {_shown(args.out)}: {args.format} report of {info['sessions']} sessions{extra}",
+          file=_status_stream(args.out))
     return 0
 
 
@@ -339,7 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("map", help="draw the ward's 2D plan as SVG")
     m.add_argument("ward", help="ward folder, or the name of a shipped ward")
-    m.add_argument("-o", "--out", required=True, help="output .svg file")
+    m.add_argument("-o", "--out", required=True, help="output .svg file (a new path or a regular file; "
+                   "- writes the SVG to standard output)")
     m.add_argument("--labels", choices=("safety", "all", "none"), default="safety",
                    help="which items get a text label (default: safety-critical ones)")
     m.add_argument("--no-equipment", action="store_true", help="draw rooms and doors only")
@@ -418,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=("csv", "html", "xapi"), required=True,
                    help="html: one self-contained file; csv: a folder of roster/sessions/step_results/steps/"
                    "cohort .csv; xapi: a JSON array of xAPI 1.0.3 statements")
-    r.add_argument("-o", "--out", required=True, help="output file (html, xapi) or folder (csv)")
+    r.add_argument("-o", "--out", required=True, help="output file (html, xapi: a new path or a regular file; "
+                   "- writes to standard output) or folder (csv)")
     r.add_argument("--pseudonymise", action="store_true", help="replace trainee ids with keyed-hash pseudonyms "
                    "(key: $WARDTWIN_PSEUDONYM_KEY, $WARDTWIN_PSEUDONYM_KEY_FILE or --pseudonym-key-file)")
     r.add_argument("--pseudonym-key-file", help="file holding the pseudonymisation key")

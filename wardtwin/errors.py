@@ -13,6 +13,11 @@ class UsageError(WardtwinError):
     """A command or function was called with arguments that cannot work (exit code 2)."""
 
 
+class OutputPathError(UsageError):
+    """An output path cannot be written: something other than a regular file is there (a device,
+    a named pipe, a folder, a symbolic link), or its folder cannot be written (exit code 2)."""
+
+
 class UnknownNameError(UsageError, KeyError):
     """A registry lookup by name failed; the message lists the valid names."""
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wardtwin.exchange.files import write_text_atomic
+from wardtwin.exchange.files import STDOUT, check_output_path, is_stdout, write_output
 from wardtwin.planmap.svg import LABEL_MODES, render_map
 
-__all__ = ["LABEL_MODES", "render_map", "write_map"]
+__all__ = ["LABEL_MODES", "STDOUT", "render_map", "write_map"]
 
 
 def write_map(layout, out: str | os.PathLike, **options) -> Path:
-    """Render the layout's plan (see :func:`render_map` for ``options``) and write it to ``out``."""
-    return write_text_atomic(out, render_map(layout, **options))
+    """Render the layout's plan (see :func:`render_map` for ``options``) and write it to ``out``
+    (a new path or a regular file, written atomically; ``-``: standard output). Returns ``out``."""
+    if not is_stdout(out):
+        check_output_path(out)  # before rendering: a refused path costs nothing
+    return Path(write_output(out, render_map(layout, **options).encode("utf-8")))

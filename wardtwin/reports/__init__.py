@@ -3,12 +3,15 @@
 ``wardtwin report --db URL [--ward W] [--since DATE] --format csv|html|xapi -o OUT``:
 
 - ``html``: OUT is one self-contained HTML file (inline CSS and SVG, no script) with the cohort
-  summary and charts, per-step table and the roster;
+  summary and charts, per-step table and the roster (``-``: standard output);
 - ``csv``: OUT is a folder holding :data:`~wardtwin.reports.csvout.CSV_FILES` (roster.csv,
   sessions.csv, step_results.csv, steps.csv, cohort.csv);
 - ``xapi``: OUT is a JSON file holding an array of xAPI 1.0.3 statements, one compact
-  statement per line (:mod:`wardtwin.reports.xapi`), gzipped when OUT ends in ``.gz``;
-  optionally also sent to an LRS.
+  statement per line (:mod:`wardtwin.reports.xapi`), gzipped when OUT ends in ``.gz``
+  (``-``: standard output, not gzipped); optionally also sent to an LRS.
+
+OUT is checked before the store is read: only a new path or a regular file (a folder for
+``csv``) is written (:mod:`wardtwin.exchange.files`).
 
 ``pseudonymise`` replaces trainee ids by keyed-hash pseudonyms (:mod:`wardtwin.reports.pseudonym`).
 """
@@ -49,13 +52,26 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
         from wardtwin.reports.pseudonym import Pseudonymiser, load_key
         pseudonym = Pseudonymiser(load_key(key_file))
     since_iso = parse_since(since)
+    _check_out(fmt, out)
     with bulk():
         return _build(db, fmt, out, ward=ward, since=since, since_iso=since_iso, pseudonym=pseudonym, lrs=lrs,
                       lrs_auth=lrs_auth, pass_mark=pass_mark, sessions=sessions)
 
 
+def _check_out(fmt: str, out) -> None:
+    """Refuse an output path the format cannot be written to, before any work is done."""
+    from wardtwin.exchange.files import check_output_dir, check_output_path, is_stdout
+
+    if fmt == "csv":
+        if is_stdout(out):
+            raise UsageError("csv writes a folder of files, not standard output: give a folder with -o")
+        check_output_dir(out)
+    elif not is_stdout(out):
+        check_output_path(out)
+
+
 def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pass_mark, sessions) -> dict:
-    from wardtwin.exchange.files import write_bytes_atomic, write_text_atomic
+    from wardtwin.exchange.files import write_output
     from wardtwin.reports import aggregate
     from wardtwin.reports.summary import load_summaries
 
@@ -68,7 +84,7 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
         from wardtwin.reports.xapi import encode_file, post_statements, statements
         stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark)
         data = encode_file(stmts, gz=os.fspath(out).endswith(".gz"))
-        write_bytes_atomic(out, data)
+        write_output(out, data)
         info["statements"] = len(stmts)
         info["bytes"] = len(data)
         if lrs:
@@ -92,6 +108,6 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
                                       f"since {since}" if since else "") if x)
     html = render(sessions, roster, cohort, steps, title="wardtwin orientation report",
                   generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters)
-    write_text_atomic(out, html)
+    write_output(out, html.encode("utf-8"))
     info["trainees"] = len(roster)
     return info

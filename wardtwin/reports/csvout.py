@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 from typing import Sequence
 
-from wardtwin.exchange.files import write_text_atomic
+from wardtwin.exchange.files import check_output_path, ensure_output_dir, write_text_atomic
 
 #: The files ``wardtwin report --format csv`` writes into the output folder.
 CSV_FILES = {
@@ -38,8 +38,10 @@ def to_csv(rows: list[dict], columns: Sequence[str] | None = None) -> str:
 def write_csvs(folder: str | Path, tables: dict[str, list[dict]],
                columns: dict[str, Sequence[str]] | None = None) -> list[Path]:
     """One CSV file per table (``name -> rows``) in ``folder``; ``columns``: the header of each
-    (needed for tables that may be empty)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    (needed for tables that may be empty). ``folder`` is created when missing; only a folder (or
+    a link to one) is used, and only regular files in it are replaced."""
+    folder = ensure_output_dir(folder)
+    for name in tables:  # refuse before anything is written: all files or none
+        check_output_path(folder / name)
     columns = columns or {}
     return [write_text_atomic(folder / name, to_csv(rows, columns.get(name))) for name, rows in tables.items()]

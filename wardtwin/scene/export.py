@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 from panda3d.core import NodePath
 
+from wardtwin.errors import OutputPathError
+from wardtwin.exchange.files import check_output_path, ensure_output_dir
 from wardtwin.exchange.gltf import glb_bytes
 from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
@@ -43,24 +44,28 @@ def summary(layout: Layout, geometry: WardGeometry, scene: WardScene, model: Nod
 def build(layout: Layout, out_dir: str | os.PathLike, plan: Plan | None = None) -> dict:
     """Write ``<id>.bam``, ``<id>.glb`` and ``<id>.json`` into ``out_dir`` and return the
     summary. All three are written to a temporary folder first and moved into place only when
-    all succeeded."""
+    all succeeded; only new paths or regular files are replaced (anything else there:
+    :class:`~wardtwin.errors.OutputPathError`, before any work)."""
+    out = ensure_output_dir(out_dir)
+    stem = layout.ward.id
+    targets = {k: check_output_path(out / f"{stem}.{k}") for k in ("bam", "glb", "json")}
     plan = plan or plan_of(layout)
     geometry = ward_geometry(plan)
     scene = WardScene(geometry)
     model = scene.standalone()
     info = summary(layout, geometry, scene, model)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    stem = layout.ward.id
-    with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
-        tmp = Path(tmp)
-        if not model.write_bam_file(str(tmp / f"{stem}.bam")):
-            raise OSError(f"could not write {out / (stem + '.bam')}")
-        (tmp / f"{stem}.glb").write_bytes(glb_bytes(geometry, layout.ward.name))
-        info["files"] = {k: f"{stem}.{k}" for k in ("bam", "glb", "json")}
-        (tmp / f"{stem}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-        for k in ("bam", "glb", "json"):
-            shutil.move(str(tmp / f"{stem}.{k}"), out / f"{stem}.{k}")
+    info["files"] = {k: f"{stem}.{k}" for k in ("bam", "glb", "json")}
+    try:
+        with tempfile.TemporaryDirectory(dir=out, prefix=".build-") as tmp:
+            tmp = Path(tmp)
+            if not model.write_bam_file(str(tmp / f"{stem}.bam")):
+                raise OutputPathError(f"{targets['bam']}: not written: Panda3D could not write the .bam")
+            (tmp / f"{stem}.glb").write_bytes(glb_bytes(geometry, layout.ward.name))
+            (tmp / f"{stem}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+            for k, target in targets.items():
+                os.replace(tmp / f"{stem}.{k}", check_output_path(target))
+    except OSError as exc:
+        raise OutputPathError(f"{out}: not written: {exc.strerror or exc}") from None
     return info
 
 
@@ -77,6 +82,7 @@ def snapshot(model, out: str | os.PathLike, *, at: str | None = None, look: str 
         raise UnknownNameError("view", view, VIEWS)
     if view == "eye" and not at:
         raise UsageError("an eye-level snapshot needs --at PLACE (a room, door or item id, or x,y)")
+    check_output_path(out)  # before rendering: a refused path costs nothing
     plan = model.plan
     geometry = ward_geometry(plan)
     scene = WardScene(geometry, locate=plan.room_at)

@@ -331,6 +331,21 @@ def _text_node(name: str, text: str, *, card: bool, colour: Vec4, scale_align=Te
     return tn
 
 
+def _text_as_geometry(text: NodePath) -> NodePath:
+    """Replace a TextNode by the geometry it generates (glyphs and card), keeping its name,
+    transform, render state and effects (the billboard): a model file then carries the text
+    itself, where a TextNode is written as an empty node."""
+    tn = text.node()
+    geom = NodePath(tn.generate())
+    geom.set_name(tn.get_name())
+    geom.reparent_to(text.get_parent())
+    geom.set_transform(text.get_transform())
+    geom.set_state(text.get_state())
+    geom.node().set_effects(tn.get_effects())
+    text.remove_node()
+    return geom
+
+
 def _weak_callback(method):
     """A callback calling ``method`` while its object lives: the scene graph holding the
     callback does not keep the scene (and its geometry) alive."""
@@ -710,6 +725,8 @@ class WardScene:
         for part in (self.overview, self.labels):
             copy = part.copy_to(root)
             copy.show()
+        for text in root.find_all_matches("**/+TextNode"):
+            _text_as_geometry(text)
         return root
 
     def count_geoms(self) -> int:

@@ -99,8 +99,8 @@ def _probe_seqs(dst: Store, sid: str, src_max: int, dst_ext: tuple[int, int]) ->
     return sorted({0, min(m_dst, src_max)})
 
 
-def find_conflicts(src: Store, dst: Store, src_ids: Sequence[str], src_ext: dict, dst_ext: dict
-                   ) -> dict[str, str]:
+def find_conflicts(src: Store, dst: Store, src_ids: Sequence[str], src_ext: dict,
+                   dst_ext: dict) -> dict[str, str]:
     """``{session: what differs}`` for the sessions ``dst`` holds with other content than ``src``
     (see the module docstring for what is compared)."""
     out: dict[str, str] = {}

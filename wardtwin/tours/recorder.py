@@ -13,23 +13,28 @@ import os
 import re
 from pathlib import Path
 
-from wardtwin.errors import UsageError
+from wardtwin.errors import OutputPathError, UsageError
 from wardtwin.tours.events import Event
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 class JsonlRecorder:
-    """Appends a session's events to ``folder/<session>.jsonl``. ``fsync``: also ask the OS
-    to write each line to disk (stations; slower)."""
+    """Appends a session's events to ``folder/<session>.jsonl`` (a regular file or a new one:
+    anything else there is refused). ``fsync``: also ask the OS to write each line to disk
+    (stations; slower)."""
 
     def __init__(self, folder, session: str, fsync: bool = False):
         if not _SAFE.match(session):
             raise UsageError(f"session id {session!r}: letters, digits, '.', '_' or '-' expected for a file name")
-        self.path = Path(folder) / f"{session}.jsonl"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        from wardtwin.exchange.files import check_output_path, ensure_output_dir
+
+        self.path = check_output_path(ensure_output_dir(folder) / f"{session}.jsonl")  # a file, or new
         self.session, self.fsync = session, fsync
-        self._f = open(self.path, "a", encoding="utf-8", newline="\n")
+        try:
+            self._f = open(self.path, "a", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise OutputPathError(f"{self.path}: cannot write the session record ({exc.strerror})") from None
 
     def write(self, event: Event) -> None:
         if event.session != self.session:
