@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 
 from wardtwin.errors import WardtwinError
+from wardtwin.safetext import escape
 
 
 def _print_findings(ward: str, findings, fmt: str, out=sys.stdout) -> None:
@@ -21,7 +23,7 @@ def _print_findings(ward: str, findings, fmt: str, out=sys.stdout) -> None:
         print(f.format(), file=out)
     counts = {s: sum(1 for f in findings if f.severity is s) for s in Severity}
     parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
-    print(f"{ward}: {', '.join(parts) if parts else 'clean'}", file=out)
+    print(escape(f"{ward}: {', '.join(parts) if parts else 'clean'}"), file=out)
 
 
 def cmd_check(args) -> int:
@@ -32,8 +34,8 @@ def cmd_check(args) -> int:
     _print_findings(args.ward, findings, args.format)
     if layout is not None and args.format == "text" and exit_code(findings) == 0:
         lay = layout
-        print(f"{lay.ward.name}: {len(lay.rooms)} rooms, {len(lay.doors)} doors "
-              f"({sum(d.exit for d in lay.doors)} exits), {len(lay.items)} items")
+        print(escape(f"{lay.ward.name}: {len(lay.rooms)} rooms, {len(lay.doors)} doors "
+                     f"({sum(d.exit for d in lay.doors)} exits), {len(lay.items)} items"))
     return exit_code(findings)
 
 
@@ -61,11 +63,27 @@ def cmd_codes(args) -> int:
     return 0
 
 
+def _place(model, name: str, what: str):
+    """The point (m) a place ``name`` given as ``what`` (e.g. ``--at``) stands for; a
+    UsageError when it is unknown or a point x,y outside every room of the ward."""
+    from wardtwin.errors import UsageError
+    from wardtwin.model.queries import outside_ward
+
+    p = model.place(name)
+    why = outside_ward(model, p)
+    if why:
+        raise UsageError(f"{what} {name!r}: {why}; a room, door or item id, or a point x,y inside a room expected")
+    return p
+
+
 def _route(model, start: str, goal: str):
-    """The walking route between two named places, or a UsageError that says why there is none."""
+    """The walking route between two different places, or a UsageError that says why there is none."""
     from wardtwin.errors import UsageError
 
-    r = model.route(model.place(start), model.place(goal))
+    a, b = _place(model, start, "FROM"), _place(model, goal, "TO")
+    if start == goal or a == b:
+        raise UsageError(f"FROM {start!r} and TO {goal!r} are the same place; a route needs two different places")
+    r = model.route(a, b)
     if r is None:
         raise UsageError(f"no walking path from {start} to {goal}: they are on floor that is not connected")
     return r
@@ -76,21 +94,21 @@ def cmd_map(args) -> int:
 
     layout, model, code = _valid_model(args.ward)
     if layout is None:
-        print(f"{args.out}: not written; fix the findings above first", file=sys.stderr)
+        print(f"{_shown(args.out)}: not written; fix the findings above first", file=sys.stderr)
         return code
     extra = {}
     if args.route:
         r = _route(model, *args.route)
         extra = {"route": r.points, "route_label": f"{args.route[0]} to {args.route[1]}: {r.length:.1f} m"}
     write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan, **extra)
-    print(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} items"
-          + (f", route {extra['route_label']}" if extra else ""), file=_status_stream(args.out))
+    print(escape(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} "
+                 "items" + (f", route {extra['route_label']}" if extra else "")), file=_status_stream(args.out))
     return 0
 
 
 def _shown(out: str) -> str:
-    """An output path for messages (``-``: standard output)."""
-    return "standard output" if out == "-" else out
+    """An output path for messages (``-``: standard output), escaped (see :mod:`wardtwin.safetext`)."""
+    return "standard output" if out == "-" else escape(str(out))
 
 
 def _status_stream(out: str):
@@ -104,13 +122,14 @@ def cmd_route(args) -> int:
         return code
     r = _route(model, args.start, args.goal)
     speeds = ", ".join(f"{r.length / v:.0f} s at {v:g} m/s" for v in (1.2, 1.4))
-    print(f"{args.start} -> {args.goal}: {r.length:.1f} m on foot ({speeds}), {len(r.points) - 1} straight legs")
+    print(escape(f"{args.start} -> {args.goal}: {r.length:.1f} m on foot ({speeds}), {len(r.points) - 1} "
+                 "straight legs"))
     if args.map:
         from wardtwin.planmap import write_map
 
         write_map(layout, args.map, plan=model.plan, route=r.points,
                   route_label=f"{args.start} to {args.goal}: {r.length:.1f} m")
-        print(f"wrote {args.map}")
+        print(f"wrote {_shown(args.map)}")
     return 0
 
 
@@ -138,43 +157,59 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _share(text: str) -> float:
+    """A share from 0 to 1 (``0.8``), also accepted as a percentage (``80%``)."""
+    t = text.strip()
+    try:
+        v = float(t[:-1]) / 100 if t.endswith("%") else float(t)
+    except ValueError:
+        v = math.nan
+    if not 0.0 <= v <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r}: a share from 0 to 1 expected (e.g. 0.8, or 80%)")
+    return v
+
+
 def cmd_build(args) -> int:
     import time
 
     t0 = time.perf_counter()
     layout, model, code = _valid_model(args.ward)
     if layout is None:
-        print(f"{args.out}: nothing written; fix the findings above first", file=sys.stderr)
+        print(f"{_shown(args.out)}: nothing written; fix the findings above first", file=sys.stderr)
         return code
     from wardtwin.scene.export import build
 
     info = build(layout, args.out, plan=model.plan)
-    print(f"wrote {args.out}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
-          f"{info['draw_calls']} draw calls, {info['labels']} labels ({time.perf_counter() - t0:.2f} s)")
+    print(escape(f"wrote {args.out}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
+                 f"{info['draw_calls']} draw calls, {info['labels']} labels ({time.perf_counter() - t0:.2f} s)"))
     return 0
 
 
 def cmd_snapshot(args) -> int:
     layout, model, code = _valid_model(args.ward)
     if layout is None:
-        print(f"{args.out}: not written; fix the findings above first", file=sys.stderr)
+        print(f"{_shown(args.out)}: not written; fix the findings above first", file=sys.stderr)
         return code
+    if args.at:
+        _place(model, args.at, "--at")
     from wardtwin.scene.export import snapshot
 
     info = snapshot(model, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
                     labels=not args.no_labels, ceilings=args.ceilings)
-    print(f"wrote {args.out}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
+    print(f"wrote {_shown(args.out)}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
     return 0
 
 
 def cmd_view(args) -> int:
     layout, model, code = _valid_model(args.ward)
     if layout is None:
-        print(f"{args.ward}: nothing to view; fix the findings above first", file=sys.stderr)
+        print(escape(f"{args.ward}: nothing to view; fix the findings above first"), file=sys.stderr)
         return code
     if args.offscreen and args.frames is None and args.script is None:
         print("wardtwin: error: --offscreen needs --frames N (or a --script to play to its end)", file=sys.stderr)
         return 2
+    if args.at:
+        _place(model, args.at, "--at")
     from wardtwin.station.desktop import summary_line, view
 
     info = view(model, at=args.at, heading=args.heading, offscreen=args.offscreen, frames=args.frames,
@@ -213,8 +248,8 @@ def cmd_tour(args) -> int:
     if args.format == "json":
         print(json.dumps(info, indent=2))
     else:
-        print("\n".join(tour_lines(info)))
-        print(f"session {info['session']} recorded in {args.db}")
+        print("\n".join(escape(line) for line in tour_lines(info)))
+        print(escape(f"session {info['session']} recorded in {args.db}"))
     return 0
 
 
@@ -283,8 +318,8 @@ def cmd_tour_check(args) -> int:
         kinds: dict = {}
         for st in tour.steps:
             kinds[st.type] = kinds.get(st.type, 0) + 1
-        print(f"{tour.name}: {len(tour.steps)} steps ({', '.join(f'{n} {k}' for k, n in kinds.items())}) "
-              f"for {model.layout.ward.name}, mode {tour.mode}")
+        print(escape(f"{tour.name}: {len(tour.steps)} steps ({', '.join(f'{n} {k}' for k, n in kinds.items())}) "
+                     f"for {model.layout.ward.name}, mode {tour.mode}"))
     return code
 
 
@@ -331,8 +366,15 @@ def _progress_bar(total: int, width: int = 30):
     return show
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with user text in its error messages escaped (see :mod:`wardtwin.safetext`)."""
+
+    def error(self, message: str):
+        super().error(escape(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="wardtwin", description="Clinical ward digital twins from YAML.")
+    p = _Parser(prog="wardtwin", description="Clinical ward digital twins from YAML.")
     p.add_argument("--version", action="version", version=f"wardtwin {__import__('wardtwin').__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -437,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pseudonym-key-file", help="file holding the pseudonymisation key")
     r.add_argument("--lrs", help="xapi: also send the statements to this LRS endpoint (.../xapi/)")
     r.add_argument("--lrs-auth", help="xapi: USER:PASSWORD for the LRS (default $WARDTWIN_LRS_AUTH)")
-    r.add_argument("--pass-mark", type=float, default=0.8, help="xapi: share of steps passed to pass (default 0.8)")
+    r.add_argument("--pass-mark", type=_share, default=0.8, help="xapi: share of steps passed to pass, 0 to 1 "
+                   "(or a percentage: 80%%; default 0.8)")
     r.set_defaults(fn=cmd_report)
 
     y = sub.add_parser("sync", help="copy a station's sessions into another store, without duplicates",
@@ -476,7 +519,7 @@ def main(argv=None) -> int:
     try:
         return args.fn(args)
     except WardtwinError as exc:
-        print(f"wardtwin: error: {exc}", file=sys.stderr)
+        print(f"wardtwin: error: {escape(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

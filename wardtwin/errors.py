@@ -18,6 +18,17 @@ class OutputPathError(UsageError):
     a named pipe, a folder, a symbolic link), or its folder cannot be written (exit code 2)."""
 
 
+class InputFileError(UsageError):
+    """A user's file cannot be read safely (exit code 2): missing, not a regular file (a folder,
+    a named pipe, a device, a symlink loop), unreadable, over its size limit, or leading outside
+    the folder it must stay in. ``reason``: one of ``missing``, ``not-a-file``, ``unreadable``,
+    ``too-large``, ``outside``; ``detail``: what was found, without the file name."""
+
+    def __init__(self, name: str, reason: str, detail: str):
+        self.name, self.reason, self.detail = str(name), reason, detail
+        super().__init__(f"{name}: {detail}")
+
+
 class UnknownNameError(UsageError, KeyError):
     """A registry lookup by name failed; the message lists the valid names."""
 

@@ -36,6 +36,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     # reading files
     "file-missing": (F, "a required file of the ward folder does not exist"),
     "file-too-large": (F, "the file is larger than the size limit"),
+    "file-unreadable": (F, "not a readable regular file: a folder, a pipe, a device, a symlink loop, no permission"),
+    "file-outside-ward": (F, "a ward file (or a folder it is in) is a link that leads outside the ward folder"),
     "not-utf8": (F, "the file contains bytes that are not UTF-8"),
     "yaml-syntax": (F, "the file is not valid YAML"),
     "yaml-alias": (F, "YAML anchors/aliases are not allowed (they enable alias bombs)"),

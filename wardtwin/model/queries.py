@@ -147,3 +147,15 @@ def _check_point(p) -> Point:
     if not (math.isfinite(x) and math.isfinite(y)) or len(p) != 2:
         raise UsageError(f"point {p!r}: two finite numbers (x, y) in metres expected")
     return (x, y)
+
+
+def outside_ward(model: WardModel, p: Point) -> str | None:
+    """Why point ``p`` (m) is not a place of the ward — it lies outside every room — or None
+    when it is in a room. The reason names the extent the rooms span."""
+    x, y = _check_point(p)
+    if model.plan.room_at(x, y) is not None:
+        return None
+    xs = [q[0] for r in model.layout.rooms for q in r.polygon]
+    ys = [q[1] for r in model.layout.rooms for q in r.polygon]
+    span = f"x {min(xs):g} to {max(xs):g} m, y {min(ys):g} to {max(ys):g} m" if xs else "no rooms"
+    return f"({x:g}, {y:g}) is outside every room of ward {model.layout.ward.id} (its rooms span {span})"

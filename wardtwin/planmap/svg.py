@@ -8,7 +8,7 @@ Pure string building: no display, no Panda3D, deterministic output for a given l
 from __future__ import annotations
 
 import math
-from html import escape
+
 from typing import Sequence
 
 from shapely.geometry import Polygon
@@ -20,6 +20,7 @@ from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
 from wardtwin.planmap import style as S
+from wardtwin.safetext import xml_text
 
 LABEL_MODES = ("safety", "all", "none")
 
@@ -50,7 +51,7 @@ def _text(x, y, s, size, *, anchor="middle", weight="normal", fill=S.TEXT, halo=
     halo_attr = ' stroke="#ffffff" stroke-width="2.6" stroke-linejoin="round" paint-order="stroke"' if halo else ""
     c = f' class="{cls}"' if cls else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" text-anchor="{anchor}" '
-            f'font-weight="{weight}" fill="{fill}"{halo_attr}{c}>{escape(s)}</text>')
+            f'font-weight="{weight}" fill="{fill}"{halo_attr}{c}>{xml_text(s)}</text>')
 
 
 def _text_width(s: str, size: float) -> float:
@@ -167,15 +168,15 @@ def _items(plan: Plan, f: _Frame, labels: str, placer: "_Labels") -> tuple[list[
         fp = plan.footprint(it)
         if t is None or fp is None:
             continue
-        colour = t.draw.color or S.DEFAULT_ITEM
+        colour = xml_text(t.draw.color or S.DEFAULT_ITEM)
         mount = lay.mount_of(it)
-        title = escape(f"{it.id}: {t.name} ({mount}) — {t.description}")
+        title = xml_text(f"{it.id}: {t.name} ({mount}) — {t.description}")
         if t.safety_critical:
             stroke = f'stroke="{S.SAFETY_OUTLINE}" stroke-width="1.3"'
         else:
             stroke = 'stroke="#4a4a4a" stroke-width="0.5"'
         dash = ' stroke-dasharray="2 2" fill-opacity="0.35"' if mount == "ceiling" else ""
-        shapes.append(f'<polygon class="item" data-id="{escape(it.id)}" data-type="{escape(t.id)}" '
+        shapes.append(f'<polygon class="item" data-id="{xml_text(it.id)}" data-type="{xml_text(t.id)}" '
                       f'points="{f.points(list(fp.exterior.coords)[:-1])}" fill="{colour}" {stroke}{dash}>'
                       f'<title>{title}</title></polygon>')
         if labels == "all" or (labels == "safety" and t.safety_critical and t.id not in fitout):
@@ -249,8 +250,8 @@ def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], f
             ry = cy + 6 + (i // cols) * row_h
             strong = kind in ("safety", "fitout")
             stroke = S.SAFETY_OUTLINE if strong else "#6b6b6b"
-            out.append(f'<rect x="{cx:.1f}" y="{ry:.1f}" width="14" height="9" fill="{colour}" stroke="{stroke}" '
-                       f'stroke-width="{1.2 if strong else 0.6}"/>')
+            out.append(f'<rect x="{cx:.1f}" y="{ry:.1f}" width="14" height="9" fill="{xml_text(colour)}" '
+                       f'stroke="{stroke}" stroke-width="{1.2 if strong else 0.6}"/>')
             out.append(_text(cx + 19, ry + 8, label, 8.5, anchor="start", halo=False))
         cy += 6 + math.ceil(len(rows) / cols) * row_h
     cy += 8
@@ -291,7 +292,7 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{S.FONT}">',
-           f'<title>{escape(lay.ward.name)} — floor plan</title>',
+           f'<title>{xml_text(lay.ward.name)} — floor plan</title>',
            '<rect width="100%" height="100%" fill="#ffffff"/>',
            _text(S.MARGIN, S.MARGIN + 4, lay.ward.name, 16, anchor="start", weight="bold", halo=False),
            _text(S.MARGIN, S.MARGIN + 22,
@@ -302,9 +303,9 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
         poly = polys.get(r.id)
         if poly is None:
             continue
-        out.append(f'<polygon class="room" data-id="{escape(r.id)}" data-kind="{r.kind}" '
+        out.append(f'<polygon class="room" data-id="{xml_text(r.id)}" data-kind="{r.kind}" '
                    f'points="{f.points(list(poly.exterior.coords)[:-1])}" fill="{S.ROOM_FILL[r.kind]}">'
-                   f'<title>{escape(r.name)} ({r.kind.replace("_", " ")}, {poly.area:.1f} m²)</title></polygon>')
+                   f'<title>{xml_text(r.name)} ({r.kind.replace("_", " ")}, {poly.area:.1f} m²)</title></polygon>')
     out.append("</g>")
     placer = _Labels()
     room_labels = []

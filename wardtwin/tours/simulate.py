@@ -12,7 +12,7 @@ generator per trainee), so a run is reproducible from its seed. No clock is read
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -65,13 +65,18 @@ SKILL_CHOICES = tuple(SKILLS) + ("mixed",)
 
 
 class Trainee:
-    """One simulated trainee: its skill, comfort settings, susceptibility and generator."""
+    """One simulated trainee: its skill, comfort settings, susceptibility and generator.
 
-    def __init__(self, skill: Skill, rng: np.random.Generator):
+    Its comfort settings are the tour's ``comfort`` defaults (those of :class:`ComfortSettings`
+    when not given) with its own turn style, walking no faster than its skill's speed nor the
+    tour's ``max_speed`` (m/s)."""
+
+    def __init__(self, skill: Skill, rng: np.random.Generator, comfort: ComfortSettings | None = None):
         self.skill, self.rng = skill, rng
         self.susceptibility = float(rng.gamma(1.3, skill.fms_mean / 1.3))
         snap = bool(rng.random() < skill.snap)
-        self.settings = ComfortSettings(max_speed=min(1.4, skill.speed), turn="snap" if snap else "smooth")
+        base = comfort if comfort is not None else ComfortSettings()
+        self.settings = replace(base, max_speed=min(base.max_speed, skill.speed), turn="snap" if snap else "smooth")
 
     def think(self) -> float:
         return float(0.5 + self.rng.exponential(self.skill.think))
@@ -205,7 +210,7 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
                 layout_hash: str | None = None, seed: int | None = None) -> Session:
     """Run one simulated trainee through ``tour``; returns the ended session."""
     nav = nav or Navigator(model)
-    tr = Trainee(skill, rng)
+    tr = Trainee(skill, rng, tour.comfort)
     s = Session(model, tour, session_id=session_id, trainee=trainee_id, settings=tr.settings, mode=mode,
                 station="sim", sink=sink, nav=nav, layout_hash=layout_hash, seed=seed, role=skill.name)
     walker = Walker(s, tr, nav)

@@ -9,16 +9,25 @@ when each step starts (a go_to ends at its target, a find at the item, a route a
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 from wardtwin.errors import UsageError
+from wardtwin.layout.checks.text import unsafe_text_finding
 from wardtwin.layout.findings import Finding, sort_findings
 from wardtwin.layout.schema import did_you_mean
 from wardtwin.model import WardModel
+from wardtwin.model.queries import outside_ward
 from wardtwin.tours.sight import Navigator
 from wardtwin.tours.spec import Step, Tour
 from wardtwin.tours.steps import FIND_RADIUS, FIND_REVEAL_AFTER, FIND_TIME_LIMIT, FIND_HINT_AFTER, STEP_TYPES
+
+#: A point x,y a trainee is taken to must have floor a person can stand on this close (m).
+OFF_FLOOR = 1.0
+#: The walking a tour asks for must take at most this long at its comfort max_speed (s).
+MAX_WALK_S = 3600.0
+
 
 class TourCheck:
     """The context step types' ``validate`` hooks report into. ``pos``: where the trainee is
@@ -29,6 +38,7 @@ class TourCheck:
         self.nav = nav or Navigator(model)
         self.findings: list[Finding] = []
         self.pos = None
+        self.walked = 0.0  # m, the predicted walking of the steps checked so far
 
     # reporting
     def report(self, step: Step | None, key: str | None, code: str, message: str) -> None:
@@ -79,8 +89,31 @@ class TourCheck:
                         f"{self._label(step, key)}: audio file {rel!r} not found next to the tour file")
 
     # reachability
+    def on_floor(self, step: Step | None, key: str, point) -> bool:
+        """True when the place at ``key`` is a room, door or item, or a point ``x,y`` in a room
+        with floor to stand on within :data:`OFF_FLOOR` m; else False after reporting."""
+        name = step.get(key) if step is not None else getattr(self.tour, key)
+        lay = self.model.layout
+        if name in self.model.rooms or name in lay.door_by_id or name in self.model.item_by_id:
+            return True
+        why = outside_ward(self.model, point)
+        if why:
+            self.report(step, key, "place-outside-ward", f"{self._label(step, key)}: {why}; a point inside a "
+                                                         "room expected")
+            return False
+        r = self.nav.route(point, point)
+        off = math.inf if r is None else math.dist(r.goal, point)
+        if off > OFF_FLOOR:
+            self.report(step, key, "target-unreachable",
+                        f"{self._label(step, key)}: no floor a person can stand on within {OFF_FLOOR:g} m of "
+                        f"({point[0]:g}, {point[1]:g}); walls or equipment fill it")
+            return False
+        return True
+
     def walk_to(self, step: Step, key: str, point) -> None:
         """Check that ``point`` can be walked to from the predicted position; move there."""
+        if not self.on_floor(step, key, point):
+            return
         if self.pos is None:
             self.pos = point
             return
@@ -90,6 +123,7 @@ class TourCheck:
                         f"{self._label(step, key)}: {step.get(key)!r} cannot be reached on foot from where "
                         f"the step starts ({self.pos[0]:.1f}, {self.pos[1]:.1f})")
             return
+        self.walked += r.length
         self.pos = r.goal
 
     def _time_needed(self, step: Step, length: float, key: str) -> None:
@@ -171,6 +205,7 @@ class TourCheck:
                         f"{step.label}: the success radius {radius:g} m is smaller than the distance "
                         f"({tgt.distance(best.route.goal):.2f} m) from {best.item.id} to where a person can stand")
         self._time_needed(step, best.route.length, key)
+        self.walked += best.route.length
         self.pos = best.route.goal
 
     def route_goal(self, step: Step) -> None:
@@ -180,7 +215,7 @@ class TourCheck:
         lay = self.model.layout
         if step.get("from") is not None:
             p = self.place(step, "from")
-            if p is None:
+            if p is None or not self.on_floor(step, "from", p):
                 return
             self.pos = p
         door = step.get("to")
@@ -209,6 +244,7 @@ class TourCheck:
                         f"({self.pos[0]:.1f}, {self.pos[1]:.1f})")
             return
         self._time_needed(step, r.length, "to" if door else "from")
+        self.walked += r.length
         self.pos = r.goal
 
 
@@ -221,6 +257,8 @@ def validate_tour(tour: Tour, model: WardModel, nav: Navigator | None = None) ->
                   f"tour `ward`: the tour is for ward {tour.ward!r}, not {lay.ward.id!r} ({lay.ward.name})")
     start = tour.start or lay.ward.entrance
     vc.pos = vc.place(None, "start") if tour.start else vc.nav.place(start)
+    if vc.pos is not None and tour.start and not vc.on_floor(None, "start", vc.pos):
+        vc.pos = None
     if vc.pos is not None:
         r = vc.nav.route(vc.pos, vc.pos)
         vc.pos = r.goal if r is not None else None
@@ -228,7 +266,32 @@ def validate_tour(tour: Tour, model: WardModel, nav: Navigator | None = None) ->
         hook = STEP_TYPES[step.type].validate
         if hook is not None:
             hook(step, vc)
+    _walking_time(vc)
+    vc.findings.extend(text_findings(tour))
     return sort_findings(vc.findings)
+
+
+def _walking_time(vc: TourCheck) -> None:
+    """``tour-too-slow`` when the predicted walking takes longer than :data:`MAX_WALK_S` at the
+    tour's comfort max_speed (m/s)."""
+    speed = vc.tour.comfort.max_speed
+    if vc.walked / speed > MAX_WALK_S:
+        key = "comfort" if "comfort" in vc.tour.src.keys else None
+        vc.report(None, key, "tour-too-slow",
+                  f"tour `comfort` max_speed {speed:g} m/s: walking the tour's {vc.walked:.0f} m takes "
+                  f"{vc.walked / speed / 3600:.1f} h; at most {MAX_WALK_S / 3600:g} h expected (a max_speed of at "
+                  f"least {vc.walked / MAX_WALK_S:.2g} m/s)")
+
+
+def text_findings(tour: Tour) -> list[Finding]:
+    """``unsafe-character`` findings for the tour's ids, names and texts, and its steps'."""
+    found = [unsafe_text_finding(tour.src, key, getattr(tour, key), f"tour `{key}`")
+             for key in ("id", "name", "ward", "revision", "description", "start")]
+    for st in tour.steps:
+        for key, value in (("id", st.id), ("title", st.title), *st.params.items()):
+            for v in value if isinstance(value, tuple) else (value,):
+                found.append(unsafe_text_finding(st.src, key, v, f"{st.label} `{key}`"))
+    return [f for f in found if f is not None]
 
 
 def check_tour(ward, tour_path) -> tuple[Tour | None, WardModel | None, list[Finding]]:

@@ -81,21 +81,48 @@ def equipment_placement(plan: Plan):
                               f"face; put its back (local -y, see `rotation`) against a wall", "at")
 
 
+def _first_overlaps(placed, also=None):
+    """``(earlier, later, area m²)`` for each item of ``placed`` (``(item, footprint)`` pairs)
+    whose footprint overlaps an earlier one's by more than :data:`AREA_TOL` (and for which
+    ``also(earlier, later)`` holds, when given): the first such earlier item only, so n items
+    stacked on one spot give n - 1 findings, not n²/2."""
+    if not placed:
+        return
+    tree = STRtree([fp for _, fp in placed])
+    for j, (b, fb) in enumerate(placed):
+        for i in sorted(int(k) for k in tree.query(fb, predicate="intersects")):
+            if i >= j:
+                break
+            area = overlap_area(placed[i][1], fb)
+            if area > AREA_TOL and (also is None or also(placed[i][0], b)):
+                yield placed[i][0], b, area
+                break
+
+
 @register("equipment-overlap")
 def equipment_overlap(plan: Plan):
     lay = plan.layout
     floor = [(it, fp) for it, _t, fp in _placed(plan) if lay.mount_of(it) == "floor"]
-    if not floor:
-        return
-    tree = STRtree([fp for _, fp in floor])
-    for i, j in zip(*tree.query([fp for _, fp in floor], predicate="intersects")):
-        if i >= j:
-            continue
-        (a, fa), (b, fb) = floor[i], floor[j]
-        area = overlap_area(fa, fb)
-        if area > AREA_TOL:
-            yield finding(b, "equipment-overlap", f"item {b.id} overlaps item {a.id} ({a.src.file}:{a.src.line}) "
-                          f"by {area:.3f} m²; floor items need their own floor", "at")
+    for a, b, area in _first_overlaps(floor):
+        yield finding(b, "equipment-overlap", f"item {b.id} overlaps item {a.id} ({a.src.file}:{a.src.line}) "
+                      f"by {area:.3f} m²; floor items need their own floor", "at")
+
+
+@register("equipment-stacked")
+def equipment_stacked(plan: Plan):
+    """Wall and ceiling items of one type whose footprints overlap at overlapping heights."""
+    lay = plan.layout
+    by_type: dict[str, list] = {}
+    for it, t, fp in _placed(plan):
+        if lay.mount_of(it) != "floor":
+            by_type.setdefault(it.type, []).append((it, t, fp))
+    for entries in by_type.values():
+        t = entries[0][1]
+        same_height = (lambda a, b, h=t.height: abs(lay.elevation_of(a) - lay.elevation_of(b)) < h - 1e-6)
+        for a, b, area in _first_overlaps([(it, fp) for it, _t, fp in entries], same_height):
+            yield finding(b, "equipment-stacked", f"{t.name.lower()} {b.id} stands where {a.id} "
+                          f"({a.src.file}:{a.src.line}) already is ({area:.3f} m² of footprint at the same "
+                          "height); each item needs its own place (a duplicated entry?)", "at")
 
 
 @register("door-clearance")

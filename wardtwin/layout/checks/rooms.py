@@ -12,6 +12,8 @@ from wardtwin.layout.plan import Plan
 CORRIDOR_CLEAR = 2.44
 #: Rooms this close (m) without touching are probably meant to share a wall.
 GAP_WARN = 0.05
+#: A room longer than this on a side (m) is not a plausible ward room (a slip of units or digits).
+MAX_ROOM_SIDE = 500.0
 
 
 @register("room-polygons")
@@ -20,6 +22,18 @@ def room_polygons(plan: Plan):
         why = valid_reason(room_polygon(r))
         if why:
             yield finding(r, "invalid-polygon", f"room {r.id}: outline is not a usable polygon: {why}", "polygon")
+
+
+@register("room-size")
+def room_size(plan: Plan):
+    for r in plan.layout.rooms:
+        xs, ys = [p[0] for p in r.polygon], [p[1] for p in r.polygon]
+        if not xs:
+            continue
+        w, d = max(xs) - min(xs), max(ys) - min(ys)
+        if max(w, d) > MAX_ROOM_SIDE:
+            yield finding(r, "room-too-large", f"room {r.id}: outline spans {w:.6g} x {d:.6g} m; at most "
+                          f"{MAX_ROOM_SIDE:g} m on a side expected (coordinates are metres)", "polygon")
 
 
 @register("room-overlaps")

@@ -1,0 +1,59 @@
+"""Checks of the text a ward shows people: ids, names and labels hold no control or
+bidirectional-override character (they would forge lines in terminal output, reorder what a
+sign or map shows, or make the map invalid XML). Free text (descriptions) may hold tabs and
+newlines."""
+
+from __future__ import annotations
+
+from wardtwin.layout.checks import register
+from wardtwin.layout.findings import Finding
+from wardtwin.layout.plan import Plan
+from wardtwin.safetext import FREE_TEXT_ALLOWED, shown, unsafe_in
+
+#: Keys whose values are free text (tabs and newlines allowed).
+FREE_TEXT_KEYS = frozenset({"description", "text", "explanation", "hint", "question"})
+
+
+def unsafe_text_finding(src, key: str, value, what: str) -> Finding | None:
+    """An ``unsafe-character`` finding for ``value`` (written at ``src``'s ``key``), or None
+    when it is clean. ``what`` names the value in the message (e.g. ``room 101 name``)."""
+    if not isinstance(value, str):
+        return None
+    bad = unsafe_in(value, FREE_TEXT_ALLOWED if key in FREE_TEXT_KEYS else "")
+    if not bad:
+        return None
+    line, col = src.at(key)
+    chars = ", ".join(dict.fromkeys(shown(c) for _, c in bad))
+    excerpt = value if len(value) <= 60 else value[:57] + "..."
+    allowed = "printable characters, tabs and newlines" if key in FREE_TEXT_KEYS else "printable characters only"
+    return Finding.make("unsafe-character", src.file, line, col,
+                        f"{what}: {chars} found at character {bad[0][0] + 1} of {excerpt!r}; {allowed} expected "
+                        "(no control or bidirectional-override characters)")
+
+
+def _texts(lay):
+    """``(object, key, value, what)`` for every id, name and label of a layout."""
+    w = lay.ward
+    for key in ("id", "name", "entrance", "description"):
+        yield w, key, getattr(w, key), f"ward `{key}`"
+    for r in lay.rooms:
+        for key in ("id", "name", "number"):
+            yield r, key, getattr(r, key), f"room `{key}`"
+    for d in lay.doors:
+        yield d, "id", d.id, "door `id`"
+    for it in lay.items:
+        for key in ("id", "type", "room", "label", "asset_tag"):
+            yield it, key, getattr(it, key), f"item `{key}`"
+    for tid in lay.ward_type_ids:
+        t = lay.catalog.get(tid)
+        if t is not None:
+            for key in ("id", "name", "description"):
+                yield t, key, getattr(t, key), f"equipment type `{key}`"
+
+
+@register("text-characters")
+def text_characters(plan: Plan):
+    for obj, key, value, what in _texts(plan.layout):
+        f = unsafe_text_finding(obj.src, key, value, what)
+        if f is not None:
+            yield f
