@@ -19,6 +19,7 @@ test time (``GENERATED`` below).
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import yaml
 import wardtwin
 
 from conftest import INVALID, TINY, WARD_FILES, WardCopy, same_file
+from modelfiles import GLTF_TRIANGLE, TRIANGLE_BIN, glb, many_triangles
 from wardtwin.layout import CODES, Severity, check_ward, exit_code
 from wardtwin.layout import yamlsafe
 from wardtwin.layout.findings import sort_findings
@@ -109,6 +111,97 @@ GENERATED = [
          setup=_symlink_escape),
     Case("asset-unreadable", "asset-unreadable", "catalog.yaml", (10,), None, ("'bed.glb'", "glTF"),
          setup=_corrupt_model),
+]
+
+
+# --- files that are not regular files, or lead outside the ward (built at test time) -----------
+
+def _fifo(name: str) -> Callable[[Path], None]:
+    def setup(ward: Path) -> None:  # a named pipe: opening it for reading would wait for a writer
+        (ward / name).unlink()
+        os.mkfifo(ward / name)
+    return setup
+
+
+def _folder(ward: Path) -> None:
+    (ward / "catalog.yaml").unlink()
+    (ward / "catalog.yaml").mkdir()
+
+
+def _loop(ward: Path) -> None:
+    (ward / "floorplan.yaml").unlink()
+    os.symlink("floorplan.yaml", ward / "floorplan.yaml")
+
+
+def _outside_link(ward: Path) -> None:
+    # a ward file that is a link to a file outside the ward: never read, never quoted
+    secret = ward.parent / f"{ward.name}-passwd"
+    secret.write_text("root:x:0:0:SECRET-CONTENT:/root:/bin/bash\n" * 40, encoding="utf-8")
+    (ward / "ward.yaml").unlink()
+    os.symlink(secret, ward / "ward.yaml")
+
+
+def _assets_link(ward: Path) -> None:
+    # the ward's assets folder is a link to a folder outside the ward
+    outside = ward.parent / f"{ward.name}-assets"
+    outside.mkdir()
+    (outside / "bed.glb").write_bytes(b"glTF")
+    os.symlink(outside, ward / "assets")
+    _use_model(ward, "bed.glb")
+
+
+def _use_model(ward: Path, rel: str) -> None:
+    text = (ward / "catalog.yaml").read_text(encoding="utf-8")
+    old = 'draw: {shape: bed, color: "#9fb8d0"}'
+    assert text.count(old) == 1
+    (ward / "catalog.yaml").write_text(text.replace(old, f'draw: {{shape: bed, color: "#9fb8d0", model: {rel}}}'),
+                                       encoding="utf-8")
+
+
+def _model(name: str, data: bytes, extra: dict | None = None) -> Callable[[Path], None]:
+    def setup(ward: Path) -> None:
+        (ward / "assets").mkdir()
+        (ward / "assets" / name).write_bytes(data)
+        for rel, content in (extra or {}).items():
+            (ward / rel).write_bytes(content)
+        _use_model(ward, name)
+    return setup
+
+
+def _model_fifo(ward: Path) -> None:
+    (ward / "assets").mkdir()
+    os.mkfifo(ward / "assets" / "bed.glb")
+    _use_model(ward, "bed.glb")
+
+
+def _sparse_glb(ward: Path) -> None:
+    # a 3 GiB sparse .glb with a valid header: refused from its size, never read
+    (ward / "assets").mkdir()
+    with open(ward / "assets" / "bed.glb", "wb") as fh:
+        fh.write(glb(GLTF_TRIANGLE, TRIANGLE_BIN)[:20])
+        fh.truncate(3 << 30)
+    _use_model(ward, "bed.glb")
+
+
+_HUGE = glb({**GLTF_TRIANGLE, "accessors": [{**GLTF_TRIANGLE["accessors"][0], "count": 2_000_000_000}]}, TRIANGLE_BIN)
+_ESCAPING = json.dumps({**GLTF_TRIANGLE, "buffers": [{"uri": "../../outside.bin", "byteLength": 36}]}).encode()
+
+GENERATED += [
+    Case("file-unreadable-fifo", "file-unreadable", "ward.yaml", (0,), 0, ("named pipe",), setup=_fifo("ward.yaml")),
+    Case("file-unreadable-folder", "file-unreadable", "catalog.yaml", (0,), 0, ("directory",), setup=_folder),
+    Case("file-unreadable-loop", "file-unreadable", "floorplan.yaml", (0,), 0, ("symlink loop",), setup=_loop),
+    Case("file-outside-ward", "file-outside-ward", "ward.yaml", (0,), 0, ("outside",), setup=_outside_link),
+    Case("asset-folder-link-escapes", "asset-path-escapes", "catalog.yaml", (10,), None, ("'bed.glb'",),
+         setup=_assets_link),
+    Case("asset-gltf-buffer-escapes", "asset-path-escapes", "catalog.yaml", (10,), None,
+         ("../../outside.bin", "outside"), setup=_model("bed.gltf", _ESCAPING, {"../outside.bin": b"\0" * 36})),
+    Case("asset-fifo", "asset-unreadable", "catalog.yaml", (10,), None, ("named pipe",), setup=_model_fifo),
+    Case("asset-accessor-count", "asset-unreadable", "catalog.yaml", (10,), None, ("count", "2000000000"),
+         setup=_model("bed.glb", _HUGE)),
+    Case("asset-sparse-3gib", "asset-unreadable", "catalog.yaml", (10,), None, ("3 GiB", "64 MiB"),
+         setup=_sparse_glb),
+    Case("asset-triangle-budget", "asset-unreadable", "catalog.yaml", (10,), None, ("300,000 triangles",),
+         setup=_model("bed.glb", glb(*many_triangles(100_000, nodes=3)))),
 ]
 
 CASES = _folder_cases() + GENERATED

@@ -131,9 +131,12 @@ def read_glb(data: bytes) -> tuple[dict, bytes]:
     if magic != GLB_MAGIC or version != 2 or length != len(data):
         raise GltfError(f"not a glTF 2.0 binary (magic {magic:#x}, version {version}, length {length}/{len(data)})")
     jlen, jtype = struct.unpack_from("<II", data, 12)
-    if jtype != CHUNK_JSON:
+    if jtype != CHUNK_JSON or 20 + jlen > len(data):
         raise GltfError("the first chunk is not JSON")
-    doc = json.loads(data[20:20 + jlen])
+    try:
+        doc = json.loads(data[20:20 + jlen])
+    except (ValueError, RecursionError) as exc:
+        raise GltfError(f"its JSON cannot be parsed ({str(exc)[:100]})") from None
     rest = 20 + jlen
     binary = b""
     if rest < len(data):
@@ -145,12 +148,16 @@ def read_glb(data: bytes) -> tuple[dict, bytes]:
 
 
 def accessor_array(doc: dict, binary: bytes, index: int) -> np.ndarray:
-    """The data of one accessor as a numpy array (rows x components)."""
+    """The data of one accessor as a numpy array (rows x components), a view of ``binary``
+    (nothing is allocated); raises :class:`GltfError` when it does not fit its buffer view."""
     acc = doc["accessors"][index]
     view = doc["bufferViews"][acc["bufferView"]]
     dtype = np.uint32 if acc["componentType"] == UINT32 else np.float32
     width = {"SCALAR": 1, "VEC3": 3, "VEC4": 4}[acc["type"]]
     start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
+    need = acc.get("byteOffset", 0) + acc["count"] * width * 4
+    if need > view["byteLength"] or view.get("byteOffset", 0) + view["byteLength"] > len(binary):
+        raise GltfError(f"accessor {index} ({acc['count']} x {acc['type']}) does not fit its buffer view")
     arr = np.frombuffer(binary, dtype, count=acc["count"] * width, offset=start)
     return arr.reshape(acc["count"], width) if width > 1 else arr
 

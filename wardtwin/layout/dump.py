@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -121,5 +122,14 @@ def dump_ward(layout: Layout, folder: str | os.PathLike) -> Path:
         (folder / "catalog.yaml").unlink()
     src_assets = layout.root / "assets"
     if layout.ward_type_ids and src_assets.is_dir() and src_assets.resolve() != (folder / "assets").resolve():
-        shutil.copytree(src_assets, folder / "assets", dirs_exist_ok=True)
+        shutil.copytree(src_assets, folder / "assets", dirs_exist_ok=True, ignore=_not_plain)
     return folder
+
+
+def _not_plain(folder: str, names: list[str]) -> list[str]:
+    """For ``copytree``: the names in ``folder`` that are links, pipes or devices (only plain
+    files and folders are copied: a link to ``/dev/zero`` would never end)."""
+    def plain(name: str) -> bool:
+        mode = os.lstat(os.path.join(folder, name)).st_mode
+        return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
+    return [n for n in names if not plain(n)]

@@ -12,6 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from wardtwin.errors import UnknownNameError
+from wardtwin.safetext import escape
 
 
 class Severity(enum.Enum):
@@ -54,11 +55,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     "out-of-range": (E, "a number outside the range allowed"),
     "unknown-value": (E, "a value that is not in the allowed vocabulary"),
     "duplicate-id": (E, "two objects share an id"),
+    "unsafe-character": (E, "an id, name or label holds a control or bidirectional-override character"),
     "asset-path-escapes": (F, "a model path leads outside the assets folder"),
     "asset-missing": (E, "a model file named by the catalog does not exist"),
     "asset-unreadable": (E, "a model file named by the catalog is not a readable model of its format"),
     # rooms and doors
     "invalid-polygon": (E, "a room polygon is degenerate or self-intersecting"),
+    "room-too-large": (E, "a room is larger than 500 m on a side (not a plausible ward room)"),
     "rooms-overlap": (E, "two rooms cover the same floor"),
     "rooms-gap": (W, "two rooms nearly touch: their walls will not be shared"),
     "unknown-room": (E, "a reference to a room id that does not exist"),
@@ -79,6 +82,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "equipment-outside-room": (E, "an item's centre is not inside its room"),
     "equipment-in-wall": (E, "an item's footprint crosses a wall"),
     "equipment-overlap": (E, "two floor items occupy the same floor"),
+    "equipment-stacked": (E, "two wall or ceiling items of the same type occupy the same place"),
     "equipment-not-on-wall": (W, "a wall-mounted item is not against a wall"),
     "equipment-blocks-door": (W, "an item stands in a door opening or its clearance"),
     "equipment-above-ceiling": (W, "an item reaches above the room's ceiling"),
@@ -89,6 +93,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "unknown-item-type": (E, "a tour names an equipment type that is not in the catalog"),
     "conflicting-keys": (E, "keys that exclude each other are given together"),
     "not-an-exit": (E, "a route step leads to a door that is not an exit"),
+    "place-outside-ward": (E, "a tour names a point x,y that is outside every room of the ward"),
+    "tour-too-slow": (E, "at the tour's comfort max_speed, walking the tour takes longer than an hour"),
     "target-unreachable": (E, "a tour step's target cannot be reached on foot from where the step starts"),
     "step-never-succeeds": (E, "a tour step can never succeed (nothing to find, no right answer, too little time)"),
     "hint-after-limit": (W, "a hint would be shown after the step's time limit or its reveal"),
@@ -121,7 +127,9 @@ class Finding:
 
     @classmethod
     def make(cls, code: str, file: str, line: int, column: int, message: str) -> "Finding":
-        return cls(code, severity_of(code), file, line, column, message)
+        """A finding of ``code``'s severity; control and bidi characters in ``file`` and
+        ``message`` (user text echoed) are escaped (see :mod:`wardtwin.safetext`)."""
+        return cls(code, severity_of(code), escape(file), line, column, escape(message))
 
     @property
     def where(self) -> str:
@@ -130,8 +138,9 @@ class Finding:
         return self.file
 
     def format(self) -> str:
-        """``file:line:col: severity [code] message`` — the format of compilers and linters."""
-        return f"{self.where}: {self.severity.value} [{self.code}] {self.message}"
+        """``file:line:col: severity [code] message`` — the format of compilers and linters; one
+        line whatever the file name and message hold (see :func:`wardtwin.safetext.escape`)."""
+        return escape(f"{self.where}: {self.severity.value} [{self.code}] {self.message}")
 
     def to_dict(self) -> dict:
         d = asdict(self)

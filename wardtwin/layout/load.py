@@ -18,7 +18,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo
 from wardtwin.layout.schema import INVALID, Ctx, schema_for
-from wardtwin.layout.units import describe
+from wardtwin.layout.units import describe, excerpt
 from wardtwin.layout.yamlsafe import LMap, read_yaml
 
 
@@ -39,7 +39,7 @@ def _shipped(package: str) -> Path:
 def assets_dir() -> Path:
     """The shipped assets folder (equipment catalog, models); ``WARDTWIN_ASSETS`` overrides it."""
     override = os.environ.get("WARDTWIN_ASSETS")
-    return Path(override) if override else _shipped("wardtwin.assets")
+    return Path(os.path.realpath(override)) if override else _shipped("wardtwin.assets")
 
 
 def layouts_dir() -> Path:
@@ -73,15 +73,17 @@ def resolve_ward(ward: str | os.PathLike) -> Path:
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it is below it, else absolute."""
     try:
-        return os.path.relpath(path) if Path(path).resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+        inside = Path(os.path.realpath(path)).is_relative_to(os.path.realpath(Path.cwd()))  # a loop is no error here
+        return os.path.relpath(path) if inside else str(path)
     except ValueError:
         return str(path)
 
 
-def _read(path: Path, kind: str, findings: list) -> LMap | None:
-    """Read and schema-check one file; None when it is unusable (findings explain why)."""
+def _read(path: Path, kind: str, findings: list, within: Path | None = None) -> LMap | None:
+    """Read and schema-check one file; None when it is unusable (findings explain why).
+    ``within``: the folder the file must resolve into (the ward's own folder)."""
     name = display_path(path)
-    data, problems = read_yaml(path, name)
+    data, problems = read_yaml(path, name, within)
     findings.extend(problems)
     if data is None and problems:
         return None
@@ -92,7 +94,7 @@ def _read(path: Path, kind: str, findings: list) -> LMap | None:
     found = data.get("kind")
     if found != kind:
         line, col = data.at("kind")
-        shown = "no `kind`" if "kind" not in data else f"kind {found!r}"
+        shown = "no `kind`" if "kind" not in data else f"kind {excerpt(found)}"
         findings.append(Finding.make("wrong-kind", name, line, col,
                                      f"{shown} found; {path.name} must say `kind: {kind}`"))
         return None
@@ -100,7 +102,7 @@ def _read(path: Path, kind: str, findings: list) -> LMap | None:
         line, col = data.at("version")
         findings.append(Finding.make(
             "unsupported-version", name, line, col,
-            f"version {data.get('version')!r} found; this wardtwin reads version "
+            f"version {excerpt(data.get('version'))} found; this wardtwin reads version "
             f"{', '.join(map(str, vocab.VERSIONS))} (a newer wardtwin may read this file)"))
         return None
     ctx = Ctx(name)
@@ -183,13 +185,14 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
     floor plan file is unusable. Structure and value problems are findings; geometry is not
     checked here (see :func:`wardtwin.layout.validate.validate`)."""
     root = resolve_ward(ward)
+    real = Path(os.path.realpath(root))  # the ward's files may not lead outside it
     findings: list[Finding] = []
     broken: set[str] = set()
     files = {k: root / n for k, n in vocab.FILE_KINDS.items()}
-    wd = _read(files["ward"], "ward", findings)
-    fp = _read(files["floorplan"], "floorplan", findings)
-    eq = _read(files["equipment"], "equipment", findings)
-    wc = _read(files["catalog"], "catalog", findings) if files["catalog"].exists() else None
+    wd = _read(files["ward"], "ward", findings, real)
+    fp = _read(files["floorplan"], "floorplan", findings, real)
+    eq = _read(files["equipment"], "equipment", findings, real)
+    wc = _read(files["catalog"], "catalog", findings, real) if os.path.lexists(files["catalog"]) else None
 
     shipped_path = assets_dir() / "catalog.yaml"
     try:

@@ -61,14 +61,28 @@ def parse_angle(value) -> float:
     return parse_quantity(value, ANGLE_UNITS, "angle")
 
 
+#: Longest piece of a user's value quoted in a message, characters.
+EXCERPT_CHARS = 60
+
+
+def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+    """``repr(value)`` (control characters escaped), cut to about ``limit`` characters: a
+    message never echoes more of a file than that (``'root:x:0:0...' (1,234 characters)``)."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}..."
+
+
 def describe(value) -> str:
+    """A value found in a file, in words ("a mapping", "a list") or as a short excerpt."""
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     if value is None:
         return "an empty value"
-    return repr(value)
+    return excerpt(value)
 
 
 

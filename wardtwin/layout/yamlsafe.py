@@ -2,19 +2,21 @@
 
 :func:`read_yaml` returns plain Python data (``LMap`` / ``LList`` are ``dict`` / ``list`` that
 also know where each of their values was written) or the findings that explain why the file
-could not be read. It refuses what makes YAML dangerous to load: files over a size limit,
+could not be read. It refuses what makes YAML dangerous to load: anything but a regular file
+(see :mod:`wardtwin.exchange.reading`), files over a size limit,
 bytes that are not UTF-8, anchors and aliases (alias bombs), non-standard tags, and absurd
 nesting.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import yaml
 
+from wardtwin.errors import InputFileError
+from wardtwin.exchange.reading import read_bounded
 from wardtwin.layout.findings import Finding
 
 #: Largest file read, bytes. A 5,000-item inventory is about 1 MB.
@@ -23,6 +25,10 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 32
 #: Most YAML nodes accepted in one file.
 MAX_NODES = 2_000_000
+
+#: reason of an :class:`InputFileError` -> finding code
+_READ_CODES = {"missing": "file-missing", "too-large": "file-too-large", "not-a-file": "file-unreadable",
+               "unreadable": "file-unreadable", "outside": "file-outside-ward"}
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STD = "tag:yaml.org,2002:"
@@ -73,13 +79,15 @@ class _Refused(Exception):
         self.code, self.loc, self.message = code, loc, message
 
 
-def read_yaml(path: Path, display: str | None = None) -> tuple[object | None, list[Finding]]:
+def read_yaml(path: Path, display: str | None = None,
+              within: Path | None = None) -> tuple[object | None, list[Finding]]:
     """Read one YAML document.
 
     Returns ``(data, findings)``: ``data`` is None when the file could not be read (the
     findings say why); otherwise findings hold only what did not stop reading (a duplicate
-    key). ``display`` is the file name used in findings (default: ``path``). Never raises for
-    bad content.
+    key). ``display`` is the file name used in findings (default: ``path``); ``within``: a
+    folder the file must resolve into (a ward's files stay in the ward folder). Reads only a
+    regular file of at most :data:`MAX_FILE_BYTES`. Never raises for bad content.
     """
     name = display if display is not None else str(path)
     path = Path(path)
@@ -88,15 +96,9 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[object | None, li
         return None, [Finding.make(code, name, line, col, message)]
 
     try:
-        size = os.stat(path).st_size
-    except FileNotFoundError:
-        return fail("file-missing", 0, 0, f"{path.name} not found")
-    if size > MAX_FILE_BYTES:
-        return fail(
-            "file-too-large", 0, 0,
-            f"{path.name} is {size / 1048576:.1f} MiB; at most {MAX_FILE_BYTES // 1048576} MiB is read",
-        )
-    raw = path.read_bytes()
+        raw = read_bounded(path, MAX_FILE_BYTES, name=path.name, within=within)
+    except InputFileError as exc:
+        return fail(_READ_CODES[exc.reason], 0, 0, f"{path.name} {exc.detail}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -171,14 +173,19 @@ def _syntax_finding(exc: yaml.YAMLError, text: str, name: str) -> tuple[None, li
         what = exc.problem or "invalid YAML"
         if exc.context:
             what = f"{what} ({exc.context})"
-        return None, [Finding.make("yaml-syntax", name, line, col, what)]
+        return None, [Finding.make("yaml-syntax", name, line, col, _short(what))]
     if isinstance(exc, yaml.reader.ReaderError):  # a control character: position is a character index
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
         return None, [Finding.make("yaml-syntax", name, line, col,
                                    f"character #x{exc.character:04x} is not allowed in YAML; "
                                    "remove it or write it as an escape in a quoted string")]
-    return None, [Finding.make("yaml-syntax", name, 0, 0, str(exc).splitlines()[0])]
+    return None, [Finding.make("yaml-syntax", name, 0, 0, _short((str(exc).splitlines() or ["invalid YAML"])[0]))]
+
+
+def _short(message: str, limit: int = 200) -> str:
+    """A parser's message cut to ``limit`` characters: it may quote the file."""
+    return message if len(message) <= limit else message[:limit] + "..."
 
 
 class _EventBuilder:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-from pathlib import Path
 
-from wardtwin.errors import UsageError
+from wardtwin.errors import InputFileError, UsageError
+from wardtwin.exchange.reading import read_bounded
 
 MIN_KEY_BYTES = 16
+#: Largest key file read, bytes (a key is a line of text).
+MAX_KEY_FILE_BYTES = 4096
 
 
 def load_key(key_file: str | os.PathLike | None = None) -> bytes:
@@ -31,9 +33,9 @@ def load_key(key_file: str | os.PathLike | None = None) -> bytes:
                              "WARDTWIN_PSEUDONYM_KEY_FILE / --pseudonym-key-file to a file holding it "
                              "(e.g. `head -c 32 /dev/urandom | base64 > key`)")
         try:
-            key = Path(key_file).read_bytes().strip()
-        except OSError as exc:
-            raise UsageError(f"{key_file}: cannot read the pseudonymisation key ({exc.strerror})") from None
+            key = read_bounded(key_file, MAX_KEY_FILE_BYTES).strip()
+        except InputFileError as exc:
+            raise UsageError(f"cannot read the pseudonymisation key: {exc}") from None
         where = str(key_file)
     if len(key) < MIN_KEY_BYTES:
         raise UsageError(f"{where}: the pseudonymisation key must be at least {MIN_KEY_BYTES} bytes")

@@ -32,9 +32,11 @@ class ModelError(WardtwinError):
 
 
 def model_file(equipment_type) -> Path:
-    """The model file of a catalog type (``draw.model`` under its assets folder); raises
+    """The model file of a catalog type (``draw.model`` under its assets folder), checked
+    before anything loads it (:func:`wardtwin.layout.checks.assets.model_problem`: size,
+    format, buffers, triangle budget, nothing outside the assets folder); raises
     :class:`ModelError` naming the catalog file and line when it cannot be used."""
-    from wardtwin.layout.checks.assets import MODEL_SUFFIXES, model_path
+    from wardtwin.layout.checks.assets import MODEL_SUFFIXES, model_path, model_problem
 
     t = equipment_type
     rel = t.draw.model
@@ -47,8 +49,11 @@ def model_file(equipment_type) -> Path:
     if full.suffix.lower() not in MODEL_SUFFIXES:
         raise ModelError(f"{where}: type {t.id}: model {rel!r} is not a model file; one of "
                          f"{', '.join(MODEL_SUFFIXES)} expected")
-    if not full.is_file():
+    if not os.path.lexists(full):
         raise ModelError(f"{where}: type {t.id}: model {rel!r} not found ({full})")
+    problem = model_problem(full, Path(t.assets_dir))
+    if problem is not None:
+        raise ModelError(f"{where}: type {t.id}: model {rel!r} ({full}) cannot be used: {problem[1]}")
     return full
 
 
@@ -62,20 +67,23 @@ def item_model(equipment_type) -> Mesh:
     raises :class:`ModelError` naming the catalog file/line and the model file when the
     file cannot be read or holds no triangles."""
     t = equipment_type
+    from wardtwin.layout.checks.assets import assets_base
+
     path = model_file(t)
     st = path.stat()
     w, d = t.footprint
+    base = str(assets_base(Path(t.assets_dir)))
     try:
-        return _fitted(str(path), st.st_mtime_ns, st.st_size, float(w), float(d), float(t.height))
+        return _fitted(str(path), base, st.st_mtime_ns, st.st_size, float(w), float(d), float(t.height))
     except ModelError as exc:
         raise ModelError(f"{_where(t)}: type {t.id}: model {t.draw.model!r} ({path}) {exc}") from None
 
 
 @lru_cache(maxsize=64)
-def _fitted(path: str, mtime_ns: int, size: int, w: float, d: float, h: float) -> Mesh:
-    """The model at ``path`` scaled into the box w x d x h (cached per file version and size;
-    treat the arrays as read-only)."""
-    mesh = load_model_mesh(path)
+def _fitted(path: str, base: str, mtime_ns: int, size: int, w: float, d: float, h: float) -> Mesh:
+    """The model at ``path`` (inside the folder ``base``) scaled into the box w x d x h
+    (cached per file version and size; treat the arrays as read-only)."""
+    mesh = load_model_mesh(path, base)
     lo, hi = mesh.bounds()
     extent = np.maximum(hi - lo, 1e-9)
     scale = np.array([w, d, h]) / extent
@@ -88,14 +96,17 @@ def _fitted(path: str, mtime_ns: int, size: int, w: float, d: float, h: float) -
     return Mesh(pos.astype(np.float32), nor.astype(np.float32), mesh.colors, mesh.triangles)
 
 
-def load_model_mesh(path: str | os.PathLike) -> Mesh:
+def load_model_mesh(path: str | os.PathLike, base: str | os.PathLike | None = None) -> Mesh:
     """Every triangle of a model file in wardtwin's frame (z up, front +y), with its colours
-    (sRGB). Raises :class:`ModelError` (the message says what went wrong, not where: the
-    caller adds the catalog file) when the file cannot be read or has no triangles."""
+    (sRGB). The file is checked first (:func:`wardtwin.exchange.gltfcheck.check_model_file`;
+    ``base``: the folder it and the files it refers to must stay in, default its own folder).
+    Raises :class:`ModelError` (the message says what went wrong, not where: the caller adds
+    the catalog file) when the file cannot be read or has no triangles."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in GLTF_SUFFIXES + PANDA_SUFFIXES:
         raise ModelError(f"is not a model file; one of {', '.join(GLTF_SUFFIXES + PANDA_SUFFIXES)} expected")
+    _check_before_loading(path, Path(base) if base is not None else path.parent)
     try:
         from panda3d.core import NodePath
     except ImportError as exc:  # pragma: no cover - Panda3D is a dependency
@@ -125,6 +136,19 @@ def load_model_mesh(path: str | os.PathLike) -> Mesh:
         turn = np.diag([-1.0, -1.0, 1.0]).astype(np.float32)
         mesh = Mesh(mesh.positions @ turn, mesh.normals @ turn, mesh.colors, mesh.triangles)
     return mesh
+
+
+def _check_before_loading(path: Path, base: Path) -> None:
+    """Raise :class:`ModelError` unless the file passes the checks made before loading."""
+    from wardtwin.errors import InputFileError
+    from wardtwin.exchange.gltfcheck import ModelFileError, check_model_file
+
+    try:
+        check_model_file(path, base)
+    except InputFileError as exc:
+        raise ModelError(exc.detail if exc.name == path.name else str(exc)) from None
+    except ModelFileError as exc:
+        raise ModelError(str(exc)) from None
 
 
 def _linear_to_srgb(c: np.ndarray) -> np.ndarray:

@@ -27,7 +27,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from wardtwin.errors import WardtwinError
+from wardtwin.errors import InputFileError, WardtwinError
+from wardtwin.exchange.reading import read_bounded
 from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, steer, wrap_angle, yaw_towards
 
 #: Keys with an action, and the action (the same table drives the desktop keyboard).
@@ -36,6 +37,8 @@ KEYS = {
     "tab": "planner", "escape": "quit",
 }
 _DIRECTIONS = {"forward": (1.0, 0.0), "back": (-1.0, 0.0), "left": (0.0, -1.0), "right": (0.0, 1.0)}
+#: Largest script file read, bytes.
+MAX_SCRIPT_BYTES = 1024 * 1024
 #: Longest a ``goto`` may take beyond its route's walking time, s.
 GOTO_SLACK = 20.0
 _EPS = 1e-9
@@ -131,12 +134,14 @@ def parse_script(text: str, source: str = "<script>") -> tuple[Command, ...]:
 
 
 def load_script(path: str | os.PathLike) -> tuple[Command, ...]:
-    """Read and parse a script file (UTF-8)."""
+    """Read and parse a script file (UTF-8, a regular file of at most :data:`MAX_SCRIPT_BYTES`)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScriptError(f"{p}: cannot read the script: {exc}") from None
+        text = read_bounded(p, MAX_SCRIPT_BYTES).decode("utf-8")
+    except InputFileError as exc:
+        raise ScriptError(f"cannot read the script {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScriptError(f"{p}: cannot read the script: byte {exc.start} is not UTF-8") from None
     return parse_script(text, str(p))
 
 

@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 
 from wardtwin.errors import UsageError
+from wardtwin.exchange.reading import resolve
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.load import display_path, resolve_ward
 from wardtwin.layout.model import Source
 from wardtwin.layout.schema import INVALID, Ctx
-from wardtwin.layout.units import describe
+from wardtwin.layout.units import describe, excerpt
 from wardtwin.layout.yamlsafe import LMap, read_yaml
 from wardtwin.tours.schema import TOUR_VERSIONS, tour_schema
 from wardtwin.tours.spec import ComfortSettings, Step, Tour, freeze
@@ -35,14 +36,17 @@ def shipped_tours(ward) -> list[str]:
 
 
 def resolve_tour(ward, tour: str | os.PathLike) -> Path:
-    """A tour file from a path, or from a tour name in the ward folder's ``tours/``."""
+    """A tour file from a path, or from a tour name in the ward folder's ``tours/`` (which must
+    not lead outside the ward folder: :class:`~wardtwin.errors.InputFileError`). A path that is
+    there but not a regular file is returned: :func:`load_tour` says what it is."""
     p = Path(tour)
-    if p.is_file():
+    if os.path.lexists(p) and not p.is_dir():
         return p
     root = resolve_ward(ward)  # an unknown ward is the problem to report, not the tour
     if not p.parent.parts:
         cand = root / TOURS_DIR / (p.name if p.suffix in (".yaml", ".yml") else f"{p.name}.yaml")
-        if cand.is_file():
+        if os.path.lexists(cand):
+            resolve(cand, display_path(cand), within=root)
             return cand
     names = shipped_tours(ward)
     raise UsageError(f"{tour}: no such tour file" + (f"; tours of this ward: {', '.join(names)}" if names else ""))
@@ -93,7 +97,7 @@ def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
                                               "`kind: tour` expected")]
     if data.get("kind") != "tour":
         line, col = data.at("kind")
-        shown = "no `kind`" if "kind" not in data else f"kind {data.get('kind')!r}"
+        shown = "no `kind`" if "kind" not in data else f"kind {excerpt(data.get('kind'))}"
         return None, findings + [Finding.make("wrong-kind", name, line, col,
                                               f"{shown} found; a tour file must say `kind: tour`")]
     version = data.get("version")
@@ -101,7 +105,7 @@ def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
         line, col = data.at("version")
         return None, findings + [Finding.make(
             "unsupported-version", name, line, col,
-            f"version {version!r} found; this wardtwin reads tour version "
+            f"version {excerpt(version)} found; this wardtwin reads tour version "
             f"{', '.join(map(str, TOUR_VERSIONS))} (a newer wardtwin may read this file)")]
     ctx = Ctx(name)
     checked = tour_schema().check(data, ctx, data.loc, "tour")

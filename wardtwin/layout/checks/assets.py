@@ -1,75 +1,50 @@
 """Checks of the catalog's model paths: inside the assets folder, present, and readable as
-the model format their suffix says (checked with the standard library only: no Panda3D)."""
+the model format their suffix says, within size and triangle limits (checked with the
+standard library only, reading headers and JSON, not whole files: no Panda3D)."""
 
 from __future__ import annotations
 
-import json
-import struct
+import os
 from pathlib import Path, PurePosixPath
 
+from wardtwin.errors import InputFileError
+from wardtwin.exchange.gltfcheck import ModelFileError, check_model_file
 from wardtwin.layout.checks import finding, register
 from wardtwin.layout.plan import Plan
 
 MODEL_SUFFIXES = (".glb", ".gltf", ".bam", ".egg")
 
 
+def assets_base(assets_dir: Path) -> Path:
+    """The folder that model files (and the files they refer to) must stay in: ``assets_dir``
+    as found in its parent folder, so that an assets folder which is itself a link to
+    somewhere else does not count as inside."""
+    return Path(os.path.realpath(assets_dir.parent)) / assets_dir.name
+
+
 def model_path(assets_dir: Path, rel: str) -> Path | None:
     """``rel`` resolved under ``assets_dir``; None when it escapes the folder (absolute,
-    ``..``, a drive, or a symlink leading out)."""
+    ``..``, a drive, a symlink leading out, or an assets folder that is a link to elsewhere)."""
     p = PurePosixPath(rel.replace("\\", "/"))
     if p.is_absolute() or ".." in p.parts or ":" in rel:
         return None
-    base = assets_dir.resolve()
-    full = (base / p).resolve()
+    base = assets_base(assets_dir)
+    full = Path(os.path.realpath(base / p))
     return full if full.is_relative_to(base) else None
 
 
-def model_problem(path: Path) -> str | None:
-    """Why the model file at ``path`` cannot be read as its suffix says (None: it can): a
-    ``.glb`` needs glTF's binary header (magic, version 2, the file's length) and a JSON chunk
-    with ``asset.version`` "2.0"; a ``.gltf`` the same JSON and every external buffer or image
-    present; a ``.bam`` Panda3D's header; an ``.egg`` UTF-8 text."""
+def model_problem(path: Path, assets_dir: Path) -> tuple[str, str] | None:
+    """``(finding code, why)`` when the model file at ``path`` cannot be used, else None: it
+    must pass :func:`wardtwin.exchange.gltfcheck.check_model_file` (regular file, size, the
+    format its suffix says, buffers and accessors that fit, a triangle budget), and everything
+    it refers to must stay in the assets folder (``asset-path-escapes``)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    suffix = path.suffix.lower()
-    if suffix == ".bam":
-        return None if data.startswith(b"pbj\0\n\r") else "not a Panda3D .bam file (no 'pbj' header)"
-    if suffix == ".egg":
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return "not a text .egg file (not UTF-8)"
-        return None
-    if suffix == ".glb":
-        if len(data) < 20 or data[:4] != b"glTF":
-            return "not a binary glTF file (no 'glTF' header)"
-        version, length = struct.unpack_from("<II", data, 4)
-        if version != 2:
-            return f"binary glTF version {version}; version 2 expected"
-        if length != len(data):
-            return f"cut short or padded: the header says {length} bytes, the file has {len(data)}"
-        chunk_len, chunk_type = struct.unpack_from("<II", data, 12)
-        if chunk_type != 0x4E4F534A or 20 + chunk_len > len(data):  # "JSON"
-            return "its first chunk is not glTF JSON"
-        text = data[20:20 + chunk_len]
-    else:
-        text = data
-    try:
-        doc = json.loads(text.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return f"its glTF JSON cannot be parsed ({exc})"
-    version = doc.get("asset", {}).get("version") if isinstance(doc, dict) and isinstance(doc.get("asset"), dict) \
-        else None
-    if version != "2.0":
-        return f"glTF asset version {version!r}; \"2.0\" expected"
-    if suffix == ".gltf":
-        for kind in ("buffers", "images"):
-            for entry in doc.get(kind) or []:
-                uri = entry.get("uri") if isinstance(entry, dict) else None
-                if uri and not uri.startswith("data:") and not (path.parent / uri).is_file():
-                    return f"its {kind[:-1]} {uri!r} is missing next to it"
+        check_model_file(path, assets_base(assets_dir))
+    except InputFileError as exc:
+        why = exc.detail if exc.name == path.name else str(exc)
+        return ("asset-path-escapes" if exc.reason == "outside" else "asset-unreadable"), why
+    except ModelFileError as exc:
+        return "asset-unreadable", str(exc)
     return None
 
 
@@ -88,7 +63,8 @@ def assets(plan: Plan):
         elif not full.suffix.lower() in MODEL_SUFFIXES:
             yield finding(t, "wrong-type", f"type {t.id}: model {rel!r} is not a model file; one of "
                           f"{', '.join(MODEL_SUFFIXES)} expected", "draw")
-        elif not full.is_file():
+        elif not os.path.lexists(full):
             yield finding(t, "asset-missing", f"type {t.id}: model {rel!r} not found in {t.assets_dir}", "draw")
-        elif (why := model_problem(full)) is not None:
-            yield finding(t, "asset-unreadable", f"type {t.id}: model {rel!r} cannot be used: {why}", "draw")
+        elif (problem := model_problem(full, t.assets_dir)) is not None:
+            code, why = problem
+            yield finding(t, code, f"type {t.id}: model {rel!r} cannot be used: {why}", "draw")
