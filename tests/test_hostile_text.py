@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -22,13 +24,19 @@ FORGED = "/tmp/x.yaml:1:1: error [fake] injected"
 BAD = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
-def _cli(capsys, *args) -> tuple[int, str, str]:
+def _cli(capfd, *args) -> tuple[int, str, str]:
     try:
         code = main([str(a) for a in args])
     except SystemExit as exc:  # argparse
         code = exc.code
-    out = capsys.readouterr()
+    out = capfd.readouterr()
     return code, out.out, out.err
+
+
+def _run(*args) -> subprocess.CompletedProcess:
+    """The command in a fresh interpreter (what a planner's terminal gets, bytes included)."""
+    return subprocess.run([sys.executable, "-m", "wardtwin", *map(str, args)], capture_output=True, text=True,
+                          encoding="utf-8", errors="surrogateescape", timeout=120)
 
 
 def _lines_are_clean(text: str) -> None:
@@ -98,40 +106,40 @@ def test_hostile_names_are_findings_at_their_lines(hostile):
     assert all(not BAD.search(f.format()) for f in findings)
 
 
-def test_check_output_holds_no_forged_line_nor_escape(hostile, capsys):
-    code, out, err = _cli(capsys, "check", hostile)
-    assert code == 1
-    _lines_are_clean(out + err)
-    assert "unsafe-character" in out and "injected" in out  # shown, escaped, inside a real finding
-    code, out, _err = _cli(capsys, "check", hostile, "--format", "json")
-    assert code == 1 and not BAD.search(out.replace("\n", ""))
-    assert {f["code"] for f in json.loads(out)["findings"]} >= {"unsafe-character", "equipment-outside-room"}
+def test_check_output_holds_no_forged_line_nor_escape(hostile):
+    r = _run("check", hostile)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    _lines_are_clean(r.stdout + r.stderr)
+    assert "unsafe-character" in r.stdout and "injected" in r.stdout  # shown, escaped, inside a real finding
+    r = _run("check", hostile, "--format", "json")
+    assert r.returncode == 1 and not BAD.search(r.stdout.replace("\n", ""))
+    assert {f["code"] for f in json.loads(r.stdout)["findings"]} >= {"unsafe-character", "equipment-outside-room"}
 
 
-def test_map_of_a_hostile_ward_is_refused_and_writes_nothing(hostile, capsys, tmp_path):
+def test_map_of_a_hostile_ward_is_refused_and_writes_nothing(hostile, capfd, tmp_path):
     out = tmp_path / "plan.svg"
-    code, stdout, err = _cli(capsys, "map", hostile, "-o", out)
+    code, stdout, err = _cli(capfd, "map", hostile, "-o", out)
     assert code == 1 and not out.exists()
     _lines_are_clean(stdout + err)
 
 
-def test_cli_messages_escape_user_text(capsys, tmp_path):
-    code, out, err = _cli(capsys, "route", TINY, f"D1\x1b[31m\n{FORGED}", "D101")
+def test_cli_messages_escape_user_text(capfd, tmp_path):
+    code, out, err = _cli(capfd, "route", TINY, f"D1\x1b[31m\n{FORGED}", "D101")
     assert code == 2 and "Traceback" not in err and err.startswith("wardtwin: error:")
     _lines_are_clean(out + err)
-    code, out, err = _cli(capsys, "check", tmp_path / "w\x1b[2J\u202e")
+    code, out, err = _cli(capfd, "check", tmp_path / "w\x1b[2J\u202e")
     assert code == 2
     _lines_are_clean(out + err)
-    code, out, err = _cli(capsys, "check", TINY, "--bogus", "\x1b[2J\n" + FORGED)  # argparse's own message
+    code, out, err = _cli(capfd, "check", TINY, "--bogus", "\x1b[2J\n" + FORGED)  # argparse's own message
     assert code == 2 and "unrecognized arguments" in err
     _lines_are_clean(out + err)
 
 
-def test_tour_check_output_is_escaped(capsys, tmp_path):
+def test_tour_check_output_is_escaped(capfd, tmp_path):
     tour = tmp_path / "t.yaml"
     tour.write_text("kind: tour\nversion: 1\nid: t\nname: T\nward: tiny\nsteps:\n"
                     f'  - {{type: say, text: "hi\\e[2J", title: "x\\n{FORGED}"}}\n', encoding="utf-8")
-    code, out, err = _cli(capsys, "tour-check", TINY, tour)
+    code, out, err = _cli(capfd, "tour-check", TINY, tour)
     assert code == 1 and out.count("[unsafe-character]") == 2
     _lines_are_clean(out + err)
 
