@@ -8,13 +8,17 @@ import argparse
 import json
 import math
 import sys
+from pathlib import Path
 
 from wardtwin.errors import WardtwinError
 from wardtwin.safetext import escape
 
 
-def _print_findings(ward: str, findings, fmt: str, out=sys.stdout) -> None:
+def _print_findings(ward: str, findings, fmt: str, out=None) -> None:
+    """Every finding, then a count line, to ``out`` (default: the current standard output)."""
     from wardtwin.layout.findings import Severity, findings_json
+
+    out = out or sys.stdout
 
     if fmt == "json":
         print(findings_json(ward, findings), file=out)
@@ -180,7 +184,7 @@ def cmd_build(args) -> int:
     from wardtwin.scene.export import build
 
     info = build(layout, args.out, plan=model.plan)
-    print(escape(f"wrote {args.out}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
+    print(escape(f"wrote {Path(args.out)}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
                  f"{info['draw_calls']} draw calls, {info['labels']} labels ({time.perf_counter() - t0:.2f} s)"))
     return 0
 
