@@ -27,6 +27,8 @@ from wardtwin.tours.steps import FIND_RADIUS, FIND_REVEAL_AFTER, FIND_TIME_LIMIT
 OFF_FLOOR = 1.0
 #: The walking a tour asks for must take at most this long at its comfort max_speed (s).
 MAX_WALK_S = 3600.0
+#: Largest narration audio file accepted, bytes.
+MAX_AUDIO_BYTES = 32 * 1024 * 1024
 
 
 class TourCheck:
@@ -81,12 +83,23 @@ class TourCheck:
         return None
 
     def audio(self, step: Step, key: str) -> None:
+        """An audio file: a regular file of at most :data:`MAX_AUDIO_BYTES` inside the tour's
+        folder (so the station plays nothing from elsewhere, and no pipe or device)."""
+        from wardtwin.errors import InputFileError
+        from wardtwin.exchange.reading import open_regular
+
         rel = step.get(key)
         base = Path(step.src.file).parent
-        p = (base / rel).resolve()
-        if os.path.isabs(rel) or not p.is_relative_to(base.resolve()) or not p.is_file():
-            self.report(step, key, "audio-missing",
-                        f"{self._label(step, key)}: audio file {rel!r} not found next to the tour file")
+        problem = None
+        if os.path.isabs(rel):
+            problem = "is an absolute path; a path relative to the tour file expected"
+        else:
+            try:
+                open_regular(base / rel, MAX_AUDIO_BYTES, name=rel, within=base).close()
+            except InputFileError as exc:
+                problem = "not found next to the tour file" if exc.reason == "missing" else exc.detail
+        if problem:
+            self.report(step, key, "audio-missing", f"{self._label(step, key)}: audio file {rel!r} {problem}")
 
     # reachability
     def on_floor(self, step: Step | None, key: str, point) -> bool:
