@@ -175,3 +175,11 @@ def test_snapshot_from_outside_the_ward_is_a_clear_error(capfd, tmp_path):
     code, out, err = _cli(capfd, "snapshot", TINY, "--at", "99999,99999", "-o", png)
     assert code == 2 and "--at" in err and "outside every room" in err
     assert not png.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("look", ["99999,99999", "99999,99999,1.2"])
+def test_snapshot_looking_at_a_point_outside_the_ward_is_a_clear_error(capfd, tmp_path, look):
+    png = tmp_path / "s.png"
+    code, out, err = _cli(capfd, "snapshot", TINY, "--at", "med", "--look", look, "-o", png)
+    assert code == 2 and "--look" in err and "outside every room" in err
+    assert list(tmp_path.iterdir()) == []

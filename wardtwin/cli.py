@@ -151,6 +151,17 @@ def _valid_model(ward: str):
     return layout, model, 0
 
 
+def _seed(text: str) -> int:
+    """A random seed: a whole number, 0 or more (what numpy's generators take)."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number, 0 or more, expected")
+    return n
+
+
 def _size(text: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in text.lower().split("x"))
@@ -196,6 +207,8 @@ def cmd_snapshot(args) -> int:
         return code
     if args.at:
         _place(model, args.at, "--at")
+    if args.look:  # "x,y,z": the point's height is the camera's business
+        _place(model, args.look if args.look.count(",") != 2 else args.look.rsplit(",", 1)[0], "--look")
     from wardtwin.scene.export import snapshot
 
     info = snapshot(model, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
@@ -278,18 +291,17 @@ def cmd_report(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from wardtwin.store import open_store, sync
+    from wardtwin.store.sync import sync_urls
 
-    with open_store(args.db, create=False) as src, open_store(args.to) as dst:
-        r = sync(src, dst)
-    print(f"synced {src.url} -> {dst.url}: {r.sessions_new} of {r.sessions_seen} sessions and {r.events_new} of "
+    r, src_url, dst_url = sync_urls(args.db, args.to)
+    print(f"synced {src_url} -> {dst_url}: {r.sessions_new} of {r.sessions_seen} sessions and {r.events_new} of "
           f"{r.events_seen} events new; {r.abandoned} session(s) abandoned (no session_ended)")
     for sid, what in r.conflicts:
-        print(f"wardtwin: error: {dst.url}: session {sid!r} is already there with other content ({what}); "
+        print(f"wardtwin: error: {dst_url}: session {sid!r} is already there with other content ({what}); "
               "nothing of it was copied", file=sys.stderr)
     if r.conflicts:
         print(f"wardtwin: error: {len(r.conflicts)} session(s) not synced: the same id names different sessions in "
-              f"{src.url} and {dst.url}; give one of them a new id (or remove the wrong copy), then sync again",
+              f"{src_url} and {dst_url}; give one of them a new id (or remove the wrong copy), then sync again",
               file=sys.stderr)
         return 2
     return 0
@@ -509,7 +521,8 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("ward", help="ward folder, or the name of a shipped ward")
     sm.add_argument("tour", help="tour file, or the name of a tour in the ward's tours/ folder")
     sm.add_argument("--trainees", type=int, default=100, help="number of simulated trainees (default 100)")
-    sm.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same run")
+    sm.add_argument("--seed", type=_seed, default=0, help="random seed (a whole number, 0 or more): the same seed "
+                    "gives the same run")
     sm.add_argument("--skill", choices=("novice", "typical", "expert", "mixed"), default="mixed")
     sm.add_argument("--mode", choices=("guided", "self_directed", "mixed"), help="default: the tour's mode")
     sm.add_argument("--events", metavar="DIR", help="write each session's events to DIR/<session>.jsonl")
