@@ -34,3 +34,23 @@ def test_build_into_a_folder_named_with_a_slash_prints_the_paths_written(tmp_pat
     assert written.startswith("out/{") and "//" not in written
     folder, names = written[:-1].split("/{")
     assert all((tmp_path / folder / n).is_file() for n in names.split(","))
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_70(monkeypatch, capfd):
+    """A bug never shows the user a traceback: one escaped line and exit 70; WARDTWIN_DEBUG=1
+    lets the exception through for developers."""
+    import pytest
+
+    from wardtwin import cli
+
+    def boom(args):
+        raise ValueError("broken\x1b[2J")
+
+    monkeypatch.setattr(cli, "cmd_codes", boom)
+    monkeypatch.delenv("WARDTWIN_DEBUG", raising=False)
+    assert cli.main(["codes"]) == cli.INTERNAL_ERROR == 70
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "internal error (ValueError" in err and "\x1b" not in err
+    monkeypatch.setenv("WARDTWIN_DEBUG", "1")
+    with pytest.raises(ValueError):
+        cli.main(["codes"])

@@ -545,6 +545,26 @@ def main(argv=None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except MemoryError:
+        print("wardtwin: error: out of memory; nothing was written", file=sys.stderr)
+        return INTERNAL_ERROR
+    except Exception as exc:  # a bug: one line for the user, the traceback for developers
+        import os
+
+        if os.environ.get("WARDTWIN_DEBUG"):
+            raise
+        where = exc.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        at = f" at {os.path.basename(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}" if where else ""
+        print(escape(f"wardtwin: internal error ({type(exc).__name__}{at}): {str(exc)[:200]}; this is a bug in "
+                     "wardtwin, please report it with the command you ran (WARDTWIN_DEBUG=1 shows the traceback)"),
+              file=sys.stderr)
+        return INTERNAL_ERROR
+
+
+#: Exit code of an unexpected failure inside wardtwin (a bug), as BSD's EX_SOFTWARE.
+INTERNAL_ERROR = 70
 
 
 if __name__ == "__main__":  # pragma: no cover
