@@ -52,6 +52,11 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
         from wardtwin.reports.pseudonym import Pseudonymiser, load_key
         pseudonym = Pseudonymiser(load_key(key_file))
     since_iso = parse_since(since)
+    if lrs:
+        from wardtwin.reports.xapi import check_endpoint
+        if fmt != "xapi":
+            raise UsageError(f"--lrs is for --format xapi (statements), not {fmt}")
+        check_endpoint(lrs)
     _check_out(fmt, out)
     with bulk():
         return _build(db, fmt, out, ward=ward, since=since, since_iso=since_iso, pseudonym=pseudonym, lrs=lrs,
@@ -76,9 +81,8 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
     from wardtwin.reports.summary import load_summaries
 
     if sessions is None:
-        from wardtwin.store.db import open_store
-        with open_store(db, read_only=True) as store:
-            sessions = load_summaries(store, ward=ward, since=since_iso)
+        from wardtwin.store.db import read_store
+        sessions = read_store(db, lambda store: load_summaries(store, ward=ward, since=since_iso))
     info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
     if fmt == "xapi":
         from wardtwin.reports.xapi import encode_file, post_statements, statements

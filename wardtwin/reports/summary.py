@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -174,6 +175,52 @@ _NOT_STEP = frozenset(("comfort_rating", "questionnaire", "paused", "resumed"))
 _STEP_ENDS = frozenset(("step_completed", "step_failed", "step_skipped"))
 
 
+class UnusableEvent(ValueError):
+    """An event whose data a summary cannot use (a key missing, a value of the wrong kind)."""
+
+    def __init__(self, seq, type_: str, exc: BaseException):
+        self.seq = seq
+        what = f"lacks {exc.args[0]!r} in its data" if isinstance(exc, KeyError) else \
+            f"has a value of the wrong kind in its data ({exc})"
+        super().__init__(f"a {type_} event that {what}")
+
+
+#: What a summary raises for data it cannot use (wrapped as :class:`UnusableEvent` for events).
+_BAD_DATA = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
+
+
+def _num(v) -> float:
+    """A stored number as a float; a ValueError for one that is not finite (or not a number)."""
+    x = float(v)
+    if not math.isfinite(x):
+        raise ValueError(f"{v!r} is not a finite number")
+    return x
+
+
+def _text(v) -> str | None:
+    """A stored text (or None); a TypeError for anything else."""
+    if v is None or type(v) is str:
+        return v
+    raise TypeError(f"{v!r} is not text")
+
+
+def _word(v) -> str:
+    """A stored text that must be there (an outcome); a TypeError for anything else."""
+    if type(v) is not str or not v:
+        raise TypeError(f"{v!r} is not a word")
+    return v
+
+
+def _step_count(v) -> int:
+    """The number of steps a session row announces: a whole number from 0 to MAX_STEP."""
+    from wardtwin.store.db import MAX_STEP
+
+    n = 0 if v is None else v
+    if type(n) is not int or not 0 <= n <= MAX_STEP:
+        raise ValueError(f"its number of steps {v!r} is not a whole number from 0 to {MAX_STEP}")
+    return n
+
+
 def summarise(session_row: dict, events: Iterable) -> SessionSummary:
     """The summary of one session from its ``sessions`` row and its events in seq order: either
     :class:`~wardtwin.tours.events.Event` objects or tuples ``(seq, type, t, step, data)``
@@ -185,46 +232,56 @@ def summarise(session_row: dict, events: Iterable) -> SessionSummary:
     rows = events if type(events) is list and (not events or type(events[0]) is tuple) else \
         [ev if type(ev) is tuple else (ev.seq, ev.type, ev.t, ev.step, ev.data) for ev in events]
     steps: dict[int, StepSummary] = {}
-    fms = s.fms
-    for seq, typ, t, step, data in rows:  # one pass; the most frequent types first
-        if step is not None and typ not in _NOT_STEP:
-            st = steps.get(step)
-            if st is None:
-                st = steps[step] = StepSummary(step, f"step-{step + 1}")
-            if typ == "step_started":
-                get = data.get
-                st.kind = get("kind")
-                st.step_id = str(get("id") or get("step_id") or st.step_id)  # step_id: stores before v0.2
-                st.target = get("target")
-                st.status, st.t_start, st.start_event = "incomplete", t, seq
-            elif typ in _STEP_ENDS:
-                _end_step(st, seq, typ, t, data)
-            elif typ == "hint_shown":
-                st.hints += 1
-            elif typ == "answer_revealed":
-                st.revealed += 1
-        elif typ == "comfort_rating":
-            fms.append((t, int(data["fms"])))
-        elif typ == "questionnaire":
-            if data.get("instrument", "ssq") == "ssq":
-                if data.get("phase") == "pre":
-                    s.ssq_pre = _ssq(data)
-                elif data.get("phase") == "post":
-                    s.ssq_post = _ssq(data)
-        elif typ == "session_ended":
-            s.outcome = data["outcome"]
-            s.duration_s = float(data["duration_s"])
-            s.motion = dict(data.get("motion") or {})
-            s.frames = dict(data.get("frames") or {})
+    _fold(s, rows, steps)
     if rows:
         s.n_events, s.first_event, s.last_event = len(rows), rows[0][0], rows[-1][0]
     s.ended = bool(rows) and rows[-1][1] == "session_ended"
     if not s.ended:
         s.outcome = "abandoned"
         s.duration_s = float(rows[-1][2]) if rows else 0.0
-    total = max(int(n_steps or 0), (max(steps) + 1) if steps else 0)
+    total = max(_step_count(n_steps), (max(steps) + 1) if steps else 0)
     s.steps = [steps.get(i) or StepSummary(i, f"step-{i + 1}") for i in range(total)]
     return s
+
+
+def _fold(s: SessionSummary, rows, steps: dict) -> None:
+    """The events (``(seq, type, t, step, data)`` in order) into ``s`` and ``steps``; an
+    :class:`UnusableEvent` names the first whose data cannot be used."""
+    fms = s.fms
+    seq = typ = None
+    try:
+        for seq, typ, t, step, data in rows:  # one pass; the most frequent types first
+            if step is not None and typ not in _NOT_STEP:
+                st = steps.get(step)
+                if st is None:
+                    st = steps[step] = StepSummary(step, f"step-{step + 1}")
+                if typ == "step_started":
+                    get = data.get
+                    st.kind = _text(get("kind"))
+                    st.step_id = str(get("id") or get("step_id") or st.step_id)  # step_id: stores before v0.2
+                    st.target = _text(get("target"))
+                    st.status, st.t_start, st.start_event = "incomplete", t, seq
+                elif typ in _STEP_ENDS:
+                    _end_step(st, seq, typ, t, data)
+                elif typ == "hint_shown":
+                    st.hints += 1
+                elif typ == "answer_revealed":
+                    st.revealed += 1
+            elif typ == "comfort_rating":
+                fms.append((t, int(data["fms"])))
+            elif typ == "questionnaire":
+                if data.get("instrument", "ssq") == "ssq":
+                    if data.get("phase") == "pre":
+                        s.ssq_pre = _ssq(data)
+                    elif data.get("phase") == "post":
+                        s.ssq_post = _ssq(data)
+            elif typ == "session_ended":
+                s.outcome = _word(data["outcome"])
+                s.duration_s = _num(data["duration_s"])
+                s.motion = dict(data.get("motion") or {})
+                s.frames = dict(data.get("frames") or {})
+    except _BAD_DATA as exc:
+        raise UnusableEvent(seq, typ, exc) from None
 
 
 def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None:
@@ -233,9 +290,9 @@ def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None
     ok = typ == "step_completed" and get("success", True) is not False
     st.status = "passed" if ok else ("skipped" if typ == "step_skipped" else "failed")
     st.t_end, st.end_event = t, seq
-    st.reason = get("reason")
+    st.reason = _text(get("reason"))
     dur = get("duration_s")
-    st.duration_s = float(dur) if dur is not None else (t - st.t_start if st.t_start is not None else None)
+    st.duration_s = _num(dur) if dur is not None else (t - st.t_start if st.t_start is not None else None)
     n = get("hints")
     if n and int(n) > st.hints:
         st.hints = int(n)
@@ -245,14 +302,14 @@ def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None
     st.answer = get("answer")
     w, l_ = get("walked_m"), get("shortest_m")
     if w is not None and l_ is not None:
-        st.walked_m, st.shortest_m = w, l_ = float(w), float(l_)
+        st.walked_m, st.shortest_m = w, l_ = _num(w), _num(l_)
         v = get("spl")
-        st.spl = float(v) if v is not None else spl(ok, l_, w)
+        st.spl = _num(v) if v is not None else spl(ok, l_, w)
         v = get("soft_spl")
         if v is not None:
-            st.soft_spl = float(v)
+            st.soft_spl = _num(v)
         elif get("remaining_m") is not None:
-            st.soft_spl = soft_spl(l_, w, float(data["remaining_m"]))
+            st.soft_spl = soft_spl(l_, w, _num(data["remaining_m"]))
 
 
 @contextmanager
@@ -302,11 +359,11 @@ def _load(store, ward: str | None, since: str | None) -> list[SessionSummary]:
         if sid in rows:
             if sid in pending:
                 evs = _merge(evs, pending[sid][1])
-            out[sid] = summarise(rows[sid], evs)
+            out[sid] = _summary(store, rows[sid], evs)
 
     for chunk in store.iter_event_chunks(("session", "seq", "type", "t", "step", "data"),
                                          ward=ward, since=since):
-        datas = json.loads("[" + ",".join([r[5] for r in chunk]) + "]")  # one parse per chunk: fast
+        datas = _decoded(store, chunk)
         for r, d in zip(chunk, datas):
             if r[0] != current:
                 if bucket:
@@ -317,8 +374,54 @@ def _load(store, ward: str | None, since: str | None) -> list[SessionSummary]:
         done(current, bucket)
     for sid, row in rows.items():  # only in a journal, or a session row whose events are gone
         if sid not in out:
-            out[sid] = summarise(row, _merge([], pending[sid][1]) if sid in pending else [])
+            out[sid] = _summary(store, row, _merge([], pending[sid][1]) if sid in pending else [])
     return [out[sid] for sid in rows]
+
+
+def _summary(store, row: dict, events: list) -> SessionSummary:
+    """:func:`summarise`, with data it cannot use raised as the store's damage (naming the
+    store, the table, the session and the event)."""
+    from wardtwin.store.db import damaged_row
+
+    try:
+        return summarise(row, events)
+    except UnusableEvent as exc:
+        raise damaged_row(store.url, "events", row["id"], str(exc), exc.seq) from None
+    except _BAD_DATA as exc:
+        raise damaged_row(store.url, "sessions", row["id"], str(exc)) from None
+
+
+def _decoded(store, chunk: list[tuple]) -> list[dict]:
+    """The data of a chunk of ``(session, seq, type, t, step, data)`` event rows, decoded in one
+    parse (fast), every row's values checked: a damaged row raises the store's
+    :class:`~wardtwin.store.errors.StoreCorruptError` naming it."""
+    from wardtwin.store.db import MAX_STEP, MAX_T
+
+    try:
+        datas = json.loads("[" + ",".join([r[5] for r in chunk]) + "]")
+    except (ValueError, TypeError):  # TypeError: a data value that is not text
+        datas = None
+    if datas is None or len(datas) != len(chunk):
+        _raise_damaged(store, chunk, None)
+    for r, d in zip(chunk, datas):
+        t, step = r[3], r[4]
+        if (type(d) is not dict or type(r[1]) is not int or type(r[2]) is not str
+                or (type(t) is not float and type(t) is not int) or not -MAX_T < t < MAX_T
+                or (step is not None and (type(step) is not int or not 0 <= step < MAX_STEP))):
+            _raise_damaged(store, [r], [d])
+    return datas
+
+
+def _raise_damaged(store, rows: list[tuple], datas: list | None) -> None:
+    """Raise the damage of the first of ``rows`` (event rows, data as text) that has any."""
+    from wardtwin.store.db import damaged_row, event_problem
+
+    for i, r in enumerate(rows):
+        decoded = datas is not None and type(datas[i]) is dict
+        why = event_problem(r[1], r[2], r[3], r[4], None if decoded else r[5])
+        if why:
+            raise damaged_row(store.url, "events", r[0], why, r[1])
+    raise damaged_row(store.url, "events", rows[0][0], "its data cannot be read as JSON objects")
 
 
 def _journal_session_row(session: str, started: list) -> dict:

@@ -215,12 +215,30 @@ def encode_file(stmts: list[dict], gz: bool = False) -> bytes:
     return gzip.compress(data, compresslevel=6, mtime=0) if gz else data
 
 
+def check_endpoint(endpoint: str) -> str:
+    """``endpoint`` when it can be an LRS's xAPI endpoint (an ``http(s)://host/...`` URL), else
+    a :class:`~wardtwin.errors.UsageError` (checked before anything is written or sent)."""
+    from urllib.parse import urlsplit
+
+    from wardtwin.errors import UsageError
+
+    try:
+        parts = urlsplit(endpoint)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in endpoint):
+        raise UsageError(f"--lrs {endpoint!r}: not an LRS endpoint; an http:// or https:// URL expected, e.g. "
+                         "https://lrs.example.org/xapi/")
+    return endpoint
+
+
 def post_statements(stmts: list[dict], endpoint: str, *, auth: str | None = None, batch: int = 50,
                     retries: int = 5, backoff: float = 0.5, timeout: float = 10.0, sleep=time.sleep) -> dict:
     """Send statements to an LRS: POST in batches; a batch answered 409 (some ids already
     stored) is re-sent one by one with PUT ?statementId= (204 stored, 409 already there).
     Network errors, 429 and 5xx are retried with exponential backoff. Returns counts."""
-    url = endpoint.rstrip("/")
+    url = check_endpoint(endpoint).rstrip("/")
     if not url.endswith("/statements"):
         url += "/statements"
     headers = {"Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION}

@@ -9,10 +9,12 @@
 
 from wardtwin.store.db import SCHEMA_VERSION, Store, open_store
 from wardtwin.store.errors import (
-    SchemaTooNewError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError, StoreUnavailableError,
+    NotAStoreError, SchemaTooNewError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError,
+    StoreUnavailableError,
 )
 from wardtwin.store.sync import SyncResult, sync
 from wardtwin.store.writer import SessionWriter
 
-__all__ = ["SCHEMA_VERSION", "SchemaTooNewError", "SessionWriter", "Store", "StoreCorruptError", "StoreError",
-           "StoreLockedError", "StoreReadOnlyError", "StoreUnavailableError", "SyncResult", "open_store", "sync"]
+__all__ = ["NotAStoreError", "SCHEMA_VERSION", "SchemaTooNewError", "SessionWriter", "Store", "StoreCorruptError",
+           "StoreError", "StoreLockedError", "StoreReadOnlyError", "StoreUnavailableError", "SyncResult", "open_store",
+           "sync"]

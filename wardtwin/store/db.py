@@ -27,17 +27,18 @@ import json
 import os
 import re
 import sqlite3
+import stat
 import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from wardtwin.errors import UsageError
 from wardtwin.store.errors import (
-    SchemaTooNewError, SessionConflictError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError,
-    StoreUnavailableError,
+    NotAStoreError, SchemaTooNewError, SessionConflictError, StoreCorruptError, StoreError, StoreLockedError,
+    StoreReadOnlyError, StoreUnavailableError,
 )
 from wardtwin.tours.events import Event
 
@@ -55,6 +56,20 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (2, "indexes for reports", (
         "CREATE INDEX events_session_seq ON events (session, seq)",
         "CREATE INDEX sessions_ward_started ON sessions (ward, started_at)",
+    )),
+    (3, "ward versions seen, their changes and refresher tours", (
+        # version ids only (never layout files); sessions keep theirs in layout_hash / tour_version
+        """CREATE TABLE ward_versions (
+            ward TEXT NOT NULL, version TEXT NOT NULL, first_seen TEXT NOT NULL, PRIMARY KEY (ward, version))""",
+        """CREATE TABLE ward_changes (
+            ward TEXT NOT NULL, from_version TEXT NOT NULL, to_version TEXT NOT NULL, change TEXT NOT NULL,
+            seq INTEGER NOT NULL, matters INTEGER NOT NULL, summary TEXT NOT NULL,
+            PRIMARY KEY (ward, from_version, to_version, change))""",
+        """CREATE TABLE refresher_tours (
+            tour_version TEXT PRIMARY KEY, tour TEXT NOT NULL, ward TEXT NOT NULL, from_version TEXT NOT NULL,
+            to_version TEXT NOT NULL, written_at TEXT NOT NULL)""",
+        """INSERT INTO ward_versions (ward, version, first_seen)
+            SELECT ward, layout_hash, MIN(started_at) FROM sessions GROUP BY ward, layout_hash""",
     )),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
@@ -112,6 +127,87 @@ def event_content(row: Sequence) -> tuple:
 def _shown_value(v) -> str:
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+#: Bounds a stored event must keep: session seconds, and step indexes (a sanity bound: larger
+#: values are damage, and a report would build that many step rows).
+MAX_T = 1e9
+MAX_STEP = 1_000_000
+_SESSION_TEXT = ("id", "trainee", "station", "ward", "layout_hash", "tour", "tour_version", "mode", "started_at")
+_TIME = re.compile(r"^\d{4}-\d\d-\d\dT")
+
+
+def _what(v) -> str:
+    """A stored value's kind, for messages."""
+    kinds = {type(None): "NULL", bytes: "a blob", int: "a number", float: "a number", str: "text"}
+    return kinds.get(type(v), type(v).__name__)
+
+
+def json_object(text) -> tuple[dict | None, str | None]:
+    """``(object, None)`` for JSON text holding an object, else ``(None, what is wrong)``."""
+    if not isinstance(text, str):
+        return None, f"is {_what(text)}, not JSON text"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None, f"{_shown_value(text)} is not JSON"
+    if type(value) is not dict:
+        return None, f"{_shown_value(text)} is not a JSON object"
+    return value, None
+
+
+def is_time(value) -> bool:
+    """True for a UTC ISO 8601 time as the store writes ``started_at``."""
+    if not isinstance(value, str) or not _TIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def session_problem(row: Sequence) -> str | None:
+    """What is wrong with a raw ``sessions`` row (:data:`SESSION_COLUMNS`, JSON as text), or None."""
+    r = dict(zip(SESSION_COLUMNS, row))
+    for c in _SESSION_TEXT:
+        if not isinstance(r[c], str):
+            return f"{c} is {_what(r[c])}, not text"
+    if r["role"] is not None and not isinstance(r["role"], str):
+        return f"role is {_what(r['role'])}, not text"
+    if not is_time(r["started_at"]):
+        return f"started_at {_shown_value(r['started_at'])} is not a time (ISO 8601, UTC)"
+    for c in ("comfort", "data"):
+        why = json_object(r[c])[1]
+        if why:
+            return f"{c} {why}"
+    return None
+
+
+def event_problem(seq, type_, t, step, data=None) -> str | None:
+    """What is wrong with a stored event's values (``data`` as text, or None when it was
+    decoded and checked already), or None."""
+    if type(seq) is not int:
+        return f"seq {_shown_value(seq)} is {_what(seq)}, not a whole number"
+    if not isinstance(type_, str):
+        return f"type is {_what(type_)}, not text"
+    if type(t) not in (int, float) or not -MAX_T < t < MAX_T:
+        return f"t (its time) {_shown_value(t)} is {_what(t) if type(t) not in (int, float) else 'out of range'}" \
+               ", not a number of seconds"
+    if step is not None and (type(step) is not int or not 0 <= step < MAX_STEP):
+        return f"step {_shown_value(step)} is not a step number (0 to {MAX_STEP - 1})"
+    if data is not None:
+        why = json_object(data)[1]
+        if why:
+            return f"data {why}"
+    return None
+
+
+def damaged_row(url: str, table: str, session, problem: str, seq=None) -> StoreCorruptError:
+    """The error for a stored row whose values are damaged: names the store, the table, the
+    session (and event) and what is wrong."""
+    where = f"session {_shown_value(session)}" + ("" if seq is None else f", event {_shown_value(seq)}")
+    return _damaged(url, f"table {table}, {where}: {problem}")
 
 
 def conflict_message(url: str, session: str, what: str) -> str:
@@ -190,6 +286,7 @@ class Store:
     def __init__(self, backend: str, conn, url: str, read_only: bool, timeout: float, path: Path | None = None):
         self.backend, self.conn, self.url, self.read_only, self.timeout = backend, conn, url, read_only, timeout
         self.path = path
+        self._fingerprint: tuple | None = None  # an immutable read-only SQLite open: the file as it was
         self._ph = "?" if backend == "sqlite" else "%s"
         self.schema_version = 0
 
@@ -215,13 +312,24 @@ class Store:
                 raise
             raise err from exc
 
-    def execute(self, text: str, params: Sequence = ()):
+    def execute(self, text: str, params: Sequence = ()) -> "_Rows":
+        """Run one statement; its rows are fetched through :class:`_Rows` (errors translated)."""
         with self._translated():
-            return self.conn.execute(self.sql(text), params)
+            return _Rows(self, self.conn.execute(self.sql(text), params))
 
     def transaction(self):
         """A context manager: one transaction, rolled back on any exception."""
         return _Transaction(self)
+
+    def stale(self) -> bool:
+        """True when this store was opened immutable (read-only, see :func:`read_store`) and its
+        file has changed since: what was read may mix old and new pages, so read it again."""
+        if self._fingerprint is None or self.path is None:
+            return False
+        try:
+            return _fingerprint(self.path) != self._fingerprint
+        except OSError:
+            return True
 
     def close(self) -> None:
         try:
@@ -341,6 +449,9 @@ class Store:
         for r in self.execute(q, params).fetchall():
             if wanted is not None and r[0] not in wanted:
                 continue
+            why = session_problem(r)
+            if why:
+                raise damaged_row(self.url, "sessions", r[0], why)
             d = dict(zip(SESSION_COLUMNS, r))
             d["comfort"] = json.loads(d["comfort"])
             d["data"] = json.loads(d["data"])
@@ -405,6 +516,33 @@ class Store:
         return {"sessions": int(n_s), "events": int(n_e), "abandoned": int(open_)}
 
 
+class _Rows:
+    """A driver cursor whose fetches turn driver errors into StoreErrors too (a damaged page, or
+    text that is not UTF-8, is met while rows are fetched, not when the statement starts)."""
+
+    def __init__(self, store: Store, cursor):
+        self._store, self._cursor = store, cursor
+
+    def fetchone(self):
+        with self._store._translated():
+            return self._cursor.fetchone()
+
+    def fetchall(self) -> list:
+        with self._store._translated():
+            return self._cursor.fetchall()
+
+    def fetchmany(self, size: int) -> list:
+        with self._store._translated():
+            return self._cursor.fetchmany(size)
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
 class _Transaction:
     def __init__(self, store: Store):
         self.store = store
@@ -452,6 +590,10 @@ def translate_error(exc: BaseException, url: str, backend: str) -> StoreError | 
             return StoreCorruptError(f"{url}: not a wardtwin database, or it is damaged ({msg}); restore it from a "
                                      "backup, or move it aside to start a new one (stations can `wardtwin sync` "
                                      "their sessions again)")
+        if "could not decode" in low:
+            return StoreCorruptError(f"{url}: the database is damaged (a stored text is not UTF-8: "
+                                     f"{_shown_value(msg)}); restore it from a backup, or move it aside to start a "
+                                     "new one (stations can `wardtwin sync` their sessions again)")
         if "readonly" in low or "read-only" in low:
             return StoreReadOnlyError(f"{url}: the database is read-only ({msg}); open a writable copy, or fix the "
                                       "file's and folder's permissions")
@@ -481,22 +623,42 @@ def translate_error(exc: BaseException, url: str, backend: str) -> StoreError | 
     return StoreError(f"{url}: {msg}")
 
 
-#: Text columns that hold JSON: a row whose text there is not JSON makes the store damaged.
-_JSON_COLUMNS = (("sessions", "id", "comfort"), ("sessions", "id", "data"), ("events", "session", "data"))
-
-
 def _damaged(url: str, detail: str) -> StoreCorruptError:
     return StoreCorruptError(f"{url}: the database is damaged ({detail}); nothing was written to it. Restore it "
                              "from a backup, or move it aside to start a new one (stations can `wardtwin sync` "
                              "their sessions again)")
 
 
+def _not_object(column: str) -> str:
+    """SQL: true when ``column`` is not JSON text holding an object (one parse per row)."""
+    return f"(NOT json_valid({column}) OR substr(ltrim({column}, char(32, 9, 10, 13)), 1, 1) != '{{')"
+
+
+#: ``(table, key columns, SQL condition of a damaged row, checker of the row's values)``:
+#: rows whose values no wardtwin writes (the SQL finds one fast, the checker says what is wrong).
+_ROW_CHECKS = (
+    ("sessions", SESSION_COLUMNS,
+     " OR ".join([f"typeof({c}) != 'text'" for c in _SESSION_TEXT]
+                 + ["(role IS NOT NULL AND typeof(role) != 'text')", "julianday(started_at) IS NULL",
+                    "started_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'",
+                    _not_object("comfort"), _not_object("data")]),
+     lambda r: session_problem(r)),
+    ("events", ("session", "seq", "type", "t", "step", "data"),
+     " OR ".join(["typeof(session) != 'text'", "typeof(seq) != 'integer'", "typeof(type) != 'text'",
+                  "typeof(t) NOT IN ('real', 'integer')", f"NOT (t > {-MAX_T:g} AND t < {MAX_T:g})",
+                  f"(step IS NOT NULL AND (typeof(step) != 'integer' OR step < 0 OR step >= {MAX_STEP}))",
+                  _not_object("data")]),
+     lambda r: event_problem(*r[1:])),
+)
+
+
 def check_integrity(store: Store) -> None:
-    """Refuse a damaged SQLite store (:class:`StoreCorruptError`) before anything is written:
-    ``PRAGMA quick_check`` (every page and b-tree; about 0.1 s per 70 MB), the tables its
-    schema version promises, and JSON text in :data:`_JSON_COLUMNS` (about 0.15 s per 260,000
-    events). PostgreSQL keeps its own pages
-    sound: nothing to do there."""
+    """Refuse a damaged SQLite store (:class:`StoreCorruptError`): ``PRAGMA quick_check``
+    (every page and b-tree; about 0.1 s per 70 MB), the tables its schema version promises,
+    and the values of every row (:data:`_ROW_CHECKS`: JSON objects where JSON is kept, numbers
+    and text where the schema has them, a time in ``started_at``; about 0.2 s per 260,000
+    events). PostgreSQL keeps its own pages and column types sound: nothing to do there
+    (reports check the values they read, :func:`session_problem`, :func:`event_problem`)."""
     if store.backend != "sqlite":
         return
     with store._translated():
@@ -509,30 +671,55 @@ def check_integrity(store: Store) -> None:
     if "wardtwin_migrations" in tables and lost and store._applied_version() >= 1:
         raise _damaged(store.url, f"its schema has version {store._applied_version()} but table(s) "
                        f"{', '.join(lost)} are missing")
-    for table, key, column in _JSON_COLUMNS:
+    for table, columns, condition, problem in _ROW_CHECKS:
         if table not in tables:
             continue
         try:
-            bad = store.conn.execute(f"SELECT {key} FROM {table} WHERE NOT json_valid({column}) LIMIT 1").fetchone()
+            bad = store.conn.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {condition} LIMIT 1").fetchone()
         except sqlite3.OperationalError as exc:
-            if "json_valid" in str(exc):  # a SQLite built without JSON: the pages were checked, at least
+            if "json_" in str(exc):  # a SQLite built without JSON: the pages were checked, at least
                 return
             raise store._translate(exc) from exc
         except sqlite3.Error as exc:
             raise store._translate(exc) from exc
         if bad is not None:
-            raise _damaged(store.url, f"{table}.{column} of {key} {_shown_value(bad[0])} is not JSON")
+            why = problem(bad) or "values of the wrong kind for its columns"
+            raise damaged_row(store.url, table, bad[0], why, None if table == "sessions" else bad[1])
+
+
+def _refuse_foreign(store: Store, create: bool) -> None:
+    """Refuse a SQLite file that is not a wardtwin store (:class:`NotAStoreError`): one whose
+    tables are another program's, or an empty one (no tables) unless ``create`` (the command
+    makes stores: it may be given a new, empty file)."""
+    with store._translated():
+        tables = sorted(r[0] for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall())
+    if "wardtwin_migrations" in tables:
+        return
+    if tables:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise NotAStoreError(f"{store.url}: not a wardtwin session store (it is another program's SQLite database, "
+                             f"with table(s) {shown}); nothing was changed. Give the path of a wardtwin store, or a "
+                             "new file name to start one")
+    if not create:
+        raise NotAStoreError(f"{store.url}: not a wardtwin session store (it is an empty file or database); nothing "
+                             "was changed. Give the path of a wardtwin store (stations and `wardtwin sync --to` "
+                             "create them)")
 
 
 def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool = False,
                timeout: float = DEFAULT_TIMEOUT) -> Store:
     """Open (and migrate) the session database at ``url``: a SQLite path / ``sqlite:`` URL, or a
-    ``postgresql://`` URL. ``create=False`` refuses a missing SQLite file; ``read_only`` never
-    writes (and refuses a database that needs migrating). ``timeout``: seconds to wait for locks.
+    ``postgresql://`` URL. ``create=False`` refuses a missing SQLite file (and an empty one);
+    ``read_only`` never writes (and refuses a database that needs migrating). ``timeout``:
+    seconds to wait for locks.
 
+    A SQLite file that is not a wardtwin store (another program's database, or an empty file
+    where ``create`` is False) is refused with :class:`NotAStoreError`, and a damaged one with
+    :class:`StoreCorruptError` (:func:`check_integrity`), whoever opens it, before anything is
+    written. A read-only open makes no file beside the database (see :func:`read_store`).
     Opening a SQLite file writable also folds in the journals that crashed station writers left
-    beside it (:func:`wardtwin.store.journal.recover`), after checking that the file is not
-    damaged (:func:`check_integrity`: a damaged file is refused, whoever opens it to write)."""
+    beside it (:func:`wardtwin.store.journal.recover`)."""
     backend, target, ro = parse_url(url)
     read_only = read_only or ro
     shown = redact(os.fspath(url))
@@ -541,8 +728,7 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
     else:
         store = _open_pg(target, shown, read_only=read_only, timeout=timeout)
     try:
-        if not read_only:
-            check_integrity(store)
+        check_integrity(store)
         store.migrate()
         if backend == "sqlite" and not read_only:
             from wardtwin.store.journal import recover
@@ -553,31 +739,94 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
     return store
 
 
+def read_store(url: str | os.PathLike, read, *, tries: int = 3, timeout: float = DEFAULT_TIMEOUT):
+    """``read(store)`` on ``url`` opened read-only, read again when a SQLite file changed under
+    it (:meth:`Store.stale`: a writer started during an immutable read); at most ``tries`` reads."""
+    for attempt in range(tries):
+        with open_store(url, read_only=True, timeout=timeout) as store:
+            try:
+                result = read(store)
+            except StoreError:
+                if attempt + 1 < tries and store.stale():
+                    continue
+                raise
+            if attempt + 1 == tries or not store.stale():
+                return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _fingerprint(path: Path) -> tuple:
+    """What changes when a writer touches a SQLite file: the file's identity, size and time, and
+    whether a write-ahead log is beside it."""
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns, path.with_name(path.name + "-wal").exists()
+
+
+def _readonly_uri(p: Path) -> tuple[str, bool]:
+    """``(URI, immutable)`` to open ``p`` read-only without making files beside it. With a
+    ``-wal`` file there (a writer is at work, or left committed pages in it) SQLite reads it and
+    its ``-shm`` as they are (``mode=ro``); without one, ``mode=ro`` alone would create both, so
+    the file is opened ``immutable`` (no locks, no files: it also works in a read-only folder)
+    and :meth:`Store.stale` tells whether a writer changed it meanwhile."""
+    immutable = not p.with_name(p.name + "-wal").exists()
+    return f"file:{quote(p.resolve().as_posix())}?mode=ro" + ("&immutable=1" if immutable else ""), immutable
+
+
 def _open_sqlite(path: str, shown: str, *, create: bool, read_only: bool, timeout: float) -> Store:
     p = Path(path)
-    if (read_only or not create) and not p.exists():
-        raise StoreUnavailableError(f"{shown}: no such database file; check the path (sessions are written "
-                                    "there by stations, or copied by `wardtwin sync`)")
-    if p.is_dir():
-        raise StoreUnavailableError(f"{shown}: is a folder; give a database file path")
-    if not read_only and not p.exists() and not p.parent.exists():
-        raise StoreUnavailableError(f"{shown}: folder {p.parent} does not exist; create it first")
+    _check_db_path(p, shown, create=create and not read_only)
+    conn = None
     try:
+        immutable = False
         if read_only:
-            conn = sqlite3.connect(f"file:{p.resolve().as_posix()}?mode=ro", uri=True, timeout=timeout,
-                                   isolation_level=None, check_same_thread=False)
+            uri, immutable = _readonly_uri(p)
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
         else:
             conn = sqlite3.connect(p, timeout=timeout, isolation_level=None, check_same_thread=False)
         store = Store("sqlite", conn, shown, read_only, timeout, None if path == ":memory:" else p.resolve())
+        if immutable:
+            store._fingerprint = _fingerprint(p)
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: corrupt files fail here
+        _refuse_foreign(store, create and not read_only)
         if not read_only:
             _set_wal(conn, timeout)
             conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: corrupt files fail here
-    except sqlite3.Error as exc:
-        err = translate_error(exc, shown, "sqlite")
-        raise err from exc
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise translate_error(exc, shown, "sqlite") from exc
+        raise
     return store
+
+
+def _check_db_path(p: Path, shown: str, *, create: bool) -> None:
+    """Refuse a database path that cannot be a store: missing (unless ``create``), a folder, a
+    device, a named pipe (SQLite would block on one), or an empty file (unless ``create``)."""
+    if str(p) == ":memory:":
+        return
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise StoreUnavailableError(f"{shown}: cannot use the database path ({exc.strerror})") from None
+    if st is None:
+        if not create:
+            raise StoreUnavailableError(f"{shown}: no such database file; check the path (sessions are written "
+                                        "there by stations, or copied by `wardtwin sync`)")
+        if not p.parent.exists():
+            raise StoreUnavailableError(f"{shown}: folder {p.parent} does not exist; create it first")
+        return
+    if stat.S_ISDIR(st.st_mode):
+        raise StoreUnavailableError(f"{shown}: is a folder; give a database file path")
+    if not stat.S_ISREG(st.st_mode):
+        raise StoreUnavailableError(f"{shown}: is not a regular file (a device, named pipe or socket); give a "
+                                    "database file path")
+    if st.st_size == 0 and not create:
+        raise NotAStoreError(f"{shown}: not a wardtwin session store (it is an empty file); nothing was changed. "
+                             "Give the path of a wardtwin store (stations and `wardtwin sync --to` create them)")
 
 
 def _set_wal(conn, timeout: float) -> None:

@@ -22,6 +22,11 @@ class StoreCorruptError(StoreError):
     """The file is not a SQLite database, or it is damaged."""
 
 
+class NotAStoreError(StoreError):
+    """The file is a SQLite database (or an empty file) but not a wardtwin session store: it is
+    refused, never given wardtwin's tables."""
+
+
 class StoreReadOnlyError(StoreError):
     """A write was asked of a database opened (or mounted, or granted) read-only."""
 

@@ -29,10 +29,12 @@ commits every event (see :mod:`wardtwin.store.writer`).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import re
+import stat
 import time
 from pathlib import Path
 
@@ -48,6 +50,11 @@ JOURNAL_SUFFIX = ".pending"
 JOURNAL_FORMAT = 1
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+#: Never follow a link, never block (a named pipe), never become a terminal's controller.
+_NO_SURPRISES = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | _CLOEXEC
+#: The largest journal read (bytes). A writer folds its journal every batch of events, so a
+#: journal holds a few hundred events (a crashed writer's, at most one session's): far below this.
+JOURNAL_LIMIT = 64 << 20
 
 
 def journal_dir(store) -> Path | None:
@@ -122,8 +129,41 @@ def _same_file(fd: int, path: Path) -> bool:
     return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
 
 
+def _open_journal(path: Path, flags: int, where: str) -> int | None:
+    """A descriptor of the journal at ``path`` opened with ``flags``, or None when it is gone.
+    Only a regular file is used: a symbolic link, named pipe, device or folder there raises
+    :class:`StoreCorruptError` naming it (it is never opened through a link, nor blocked on)."""
+    try:
+        fd = os.open(path, flags | _NO_SURPRISES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW on a link
+            raise _not_a_journal(path, "a symbolic link") from None
+        if exc.errno in (errno.ENXIO, errno.EISDIR):
+            raise _not_a_journal(path, "not a regular file") from None
+        raise StoreReadOnlyError(f"{where}: cannot open the station journal {path} ({exc.strerror}); make the "
+                                 "database's folder readable and writable") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _not_a_journal(path, "not a regular file (a device, named pipe or folder)")
+        if st.st_size > JOURNAL_LIMIT:
+            raise _not_a_journal(path, f"{st.st_size} bytes, over the {JOURNAL_LIMIT >> 20} MiB a journal can hold")
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _not_a_journal(path: Path, what: str) -> StoreCorruptError:
+    return StoreCorruptError(f"{path}: not a station journal ({what}); wardtwin reads only regular files there. "
+                             "Move it out of the folder")
+
+
 def _read_all(fd: int) -> bytes:
-    size = os.fstat(fd).st_size
+    size = min(os.fstat(fd).st_size, JOURNAL_LIMIT)
     chunks, offset = [], 0
     while offset < size:
         b = os.pread(fd, size - offset, offset)
@@ -140,6 +180,8 @@ def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, 
     A last line without its newline is the event whose write was cut short: dropped. Zero bytes
     at the end (a file extended but not written before a power cut) are ignored. Any other
     line that is not an event raises :class:`StoreCorruptError` (``strict``) or is skipped."""
+    from wardtwin.store.db import event_problem
+
     text = blob.rstrip(b"\0").decode("utf-8", "replace")
     lines = text.split("\n")
     if not text.endswith("\n"):
@@ -156,9 +198,11 @@ def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, 
                     raise ValueError("not a wardtwin journal header")
                 session = str(item["session"])
                 continue
-            if not (isinstance(item, list) and 5 <= len(item) <= 6 and isinstance(item[0], int)
-                    and isinstance(item[1], str) and isinstance(item[4], dict)):
+            if not (isinstance(item, list) and 5 <= len(item) <= 6 and isinstance(item[4], dict)):
                 raise ValueError("not an event line")
+            why = event_problem(*item[:4])
+            if why:
+                raise ValueError(f"an event line whose {why}")
         except (ValueError, KeyError, TypeError) as exc:
             if not strict:
                 if i == 0:
@@ -209,10 +253,16 @@ class Journal:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _CLOEXEC, 0o644)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | _NO_SURPRISES, 0o644)
             except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENXIO, errno.EISDIR):
+                    raise _not_a_journal(path, "a symbolic link, or not a regular file") from None
                 raise StoreReadOnlyError(f"{where}: cannot write the station journal {path} ({exc.strerror}); "
                                          "make the database's folder writable") from None
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise _not_a_journal(path, "not a regular file (a device, named pipe or folder)")
+            os.set_blocking(fd, True)
             try:
                 if _try_lock(fd):
                     if _same_file(fd, path):  # not deleted by a recovery between open and lock
@@ -321,13 +371,9 @@ def recover(store) -> tuple[int, int]:
         return 0, 0
     n_j = n_e = 0
     for path in sorted(folder.glob("*.jsonl")):
-        try:
-            fd = os.open(path, os.O_RDWR | _CLOEXEC)
-        except FileNotFoundError:
+        fd = _open_journal(path, os.O_RDWR, store.url)
+        if fd is None:
             continue
-        except OSError as exc:
-            raise StoreReadOnlyError(f"{store.url}: cannot open the station journal {path} ({exc.strerror}); "
-                                     "make the database's folder writable") from None
         try:
             if not _try_lock(fd) or not _same_file(fd, path):
                 continue  # a live writer's, or already recovered by another process
@@ -348,19 +394,15 @@ def recover(store) -> tuple[int, int]:
 def read_pending(store) -> dict[str, tuple[list | None, list[list]]]:
     """Events still only in journals, without locking or writing anything (for read-only
     readers): ``{session: (its session_started line or None, event lines)}``. Lines a live writer is
-    writing at this moment may be missing; damaged lines are skipped."""
+    writing at this moment may be missing. A journal that is not a regular file (a symbolic
+    link, a device), is over :data:`JOURNAL_LIMIT`, or holds a damaged line raises
+    :class:`StoreCorruptError` naming it."""
     folder = journal_dir(store)
     out: dict[str, tuple[list | None, list[list]]] = {}
     if folder is None or not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.jsonl")):
-        try:
-            blob = path.read_bytes()
-        except OSError as exc:
-            if isinstance(exc, FileNotFoundError):
-                continue
-            raise StoreError(f"{store.url}: cannot read the station journal {path} ({exc.strerror})") from None
-        session, events = parse(blob, str(path), strict=False)
+        session, events = _read_journal(path, store.url)
         if session is None or not events:
             continue
         started = next((e for e in events if e[1] == "session_started"), None)
@@ -370,3 +412,31 @@ def read_pending(store) -> dict[str, tuple[list | None, list[list]]]:
             started = started or prev[0]
         out[session] = (started, events)
     return out
+
+
+def _read_journal(path: Path, where: str) -> tuple[str | None, list[list]]:
+    """``parse`` of one journal read whole (bounded, a regular file only), its session_started
+    line checked; ``(None, [])`` when it is gone."""
+    from wardtwin.errors import WardtwinError
+    from wardtwin.store.db import session_problem
+
+    fd = _open_journal(path, os.O_RDONLY, where)
+    if fd is None:
+        return None, []
+    try:
+        blob = _read_all(fd)
+    except OSError as exc:
+        raise StoreError(f"{where}: cannot read the station journal {path} ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    session, events = parse(blob, str(path))
+    for item in events:
+        if item[1] == "session_started":
+            try:
+                why = session_problem(journal_rows(session, [item])[0][0])
+            except (WardtwinError, KeyError, TypeError, ValueError) as exc:
+                why = str(exc)
+            if why:
+                raise StoreCorruptError(f"{path}: damaged station journal (its session_started line: {why}); move "
+                                        "the file out of the folder") from None
+    return session, events

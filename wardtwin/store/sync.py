@@ -20,7 +20,9 @@ repeating a sync stays idempotent.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from wardtwin.store.db import (
@@ -165,3 +167,43 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
                 sent += len(chunk)
     return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts()["abandoned"],
                       sent, current, tuple(sorted(conflicts.items())))
+
+
+def sync_urls(src_url, dst_url, *, batch: int = 5000) -> tuple[SyncResult, str, str]:
+    """``(result, source, destination)`` (the two as shown in messages) of :func:`sync` from
+    the store at ``src_url`` (an existing wardtwin store, checked and refused when damaged or
+    foreign before anything else) into ``dst_url`` (created when new). A destination file
+    this call created is removed again when the sync fails: nothing is left behind."""
+    from wardtwin.store.db import open_store
+
+    with open_store(src_url, create=False) as src:
+        made = _new_sqlite_file(dst_url)
+        try:
+            with open_store(dst_url) as dst:
+                return sync(src, dst, batch=batch), src.url, dst.url
+        except BaseException:
+            if made is not None:
+                _remove_store_files(made)
+            raise
+
+
+def _new_sqlite_file(url) -> Path | None:
+    """The SQLite file ``url`` names when nothing is there yet (this call will create it), else None."""
+    from wardtwin.store.db import parse_url
+
+    backend, target, _ = parse_url(url)
+    if backend != "sqlite" or target == ":memory:":
+        return None
+    path = Path(target)
+    return None if os.path.lexists(path) else path
+
+
+def _remove_store_files(path: Path) -> None:
+    """A new SQLite file and what SQLite made beside it (``-wal``, ``-shm``, ``-journal``, an
+    empty journal folder)."""
+    for p in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", "-journal"))):
+        p.unlink(missing_ok=True)
+    try:
+        path.with_name(path.name + ".pending").rmdir()
+    except OSError:
+        pass
