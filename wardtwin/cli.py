@@ -40,6 +40,10 @@ def cmd_check(args) -> int:
         lay = layout
         print(escape(f"{lay.ward.name}: {len(lay.rooms)} rooms, {len(lay.doors)} doors "
                      f"({sum(d.exit for d in lay.doors)} exits), {len(lay.items)} items"))
+    if layout is not None and args.format == "text":
+        from wardtwin.versions import ward_version
+
+        print(escape(f"{layout.ward.id}: version {ward_version(layout)}"))
     return exit_code(findings)
 
 
@@ -276,9 +280,19 @@ def _db_default() -> str:
     return os.environ.get("WARDTWIN_DB", "wardtwin.db")
 
 
+def _db_default_or_none() -> str | None:
+    import os
+
+    return os.environ.get("WARDTWIN_DB") or None
+
+
 def cmd_report(args) -> int:
     from wardtwin.reports import build_report
 
+    if args.due:
+        return _report_due(args)
+    if not args.format or not args.out:
+        raise _usage("report: --format and -o are required (or give --due for the list of who needs a refresher)")
     info = build_report(args.db, args.format, args.out, ward=args.ward, since=args.since,
                         pseudonymise=args.pseudonymise, key_file=args.pseudonym_key_file, lrs=args.lrs,
                         lrs_auth=args.lrs_auth, pass_mark=args.pass_mark)
@@ -287,6 +301,32 @@ def cmd_report(args) -> int:
         extra += f"; LRS: {info['lrs']}"
     print(f"wrote {_shown(args.out)}: {args.format} report of {info['sessions']} sessions{extra}",
           file=_status_stream(args.out))
+    return 0
+
+
+def _report_due(args) -> int:
+    """``report --due``: who needs a refresher, and the changes they have not seen."""
+    from wardtwin.reports import parse_since
+    from wardtwin.reports.summary import load_summaries
+    from wardtwin.store.db import read_store
+    from wardtwin.store.versions import version_registry
+    from wardtwin.versions.due import due_lines, due_rows
+
+    current = {}
+    if args.current:
+        from wardtwin.layout import load_ward
+        from wardtwin.versions import ward_version
+
+        layout, findings = load_ward(args.current)
+        if layout is None:
+            _print_findings(args.current, findings, "text", sys.stderr)
+            return 2
+        current[layout.ward.id] = ward_version(layout)
+    since = parse_since(args.since)
+    sessions, registry = read_store(args.db, lambda st: (load_summaries(st, ward=args.ward, since=since),
+                                                         version_registry(st, args.ward)))
+    rows = due_rows(sessions, registry, current)
+    print("\n".join(escape(line) for line in due_lines(rows)))
     return 0
 
 
@@ -371,6 +411,97 @@ def cmd_simulate(args) -> int:
         print(format_report(report))
         print(f"simulated {report.sim_seconds:.0f} s in {wall:.2f} s "
               f"({report.sim_seconds / wall if wall > 0 else float('inf'):.0f}x real time)")
+    return 0
+
+
+def _compared(args):
+    """Both versions loaded and diffed (see :mod:`wardtwin.versions.compare`); ``(comparison,
+    0)``, or ``(None, exit code)`` after printing the findings that make a version unusable."""
+    from wardtwin.layout import exit_code
+    from wardtwin.versions.compare import compare
+
+    if not (args.threshold >= 0 and math.isfinite(args.threshold)):
+        raise _usage(f"--threshold {args.threshold!r}: a distance in metres of 0 or more expected")
+    c = compare(args.old, args.new, threshold=args.threshold, force=args.force)
+    for v in (c.old, c.new):
+        if not v.usable:
+            _print_findings(v.spec, v.findings, "text", sys.stderr)
+    if c.diff is None:
+        print("wardtwin: error: a version cannot be read as a ward; fix the findings above first", file=sys.stderr)
+        return None, max(exit_code(c.old.findings), exit_code(c.new.findings), 1)
+    return c, 0
+
+
+def _usage(message: str):
+    from wardtwin.errors import UsageError
+
+    return UsageError(message)
+
+
+def cmd_diff(args) -> int:
+    c, code = _compared(args)
+    if c is None:
+        return code
+    if args.map:
+        from wardtwin.exchange.files import check_output_path, is_stdout
+
+        if not is_stdout(args.map):
+            check_output_path(args.map)
+    if args.format == "json":
+        print(json.dumps(c.diff.to_dict(), indent=2))
+    else:
+        print("\n".join(escape(line) for line in c.diff.lines()))
+    if args.map:
+        from wardtwin.planmap.diffmap import write_diff_map
+
+        write_diff_map(c.diff, c.new.layout, args.map)
+        print(f"wrote {_shown(args.map)}: change map", file=sys.stderr if args.format == "json" else sys.stdout)
+    return 0
+
+
+def cmd_refresher(args) -> int:
+    from wardtwin.exchange.files import check_output_path, write_text_atomic
+    from wardtwin.layout import exit_code
+    from wardtwin.versions.refresher import refresher_tour, validated
+
+    check_output_path(args.out)
+    c, code = _compared(args)
+    if c is None:
+        return code
+    from wardtwin.model import check
+
+    if args.new.startswith("git:"):
+        raise _usage(f"{args.new}: the new version must be a ward folder (the tour runs on it), not git history")
+    _layout, findings, model = check(args.new)
+    if model is None:
+        _print_findings(args.new, findings, "text", sys.stderr)
+        print(f"{_shown(args.out)}: not written; the new version must check without errors", file=sys.stderr)
+        return exit_code(findings) or 2
+    d = c.diff
+    doc = refresher_tour(d, model)
+    if doc is None:
+        print(escape(f"{d.ward}: nothing that matters to staff changed from {d.old_version} to {d.new_version} "
+                     f"({len(d.changes)} change(s) in all); no refresher needed, nothing written"))
+        return 0
+    text, tour, tfind = validated(doc, model)
+    if tour is None or exit_code(tfind):
+        _print_findings(_shown(args.out), tfind, "text", sys.stderr)
+        print(f"wardtwin: error: the refresher tour does not validate; {_shown(args.out)} not written",
+              file=sys.stderr)
+        return 1
+    if args.db:
+        from wardtwin.store import open_store
+        from wardtwin.store.versions import record_changes, record_refresher
+
+        with open_store(args.db) as st:
+            record_changes(st, d.ward, d.old_version, d.new_version,
+                           [(ch.key, ch.matters, ch.summary()) for ch in d.changes])
+            record_refresher(st, tour.digest, tour.id, d.ward, d.old_version, d.new_version)
+    write_text_atomic(args.out, text)
+    finds = sum(1 for s in tour.steps if s.type == "find")
+    print(escape(f"wrote {args.out}: tour {tour.id}, {len(tour.steps)} steps ({finds} find, "
+                 f"{len(tour.steps) - finds} say) for {len(d.relevant)} change(s) from {d.old_version} to "
+                 f"{d.new_version}" + (f"; recorded in {args.db}" if args.db else "")))
     return 0
 
 
@@ -485,10 +616,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "postgresql://... (default $WARDTWIN_DB or wardtwin.db)")
     r.add_argument("--ward", help="only this ward's sessions")
     r.add_argument("--since", help="only sessions started on/after DATE (YYYY-MM-DD or ISO 8601, UTC)")
-    r.add_argument("--format", choices=("csv", "html", "xapi"), required=True,
+    r.add_argument("--due", action="store_true", help="list who needs a refresher (their last completed tour was "
+                   "of an older ward version) and the changes they have not seen, instead of a report")
+    r.add_argument("--current", metavar="WARD", help="--due: the ward folder as it is now (default: the version "
+                   "the store saw last)")
+    r.add_argument("--format", choices=("csv", "html", "xapi"),
                    help="html: one self-contained file; csv: a folder of roster/sessions/step_results/steps/"
                    "cohort .csv; xapi: a JSON array of xAPI 1.0.3 statements")
-    r.add_argument("-o", "--out", required=True, help="output file (html, xapi: a new path or a regular file; "
+    r.add_argument("-o", "--out", help="output file (html, xapi: a new path or a regular file; "
                    "- writes to standard output) or folder (csv)")
     r.add_argument("--pseudonymise", action="store_true", help="replace trainee ids with keyed-hash pseudonyms "
                    "(key: $WARDTWIN_PSEUDONYM_KEY, $WARDTWIN_PSEUDONYM_KEY_FILE or --pseudonym-key-file)")
@@ -498,6 +633,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pass-mark", type=_share, default=0.8, help="xapi: share of steps passed to pass, 0 to 1 "
                    "(or a percentage: 80%%; default 0.8)")
     r.set_defaults(fn=cmd_report)
+
+    for name, helptext in (("diff", "what changed between two versions of a ward"),
+                           ("refresher", "write a short tour of what changed that matters to staff")):
+        df = sub.add_parser(name, help=helptext)
+        df.add_argument("old", metavar="OLD", help="the old version: a ward folder, a shipped ward, or "
+                        "git:REV:path/to/ward (a version in git history)")
+        df.add_argument("new", metavar="NEW", help="the new version" + (" (a ward folder)" if name == "refresher"
+                                                                       else ", as OLD"))
+        df.add_argument("--threshold", type=float, default=0.25, metavar="M",
+                        help="moves up to this many metres count as unchanged (default 0.25)")
+        df.add_argument("--force", action="store_true", help="compare two different wards (different ids)")
+        if name == "diff":
+            df.add_argument("--format", choices=("text", "json"), default="text")
+            df.add_argument("--map", metavar="OUT.svg", help="also write the change map: the new plan with moved "
+                            "items drawn from old to new place, removed ones ghosted, added ones highlighted")
+            df.set_defaults(fn=cmd_diff)
+        else:
+            df.add_argument("-o", "--out", required=True, help="the tour file to write (.yaml)")
+            df.add_argument("--db", default=_db_default_or_none(), help="also record the versions, the changes "
+                            "and this refresher in a session store (default $WARDTWIN_DB if set), for `report --due`")
+            df.set_defaults(fn=cmd_refresher)
 
     y = sub.add_parser("sync", help="copy a station's sessions into another store, without duplicates",
                        description="Copy what the destination lacks of the source's sessions, without duplicates "

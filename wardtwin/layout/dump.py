@@ -91,15 +91,11 @@ def layout_documents(layout: Layout) -> dict[str, dict]:
 
 
 def layout_hash(layout: Layout) -> str:
-    """A content hash of the layout (sha256 of its canonical YAML, ward catalog included):
-    the "layout version" recorded with every session. Comments and key order do not change it."""
-    import hashlib
+    """The ward version id recorded with every session (``layout_hash``): see
+    :func:`wardtwin.versions.identity.ward_version`."""
+    from wardtwin.versions.identity import ward_version
 
-    h = hashlib.sha256()
-    for name, doc in sorted(layout_documents(layout).items()):
-        h.update(name.encode())
-        h.update(dump_yaml(doc).encode("utf-8"))
-    return h.hexdigest()[:16]
+    return ward_version(layout)
 
 
 def dump_yaml(doc: dict) -> str:

@@ -267,11 +267,13 @@ def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], f
 
 def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True,
                route: Sequence[tuple[float, float]] | None = None, route_label: str | None = None,
-               plan: Plan | None = None) -> str:
+               plan: Plan | None = None, overlay=None) -> str:
     """The plan of a (valid) layout as SVG text.
 
     ``labels``: which items get a text label (``safety``, ``all`` or ``none``). ``route``: an
     optional walking route, a polyline of plan points (m), drawn with ``route_label``.
+    ``overlay(to_x, to_y)``: more SVG elements drawn above the plan, given the functions that
+    turn plan metres into drawing coordinates (the diff map uses it).
     """
     if labels not in LABEL_MODES:
         raise UnknownNameError("label mode", labels, LABEL_MODES)
@@ -330,6 +332,8 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out.append("</g>")
     if route:
         out.extend(_route(f, route, route_label))
+    if overlay is not None:
+        out.extend(overlay(f.x, f.y))
     out.append('<g class="room-labels">')
     out.extend(room_labels)
     out.append("</g>")

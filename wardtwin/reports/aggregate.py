@@ -11,7 +11,7 @@ from wardtwin.reports.summary import STEP_STATUSES, SessionSummary
 #: The columns of each table, in order (CSV headers, also written when a table has no rows).
 ROSTER_COLUMNS = ("trainee", "role", "station", "ward", "tour", "completed", "outcome", "started_at", "ended_at",
                   "duration_s", "score", "steps_passed", "steps_total", "steps_missed", "attempts", "ssq_post_total",
-                  "fms_max", "session")
+                  "fms_max", "session", "ward_version")
 _Q = ("min", "q1", "median", "q3", "max", "mean")
 COHORT_COLUMNS = ("group", "value", "sessions", "trainees", "completed", "completion_rate", "median_duration_s",
                   "median_score", "any_symptom_share", *(f"ssq_pre_{k}" for k in _Q), *(f"ssq_post_{k}" for k in _Q),
@@ -108,6 +108,7 @@ def roster(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
             "steps_total": s.steps_total, "steps_missed": " ".join(missed), "attempts": attempts,
             "ssq_post_total": s.ssq_post["total"] if s.ssq_post else None, "fms_max": s.fms_max,
             "session": s.session,
+            "ward_version": s.layout_hash if s.completed else "",  # of the last completed tour
         })
     rows.sort(key=lambda r: r["trainee"])
     return rows

@@ -134,7 +134,8 @@ def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict
                  ("soft_spl_mean", "SoftSPL")]
     roster_cols = [("trainee", "trainee"), ("role", "role"), ("station", "station"), ("completed", "completed"),
                    ("outcome", "outcome"), ("ended_at", "when (UTC)"), ("duration_s", "duration s"),
-                   ("score", "score"), ("steps_missed", "steps missed"), ("attempts", "attempts")]
+                   ("score", "score"), ("steps_missed", "steps missed"), ("attempts", "attempts"),
+                   ("ward_version", "ward version")]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>

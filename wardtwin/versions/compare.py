@@ -1,0 +1,117 @@
+"""Comparing two versions of a ward end to end: load both (a folder, a shipped ward or
+``git:REV:path``), refuse two different wards, diff them, measure the walks of moved items.
+
+Large wards are loaded and measured two at a time: the old version in one worker process
+(forked, where the platform forks and more than one CPU is there), the new one here. The
+result is the same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from wardtwin.layout import vocab
+from wardtwin.versions.diff import THRESHOLD_M, Kind, WardDiff, What, diff_layouts
+from wardtwin.versions.gitsource import is_git_spec
+from wardtwin.versions.load import LoadedWard, load_version, same_ward
+
+#: Ward files (bytes, both versions together) from which the two versions load in parallel.
+PARALLEL_BYTES = 256 * 1024
+
+_WORKER_LAYOUTS: dict = {}  # in the worker process only: the layout it loaded, for its walks
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Both versions as loaded, and their diff (None when a version is unusable)."""
+
+    old: LoadedWard
+    new: LoadedWard
+    diff: WardDiff | None
+
+
+def _size(spec: str) -> int:
+    if is_git_spec(spec):
+        return PARALLEL_BYTES  # unknown before reading: assume large
+    from wardtwin.errors import UsageError
+    from wardtwin.layout.load import resolve_ward
+
+    try:
+        root = resolve_ward(spec)
+    except UsageError:
+        return 0
+    total = 0
+    for name in vocab.FILE_KINDS.values():
+        try:
+            st = os.stat(Path(root) / name)
+        except OSError:
+            continue
+        total += st.st_size
+    return total
+
+
+def _worker_load(spec: str, tmp_root) -> LoadedWard:
+    loaded = load_version(spec, tmp_root)
+    _WORKER_LAYOUTS.clear()
+    _WORKER_LAYOUTS[spec] = loaded.layout
+    return loaded
+
+
+def _worker_walks(spec: str, points: dict) -> dict:
+    from wardtwin.versions.walks import measure
+
+    return measure(_WORKER_LAYOUTS[spec], points)
+
+
+def compare(old_spec: str, new_spec: str, *, threshold: float = THRESHOLD_M, force: bool = False,
+            walks: bool = True, tmp_root=None, parallel: bool | None = None) -> Comparison:
+    """Load, check they are one ward (:func:`~wardtwin.versions.load.same_ward`, a UsageError
+    unless ``force``), diff, and measure the walks of moved items (``walks``). ``parallel``:
+    None decides by size (:data:`PARALLEL_BYTES`)."""
+    if parallel is None:
+        parallel = ((os.cpu_count() or 1) > 1 and "fork" in multiprocessing.get_all_start_methods()
+                    and _size(old_spec) + _size(new_spec) >= PARALLEL_BYTES)
+    pool = multiprocessing.get_context("fork").Pool(1) if parallel else None
+    try:
+        if pool is not None:
+            pending = pool.apply_async(_worker_load, (old_spec, tmp_root))
+            new = load_version(new_spec, tmp_root)
+            old = pending.get()
+        else:
+            old, new = load_version(old_spec, tmp_root), load_version(new_spec, tmp_root)
+        if not (old.usable and new.usable):
+            return Comparison(old, new, None)
+        same_ward(old, new, force)
+        d = diff_layouts(old.layout, new.layout, threshold=threshold, old_version=old.version,
+                         new_version=new.version)
+        if walks:
+            d = _walked(d, old, new, pool)
+        return Comparison(old, new, d)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+def _walked(d: WardDiff, old: LoadedWard, new: LoadedWard, pool) -> WardDiff:
+    from dataclasses import replace
+
+    from wardtwin.versions.walks import measure
+
+    moved = [c for c in d.changes if c.kind is Kind.ITEM and c.what is What.MOVED]
+    if not moved:
+        return d
+    old_points = {c.id: (c.old_room, c.old_at) for c in moved}
+    new_points = {c.id: (c.room, c.new_at) for c in moved}
+    if pool is not None:
+        pending = pool.apply_async(_worker_walks, (old.spec, old_points))
+        nw = measure(new.layout, new_points)
+        ow = pending.get()
+    else:
+        ow, nw = measure(old.layout, old_points), measure(new.layout, new_points)
+    walked = {c.id: replace(c, old_walk=ow.get(c.id), new_walk=nw.get(c.id)) for c in moved}
+    return replace(d, changes=tuple(walked.get(c.id, c) if c.kind is Kind.ITEM and c.what is What.MOVED else c
+                                    for c in d.changes))

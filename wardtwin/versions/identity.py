@@ -1,0 +1,74 @@
+"""The identity of a ward version: a stable hash of its normalised content.
+
+Normalised: what the ward *is*, not how its files are written. Comments, key order, quoting,
+number spelling (``1`` vs ``1.0``), flow or block style and the order of rooms, doors, items
+and ward catalog types in the files make no difference; modules count as what they expand to
+(the hash is taken of the loaded :class:`~wardtwin.layout.model.Layout`). Lengths are rounded
+to 1e-6 m and angles to 1e-6 degrees first, so a value that loads differently only in its last
+bits keeps the id. The shipped catalog is not part of a ward's identity; the ward's own
+``catalog.yaml`` types are.
+
+The id is 16 hex digits (the first 64 bits of a SHA-256), as recorded in the session store's
+``layout_hash`` column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from wardtwin.layout.model import Layout
+
+#: Version of the normalisation: part of what is hashed, so a change of the rules changes every id.
+SCHEME = 1
+#: Decimal places lengths (m) and angles (degrees) are rounded to before hashing.
+PLACES = 6
+
+
+def _num(v) -> float | None:
+    if v is None:
+        return None
+    r = round(float(v), PLACES)
+    return 0.0 if r == 0 else r  # -0.0 and 0.0 are one value
+
+
+def _pt(p) -> list:
+    return [_num(p[0]), _num(p[1])]
+
+
+def normalised(layout: Layout) -> dict:
+    """The ward's content as plain JSON-ready data, sorted by id, numbers rounded."""
+    w = layout.ward
+    types = []
+    for tid in sorted(layout.ward_type_ids):
+        t = layout.catalog[tid]
+        types.append({"id": t.id, "name": t.name, "category": t.category, "footprint": _pt(t.footprint),
+                      "height": _num(t.height), "mount": t.mount, "elevation": _num(t.elevation),
+                      "safety_critical": bool(t.safety_critical), "description": t.description,
+                      "draw": [t.draw.shape, t.draw.color, t.draw.model]})
+    out = {
+        "scheme": SCHEME,
+        "ward": {"id": w.id, "name": w.name, "entrance": w.entrance, "wall_thickness": _num(w.wall_thickness),
+                 "ceiling_height": _num(w.ceiling_height), "description": w.description},
+        "rooms": [{"id": r.id, "name": r.name, "kind": r.kind, "number": r.number,
+                   "polygon": [_pt(p) for p in r.polygon], "ceiling_height": _num(r.ceiling_height)}
+                  for r in sorted(layout.rooms, key=lambda r: r.id)],
+        "doors": [{"id": d.id, "between": list(d.between), "at": _pt(d.at), "width": _num(d.width), "type": d.type,
+                   "exit": bool(d.exit)} for d in sorted(layout.doors, key=lambda d: d.id)],
+        "items": [{"id": i.id, "type": i.type, "room": i.room, "at": _pt(i.at), "rotation": _num(i.rotation),
+                   "mount": i.mount, "elevation": _num(i.elevation), "label": i.label, "asset_tag": i.asset_tag}
+                  for i in sorted(layout.items, key=lambda i: i.id)],
+        "types": types,
+    }
+    windows = getattr(layout, "windows", None)  # the layout language gains windows with issue 14
+    if windows:
+        out["windows"] = [{"id": x.id, "at": _pt(x.at), "width": _num(getattr(x, "width", None))}
+                          for x in sorted(windows, key=lambda x: x.id)]
+    return out
+
+
+def ward_version(layout: Layout) -> str:
+    """The ward version id: 16 hex digits of SHA-256 over :func:`normalised` content as
+    compact, key-sorted JSON."""
+    text = json.dumps(normalised(layout), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
