@@ -201,6 +201,10 @@ class _EventBuilder:
         self.loader = yaml.SafeLoader("")  # for its resolver and scalar constructors
 
     def _scalar(self, ev):
+        if ev.tag is None:  # fast paths for text, which the resolver would call a string anyway
+            value = ev.value
+            if not ev.implicit[0] or (value and value[0] not in _RESOLVED_FIRST):
+                return value  # quoted, or plain text whose first character starts no other type
         here = _loc(ev.start_mark)
         tag = ev.tag if ev.tag not in (None, "!") else (
             _STD + "str" if ev.tag == "!" else self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit))
@@ -297,5 +301,8 @@ class _EventBuilder:
 
 
 _NO_KEY = object()
+#: First characters of plain scalars that PyYAML's resolver may give a type other than text
+#: (YAML 1.1 booleans, numbers, nulls, timestamps, merge and value keys).
+_RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=")
 _PLAIN_INT = re.compile(r"^[-+]?(0|[1-9][0-9]*)$")
 _PLAIN_FLOAT = re.compile(r"^[-+]?([0-9]+\.[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
