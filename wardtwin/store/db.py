@@ -367,10 +367,8 @@ class Store:
         if self.read_only:
             version = self._applied_version() if self._has_migrations_table() else 0
             self._check_version(version)
-            if version < SCHEMA_VERSION:
-                raise StoreReadOnlyError(
-                    f"{self.url}: schema version {version} needs migrating to {SCHEMA_VERSION}, but it is opened "
-                    "read-only; open it once writable (e.g. `wardtwin db-info --db ...`)")
+            # an older store is read as it is (a report must not need a writer first); what
+            # later migrations add is absent, and readers of it check ``schema_version``
             self.schema_version = version
             return
         if self._has_migrations_table():  # fast path: nothing to do, no write lock taken
@@ -711,7 +709,7 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
                timeout: float = DEFAULT_TIMEOUT) -> Store:
     """Open (and migrate) the session database at ``url``: a SQLite path / ``sqlite:`` URL, or a
     ``postgresql://`` URL. ``create=False`` refuses a missing SQLite file (and an empty one);
-    ``read_only`` never writes (and refuses a database that needs migrating). ``timeout``:
+    ``read_only`` never writes (an older schema is read as it is, unmigrated). ``timeout``:
     seconds to wait for locks.
 
     A SQLite file that is not a wardtwin store (another program's database, or an empty file

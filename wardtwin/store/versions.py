@@ -11,6 +11,9 @@ from typing import Sequence
 
 from wardtwin.store.db import Store, utc_now
 
+#: The schema version that added the ward_versions, ward_changes and refresher_tours tables.
+VERSIONS_SCHEMA = 3
+
 
 @dataclass(frozen=True)
 class ChangeRecord:
@@ -82,16 +85,21 @@ def record_refresher(store: Store, tour_version: str, tour: str, ward: str, from
 
 
 def version_registry(store: Store, ward: str | None = None) -> VersionRegistry:
-    """Everything the store knows about ward versions (of ``ward``, or of every ward)."""
+    """Everything the store knows about ward versions (of ``ward``, or of every ward). A store
+    older than :data:`VERSIONS_SCHEMA` (read-only, not yet migrated) knows only its sessions'."""
     cond, params = (" WHERE ward = ?", (ward,)) if ward else ("", ())
     seen: dict[tuple[str, str], str] = {}
-    for w, v, first in store.execute(f"SELECT ward, version, first_seen FROM ward_versions{cond}", params).fetchall():
+    tables = store.schema_version >= VERSIONS_SCHEMA
+    rows = store.execute(f"SELECT ward, version, first_seen FROM ward_versions{cond}", params).fetchall() if tables else []
+    for w, v, first in rows:
         seen[(w, v)] = first
     q = f"SELECT ward, layout_hash, MIN(started_at) FROM sessions{cond} GROUP BY ward, layout_hash"
     for w, v, first in store.execute(q, params).fetchall():
         if (w, v) not in seen or first < seen[(w, v)]:
             seen[(w, v)] = first
     versions = tuple(sorted(((w, v, f) for (w, v), f in seen.items()), key=lambda r: (r[0], r[2], r[1])))
+    if not tables:
+        return VersionRegistry(versions, (), ())
     changes = tuple(ChangeRecord(r[0], r[1], r[2], r[3], int(r[4]), bool(r[5]), r[6]) for r in store.execute(
         "SELECT ward, from_version, to_version, change, seq, matters, summary FROM ward_changes"
         f"{cond} ORDER BY ward, from_version, to_version, seq", params).fetchall())
