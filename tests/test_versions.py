@@ -243,3 +243,8 @@ def test_report_due(changed_medsurg, tmp_path, capsys):
     roster = (csv_dir / "roster.csv").read_text(encoding="utf-8")
     assert "ward_version" in roster.splitlines()[0]
     assert ward_version(load_ward(changed_medsurg)[0]) in roster
+    import csv
+
+    with (csv_dir / "roster.csv").open(newline="", encoding="utf-8") as fh:
+        covered = {r["trainee"]: r["refresher"] for r in csv.DictReader(fh)}
+    assert covered == {"sim-00001": "up to date", "sim-00002": "refresher due"}

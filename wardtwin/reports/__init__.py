@@ -80,9 +80,12 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
     from wardtwin.reports import aggregate
     from wardtwin.reports.summary import load_summaries
 
+    registry = None
     if sessions is None:
         from wardtwin.store.db import read_store
-        sessions = read_store(db, lambda store: load_summaries(store, ward=ward, since=since_iso))
+        from wardtwin.store.versions import version_registry
+        sessions, registry = read_store(db, lambda store: (load_summaries(store, ward=ward, since=since_iso),
+                                                           version_registry(store, ward)))
     info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
     if fmt == "xapi":
         from wardtwin.reports.xapi import encode_file, post_statements, statements
@@ -94,7 +97,11 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
         if lrs:
             info["lrs"] = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
         return info
-    roster = aggregate.roster(sessions, pseudonym)
+    due = None
+    if registry is not None:
+        from wardtwin.versions.due import due_rows
+        due = {(r.trainee, r.ward): r for r in due_rows(sessions, registry)}
+    roster = aggregate.roster(sessions, pseudonym, due)
     cohort = aggregate.cohort(sessions)
     steps = aggregate.steps(sessions)
     if fmt == "csv":

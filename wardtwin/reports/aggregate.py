@@ -11,7 +11,7 @@ from wardtwin.reports.summary import STEP_STATUSES, SessionSummary
 #: The columns of each table, in order (CSV headers, also written when a table has no rows).
 ROSTER_COLUMNS = ("trainee", "role", "station", "ward", "tour", "completed", "outcome", "started_at", "ended_at",
                   "duration_s", "score", "steps_passed", "steps_total", "steps_missed", "attempts", "ssq_post_total",
-                  "fms_max", "session", "ward_version")
+                  "fms_max", "session", "ward_version", "refresher")
 _Q = ("min", "q1", "median", "q3", "max", "mean")
 COHORT_COLUMNS = ("group", "value", "sessions", "trainees", "completed", "completion_rate", "median_duration_s",
                   "median_score", "any_symptom_share", *(f"ssq_pre_{k}" for k in _Q), *(f"ssq_post_{k}" for k in _Q),
@@ -94,8 +94,11 @@ def best_attempts(sessions: list[SessionSummary]) -> dict[str, tuple[SessionSumm
     return out
 
 
-def roster(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
-    """One row per trainee, sorted by trainee (or pseudonym)."""
+def roster(sessions: list[SessionSummary], pseudonym=None, due=None) -> list[dict]:
+    """One row per trainee, sorted by trainee (or pseudonym). ``due``: ``(trainee, ward)`` ->
+    :class:`~wardtwin.versions.due.DueRow` (from :func:`~wardtwin.versions.due.due_rows`), for
+    the ``refresher`` column: whether the completed tours and refreshers cover every change to
+    the ward that matters (empty when unknown)."""
     rows = []
     for trainee, (s, attempts) in best_attempts(sessions).items():
         missed = [st.step_id for st in s.steps if st.status != "passed"]
@@ -109,6 +112,7 @@ def roster(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
             "ssq_post_total": s.ssq_post["total"] if s.ssq_post else None, "fms_max": s.fms_max,
             "session": s.session,
             "ward_version": s.layout_hash if s.completed else "",  # of the last completed tour
+            "refresher": due[(trainee, s.ward)].status.value if due and (trainee, s.ward) in due else "",
         })
     rows.sort(key=lambda r: r["trainee"])
     return rows

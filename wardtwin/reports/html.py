@@ -135,7 +135,7 @@ def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict
     roster_cols = [("trainee", "trainee"), ("role", "role"), ("station", "station"), ("completed", "completed"),
                    ("outcome", "outcome"), ("ended_at", "when (UTC)"), ("duration_s", "duration s"),
                    ("score", "score"), ("steps_missed", "steps missed"), ("attempts", "attempts"),
-                   ("ward_version", "ward version")]
+                   ("ward_version", "ward version"), ("refresher", "refresher")]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
