@@ -1,6 +1,6 @@
 """The benchmarks' reader of Panda3D's PStats text output (tools/pstats_text.py): the
 breakdowns the VR and scene benchmarks print come from it; and the scene benchmark run end
-to end on the tiny ward."""
+to end on the tiny ward; the check-scale benchmark end to end on a small floor."""
 
 import sys
 from pathlib import Path
@@ -75,3 +75,16 @@ def test_scene_benchmark_measures_every_mode_on_the_tiny_ward():
     naive, batched = rows[0], rows[1]
     assert naive["draw_source"] == "graph" and naive["draw_calls"] >= naive["items"]
     assert batched["draw_calls"] is None and batched["draw_source"] == "-"
+
+
+def test_check_scale_benchmark_floor_checks_clean_and_its_walls_match_the_old_derivation():
+    """bench_check_scale end to end on a small floor: every stage timed, no findings, and the
+    spatially indexed wall derivation equal to the old one (every edge against every corner)."""
+    import bench_check_scale
+
+    rows = bench_check_scale.measure([120], old_max=1000)
+    (row,) = rows
+    assert row["rooms"] >= 120 and row["findings"] == 0, row["codes"]
+    assert row["same_walls"] is True and row["old_walls"] > 0
+    assert all(row[s] >= 0 for s in bench_check_scale.STAGES)
+    assert "rooms" in bench_check_scale.table(rows)

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Polygon
 from shapely.ops import polylabel
+from shapely.strtree import STRtree
 
 from wardtwin.layout.model import Door, Point, Room
 
@@ -97,7 +98,8 @@ def ring(points: Sequence[Point]) -> list[Point]:
 
 def room_polygon(room: Room) -> Polygon:
     """The room's outline as a shapely polygon (possibly invalid: check ``is_valid``)."""
-    return Polygon(ring(room.polygon)) if len(ring(room.polygon)) >= 3 else Polygon()
+    pts = ring(room.polygon)
+    return Polygon(pts) if len(pts) >= 3 else Polygon()
 
 
 class _Snapper:
@@ -122,7 +124,10 @@ class _Snapper:
 def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     """Walls from room outlines: every stretch of edge shared by two rooms is one interior
     wall, every stretch owned by one room an exterior wall. Collinear neighbouring pieces
-    between the same rooms are merged. Deterministic: sorted by room ids then position."""
+    between the same rooms are merged. Deterministic: sorted by room ids then position.
+
+    Near-linear: each edge is tested only against the corners a spatial index (an STRtree of
+    the corners) finds within 2 SNAP of it, not against every corner of the ward."""
     snap = _Snapper()
     rings = [(r.id, [snap(p) for p in ring(r.polygon)]) for r in rooms]
     rings = [(rid, pts) for rid, pts in rings if len(pts) >= 2]
@@ -131,31 +136,54 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     verts = [p for _, pts in rings for p in pts]
     allv = np.array(verts, dtype=float)
     owner = np.array([i for i, (_, pts) in enumerate(rings) for _ in pts])
+    # every edge: its ring, start and end (index into verts), in ring order
+    e_ring, e_p, e_q = [], [], []
+    base = 0
+    for ri, (_rid, pts) in enumerate(rings):
+        n = len(pts)
+        e_ring.extend([ri] * n)
+        e_p.extend(range(base, base + n))
+        e_q.extend(base + (k + 1) % n for k in range(n))
+        base += n
+    e_ring, e_p, e_q = np.array(e_ring), np.array(e_p), np.array(e_q)
+    d = allv[e_q] - allv[e_p]
+    length = np.hypot(d[:, 0], d[:, 1])
+    real = length > SNAP
+    u = np.zeros_like(d)
+    u[real] = d[real] / length[real][:, None]
+    # the corners near each edge (a superset of those within SNAP of its line)
+    edges = np.flatnonzero(real)
+    lines = shapely.linestrings(np.stack([allv[e_p[edges]], allv[e_q[edges]]], axis=1))
+    ei, vi = STRtree(shapely.points(allv)).query(lines, predicate="dwithin", distance=2 * SNAP)
+    ei = edges[ei]
+    rel = allv[vi] - allv[e_p[ei]]
+    t = rel[:, 0] * u[ei, 0] + rel[:, 1] * u[ei, 1]
+    off = np.abs(rel[:, 0] * u[ei, 1] - rel[:, 1] * u[ei, 0])
+    hit = (owner[vi] != e_ring[ei]) & (off <= SNAP) & (t > SNAP) & (t < length[ei] - SNAP)
+    ei, vi, t = ei[hit], vi[hit], t[hit]
+    # in order along each edge (equal positions: in corner order)
+    order = np.lexsort((vi, t, ei))
+    ei, vi = ei[order], vi[order]
+    lo = np.searchsorted(ei, np.arange(len(e_ring)), side="left").tolist()
+    hi = np.searchsorted(ei, np.arange(len(e_ring)), side="right").tolist()
+    vi = vi.tolist()
+    e_ring, e_p, e_q = e_ring.tolist(), e_p.tolist(), e_q.tolist()
     pieces: dict[tuple, list] = {}
-    for ri, (rid, pts) in enumerate(rings):
-        for k in range(len(pts)):
-            p, q = pts[k], pts[(k + 1) % len(pts)]
-            d = np.subtract(q, p)
-            length = float(np.hypot(*d))
-            if length <= SNAP:
+    for e in edges.tolist():
+        rid = rings[e_ring[e]][0]
+        p, q = verts[e_p[e]], verts[e_q[e]]
+        # cut at the other rooms' own corners (exact coordinates), in order along the edge
+        stops = [p]
+        for i in vi[lo[e]:hi[e]]:
+            c = verts[i]
+            if c != stops[-1]:
+                stops.append(c)
+        stops.append(q)
+        for pa, pb in zip(stops, stops[1:]):
+            if math.dist(pa, pb) <= SNAP:
                 continue
-            u = d / length
-            rel = allv - p
-            t = rel @ u
-            off = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
-            hit = np.nonzero((owner != ri) & (off <= SNAP) & (t > SNAP) & (t < length - SNAP))[0]
-            # cut at the other rooms' own corners (exact coordinates), in order along the edge
-            cuts = [verts[i] for i in hit[np.argsort(t[hit], kind="stable")]]
-            stops = [p]
-            for c in cuts:
-                if c != stops[-1]:
-                    stops.append(c)
-            stops.append(q)
-            for pa, pb in zip(stops, stops[1:]):
-                if math.dist(pa, pb) <= SNAP:
-                    continue
-                key = tuple(sorted((pa, pb)))
-                pieces.setdefault(key, []).append((rid, pa, pb))
+            key = (pa, pb) if pa <= pb else (pb, pa)
+            pieces.setdefault(key, []).append((rid, pa, pb))
     segments: dict[tuple, list] = {}
     for key, owners in pieces.items():
         owners.sort(key=lambda o: o[0])
@@ -270,19 +298,27 @@ def wall_band(wall: Wall, thickness: float, t0: float = 0.0, t1: float | None = 
 
 
 def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float) -> list[Polygon]:
-    """Every wall's solid with its door openings cut out (one polygon per remaining piece)."""
+    """Every wall's solid with its door openings cut out (one polygon per remaining piece).
+    The same polygons as :func:`wall_band` gives for each piece, buffered in one call."""
     cuts: dict[int, list[tuple[float, float]]] = {}
     for o in openings:
         cuts.setdefault(o.wall, []).append((o.t0, o.t1))
-    out = []
+    ends = []
     for i, w in enumerate(walls):
         t = 0.0
         for t0, t1 in sorted(cuts.get(i, [])):
             if t0 - t > SNAP:
-                out.append(wall_band(w, thickness, t, t0))
+                ends.append((w.point_at(t), w.point_at(t0)))
             t = max(t, t1)
         if w.length - t > SNAP:
-            out.append(wall_band(w, thickness, t, w.length))
+            ends.append((w.point_at(t), w.point_at(w.length)))
+    out: list[Polygon] = [Polygon()] * len(ends)
+    keep = [k for k, (a, b) in enumerate(ends) if math.dist(a, b) > 0]
+    if keep:
+        lines = shapely.linestrings(np.array([ends[k] for k in keep], dtype=float))
+        bands = shapely.buffer(lines, thickness / 2, quad_segs=16, cap_style="flat").tolist()
+        for k, band in zip(keep, bands):
+            out[k] = band
     return out
 
 

@@ -210,9 +210,9 @@ class ListOf(Type):
     turns an index into the label of an entry (default ``label[i]``)."""
 
     def __init__(self, item: Type, doc="", min_items=0, max_items=100_000, exact=None, noun=None,
-                 item_label=None):
+                 item_label=None, over=""):
         self.item, self.doc, self.min_items, self.max_items, self.exact = item, doc, min_items, max_items, exact
-        self.noun, self.item_label = noun, item_label
+        self.noun, self.item_label, self.over = noun, item_label, over
 
     def check(self, value, ctx, loc, label):
         span = f"{self.min_items} to {self.max_items}"
@@ -223,6 +223,10 @@ class ListOf(Type):
         n = len(value)
         if self.exact is not None and n != self.exact:
             ctx.report("wrong-type", loc, f"{label}: {n} values found; exactly {self.exact} expected")
+            return INVALID
+        if n > self.max_items and self.over:
+            ctx.report("out-of-range", loc, f"{label}: {n} {self.noun or 'entries'} found; at most {self.max_items:,} "
+                       f"expected: {self.over}")
             return INVALID
         if n < self.min_items or n > self.max_items:
             ctx.report("out-of-range", loc, f"{label}: {n} {self.noun or 'entries'} found; expected {span}")
@@ -333,8 +337,14 @@ DOOR = Obj("door", [
     Field("exit", Bool("true for an evacuation exit"), default=False),
 ])
 
+#: Most rooms in one floor plan: about what ``wardtwin check`` handles in a minute on one core
+#: (measured with ``tools/bench_check_scale.py``; issue 17).
+MAX_ROOMS = 30_000
+
 FLOORPLAN = Obj("floorplan", _header("floorplan") + [
-    Field("rooms", ListOf(ROOM, "rooms", 1), required=True),
+    Field("rooms", ListOf(ROOM, "rooms", 1, MAX_ROOMS, noun="rooms",
+                          over="more rooms take `wardtwin check` over a minute; split the floor into several wards"),
+          required=True),
     Field("doors", ListOf(DOOR, "doors"), default=[]),
 ], "floorplan.yaml: rooms and doors")
 

@@ -299,7 +299,16 @@ def _pieces(tree, tri_polys, mesh: NavMesh, regions):
         return empty
     order = np.lexsort((idx, owner))
     owner, idx = owner[order], idx[order]
-    geoms = shapely.intersection(tri_polys[idx], regions[owner])
+    # most triangles lie inside their room: their piece is the whole triangle, which is what
+    # GEOS's intersection returns too (as a clockwise ring from the third corner); only the
+    # triangles crossing a room's outline are intersected
+    shapely.prepare(regions)
+    inside = shapely.covers(regions[owner], tri_polys[idx])
+    geoms = np.empty(len(idx), dtype=object)
+    if inside.any():
+        geoms[inside] = shapely.polygons(mesh.vertices[mesh.triangles[idx[inside]][:, ::-1]])
+    if not inside.all():
+        geoms[~inside] = shapely.intersection(tri_polys[idx[~inside]], regions[owner[~inside]])
     keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 1e-9)
     return geoms[keep], mesh.component[idx[keep]], owner[keep]
 

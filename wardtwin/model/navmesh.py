@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -55,7 +55,6 @@ class NavMesh:
     neighbors: np.ndarray
     component: np.ndarray
     corner: np.ndarray
-    _search: "_Search" = field(repr=False, compare=False)
 
     @property
     def n_triangles(self) -> int:
@@ -75,6 +74,12 @@ class NavMesh:
         tri = self.vertices[self.triangles]
         a = 0.5 * np.abs(_cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]))
         return np.bincount(self.component, weights=a, minlength=self.n_components)
+
+    @cached_property
+    def _search(self) -> "_Search":
+        """The path search's lists, built on the first path asked for (a planner's ``check``
+        asks for none)."""
+        return _Search(self.vertices, self.triangles, self.neighbors, self.component, self.corner)
 
     @cached_property
     def _tree(self) -> STRtree:
@@ -141,7 +146,7 @@ def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
         empty2 = np.zeros((0, 2))
         empty3 = np.zeros((0, 3), dtype=np.int64)
         return _freeze(NavMesh(area, empty2, empty3, empty3.copy(), np.zeros(0, np.int64),
-                               np.zeros(0, bool), _Search.empty()))
+                               np.zeros(0, bool)))
     tris = shapely.constrained_delaunay_triangles(area)
     coords = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(tris)))
     coords = coords.reshape(-1, 4, 2)[:, :3, :]
@@ -160,8 +165,7 @@ def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
     neighbors = _adjacency(triangles, len(vertices))
     component = _components(neighbors)
     corner = _corners(area, vertices)
-    mesh = NavMesh(area, vertices, triangles, neighbors, component, corner,
-                   _Search(vertices, triangles, neighbors, component, corner))
+    mesh = NavMesh(area, vertices, triangles, neighbors, component, corner)
     return _freeze(mesh)
 
 

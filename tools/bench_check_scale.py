@@ -1,0 +1,330 @@
+"""Scale benchmark of ``wardtwin check``: a synthetic floor of N small rooms, timed per stage.
+
+The floor (written to a temporary folder that is deleted afterwards) is a grid of bands, each a
+row of small offices, a corridor and another row of offices, with a spine corridor on the west;
+columns of bands stand on a main corridor (the entrance) with an exit to outside at each end.
+Every office has a door to its corridor (and, with ``--chairs``, a chair); every corridor a
+wall-mounted extinguisher (a safety-critical item whose access point is computed). It checks
+clean (no findings). Times are this process's CPU time (the machine may be shared).
+
+For each room count it times the stages of ``wardtwin check`` (load, each layout check, the
+wall derivation and door placement, the compile: floor union, walkable area, navigation mesh,
+room pieces, and the walking-reachability findings) and the total. Where the old, quadratic
+wall derivation is cheap enough (``--old-max`` rooms) it is timed in the same run on the same
+rooms, and its walls compared with the new ones; above that, the old time is extrapolated
+quadratically from the largest measured count (marked ``~``).
+
+Floor (issue 17): 10,000 rooms check in at most 10 s. Exits 1 when the count of about 10,000
+rooms takes longer, when a floor does not check clean, or when the old and new walls differ.
+
+    python tools/bench_check_scale.py [--rooms 1000 3000 10000] [--big] [--old-max 3000]
+        [--chairs] [--checks] [--wall] [--profile N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+#: Seconds a 10,000-room check may take (issue 17).
+TARGET_10K = 10.0
+
+ROOM_W, ROOM_D, CORRIDOR, WALL = 3.6, 4.0, 2.8, 0.15
+BAND = 2 * ROOM_D + CORRIDOR
+
+
+def _f(v: float) -> str:
+    """A coordinate to the 0.1 mm (``:g`` would keep only 6 digits: 1000.235 -> 1000.24)."""
+    v = round(float(v), 4)
+    return str(int(v)) if v == int(v) else repr(v)
+
+
+def floor_yaml(n_rooms: int, per_row: int = 25, chairs: bool = False) -> tuple[str, str, str, int]:
+    """``(ward.yaml, floorplan.yaml, equipment.yaml, rooms)`` text of a grid floor with about
+    ``n_rooms`` rooms: columns of bands (a spine segment, a corridor, ``2 * per_row`` offices)
+    standing on a main corridor (one segment per column); no room is longer than 100 m."""
+    per_band = 2 * per_row + 2
+    bands = max(1, math.ceil(n_rooms / per_band))
+    col_w = CORRIDOR + per_row * ROOM_W
+    cols = max(1, round(math.sqrt(bands * BAND / col_w)))
+    per_col = math.ceil(bands / cols)
+    cols = math.ceil(bands / per_col)
+    rooms, doors, items = [], [], []
+
+    def room(rid, kind, x0, y0, x1, y1):
+        poly = f"[[{_f(x0)}, {_f(y0)}], [{_f(x1)}, {_f(y0)}], [{_f(x1)}, {_f(y1)}], [{_f(x0)}, {_f(y1)}]]"
+        rooms.append(f"  - {{id: {rid}, name: Room {rid}, kind: {kind}, polygon: {poly}}}")
+
+    def door(did, a, b, x, y, w, extra=""):
+        doors.append(f"  - {{id: {did}, between: [{a}, {b}], at: [{_f(x)}, {_f(y)}], width: {_f(w)}{extra}}}")
+
+    length = per_row * ROOM_W
+    for c in range(cols):
+        x = c * col_w
+        main = f"m{c}"
+        room(main, "corridor", x, -CORRIDOR, x + col_w, 0.0)
+        if c:
+            door(f"D{main}", f"m{c - 1}", main, x, -CORRIDOR / 2, 1.8, ", type: opening")
+        if c == 0:
+            door("X-W", main, "outside", x, -CORRIDOR / 2, 1.2, ", exit: true")
+        if c == cols - 1:
+            door("X-E", main, "outside", x + col_w, -CORRIDOR / 2, 1.2, ", exit: true")
+        for b in range(c * per_col, min(bands, (c + 1) * per_col)):
+            y0 = (b - c * per_col) * BAND
+            spine, corr = f"s{b}", f"c{b}"
+            room(spine, "corridor", x, y0, x + CORRIDOR, y0 + BAND)
+            below = main if b == c * per_col else f"s{b - 1}"
+            door(f"D{spine}", below, spine, x + CORRIDOR / 2, y0, 1.8, ", type: opening")
+            cx, cy0, cy1 = x + CORRIDOR, y0 + ROOM_D, y0 + ROOM_D + CORRIDOR
+            room(corr, "corridor", cx, cy0, cx + length, cy1)
+            door(f"D{corr}", corr, spine, cx, (cy0 + cy1) / 2, 1.8, ", type: opening")
+            items.append(f"  - {{id: fe{b}, type: fire_extinguisher, room: {corr}, at: "
+                         f"[{_f(cx + ROOM_W * (per_row // 2) + 0.6)}, {_f(cy1 - WALL / 2 - 0.09)}], rotation: 180}}")
+            for side, (ry0, ry1, dy) in enumerate(((y0, cy0, cy0), (cy1, y0 + BAND, cy1))):
+                for k in range(per_row):
+                    rid = f"r{b}-{side}-{k}"
+                    x0 = cx + k * ROOM_W
+                    room(rid, "office", x0, ry0, x0 + ROOM_W, ry1)
+                    door(f"D{rid}", rid, corr, x0 + ROOM_W / 2, dy, 0.9)
+                    if chairs:
+                        items.append(f"  - {{id: ch{rid}, type: visitor_chair, room: {rid}, at: "
+                                     f"[{_f(x0 + ROOM_W - 0.6)}, {_f((ry0 + ry1) / 2)}]}}")
+    ward = ("kind: ward\nversion: 1\nid: scale\nname: Scale benchmark\nentrance: m0\n"
+            f"wall_thickness: {WALL}\n")
+    plan = "kind: floorplan\nversion: 1\nrooms:\n" + "\n".join(rooms) + "\ndoors:\n" + "\n".join(doors) + "\n"
+    equip = "kind: equipment\nversion: 1\nitems:\n" + "\n".join(items) + "\n"
+    return ward, plan, equip, len(rooms)
+
+
+def write_floor(out: Path, n_rooms: int, chairs: bool = False) -> int:
+    """Write the floor's three files into ``out``; returns its number of rooms."""
+    ward, plan, equip, n = floor_yaml(n_rooms, chairs=chairs)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "ward.yaml").write_text(ward)
+    (out / "floorplan.yaml").write_text(plan)
+    (out / "equipment.yaml").write_text(equip)
+    return n
+
+
+#: The clock of every time reported: this process's CPU time, so that other work on a shared
+#: machine does not count (wardtwin runs on one core; ``--wall`` reports wall-clock time).
+clock = time.process_time
+
+
+class Timer:
+    def __init__(self):
+        self.t: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        t0 = clock()
+        try:
+            yield
+        finally:
+            self.t[name] = self.t.get(name, 0.0) + clock() - t0
+
+
+#: Stage columns of the table, in order.
+STAGES = ("load", "walls", "doors", "checks", "compile", "walk", "total")
+
+
+def timed_check(ward: Path) -> tuple[dict, list]:
+    """Run ``wardtwin check``'s stages (as :func:`wardtwin.model.check` does) with a timer
+    around each. Returns ``(seconds per stage, findings)``."""
+    from wardtwin import layout as _layout  # noqa: F401
+    from wardtwin.layout import vocab
+    from wardtwin.layout.checks import CHECKS, run_checks
+    from wardtwin.layout.findings import exit_code
+    from wardtwin.layout.geometry import derive_walls, place_doors
+    from wardtwin.layout.load import load_ward
+    from wardtwin.layout.plan import Plan
+    from wardtwin.model.checks import navigation_findings
+    from wardtwin.model.compiled import PERSON_RADIUS, compile_ward
+
+    tm = Timer()
+    t0 = clock()
+    with tm("load"):
+        layout, findings = load_ward(ward)
+    if layout is None:
+        return {**tm.t, "total": clock() - t0}, findings
+    with tm("walls"):
+        walls = derive_walls(layout.rooms)
+    with tm("doors"):
+        known = set(layout.room_by_id) | {vocab.OUTSIDE}
+        doors = [d for d in layout.doors if set(d.between) <= known and d.between[0] != d.between[1]]
+        openings, problems = place_doors(doors, walls, layout.ward.wall_thickness, vocab.OUTSIDE)
+        plan = Plan(layout, walls, openings, problems)
+    per_check = {}
+    with tm("checks"):
+        run_checks(plan, only=[])  # registers the checks
+        for name in CHECKS:
+            if name == "door-reachability":
+                continue
+            c0 = clock()
+            findings = findings + run_checks(plan, only=[name])
+            per_check[name] = clock() - c0
+    if exit_code(findings):
+        return {**tm.t, "total": clock() - t0, "per_check": per_check}, findings
+    with tm("compile"):
+        model = compile_ward(layout, PERSON_RADIUS, plan=plan)
+    with tm("walk"):
+        findings = findings + navigation_findings(layout, model)
+    return {**tm.t, "total": clock() - t0, "per_check": per_check}, findings
+
+
+def old_derive_walls(rooms):
+    """The wall derivation before issue 17 (every room edge against every corner), kept here
+    as the benchmark's baseline."""
+    import numpy as np
+
+    from wardtwin.layout.geometry import SNAP, Wall, _merge, _Snapper, ring
+
+    snap = _Snapper()
+    rings = [(r.id, [snap(p) for p in ring(r.polygon)]) for r in rooms]
+    rings = [(rid, pts) for rid, pts in rings if len(pts) >= 2]
+    if not rings:
+        return ()
+    verts = [p for _, pts in rings for p in pts]
+    allv = np.array(verts, dtype=float)
+    owner = np.array([i for i, (_, pts) in enumerate(rings) for _ in pts])
+    pieces: dict[tuple, list] = {}
+    for ri, (rid, pts) in enumerate(rings):
+        for k in range(len(pts)):
+            p, q = pts[k], pts[(k + 1) % len(pts)]
+            d = np.subtract(q, p)
+            length = float(np.hypot(*d))
+            if length <= SNAP:
+                continue
+            u = d / length
+            rel = allv - p
+            t = rel @ u
+            off = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+            hit = np.nonzero((owner != ri) & (off <= SNAP) & (t > SNAP) & (t < length - SNAP))[0]
+            cuts = [verts[i] for i in hit[np.argsort(t[hit], kind="stable")]]
+            stops = [p]
+            for c in cuts:
+                if c != stops[-1]:
+                    stops.append(c)
+            stops.append(q)
+            for pa, pb in zip(stops, stops[1:]):
+                if math.dist(pa, pb) <= SNAP:
+                    continue
+                key = tuple(sorted((pa, pb)))
+                pieces.setdefault(key, []).append((rid, pa, pb))
+    segments: dict[tuple, list] = {}
+    for key, owners in pieces.items():
+        owners.sort(key=lambda o: o[0])
+        rid, pa, pb = owners[0]
+        other = next((o[0] for o in owners[1:] if o[0] != rid), None)
+        segments.setdefault((rid, other), []).append((pa, pb))
+    walls = []
+    for (left, right), segs in sorted(segments.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
+        walls.extend(Wall(a, b, left, right) for a, b in _merge(segs))
+    return tuple(walls)
+
+
+def measure(counts, old_max: int, workdir: Path | None = None, chairs: bool = False) -> list[dict]:
+    """One row per room count: stage times (s), findings, and the old wall derivation's time
+    (measured up to ``old_max`` rooms, with its walls compared to the new ones)."""
+    from wardtwin.layout.geometry import derive_walls
+    from wardtwin.layout.load import load_ward
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="wardtwin-scale-", dir=workdir) as tmp:
+        for n in counts:
+            ward = Path(tmp) / f"floor{n}"
+            rooms = write_floor(ward, n, chairs)
+            t, findings = timed_check(ward)
+            row = {"rooms": rooms, **t, "findings": len(findings),
+                   "codes": sorted({f.code for f in findings}), "old_walls": None, "same_walls": None}
+            if n <= old_max:
+                layout, _ = load_ward(ward)
+                t0 = clock()
+                old = old_derive_walls(layout.rooms)
+                row["old_walls"] = clock() - t0
+                row["same_walls"] = old == derive_walls(layout.rooms)
+            rows.append(row)
+            shutil.rmtree(ward)
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    head = f"{'rooms':>7} " + " ".join(f"{s:>8}" for s in STAGES) + f" {'old walls':>10} {'ratio':>7} {'findings':>8}"
+    lines = [head, "-" * len(head)]
+    measured = [r for r in rows if r["old_walls"] is not None]
+    ref = measured[-1] if measured else None
+    for r in rows:
+        cells = " ".join(f"{r[s]:8.2f}" if s in r else f"{'-':>8}" for s in STAGES)
+        if r["old_walls"] is not None:
+            old, mark = r["old_walls"], " "
+        elif ref is not None:  # quadratic: every edge against every corner
+            old, mark = ref["old_walls"] * (r["rooms"] / ref["rooms"]) ** 2, "~"
+        else:
+            old, mark = None, " "
+        old_s = f"{mark}{old:9.2f}" if old is not None else f"{'-':>10}"
+        ratio = f"{old / r['walls']:6.0f}x" if old is not None and r.get("walls") else f"{'-':>7}"
+        lines.append(f"{r['rooms']:7d} {cells} {old_s} {ratio} {r['findings']:8d}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rooms", type=int, nargs="+", default=[1000, 3000, 10000], help="room counts")
+    ap.add_argument("--big", action="store_true", help="also 30,000 rooms")
+    ap.add_argument("--old-max", type=int, default=3000,
+                    help="time the old wall derivation up to this many rooms (default 3000)")
+    ap.add_argument("--checks", action="store_true", help="also print each layout check's time")
+    ap.add_argument("--profile", type=int, metavar="N", help="profile one check of N rooms instead")
+    ap.add_argument("--chairs", action="store_true", help="a chair in every office")
+    ap.add_argument("--wall", action="store_true", help="wall-clock times instead of CPU times")
+    a = ap.parse_args(argv)
+    if a.wall:
+        global clock
+        clock = time.perf_counter
+    if a.profile:
+        import cProfile
+        import pstats
+
+        with tempfile.TemporaryDirectory(prefix="wardtwin-scale-") as tmp:
+            write_floor(Path(tmp), a.profile, a.chairs)
+            pr = cProfile.Profile()
+            pr.enable()
+            timed_check(Path(tmp))
+            pr.disable()
+        pstats.Stats(pr).sort_stats("cumulative").print_stats(40)
+        return 0
+    counts = sorted(set(a.rooms + ([30000] if a.big else [])))
+    rows = measure(counts, a.old_max, chairs=a.chairs)
+    print(table(rows))
+    if a.checks:
+        for r in rows:
+            slow = sorted(r.get("per_check", {}).items(), key=lambda kv: -kv[1])[:5]
+            print(f"{r['rooms']:7d} checks: " + ", ".join(f"{k} {v:.2f}" for k, v in slow))
+    code = 0
+    for r in rows:
+        if r["findings"]:
+            print(f"FAIL: {r['rooms']} rooms: {r['findings']} findings ({', '.join(r['codes'])})")
+            code = 1
+        if r["same_walls"] is False:
+            print(f"FAIL: {r['rooms']} rooms: the new wall derivation differs from the old one")
+            code = 1
+        if 10_000 <= r["rooms"] < 11_000 and r["total"] > TARGET_10K:
+            print(f"FAIL: {r['rooms']} rooms took {r['total']:.1f} s; at most {TARGET_10K:.0f} s expected")
+            code = 1
+    big = [r for r in rows if r["rooms"] >= 10_000]
+    if not big:
+        print(f"(no count of 10,000 rooms or more; the {TARGET_10K:.0f} s floor was not tested)")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
