@@ -105,6 +105,7 @@ class WardCopy:
         shutil.copytree(src, dest)
         for fname, content in (files or {}).items():
             target = dest / fname
+            target.parent.mkdir(parents=True, exist_ok=True)  # e.g. modules/bedroom.yaml
             if content is None:
                 target.unlink(missing_ok=True)
             elif isinstance(content, bytes):

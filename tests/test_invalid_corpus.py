@@ -1,7 +1,8 @@
 """The invalid-input corpus: every case must produce its finding code at its file and line.
 
 Each folder under ``tests/invalid/`` is a case: the files it holds replace the tiny ward's
-(``tests/wards/tiny``), and its ``expect.yaml`` says what ``check_ward`` must report::
+(``tests/wards/tiny``; module files go in its ``modules/``), and its ``expect.yaml`` says what
+``check_ward`` must report::
 
     code: door-too-narrow      # a code of wardtwin.layout.CODES
     file: floorplan.yaml       # the file the finding points at (relative to the ward)
@@ -64,6 +65,7 @@ def _folder_cases() -> list[Case]:
         exp = yaml.safe_load((d / "expect.yaml").read_text(encoding="utf-8"))
         line = exp["line"]
         files = {f.name: f.read_bytes() for f in d.iterdir() if f.name in WARD_FILES}
+        files.update({f"modules/{f.name}": f.read_bytes() for f in sorted((d / "modules").glob("*.yaml"))})
         cases.append(Case(
             name=d.name, code=exp["code"], file=exp["file"],
             lines=tuple(line) if isinstance(line, list) else (line,),
@@ -229,7 +231,7 @@ def test_corpus_is_well_formed():
     assert len(names) == len(set(names))
     for c in CASES:
         assert c.code in CODES, f"{c.name}: unknown code {c.code!r}"
-        assert c.file in WARD_FILES, f"{c.name}: {c.file!r} is not a ward file"
+        assert c.file in WARD_FILES or c.file.startswith("modules/"), f"{c.name}: {c.file!r} is not a ward file"
         assert c.files or c.remove or c.setup, f"{c.name}: the case changes nothing"
 
 

@@ -18,7 +18,7 @@ from wardtwin.layout.schema import INVALID, SCHEMAS, Ctx, Length, json_schema, s
 from wardtwin.layout.units import QuantityError, parse_angle, parse_length
 from wardtwin.layout.yamlsafe import Loc, parse_yaml
 
-KINDS = ("ward", "floorplan", "equipment", "catalog")
+KINDS = ("ward", "floorplan", "equipment", "catalog", "module")
 
 # ---- units
 
@@ -145,6 +145,30 @@ def test_shipped_files_validate_against_their_json_schema(path):
 
 def test_shipped_catalog_exists():
     assert (assets_dir() / "catalog.yaml").is_file()
+
+
+MODULE_FILES = sorted(p for w in [REPO / "tests" / "wards" / "tiny-modular", *(layouts_dir() / w for w in shipped_wards())]
+                      for p in (w / "modules").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", MODULE_FILES, ids=[p.parent.parent.name + "/" + p.name for p in MODULE_FILES])
+def test_module_files_validate_against_the_module_schema(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert data["kind"] == "module"
+    errors = list(Draft202012Validator(json_schema("module")).iter_errors(data))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+    parsed, findings = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    ctx = Ctx(str(path))
+    schema_for("module").check(parsed, ctx, parsed.loc, "module")
+    assert findings == [] and ctx.findings == [], "\n".join(f.format() for f in ctx.findings)
+
+
+def test_version_2_keys_are_refused_in_a_version_1_file_by_both_schemas():
+    doc = _floorplan_with(1.2)
+    doc["placements"] = [{"module": "bedroom", "at": [0, 0]}]
+    validator = Draft202012Validator(json_schema("floorplan"))
+    assert list(validator.iter_errors(doc))
+    assert not list(validator.iter_errors({**doc, "version": 2}))
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=[str(p.relative_to(REPO)) for p in SHIPPED])

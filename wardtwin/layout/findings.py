@@ -59,6 +59,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "asset-path-escapes": (F, "a model path leads outside the assets folder"),
     "asset-missing": (E, "a model file named by the catalog does not exist"),
     "asset-unreadable": (E, "a model file named by the catalog is not a readable model of its format"),
+    # modules (version 2)
+    "module-missing": (E, "a placement names a module that no module file defines"),
+    "module-cycle": (E, "modules place each other in a circle (or nest too deep)"),
+    "bad-id-pattern": (E, "an id pattern cannot be filled: an unknown field, a bad format or no valid id"),
+    "unknown-override": (E, "a placement's `set` or `omit` names an object the placement does not make"),
     # rooms and doors
     "invalid-polygon": (E, "a room polygon is degenerate or self-intersecting"),
     "room-too-large": (E, "a room is larger than 500 m on a side (not a plausible ward room)"),

@@ -17,6 +17,8 @@ from wardtwin.errors import UsageError
 from wardtwin.layout import vocab
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo
+from wardtwin.layout.modschema import version_findings
+from wardtwin.layout.modules import expand_placements
 from wardtwin.layout.schema import INVALID, Ctx, schema_for
 from wardtwin.layout.units import describe, excerpt
 from wardtwin.layout.yamlsafe import LMap, read_yaml
@@ -107,6 +109,7 @@ def _read(path: Path, kind: str, findings: list, within: Path | None = None) -> 
         return None
     ctx = Ctx(name)
     checked = schema_for(kind).check(data, ctx, data.loc, kind)
+    version_findings(kind, checked, ctx)
     findings.extend(ctx.findings)
     return checked
 
@@ -141,9 +144,10 @@ class _Ids:
             return False
         if ident in self.first:
             self.findings.append(Finding.make("duplicate-id", src.file, *src.at("id"),
-                                              f"{what} id {ident!r} is already used by {self.first[ident]}"))
+                                              f"{what} id {ident!r} is already used by {self.first[ident]}"
+                                              + src.note("id")))
             return False
-        self.first[ident] = f"{what} {ident} ({src.file}:{src.line})"
+        self.first[ident] = f"{what} {ident} ({src.file}:{src.line}{src.note('id')})"
         return True
 
 
@@ -223,6 +227,9 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
     ids = _Ids(findings)
     fname = display_path(files["floorplan"])
     rooms, doors, items, links = [], [], [], []
+    placed = expand_placements(root, fp, wd, fname, wname, _read, findings)  # modules first, in placement order
+    broken |= placed.broken
+    rooms += [r for r in placed.rooms if ids.claim("room", r.id, r.src)]
     for r in fp.get("rooms") or [] if _ok(fp, "rooms") else []:
         if not isinstance(r, dict):
             continue
@@ -234,6 +241,7 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
         if ids.claim("room", r["id"], src):
             rooms.append(Room(r["id"], r["name"], r["kind"], _points(r["polygon"]), _opt(r["number"]),
                               _opt(r["ceiling_height"]), src))
+    doors += [d for d in placed.doors if ids.claim("door", d.id, d.src)]
     for d in fp.get("doors") or [] if _ok(fp, "doors") else []:
         if not isinstance(d, dict):
             continue
@@ -248,6 +256,7 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
             doors.append(Door(d["id"], tuple(d["between"]), _points([d["at"]])[0], d["width"],
                               _opt(d["type"]) or "swing", bool(_opt(d["exit"])), src))
     ename = display_path(files["equipment"])
+    items += [i for i in placed.items if ids.claim("item", i.id, i.src)]
     for it in eq.get("items") or [] if eq is not None and _ok(eq, "items") else []:
         if not isinstance(it, dict):
             continue

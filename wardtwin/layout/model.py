@@ -22,10 +22,25 @@ class Source:
     line: int = 0
     column: int = 0
     keys: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    #: For an object a module placement made (this Source is then the placement): where the
+    #: modules wrote it, outermost first, as ``(what, Source)`` ("written in module bedroom").
+    via: tuple = field(default=(), compare=False, repr=False)
 
     def at(self, key: str) -> tuple[int, int]:
         """``(line, column)`` of a key's value (the object's own position when absent)."""
         return tuple(self.keys.get(key, (self.line, self.column)))
+
+    def note(self, key: str | None = None) -> str:
+        """``""``, or for an object a module placement made, where the module wrote it (at
+        ``key``'s line when given): `` (written in module bedroom at modules/bedroom.yaml:9:5)``.
+        Findings about such an object point at the placement and end with this note."""
+        if not self.via:
+            return ""
+        parts = []
+        for i, (what, src) in enumerate(self.via):
+            line, col = src.at(key) if key and i == len(self.via) - 1 else (src.line, src.column)
+            parts.append(f"{what} at {src.file}:{line}:{col}")
+        return f" ({'; '.join(parts)})"
 
 
 _NOWHERE = Source("<memory>")

@@ -389,6 +389,10 @@ CATALOG = Obj("catalog", _header("catalog") + [
 
 SCHEMAS: dict[str, Obj] = {"ward": WARD, "floorplan": FLOORPLAN, "equipment": EQUIPMENT, "catalog": CATALOG}
 
+# version 2: modules (placements, module_library, module files) are defined in modschema, which
+# adds them to SCHEMAS when it has been read (it uses the types above)
+from wardtwin.layout import modschema as _modschema  # noqa: E402
+
 
 def schema_for(kind: str) -> Obj:
     """The schema of a file kind; an unknown kind raises an error listing the valid ones."""
@@ -404,6 +408,7 @@ def json_schema(kind: str) -> dict:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://wardtwin.invalid/schema/{kind}-v{max(vocab.VERSIONS)}.json",
-        "title": f"wardtwin {kind} file ({vocab.FILE_KINDS[kind]})",
+        "title": f"wardtwin {kind} file ({vocab.FILE_KINDS.get(kind, 'modules/NAME.yaml')})",
         **body,
+        **_modschema.json_version_rules(kind),
     }

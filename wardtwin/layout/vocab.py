@@ -24,4 +24,4 @@ OUTSIDE = "outside"
 FILE_KINDS = {"ward": "ward.yaml", "floorplan": "floorplan.yaml", "equipment": "equipment.yaml",
               "catalog": "catalog.yaml"}
 #: Versions of the layout language this wardtwin reads.
-VERSIONS = (1,)
+VERSIONS = (1, 2)

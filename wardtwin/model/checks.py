@@ -10,7 +10,7 @@ from wardtwin.model.compiled import ACCESS_REACH, PERSON_RADIUS, WardModel, comp
 
 def _finding(obj, code: str, message: str, key: str | None = None) -> Finding:
     line, col = obj.src.at(key) if key else (obj.src.line, obj.src.column)
-    return Finding.make(code, obj.src.file, line, col, message)
+    return Finding.make(code, obj.src.file, line, col, message + obj.src.note(key))
 
 
 def navigation_findings(layout: Layout, model: WardModel | None = None) -> list[Finding]:

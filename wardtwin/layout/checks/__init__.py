@@ -27,7 +27,7 @@ def register(name: str):
 def finding(obj, code: str, message: str, key: str | None = None) -> Finding:
     """A finding pointing at ``obj``'s source (at ``key``'s value when given)."""
     line, col = obj.src.at(key) if key else (obj.src.line, obj.src.column)
-    return Finding.make(code, obj.src.file, line, col, message)
+    return Finding.make(code, obj.src.file, line, col, message + obj.src.note(key))
 
 
 def run_checks(plan: Plan, only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[Finding]:

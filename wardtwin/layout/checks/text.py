@@ -28,7 +28,7 @@ def unsafe_text_finding(src, key: str, value, what: str) -> Finding | None:
     allowed = "printable characters, tabs and newlines" if key in FREE_TEXT_KEYS else "printable characters only"
     return Finding.make("unsafe-character", src.file, line, col,
                         f"{what}: {chars} found at character {bad[0][0] + 1} of {excerpt!r}; {allowed} expected "
-                        "(no control or bidirectional-override characters)")
+                        "(no control or bidirectional-override characters)" + src.note(key))
 
 
 def _texts(lay):
