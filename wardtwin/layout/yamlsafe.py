@@ -31,6 +31,7 @@ _READ_CODES = {"missing": "file-missing", "too-large": "file-too-large", "not-a-
                "unreadable": "file-unreadable", "outside": "file-outside-ward"}
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_new_tuple = tuple.__new__  # Loc without a Python-level call: the loader makes one per value
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
@@ -41,7 +42,7 @@ class Loc(tuple):
     __slots__ = ()
 
     def __new__(cls, line: int, column: int):
-        return super().__new__(cls, (line, column))
+        return _new_tuple(cls, (line, column))
 
     line = property(lambda self: self[0])
     column = property(lambda self: self[1])
@@ -71,7 +72,7 @@ class LList(list):
 
 
 def _loc(mark) -> Loc:
-    return Loc(mark.line + 1, mark.column + 1)
+    return _new_tuple(Loc, (mark.line + 1, mark.column + 1))
 
 
 class _Refused(Exception):
@@ -151,7 +152,7 @@ def parse_yaml(text: str, name: str = "<string>") -> tuple[object | None, list[F
     """Parse YAML text (see :func:`read_yaml`)."""
     builder = _EventBuilder()
     try:
-        data = builder.run(yaml.parse(text, Loader=_Loader))
+        data = builder.run(_events(text))
     except _Refused as r:
         return None, [Finding.make(r.code, name, r.loc.line, r.loc.column, r.message)]
     except yaml.YAMLError as exc:
@@ -233,71 +234,100 @@ class _EventBuilder:
             raise _Refused("wrong-type", here, f"{ev.value[:20]!r}... is not a number wardtwin can read") from None
 
     def run(self, events):
+        """The document built from ``events`` (the hot loop of loading a ward: kept flat)."""
         stack: list = []  # open containers; a mapping waits for its key in ``pending``
         pending: list = []
         root = None
         count = 0
-
-        def attach(value, loc):
-            nonlocal root
-            if not stack:
-                root = value
-                return
-            top = stack[-1]
-            if isinstance(top, LList):
-                top.append(value)
-                top.item_locs.append(loc)
-            elif pending[-1] is _NO_KEY:
-                if isinstance(value, (dict, list)):
-                    raise _Refused("wrong-type", loc, "a mapping key must be a plain value")
-                pending[-1] = (value, loc)
-            else:
-                key, kloc = pending[-1]
-                pending[-1] = _NO_KEY
-                if key in top:
-                    self.findings.append(("duplicate-key", kloc, f"key {key!r} appears twice in one mapping "
-                                          f"(first on line {top.key_locs[key].line}); the second is ignored"))
-                    return
-                top[key] = value
-                top.key_locs[key] = kloc
-                top.value_locs[key] = loc
+        findings = self.findings
+        scalar_event, end_events, kinds = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent), self._KINDS
+        no_key, first_typed, scalar, new_loc = _NO_KEY, _RESOLVED_FIRST, self._scalar, _new_tuple
 
         for ev in events:
             kind = type(ev)
-            if kind is yaml.ScalarEvent:
+            if kind is scalar_event:
                 count += 1
-                attach(self._scalar(ev), _loc(ev.start_mark))
-            elif kind in self._KINDS:
-                here = _loc(ev.start_mark)
+                m = ev.start_mark
+                loc = new_loc(Loc, (m.line + 1, m.column + 1))
+                value = ev.value
+                if ev.tag is not None or (ev.implicit[0] and (not value or value[0] in first_typed)):
+                    value = scalar(ev)  # anything but plain text: typed, or refused
+                box = None
+            elif kind in kinds:
+                m = ev.start_mark
+                loc = new_loc(Loc, (m.line + 1, m.column + 1))
                 count += 1
-                if ev.tag not in (None, self._KINDS[kind]):
-                    raise _Refused("yaml-tag", here, f"tag {ev.tag!r} is not allowed here")
+                if ev.tag not in (None, kinds[kind]):
+                    raise _Refused("yaml-tag", loc, f"tag {ev.tag!r} is not allowed here")
                 if len(stack) >= MAX_DEPTH:
-                    raise _Refused("yaml-too-deep", here, f"nesting deeper than {MAX_DEPTH} levels")
+                    raise _Refused("yaml-too-deep", loc, f"nesting deeper than {MAX_DEPTH} levels")
                 if kind is yaml.MappingStartEvent:
-                    box = LMap()
-                    box.loc, box.key_locs, box.value_locs = here, {}, {}
+                    box = value = LMap()
+                    box.loc, box.key_locs, box.value_locs = loc, {}, {}
                 else:
-                    box = LList()
-                    box.loc, box.item_locs = here, []
-                attach(box, here)  # attached first, filled in place
-                stack.append(box)
-                pending.append(_NO_KEY)
-            elif kind in (yaml.MappingEndEvent, yaml.SequenceEndEvent):
+                    box = value = LList()
+                    box.loc, box.item_locs = loc, []
+            elif kind in end_events:
                 stack.pop()
                 pending.pop()
+                continue
             elif kind is yaml.AliasEvent:
                 raise _Refused("yaml-alias", _loc(ev.start_mark),
                                f"alias *{ev.anchor} repeats an anchored value; anchors and aliases are not "
                                "allowed (they make alias bombs possible), write the value out instead")
-            elif kind is yaml.DocumentStartEvent:
-                self.documents += 1
-                if self.documents > 1:
-                    raise _Refused("yaml-syntax", _loc(ev.start_mark),
-                                   "a second YAML document ('---'); one document per file expected")
+            else:
+                if kind is yaml.DocumentStartEvent:
+                    self.documents += 1
+                    if self.documents > 1:
+                        raise _Refused("yaml-syntax", _loc(ev.start_mark),
+                                       "a second YAML document ('---'); one document per file expected")
+                continue
             if count > MAX_NODES:
-                raise _Refused("yaml-too-deep", _loc(ev.start_mark), f"more than {MAX_NODES} values in one file")
+                raise _Refused("yaml-too-deep", loc, f"more than {MAX_NODES} values in one file")
+            # attach the value (a container is attached first and filled in place)
+            if not stack:
+                root = value
+            else:
+                top = stack[-1]
+                key = pending[-1]
+                if type(top) is LList:
+                    top.append(value)
+                    top.item_locs.append(loc)
+                elif key is no_key:
+                    if box is not None:
+                        raise _Refused("wrong-type", loc, "a mapping key must be a plain value")
+                    pending[-1] = (value, loc)
+                else:
+                    key, kloc = key
+                    pending[-1] = no_key
+                    if key in top:
+                        findings.append(("duplicate-key", kloc, f"key {key!r} appears twice in one mapping "
+                                         f"(first on line {top.key_locs[key].line}); the second is ignored"))
+                    else:
+                        top[key] = value
+                        top.key_locs[key] = kloc
+                        top.value_locs[key] = loc
+            if box is not None:
+                stack.append(box)
+                pending.append(no_key)
         return root
+
+
+def _events(text: str):
+    """The parser's events for ``text`` (libyaml's when PyYAML has it), without PyYAML's
+    generator around them."""
+    loader = _Loader(text)
+    try:
+        get = loader.get_event
+        while True:
+            ev = get()
+            if ev is None:
+                return
+            yield ev
+            if type(ev) is yaml.StreamEndEvent:
+                return
+    finally:
+        loader.dispose()
 
 
 _NO_KEY = object()
