@@ -31,14 +31,20 @@ class Plan:
     door_problems: tuple[DoorProblem, ...]
 
     @cached_property
+    def room_outlines(self) -> tuple[Polygon, ...]:
+        """Each room's outline as drawn, valid or not, in the order of ``layout.rooms``."""
+        return tuple(room_polygon(r) for r in self.layout.rooms)
+
+    @cached_property
+    def room_outline_valid(self) -> tuple[bool, ...]:
+        """Whether each of :attr:`room_outlines` is a valid, non-empty polygon."""
+        geoms = list(self.room_outlines)
+        return tuple(bool(v) for v in shapely.is_valid(geoms) & ~shapely.is_empty(geoms)) if geoms else ()
+
+    @cached_property
     def room_polygons(self) -> dict[str, Polygon]:
         """Room id -> outline (only rooms whose outline is a valid polygon)."""
-        out = {}
-        for r in self.layout.rooms:
-            p = room_polygon(r)
-            if not p.is_empty and p.is_valid:
-                out[r.id] = p
-        return out
+        return {r.id: p for r, p, ok in zip(self.layout.rooms, self.room_outlines, self.room_outline_valid) if ok}
 
     @cached_property
     def opening_by_door(self) -> dict[str, Opening]:

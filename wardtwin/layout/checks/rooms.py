@@ -5,7 +5,7 @@ from __future__ import annotations
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
-from wardtwin.layout.geometry import narrow_parts, overlap_area, room_polygon, valid_reason
+from wardtwin.layout.geometry import narrow_parts, overlap_area, valid_reason
 from wardtwin.layout.plan import Plan
 
 #: Clear corridor width in new health-care occupancies: 8 ft (NFPA 101), m.
@@ -18,8 +18,8 @@ MAX_ROOM_SIDE = 500.0
 
 @register("room-polygons")
 def room_polygons(plan: Plan):
-    for r in plan.layout.rooms:
-        why = valid_reason(room_polygon(r))
+    for r, poly, ok in zip(plan.layout.rooms, plan.room_outlines, plan.room_outline_valid):
+        why = valid_reason(poly) if not ok or poly.area < 0.25 else None
         if why:
             yield finding(r, "invalid-polygon", f"room {r.id}: outline is not a usable polygon: {why}", "polygon")
 
