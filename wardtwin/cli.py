@@ -63,6 +63,61 @@ def cmd_schema(args) -> int:
     return 0
 
 
+def cmd_expand(args) -> int:
+    import os
+
+    from wardtwin.errors import UsageError
+    from wardtwin.exchange.files import check_output_dir, check_output_path, ensure_output_dir, write_bytes_atomic
+    from wardtwin.exchange.reading import read_bounded
+    from wardtwin.layout import exit_code, load_ward
+    from wardtwin.layout.findings import sort_findings
+    from wardtwin.layout.upgrade import expanded_files, ward_assets
+
+    layout, findings = load_ward(args.ward)
+    findings = sort_findings(findings)
+    if layout is None or exit_code(findings):
+        _print_findings(args.ward, findings, "text")
+        print(escape(f"{args.ward}: not expanded (nothing written): its files have problems"), file=sys.stderr)
+        return exit_code(findings) or 2
+    for f in findings:
+        print(f.format())
+    out = check_output_dir(args.output)
+    if os.path.realpath(out) == os.path.realpath(layout.root):
+        raise UsageError(f"{args.output}: that is the ward's own folder; give another folder for the flat copy")
+    files = {name: text.encode("utf-8") for name, text in expanded_files(layout).items()}
+    for path, rel in ward_assets(layout):
+        files[rel] = read_bounded(path, 64 << 20, name=rel, within=os.path.realpath(layout.root / "assets"))
+    for rel in files:  # every path is checked before anything is written
+        check_output_path(out / rel)
+    ensure_output_dir(out)
+    for rel, data in files.items():
+        write_bytes_atomic(out / rel, data)
+    lay = layout
+    print(escape(f"wrote {out}: {', '.join(sorted(files))} ({len(lay.rooms)} rooms, {len(lay.doors)} doors, "
+                 f"{len(lay.items)} items, no modules)"))
+    return 0
+
+
+def cmd_upgrade(args) -> int:
+    from wardtwin.exchange.files import write_text_atomic
+    from wardtwin.layout import exit_code
+    from wardtwin.layout.upgrade import NEWEST, upgrade_plan
+
+    plan = upgrade_plan(args.ward)
+    if exit_code(plan.findings) == 2:
+        _print_findings(args.ward, plan.findings, "text")
+        print(escape(f"{args.ward}: not upgraded (nothing written)"), file=sys.stderr)
+        return 2
+    for rw in plan.rewrites:
+        write_text_atomic(rw.path, rw.new)
+    done = [rw.path.name for rw in plan.rewrites]
+    if done:
+        print(escape(f"{args.ward}: {', '.join(done)} now version {NEWEST} (only the version line changed)"))
+    if plan.current:
+        print(escape(f"{args.ward}: {', '.join(plan.current)} already version {NEWEST}"))
+    return 0
+
+
 def cmd_codes(args) -> int:
     from wardtwin.layout.findings import CODES
 
@@ -218,6 +273,18 @@ def cmd_snapshot(args) -> int:
     info = snapshot(model, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
                     labels=not args.no_labels, ceilings=args.ceilings)
     print(f"wrote {_shown(args.out)}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
+    return 0
+
+
+def cmd_gallery(args) -> int:
+    layout, model, code = _valid_model(args.ward)
+    if layout is None:
+        print(f"{_shown(args.out)}: not written; fix the findings above first", file=sys.stderr)
+        return code
+    from wardtwin.scene.gallery import write_gallery
+
+    info = write_gallery(model, args.out, size=args.size)
+    print(f"wrote {_shown(args.out)}: {info['views']} views, {args.size[0]}x{args.size[1]}, and index.html")
     return 0
 
 
@@ -531,11 +598,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(fn=cmd_check)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
-    s.add_argument("kind", help="ward, floorplan, equipment, catalog or tour")
+    s.add_argument("kind", help="ward, floorplan, equipment, catalog, module or tour")
     s.set_defaults(fn=cmd_schema)
 
     k = sub.add_parser("codes", help="list every finding code with its severity")
     k.set_defaults(fn=cmd_codes)
+
+    e = sub.add_parser("expand", help="write the flat equivalent of a ward that uses modules")
+    e.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    e.add_argument("-o", "--output", required=True, help="folder to write ward.yaml, floorplan.yaml, ... into")
+    e.set_defaults(fn=cmd_expand)
+
+    u = sub.add_parser("upgrade", help="rewrite a ward folder to the newest layout language version")
+    u.add_argument("ward", help="ward folder (its files are rewritten in place; comments are kept)")
+    u.set_defaults(fn=cmd_upgrade)
 
     m = sub.add_parser("map", help="draw the ward's 2D plan as SVG")
     m.add_argument("ward", help="ward folder, or the name of a shipped ward")
@@ -572,6 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw ceilings (default: in the eye view only)")
     n.add_argument("-o", "--out", required=True, help="output .png")
     n.set_defaults(fn=cmd_snapshot)
+    gl = sub.add_parser("gallery", help="render a fixed set of views for review, with an index.html")
+    gl.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    gl.add_argument("--size", type=_size, default=(640, 360), help="WIDTHxHEIGHT pixels a view (default 640x360)")
+    gl.add_argument("-o", "--out", required=True, help="output folder (index.html and one PNG a view)")
+    gl.set_defaults(fn=cmd_gallery)
     v = sub.add_parser("view", help="walk the twin in first person at a desktop station (window or offscreen)")
     v.add_argument("ward", help="ward folder, or the name of a shipped ward")
     v.add_argument("--at", help="where to start: a room, door or item id, or x,y (default: the entrance)")
