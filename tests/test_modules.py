@@ -366,3 +366,12 @@ def test_shipped_wards_are_short_and_modular():
         assert lines <= before / 4, (ward, lines)
         assert "placements:" in (folder / "floorplan.yaml").read_text(encoding="utf-8")
     assert not (REPO / "tools" / "make_reference_wards.py").exists()
+
+
+def test_the_modules_benchmark_runs(capsys):
+    sys.path.insert(0, str(REPO / "tools"))
+    import bench_modules
+
+    assert bench_modules.main(["--repeat", "1", "--budget", "1000"]) == 0
+    out = capsys.readouterr().out
+    assert "30 beds" in out and "PASS" in out
