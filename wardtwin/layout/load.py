@@ -147,7 +147,7 @@ class _Ids:
                                               f"{what} id {ident!r} is already used by {self.first[ident]}"
                                               + src.note("id")))
             return False
-        self.first[ident] = f"{what} {ident} ({src.file}:{src.line}{src.note('id')})"
+        self.first[ident] = f"{what} {ident} ({src.file}:{src.line})"
         return True
 
 
