@@ -23,20 +23,9 @@ from wardtwin.versions.diff import Kind, What, diff_layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDSURG = ROOT / "layouts" / "medsurg-28"
-CC = """  - id: CC-1
-    type: crash_cart
-    room: nurse-station
-    at: [35.45, 4.5]"""
-CC_MOVED = """  - id: CC-1
-    type: crash_cart
-    room: corridor
-    at: [58.5, 7.2]"""
-NEW_FE = """  - id: FE-9
-    type: fire_extinguisher
-    room: corridor
-    at: [30.0, 7.425]
-    rotation: 180
-"""
+CC = "  - {id: CC-1, type: crash_cart, room: nurse-station, at: [35.45, 4.5], rotation: 180,"
+CC_MOVED = "  - {id: CC-1, type: crash_cart, room: corridor, at: [58.5, 7.2], rotation: 180,"
+NEW_FE = "  - {id: FE-9, type: fire_extinguisher, room: corridor, at: [30.0, 7.425], rotation: 180}\n"
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +58,13 @@ def test_version_ignores_formatting_and_order(ward_copy, tiny, capsys):
     assert ward_version(load_ward(moved)[0]) != base
     assert main(["check", str(same)]) == 0
     assert f"version {base}" in capsys.readouterr().out
+    # an outline written from another corner, or the other way round, is the same room
+    plan = (tiny / "floorplan.yaml").read_text(encoding="utf-8")
+    turned = ward_copy({"floorplan.yaml": plan.replace("[[0, 0], [3.6, 0], [3.6, 5], [0, 5]]",
+                                                       "[[3.6, 5], [0, 5], [0, 0], [3.6, 0]]").replace(
+        "[[3.6, 0], [7.2, 0], [7.2, 5], [3.6, 5]]", "[[3.6, 5], [7.2, 5], [7.2, 0], [3.6, 0]]")})
+    assert ward_version(load_ward(turned)[0]) == base
+    assert main(["diff", str(tiny), str(turned)]) == 0 and "no changes" in capsys.readouterr().out
 
 
 # -- diff -------------------------------------------------------------------------------------
@@ -248,3 +244,9 @@ def test_report_due(changed_medsurg, tmp_path, capsys):
     with (csv_dir / "roster.csv").open(newline="", encoding="utf-8") as fh:
         covered = {r["trainee"]: r["refresher"] for r in csv.DictReader(fh)}
     assert covered == {"sim-00001": "up to date", "sim-00002": "refresher due"}
+    # the central store learns the versions, changes and refreshers too, so --due works there
+    central = tmp_path / "central.db"
+    assert main(["sync", "--db", str(db), "--to", str(central)]) == 0
+    capsys.readouterr()
+    assert main(["report", "--db", str(central), "--due", "--current", str(changed_medsurg)]) == 0
+    assert capsys.readouterr().out == out

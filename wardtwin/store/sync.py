@@ -165,8 +165,30 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
                 cur.executemany(ev_sql, chunk)
                 n_e += max(cur.rowcount, 0)
                 sent += len(chunk)
+            _copy_version_tables(src, dst, cur)
     return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts()["abandoned"],
                       sent, current, tuple(sorted(conflicts.items())))
+
+
+#: The tables of ward versions, their changes and refresher tours (small; copied whole, idempotently).
+_VERSION_TABLES = {
+    "ward_versions": ("ward", "version", "first_seen"),
+    "ward_changes": ("ward", "from_version", "to_version", "change", "seq", "matters", "summary"),
+    "refresher_tours": ("tour_version", "tour", "ward", "from_version", "to_version", "written_at"),
+}
+
+
+def _copy_version_tables(src: Store, dst: Store, cur) -> None:
+    """What the destination lacks of the source's version tables (a source of an older schema,
+    read as it is, has none), so ``report --due`` works on the central store too."""
+    from wardtwin.store.versions import VERSIONS_SCHEMA
+
+    if src.schema_version < VERSIONS_SCHEMA:
+        return
+    for table, columns in _VERSION_TABLES.items():
+        rows = [tuple(r) for r in src.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()]
+        if rows:
+            cur.executemany(dst._insert_sql(table, columns), rows)
 
 
 def sync_urls(src_url, dst_url, *, batch: int = 5000) -> tuple[SyncResult, str, str]:

@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 
 from wardtwin.layout.model import Layout, Point
 from wardtwin.versions.walks import Walk
+from wardtwin.versions.identity import canonical_ring
 
 #: Default move threshold, m: smaller moves count as unchanged.
 THRESHOLD_M = 0.25
@@ -229,6 +230,8 @@ def _area(poly) -> float:
 
 
 def _same_outline(a, b, tol: float) -> bool:
+    """The same outline within ``tol`` m at every corner, whichever corner each starts from."""
+    a, b = canonical_ring(a), canonical_ring(b)
     return len(a) == len(b) and all(math.dist(p, q) <= tol for p, q in zip(a, b))
 
 
@@ -301,7 +304,10 @@ def _room_fields(c: _Ctx, a, b) -> list[FieldChange]:
     if (a.number or None) != (b.number or None):
         out.append(FieldChange("number", a.number, b.number))
     if not _same_outline(a.polygon, b.polygon, c.t):
-        out.append(FieldChange("area_m2", round(_area(a.polygon), 2), round(_area(b.polygon), 2)))
+        before, after = round(_area(a.polygon), 2), round(_area(b.polygon), 2)
+        out.append(FieldChange("area_m2", before, after) if before != after else
+                   FieldChange("outline", f"{len(canonical_ring(a.polygon))} corners",
+                               f"{len(canonical_ring(b.polygon))} corners"))
     if _num_changed(a.ceiling_height, b.ceiling_height, WIDTH_EPS_M):
         out.append(FieldChange("ceiling_height", a.ceiling_height, b.ceiling_height))
     return out

@@ -70,15 +70,23 @@ def _git(args: list[str], limit: int = 1 << 20, cwd: str | None = None) -> tuple
     return proc.returncode, out, err.decode("utf-8", "replace").strip()
 
 
-def _tree(rev: str, path: str, spec: str) -> dict[str, tuple[str, str]]:
-    """name -> (mode, object type) of the entries of the folder ``path`` at ``rev``."""
-    code, out, _err = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+#: Most files and bytes copied out of git for one ward version (its folder and module library).
+MAX_FILES = 2000
+MAX_TOTAL_BYTES = 256 * 1024 * 1024
+
+
+def _check_rev(rev: str, spec: str) -> None:
+    code, _out, _err = _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
     if code != 0:
         inside, _o, _e = _git(["rev-parse", "--is-inside-work-tree"])
         if inside != 0:
             raise UsageError(f"{spec!r}: the current folder is not in a git repository")
         raise UsageError(f"{spec!r}: no git revision {rev!r} in this repository")
-    code, out, _err = _git(["ls-tree", "-z", f"{rev}:./{path}"])
+
+
+def _tree(rev: str, path: str, spec: str) -> dict[str, tuple[str, str]]:
+    """Relative name -> (mode, object type) of every file below the folder ``path`` at ``rev``."""
+    code, out, _err = _git(["ls-tree", "-r", "-z", f"{rev}:./{path}"], limit=16 << 20)
     if code != 0:
         raise UsageError(f"{spec!r}: no folder {path!r} at revision {rev!r}")
     entries = {}
@@ -88,35 +96,72 @@ def _tree(rev: str, path: str, spec: str) -> dict[str, tuple[str, str]]:
         meta, _tab, name = rec.partition(b"\t")
         mode, kind, _obj = meta.decode().split(" ")
         entries[name.decode("utf-8", "replace")] = (mode, kind)
+    if len(entries) > MAX_FILES:
+        raise UsageError(f"{spec!r}: {len(entries)} files below {path!r}; at most {MAX_FILES} are read")
     return entries
+
+
+def _copy_tree(rev: str, path: str, dest: Path, spec: str, budget: list[int]) -> dict[str, tuple[str, str]]:
+    """Every regular file below ``path`` at ``rev`` written under ``dest`` (symlinks and
+    submodules are left out: a ward's files must be regular files); ``budget``: bytes left."""
+    entries = _tree(rev, path, spec)
+    for name, (mode, kind) in sorted(entries.items()):
+        rel = PurePosixPath(name)
+        if kind != "blob" or mode not in ("100644", "100755") or rel.is_absolute() or ".." in rel.parts:
+            continue
+        limit = min(MAX_FILE_BYTES, budget[0])
+        code, data, err = _git(["cat-file", "blob", f"{rev}:./{path}/{name}"], limit=limit)
+        if code == -1:
+            raise UsageError(f"{spec}/{name}: over the limit of {limit >> 20} MiB for a file read from git")
+        if code != 0:
+            raise UsageError(f"{spec}/{name}: cannot be read from git ({err.splitlines()[0] if err else code})")
+        budget[0] -= len(data)
+        target = dest.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+    return entries
+
+
+def _library_of(ward_yaml: Path, path: str) -> str | None:
+    """The repository path of the module library ``ward.yaml`` names (relative to the ward),
+    or None (none named, absolute, or leaving the repository)."""
+    from wardtwin.layout.yamlsafe import read_yaml
+
+    data, _ = read_yaml(ward_yaml) if ward_yaml.is_file() else (None, [])
+    lib = data.get("module_library") if isinstance(data, dict) else None
+    if not isinstance(lib, str) or not lib or os.path.isabs(lib):
+        return None
+    joined = os.path.normpath(os.path.join(path, lib))
+    return None if joined == ".." or joined.startswith("../") or os.path.isabs(joined) else joined
 
 
 @contextmanager
 def checkout_ward(spec: str, tmp_root: str | os.PathLike | None = None) -> Iterator[Path]:
-    """The ward files of ``git:REV:path`` in a temporary folder (removed afterwards). Only the
-    ward's YAML files are read (ward, floorplan, equipment and its own catalog); each must be
-    a regular file in git (not a link) of at most the ward file size limit."""
+    """The ward folder of ``git:REV:path`` (every regular file in it, its modules and tours
+    included, and the module library its ward.yaml names) laid out as in the repository in a
+    temporary folder that is removed afterwards. Each file is at most the ward file size limit,
+    :data:`MAX_FILES` files and :data:`MAX_TOTAL_BYTES` bytes in all."""
     rev, path = parse_spec(spec)
+    _check_rev(rev, spec)
     entries = _tree(rev, path, spec)
     if vocab.FILE_KINDS["ward"] not in entries and vocab.FILE_KINDS["floorplan"] not in entries:
         raise UsageError(f"{spec!r}: the folder {path!r} at revision {rev!r} holds no ward "
                          "(no ward.yaml or floorplan.yaml)")
+    for name in vocab.FILE_KINDS.values():
+        mode, kind = entries.get(name, ("100644", "blob"))
+        if kind != "blob" or mode not in ("100644", "100755"):
+            raise UsageError(f"{spec}/{name}: not a regular file at revision {rev!r} (git mode {mode})")
     with tempfile.TemporaryDirectory(prefix="wardtwin-git-", dir=tmp_root) as tmp:
-        folder = Path(tmp) / (PurePosixPath(path).name or "ward")
-        folder.mkdir()
-        for name in vocab.FILE_KINDS.values():
-            if name not in entries:
-                continue
-            mode, kind = entries[name]
-            if kind != "blob" or mode not in ("100644", "100755"):
-                raise UsageError(f"{spec}/{name}: not a regular file at revision {rev!r} (git mode {mode})")
-            code, data, err = _git(["cat-file", "blob", f"{rev}:./{path}/{name}"],
-                                   limit=MAX_FILE_BYTES)
-            if code == -1:
-                raise UsageError(f"{spec}/{name}: over the limit of {MAX_FILE_BYTES >> 20} MiB for a ward file")
-            if code != 0:
-                raise UsageError(f"{spec}/{name}: cannot be read from git ({err.splitlines()[0] if err else code})")
-            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+        repo = Path(tmp) / "repo"
+        folder = repo.joinpath(*PurePosixPath(path).parts)
+        folder.mkdir(parents=True)
+        budget = [MAX_TOTAL_BYTES]
+        _copy_tree(rev, path, folder, spec, budget)
+        lib = _library_of(folder / vocab.FILE_KINDS["ward"], path)
+        if lib is not None and not repo.joinpath(*PurePosixPath(lib).parts).exists():
+            code, _o, _e = _git(["cat-file", "-t", f"{rev}:./{lib}"])
+            if code == 0:
+                _copy_tree(rev, lib, repo.joinpath(*PurePosixPath(lib).parts), spec, budget)
         yield folder

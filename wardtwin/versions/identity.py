@@ -1,8 +1,9 @@
 """The identity of a ward version: a stable hash of its normalised content.
 
 Normalised: what the ward *is*, not how its files are written. Comments, key order, quoting,
-number spelling (``1`` vs ``1.0``), flow or block style and the order of rooms, doors, items
-and ward catalog types in the files make no difference; modules count as what they expand to
+number spelling (``1`` vs ``1.0``), flow or block style, the order of rooms, doors, items and
+ward catalog types in the files, and the corner a room's outline starts from (or its direction)
+make no difference; modules count as what they expand to
 (the hash is taken of the loaded :class:`~wardtwin.layout.model.Layout`). Lengths are rounded
 to 1e-6 m and angles to 1e-6 degrees first, so a value that loads differently only in its last
 bits keeps the id. The shipped catalog is not part of a ward's identity; the ward's own
@@ -20,7 +21,7 @@ import json
 from wardtwin.layout.model import Layout
 
 #: Version of the normalisation: part of what is hashed, so a change of the rules changes every id.
-SCHEME = 1
+SCHEME = 2
 #: Decimal places lengths (m) and angles (degrees) are rounded to before hashing.
 PLACES = 6
 
@@ -34,6 +35,22 @@ def _num(v) -> float | None:
 
 def _pt(p) -> list:
     return [_num(p[0]), _num(p[1])]
+
+
+def canonical_ring(points) -> list[tuple[float, float]]:
+    """A polygon outline as one sequence, whichever corner it was written from and whichever
+    way round: no closing repeat, counter-clockwise, starting at its lowest-x (then lowest-y)
+    corner. (A module placed and turned writes the same room from another corner.)"""
+    pts = [(float(p[0]), float(p[1])) for p in points]
+    if len(pts) > 1 and pts[0] == pts[-1]:
+        pts.pop()
+    if len(pts) < 3:
+        return pts
+    twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1]))
+    if twice_area < 0:
+        pts.reverse()
+    k = min(range(len(pts)), key=lambda i: (round(pts[i][0], PLACES), round(pts[i][1], PLACES)))
+    return pts[k:] + pts[:k]
 
 
 def normalised(layout: Layout) -> dict:
@@ -51,7 +68,7 @@ def normalised(layout: Layout) -> dict:
         "ward": {"id": w.id, "name": w.name, "entrance": w.entrance, "wall_thickness": _num(w.wall_thickness),
                  "ceiling_height": _num(w.ceiling_height), "description": w.description},
         "rooms": [{"id": r.id, "name": r.name, "kind": r.kind, "number": r.number,
-                   "polygon": [_pt(p) for p in r.polygon], "ceiling_height": _num(r.ceiling_height)}
+                   "polygon": [_pt(p) for p in canonical_ring(r.polygon)], "ceiling_height": _num(r.ceiling_height)}
                   for r in sorted(layout.rooms, key=lambda r: r.id)],
         "doors": [{"id": d.id, "between": list(d.between), "at": _pt(d.at), "width": _num(d.width), "type": d.type,
                    "exit": bool(d.exit)} for d in sorted(layout.doors, key=lambda d: d.id)],
