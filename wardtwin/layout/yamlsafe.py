@@ -242,6 +242,7 @@ class _EventBuilder:
         findings = self.findings
         scalar_event, end_events, kinds = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent), self._KINDS
         no_key, first_typed, scalar, new_loc = _NO_KEY, _RESOLVED_FIRST, self._scalar, _new_tuple
+        fast_num = _DECIMAL.match
 
         for ev in events:
             kind = type(ev)
@@ -251,7 +252,11 @@ class _EventBuilder:
                 loc = new_loc(Loc, (m.line + 1, m.column + 1))
                 value = ev.value
                 if ev.tag is not None or (ev.implicit[0] and (not value or value[0] in first_typed)):
-                    value = scalar(ev)  # anything but plain text: typed, or refused
+                    num = fast_num(value) if ev.tag is None else None
+                    if num is not None:  # a plain decimal number, as PyYAML would read it
+                        value = float(value) if num.group(1) else int(value)
+                    else:
+                        value = scalar(ev)  # anything else but plain text: typed, or refused
                 box = None
             elif kind in kinds:
                 m = ev.start_mark
@@ -331,6 +336,9 @@ def _events(text: str):
 
 
 _NO_KEY = object()
+#: Plain decimal numbers PyYAML reads as int (no fraction) or float (a fraction of digits): the
+#: forms layouts are written in; other forms (exponents, underscores, 0x...) go to PyYAML.
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})(\.[0-9]+)?\Z")
 #: First characters of plain scalars that PyYAML's resolver may give a type other than text
 #: (YAML 1.1 booleans, numbers, nulls, timestamps, merge and value keys).
 _RESOLVED_FIRST = frozenset("yYnNtTfFoO-+0123456789.<~=")
