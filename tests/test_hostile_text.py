@@ -164,3 +164,20 @@ def test_map_of_hostile_names_parses_and_holds_no_control_character(hostile):
     assert not BAD.search(svg.replace("\n", ""))
     names = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text")]
     assert any(n and "Patient\\x1b[2J" in n for n in names), names  # shown escaped, not dropped
+
+
+def test_an_id_with_a_trailing_newline_is_not_an_id():
+    """`$` in a regular expression also matches before a last newline: ids are matched whole."""
+    from wardtwin.layout.schema import ID_PATTERN, Id
+
+    class _Ctx:
+        def __init__(self):
+            self.reports = []
+
+        def report(self, code, loc, message):
+            self.reports.append((code, message))
+
+    ctx = _Ctx()
+    Id().check("CC\n", ctx, (1, 1), "item id")
+    assert [code for code, _ in ctx.reports] == ["wrong-type"] and "\\n" in ctx.reports[0][1]
+    assert ID_PATTERN.endswith("$")  # the JSON Schema keeps an ECMA-262 pattern

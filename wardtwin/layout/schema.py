@@ -16,7 +16,7 @@ from wardtwin.errors import UnknownNameError
 from wardtwin.layout import vocab
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.units import (
-    ANGLE_UNITS, LENGTH_UNITS, QuantityError, describe, parse_angle, parse_length,
+    ANGLE_UNITS, LENGTH_UNITS, QuantityError, describe, excerpt, parse_angle, parse_length,
 )
 from wardtwin.layout.yamlsafe import LMap, Loc
 
@@ -80,8 +80,8 @@ class Str(Type):
         if len(text) > self.max_len:
             ctx.report("out-of-range", loc, f"{label}: {len(text)} characters; at most {self.max_len}")
             return INVALID
-        if self.pattern and not self.pattern.match(text):
-            ctx.report("wrong-type", loc, f"{label}: {text!r} is not a valid {self.what}")
+        if self.pattern and not self.pattern.fullmatch(text):  # "CC\n" too: `$` would allow a last newline
+            ctx.report("wrong-type", loc, f"{label}: {excerpt(text)} is not a valid {self.what}")
             return INVALID
         return text
 
@@ -281,7 +281,7 @@ class Obj(Type):
         for key in value:
             if key not in self.fields:
                 ctx.report("unknown-key", out.key_locs.get(key, out.loc),
-                           f"{label}: unknown key {key!r}{did_you_mean(key, self.fields)}; "
+                           f"{label}: unknown key {excerpt(key)}{did_you_mean(key, self.fields)}; "
                            f"{self.what} keys are {', '.join(self.fields)}")
         for key, f in self.fields.items():
             if key in value:
