@@ -351,6 +351,26 @@ def test_goto_through_the_door_in_the_station(model, fresh):
     assert info["distance_m"] == pytest.approx(model.distance(model.place("corridor"), model.place("101")), rel=0.05)
 
 
+def test_goto_an_item_ends_facing_it(model, fresh):
+    """``goto ITEM`` walks to where a person stands to use the item (the snapshot's spot,
+    :func:`wardtwin.scene.camera.use_view`), then turns and tilts the view to its centre: it
+    used to stop on the walkable point nearest the item, too close to see it."""
+    from wardtwin.scene.camera import use_view
+    from wardtwin.station.locomotion import wrap_angle, yaw_towards
+
+    fresh.teleport(*model.place("corridor"))
+    fresh.play("goto CC-1")
+    fresh.run()
+    s = fresh.state
+    view = use_view(model, "CC-1")
+    assert math.dist(s.position, view.eye[:2]) < 0.1
+    tx, ty, tz = view.target
+    assert abs(wrap_angle(yaw_towards(tx - s.x, ty - s.y) - s.yaw)) < math.radians(3)
+    pitch = math.atan2(tz - fresh.settings.eye_height, math.dist((tx, ty), s.position))
+    assert s.pitch == pytest.approx(pitch, abs=math.radians(3)) and s.pitch < 0
+    assert model.layout.item_by_id["CC-1"].room == fresh.scene.current_cell
+
+
 def test_screenshot_is_an_atomic_png(fresh):
     before = set(fresh.screenshot_dir.iterdir())
     fresh.play("screenshot\nwait 0.1\nkey f12")

@@ -10,6 +10,7 @@ cannot start, the scene graph's geom count is reported instead (marked "graph").
     python tools/bench_scene.py [--wards medsurg-28 icu-12 PATH...] [--frames 40] [--repeat 3] [--size 1280x720]
     python tools/bench_scene.py --lower-bound   # also: the camera's room alone, one layer of pixels (bounds)
     python tools/bench_scene.py --stereo   # two 1440x1600 eyes in the VR rig (tools/bench_vr.py; for a GPU)
+    python tools/bench_scene.py --old-labels   # also the former labels (before issue 18), interleaved
 
 Targets (issue 4): <= 50 draw calls for the 28-bed ward; naive/batched frame time >= 3x on the
 software GL; `wardtwin build` of a reference ward under 2 s with Python start-up; stereo frame
@@ -78,7 +79,7 @@ class _OneLayer:
 
 
 def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int = 3,
-            bound: bool = False) -> list[dict]:
+            bound: bool = False, old_labels: bool = False) -> list[dict]:
     """Naive and batched scenes of one ward in one offscreen buffer. Frame times are taken
     interleaved: at each pose of the walk, one frame of each scene, in alternating order, the
     walk ``repeat`` times; so load from other processes on a shared machine falls on both
@@ -105,12 +106,15 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
     t_geom = time.perf_counter() - t
     poses = _camera_path(geometry, frames)
     modes = ("naive", "batched", "room only", "one layer") if bound else ("naive", "batched")
+    if old_labels:  # the labels before issue 18: depth-tested, clipped with their room's cell
+        modes = modes + ("old labels",)
     with Offscreen(size) as off:
         scenes, built = {}, {}
         for mode in modes:
             t = time.perf_counter()
             scenes[mode] = (_OneLayer() if mode == "one layer"
-                            else WardScene(geometry, batched=(mode != "naive"), locate=plan.room_at))
+                            else WardScene(geometry, batched=(mode != "naive"), locate=plan.room_at,
+                                           screen_labels=(mode != "old labels")))
             built[mode] = time.perf_counter() - t
         if bound:  # no portals: only the camera's own room is drawn
             scenes["room only"]._portal_cull.by_cell = {}
@@ -148,7 +152,7 @@ def measure(ward: str, frames: int, size, stats: TextStats | None, repeat: int =
             scene.root.reparent_to(off.render)
             draws = _count_draws(stats, off, scene, poses)
             orbit = overview(geometry.bounds, "orbit", size[0] / size[1])[:2]
-            overview_draws = _count_draws(stats, off, scene, [orbit] * 10) if mode == "batched" else None
+            overview_draws = _count_draws(stats, off, scene, [orbit] * 10) if mode != "naive" else None
             if draws is None and mode == "naive":  # every part is a geom: at most that many
                 draws, source = scene.count_geoms(), "graph"
             else:
@@ -211,12 +215,15 @@ def main(argv=None) -> int:
                     help="also time the batched scene drawing only the camera's room (a bound, not a picture)")
     ap.add_argument("--size", default="1280x720")
     ap.add_argument("--stereo", action="store_true", help="also measure two 1440x1600 eyes")
+    ap.add_argument("--old-labels", action="store_true",
+                    help="also time the batched scene with the former labels (depth-tested, clipped with their room)")
     args = ap.parse_args(argv)
     size = tuple(int(v) for v in args.size.split("x"))
     stats = TextStats()
     ok = True
     try:
-        rows = [r for w in args.wards for r in measure(w, args.frames, size, stats, args.repeat, args.lower_bound)]
+        rows = [r for w in args.wards
+                for r in measure(w, args.frames, size, stats, args.repeat, args.lower_bound, args.old_labels)]
     finally:
         stats.close()
     print(f"\nScene benchmark, {size[0]}x{size[1]}, {args.frames} poses along the main corridor x {args.repeat} "
@@ -244,6 +251,11 @@ def main(argv=None) -> int:
               f"{batched['draw_calls'] if counted else 'not counted (PStats did not answer)'} walking, "
               f"{batched['overview_draw_calls']} whole ward from outside"
               + (f" (budget {DRAW_CALL_BUDGET}) {'PASS' if dc_ok else 'FAIL'}" if ward == "medsurg-28" else ""))
+        old = next((r for r in rows if r["ward"] == ward and r["mode"] == "old labels"), None)
+        if old is not None:
+            print(f"{ward:14} labels over everything / former labels: frame {batched['frame_ms']:.2f} / "
+                  f"{old['frame_ms']:.2f} ms ({batched['frame_ms'] / old['frame_ms']:.3f}x), draw calls "
+                  f"{batched['draw_calls']} / {old['draw_calls']} walking")
         bound = next((r for r in rows if r["ward"] == ward and r["mode"] == "room only"), None)
         if bound is not None:
             print(f"{ward:14} naive/room-only {naive['frame_ms'] / bound['frame_ms']:5.1f}x: the most any exact "

@@ -25,6 +25,7 @@ from panda3d.core import (
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.scene.geometry import SIGN_TEXT, WardGeometry
+from wardtwin.scene.labels import spread_labels
 from wardtwin.scene.mesh import Mesh
 
 #: Labels farther than this from the camera are not drawn, m.
@@ -32,8 +33,13 @@ LABEL_RANGE = 9.0
 #: Range of labels on standard patient-room items (oxygen, suction...), m: seen from inside the room.
 FITOUT_LABEL_RANGE = 3.5
 #: Labels nearer than this are hidden (they would fill the view), m.
-LABEL_NEAR = 1.0
+LABEL_NEAR = 0.7
 LABEL_COLOUR = Vec4(0.55, 0.02, 0.08, 1)
+#: Height of a label's text line, m (a TextNode's unit scaled).
+LABEL_SCALE = 0.11
+#: Tallest a label's card is drawn at eye level, as a share of the screen's height (nearer
+#: labels are drawn smaller).
+LABEL_MAX_HEIGHT = 0.07
 HIGHLIGHT = Vec4(1.0, 0.85, 0.1, 1)
 
 @lru_cache(maxsize=1)
@@ -426,10 +432,18 @@ class WardScene:
     ``batched=False`` builds the naive baseline instead: one node per part, no portals.
     ``locate`` maps a plan point (m) to the id of the room containing it; without it no cells
     are built and the overview serves every view (enough for an export, see :meth:`standalone`).
+
+    Labels at eye level (``screen_labels``, the default) are drawn over everything, whole,
+    each only while its item is in sight (its room seen and its centre inside the part of
+    the screen that room is seen through), and are lifted apart on the screen so none
+    overlaps another (:func:`spread_labels`); this is decided in the same cull callback.
+    ``screen_labels=False`` keeps the former labels (depth-tested, clipped with their room's
+    cell) for comparison in benchmarks.
     """
 
-    def __init__(self, geometry: WardGeometry, *, batched: bool = True, locate=None):
+    def __init__(self, geometry: WardGeometry, *, batched: bool = True, locate=None, screen_labels: bool = True):
         self.geometry = geometry
+        self.screen_labels = screen_labels
         self.batched = batched
         self.locate = locate
         self.root = NodePath("ward")
@@ -544,6 +558,15 @@ class WardScene:
         self._ceilings.append(ceilings)
 
     def _build_labels(self) -> None:
+        screen = self.screen_labels and bool(self._cells)
+        eye = self.cells.attach_new_node("eye-labels", 500) if screen else None  # after _cull, before _uncull
+        if eye is not None:  # over everything, whole: shown only while their item is in sight
+            eye.set_bin("fixed", 10)
+            eye.set_depth_test(False)
+            eye.set_depth_write(False)
+            eye.set_light_off(1)
+        self._eye_labels = eye
+        anchors, centres, ranges, cells, cards, nodes = [], [], [], [], [], []
         for a in self.geometry.labels:
             lod = LODNode(f"label:{a.ref}")
             holder = NodePath(lod)
@@ -553,14 +576,95 @@ class WardScene:
             holder.set_light_off(1)
             tn = _text_node(f"label-text/{a.ref}", a.text, card=True, colour=LABEL_COLOUR)
             text = holder.attach_new_node(tn)
-            text.set_scale(0.11)
+            text.set_scale(LABEL_SCALE)
             text.set_billboard_point_eye()
-            lod.add_switch(FITOUT_LABEL_RANGE if a.fitout else LABEL_RANGE, LABEL_NEAR)
+            reach = FITOUT_LABEL_RANGE if a.fitout else LABEL_RANGE
+            lod.add_switch(reach, LABEL_NEAR)
+            holder.instance_to(self.labels)
             cell = self._cells.get(a.room)
-            for parent in (self.labels, cell.node if cell is not None else None):
-                if parent is not None:
-                    holder.instance_to(parent)
+            if eye is not None:
+                node = eye.attach_new_node(f"eye-label:{a.ref}")
+                node.set_pos(*a.position)
+                node.set_billboard_point_eye()
+                card = node.attach_new_node(tn)
+                card.set_scale(LABEL_SCALE)
+                node.hide()
+                part = self.geometry.item_parts.get(a.ref)
+                lo, hi = part.mesh.bounds() if part is not None else (np.array(a.position),) * 2
+                anchors.append((*a.position, 1.0))
+                centres.append((*((np.asarray(lo) + np.asarray(hi)) / 2), 1.0))
+                ranges.append(reach)
+                cells.append(self._cell_index[a.room] if cell is not None else len(self._cells))
+                l, r, b, t = tn.get_card_actual()
+                cards.append((l * LABEL_SCALE, r * LABEL_SCALE, b * LABEL_SCALE, t * LABEL_SCALE))
+                nodes.append((node, card))
+            elif cell is not None:  # the former labels: drawn with their room's cell (clipped with it)
+                holder.instance_to(cell.node)
             self._labels[a.ref] = holder
+        if eye is not None:
+            self._lab_anchor = np.array(anchors, np.float64).reshape(-1, 4)
+            self._lab_centre = np.array(centres, np.float64).reshape(-1, 4)
+            self._lab_range = np.array(ranges, np.float64)
+            self._lab_cell = np.array(cells, np.int64)
+            self._lab_card = np.array(cards, np.float64).reshape(-1, 4)
+            self._lab_nodes = nodes
+            self._lab_shown: dict[int, tuple] = {}  # label index -> (lift m, scale factor), as drawn
+        #: eye-level labels drawn by the last camera culled: item id -> screen box (x0, x1, y0, y1),
+        #: normalised device coordinates, as lifted apart
+        self.label_boxes: dict[str, tuple] = {}
+
+    def _place_labels(self, rects: dict, vp: np.ndarray, eye, lens) -> None:
+        """Show the eye-level labels whose item is in sight: in range, in front, its centre
+        inside the screen rectangle its room is seen through (the whole screen for the
+        camera's room); lift them apart where they would overlap. Only changes are applied
+        to the scene graph. (Per camera and frame: a few numpy operations on every label,
+        then a loop over those shown.)"""
+        n_cells = len(self._cells)
+        rect = np.empty((n_cells + 1, 4))
+        rect[:] = (np.inf, -np.inf, np.inf, -np.inf)  # the last row: labels outside every cell
+        for room, r in rects.items():
+            rect[self._cell_index[room]] = r
+        clip = self._lab_centre @ vp
+        w = clip[:, 3]
+        dist = np.linalg.norm(self._lab_anchor[:, :3] - np.asarray(eye, np.float64), axis=1)
+        ok = (w > 0.05) & (dist >= LABEL_NEAR) & (dist <= self._lab_range)
+        ww = np.where(ok, w, 1.0)
+        x, y = clip[:, 0] / ww, clip[:, 1] / ww
+        r = rect[self._lab_cell]
+        ok &= (x >= r[:, 0]) & (x <= r[:, 1]) & (y >= r[:, 2]) & (y <= r[:, 3])
+        idx = np.flatnonzero(ok)
+        lifts: dict[int, tuple] = {}
+        if len(idx):
+            a = self._lab_anchor[idx] @ vp
+            aw = np.maximum(a[:, 3], 0.05)
+            fov = lens.get_fov()
+            sx, sy = 1.0 / np.tan(np.radians(fov[0] / 2)), 1.0 / np.tan(np.radians(fov[1] / 2))
+            ax, ay = a[:, 0] / aw, a[:, 1] / aw
+            c = self._lab_card[idx]
+            # near labels are drawn smaller: a card never taller than LABEL_MAX_HEIGHT of the screen
+            f = np.minimum(1.0, LABEL_MAX_HEIGHT * 2.0 * aw / np.maximum((c[:, 3] - c[:, 2]) * sy, 1e-9))
+            c = c * f[:, None]
+            boxes = np.stack([ax + c[:, 0] * sx / aw, ax + c[:, 1] * sx / aw,
+                              ay + c[:, 2] * sy / aw, ay + c[:, 3] * sy / aw], axis=1)
+            up = spread_labels(boxes.tolist())
+            self.label_boxes = {self.geometry.labels[k].ref: (b[0], b[1], b[2] + d, b[3] + d)
+                                for k, b, d in zip(idx.tolist(), boxes.tolist(), up)}
+            lifts = {k: (d * wk / sy, fk) for k, d, wk, fk in zip(idx.tolist(), up, aw.tolist(), f.tolist())}
+        else:
+            self.label_boxes = {}
+        shown = self._lab_shown
+        for k in set(shown) - set(lifts):
+            self._lab_nodes[k][0].hide()
+        for k, (lift, f) in lifts.items():
+            node, card = self._lab_nodes[k]
+            old = shown.get(k)
+            if old is None:
+                node.show()
+            if old is None or abs(old[0] - lift) > 1e-4:
+                card.set_z(lift)
+            if old is None or abs(old[1] - f) > 1e-3:
+                card.set_scale(LABEL_SCALE * f)
+        self._lab_shown = lifts
 
     # -- viewing ------------------------------------------------------------------------
     def set_viewpoint(self, x: float, y: float, z: float | None = None) -> str | None:
@@ -630,6 +734,11 @@ class WardScene:
         if here in self._cells and here not in regions:
             self._cells[here].node.hide()
         self._shown = set(regions)
+        if self._eye_labels is not None and lens is not None and lens.is_perspective():
+            if vp is None:
+                vp = np.array(self.cells.get_mat(cam)) @ np.array(lens.get_projection_mat())
+            p = cam.get_pos(self.cells)
+            self._place_labels(rects, vp, (p.x, p.y, p.z), lens)
 
     def _items_in(self, rects: dict, start: str | None, vp: np.ndarray) -> dict[str, set[int]]:
         """The items of the rooms seen through doors whose bounding box, seen by the camera,
@@ -715,6 +824,8 @@ class WardScene:
     def show_labels(self, on: bool) -> None:
         for holder in self._labels.values():  # instances share the node: one call hides all
             (holder.show if on else holder.hide)()
+        if self._eye_labels is not None:
+            (self._eye_labels.show if on else self._eye_labels.hide)()
 
     def standalone(self) -> NodePath:
         """A copy of the ward as a model other programs can show (what ``wardtwin build``

@@ -544,14 +544,26 @@ class DesktopStation:
         self.script = ScriptPlayer(script, self.settings, route=self._route)
 
     def _route(self, start, place: str):
-        """(route points, point to face) from ``start`` to a named place (for scripts' goto)."""
-        goal = self.model.place(place)
+        """(route points, point to face) from ``start`` to a named place (for scripts' goto).
+        An item is walked up to where a person stands to use it, facing its centre (the
+        snapshot's view of it, :func:`wardtwin.scene.camera.use_view`)."""
+        from wardtwin.scene.camera import use_view
+
+        item = self.layout.item_by_id.get(place)
+        face = None
+        if item is not None:
+            view = use_view(self.model, place)
+            goal, face = view.eye[:2], view.target
+        else:
+            goal = self.model.place(place)
         r = self.model.route(start, goal)
+        if r is None and item is not None:  # the spot is not reachable from here: the item itself
+            goal, face = self.model.place(place), (*item.at, view.target[2])
+            r = self.model.route(start, goal)
         if r is None:
             return None, None
-        item = self.layout.item_by_id.get(place)
         pts = [start, *r.points] if math.dist(start, r.points[0]) > 1e-6 else list(r.points)
-        return pts, (tuple(item.at) if item is not None else None)
+        return pts, face
 
     # -- the frame ----------------------------------------------------------------------
     def _apply_camera(self) -> None:

@@ -155,7 +155,8 @@ class ScriptPlayer:
     picture is that frame, rendered with everything before it and nothing after).
 
     ``route`` maps (start, place name) to ``(points, face)`` for ``goto``: the route's plan
-    points (m), and a point to turn to on arrival (an item's centre) or None.
+    points (m), and a point to turn to on arrival or None: (x, y) turns the heading to it,
+    (x, y, z) (an item's centre) also tilts the view to it, both at the turning rate.
     """
 
     def __init__(self, commands, settings: WalkSettings = WalkSettings(), route=None):
@@ -252,12 +253,18 @@ class ScriptPlayer:
             last = self._corner == len(pts) - 1
             inputs = steer(state, pts[self._corner], dt, s, arrive=0.02 if last else 0.05)
             if last and inputs == IDLE:
-                if face is None or math.dist(face, state.position) < 1e-6:
+                if face is None or math.dist(face[:2], state.position) < 1e-6:
                     return None
                 err = wrap_angle(yaw_towards(face[0] - state.x, face[1] - state.y) - state.yaw)
-                if abs(err) <= 1e-9 or s.turn_rate == 0:
+                if abs(err) > 1e-9 and s.turn_rate > 0:
+                    inputs = Inputs(turn=max(-1.0, min(1.0, err / (s.turn_rate * dt))))
+                elif len(face) > 2:  # then tilt the view to the point, at the turning rate
+                    up = math.atan2(face[2] - s.eye_height, math.dist(face[:2], state.position)) - state.pitch
+                    if abs(up) <= 1e-6 or s.turn_rate == 0:
+                        return None
+                    inputs = Inputs(look_pitch=max(-s.turn_rate * dt, min(s.turn_rate * dt, up)))
+                else:
                     return None
-                inputs = Inputs(turn=max(-1.0, min(1.0, err / (s.turn_rate * dt))))
             self._elapsed += dt
             return inputs
         raise ScriptError(f"{c.where()}: unknown command {c.op!r}")  # pragma: no cover
