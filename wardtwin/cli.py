@@ -362,10 +362,13 @@ def cmd_report(args) -> int:
         raise _usage("report: --format and -o are required (or give --due for the list of who needs a refresher)")
     info = build_report(args.db, args.format, args.out, ward=args.ward, since=args.since,
                         pseudonymise=args.pseudonymise, key_file=args.pseudonym_key_file, lrs=args.lrs,
-                        lrs_auth=args.lrs_auth, pass_mark=args.pass_mark)
+                        lrs_auth=args.lrs_auth, pass_mark=args.pass_mark, excel=args.excel,
+                        activity_base=args.activity_base, account_home=args.account_home)
     extra = f", {info['statements']} statements" if "statements" in info else ""
     if "lrs" in info:
-        extra += f"; LRS: {info['lrs']}"
+        from wardtwin.reports.xapi import describe
+
+        extra += f"; LRS: {describe(info['lrs'])}"
     print(f"wrote {_shown(args.out)}: {args.format} report of {info['sessions']} sessions{extra}",
           file=_status_stream(args.out))
     return 0
@@ -713,6 +716,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--lrs-auth", help="xapi: USER:PASSWORD for the LRS (default $WARDTWIN_LRS_AUTH)")
     r.add_argument("--pass-mark", type=_share, default=0.8, help="xapi: share of steps passed to pass, 0 to 1 "
                    "(or a percentage: 80%%; default 0.8)")
+    r.add_argument("--activity-base", metavar="IRI", help="xapi: the IRI activities (wards, tours, steps) live "
+                   "under, e.g. https://lms.example-hospital.org/xapi/ (default: [xapi] activity_base in the "
+                   "configuration file, else https://wardtwin.invalid/xapi/)")
+    r.add_argument("--account-home", metavar="IRI", help="xapi: the homePage of trainees' accounts (default: "
+                   "[xapi] account_home in the configuration file, else https://wardtwin.invalid/trainees)")
+    r.add_argument("--excel", action="store_true", help="csv: start each file with a UTF-8 byte order mark, so "
+                   "that Excel reads names like Zoë correctly")
     r.set_defaults(fn=cmd_report)
 
     for name, helptext in (("diff", "what changed between two versions of a ward"),

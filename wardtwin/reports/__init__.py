@@ -5,10 +5,14 @@
 - ``html``: OUT is one self-contained HTML file (inline CSS and SVG, no script) with the cohort
   summary and charts, per-step table and the roster (``-``: standard output);
 - ``csv``: OUT is a folder holding :data:`~wardtwin.reports.csvout.CSV_FILES` (roster.csv,
-  sessions.csv, step_results.csv, steps.csv, cohort.csv);
+  sessions.csv, step_results.csv, steps.csv, cohort.csv), formula-like text neutralised;
+  ``excel``: each file starts with a UTF-8 byte order mark;
 - ``xapi``: OUT is a JSON file holding an array of xAPI 1.0.3 statements, one compact
   statement per line (:mod:`wardtwin.reports.xapi`), gzipped when OUT ends in ``.gz``
-  (``-``: standard output, not gzipped); optionally also sent to an LRS.
+  (``-``: standard output, not gzipped); optionally also sent to an LRS first: the file is
+  written only when every statement was stored (or was there already), so a failed post or a
+  conflict leaves no statements file (exit 2; the statements already sent are stable, so sending
+  again adds no duplicates). ``activity_base``/``account_home``: see :mod:`wardtwin.reports.xapi`.
 
 OUT is checked before the store is read: only a new path or a regular file (a folder for
 ``csv``) is written (:mod:`wardtwin.exchange.files`).
@@ -41,7 +45,8 @@ def parse_since(text: str | None) -> str | None:
 
 def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | None = None,
                  pseudonymise: bool = False, key_file=None, lrs: str | None = None, lrs_auth: str | None = None,
-                 pass_mark: float = 0.8, sessions=None) -> dict:
+                 pass_mark: float = 0.8, sessions=None, excel: bool = False, activity_base: str | None = None,
+                 account_home: str | None = None) -> dict:
     """Write one report; returns a small dict describing what was written (and sent)."""
     from wardtwin.reports.summary import bulk
 
@@ -52,15 +57,22 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
         from wardtwin.reports.pseudonym import Pseudonymiser, load_key
         pseudonym = Pseudonymiser(load_key(key_file))
     since_iso = parse_since(since)
-    if lrs:
-        from wardtwin.reports.xapi import check_endpoint
-        if fmt != "xapi":
-            raise UsageError(f"--lrs is for --format xapi (statements), not {fmt}")
-        check_endpoint(lrs)
+    if excel and fmt != "csv":
+        raise UsageError(f"--excel is for --format csv, not {fmt}")
+    identity = None
+    if fmt == "xapi":
+        from wardtwin.reports.xapi import check_endpoint, identity_from
+        identity = identity_from(activity_base, account_home)
+        if lrs:
+            check_endpoint(lrs)
+    else:
+        for option, value in (("--lrs", lrs), ("--activity-base", activity_base), ("--account-home", account_home)):
+            if value:
+                raise UsageError(f"{option} is for --format xapi (statements), not {fmt}")
     _check_out(fmt, out)
     with bulk():
         return _build(db, fmt, out, ward=ward, since=since, since_iso=since_iso, pseudonym=pseudonym, lrs=lrs,
-                      lrs_auth=lrs_auth, pass_mark=pass_mark, sessions=sessions)
+                      lrs_auth=lrs_auth, pass_mark=pass_mark, sessions=sessions, excel=excel, identity=identity)
 
 
 def _check_out(fmt: str, out) -> None:
@@ -75,7 +87,8 @@ def _check_out(fmt: str, out) -> None:
         check_output_path(out)
 
 
-def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pass_mark, sessions) -> dict:
+def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pass_mark, sessions, excel=False,
+           identity=None) -> dict:
     from wardtwin.exchange.files import write_output
     from wardtwin.reports import aggregate
     from wardtwin.reports.summary import load_summaries
@@ -89,13 +102,13 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
     info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
     if fmt == "xapi":
         from wardtwin.reports.xapi import encode_file, post_statements, statements
-        stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark)
+        stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark, identity=identity)
         data = encode_file(stmts, gz=os.fspath(out).endswith(".gz"))
+        if lrs:  # first: a failed post or a conflict leaves no statements file
+            info["lrs"] = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
         write_output(out, data)
         info["statements"] = len(stmts)
         info["bytes"] = len(data)
-        if lrs:
-            info["lrs"] = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
         return info
     due = None
     if registry is not None:
@@ -111,7 +124,7 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
                                  "steps.csv": steps, "cohort.csv": cohort},
                            {"roster.csv": aggregate.ROSTER_COLUMNS, "sessions.csv": aggregate.SESSION_COLUMNS,
                             "step_results.csv": aggregate.STEP_RESULT_COLUMNS, "steps.csv": aggregate.STEP_COLUMNS,
-                            "cohort.csv": aggregate.COHORT_COLUMNS})
+                            "cohort.csv": aggregate.COHORT_COLUMNS}, excel=excel)
         info["files"] = [f.name for f in files]
         return info
     from wardtwin.reports.html import render

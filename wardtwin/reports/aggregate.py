@@ -16,7 +16,7 @@ _Q = ("min", "q1", "median", "q3", "max", "mean")
 COHORT_COLUMNS = ("group", "value", "sessions", "trainees", "completed", "completion_rate", "median_duration_s",
                   "median_score", "any_symptom_share", *(f"ssq_pre_{k}" for k in _Q), *(f"ssq_post_{k}" for k in _Q),
                   "fms_max_median", "stopped_comfort", "abandoned", "quit", "dropouts")
-STEP_COLUMNS = ("tour", "step", "step_id", "kind", "target", "attempts", "passed", "failed", "skipped", "success_rate",
+STEP_COLUMNS = ("ward", "tour", "step", "step_id", "kind", "target", "attempts", "passed", "failed", "skipped", "success_rate",
                 "median_duration_s", "hint_rate", "mean_hints", "reveal_rate", "spl_mean", "soft_spl_mean")
 _SSQ = ("n", "o", "d", "t")
 SESSION_COLUMNS = ("session", "trainee", "role", "station", "ward", "layout_hash", "tour", "tour_version", "mode",
@@ -194,15 +194,16 @@ def cohort(sessions: list[SessionSummary]) -> list[dict]:
 
 
 def steps(sessions: list[SessionSummary]) -> list[dict]:
-    """Per tour step: how often it was passed, how long it took, hints, SPL (reached steps only)."""
+    """Per tour step (of each ward's tour: two wards' ``orientation`` tours are two tours): how
+    often it was passed, how long it took, hints, SPL (reached steps only)."""
     by: dict[tuple, list] = {}  # key -> [attempts, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target]
     for s in sessions:
-        tour = s.tour
+        ward, tour = s.ward, s.tour
         for st in s.steps:
             status = st.status
             if status == "not_reached":
                 continue
-            key = (tour, st.index, st.step_id)
+            key = (ward, tour, st.index, st.step_id)
             a = by.get(key)
             if a is None:
                 a = by[key] = [0, 0, 0, 0, 0, 0, 0, [], [], [], set(), None]
@@ -226,10 +227,10 @@ def steps(sessions: list[SessionSummary]) -> list[dict]:
             if st.soft_spl is not None:
                 a[9].append(st.soft_spl)
     rows = []
-    for (tour, index, step_id), a in sorted(by.items()):
+    for (ward, tour, index, step_id), a in sorted(by.items()):
         n, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target = a
         rows.append({
-            "tour": tour, "step": index, "step_id": step_id, "kind": "/".join(sorted(kinds)),
+            "ward": ward, "tour": tour, "step": index, "step_id": step_id, "kind": "/".join(sorted(kinds)),
             "target": target or "", "attempts": n, "passed": passed, "failed": failed, "skipped": skipped,
             "success_rate": _r(passed / n), "median_duration_s": _r(median(durs), 1) if durs else None,
             "hint_rate": _r(hinted / n), "mean_hints": _r(hints / n), "reveal_rate": _r(revealed / n),

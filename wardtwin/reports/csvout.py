@@ -1,15 +1,27 @@
-"""CSV files for spreadsheets (UTF-8, comma, header row; true/false; empty = no value).
+"""CSV files for spreadsheets (RFC 4180: UTF-8, comma, CRLF line ends, so that a carriage return
+or line feed inside a cell is always quoted; header row; true/false; empty = no value).
 
-Every file has its header row, also when it has no data rows (a filter that matched nobody)."""
+Every file has its header row, also when it has no data rows (a filter that matched nobody).
+
+Formula injection: a spreadsheet runs a cell whose text starts with ``=``, ``+``, ``-`` or ``@``
+as a formula (``=HYPERLINK(...)`` becomes a live link, ``+SUM(1,1)`` shows 2), and tab or
+carriage return at the start can hide such a start. Following OWASP's CSV-injection guidance,
+every text cell starting with one of those characters is written with a leading apostrophe
+(``'=2+2``), which spreadsheets show as text. Numbers stay numbers: an int or float, and a text
+cell that is exactly a plain decimal number (``-5``, ``+0.25``, ``1e-3``), are written as they
+are. ``excel=True`` starts each file with a UTF-8 byte order mark, so that Excel reads UTF-8
+("Zoë") instead of the system's legacy code page.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Sequence
 
-from wardtwin.exchange.files import check_output_path, ensure_output_dir, write_text_atomic
+from wardtwin.exchange.files import check_output_path, ensure_output_dir, write_bytes_atomic
 
 #: The files ``wardtwin report --format csv`` writes into the output folder.
 CSV_FILES = {
@@ -20,28 +32,55 @@ CSV_FILES = {
     "cohort.csv": "all / by role / by station: completion, median time, tolerability, dropouts",
 }
 
+#: First characters that make a spreadsheet read a cell as a formula (or hide one).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+BOM = "\ufeff"
+
+
+def neutralise(value: str) -> str:
+    """``value`` as safe spreadsheet text: a leading apostrophe when it starts like a formula
+    (see the module docstring) and is not a plain number."""
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _cell(v):
+    cls = v.__class__
+    if cls is str:
+        return neutralise(v) if v and v[0] in "=+-@\t\r" else v
+    if cls is bool:
+        return "true" if v else "false"
+    if v is None or cls is int or cls is float:
+        return v
+    return neutralise(str(v))
+
 
 def to_csv(rows: list[dict], columns: Sequence[str] | None = None) -> str:
     """``rows`` as CSV text under a header of ``columns`` (default: the first row's keys; a
-    table with neither is empty text). Booleans are written true/false, None as empty."""
+    table with neither is empty text). Booleans are written true/false, None as empty, text
+    that would start a formula neutralised (:func:`neutralise`)."""
     cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
     if not cols:
         return ""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([_cell(c) for c in cols])
     for r in rows:
-        w.writerow([("true" if v else "false") if v.__class__ is bool else v for v in map(r.get, cols)])
+        w.writerow([_cell(v) for v in map(r.get, cols)])
     return buf.getvalue()
 
 
 def write_csvs(folder: str | Path, tables: dict[str, list[dict]],
-               columns: dict[str, Sequence[str]] | None = None) -> list[Path]:
+               columns: dict[str, Sequence[str]] | None = None, *, excel: bool = False) -> list[Path]:
     """One CSV file per table (``name -> rows``) in ``folder``; ``columns``: the header of each
-    (needed for tables that may be empty). ``folder`` is created when missing; only a folder (or
-    a link to one) is used, and only regular files in it are replaced."""
+    (needed for tables that may be empty); ``excel``: each file starts with a UTF-8 byte order
+    mark. ``folder`` is created when missing; only a folder (or a link to one) is used, and
+    only regular files in it are replaced."""
     folder = ensure_output_dir(folder)
     for name in tables:  # refuse before anything is written: all files or none
         check_output_path(folder / name)
     columns = columns or {}
-    return [write_text_atomic(folder / name, to_csv(rows, columns.get(name))) for name, rows in tables.items()]
+    texts = {name: (BOM if excel else "") + to_csv(rows, columns.get(name)) for name, rows in tables.items()}
+    return [write_bytes_atomic(folder / name, text.encode("utf-8")) for name, text in texts.items()]

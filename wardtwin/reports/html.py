@@ -1,5 +1,10 @@
-"""The HTML report: one self-contained file (inline CSS and SVG charts, no script, no external
-asset) that reads in any browser and prints on A4/Letter."""
+"""The HTML report: one self-contained file (inline CSS, an SVG histogram, no script, no external
+asset) that reads in any browser and prints on A4/Letter.
+
+Bar charts are HTML (a CSS grid: label, bar, value): the browser lays their labels out and wraps
+long ones (user text such as role names, step ids and targets) inside their column, so no label is
+cut or runs off the page, whatever the font; each label's full text is also its tooltip. Rows are
+grouped under a heading (per step chart: one group per ward and tour)."""
 
 from __future__ import annotations
 
@@ -14,10 +19,19 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .card{border:1px solid #d4dbe3;border-radius:6px;padding:8px 14px;min-width:130px}
 .card b{display:block;font-size:22px}
 table{border-collapse:collapse;width:100%;margin:8px 0;font-size:12.5px}
-th,td{border:1px solid #d4dbe3;padding:3px 6px;text-align:left}th{background:#eef2f6}
+th,td{border:1px solid #d4dbe3;padding:3px 6px;text-align:left;overflow-wrap:anywhere}
+.scroll{overflow-x:auto;max-width:100%}th{background:#eef2f6}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr.bad td{background:#fdf0ee}
 figure{margin:8px 0 16px;page-break-inside:avoid}figcaption{color:#55606d;font-size:12px}
-svg text{font-family:"DejaVu Sans",Arial,sans-serif}
+svg text{font-family:"DejaVu Sans",Arial,sans-serif}svg.chart{max-width:100%;height:auto}
+.bars{max-width:780px;font-size:11.5px;margin:4px 0}
+.bars h3{font-size:12.5px;margin:10px 0 4px;overflow-wrap:anywhere}
+.bars .row{display:grid;grid-template-columns:minmax(6em,15em) minmax(0,1fr) 3.6em;gap:8px;align-items:center;
+margin:2px 0}
+.bars .label{text-align:right;overflow-wrap:anywhere;min-width:0;line-height:1.2}
+.bars .track{height:12px;background:#eef2f6;min-width:0}
+.bars .bar{display:block;height:100%;background:#2f6f9f;-webkit-print-color-adjust:exact;print-color-adjust:exact}
+.bars .value{font-variant-numeric:tabular-nums;white-space:nowrap}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
 
@@ -33,7 +47,8 @@ def _fmt(v) -> str:
 
 
 def table(rows: list[dict], columns: list[tuple[str, str]], *, cls: str, bad=None) -> str:
-    """An HTML table of ``rows`` with ``(key, heading)`` columns."""
+    """An HTML table of ``rows`` with ``(key, heading)`` columns, in a box that scrolls sideways
+    when a narrow window cannot hold it (long words in cells wrap anywhere)."""
     head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
     keys = [k for k, _ in columns]
     body = []
@@ -41,24 +56,25 @@ def table(rows: list[dict], columns: list[tuple[str, str]], *, cls: str, bad=Non
         tds = "".join([f'<td class="n">{_fmt(v)}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
                        else f"<td>{_fmt(v)}</td>" for v in map(r.get, keys)])
         body.append(f'<tr{" class=bad" if bad and bad(r) else ""}>{tds}</tr>')
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return (f'<div class="scroll"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
+            '</tbody></table></div>')
 
 
-def bar_chart(items: list[tuple[str, float]], *, title: str, vmax: float = 1.0, pct: bool = True,
-              cls: str = "chart", color: str = "#2f6f9f") -> str:
-    """Horizontal bars, one per (label, value)."""
-    h_row, left, width = 18, 190, 460
-    height = 24 + h_row * max(1, len(items)) + 8
-    parts = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{left + width + 70}" height="{height}" '
-             f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
-    for i, (label, v) in enumerate(items):
-        y = 20 + i * h_row
-        w = 0 if v is None or vmax <= 0 else max(0.0, min(1.0, v / vmax)) * width
-        txt = "–" if v is None else (f"{v * 100:.0f}%" if pct else f"{v:.3g}")
-        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" font-size="11">{escape(str(label))[:32]}</text>'
-                     f'<rect class="bar" x="{left}" y="{y}" width="{w:.1f}" height="{h_row - 4}" fill="{color}"/>'
-                     f'<text x="{left + w + 4:.1f}" y="{y + 12}" font-size="11">{txt}</text>')
-    parts.append(f'<line x1="{left}" y1="16" x2="{left}" y2="{height - 6}" stroke="#55606d"/></svg>')
+def bar_chart(groups: list[tuple[str, list[tuple[str, float | None]]]], *, title: str, vmax: float = 1.0,
+              pct: bool = True, cls: str = "chart") -> str:
+    """Horizontal bars in HTML, one per (label, value), under a heading per group (``(heading,
+    items)``; an empty heading: none). Labels are whole (escaped once, never cut) and wrap."""
+    parts = [f'<div class="bars {escape(cls)}" role="group" aria-label="{escape(title)}">']
+    for heading, items in groups:
+        if heading:
+            parts.append(f"<h3>{escape(heading)}</h3>")
+        for label, v in items:
+            w = 0.0 if v is None or vmax <= 0 else max(0.0, min(1.0, v / vmax)) * 100
+            txt = "–" if v is None else (f"{v * 100:.0f}%" if pct else f"{v:.3g}")
+            lab = escape(str(label))
+            parts.append(f'<div class="row"><span class="label" title="{lab}">{lab}</span><span class="track">'
+                         f'<span class="bar" style="width:{w:.1f}%"></span></span><span class="value">{txt}</span></div>')
+    parts.append("</div>")
     return "".join(parts)
 
 
@@ -81,7 +97,8 @@ def histogram(series: list[tuple[str, list[float], str]], *, bins: list[float], 
     top = max([max(c) for c in counts] + [0.01])
     plot_w, plot_h = width - left - 10, height - bottom - 24
     bw = plot_w / nb
-    parts = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+    parts = [f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" '
              f'aria-label="{escape(title)}"><title>{escape(title)}</title>']
     for k, (label, _, colour) in enumerate(series):
         parts.append(f'<rect x="{left + 10 + k * 150}" y="4" width="10" height="10" fill="{colour}"/>'
@@ -114,13 +131,17 @@ def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict
              ("stopped (comfort)", all_.get("stopped_comfort")), ("dropouts", all_.get("dropouts"))]
     card_html = "".join(f'<div class="card">{escape(k)}<b>{_fmt(v) if not isinstance(v, str) else escape(v)}</b></div>'
                         for k, v in cards)
-    by_group = [(f"{r['group']}: {r['value']}", r["completion_rate"]) for r in cohort if r["group"] != "all"]
+    by_group = [(f"by {dim}", [(r["value"], r["completion_rate"]) for r in cohort if r["group"] == dim])
+                for dim in ("role", "station") if any(r["group"] == dim for r in cohort)]
     ssq = histogram([("before (pre)", [s.ssq_pre["total"] for s in sessions if s.ssq_pre], "#8fb3d1"),
                      ("after (post)", [s.ssq_post["total"] for s in sessions if s.ssq_post], "#c0504d")],
                     bins=[0, 5, 10, 20, 30, 40, 60, 80], title="SSQ total before and after", cls="chart ssq")
     worst = sorted(steps, key=lambda r: (r["success_rate"], -r["hint_rate"]))[:25]
-    step_chart = bar_chart([(f"{r['step_id']} {r['target']}".strip(), r["success_rate"]) for r in
-                            sorted(steps, key=lambda r: (r["tour"], r["step"]))],
+    tours: dict[tuple, list] = {}
+    for r in sorted(steps, key=lambda r: (r["ward"], r["tour"], r["step"])):
+        tours.setdefault((r["ward"], r["tour"]), []).append((f"{r['step_id']} {r['target']}".strip(),
+                                                              r["success_rate"]))
+    step_chart = bar_chart([(f"tour {tour} · ward {ward}", items) for (ward, tour), items in tours.items()],
                            title="Success rate per step", cls="chart steps")
     cohort_cols = [("group", "group"), ("value", "value"), ("trainees", "trainees"), ("sessions", "sessions"),
                    ("completed", "completed"), ("completion_rate", "completion"), ("median_duration_s", "median s"),
@@ -128,7 +149,7 @@ def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict
                    ("ssq_post_median", "SSQ post median"), ("ssq_post_q3", "SSQ post Q3"),
                    ("ssq_post_max", "SSQ post max"), ("stopped_comfort", "stopped (FMS)"),
                    ("abandoned", "abandoned"), ("quit", "quit")]
-    step_cols = [("tour", "tour"), ("step_id", "step"), ("kind", "kind"), ("target", "target"),
+    step_cols = [("ward", "ward"), ("tour", "tour"), ("step_id", "step"), ("kind", "kind"), ("target", "target"),
                  ("attempts", "attempts"), ("success_rate", "success"), ("median_duration_s", "median s"),
                  ("hint_rate", "hint rate"), ("reveal_rate", "reveal rate"), ("spl_mean", "SPL"),
                  ("soft_spl_mean", "SoftSPL")]

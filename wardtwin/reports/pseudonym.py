@@ -54,3 +54,10 @@ class Pseudonymiser:
         if p is None:
             p = self._cache[trainee] = "p-" + hmac.new(self._key, trainee.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
         return p
+
+    def session(self, session: str) -> str:
+        """A session id's pseudonym (``ps-`` + 32 hex digits, keyed like trainee pseudonyms but
+        in its own domain): pseudonymised xAPI statements carry it instead of the session id, and
+        derive their statement ids and registrations from it, so that without the key they
+        cannot be joined to the named export of the same sessions."""
+        return "ps-" + hmac.new(self._key, b"session\0" + session.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
