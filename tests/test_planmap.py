@@ -130,3 +130,47 @@ def test_shipped_ward_map_complete(ward):
 
 def test_fitout_needs_most_patient_rooms(tiny):
     assert fitout_types(tiny) == set()  # two patient rooms: too few to call anything standard
+
+
+def _boxes(root, cls):
+    """Drawing boxes of the room names (bold, about 0.68 em a character) or EXIT badges."""
+    out = []
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        if cls == "room-name" and t.get("class") == "room-name":
+            x, y, s = float(t.get("x")), float(t.get("y")), float(t.get("font-size"))
+            w = 0.68 * s * len(t.text)
+            out.append((x - w / 2, y - s, x + w / 2, y + 0.3 * s, t.text))
+    for g in root.findall(".//s:g[@class='exit-tag']", NS):
+        if cls == "exit-tag":
+            r = g.find("s:rect", NS)
+            x, y = float(r.get("x")), float(r.get("y"))
+            out.append((x, y, x + float(r.get("width")), y + float(r.get("height")), "EXIT"))
+    return out
+
+
+@pytest.mark.parametrize("ward", ["medsurg-28", "icu-12"])
+def test_room_labels_touch_neither_each_other_nor_exit_badges(ward):
+    """Issue 19, defect 7: "Patient room 428Patient room 427", and a label over icu-12's west EXIT."""
+    layout, findings = check_ward(ward)
+    root = _svg(layout)
+    names, exits = _boxes(root, "room-name"), _boxes(root, "exit-tag")
+    assert len(names) == len(layout.rooms) and len(exits) == sum(d.exit for d in layout.doors)
+
+    def apart(a, b, gap):
+        return a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1]
+
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert apart(a, b, 1.5), (a[4], b[4])
+        for e in exits:
+            assert apart(a, e, 0.0), (a[4], "EXIT")
+
+
+def test_legend_lists_no_equipment_without_equipment():
+    layout, _ = check_ward("icu-12")
+    legend = lambda **kw: "|".join(_svg(layout, **kw).find(".//s:g[@class='legend']", NS).itertext())
+    with_items, without = legend(), legend(equipment=False)
+    assert "Safety-critical equipment" in with_items and "Other equipment" in with_items
+    assert "Safety-critical" not in without and "Other equipment" not in without and "every patient room" not in without
+    assert "EXIT" in without and "patient room" in without  # rooms and exits stay
+    assert not _svg(layout, equipment=False).findall(".//s:polygon[@class='item']", NS)

@@ -58,25 +58,70 @@ def _text_width(s: str, size: float) -> float:
     return 0.56 * size * len(s)
 
 
+#: Room names are bold: their width is estimated wider than item labels' (DejaVu Sans Bold
+#: averages about 0.68 em a character), and room labels keep this gap (px) from each other.
+_BOLD_EM = 0.68
+_LABEL_GAP = 2.0
+
+
 def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon, placer: "_Labels") -> list[str]:
+    """A room's name (else its number or id) in bold, as large as fits (at most 11 px) inside
+    the room and clear of every box already reserved (EXIT badges, earlier room labels): tried at
+    the room's label point and a few points above and below it, shrinking to 6 px; a name that
+    fits in no room is drawn at 6 px where it is clear of the others, else the number alone;
+    when nothing fits clear the label is left out (the room's tooltip still names it)."""
     room = plan.layout.room_by_id[rid]
     c = label_point(poly)
     minx, miny, maxx, maxy = poly.bounds
     room_w = (maxx - minx) * S.PX_PER_M * 0.9
     room_h = (maxy - miny) * S.PX_PER_M
-    name = room.name
-    size = min(11.0, room_w / max(1, 0.56 * len(name)))
+    x0, y0 = f.x(c.x), f.y(c.y)
     lines = []
-    if size < 6.0:  # too small for the name: the number (or id) alone
-        name = room.number or room.id
-        size = min(10.0, room_w / max(1, 0.56 * len(name)), room_h / 2)
-    x, y = f.x(c.x), f.y(c.y)
+    candidates = [room.name] + ([room.number or room.id] if (room.number or room.id) != room.name else [])
+    chosen = None
+    # the name inside the room; else the name clear of other labels (it may cross a wall); else the number
+    for name, inside in [(n, i) for n in candidates for i in (True, False)]:
+        size = min(11.0, room_w / max(1.0, _BOLD_EM * len(name)), room_h / 1.6) if inside else 6.0
+        while size >= 6.0 and chosen is None:
+            w = _BOLD_EM * size * len(name)
+            for dx, dy in ((0, 0), (0, -size * 1.3), (0, size * 1.3), (0, -size * 2.6), (0, size * 2.6)):
+                x, y = x0 + dx, y0 + dy
+                box = (x - w / 2, y - size, x + w / 2, y + size * 0.3)
+                if placer.free(box, _LABEL_GAP) and (not inside or _box_in(poly, f, box)):
+                    chosen = (name, size, x, y, box)
+                    break
+            size -= 0.5
+        if chosen:
+            break
+    if chosen is None:
+        return lines
+    name, size, x, y, box = chosen
     lines.append(_text(x, y, name, size, weight="bold", cls="room-name"))
-    placer.reserve(x - _text_width(name, size) / 2, y - size, x + _text_width(name, size) / 2, y + size * 0.25)
+    placer.reserve(*box)
     if room.number and room.number not in name and room_h > 3 * size:
         lines.append(_text(x, y + size * 1.2, room.number, size * 0.85, cls="room-number"))
         placer.reserve(x - size, y + size * 0.3, x + size, y + size * 1.4)
     return lines
+
+
+def _box_in(poly: Polygon, f: _Frame, box) -> bool:
+    """Whether a drawing box (px) lies inside a room outline."""
+    from shapely.geometry import box as shapely_box
+
+    x0, y0, x1, y1 = box
+    to_m = 1.0 / S.PX_PER_M
+    b = shapely_box(f.minx + (x0 - S.MARGIN) * to_m, f.maxy - (y1 - f.top) * to_m,
+                    f.minx + (x1 - S.MARGIN) * to_m, f.maxy - (y0 - f.top) * to_m)
+    return poly.buffer(1e-6).contains(b)
+
+
+def _exit_box(f: _Frame, wall: Wall, o: Opening, inside: str) -> tuple[float, float, float, float]:
+    """The drawing box (px) of an exit door's EXIT badge (see :func:`_exit_tag`)."""
+    dx, dy = wall.direction
+    mid = wall.point_at((o.t0 + o.t1) / 2)
+    side = 1.0 if inside == wall.left else -1.0
+    x, y = f.x(mid[0] + side * -dy * 0.9), f.y(mid[1] + side * dx * 0.9)
+    return (x - 15, y - 6, x + 15, y + 6)
 
 
 def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, inside: str,
@@ -136,8 +181,13 @@ class _Labels:
         self.boxes: list[tuple[float, float, float, float]] = []
 
     def reserve(self, x0, y0, x1, y1):
-        """Keep item labels off this box (a room name)."""
+        """Keep later labels off this box (a room name, an EXIT badge)."""
         self.boxes.append((x0, y0, x1, y1))
+
+    def free(self, box, gap: float = 0.0) -> bool:
+        """Whether ``box`` keeps ``gap`` px clear of every reserved box."""
+        x0, y0, x1, y1 = box
+        return all(x1 + gap <= b[0] or x0 - gap >= b[2] or y1 + gap <= b[1] or y0 - gap >= b[3] for b in self.boxes)
 
     def place(self, cx, cy, r, text, size) -> tuple[float, float, str]:
         w, h = _text_width(text, size), size * 1.1
@@ -216,10 +266,12 @@ def _north_arrow(x: float, y: float) -> str:
             + _text(x, y + 20, "N", 10, weight="bold", halo=False) + "</g>")
 
 
-def _legend(lay: Layout, x: float, y: float, width: float) -> tuple[list[str], float]:
-    """Legend rows laid out across ``width`` px starting at (x, y); returns (svg, height)."""
+def _legend(lay: Layout, x: float, y: float, width: float, equipment: bool = True) -> tuple[list[str], float]:
+    """Legend rows laid out across ``width`` px starting at (x, y); returns (svg, height).
+    ``equipment=False``: rooms and exits only (the plan draws no equipment)."""
     kinds = sorted({r.kind for r in lay.rooms}, key=vocab.ROOM_KINDS.index)
-    used = {lay.item_type(i).id: lay.item_type(i) for i in lay.items if lay.item_type(i) is not None}
+    used = {lay.item_type(i).id: lay.item_type(i) for i in lay.items
+            if equipment and lay.item_type(i) is not None}
     fitout = fitout_types(lay)
     safety = sorted((t for t in used.values() if t.safety_critical and t.id not in fitout),
                     key=lambda t: (t.category, t.name))
@@ -287,7 +339,7 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     f = _Frame(bounds, S.MARGIN + title_h)
     plan_w_m = bounds[2] - bounds[0]
     legend_y = f.top + f.plan_height + 50
-    legend, legend_h = _legend(lay, S.MARGIN, legend_y + 10, max(300.0, f.width - 2 * S.MARGIN))
+    legend, legend_h = _legend(lay, S.MARGIN, legend_y + 10, max(300.0, f.width - 2 * S.MARGIN), equipment)
     height = legend_y + legend_h + S.MARGIN
     width = max(f.width, 520.0)
     t = lay.ward.wall_thickness
@@ -310,6 +362,9 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
                    f'<title>{xml_text(r.name)} ({r.kind.replace("_", " ")}, {poly.area:.1f} m²)</title></polygon>')
     out.append("</g>")
     placer = _Labels()
+    for o in plan.openings:  # EXIT badges first: room and item labels keep clear of them
+        if lay.door_by_id[o.door].exit:
+            placer.reserve(*_exit_box(f, plan.walls[o.wall], o, plan.ward_side(o.door)))
     room_labels = []
     for rid, poly in polys.items():
         room_labels.extend(_room_label(plan, f, rid, poly, placer))
@@ -344,7 +399,20 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out.append(_north_arrow(width - S.MARGIN - 10, S.MARGIN + 6))
     out.extend(legend)
     out.append("</svg>")
-    return "\n".join(out) + "\n"
+    text = "\n".join(out) + "\n"
+    _check_well_formed(text)
+    return text
+
+
+def _check_well_formed(text: str) -> None:
+    """Parse the document with the standard library's XML parser (expat): a map that is not
+    well-formed XML 1.0 is a bug, raised before anything is written."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise RuntimeError(f"the plan map is not well-formed XML ({exc})") from None
 
 
 def _route(f: _Frame, route, label) -> list[str]:
