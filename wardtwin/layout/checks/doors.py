@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wardtwin.layout import vocab
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.leaves import is_bed_route
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -57,8 +58,8 @@ def door_width(plan: Plan):
             yield finding(d, "door-too-narrow", f"door {d.id} between {a} and {b}: {d.width:.2f} m wide, "
                           f"at least {DOOR_MIN:.2f} m (32 in) clear needed", "width")
         elif d.width < BED_DOOR_MIN - 1e-9:
-            kinds = {lay.room_by_id[r].kind for r in d.between if r in lay.room_by_id}
-            # a bed passes between bed rooms and corridors, not into an ensuite or a toilet
-            if kinds & set(vocab.BED_ROOM_KINDS) and kinds <= set(vocab.BED_ROOM_KINDS) | {"corridor"}:
+            # a bed passes a patient or isolation room's door to the corridor, a bed lift's, or one
+            # declared `bed_route: true` (not an anteroom's staff door, an ensuite's or a toilet's)
+            if is_bed_route(lay, d):
                 yield finding(d, "bed-door-narrow", f"door {d.id} between {a} and {b}: {d.width:.2f} m wide; a bed "
                               f"passes through doors of at least {BED_DOOR_MIN:.2f} m", "width")
