@@ -36,7 +36,8 @@ def fatal_ward(ward_copy):
 def test_check_clean_ward_exits_0():
     p = wardtwin("check", "tests/wards/tiny")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "tests/wards/tiny: clean" in p.stdout
+    # the tiny ward is clean but for the US rule pack's warnings (no AED, no alarm box, ...)
+    assert "tests/wards/tiny: 9 warnings" in p.stdout and " error [" not in p.stdout
     assert "Tiny test ward: 5 rooms, 5 doors (2 exits), 4 items" in p.stdout
 
 
@@ -92,7 +93,7 @@ def test_check_json_of_a_clean_ward_is_only_json():
     p = wardtwin("check", "tests/wards/tiny", "--format", "json")
     assert p.returncode == 0
     report = json.loads(p.stdout)  # nothing else printed on stdout
-    assert report["ok"] is True and report["findings"] == []
+    assert report["ok"] is True and {f["severity"] for f in report["findings"]} <= {"warning"}
 
 
 def test_check_json_of_a_fatal_ward(fatal_ward):
@@ -109,8 +110,9 @@ def test_check_json_warnings_only_is_ok(ward_copy):
     p = wardtwin("check", ward, "--format", "json")
     assert p.returncode == 0
     report = json.loads(p.stdout)
-    assert report["ok"] is True and report["counts"]["warning"] == 1
-    assert report["findings"][0]["code"] == "bed-door-narrow"
+    assert report["ok"] is True and report["counts"]["error"] == 0
+    assert "bed-door-narrow" in [f["code"] for f in report["findings"]
+                                 if f["file"].endswith("floorplan.yaml") and f["line"] == 26]
 
 
 @pytest.mark.parametrize("kind", ["ward", "floorplan", "equipment", "catalog"])

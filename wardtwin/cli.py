@@ -14,20 +14,19 @@ from wardtwin.errors import WardtwinError
 from wardtwin.safetext import escape
 
 
-def _print_findings(ward: str, findings, fmt: str, out=None, rooms=None) -> None:
-    """Every finding, then a count line, to ``out`` (default: the current standard output).
-    ``rooms``: per-room facts added to the JSON report (``check``: net areas)."""
+def _print_findings(ward: str, findings, fmt: str, out=None) -> None:
+    """Every finding, then a count line, to ``out`` (default: the current standard output)."""
     from wardtwin.layout.findings import Severity, findings_json
 
     out = out or sys.stdout
 
-    if fmt == "json":
-        text = findings_json(ward, findings)
-        if rooms is not None:
-            import json
+    if fmt == "sarif":
+        from wardtwin.rules.sarif import sarif_json
 
-            text = json.dumps({**json.loads(text), "rooms": rooms}, indent=2)
-        print(text, file=out)
+        print(sarif_json(ward, findings), file=out)
+        return
+    if fmt == "json":
+        print(findings_json(ward, findings), file=out)
         return
     for f in findings:
         print(f.format(), file=out)
@@ -41,12 +40,7 @@ def cmd_check(args) -> int:
     from wardtwin.model import check
 
     layout, findings, _model = check(args.ward)
-    rooms = None
-    if layout is not None and args.format == "json":
-        from wardtwin.layout.areas import room_areas
-
-        rooms = room_areas(layout)
-    _print_findings(args.ward, findings, args.format, rooms=rooms)
+    _print_findings(args.ward, findings, args.format)
     if layout is not None and args.format == "text" and exit_code(findings) == 0:
         lay = layout
         print(escape(f"{lay.ward.name}: {len(lay.rooms)} rooms, {len(lay.doors)} doors "
@@ -56,6 +50,14 @@ def cmd_check(args) -> int:
 
         print(escape(f"{layout.ward.id}: version {ward_version(layout)}"))
     return exit_code(findings)
+
+
+def cmd_rules(args) -> int:
+    from wardtwin.rules.mapping import rules_text
+
+    text, code = rules_text(args.pack, args.ward)
+    print(text)
+    return code
 
 
 def cmd_schema(args) -> int:
@@ -174,10 +176,13 @@ def cmd_map(args) -> int:
     if args.route:
         r = _route(model, *args.route)
         extra = {"route": r.points, "route_label": f"{args.route[0]} to {args.route[1]}: {r.length:.1f} m"}
-    write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan,
-              areas=args.areas, **extra)
+    if args.field or args.findings:
+        from wardtwin.rules.mapping import map_overlay
+
+        extra["overlay"] = map_overlay(layout, model, args.field, args.findings)
+    write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan, **extra)
     print(escape(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} "
-                 "items" + (f", route {extra['route_label']}" if extra else "")), file=_status_stream(args.out))
+                 "items" + (f", route {extra['route_label']}" if "route_label" in extra else "")), file=_status_stream(args.out))
     return 0
 
 
@@ -609,8 +614,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="validate a ward's layout files and report every finding")
     c.add_argument("ward", help="ward folder, or the name of a shipped ward (e.g. medsurg-28)")
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                   help="sarif: SARIF 2.1.0, for code hosts and editors")
     c.set_defaults(fn=cmd_check)
+
+    rp = sub.add_parser("rules", help="list every rule of a rule pack with its limit and source")
+    rp.add_argument("pack", nargs="?", default="us", help="a shipped pack (us, ihfg) or a pack file (default: us)")
+    rp.add_argument("--ward", help="the pack a ward folder chooses, with its overrides")
+    rp.set_defaults(fn=cmd_rules)
 
     s = sub.add_parser("schema", help="print the JSON Schema of a file kind (for editors)")
     s.add_argument("kind", help="ward, floorplan, equipment, catalog, module or tour")
@@ -635,10 +646,12 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--labels", choices=("safety", "all", "none"), default="safety",
                    help="which items get a text label (default: safety-critical ones)")
     m.add_argument("--no-equipment", action="store_true", help="draw rooms and doors only")
-    m.add_argument("--areas", action="store_true", help="write each room's net area (inside the wall faces) "
-                   "under its name, and its intended `area` where it has one")
     m.add_argument("--route", nargs=2, metavar=("FROM", "TO"),
                    help="also draw the walking route between two places (room, door or item ids, or x,y)")
+    m.add_argument("--field", choices=("extinguisher", "exit", "alarm-box", "crash-cart", "aed"),
+                   help="draw the walking-distance field to the nearest of these as a heat map, with the rule "
+                   "pack's limit as a contour and the worst point marked")
+    m.add_argument("--findings", action="store_true", help="draw every finding that has a place, numbered")
     m.set_defaults(fn=cmd_map)
 
     r = sub.add_parser("route", help="walking distance and route between two places")

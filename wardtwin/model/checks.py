@@ -75,10 +75,16 @@ def check(ward) -> tuple[Layout | None, list[Finding], WardModel | None]:
     layout, findings = load_ward(ward)
     if layout is None:
         return None, sort_findings(findings), None
+    from wardtwin.rules.engine import evaluate
+    from wardtwin.rules.pack import choose_pack
+
     plan = plan_of(layout)
-    findings = findings + validate(layout, skip=["door-reachability"], plan=plan)
+    choice = choose_pack(layout)  # the ward's rule pack: its own findings, and the limits the checks use
+    findings = findings + list(choice.findings) + validate(layout, skip=["door-reachability"], plan=plan)
     if exit_code(findings):
         return layout, sort_findings(findings + validate(layout, only=["door-reachability"], plan=plan)), None
     model = compile_ward(layout, PERSON_RADIUS, plan=plan)
     findings = findings + navigation_findings(layout, model)
+    if not exit_code(findings):  # the pack's rules measured on the floor, once it can be trusted
+        findings = findings + evaluate(layout, model, choice)
     return layout, sort_findings(findings), (model if not exit_code(findings) else None)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from wardtwin.layout import vocab
 from wardtwin.layout.checks import finding, register
-from wardtwin.layout.leaves import is_bed_route
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
-#: Accessible clear door width: 32 in, m.
+#: Accessible clear door width: 32 in, m (the US rule pack's; the check reads the ward's pack).
 DOOR_MIN = 0.81
-#: Bed passage door width, m.
-BED_DOOR_MIN = 1.10
+#: Bed passage door width, m (NFPA 101's 41.5 in, the US rule pack's; the check reads the ward's pack).
+BED_DOOR_MIN = 1.0541
 
 
 @register("door-rooms")
@@ -51,15 +50,22 @@ def door_placement(plan: Plan):
 
 @register("door-width")
 def door_width(plan: Plan):
+    """Door widths against the ward's rule pack (``door-clear-width``, ``bed-door-clear-width``;
+    a rule the pack does not set is not checked)."""
+    from wardtwin.rules.pack import choose_pack, rule_finding
+
     lay = plan.layout
+    choice = choose_pack(lay)
+    door, bed = choice.limit("door-clear-width"), choice.limit("bed-door-clear-width")
     for d in lay.doors:
         a, b = d.between
-        if d.width < DOOR_MIN - 1e-9:
-            yield finding(d, "door-too-narrow", f"door {d.id} between {a} and {b}: {d.width:.2f} m wide, "
-                          f"at least {DOOR_MIN:.2f} m (32 in) clear needed", "width")
-        elif d.width < BED_DOOR_MIN - 1e-9:
-            # a bed passes a patient or isolation room's door to the corridor, a bed lift's, or one
-            # declared `bed_route: true` (not an anteroom's staff door, an ensuite's or a toilet's)
-            if is_bed_route(lay, d):
-                yield finding(d, "bed-door-narrow", f"door {d.id} between {a} and {b}: {d.width:.2f} m wide; a bed "
-                              f"passes through doors of at least {BED_DOOR_MIN:.2f} m", "width")
+        line, col = d.src.at("width")
+        if door is not None and d.width < door.value - 1e-9:
+            yield rule_finding(door, d.src.file, line, col, f"door {d.id} between {a} and {b}: {d.width:.2f} m wide, "
+                               f"at least {door.shown} clear needed" + d.src.note("width"))
+        elif bed is not None and d.width < bed.value - 1e-9:
+            kinds = {lay.room_by_id[r].kind for r in d.between if r in lay.room_by_id}
+            # a bed passes between bed rooms and corridors, not into an ensuite or a toilet
+            if kinds & set(vocab.BED_ROOM_KINDS) and kinds <= set(vocab.BED_ROOM_KINDS) | {"corridor"}:
+                yield rule_finding(bed, d.src.file, line, col, f"door {d.id} between {a} and {b}: {d.width:.2f} m "
+                                   f"wide; a bed passes through doors of at least {bed.shown}" + d.src.note("width"))

@@ -67,15 +67,23 @@ def room_overlaps(plan: Plan):
 
 @register("corridor-width")
 def corridor_width(plan: Plan):
+    """Corridor widths against the ward's rule pack (``corridor-clear-width``)."""
+    from wardtwin.rules.pack import choose_pack, rule_finding
+
+    lim = choose_pack(plan.layout).limit("corridor-clear-width")
+    if lim is None:
+        return
+    clear = lim.value
     t = plan.layout.ward.wall_thickness
     for r in plan.layout.rooms:
         poly = plan.room_polygons.get(r.id)
         if r.kind != "corridor" or poly is None:
             continue
-        narrow = narrow_parts(poly, CORRIDOR_CLEAR + t)
+        narrow = narrow_parts(poly, clear + t)
         if narrow:
             where = ", ".join(f"({p.centroid.x:.1f}, {p.centroid.y:.1f})" for p in narrow[:3])
-            yield finding(r, "corridor-narrow",
-                          f"corridor {r.id}: narrower than {CORRIDOR_CLEAR:.2f} m (8 ft) clear around {where}; "
-                          f"outlines run along wall centre lines, so {CORRIDOR_CLEAR + t:.2f} m between lines "
-                          "is needed", "polygon")
+            line, col = r.src.at("polygon")
+            yield rule_finding(lim, r.src.file, line, col,
+                               f"corridor {r.id}: narrower than {lim.shown} clear around {where}; "
+                               f"outlines run along wall centre lines, so {clear + t:.2f} m between lines "
+                               "is needed" + r.src.note("polygon"))

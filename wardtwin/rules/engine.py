@@ -1,0 +1,122 @@
+"""The rule engine: evaluates the ward's rule pack on its compiled model.
+
+``evaluate(layout, model)`` runs every model rule the pack sets (plan rules such as door and
+corridor widths run with the layout's own checks) and returns their findings. Distance rules
+share :class:`Fields`: one walking-distance field per target kind, computed on first use and
+kept for the map (``wardtwin map --field``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+import numpy as np
+
+from wardtwin.layout.findings import Finding
+from wardtwin.rules.distance import Field, Grid, build_grid, distance_field
+from wardtwin.rules.pack import Choice, Limit, choose_pack
+from wardtwin.rules.registry import RULES, Family
+
+#: rule id -> function (limit, context) -> findings; filled by the rule family modules
+EVALUATORS: dict[str, Callable[[Limit, "Context"], Iterable[Finding]]] = {}
+#: Room kinds that are not part of the ward's floor for "any point" rules: past the exit, or
+#: not walked in.
+NOT_FLOOR = ("stair", "shaft", "lift")
+
+
+def rule(rule_id: str):
+    """Decorator: the evaluator of a model rule."""
+    def deco(fn):
+        assert rule_id in RULES and RULES[rule_id].family is Family.MODEL, rule_id
+        EVALUATORS[rule_id] = fn
+        return fn
+    return deco
+
+
+class Fields:
+    """The distance fields of one compiled model, each computed once (by key)."""
+
+    def __init__(self, model):
+        self.model = model
+        self._grid: Grid | None = None
+        self._fields: dict = {}
+
+    @property
+    def grid(self) -> Grid:
+        if self._grid is None:
+            self._grid = build_grid(self.model)
+        return self._grid
+
+    def items(self, types: tuple[str, ...]) -> list[tuple[str, tuple[float, float]]]:
+        """``(id, where a person stands to use it)`` of the items of ``types``, id order."""
+        out = [(i.id, i.access) for i in self.model.items if i.type in types and i.access is not None]
+        return sorted(out)
+
+    def exits(self) -> list[tuple[str, tuple[float, float]]]:
+        """``(door id, middle of its opening)`` of the exit doors."""
+        from wardtwin.model.queries import resolve_place
+
+        plan = self.model.plan
+        return [(d, resolve_place(self.model, d)) for d in plan.exits if d in plan.opening_by_door]
+
+    def field(self, kind: str, targets: tuple[str, ...] | None = None) -> Field:
+        """The field of ``kind``: ``exit`` (exit doors), or the items of catalog ``targets``."""
+        key = (kind, targets)
+        if key not in self._fields:
+            pts = self.exits() if kind == "exit" else self.items(targets or ())
+            self._fields[key] = distance_field(self.grid, kind, pts)
+        return self._fields[key]
+
+    def floor_mask(self) -> np.ndarray:
+        """Cells that count as "any point of the ward": walkable, in a room that is not past
+        an exit or unwalked (:data:`NOT_FLOOR`)."""
+        g = self.grid
+        kinds = self.model.layout.room_by_id
+        bad = np.array([kinds[r].kind in NOT_FLOOR if r in kinds else False for r in g.room_ids] + [True], bool)
+        return g.inside & ~bad[g.room]
+
+
+class Context:
+    """What an evaluator gets: the layout, the model, the shared fields."""
+
+    def __init__(self, layout, model, fields: Fields):
+        self.layout, self.model, self.fields = layout, model, fields
+
+    def room_at(self, p) -> str | None:
+        return self.model.plan.room_at(p[0], p[1])
+
+    def room_src(self, p):
+        """The source of the room holding ``p`` (the ward file's when none), and its id."""
+        rid = self.room_at(p)
+        room = self.layout.room_by_id.get(rid) if rid else None
+        return (room.src, rid) if room is not None else (self.layout.ward.src, None)
+
+
+def _families():
+    from wardtwin.rules import egress, emergency, equipment, fire, hygiene  # noqa: F401 (registers)
+
+
+def evaluate(layout, model, choice: Choice | None = None, fields: Fields | None = None) -> list[Finding]:
+    """Findings of every model rule of the ward's pack (``choice``: the pack, default the
+    ward's own), in the pack's order."""
+    _families()
+    choice = choice if choice is not None else choose_pack(layout)
+    if choice.pack is None:
+        return []
+    ctx = Context(layout, model, fields or Fields(model))
+    out: list[Finding] = []
+    for rid, lim in choice.pack.limits.items():
+        fn = EVALUATORS.get(rid)
+        if fn is not None:
+            out.extend(fn(lim, ctx))
+    return out
+
+
+def at(src, key: str | None = None) -> tuple[str, int, int]:
+    line, col = src.at(key) if key else (src.line, src.column)
+    return src.file, line, col
+
+
+def metres(v: float) -> str:
+    return "no path" if not math.isfinite(v) else f"{v:.1f} m"
