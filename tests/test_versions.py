@@ -23,7 +23,7 @@ from wardtwin.versions.diff import Kind, What, diff_layouts
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDSURG = ROOT / "layouts" / "medsurg-28"
-CC = "  - {id: CC-1, type: crash_cart, room: nurse-station, at: [35.45, 4.5], rotation: 180,"
+CC = "  - {id: CC-1, type: crash_cart, room: resus-bay, at: [35.45, 4.5], rotation: 180,"
 CC_MOVED = "  - {id: CC-1, type: crash_cart, room: corridor, at: [58.5, 7.2], rotation: 180,"
 NEW_FE = "  - {id: FE-9, type: fire_extinguisher, room: corridor, at: [30.0, 7.425], rotation: 180}\n"
 

@@ -14,8 +14,9 @@ from wardtwin.errors import WardtwinError
 from wardtwin.safetext import escape
 
 
-def _print_findings(ward: str, findings, fmt: str, out=None) -> None:
-    """Every finding, then a count line, to ``out`` (default: the current standard output)."""
+def _print_findings(ward: str, findings, fmt: str, out=None, rooms=None) -> None:
+    """Every finding, then a count line, to ``out`` (default: the current standard output).
+    ``rooms``: per-room facts added to the JSON report (``check``: net areas)."""
     from wardtwin.layout.findings import Severity, findings_json
 
     out = out or sys.stdout
@@ -26,7 +27,12 @@ def _print_findings(ward: str, findings, fmt: str, out=None) -> None:
         print(sarif_json(ward, findings), file=out)
         return
     if fmt == "json":
-        print(findings_json(ward, findings), file=out)
+        text = findings_json(ward, findings)
+        if rooms is not None:
+            import json
+
+            text = json.dumps({**json.loads(text), "rooms": rooms}, indent=2)
+        print(text, file=out)
         return
     for f in findings:
         print(f.format(), file=out)
@@ -40,7 +46,12 @@ def cmd_check(args) -> int:
     from wardtwin.model import check
 
     layout, findings, _model = check(args.ward)
-    _print_findings(args.ward, findings, args.format)
+    rooms = None
+    if layout is not None and args.format == "json":
+        from wardtwin.layout.areas import room_areas
+
+        rooms = room_areas(layout)
+    _print_findings(args.ward, findings, args.format, rooms=rooms)
     if layout is not None and args.format == "text" and exit_code(findings) == 0:
         lay = layout
         print(escape(f"{lay.ward.name}: {len(lay.rooms)} rooms, {len(lay.doors)} doors "
@@ -180,7 +191,8 @@ def cmd_map(args) -> int:
         from wardtwin.rules.mapping import map_overlay
 
         extra["overlay"] = map_overlay(layout, model, args.field, args.findings)
-    write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan, **extra)
+    write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan,
+              areas=args.areas, **extra)
     print(escape(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} "
                  "items" + (f", route {extra['route_label']}" if "route_label" in extra else "")), file=_status_stream(args.out))
     return 0
@@ -646,6 +658,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--labels", choices=("safety", "all", "none"), default="safety",
                    help="which items get a text label (default: safety-critical ones)")
     m.add_argument("--no-equipment", action="store_true", help="draw rooms and doors only")
+    m.add_argument("--areas", action="store_true", help="write each room's net area (inside the wall faces) "
+                   "under its name, and its intended `area` where it has one")
     m.add_argument("--route", nargs=2, metavar=("FROM", "TO"),
                    help="also draw the walking route between two places (room, door or item ids, or x,y)")
     m.add_argument("--field", choices=("extinguisher", "exit", "alarm-box", "crash-cart", "aed"),

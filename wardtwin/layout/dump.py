@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from wardtwin.layout import vocab
 from wardtwin.layout.model import Layout
 
 
@@ -52,21 +53,32 @@ def _drop_none(d: dict) -> dict:
 def layout_documents(layout: Layout) -> dict[str, dict]:
     """File name -> document (plain data) for each file of the ward folder."""
     w = layout.ward
+    # version 2's building fabric (windows, door leaves, lifts, alcoves, areas) needs version 2
+    fabric = bool(layout.windows) or any(
+        r.area is not None or r.open_to or r.lift or r.kind in vocab.V2_ROOM_KINDS for r in layout.rooms) or any(
+        d.hinge or d.swing or d.leaves or d.fire_rating is not None or d.smoke or d.hold_open
+        or d.bed_route is not None or d.type in vocab.V2_DOOR_TYPES for d in layout.doors)
+    fv = 2 if fabric else 1
     docs = {
         "ward.yaml": _drop_none({
             "kind": "ward", "version": 1, "id": w.id, "name": w.name, "entrance": w.entrance,
             "wall_thickness": w.wall_thickness, "ceiling_height": w.ceiling_height, "description": w.description,
         }),
         "floorplan.yaml": {
-            "kind": "floorplan", "version": 1,
+            "kind": "floorplan", "version": fv,
             "rooms": [_drop_none({
                 "id": r.id, "name": r.name, "kind": r.kind, "number": r.number,
                 "polygon": [_pt(p) for p in r.polygon], "ceiling_height": r.ceiling_height,
+                "area": r.area, "open_to": r.open_to, "lift": r.lift,
             }) for r in layout.rooms],
             "doors": [_drop_none({
                 "id": d.id, "between": _Flow(d.between), "at": _pt(d.at), "width": d.width,
-                "type": d.type, "exit": d.exit,
+                "type": d.type, "exit": d.exit, "hinge": d.hinge, "swing": d.swing,
+                "leaves": _Flow(d.leaves) if d.leaves else None, "fire_rating": d.fire_rating,
+                "smoke": d.smoke or None, "hold_open": d.hold_open or None, "bed_route": d.bed_route,
             }) for d in layout.doors],
+            **({"windows": [{"id": x.id, "room": x.room, "at": _pt(x.at), "width": x.width, "sill": x.sill,
+                             "head": x.head} for x in layout.windows]} if layout.windows else {}),
         },
         "equipment.yaml": {
             "kind": "equipment", "version": 1,

@@ -82,6 +82,18 @@ CODES: dict[str, tuple[Severity, str]] = {
     "room-unreachable": (E, "a room cannot be reached on foot from the ward entrance"),
     "item-unreachable": (E, "a safety-critical item cannot be reached on foot from the ward entrance"),
     "too-few-exits": (W, "the ward has fewer than two exits"),
+    # building fabric (version 2): windows, door leaves, lifts, shafts, alcoves, net areas
+    "window-not-exterior": (E, "a window is not on an exterior wall of its room (an interior wall, or no wall at all)"),
+    "window-past-wall-end": (E, "a window runs past the end of its exterior wall"),
+    "window-overlap": (E, "a window overlaps a door or another window on the same wall"),
+    "window-height": (E, "a window's head is not above its sill, or reaches above the room's ceiling"),
+    "door-key-not-for-type": (E, "a door key its type has no use for: a hinge on a sliding door, leaves on a swing door"),
+    "leaf-widths": (E, "a leaf-and-a-half door's leaves are missing, or the main leaf is not the larger, or they do not make up its width"),
+    "leaf-sweeps-corridor": (W, "a door leaf swings into a corridor's required clear width"),
+    "room-key-not-for-kind": (E, "a room key its kind has no use for: `open_to` on a room that is not an alcove, `lift` on one that is not a lift"),
+    "alcove-not-open": (E, "an alcove has no open edge: it names no room it is open to, or shares no wall with it"),
+    "lift-not-to-lobby": (W, "a lift's door opens somewhere other than a lift lobby or corridor"),
+    "area-mismatch": (W, "a room's net area (inside the wall faces) differs from its intended `area`"),
     # equipment
     "unknown-equipment-type": (E, "an item's type is not in the catalog"),
     "equipment-outside-room": (E, "an item's centre is not inside its room"),

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from wardtwin.errors import UsageError
 from wardtwin.layout import vocab
+from wardtwin.layout.fabric import door_extras, room_extras, window_of
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo
 from wardtwin.layout.modschema import version_findings
@@ -240,7 +241,7 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
             continue
         if ids.claim("room", r["id"], src):
             rooms.append(Room(r["id"], r["name"], r["kind"], _points(r["polygon"]), _opt(r["number"]),
-                              _opt(r["ceiling_height"]), src))
+                              _opt(r["ceiling_height"]), src, **room_extras(r)))
     doors += [d for d in placed.doors if ids.claim("door", d.id, d.src)]
     for d in fp.get("doors") or [] if _ok(fp, "doors") else []:
         if not isinstance(d, dict):
@@ -254,7 +255,16 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
             continue
         if ids.claim("door", d["id"], src):
             doors.append(Door(d["id"], tuple(d["between"]), _points([d["at"]])[0], d["width"],
-                              _opt(d["type"]) or "swing", bool(_opt(d["exit"])), src))
+                              _opt(d["type"]) or "swing", bool(_opt(d["exit"])), src, **door_extras(d)))
+    windows = [w for w in placed.windows if ids.claim("window", w.id, w.src)]
+    for w in fp.get("windows") or [] if _ok(fp, "windows") else []:
+        win = window_of(w, _source(fname, w)) if isinstance(w, dict) else None
+        if win is None:
+            if isinstance(w, dict) and isinstance(w.get("id"), str):
+                broken.add(w["id"])
+            continue
+        if ids.claim("window", win.id, win.src):
+            windows.append(win)
     ename = display_path(files["equipment"])
     items += [i for i in placed.items if ids.claim("item", i.id, i.src)]
     for it in eq.get("items") or [] if eq is not None and _ok(eq, "items") else []:
@@ -271,5 +281,5 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
                               _opt(it["label"]), _opt(it["asset_tag"]), src))
     layout = Layout(root=root, ward=ward_info, rooms=tuple(rooms), doors=tuple(doors), items=tuple(items),
                     catalog=catalog, ward_type_ids=tuple(t.id for t in ward_types),
-                    broken_ids=frozenset(broken), broken_links=tuple(links))
+                    broken_ids=frozenset(broken), broken_links=tuple(links), windows=tuple(windows))
     return layout, findings

@@ -70,6 +70,10 @@ class Room:
     number: str | None = None
     ceiling_height: float | None = None  # m; None: the ward's
     src: Source = _src()
+    # version 2 (issue 14)
+    area: float | None = None  # intended net area, m²; checked against the computed one
+    open_to: str | None = None  # an alcove: the room it is open to (no wall along their shared edge)
+    lift: str | None = None  # a lift: "bed" or "passenger"
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,28 @@ class Door:
     width: float  # clear width, m
     type: str = "swing"
     exit: bool = False
+    src: Source = _src()
+    # version 2 (issue 14): leaves, ratings, bed passage
+    hinge: str | None = None  # "left"/"right", seen from the side the leaf swings away from
+    swing: str | None = None  # "in": into between[0]; "out": into between[1]; None: derived
+    leaves: tuple[float, float] | None = None  # leaf_and_half: (main leaf, small leaf) widths, m
+    fire_rating: int | None = None  # minutes
+    smoke: bool = False  # a smoke door
+    hold_open: bool = False  # held open (released by the fire alarm)
+    bed_route: bool | None = None  # declared; None: derived (see wardtwin.layout.leaves)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A window in an exterior wall of ``room`` (version 2): centred at ``at`` on the wall line,
+    ``width`` wide, from ``sill`` to ``head`` above the floor (m)."""
+
+    id: str
+    room: str
+    at: Point
+    width: float
+    sill: float = 0.9
+    head: float = 2.1
     src: Source = _src()
 
 
@@ -139,6 +165,11 @@ class Layout:
     ward_type_ids: tuple[str, ...] = ()
     broken_ids: frozenset[str] = field(default=frozenset(), compare=False)
     broken_links: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    windows: tuple[Window, ...] = ()  # version 2
+
+    @cached_property
+    def window_by_id(self) -> dict[str, Window]:
+        return {w.id: w for w in self.windows}
 
     @cached_property
     def room_by_id(self) -> dict[str, Room]:

@@ -298,6 +298,9 @@ def version_findings(kind: str, data: LMap, ctx: Ctx) -> None:
     """Report the version-2 keys a version-1 file uses."""
     if data.get("version") != 1:
         return
+    from wardtwin.layout.fabricschema import v1_findings
+
+    v1_findings(kind, data, ctx)  # rooms' and doors' version-2 keys, kinds and types
     for key in V2_KEYS.get(kind, ()):
         if key in data.key_locs:  # written in the file (a checked mapping holds every key)
             ctx.report("unknown-key", data.key_locs[key],
@@ -310,11 +313,18 @@ def json_version_rules(kind: str) -> dict:
     keys = V2_KEYS.get(kind)
     if not keys:
         return {}
+    from wardtwin.layout.fabricschema import json_v1_rules
+
+    nested = json_v1_rules() if kind == "floorplan" else []
     return {"allOf": [{"if": {"properties": {"version": {"const": 1}}},
-                       "then": {"properties": {k: False for k in keys}}}]}
+                       "then": {"properties": {k: False for k in keys}}}, *nested]}
 
 
 register(_schema.SCHEMAS)
 
-# version 2's rule pack keys in ward.yaml (`rules`, `rule_overrides`)
+# version 2's building fabric (windows, door leaves, lifts, alcoves, areas) adds its keys to the
+# schemas above and to these
+from wardtwin.layout import fabricschema as _fabricschema  # noqa: E402,F401
+
+# version 2's rule pack keys in ward.yaml (`rules`, `rule_overrides`) and the pack file kind
 from wardtwin.layout import ruleschema as _ruleschema  # noqa: E402,F401

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from wardtwin.layout import vocab
+from wardtwin.layout.fabric import door_extras, room_extras, window_of
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Door, Item, Room, Source
 from wardtwin.layout.modschema import SETTABLE, PatternError, fill, pattern_fields
@@ -43,9 +44,13 @@ MAX_OBJECTS = 200_000
 WARD_MODULES = "modules"
 
 _ID = re.compile(ID_PATTERN)
-_KEYS = {"room": ("id", "name", "kind", "number", "polygon", "ceiling_height"),
-         "door": ("id", "between", "at", "width", "type", "exit"),
-         "item": ("id", "type", "room", "at", "rotation", "mount", "elevation", "label", "asset_tag")}
+_KEYS = {"room": ("id", "name", "kind", "number", "polygon", "ceiling_height", "area", "open_to", "lift"),
+         "door": ("id", "between", "at", "width", "type", "exit", "hinge", "swing", "leaves", "fire_rating", "smoke",
+                  "hold_open", "bed_route"),
+         "item": ("id", "type", "room", "at", "rotation", "mount", "elevation", "label", "asset_tag"),
+         "window": ("id", "room", "at", "width", "sill", "head")}
+#: A mirrored module hangs its doors on the other side.
+_FLIP_HINGE = {"left": "right", "right": "left"}
 
 
 # ---- plane transforms: mirror (x -> -x), then turn about (0, 0), then move
@@ -157,7 +162,7 @@ class _Library:
             found = Module(name, display_path(path), data) if data is not None else False
             break
         if found:
-            found.uses_id = any("id" in _fields_of(o) for k in ("rooms", "doors", "items")
+            found.uses_id = any("id" in _fields_of(o) for k in ("rooms", "doors", "items", "windows")
                                 for o in _entries(found.data, k))
         self.cache[name] = found
         return found
@@ -170,7 +175,7 @@ def _entries(data, key) -> list:
 
 def _fields_of(obj: dict) -> set:
     used = set()
-    for key in ("id", "name", "number", "room", "label", "asset_tag"):
+    for key in ("id", "name", "number", "room", "label", "asset_tag", "open_to"):
         v = obj.get(key)
         if isinstance(v, str):
             try:
@@ -283,7 +288,7 @@ class _Expander:
         """One copy of a module; None after reporting a pattern that cannot be filled."""
         out: list[_Obj] = []
         data = mod.data
-        for kind, key in (("room", "rooms"), ("door", "doors"), ("item", "items")):
+        for kind, key in (("room", "rooms"), ("door", "doors"), ("item", "items"), ("window", "windows")):
             for e in _entries(data, key):
                 src = Source(mod.file, e.loc[0], e.loc[1], {k: tuple(v) for k, v in e.value_locs.items()})
                 label = f"{kind} {e.get('id')!s}"
@@ -307,7 +312,7 @@ class _Expander:
                                 "not a valid id (letters, digits, '.', '_' or '-', at most 64)")
                     return None
                 refs = [[r, r != vocab.OUTSIDE] for r in f.pop("between", ())] if kind == "door" else (
-                    [[f.pop("room"), True]] if kind == "item" else [])
+                    [[f.pop("room"), True]] if kind in ("item", "window") else [])
                 out.append(_Obj(kind, f, refs, ((f"written in module {mod.name}", src),)))
         for q in _entries(data, "placements"):
             qsrc = Source(mod.file, q.loc[0], q.loc[1])
@@ -325,17 +330,21 @@ class _Expander:
     @staticmethod
     def _fields(kind: str, e: LMap, values: dict, t: Transform) -> dict | None:
         need = {"room": ("id", "name", "kind", "polygon"), "door": ("id", "between", "at", "width"),
-                "item": ("id", "type", "room", "at")}[kind]
+                "item": ("id", "type", "room", "at"), "window": ("id", "room", "at", "width")}[kind]
         if not _ok(e, *need) or (kind == "room" and INVALID in e["polygon"]):
             return None
         f = {k: (None if e.get(k) is INVALID else e.get(k)) for k in _KEYS[kind]}
-        for k in ("id", "name", "number", "room", "label", "asset_tag"):
+        for k in ("id", "name", "number", "room", "label", "asset_tag", "open_to"):
             if isinstance(f.get(k), str):
                 f[k] = fill(f[k], values)
         if kind == "room":
             f["polygon"] = t.polygon(f["polygon"])
         elif kind == "door":
             f["between"] = [fill(str(x), values) for x in f["between"]]
+            f["at"] = t.point(f["at"])
+            if t.mirrored and f.get("hinge") in _FLIP_HINGE:
+                f["hinge"] = _FLIP_HINGE[f["hinge"]]
+        elif kind == "window":
             f["at"] = t.point(f["at"])
         else:
             f["at"] = t.point(f["at"])
@@ -385,6 +394,8 @@ class _Expander:
                     continue
                 if key == "id" and o.kind == "room":
                     renamed[o.f["id"]] = value
+                if key == "leaves" and (not isinstance(value, list) or INVALID in value):
+                    continue
                 o.f[key] = value
                 if top:
                     o.keys[key] = tuple(vloc)
@@ -413,6 +424,7 @@ class Expanded:
     rooms: list = field(default_factory=list)
     doors: list = field(default_factory=list)
     items: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
     broken: set = field(default_factory=set)
 
 
@@ -434,10 +446,14 @@ def expand_placements(root: Path, fp, wd, fname: str, wname: str, read: Callable
             f = o.f
             if o.kind == "room":
                 out.rooms.append(Room(f["id"], f["name"], f["kind"], f["polygon"], f["number"],
-                                      f["ceiling_height"], src))
+                                      f["ceiling_height"], src, **room_extras(f)))
             elif o.kind == "door":
                 out.doors.append(Door(f["id"], tuple(r for r, _ in o.refs), f["at"], f["width"],
-                                      f["type"] or "swing", bool(f["exit"]), src))
+                                      f["type"] or "swing", bool(f["exit"]), src, **door_extras(f)))
+            elif o.kind == "window":
+                w = window_of({**f, "room": o.refs[0][0]}, src)
+                if w is not None:
+                    out.windows.append(w)
             else:
                 out.items.append(Item(f["id"], f["type"], o.refs[0][0], f["at"], f["rotation"], f["mount"],
                                       f["elevation"], f["label"], f["asset_tag"], src))

@@ -29,6 +29,37 @@ class Plan:
     walls: tuple[Wall, ...]
     openings: tuple[Opening, ...]
     door_problems: tuple[DoorProblem, ...]
+    #: ``(alcove, parent, length m)`` for each alcove whose shared edge with the room it is
+    #: ``open_to`` was left without a wall (version 2)
+    open_edges: tuple[tuple[str, str, float], ...] = ()
+
+    @cached_property
+    def _windows(self):
+        from wardtwin.layout.windows import place_windows
+
+        known = [w for w in self.layout.windows if w.room in self.layout.room_by_id]
+        return place_windows(known, self.walls, self.layout.ward.wall_thickness)
+
+    @cached_property
+    def window_openings(self):
+        """Each placed window's :class:`~wardtwin.layout.windows.WindowOpening`."""
+        return self._windows[0]
+
+    @cached_property
+    def window_problems(self):
+        """Why windows could not be placed (:class:`~wardtwin.layout.windows.WindowProblem`)."""
+        return self._windows[1]
+
+    def open_neighbours(self, room: str) -> tuple[str, ...]:
+        """Rooms joined to ``room`` with no wall between: an alcove's parent, a parent's alcoves."""
+        return tuple(dict.fromkeys([b for a, b, _ in self.open_edges if a == room]
+                                   + [a for a, b, _ in self.open_edges if b == room]))
+
+    def open_floor(self, room: str):
+        """The room's outline joined with the rooms it is open to (an alcove and its parent)."""
+        poly = self.room_polygons.get(room)
+        more = [self.room_polygons[r] for r in self.open_neighbours(room) if r in self.room_polygons]
+        return shapely.union_all([poly, *more]) if poly is not None and more else poly
 
     @cached_property
     def room_outlines(self) -> tuple[Polygon, ...]:
@@ -108,7 +139,9 @@ class Plan:
 
         ka, kb = kind(a), kind(b)
         egress = ("stair", vocab.OUTSIDE)
-        if door.exit and (ka in egress or kb in egress):
+        if door.swing in vocab.SWING_WAYS:  # declared: in -> the first room of `between`
+            into = a if door.swing == "in" else b
+        elif door.exit and (ka in egress or kb in egress):
             into = b if kb in egress else a
         elif ka in _WET or kb in _WET:
             into = b if ka in _WET else a
@@ -135,9 +168,22 @@ class Plan:
 
 
 def plan_of(layout: Layout) -> Plan:
-    """Derive walls and door openings of a layout."""
+    """Derive walls and door openings of a layout. An alcove's walls shared with the room it
+    is ``open_to`` are left out: it is open to that room along them."""
     walls = derive_walls(layout.rooms)
+    open_pairs = {frozenset((r.id, r.open_to)): (r.id, r.open_to) for r in layout.rooms
+                  if r.kind == "alcove" and r.open_to in layout.room_by_id and r.open_to != r.id}
+    edges: dict[tuple[str, str], float] = {}
+    if open_pairs:
+        kept = []
+        for w in walls:
+            pair = open_pairs.get(w.rooms)
+            if pair is None:
+                kept.append(w)
+            else:
+                edges[pair] = edges.get(pair, 0.0) + w.length
+        walls = tuple(kept)
     known = set(layout.room_by_id) | {vocab.OUTSIDE}
     doors = [d for d in layout.doors if set(d.between) <= known and d.between[0] != d.between[1]]
     openings, problems = place_doors(doors, walls, layout.ward.wall_thickness, vocab.OUTSIDE)
-    return Plan(layout, walls, openings, problems)
+    return Plan(layout, walls, openings, problems, tuple((a, b, n) for (a, b), n in edges.items()))

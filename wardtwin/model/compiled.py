@@ -23,6 +23,7 @@ import shapely.ops
 from shapely.geometry import MultiPolygon, Polygon
 
 from wardtwin.errors import InvalidLayoutError, UsageError
+from wardtwin.layout import vocab
 from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.model import Layout, Point
 from wardtwin.layout.plan import Plan, plan_of
@@ -221,7 +222,8 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
         raise UsageError(f"person radius {radius!r} m: a number from 0 to 2 expected")
     radius = float(radius)
     plan = plan if plan is not None and plan.layout is layout else plan_of(layout)
-    rooms = dict(sorted(plan.room_polygons.items()))
+    unwalked = {r.id for r in layout.rooms if r.kind in vocab.UNWALKED_KINDS}  # shafts: no floor to walk on
+    rooms = dict(sorted((k, v) for k, v in plan.room_polygons.items() if k not in unwalked))
     room_union = shapely.union_all(list(rooms.values())) if rooms else Polygon()
     solids = shapely.union_all(plan.solids) if plan.solids else Polygon()
     floor = room_union.difference(solids) if not solids.is_empty else room_union

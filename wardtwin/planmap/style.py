@@ -24,7 +24,12 @@ ROOM_FILL = {
     "family_lounge": "#fbf1e6",
     "reception": "#f2efe9",
     "other": "#f0f0f0",
+    "lift": "#d9d6ea",
+    "shaft": "#bdbdbd",
+    "alcove": "#e3f1e0",
 }
+WINDOW = "#4a90c2"
+AREA_TEXT = "#4a5560"
 
 WALL = "#3b3f45"
 DOOR = "#5b6168"

@@ -17,6 +17,7 @@ from wardtwin.errors import UnknownNameError
 from wardtwin.layout import vocab
 from wardtwin.layout.geometry import Opening, Wall, label_point
 from wardtwin.layout.fitout import fitout_types
+from wardtwin.layout.leaves import door_leaves
 from wardtwin.layout.model import Layout
 from wardtwin.layout.plan import Plan, plan_of
 from wardtwin.planmap import style as S
@@ -125,9 +126,9 @@ def _exit_box(f: _Frame, wall: Wall, o: Opening, inside: str) -> tuple[float, fl
 
 
 def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, inside: str,
-                 side: float) -> list[str]:
+                 side: float, hung=None) -> list[str]:
     """Opening gap, leaf and swing arc (or sliding/arch marks) for one door; ``side`` is
-    :meth:`Plan.swing_side`."""
+    :meth:`Plan.swing_side`; ``hung`` the leaves as declared (:func:`door_leaves`)."""
     out = []
     a, b = wall.point_at(o.t0), wall.point_at(o.t1)
     dx, dy = wall.direction
@@ -145,7 +146,8 @@ def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, insi
         out.append(f'<line x1="{f.x(p0[0]):.1f}" y1="{f.y(p0[1]):.1f}" x2="{f.x(p1[0]):.1f}" y2="{f.y(p1[1]):.1f}" '
                    f'stroke="{colour}" stroke-width="{sw + 1:.1f}"/>')
     else:
-        leaves = [(a, 1.0, width)] if door.type == "swing" else [(a, 1.0, width / 2), (b, -1.0, width / 2)]
+        leaves = ([(wall.point_at(lf.hinge), lf.toward, lf.width) for lf in hung] if hung else
+                  [(a, 1.0, width)] if door.type == "swing" else [(a, 1.0, width / 2), (b, -1.0, width / 2)])
         for hinge, sign, r in leaves:
             # leaf open 90° into the wall's left room, swing arc back to the closed position
             tip_open = (hinge[0] + nx * r, hinge[1] + ny * r)
@@ -317,15 +319,50 @@ def _legend(lay: Layout, x: float, y: float, width: float, equipment: bool = Tru
     return out, cy + 20 - y
 
 
+def _windows(plan: Plan, f: _Frame) -> list[str]:
+    """Each window as a glazing line across its gap in the exterior wall, with its jambs."""
+    t = plan.layout.ward.wall_thickness
+    out = [f'<g class="windows" stroke="{S.WINDOW}">']
+    for o in plan.window_openings:
+        wall = plan.walls[o.wall]
+        dx, dy = wall.direction
+        a, b = wall.point_at(o.t0), wall.point_at(o.t1)
+        nx, ny = -dy * t / 2, dx * t / 2
+        jambs = " ".join(f"M {f.pt((p[0] - nx, p[1] - ny))} L {f.pt((p[0] + nx, p[1] + ny))}" for p in (a, b))
+        out.append(f'<g class="window" data-id="{xml_text(o.window)}"><title>window {xml_text(o.window)}: '
+                   f'{o.t1 - o.t0:.2f} m wide, sill {o.sill:.2f} m, head {o.head:.2f} m</title>'
+                   f'<path d="M {f.pt((a[0] - nx, a[1] - ny))} L {f.pt((b[0] - nx, b[1] - ny))} L {f.pt((b[0] + nx, b[1] + ny))} '
+                   f'L {f.pt((a[0] + nx, a[1] + ny))} Z" fill="#ffffff" stroke="none"/>'
+                   f'<path d="M {f.pt(a)} L {f.pt(b)} {jambs}" fill="none" stroke-width="1.6"/></g>')
+    out.append("</g>")
+    return out
+
+
+def _areas(plan: Plan, f: _Frame) -> list[str]:
+    """Each room's net area under its name (and the intended one where the room states it)."""
+    from wardtwin.layout.areas import net_areas
+
+    lay = plan.layout
+    out = ['<g class="room-areas">']
+    for rid, net in net_areas(plan).items():
+        room = lay.room_by_id[rid]
+        c = label_point(plan.room_polygons[rid])
+        text = f"{net:.1f} m²" + (f" ({room.area:g} intended)" if room.area is not None else "")
+        out.append(_text(f.x(c.x), f.y(c.y) - 12, text, 7.5, fill=S.AREA_TEXT, cls="room-area"))
+    out.append("</g>")
+    return out
+
+
 def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True,
                route: Sequence[tuple[float, float]] | None = None, route_label: str | None = None,
-               plan: Plan | None = None, overlay=None) -> str:
+               plan: Plan | None = None, overlay=None, areas: bool = False) -> str:
     """The plan of a (valid) layout as SVG text.
 
     ``labels``: which items get a text label (``safety``, ``all`` or ``none``). ``route``: an
     optional walking route, a polyline of plan points (m), drawn with ``route_label``.
     ``overlay(to_x, to_y)``: more SVG elements drawn above the plan, given the functions that
-    turn plan metres into drawing coordinates (the diff map uses it).
+    turn plan metres into drawing coordinates (the diff map uses it). ``areas``: write each
+    room's net area (inside the wall faces) under its name.
     """
     if labels not in LABEL_MODES:
         raise UnknownNameError("label mode", labels, LABEL_MODES)
@@ -383,8 +420,11 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out.append('<g class="doors">')
     for o in plan.openings:
         door = lay.door_by_id[o.door]
-        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, plan.ward_side(door.id), plan.swing_side(door.id)))
+        out.extend(_door_symbol(f, plan.walls[o.wall], o, door, t, plan.ward_side(door.id), plan.swing_side(door.id),
+                                door_leaves(plan, door.id)))
     out.append("</g>")
+    if plan.window_openings:
+        out.extend(_windows(plan, f))
     if route:
         out.extend(_route(f, route, route_label))
     if overlay is not None:
@@ -392,6 +432,8 @@ def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True
     out.append('<g class="room-labels">')
     out.extend(room_labels)
     out.append("</g>")
+    if areas:
+        out.extend(_areas(plan, f))
     out.append('<g class="item-labels">')
     out.extend(texts)
     out.append("</g>")

@@ -236,6 +236,7 @@ def _open_neighbours(model, room: str) -> list[str]:
             other = d.between[1] if d.between[0] == room else d.between[0]
             if other in model.plan.room_polygons and other != room:
                 out.append(other)
+    out += [r for r in model.plan.open_neighbours(room) if r not in out]  # an alcove's parent (no wall between)
     return out
 
 
@@ -271,6 +272,8 @@ def use_view(model, item_id: str) -> View:
     # the distance (from the front face) at which the item fills about half the view's height
     ideal = min(USE_FAR, max(1.2, 0.9 + 0.6 * max(width, height)))
     rooms = [it.room, *_open_neighbours(model, it.room)]
+    if lay.room_by_id[it.room].kind == "alcove" and len(rooms) > 1:  # an alcove's items: from its parent room
+        rooms = rooms[1:]
     alcove = it.room in model.plan.room_polygons and model.plan.room_polygons[it.room].area <= ALCOVE_AREA
     sight = _Sight(model, ignore={item_id})
     best = None

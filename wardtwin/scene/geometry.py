@@ -17,6 +17,7 @@ import shapely
 
 from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.geometry import Opening, Wall
+from wardtwin.layout.leaves import door_leaves
 from wardtwin.layout.plan import Plan
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
 from wardtwin.scene.models import item_model
@@ -45,6 +46,19 @@ CEILING = (0.96, 0.96, 0.95, 1.0)
 DOOR_LEAF = hex_rgba("#b08a5a")
 DOOR_FRAME = hex_rgba("#8d99a6")
 EXIT_GREEN = hex_rgba("#1b8a3a")
+WINDOW_FRAME = hex_rgba("#e8eaec")
+WINDOW_BOARD = hex_rgba("#f4f2ee")
+#: What a window shows from inside, bottom to top: the land far off, the horizon's haze, the
+#: sky (glazing opaque and daylit: a window never opens into the void around the model).
+GLASS_LAND = (0.60, 0.70, 0.60, 1.0)
+GLASS_HAZE = (0.86, 0.91, 0.95, 1.0)
+GLASS_SKY = (0.66, 0.82, 0.97, 1.0)
+#: Seen from outside: the sky reflected.
+GLASS_OUTSIDE = (0.52, 0.66, 0.80, 1.0)
+#: The horizon seen through a window, m above the floor (a little below a standing eye).
+HORIZON = 1.35
+WINDOW_FRAME_W = 0.06  # m
+MULLION_OVER = 1.6  # windows wider than this (m) get a mullion
 SIGN_PLATE = hex_rgba("#274b6d")
 
 LAYERS = ("floor", "wall", "ceiling", "door", "exit", "sign", "item")
@@ -186,11 +200,19 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
     by_wall: dict[int, list[Opening]] = {}
     for o in plan.openings:
         by_wall.setdefault(o.wall, []).append(o)
+    wins_by_wall: dict[int, list] = {}
+    for wo in plan.window_openings:
+        wins_by_wall.setdefault(wo.wall, []).append(wo)
     owned: dict[tuple[str, str], list[Mesh]] = {}
     signs: list[Anchor] = []
     for i, wall in enumerate(plan.walls):
         h = _wall_height(plan, wall)
         ops = sorted(by_wall.get(i, []), key=lambda o: o.t0)
+        wins = wins_by_wall.get(i, [])
+        # every cut in the wall: (t0, t1, wall below up to, wall above from): doors from the
+        # floor, windows between their sill and head
+        cuts = sorted([(o.t0, o.t1, 0.0, ARCH_HEIGHT if lay.door_by_id[o.door].type == "opening" else DOOR_HEIGHT)
+                       for o in ops] + [(w.t0, w.t1, w.sill, w.head) for w in wins])
         m = _wall_matrix(wall)
         outer = wall.right if wall.right is not None else wall.left
         for room, y0, y1, colour in ((wall.left, 0.0, t / 2, WALL_INTERIOR),
@@ -202,22 +224,25 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
             # wall it meets, and flicker there)
             centre = "-y" if y0 >= 0 else "+y"
             cursor = -t / 2
-            for o in ops:
-                if o.t0 - cursor > 1e-4:
-                    local.box(cursor, y0, 0, o.t0, y1, h, colour,
+            for c0, c1, low, top in cuts:
+                if c0 - cursor > 1e-4:
+                    local.box(cursor, y0, 0, c0, y1, h, colour,
                               skip=(centre, "-x") if cursor == -t / 2 else (centre,))
-                top = ARCH_HEIGHT if lay.door_by_id[o.door].type == "opening" else DOOR_HEIGHT
+                if low > 1e-4:  # the wall under a window, its top seen
+                    local.box(c0, y0, 0, c1, y1, min(low, h), colour, skip=(centre, "-x", "+x"))
                 if h - top > 1e-4:  # the lintel, with its underside (seen from the doorway)
-                    local.box(o.t0, y0, top, o.t1, y1, h, colour, bottom=True, skip=(centre, "-x", "+x"))
-                cursor = o.t1
+                    local.box(c0, y0, top, c1, y1, h, colour, bottom=True, skip=(centre, "-x", "+x"))
+                cursor = c1
             if wall.length + t / 2 - cursor > 1e-4:
                 local.box(cursor, y0, 0, wall.length + t / 2, y1, h, colour,
                           skip=(centre, "+x", "-x") if cursor == -t / 2 else (centre, "+x"))
             owned.setdefault(("wall", room), []).append(local.build().transformed(m))
+        if wins:  # frames and glass go with the room's walls: no draw call of their own
+            owned.setdefault(("wall", wall.left), []).append(_windows(wins, t).transformed(m))
         for o in ops:
             door = lay.door_by_id[o.door]
             side = plan.swing_side(door.id)
-            (dl, dr), (el, er) = _door(wall, o, door, t, side)
+            (dl, dr), (el, er) = _door(wall, o, door, t, side, door_leaves(plan, door.id))
             for layer, mesh, room in (("door", dl, wall.left), ("door", dr, outer),
                                       ("exit", el, wall.left), ("exit", er, outer)):
                 if mesh.n_triangles:
@@ -252,10 +277,38 @@ class _Halves:
         return self.left.build(), self.right.build()
 
 
-def _door(wall: Wall, o: Opening, door, t: float, side: float) -> tuple[tuple[Mesh, Mesh], tuple[Mesh, Mesh]]:
+def _windows(wins, t: float) -> Mesh:
+    """Frames, glass and inside window boards of an exterior wall's windows, in the wall's frame
+    (x along the wall, +y the room inside). The glass shows a daylit view (land, haze, sky)
+    inside and the sky reflected outside."""
+    b = MeshBuilder()
+    fw, d = WINDOW_FRAME_W, min(0.08, t)
+    for w in wins:
+        x0, x1, z0, z1 = w.t0, w.t1, w.sill, w.head
+        b.box(x0, -d / 2, z0, x0 + fw, d / 2, z1, WINDOW_FRAME, skip=("-x",))
+        b.box(x1 - fw, -d / 2, z0, x1, d / 2, z1, WINDOW_FRAME, skip=("+x",))
+        b.box(x0 + fw, -d / 2, z0, x1 - fw, d / 2, z0 + fw, WINDOW_FRAME)
+        b.box(x0 + fw, -d / 2, z1 - fw, x1 - fw, d / 2, z1, WINDOW_FRAME, bottom=True, skip=("top",))
+        if x1 - x0 > MULLION_OVER:
+            mid = (x0 + x1) / 2
+            b.box(mid - fw / 2, -d / 2, z0 + fw, mid + fw / 2, d / 2, z1 - fw, WINDOW_FRAME, skip=("top",))
+        # the window board inside, under the glass
+        b.box(x0 - 0.03, t / 2, z0 - 0.03, x1 + 0.03, t / 2 + 0.04, z0, WINDOW_BOARD, bottom=True)
+        gx0, gx1, gz0, gz1 = x0 + fw, x1 - fw, z0 + fw, z1 - fw
+        cuts = [gz0, min(max(HORIZON - 0.08, gz0), gz1), min(max(HORIZON + 0.08, gz0), gz1), gz1]
+        for (za, zb), rgba in zip(zip(cuts, cuts[1:]), (GLASS_LAND, GLASS_HAZE, GLASS_SKY)):
+            if zb - za > 1e-4:  # facing the room (+y)
+                b.quad((gx1, 0.004, za), (gx0, 0.004, za), (gx0, 0.004, zb), (gx1, 0.004, zb), rgba)
+        if gz1 - gz0 > 1e-4:  # facing out (-y)
+            b.quad((gx0, -0.004, gz0), (gx1, -0.004, gz0), (gx1, -0.004, gz1), (gx0, -0.004, gz1), GLASS_OUTSIDE)
+    return b.build()
+
+
+def _door(wall: Wall, o: Opening, door, t: float, side: float, leaves=None) -> tuple[tuple[Mesh, Mesh], tuple[Mesh, Mesh]]:
     """Frame and leaves, and the exit sign, of one door in the wall's frame (x along the wall,
     +y its left room), each as (left half, right half) of the wall's centre line; leaves open
-    90 degrees toward ``side`` (+1 left, -1 right; see ``Plan.swing_side``)."""
+    90 degrees toward ``side`` (+1 left, -1 right; see ``Plan.swing_side``), hung as
+    :func:`wardtwin.layout.leaves.door_leaves` says (``leaves``; None: derived from the type)."""
     b, e = _Halves(), _Halves()
     frame = EXIT_GREEN if door.exit else DOOR_FRAME
     w = o.t1 - o.t0
@@ -270,7 +323,12 @@ def _door(wall: Wall, o: Opening, door, t: float, side: float) -> tuple[tuple[Me
             lo, hi = sorted((side * (t / 2 + y0), side * (t / 2 + y1)))
             return lo, hi
 
-        if door.type == "swing":  # hinged at t0
+        if leaves:  # hung as declared: each on its jamb, open 90 degrees
+            for lf in leaves:
+                y0, y1 = across(0, lf.width * (w - 2 * FRAME) / w)
+                xa, xb = sorted((lf.hinge + lf.toward * FRAME, lf.hinge + lf.toward * (FRAME + LEAF)))
+                b.box(xa, y0, 0.01, xb, y1, lh, leaf)
+        elif door.type == "swing":  # hinged at t0
             y0, y1 = across(0, w - 2 * FRAME)
             b.box(o.t0 + FRAME, y0, 0.01, o.t0 + FRAME + LEAF, y1, lh, leaf)
         elif door.type == "double":

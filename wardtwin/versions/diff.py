@@ -292,6 +292,17 @@ def _door_fields(a, b) -> list[FieldChange]:
         out.append(FieldChange("type", a.type, b.type))
     if bool(a.exit) != bool(b.exit):
         out.append(FieldChange("exit", bool(a.exit), bool(b.exit)))
+    for k in ("hinge", "swing", "leaves", "fire_rating", "smoke", "hold_open", "bed_route"):  # version 2
+        if getattr(a, k, None) != getattr(b, k, None):
+            out.append(FieldChange(k, getattr(a, k, None), getattr(b, k, None)))
+    return out
+
+
+def _window_fields(a, b) -> list[FieldChange]:
+    out = [FieldChange(k, float(getattr(a, k)), float(getattr(b, k))) for k in ("width", "sill", "head")
+           if _num_changed(getattr(a, k), getattr(b, k), WIDTH_EPS_M)]
+    if a.room != b.room:
+        out.append(FieldChange("room", a.room, b.room))
     return out
 
 
@@ -395,8 +406,7 @@ def diff_layouts(old: Layout, new: Layout, *, threshold: float = THRESHOLD_M, ol
             Kind.WINDOW, ow, nw, at=lambda w: w.at, same=lambda w: round(float(getattr(w, "width", 0) or 0), 2),
             t=threshold, name=lambda w: "window", room=lambda w: getattr(w, "room", None),
             safety=lambda a, b: False,
-            fields=lambda a, b: [FieldChange("width", a.width, b.width)]
-            if _num_changed(getattr(a, "width", None), getattr(b, "width", None), WIDTH_EPS_M) else [])
+            fields=_window_fields)
     changes += _compare(
         Kind.ROOM, old.rooms, new.rooms, at=lambda r: _centroid(r.polygon), t=threshold,
         same=lambda r: (r.kind, len(r.polygon)), name=lambda r: r.name, room=lambda r: r.id,

@@ -68,20 +68,29 @@ def normalised(layout: Layout) -> dict:
         "ward": {"id": w.id, "name": w.name, "entrance": w.entrance, "wall_thickness": _num(w.wall_thickness),
                  "ceiling_height": _num(w.ceiling_height), "description": w.description},
         "rooms": [{"id": r.id, "name": r.name, "kind": r.kind, "number": r.number,
-                   "polygon": [_pt(p) for p in canonical_ring(r.polygon)], "ceiling_height": _num(r.ceiling_height)}
+                   "polygon": [_pt(p) for p in canonical_ring(r.polygon)], "ceiling_height": _num(r.ceiling_height),
+                   **_v2(area=_num(r.area), open_to=r.open_to, lift=r.lift)}
                   for r in sorted(layout.rooms, key=lambda r: r.id)],
         "doors": [{"id": d.id, "between": list(d.between), "at": _pt(d.at), "width": _num(d.width), "type": d.type,
-                   "exit": bool(d.exit)} for d in sorted(layout.doors, key=lambda d: d.id)],
+                   "exit": bool(d.exit),
+                   **_v2(hinge=d.hinge, swing=d.swing, leaves=_pt(d.leaves) if d.leaves else None,
+                         fire_rating=d.fire_rating, smoke=d.smoke or None, hold_open=d.hold_open or None,
+                         bed_route=d.bed_route)}
+                  for d in sorted(layout.doors, key=lambda d: d.id)],
         "items": [{"id": i.id, "type": i.type, "room": i.room, "at": _pt(i.at), "rotation": _num(i.rotation),
                    "mount": i.mount, "elevation": _num(i.elevation), "label": i.label, "asset_tag": i.asset_tag}
                   for i in sorted(layout.items, key=lambda i: i.id)],
         "types": types,
     }
-    windows = getattr(layout, "windows", None)  # the layout language gains windows with issue 14
-    if windows:
-        out["windows"] = [{"id": x.id, "at": _pt(x.at), "width": _num(getattr(x, "width", None))}
-                          for x in sorted(windows, key=lambda x: x.id)]
+    if layout.windows:  # version 2
+        out["windows"] = [{"id": x.id, "room": x.room, "at": _pt(x.at), "width": _num(x.width), "sill": _num(x.sill),
+                           "head": _num(x.head)} for x in sorted(layout.windows, key=lambda x: x.id)]
     return out
+
+
+def _v2(**fields) -> dict:
+    """Version 2's fields that are given: a ward that uses none keeps the id it had before them."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def ward_version(layout: Layout) -> str:

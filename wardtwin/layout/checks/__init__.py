@@ -32,7 +32,7 @@ def finding(obj, code: str, message: str, key: str | None = None) -> Finding:
 
 def run_checks(plan: Plan, only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[Finding]:
     """Run the named checks (all by default, less ``skip``) in registry order."""
-    from wardtwin.layout.checks import assets, doors, equipment, reach, rooms, text  # noqa: F401 (registers)
+    from wardtwin.layout.checks import assets, doors, equipment, reach, rooms, spaces, swing, text, windows  # noqa: F401,E501 (registers)
 
     names = list(CHECKS) if only is None else list(only)
     skip = list(skip)

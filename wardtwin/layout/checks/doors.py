@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from wardtwin.layout import vocab
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.leaves import is_bed_route
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -64,8 +65,8 @@ def door_width(plan: Plan):
             yield rule_finding(door, d.src.file, line, col, f"door {d.id} between {a} and {b}: {d.width:.2f} m wide, "
                                f"at least {door.shown} clear needed" + d.src.note("width"))
         elif bed is not None and d.width < bed.value - 1e-9:
-            kinds = {lay.room_by_id[r].kind for r in d.between if r in lay.room_by_id}
-            # a bed passes between bed rooms and corridors, not into an ensuite or a toilet
-            if kinds & set(vocab.BED_ROOM_KINDS) and kinds <= set(vocab.BED_ROOM_KINDS) | {"corridor"}:
+            # a bed passes a patient or isolation room's door to the corridor, a bed lift's, or one
+            # declared `bed_route: true` (not an anteroom's staff door, an ensuite's or a toilet's)
+            if is_bed_route(lay, d):
                 yield rule_finding(bed, d.src.file, line, col, f"door {d.id} between {a} and {b}: {d.width:.2f} m "
                                    f"wide; a bed passes through doors of at least {bed.shown}" + d.src.note("width"))

@@ -62,7 +62,7 @@ def equipment_placement(plan: Plan):
             yield finding(it, "equipment-in-wall", f"{name} at {where}: its {t.footprint[0]:.2f} x "
                           f"{t.footprint[1]:.2f} m footprint cuts {depth:.3f} m² into a wall; move it into "
                           f"room {it.room} or turn it (rotation {it.rotation:g}°)", "at")
-        elif fp.difference(room).area > AREA_TOL:
+        elif fp.difference(plan.open_floor(it.room)).area > AREA_TOL:  # an alcove's items may reach into its parent
             yield finding(it, "equipment-blocks-door", f"{name} at {where}: reaches through a door opening "
                           f"out of room {it.room}", "at")
         top = lay.elevation_of(it) + t.height

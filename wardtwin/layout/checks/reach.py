@@ -48,8 +48,11 @@ def door_reachability(plan: Plan):
     if entrance not in lay.room_by_id:
         return
     seen = reachable_rooms(plan, entrance)
+    for a, b, _n in plan.open_edges:  # an alcove is reached through the room it is open to
+        if a in seen or b in seen:
+            seen |= {a, b}
     for r in lay.rooms:
-        if r.id not in seen:
+        if r.id not in seen and r.kind not in vocab.UNWALKED_KINDS:  # nobody walks into a shaft
             yield finding(r, "room-unreachable", f"room {r.id} ({r.name}): no door path leads here from the "
                           f"entrance {entrance}; add a door to a room that can be reached")
 
