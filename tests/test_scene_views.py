@@ -58,7 +58,8 @@ def test_working_rooms_look_at_a_fitted_out_wall(medsurg):
 
 def test_item_view_stands_in_front_of_the_item_with_room_to_see_it(medsurg):
     """Every safety-critical item is seen from in front, at least :data:`USE_NEAR` m from its
-    front face, from its own room (or one it opens onto without a door), with no wall on the
+    front face, from its own room (or one it opens onto without a door, or the room its bay is
+    open to), with no wall on the
     line of sight; the crash cart of the nurse station is no longer seen from on top."""
     lay, plan = medsurg.layout, medsurg.plan
     checked = 0
@@ -75,6 +76,9 @@ def test_item_view_stands_in_front_of_the_item_with_room_to_see_it(medsurg):
         room = plan.room_at(*eye[:2])
         opens = {d.between[0] if d.between[1] == it.room else d.between[1]
                  for d in lay.doors if d.type == "opening" and it.room in d.between}
+        alcove = lay.room_by_id[it.room]
+        if getattr(alcove, "open_to", None):  # an item in a bay is seen from the room the bay opens to
+            opens.add(alcove.open_to)
         assert room == it.room or room in opens, f"{it.id}: the eye is in {room}"
         sight = LineString([eye[:2], it.at]).difference(plan.footprints[it.id].buffer(0.1))
         assert not any(sight.intersects(s) for s in plan.solids), f"{it.id}: a wall hides the item"

@@ -32,6 +32,8 @@ class Plan:
     #: ``(alcove, parent, length m)`` for each alcove whose shared edge with the room it is
     #: ``open_to`` was left without a wall (version 2)
     open_edges: tuple[tuple[str, str, float], ...] = ()
+    #: the walls left out along those edges (where the scene looks from one room into the other)
+    open_walls: tuple[Wall, ...] = ()
 
     @cached_property
     def _windows(self):
@@ -174,6 +176,7 @@ def plan_of(layout: Layout) -> Plan:
     open_pairs = {frozenset((r.id, r.open_to)): (r.id, r.open_to) for r in layout.rooms
                   if r.kind == "alcove" and r.open_to in layout.room_by_id and r.open_to != r.id}
     edges: dict[tuple[str, str], float] = {}
+    left_out: list[Wall] = []
     if open_pairs:
         kept = []
         for w in walls:
@@ -182,8 +185,10 @@ def plan_of(layout: Layout) -> Plan:
                 kept.append(w)
             else:
                 edges[pair] = edges.get(pair, 0.0) + w.length
+                left_out.append(w)
         walls = tuple(kept)
     known = set(layout.room_by_id) | {vocab.OUTSIDE}
     doors = [d for d in layout.doors if set(d.between) <= known and d.between[0] != d.between[1]]
     openings, problems = place_doors(doors, walls, layout.ward.wall_thickness, vocab.OUTSIDE)
-    return Plan(layout, walls, openings, problems, tuple((a, b, n) for (a, b), n in edges.items()))
+    return Plan(layout, walls, openings, problems, tuple((a, b, n) for (a, b), n in edges.items()),
+                tuple(left_out))

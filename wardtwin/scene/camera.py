@@ -180,29 +180,27 @@ class _Sight:
 
 
 def _door_leaves(plan) -> list:
-    """Plan outlines (m) of door leaves as the 3D twin draws them: a swing door's leaf open 90
-    degrees into its swing side from the hinge at the opening's start, a double door's two
-    from both ends (sliding leaves lie flat on the wall and openings have none)."""
+    """Plan outlines (m) of door leaves open 90 degrees as the 3D twin hangs them: each leaf of
+    :func:`~wardtwin.layout.leaves.door_leaves` (declared hinge and swing, or derived) standing
+    from its hinge into the room it opens to (sliding leaves lie flat on the wall and openings
+    have none)."""
     from shapely.geometry import Polygon
+
+    from wardtwin.layout.leaves import door_leaves
 
     t_wall = plan.layout.ward.wall_thickness
     out = []
     for o in plan.openings:
-        door = plan.layout.door_by_id[o.door]
-        if door.type not in ("swing", "double"):
-            continue
         wall = plan.walls[o.wall]
         dx, dy = wall.direction
-        side = plan.swing_side(door.id)
-        nx, ny = -dy * side, dx * side  # into the room the leaf opens to
-        w = o.t1 - o.t0
-        reach = w - 0.1 if door.type == "swing" else (w - 0.1) / 2
-        hinges = (o.t0 + 0.05,) if door.type == "swing" else (o.t0 + 0.05, o.t1 - 0.1)
-        for h in hinges:
-            x0, y0 = wall.point_at(h)
+        for leaf in door_leaves(plan, o.door):
+            nx, ny = -dy * leaf.side, dx * leaf.side  # into the room the leaf opens to
+            x0, y0 = wall.point_at(leaf.hinge + leaf.toward * 0.05)
             a = (x0 + nx * t_wall / 2, y0 + ny * t_wall / 2)
+            reach = max(0.1, leaf.width - 0.1)
             b = (a[0] + nx * reach, a[1] + ny * reach)
-            out.append(Polygon([a, b, (b[0] + dx * 0.05, b[1] + dy * 0.05), (a[0] + dx * 0.05, a[1] + dy * 0.05)]))
+            tx, ty = dx * 0.05 * leaf.toward, dy * 0.05 * leaf.toward
+            out.append(Polygon([a, b, (b[0] + tx, b[1] + ty), (a[0] + tx, a[1] + ty)]))
     return out
 
 

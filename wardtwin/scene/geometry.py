@@ -167,7 +167,8 @@ def _wall_matrix(wall: Wall) -> np.ndarray:
 
 
 def _portals(plan: Plan) -> list[Portal]:
-    """Two portals per door between two rooms, one for each way of looking through it."""
+    """Two portals per door between two rooms, one for each way of looking through it, and two
+    for each open edge between an alcove and the room it is open to."""
     lay = plan.layout
     out = []
     for o in plan.openings:
@@ -187,6 +188,15 @@ def _portals(plan: Plan) -> list[Portal]:
         dx, dy = wall.direction
         out.append(Portal(o.door, wall.left, wall.right, seen_from_left, (-dy, dx)))
         out.append(Portal(o.door, wall.right, wall.left, seen_from_right, (dy, -dx)))
+    for wall in plan.open_walls:  # an alcove's open edge: a portal as wide and high as the rooms
+        a = wall.point_at(-PORTAL_MARGIN)
+        b = wall.point_at(wall.length + PORTAL_MARGIN)
+        low, high = -PORTAL_MARGIN, _wall_height(plan, wall) + PORTAL_MARGIN
+        seen_from_left = ((*b, low), (*a, low), (*a, high), (*b, high))
+        dx, dy = wall.direction
+        name = f"open:{wall.left}:{wall.right}"
+        out.append(Portal(name, wall.left, wall.right, seen_from_left, (-dy, dx)))
+        out.append(Portal(name, wall.right, wall.left, tuple(reversed(seen_from_left)), (dy, -dx)))
     return out
 
 

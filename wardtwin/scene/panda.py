@@ -365,10 +365,17 @@ def _weak_callback(method):
     return call
 
 
+#: Upward faces of walls above this height (m) are wall tops, which no eye below the ceiling sees.
+WALL_TOP_ABOVE = 2.3
+
+
 def _without_tops(mesh: Mesh) -> Mesh:
-    """``mesh`` less its upward-facing triangles."""
-    keep = mesh.normals[mesh.triangles[:, 0], 2] < 0.99
-    return Mesh(mesh.positions, mesh.normals, mesh.colors, mesh.triangles[keep])
+    """``mesh`` less the tops of its walls: upward-facing triangles above :data:`WALL_TOP_ABOVE`
+    (a window board under the sill faces up too, and is seen)."""
+    tri = mesh.triangles
+    up = mesh.normals[tri[:, 0], 2] >= 0.99
+    high = mesh.positions[tri[:, 0], 2] > WALL_TOP_ABOVE
+    return Mesh(mesh.positions, mesh.normals, mesh.colors, tri[~(up & high)])
 
 
 class _Cell:
@@ -812,6 +819,25 @@ class WardScene:
         node.set_alpha_scale(0.55)
         node.set_light_off(1)
         self._highlights[item_id] = node
+        return node
+
+    def show_marks(self, mesh: Mesh | None) -> NodePath | None:
+        """Show findings in the twin (live preview): ``mesh`` (translucent, coloured per vertex,
+        see :mod:`wardtwin.scene.marks`) as one batch under ``highlights``, in place of the
+        last marks; None or an empty mesh: no marks. One draw call, drawn after the opaque
+        geometry without writing depth (it hides nothing)."""
+        old = getattr(self, "_marks", None)
+        if old is not None:
+            old.remove_node()
+        self._marks = None
+        if mesh is None or not mesh.n_triangles:
+            return None
+        node = self.highlights.attach_new_node(mesh_node("finding-marks", mesh))
+        node.set_transparency(TransparencyAttrib.M_alpha)
+        node.set_depth_write(False)
+        node.set_two_sided(True)
+        node.set_light_off(1)
+        self._marks = node
         return node
 
     def show_ceilings(self, on: bool) -> None:
