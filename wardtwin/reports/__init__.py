@@ -90,18 +90,15 @@ def _check_out(fmt: str, out) -> None:
 def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pass_mark, sessions, excel=False,
            identity=None) -> dict:
     from wardtwin.exchange.files import write_output
-    from wardtwin.reports import aggregate
-    from wardtwin.reports.summary import load_summaries
 
-    registry = None
-    if sessions is None:
-        from wardtwin.store.db import read_store
-        from wardtwin.store.versions import version_registry
-        sessions, registry = read_store(db, lambda store: (load_summaries(store, ward=ward, since=since_iso),
-                                                           version_registry(store, ward)))
-    info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
     if fmt == "xapi":
+        from wardtwin.reports.summary import load_summaries
         from wardtwin.reports.xapi import encode_file, post_statements, statements
+
+        if sessions is None:
+            from wardtwin.store.db import read_store
+            sessions = read_store(db, lambda store: load_summaries(store, ward=ward, since=since_iso))
+        info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
         stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark, identity=identity)
         data = encode_file(stmts, gz=os.fspath(out).endswith(".gz"))
         if lrs:  # first: a failed post or a conflict leaves no statements file
@@ -110,28 +107,76 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
         info["statements"] = len(stmts)
         info["bytes"] = len(data)
         return info
-    due = None
-    if registry is not None:
-        from wardtwin.versions.due import due_rows
-        due = {(r.trainee, r.ward): r for r in due_rows(sessions, registry)}
-    roster = aggregate.roster(sessions, pseudonym, due)
-    cohort = aggregate.cohort(sessions)
-    steps = aggregate.steps(sessions)
+    if sessions is not None:
+        return _tables(sessions, None, fmt, out, pseudonym=pseudonym, excel=excel, ward=ward, since=since)
+    from wardtwin.reports.summary import iter_summaries
+    from wardtwin.store.db import read_store
+    from wardtwin.store.versions import version_registry
+
+    return read_store(db, lambda store: _tables(iter_summaries(store, ward=ward, since=since_iso),
+                                                version_registry(store, ward), fmt, out, pseudonym=pseudonym,
+                                                excel=excel, ward=ward, since=since))
+
+
+#: The CSV files' columns (:data:`~wardtwin.reports.csvout.CSV_FILES`).
+def csv_columns() -> dict:
+    from wardtwin.reports import aggregate as a
+    from wardtwin.reports import items as i
+
+    return {"roster.csv": a.ROSTER_COLUMNS, "sessions.csv": a.SESSION_COLUMNS,
+            "step_results.csv": a.STEP_RESULT_COLUMNS, "steps.csv": a.STEP_COLUMNS, "cohort.csv": a.COHORT_COLUMNS,
+            "items.csv": i.ITEM_COLUMNS, "item_attempts.csv": i.CURVE_COLUMNS,
+            "items_never_found.csv": i.NEVER_FOUND_COLUMNS}
+
+
+def _tables(sessions, registry, fmt, out, *, pseudonym, excel, ward, since) -> dict:
+    """The csv or html report of ``sessions`` (an iterator, in start order), streamed: each
+    session goes into the running tables (:class:`~wardtwin.reports.aggregate.ReportTables`)
+    and, for csv, its rows straight into sessions.csv and step_results.csv; nothing is written
+    unless every session was read (a damaged row: no file)."""
+    from wardtwin.exchange.files import write_output
+    from wardtwin.reports import aggregate
+
+    tables = aggregate.ReportTables(pseudonym, keep_versions=True)
     if fmt == "csv":
-        from wardtwin.reports.csvout import write_csvs
-        files = write_csvs(out, {"roster.csv": roster, "sessions.csv": aggregate.session_rows(sessions, pseudonym),
-                                 "step_results.csv": aggregate.step_result_rows(sessions, pseudonym),
-                                 "steps.csv": steps, "cohort.csv": cohort},
-                           {"roster.csv": aggregate.ROSTER_COLUMNS, "sessions.csv": aggregate.SESSION_COLUMNS,
-                            "step_results.csv": aggregate.STEP_RESULT_COLUMNS, "steps.csv": aggregate.STEP_COLUMNS,
-                            "cohort.csv": aggregate.COHORT_COLUMNS}, excel=excel)
-        info["files"] = [f.name for f in files]
-        return info
+        from wardtwin.reports.csvout import CsvFolder
+
+        with CsvFolder(out, csv_columns(), excel=excel) as folder:
+            batch = []
+            for s in sessions:
+                tables.add(s)
+                batch.append(s)
+                if len(batch) >= 200:
+                    folder.write("sessions.csv", aggregate.session_rows(batch, pseudonym))
+                    folder.write("step_results.csv", aggregate.step_result_rows(batch, pseudonym))
+                    batch = []
+            folder.write("sessions.csv", aggregate.session_rows(batch, pseudonym))
+            folder.write("step_results.csv", aggregate.step_result_rows(batch, pseudonym))
+            roster = tables.roster(_due(tables, registry))
+            folder.write("roster.csv", roster)
+            folder.write("steps.csv", tables.steps())
+            folder.write("cohort.csv", tables.cohort())
+            folder.write("items.csv", tables.items.items())
+            folder.write("item_attempts.csv", tables.items.curve())
+            folder.write("items_never_found.csv", tables.items.never_found())
+            files = folder.commit()
+        return {"sessions": tables.n_sessions, "format": fmt, "out": os.fspath(out), "files": [f.name for f in files]}
+    for s in sessions:
+        tables.add(s)
+    roster = tables.roster(_due(tables, registry))
     from wardtwin.reports.html import render
     filters = " · ".join(x for x in (f"ward {ward}" if ward else "all wards",
                                       f"since {since}" if since else "") if x)
-    html = render(sessions, roster, cohort, steps, title="wardtwin orientation report",
+    html = render(tables, roster, tables.cohort(), tables.steps(), title="wardtwin orientation report",
                   generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters)
     write_output(out, html.encode("utf-8"))
-    info["trainees"] = len(roster)
-    return info
+    return {"sessions": tables.n_sessions, "format": fmt, "out": os.fspath(out), "trainees": len(roster)}
+
+
+def _due(tables, registry):
+    """``(trainee, ward) -> DueRow`` for the roster's refresher column (None without a registry)."""
+    if registry is None:
+        return None
+    from wardtwin.versions.due import due_rows
+
+    return {(r.trainee, r.ward): r for r in due_rows(tables.versions, registry)}

@@ -4,6 +4,7 @@ so that CSV, HTML and tests read the same numbers."""
 from __future__ import annotations
 
 from statistics import fmean, median
+from typing import NamedTuple
 
 from wardtwin.reports.summary import STEP_STATUSES, SessionSummary
 
@@ -226,6 +227,206 @@ def steps(sessions: list[SessionSummary]) -> list[dict]:
                 a[8].append(st.spl)
             if st.soft_spl is not None:
                 a[9].append(st.soft_spl)
+    rows = []
+    for (ward, tour, index, step_id), a in sorted(by.items()):
+        n, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target = a
+        rows.append({
+            "ward": ward, "tour": tour, "step": index, "step_id": step_id, "kind": "/".join(sorted(kinds)),
+            "target": target or "", "attempts": n, "passed": passed, "failed": failed, "skipped": skipped,
+            "success_rate": _r(passed / n), "median_duration_s": _r(median(durs), 1) if durs else None,
+            "hint_rate": _r(hinted / n), "mean_hints": _r(hints / n), "reveal_rate": _r(revealed / n),
+            "spl_mean": _r(fmean(spls)) if spls else None, "soft_spl_mean": _r(fmean(soft)) if soft else None,
+        })
+    return rows
+
+
+def _roster_row(s: SessionSummary, trainee: str, attempts: int, pseudonym=None, due=None) -> dict:
+    """The roster row of trainee ``trainee`` whose session that counts is ``s`` (as :func:`roster`)."""
+    missed = [st.step_id for st in s.steps if st.status != "passed"]
+    passed = len(s.steps) - len(missed)
+    return {
+        "trainee": pseudonym(trainee) if pseudonym else trainee, "role": s.role or "", "station": s.station,
+        "ward": s.ward, "tour": s.tour, "completed": s.completed, "outcome": s.outcome,
+        "started_at": s.started_at, "ended_at": s.ended_at, "duration_s": _r(s.duration_s, 1),
+        "score": _r(passed / len(s.steps) if s.steps else 0.0, 3), "steps_passed": passed,
+        "steps_total": s.steps_total, "steps_missed": " ".join(missed), "attempts": attempts,
+        "ssq_post_total": s.ssq_post["total"] if s.ssq_post else None, "fms_max": s.fms_max,
+        "session": s.session,
+        "ward_version": s.layout_hash if s.completed else "",
+        "refresher": due[(trainee, s.ward)].status.value if due and (trainee, s.ward) in due else "",
+    }
+
+
+class _Group:
+    """One cohort group's running numbers (see :func:`cohort`)."""
+
+    __slots__ = ("sessions", "trainees", "done", "scores", "with_post", "symptom", "pre", "post", "fms", "stopped",
+                 "abandoned", "quit")
+
+    def __init__(self):
+        self.sessions = 0
+        self.trainees: set = set()
+        self.done: dict = {}  # trainee -> duration of their latest completed session
+        self.scores: list = []
+        self.with_post = self.symptom = 0
+        self.pre: list = []
+        self.post: list = []
+        self.fms: list = []
+        self.stopped = self.abandoned = self.quit = 0
+
+    def add(self, s: SessionSummary) -> None:
+        self.sessions += 1
+        self.trainees.add(s.trainee)
+        if s.completed:
+            self.done[s.trainee] = s.duration_s
+        self.scores.append(s.score)
+        if s.ssq_post is not None:
+            self.with_post += 1
+            self.symptom += bool(s.any_symptom)
+            self.post.append(s.ssq_post["total"])
+        if s.ssq_pre:
+            self.pre.append(s.ssq_pre["total"])
+        if s.fms_max is not None:
+            self.fms.append(s.fms_max)
+        o = s.outcome
+        self.stopped += o == "stopped_comfort"
+        self.abandoned += o == "abandoned"
+        self.quit += o == "quit"
+
+    def row(self, dim: str, value: str) -> dict:
+        n_tr = len(self.trainees)
+        done = list(self.done.values())
+        pre, post = _quantiles(self.pre), _quantiles(self.post)
+        return {
+            "group": dim, "value": value, "sessions": self.sessions, "trainees": n_tr, "completed": len(done),
+            "completion_rate": _r(len(done) / n_tr if n_tr else None),
+            "median_duration_s": _r(median(done), 1) if done else None,
+            "median_score": _r(median(self.scores), 3) if self.scores else None,
+            "any_symptom_share": _r(self.symptom / self.with_post) if self.with_post else None,
+            **{f"ssq_pre_{k}": v for k, v in pre.items() if k != "n"},
+            **{f"ssq_post_{k}": v for k, v in post.items() if k != "n"},
+            "fms_max_median": median(self.fms) if self.fms else None,
+            "stopped_comfort": self.stopped, "abandoned": self.abandoned, "quit": self.quit,
+            "dropouts": self.abandoned + self.quit,
+        }
+
+
+class ReportTables:
+    """The roster, cohort, per-step and per-item tables of a cohort, fed one session at a time
+    (:meth:`add`, sessions in start order as :func:`~wardtwin.reports.summary.iter_summaries`
+    gives them): the same rows as :func:`roster`, :func:`cohort`, :func:`steps` and
+    :class:`~wardtwin.reports.items.ItemEvidence` of the whole list, with memory for one roster
+    row per trainee and a few numbers per session, never the sessions themselves."""
+
+    def __init__(self, pseudonym=None, keep_versions: bool = False):
+        from wardtwin.reports.items import ItemEvidence
+
+        self.pseudonym = pseudonym
+        #: ``keep_versions``: what :func:`~wardtwin.versions.due.due_rows` reads of each session
+        self.versions: list[_VersionFacts] | None = [] if keep_versions else None
+        self.n_sessions = 0
+        self._best: dict[str, list] = {}  # trainee -> [latest session, latest completed session, attempts] as rows
+        self._all = _Group()
+        self._by = {"role": {}, "station": {}}
+        self._steps: dict[tuple, list] = {}
+        self.items = ItemEvidence(pseudonym)
+        self.ssq_pre: list[float] = []
+        self.ssq_post: list[float] = []
+
+    def add(self, s: SessionSummary) -> None:
+        self.n_sessions += 1
+        row = _roster_row(s, s.trainee, 0, self.pseudonym)
+        if self.versions is not None:
+            self.versions.append(_VersionFacts(s.trainee, s.ward, s.layout_hash, s.tour_version, s.completed,
+                                               s.started_at, s.session))
+        b = self._best.get(s.trainee)
+        if b is None:
+            b = self._best[s.trainee] = [None, None, 0]
+        b[0] = row
+        if s.completed:
+            b[1] = row
+        b[2] += 1
+        self._all.add(s)
+        for dim, value in (("role", s.role or "unknown"), ("station", s.station)):
+            g = self._by[dim].get(value)
+            if g is None:
+                g = self._by[dim][value] = _Group()
+            g.add(s)
+        _add_steps(self._steps, s)
+        self.items.add(s)
+        if s.ssq_pre:
+            self.ssq_pre.append(s.ssq_pre["total"])
+        if s.ssq_post:
+            self.ssq_post.append(s.ssq_post["total"])
+
+    def roster(self, due=None) -> list[dict]:
+        """:func:`roster` (``due``: as there)."""
+        rows = []
+        for trainee, (latest, done, attempts) in self._best.items():
+            r = dict(done or latest)
+            r["attempts"] = attempts
+            if due and (trainee, r["ward"]) in due:
+                r["refresher"] = due[(trainee, r["ward"])].status.value
+            rows.append(r)
+        rows.sort(key=lambda r: r["trainee"])
+        return rows
+
+    def cohort(self) -> list[dict]:
+        rows = [self._all.row("all", "all")]
+        for dim in ("role", "station"):
+            by = self._by[dim]
+            rows += [by[k].row(dim, k) for k in sorted(by)]
+        return rows
+
+    def steps(self) -> list[dict]:
+        return _step_rows(self._steps)
+
+
+class _VersionFacts(NamedTuple):
+    """What :func:`~wardtwin.versions.due.due_rows` reads of a session."""
+
+    trainee: str
+    ward: str
+    layout_hash: str
+    tour_version: str
+    completed: bool
+    started_at: str
+    session: str
+
+
+def _add_steps(by: dict, s: SessionSummary) -> None:
+    """One session's steps into the running per-step numbers of :func:`steps`."""
+    ward, tour = s.ward, s.tour
+    for st in s.steps:
+        status = st.status
+        if status == "not_reached":
+            continue
+        key = (ward, tour, st.index, st.step_id)
+        a = by.get(key)
+        if a is None:
+            a = by[key] = [0, 0, 0, 0, 0, 0, 0, [], [], [], set(), None]
+        a[0] += 1
+        if st.hints > 0:
+            a[4] += 1
+            a[5] += st.hints
+        if st.revealed > 0:
+            a[6] += 1
+        if st.kind:
+            a[10].add(st.kind)
+        if a[11] is None and st.target:
+            a[11] = st.target
+        if status == "incomplete":
+            continue
+        a[1 if status == "passed" else 2 if status == "failed" else 3] += 1
+        if st.duration_s is not None:
+            a[7].append(st.duration_s)
+        if st.spl is not None:
+            a[8].append(st.spl)
+        if st.soft_spl is not None:
+            a[9].append(st.soft_spl)
+
+
+def _step_rows(by: dict) -> list[dict]:
     rows = []
     for (ward, tour, index, step_id), a in sorted(by.items()):
         n, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target = a

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -30,6 +32,9 @@ CSV_FILES = {
     "step_results.csv": "one row per session and step: status, time, hints, reveals, path, SPL, answer",
     "steps.csv": "one row per tour step: success rate, median time, hint rate, SPL",
     "cohort.csv": "all / by role / by station: completion, median time, tolerability, dropouts",
+    "items.csv": "one row per item to find: found rate, median time to find, SPL; first vs repeat attempts",
+    "item_attempts.csv": "the learning curve: one row per item and attempt number (1, 2, 3, 4+)",
+    "items_never_found.csv": "one row per trainee and ward: items tried, found, and the items never found",
 }
 
 #: First characters that make a spreadsheet read a cell as a formula (or hide one).
@@ -84,3 +89,83 @@ def write_csvs(folder: str | Path, tables: dict[str, list[dict]],
     columns = columns or {}
     texts = {name: (BOM if excel else "") + to_csv(rows, columns.get(name)) for name, rows in tables.items()}
     return [write_bytes_atomic(folder / name, text.encode("utf-8")) for name, text in texts.items()]
+
+
+class CsvFolder:
+    """CSV files written row by row into an output folder, all or none: each file goes to a
+    temporary file beside its final name, and :meth:`commit` renames them all once every file
+    is complete; leaving the ``with`` block without a commit (an error) removes them, so a
+    failed report leaves nothing. Cells as :func:`to_csv` writes them (formulas neutralised),
+    memory bounded by one row whatever the number of rows."""
+
+    def __init__(self, folder: str | Path, columns: dict[str, Sequence[str]], *, excel: bool = False):
+        from wardtwin.exchange.files import check_output_dir
+
+        self._created = not os.path.lexists(check_output_dir(folder))  # removed again when nothing is written
+        self.folder = ensure_output_dir(folder)
+        for name in columns:  # refuse before anything is written
+            check_output_path(self.folder / name)
+        self._columns = {name: list(cols) for name, cols in columns.items()}
+        self._excel = excel
+        self._files: dict[str, tuple] = {}
+
+    def __enter__(self):
+        from wardtwin.errors import OutputPathError
+
+        try:
+            for name, cols in self._columns.items():
+                fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{name}.", suffix=".tmp")
+                fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+                self._files[name] = (fh, Path(tmp), csv.writer(fh, lineterminator="\r\n"), cols)
+                if self._excel:
+                    fh.write(BOM)
+                self._files[name][2].writerow([_cell(c) for c in cols])
+        except OSError as exc:
+            self._discard()
+            raise OutputPathError(f"{self.folder}: not written: {exc.strerror or exc}") from None
+        return self
+
+    def write(self, name: str, rows) -> None:
+        """Append ``rows`` (dicts) to file ``name``."""
+        _, _, w, cols = self._files[name]
+        w.writerows([_cell(v) for v in map(r.get, cols)] for r in rows)
+
+    def commit(self) -> list[Path]:
+        """Close every file and move it to its name (only regular files are replaced)."""
+        from wardtwin.exchange.files import _umask
+        from wardtwin.errors import OutputPathError
+
+        out = []
+        try:
+            for name, (fh, tmp, _, _) in self._files.items():
+                fh.close()
+                os.chmod(tmp, 0o666 & ~_umask())
+            for name, (_, tmp, _, _) in self._files.items():
+                check_output_path(self.folder / name)
+            for name, (_, tmp, _, _) in self._files.items():
+                os.replace(tmp, self.folder / name)
+                out.append(self.folder / name)
+            self._created = False
+        except OSError as exc:
+            self._discard()
+            raise OutputPathError(f"{self.folder}: not written: {exc.strerror or exc}") from None
+        self._files = {}
+        return out
+
+    def _discard(self) -> None:
+        for fh, tmp, _, _ in self._files.values():
+            try:
+                fh.close()
+            except OSError:
+                pass
+            tmp.unlink(missing_ok=True)
+        self._files = {}
+        if self._created:
+            try:
+                self.folder.rmdir()  # made for this report, and still empty
+            except OSError:
+                pass
+
+    def __exit__(self, *exc):
+        self._discard()
+        return False

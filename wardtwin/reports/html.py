@@ -32,6 +32,8 @@ margin:2px 0}
 .bars .track{height:12px;background:#eef2f6;min-width:0}
 .bars .bar{display:block;height:100%;background:#2f6f9f;-webkit-print-color-adjust:exact;print-color-adjust:exact}
 .bars .value{font-variant-numeric:tabular-nums;white-space:nowrap}
+.curves{display:flex;flex-wrap:wrap;gap:16px}.curves figure{margin:0}
+svg.curve text{font-size:11px}
 @media print{body{margin:0;max-width:none}h2{page-break-after:avoid}tr{page-break-inside:avoid}}
 """
 
@@ -119,9 +121,19 @@ def histogram(series: list[tuple[str, list[float], str]], *, bins: list[float], 
     return "".join(parts)
 
 
-def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict], steps: list[dict], *,
+def render(sessions, roster: list[dict], cohort: list[dict], steps: list[dict], *,
            title: str, generated: str, filters: str) -> str:
-    """The whole report as one HTML document."""
+    """The whole report as one HTML document. ``sessions``: the
+    :class:`~wardtwin.reports.aggregate.ReportTables` the tables came from (or a list of
+    :class:`SessionSummary`, whose item evidence is computed here)."""
+    if isinstance(sessions, list):
+        from wardtwin.reports.aggregate import ReportTables
+
+        t = ReportTables()
+        for s in sessions:
+            t.add(s)
+        sessions = t
+    n_sessions = sessions.n_sessions
     all_ = cohort[0] if cohort else {}
     cards = [("trainees", all_.get("trainees")), ("completed", all_.get("completed")),
              ("completion", f"{all_['completion_rate'] * 100:.0f}%" if all_.get("completion_rate") is not None else "–"),
@@ -133,8 +145,7 @@ def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict
                         for k, v in cards)
     by_group = [(f"by {dim}", [(r["value"], r["completion_rate"]) for r in cohort if r["group"] == dim])
                 for dim in ("role", "station") if any(r["group"] == dim for r in cohort)]
-    ssq = histogram([("before (pre)", [s.ssq_pre["total"] for s in sessions if s.ssq_pre], "#8fb3d1"),
-                     ("after (post)", [s.ssq_post["total"] for s in sessions if s.ssq_post], "#c0504d")],
+    ssq = histogram([("before (pre)", sessions.ssq_pre, "#8fb3d1"), ("after (post)", sessions.ssq_post, "#c0504d")],
                     bins=[0, 5, 10, 20, 30, 40, 60, 80], title="SSQ total before and after", cls="chart ssq")
     worst = sorted(steps, key=lambda r: (r["success_rate"], -r["hint_rate"]))[:25]
     tours: dict[tuple, list] = {}
@@ -162,7 +173,7 @@ def render(sessions: list[SessionSummary], roster: list[dict], cohort: list[dict
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p class="meta">{escape(filters)} · {len(sessions)} sessions · generated {escape(generated)}</p>
+<p class="meta">{escape(filters)} · {n_sessions} sessions · generated {escape(generated)}</p>
 <div class="cards">{card_html}</div>
 <h2 id="cohort">Cohort: completion and tolerability</h2>
 <figure>{bar_chart(by_group, title="Completion rate by role and station", cls="chart completion")}
@@ -174,8 +185,110 @@ Any symptom = a post-session SSQ item rated slight or more.</figcaption></figure
 <figure>{step_chart}<figcaption>Share of trainees reaching each step who passed it.</figcaption></figure>
 {table(worst, step_cols, cls="steps-worst")}
 <details open><summary>All steps</summary>{table(steps, step_cols, cls="steps", bad=lambda r: r["success_rate"] < 0.7)}</details>
+{items_section(sessions.items)}
 <h2 id="roster">Roster</h2>
 <p class="meta">One row per trainee: the latest completed session, else the latest attempt.</p>
 {table(roster, roster_cols, cls="roster", bad=lambda r: not r["completed"])}
 </body></html>
 """
+
+
+def line_chart(series: list[tuple[str, list[float | None], str, str]], xs: list[str], *, title: str, cls: str,
+               vmax: float = 1.0, ylabel: str = "", pct: bool = True) -> str:
+    """A small SVG line chart: one line per ``(label, values, colour, dash)`` over the x labels
+    ``xs`` (a missing value: a gap); axis and legend text are short and fixed (labels escaped)."""
+    width, height, left, bottom, top = 360, 210, 44, 34, 30
+    plot_w, plot_h = width - left - 16, height - bottom - top
+    nx = max(1, len(xs))
+    step = plot_w / nx
+    vmax = vmax if vmax > 0 else 1.0
+
+    def x(i):
+        return left + step * (i + 0.5)
+
+    def y(v):
+        return top + plot_h - max(0.0, min(1.0, v / vmax)) * plot_h
+
+    parts = [f'<svg class="{escape(cls)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    for k in range(5):
+        v = vmax * k / 4
+        yy = y(v)
+        lab = f"{v * 100:.0f}%" if pct else f"{v:.3g}"
+        parts.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}" stroke="#e3e8ee"/>'
+                     f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end">{lab}</text>')
+    for i, label in enumerate(xs):
+        parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 16}" text-anchor="middle">{escape(label)}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 4}" text-anchor="middle">attempt</text>')
+    if ylabel:
+        parts.append(f'<text x="4" y="{top - 12}">{escape(ylabel)}</text>')
+    for k, (label, values, colour, dash) in enumerate(series):
+        lx = left + 8 + k * 110
+        parts.append(f'<line x1="{lx}" y1="{top - 16}" x2="{lx + 16}" y2="{top - 16}" stroke="{colour}" '
+                     f'stroke-width="2" stroke-dasharray="{dash}"/><text x="{lx + 20}" y="{top - 12}">'
+                     f'{escape(label)}</text>')
+        pts, runs = [], []
+        for i, v in enumerate(values):
+            if v is None:
+                if pts:
+                    runs.append(pts)
+                pts = []
+                continue
+            pts.append((x(i), y(v)))
+            shown = f"{v * 100:.0f}%" if pct else f"{v:.3g}"
+            parts.append(f'<circle class="point" cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{colour}">'
+                         f'<title>{escape(label)}, attempt {escape(xs[i])}: {shown}</title></circle>')
+        if pts:
+            runs.append(pts)
+        for run in runs:
+            if len(run) > 1:
+                d = " ".join(f"{a:.1f},{b:.1f}" for a, b in run)
+                parts.append(f'<polyline class="line" points="{d}" fill="none" stroke="{colour}" stroke-width="2" '
+                             f'stroke-dasharray="{dash}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def items_section(items) -> str:
+    """Learning evidence per item (:class:`~wardtwin.reports.items.ItemEvidence`): the learning
+    curve of all items together (found rate, SPL, median time to find by attempt number), found
+    rate on first and repeat attempts per item, the items table and the trainees who never
+    found an item."""
+    from wardtwin.reports.items import CURVE_ATTEMPTS
+
+    rows = items.items()
+    if not rows:
+        return ('<h2 id="items">Per item: learning evidence</h2><p class="meta">No find tasks in these sessions.</p>')
+    pooled = {r["attempt"]: r for r in items.pooled_curve()}
+    xs = [a for a in CURVE_ATTEMPTS if a in pooled]
+    rates = line_chart([("found rate", [pooled[a]["found_rate"] for a in xs], "#2f6f9f", "none"),
+                        ("SPL", [pooled[a]["spl_mean"] for a in xs], "#c0504d", "5 3")], xs,
+                       title="Learning curve: found rate and SPL by attempt", cls="curve rates")
+    times = [pooled[a]["median_time_s"] for a in xs]
+    tmax = max([t for t in times if t is not None] + [1.0]) * 1.15
+    time_chart = line_chart([("median time to find", times, "#4f7f3f", "none")], xs, vmax=tmax, pct=False,
+                            title="Learning curve: median time to find (s) by attempt", cls="curve times", ylabel="s")
+    by_item = bar_chart([(f"{r['item']} · ward {r['ward']}",
+                          [("first attempt", r["first_found_rate"]), ("repeat attempts", r["repeat_found_rate"])])
+                         for r in rows], title="Found rate per item, first and repeat attempts", cls="chart items")
+    cols = [("ward", "ward"), ("item", "item"), ("trainees", "trainees"), ("attempts", "attempts"),
+            ("found_rate", "found"), ("median_time_s", "median s"), ("spl_mean", "SPL"),
+            ("first_found_rate", "found, 1st"), ("repeat_found_rate", "found, repeat"),
+            ("found_rate_change", "change"), ("first_median_time_s", "median s, 1st"),
+            ("repeat_median_time_s", "median s, repeat"), ("first_spl_mean", "SPL, 1st"),
+            ("repeat_spl_mean", "SPL, repeat"), ("trainees_never_found", "never found by")]
+    never = [r for r in items.never_found() if r["never_found"]]
+    never_cols = [("trainee", "trainee"), ("ward", "ward"), ("items_tried", "items tried"),
+                  ("items_found", "found"), ("items_never_found", "never found")]
+    counts = ", ".join(f"attempt {a}: {pooled[a]['attempts']}" for a in xs)
+    return f"""<h2 id="items">Per item: learning evidence</h2>
+<p class="meta">Each safety-critical item a find task asks for, across the cohort: how often it is found, how long
+finding it takes and how directly (SPL, 1 = the shortest walkable path), on a trainee's first attempt and on later
+ones. Attempts of all items ({escape(counts)}).</p>
+<div class="curves"><figure>{rates}</figure><figure>{time_chart}</figure></div>
+<figure>{by_item}<figcaption>Share of attempts that found the item: first attempt and repeat attempts (– when
+nobody has repeated it yet).</figcaption></figure>
+{table(rows, cols, cls="items", bad=lambda r: (r["found_rate"] or 0) < 0.7)}
+<h3>Items never found</h3>
+<p class="meta">{len(never)} trainee(s) never found at least one item they were asked to find.</p>
+{table(never, never_cols, cls="never-found")}"""

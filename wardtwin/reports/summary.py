@@ -442,3 +442,63 @@ def _merge(stored: list[tuple], journal: list[list]) -> list[tuple]:
     for item in journal:
         by.setdefault(item[0], (item[0], item[1], float(item[2]), item[3], item[4]))
     return [by[k] for k in sorted(by)]
+
+
+#: Sessions whose events one query reads (:func:`iter_summaries`): bounded memory, few queries.
+SESSION_BATCH = 400
+
+
+def iter_summaries(store, *, ward: str | None = None, since: str | None = None,
+                   batch: int = SESSION_BATCH):
+    """The summaries :func:`load_summaries` returns, in the same order (``started_at``, id),
+    one at a time: the sessions are read in batches of ``batch`` (each batch's events in one
+    query, by the ``(session, seq)`` index), so memory stays bounded by a batch whatever the
+    size of the store. Every row is checked as :func:`load_summaries` checks it (a damaged one
+    raises the store's :class:`~wardtwin.store.errors.StoreCorruptError` naming the store, the
+    table, the session and the event)."""
+    from heapq import merge
+
+    from wardtwin.store.journal import read_pending
+
+    pending = read_pending(store)  # before the database: a fold in between shows events twice, never zero times
+    extra = []
+    known = set()
+    if pending:
+        known = {r["id"] for r in store.session_rows(ward=ward, since=since, ids=list(pending))}
+        for sid, (started, _) in pending.items():
+            if sid in known or started is None:
+                continue
+            row = _journal_session_row(sid, started)
+            if (not ward or row["ward"] == ward) and (not since or row["started_at"] >= since):
+                extra.append(row)
+        extra.sort(key=lambda r: (r["started_at"], r["id"]))
+    rows = store.iter_session_rows(ward=ward, since=since)
+    if extra:
+        rows = merge(rows, iter(extra), key=lambda r: (r["started_at"], r["id"]))
+    group: list[dict] = []
+    for row in rows:
+        group.append(row)
+        if len(group) >= batch:
+            yield from _batch_summaries(store, group, pending)
+            group = []
+    if group:
+        yield from _batch_summaries(store, group, pending)
+
+
+def _batch_summaries(store, rows: list[dict], pending: dict):
+    """The summaries of one batch of session rows (in their order)."""
+    events: dict[str, list] = {}
+    ids = [r["id"] for r in rows]
+    for chunk in store.iter_event_chunks(("session", "seq", "type", "t", "step", "data"), sessions=ids):
+        datas = _decoded(store, chunk)
+        for r, d in zip(chunk, datas):
+            b = events.get(r[0])
+            if b is None:
+                b = events[r[0]] = []
+            b.append((r[1], r[2], r[3], r[4], d))
+    for row in rows:
+        sid = row["id"]
+        evs = events.pop(sid, [])
+        if sid in pending:
+            evs = _merge(evs, pending[sid][1])
+        yield _summary(store, row, evs)

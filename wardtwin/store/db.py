@@ -456,20 +456,74 @@ class Store:
             rows.append(d)
         return rows
 
+    def iter_session_rows(self, ward: str | None = None, since: str | None = None,
+                          batch: int = 2000) -> Iterator[dict]:
+        """:meth:`session_rows`, streamed: one row at a time (each checked), read in batches
+        through a cursor (a server-side one on PostgreSQL), so memory stays bounded."""
+        where, params = _session_filter(ward, since)
+        q = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions"
+        if where:
+            q += " WHERE " + " AND ".join(where)
+        q += " ORDER BY started_at, id"
+        with self._chunks(q, params, batch, "wardtwin_session_rows") as chunks:
+            for rows in chunks:
+                for r in rows:
+                    why = session_problem(r)
+                    if why:
+                        raise damaged_row(self.url, "sessions", r[0], why)
+                    d = dict(zip(SESSION_COLUMNS, r))
+                    d["comfort"] = json.loads(d["comfort"])
+                    d["data"] = json.loads(d["data"])
+                    yield d
+
+    @contextmanager
+    def _chunks(self, q: str, params: Sequence, batch: int, name: str):
+        """An iterator of lists of up to ``batch`` rows of query ``q`` (a server-side cursor in
+        its own transaction on PostgreSQL; driver errors translated)."""
+        if self.backend == "postgresql":
+            with self._translated(), self.conn.transaction(), self.conn.cursor(name=name) as cur:
+                cur.execute(self.sql(q), params)
+                yield iter(lambda: self._fetch(cur, batch), [])
+            return
+        cur = self.execute(q, params)
+        yield iter(lambda: cur.fetchmany(batch), [])
+
+    def _fetch(self, cur, batch: int) -> list:
+        with self._translated():
+            return cur.fetchmany(batch)
+
     def iter_event_rows(self, batch: int = 20000, columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[tuple]:
         """Every event row (``columns``, by default :data:`EVENT_COLUMNS`) ordered by session and seq."""
         for rows in self.iter_event_chunks(columns, batch=batch):
             yield from rows
 
     def iter_event_chunks(self, columns: Sequence[str] = EVENT_COLUMNS, *, ward: str | None = None,
-                          since: str | None = None, batch: int = 20000) -> Iterator[list[tuple]]:
+                          since: str | None = None, batch: int = 20000,
+                          sessions: Sequence[str] | None = None) -> Iterator[list[tuple]]:
         """Event rows (``columns``) ordered by session and seq, in lists of up to ``batch`` rows;
-        only the events of sessions of ``ward`` started on/after ``since`` when those are given."""
+        only the events of sessions of ``ward`` started on/after ``since`` when those are given,
+        and only those of the ``sessions`` listed when that is given."""
         where, params = _session_filter(ward, since)
         q = f"SELECT {', '.join(columns)} FROM events"
-        if where:
+        if sessions is not None:
+            if self.backend == "postgresql":
+                q += " WHERE session = ANY(?)"
+                params = [list(sessions)]
+            else:
+                q += f" WHERE session IN ({', '.join('?' for _ in sessions)})"
+                params = list(sessions)
+            if not sessions:
+                return
+        elif where:
             q += f" WHERE session IN (SELECT id FROM sessions WHERE {' AND '.join(where)})"
         q += " ORDER BY session, seq"
+        if sessions is not None:  # a bounded read: a plain cursor (also inside another's transaction)
+            cur = self.execute(q, params)
+            while True:
+                rows = cur.fetchmany(batch)
+                if not rows:
+                    return
+                yield rows
         with self._translated():
             if self.backend == "postgresql":
                 with self.conn.transaction(), self.conn.cursor(name="wardtwin_event_chunks") as cur:

@@ -26,10 +26,14 @@ def _ssq(rng: np.random.Generator, level: float) -> dict:
 
 
 def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, ward: str = "medsurg-28",
-                      start: datetime | None = None, prefix: str = "syn") -> tuple[str, list[Event]]:
-    """``(started_at, events)`` of trainee number ``index``; deterministic for a given generator state."""
+                      start: datetime | None = None, prefix: str = "syn", attempt: int = 1) -> tuple[str, list[Event]]:
+    """``(started_at, events)`` of trainee number ``index``; deterministic for a given generator state.
+    ``attempt`` > 1: the trainee's repeat tour, ``attempt - 1`` weeks later (session id
+    ``<prefix>-<index>-r<attempt>``), where find tasks are easier for them (they learned)."""
     start = start or datetime(2026, 3, 2, 7, 0, tzinfo=timezone.utc)
-    session = f"{prefix}-{index:07d}"
+    session = f"{prefix}-{index:07d}" + (f"-r{attempt}" if attempt > 1 else "")
+    if attempt > 1:
+        start += timedelta(weeks=attempt - 1)
     trainee = f"T{index:07d}"
     role = ROLES[int(rng.choice(len(ROLES), p=ROLE_P))]
     station = "vr" if rng.random() < 0.6 else "desktop"
@@ -64,6 +68,8 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
             break
         kind = KINDS[k % len(KINDS)]
         difficulty = 0.05 + 0.25 * ((k * 7919) % 13) / 12  # stable per step: some steps are hard
+        if attempt > 1:
+            difficulty *= 0.55 ** (attempt - 1)  # a repeat: the trainee remembers where things are
         add("step_started", t, k, kind=kind, id=f"s{k:02d}", target=f"item-{k:02d}")
         hints = revealed = 0
         if kind == "find":
@@ -124,11 +130,19 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
     return started_at, evs
 
 
-def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, **kw) -> Iterator[tuple[str, list[Event]]]:
-    """:func:`synthetic_session` for trainees 0..n-1 from ``numpy.random.default_rng(seed)``."""
+def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, *, repeats: float = 0.0,
+                       **kw) -> Iterator[tuple[str, list[Event]]]:
+    """:func:`synthetic_session` for trainees 0..n-1 from ``numpy.random.default_rng(seed)``.
+    ``repeats`` (0-1): the share of trainees who take the tour again (a second attempt; of those,
+    the same share a third), for learning curves; 0 (the default) draws nothing more, so the
+    sessions are those of earlier versions."""
     rng = np.random.default_rng(seed)
     for i in range(n_trainees):
         yield synthetic_session(rng, i, n_steps, **kw)
+        attempt = 1
+        while repeats > 0 and attempt < 3 and rng.random() < repeats:
+            attempt += 1
+            yield synthetic_session(rng, i, n_steps, attempt=attempt, **kw)
 
 
 def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
