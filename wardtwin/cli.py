@@ -177,12 +177,20 @@ def _route(model, start: str, goal: str):
 
 
 def cmd_map(args) -> int:
-    from wardtwin.planmap import write_map
-
+    if args.watch:
+        return _watch_map(args)
     layout, model, code = _valid_model(args.ward)
     if layout is None:
         print(f"{_shown(args.out)}: not written; fix the findings above first", file=sys.stderr)
         return code
+    print(_draw_map(args, layout, model), file=_status_stream(args.out))
+    return 0
+
+
+def _draw_map(args, layout, model) -> str:
+    """Write the map ``args`` ask for of a ward that checks; returns the line saying so."""
+    from wardtwin.planmap import write_map
+
     extra = {}
     if args.route:
         r = _route(model, *args.route)
@@ -193,9 +201,69 @@ def cmd_map(args) -> int:
         extra["overlay"] = map_overlay(layout, model, args.field, args.findings)
     write_map(layout, args.out, labels=args.labels, equipment=not args.no_equipment, plan=model.plan,
               areas=args.areas, **extra)
-    print(escape(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} "
-                 "items" + (f", route {extra['route_label']}" if "route_label" in extra else "")), file=_status_stream(args.out))
-    return 0
+    return escape(f"wrote {_shown(args.out)}: {layout.ward.name}, {len(layout.rooms)} rooms, {len(layout.items)} "
+                  "items" + (f", route {extra['route_label']}" if "route_label" in extra else ""))
+
+
+def _reading_reporter(ward: str):
+    """For ``--watch``: a function that tells of each reading of the ward in one line (its
+    findings above it, on stderr, when they differ from the last reading's or it cannot be
+    used). See :mod:`wardtwin.layout.watch`."""
+    from wardtwin.layout.watch import status_line
+
+    last: list = [None]
+
+    def report(result, shown, tail: str = "") -> None:
+        lines = [f.format() for f in result.findings]
+        if result.problem:
+            print(f"wardtwin: error: {result.problem}", file=sys.stderr)
+        elif lines and (lines != last[0] or not result.usable):
+            print("\n".join(lines), file=sys.stderr, flush=True)
+        last[0] = lines
+        print(status_line(ward, result, shown) + tail, flush=True)
+
+    return report
+
+
+def _watch_map(args) -> int:
+    """``map --watch``: the map again at each save that checks; a save with errors prints its
+    findings and leaves the last good map. Ends at Ctrl-C (exit 0 when the newest reading
+    could be drawn, else its findings' code) or after ``--watch-count`` readings."""
+    from wardtwin.errors import UsageError
+    from wardtwin.exchange.files import check_output_path
+    from wardtwin.layout.watch import LiveWard
+
+    if args.out == "-":
+        raise UsageError("--watch writes the map file again after each save; give a file with -o, not -")
+    check_output_path(args.out)
+    report = _reading_reporter(args.ward)
+    live = LiveWard(args.ward)
+    drawn, failed = None, False
+
+    def show(result) -> None:
+        nonlocal drawn, failed
+        failed = False
+        if result.usable:
+            try:
+                report(result, drawn, f"; {_draw_map(args, result.layout, result.model)}")
+                drawn = result
+                return
+            except WardtwinError as exc:
+                print(f"wardtwin: error: {escape(str(exc))}", file=sys.stderr)
+                failed = True
+        report(result, drawn, f"; {_shown(args.out)} " + ("not rewritten" if drawn is not None else "not written"))
+
+    n = 0
+    try:
+        show(live.current)
+        while args.watch_count is None or n < args.watch_count:
+            show(live.wait())
+            n += 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.close()
+    return 2 if failed else live.exit_code
 
 
 def _shown(out: str) -> str:
@@ -318,6 +386,16 @@ def cmd_gallery(args) -> int:
 
 
 def cmd_view(args) -> int:
+    if args.watch:
+        from wardtwin.station.desktop import summary_line, view_live
+
+        info, code = view_live(args.ward, at=args.at, heading=args.heading, offscreen=args.offscreen,
+                               frames=args.frames, script=args.script, screenshot_dir=args.screenshot_dir,
+                               size=args.size, fps=args.fps, count=args.watch_count,
+                               report=_reading_reporter(args.ward))
+        if info is not None:
+            print(summary_line(info))
+        return code
     layout, model, code = _valid_model(args.ward)
     if layout is None:
         print(escape(f"{args.ward}: nothing to view; fix the findings above first"), file=sys.stderr)
@@ -666,6 +744,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw the walking-distance field to the nearest of these as a heat map, with the rule "
                    "pack's limit as a contour and the worst point marked")
     m.add_argument("--findings", action="store_true", help="draw every finding that has a place, numbered")
+    m.add_argument("--watch", action="store_true", help="keep watching the ward's files and write the map again "
+                   "after each save (a save with errors: its findings, and the last good map stays); Ctrl-C ends")
+    m.add_argument("--watch-count", type=int, metavar="N", help=argparse.SUPPRESS)  # tests: end after N readings
     m.set_defaults(fn=cmd_map)
 
     r = sub.add_parser("route", help="walking distance and route between two places")
@@ -708,6 +789,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where P/F12 screenshots go (default: ./screenshots)")
     v.add_argument("--size", type=_size, default=(1280, 720), help="WIDTHxHEIGHT pixels (default 1280x720)")
     v.add_argument("--fps", type=int, default=60, help="offscreen clock: frames per simulated second (default 60)")
+    v.add_argument("--watch", action="store_true", help="live preview: reload the twin after each save of the "
+                   "ward's files, the camera staying where it is; findings listed in a panel and marked in the "
+                   "twin (a save with errors keeps the last good twin on screen); Ctrl-C ends")
+    v.add_argument("--watch-count", type=int, metavar="N", help=argparse.SUPPRESS)  # tests: end after N readings
     v.set_defaults(fn=cmd_view)
 
     t = sub.add_parser("tour", help="run an orientation tour at a station, recording it in the session store")

@@ -61,12 +61,14 @@ def _reachable(m: WardModel, p) -> bool:
     return m.entrance_component >= 0 and m.component_of(p) == m.entrance_component
 
 
-def check(ward) -> tuple[Layout | None, list[Finding], WardModel | None]:
+def check(ward, *, rules: bool = True) -> tuple[Layout | None, list[Finding], WardModel | None]:
     """Every finding about a ward folder, as ``wardtwin check`` reports them: the layout's own
     checks, then whether every room and safety-critical item can be reached on foot, decided
     by walking on the compiled floor. While other errors remain (so the floor cannot be
     trusted), reachability falls back to following doors. Returns the compiled model too
-    (None when the layout has errors), so callers need not compile again."""
+    (None when the layout has errors), so callers need not compile again. ``rules=False``
+    leaves out the rule pack's measurements on the floor (:func:`wardtwin.rules.engine.evaluate`;
+    the live preview shows the twin first and measures them after it)."""
     from wardtwin.layout.findings import exit_code, sort_findings
     from wardtwin.layout.load import load_ward
     from wardtwin.layout.plan import plan_of
@@ -85,6 +87,6 @@ def check(ward) -> tuple[Layout | None, list[Finding], WardModel | None]:
         return layout, sort_findings(findings + validate(layout, only=["door-reachability"], plan=plan)), None
     model = compile_ward(layout, PERSON_RADIUS, plan=plan)
     findings = findings + navigation_findings(layout, model)
-    if not exit_code(findings):  # the pack's rules measured on the floor, once it can be trusted
+    if rules and not exit_code(findings):  # the pack's rules measured on the floor, once it can be trusted
         findings = findings + evaluate(layout, model, choice)
     return layout, sort_findings(findings), (model if not exit_code(findings) else None)

@@ -119,6 +119,9 @@ class DesktopStation:
     or buffer (width, height) pixels. ``script``: commands (a path or parsed
     :class:`~wardtwin.station.script.Command` tuple) that drive the input instead of the
     keyboard while they last. Screenshots go to ``screenshot_dir`` as ``<ward>-NNN.png``.
+    ``live``: a :class:`~wardtwin.layout.watch.LiveWard` to follow (live preview: each new
+    reading of the ward is applied as it comes, see :meth:`apply`; ``on_reload(result)`` is
+    called after each).
 
     Use as a context manager (or call :meth:`close`): it owns the process's ShowBase.
     """
@@ -131,7 +134,8 @@ class DesktopStation:
     def __init__(self, model, scene=None, *, at: str | None = None, heading: float | None = None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS,
                  settings: WalkSettings = WalkSettings(), script=None,
-                 screenshot_dir: str | os.PathLike = "screenshots", fov: float = FOV):
+                 screenshot_dir: str | os.PathLike = "screenshots", fov: float = FOV, live=None,
+                 on_reload=None):
         if getattr(builtins, "base", None) is not None:
             raise UsageError("a Panda3D ShowBase already runs in this process; close it first (one station per process)")
         if not (isinstance(fps, int) and 1 <= fps <= 1000):
@@ -169,9 +173,16 @@ class DesktopStation:
         self._hud_text = None
         self.base = None
         self._prc = None
+        self.live, self.on_reload = live, on_reload
+        self.shown = None  # live preview: the reading shown as the twin, and the newest one
+        self.newest = None
+        self._watch_limit: int | None = None
+        self._watch_task = None
         self._open(fov)
         try:
             self._build(scene)
+            if live is not None:
+                self._start_watch()
         except BaseException:
             self.close()
             raise
@@ -724,12 +735,124 @@ class DesktopStation:
             "distance_m": round(s.distance, 4), "mode": self.mode,
             "screenshots": [str(p) for p in self.screenshots],
             "renderer": self.renderer,
+            **({"reloads": self.live.reloads, "findings": len(self.newest.findings) if self.newest else 0,
+                "showing_newest": self.newest is None or self.newest is self.shown} if self.live is not None else {}),
         }
 
     @property
     def renderer(self) -> str:
         gsg = self.base.win.get_gsg() if self.base is not None and self.base.win is not None else None
         return gsg.get_driver_renderer() if gsg is not None else "none"
+
+    # -- live preview -------------------------------------------------------------------
+    def _start_watch(self) -> None:
+        live = self.live
+        self.findings_panel, self.findings_np = self._text(self.base.a2dTopLeft, "findings-panel", 0.034,
+                                                           (0.05, -0.17), card=True, wrap=72)
+        self.shown = live.good if live.good is not None and live.good.model is self.model else None
+        self.newest = live.current
+        self._show_findings(live.current)
+        self._watch_task = self.base.taskMgr.add(self._watch_frame, "wardtwin-watch", sort=-10)
+
+    def _watch_frame(self, task):
+        result = self.live.poll()
+        if result is not None:
+            self.apply(result)
+            if self.on_reload is not None:
+                self.on_reload(result)
+            if (self._watch_limit is not None and self.live.reloads >= self._watch_limit
+                    and not self.live.busy):  # this frame, which shows the reading, is still drawn
+                self._request_quit()
+        return task.cont
+
+    def apply(self, result) -> bool:
+        """Show a new reading of the ward (a :class:`~wardtwin.layout.watch.Loaded`): a usable
+        one becomes the twin, the camera staying where it was (in walk mode the trainee keeps
+        standing and looking where they were, moved to the nearest floor if that spot is
+        gone; the planner's orbit is kept); any one replaces the findings panel and the marks
+        on the twin shown. A reading that cannot be used leaves the last good twin on screen.
+        Returns whether the twin was replaced."""
+        replaced = False
+        if result.usable:
+            if result.model is not self.model:  # (the same model: its rule findings came)
+                geometry = result.extra if isinstance(result.extra, WardGeometry) else ward_geometry(result.model.plan)
+                self._replace(result.model, geometry)
+                replaced = True
+            self.shown = result
+        self.newest = result
+        self._show_findings(result)
+        return replaced
+
+    def _replace(self, model, geometry: WardGeometry) -> None:
+        import dataclasses
+
+        keep = self.selected.id if self.selected is not None else None
+        self._select(None)
+        old = self.scene
+        if getattr(self, "_own_locate", None) is not None:
+            old.locate = self._own_locate
+        self._own_locate = None
+        self.model, self.layout, self.plan = model, model.layout, model.plan
+        self.walker = Walker(model.walkable, self.settings)
+        x, y = self.walker.snap(self.state.x, self.state.y)
+        self.state = dataclasses.replace(self.state, x=x, y=y)
+        scene = WardScene(geometry, locate=self._locate)
+        old.root.remove_node()
+        self.scene, self.geometry = scene, geometry
+        scene.root.reparent_to(self.base.render)
+        scene.show_labels(self.labels)
+        scene.show_ceilings(self._ceilings[self.mode])
+        self.base.win.remove_display_region(self.map_region)
+        self.map_root.remove_node()
+        self._build_minimap()
+        if keep is not None and keep in self.layout.item_by_id:
+            self._select(keep)
+        self._hud_text = None
+        self._apply_camera()
+        self._update_hud()
+
+    def _show_findings(self, result) -> None:
+        from wardtwin.layout.watch import marks_of, panel_lines
+        from wardtwin.scene.marks import marks_mesh
+
+        name = self.layout.ward.id
+        self.findings_panel.set_text("\n".join(panel_lines(name, result, self.shown)))
+        self.findings_np.show()
+        self.marks = marks_of(result.layout, result.findings).within(self.layout)
+        self.scene.show_marks(marks_mesh(self.plan, self.geometry, self.marks) if self.marks else None)
+
+    def watch(self, count: int | None = None, frames: int | None = None, timeout: float | None = None) -> dict:
+        """Live preview: run until Esc (or the window is closed), Ctrl-C, ``count`` more
+        readings, ``frames`` frames or ``timeout`` s, applying each new reading of the ward;
+        returns :meth:`summary`. Offscreen, frames are drawn in real time (``fps`` a second),
+        the time step staying fixed."""
+        if self.live is None:
+            raise UsageError("nothing to watch: the station was opened without a LiveWard")
+        if count is not None and count <= 0:
+            return self.summary()
+        self._watch_limit = None if count is None else self.live.reloads + count
+        try:
+            if self.offscreen:
+                import time
+
+                period, start, n = 1.0 / self.fps, time.monotonic(), 0
+                self._quit = False
+                while not self._quit and (frames is None or n < frames) and (
+                        timeout is None or time.monotonic() - start < timeout):
+                    t = time.monotonic()
+                    self.base.taskMgr.step()
+                    n += 1
+                    rest = period - (time.monotonic() - t)
+                    if rest > 0:
+                        time.sleep(rest)
+            else:
+                self.run(frames)  # the task manager ends the run on Ctrl-C
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._watch_limit = None
+        self._flush_screenshots()
+        return self.summary()
 
     # -- shutting down ------------------------------------------------------------------
     def close(self) -> None:
@@ -741,6 +864,9 @@ class DesktopStation:
             if getattr(self, "_task", None) is not None:  # the task manager outlives the ShowBase
                 base.taskMgr.remove(self._task)
                 self._task = None
+            if getattr(self, "_watch_task", None) is not None:
+                base.taskMgr.remove(self._watch_task)
+                self._watch_task = None
             if getattr(self, "scene", None) is not None:
                 if getattr(self, "_own_locate", None) is not None:
                     self.scene.locate = self._own_locate
@@ -776,3 +902,59 @@ def view(model, *, at: str | None = None, heading: float | None = None, offscree
     with DesktopStation(model, at=at, heading=heading, offscreen=offscreen, size=size, fps=fps,
                         script=commands, screenshot_dir=screenshot_dir) as station:
         return station.run(frames)
+
+
+def view_live(ward, *, at: str | None = None, heading: float | None = None, offscreen: bool = False,
+              frames: int | None = None, script=None, screenshot_dir="screenshots", size=(1280, 720),
+              fps: int = FPS, count: int | None = None, report=None) -> tuple[dict | None, int]:
+    """``wardtwin view WARD --watch``: the desktop station over a ward folder that is read
+    again whenever its files change (see :mod:`wardtwin.layout.watch`): each usable version
+    replaces the twin where the camera is, each reading's findings are listed in a panel and
+    marked in the twin, and a version with errors leaves the last good twin on screen. A
+    ward with errors at the start opens no window until a save fixes it. Ends at Esc (or the
+    window closed), Ctrl-C, ``frames`` frames, or after ``count`` readings after the first.
+    ``report(result, shown)`` is told of every reading (the first included).
+
+    Returns ``(summary or None when no window opened, exit code)``: 0 when the newest reading
+    can be used, else its findings' exit code."""
+    from wardtwin.layout.watch import LiveWard
+
+    commands = load_script(script) if script is not None else None
+    live = LiveWard(ward, load=_check_without_rules, prepare=lambda model: ward_geometry(model.plan),
+                    refine=_rule_findings, refine_background=True)
+    say = report or (lambda result, shown: None)
+    info = None
+    try:
+        say(live.current, live.good)
+        left = count
+        while live.good is None and (left is None or left > 0):  # nothing to show yet
+            result = live.wait()
+            left = None if left is None else left - 1
+            say(result, live.good)
+        if live.good is not None and (left is None or left > 0 or count == 0):
+            good = live.good
+            start_pose(good.model, at, heading)  # unknown places fail before a window opens
+            with DesktopStation(good.model, good.extra, at=at, heading=heading, offscreen=offscreen, size=size,
+                                fps=fps, script=commands, screenshot_dir=screenshot_dir, live=live,
+                                on_reload=lambda r: say(r, live.good)) as station:
+                info = station.watch(count=left, frames=frames)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        live.close()
+    return info, live.exit_code
+
+
+def _check_without_rules(ward):
+    """``wardtwin check`` less the rule pack's measurements (they follow the new twin)."""
+    from wardtwin.model.checks import check
+
+    return check(ward, rules=False)
+
+
+def _rule_findings(layout, model) -> list:
+    """The rule pack's findings measured on a compiled ward (the rest of ``wardtwin check``)."""
+    from wardtwin.rules.engine import evaluate
+    from wardtwin.rules.pack import choose_pack
+
+    return evaluate(layout, model, choose_pack(layout))
