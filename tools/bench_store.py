@@ -9,18 +9,25 @@ target fails.
    target < 2 s; then, measured only: the CSV report, the xAPI statements (time and size), and
    ``sync`` of that store into a new one, twice (the second finds nothing to send);
 3. the same HTML report for 100,000 trainees on PostgreSQL (``--pg URL`` or
-   $WARDTWIN_TEST_PG_URL), and the writer's per-event cost there: measured and printed, no
-   target; skipped with a message when there is no server.
+   $WARDTWIN_TEST_PG_URL), streamed (the report as it is) and, in the same run, through the
+   former list path (every summary in memory, then the tables) as the baseline; target <= 10 s
+   (not met yet: see the row); and the writer's per-event cost there; skipped with a message
+   when there is no server;
+4. the CSV report of a store of ``--csv-events`` events (default 1,000,000; 0 skips it) on
+   SQLite, each in a child process whose peak RSS (VmHWM) is read from /proc: streamed (the
+   report as it is; target < 500 MB) and the former list path (baseline).
 
     python tools/bench_store.py [--events 5000] [--trainees 2000] [--steps 40]
-                                [--pg URL] [--pg-trainees 100000] [--pg-steps 10]
+                                [--pg URL] [--pg-trainees 100000] [--pg-steps 10] [--csv-events 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +65,59 @@ def _writer(path, n: int, **kw) -> float:
         return (time.perf_counter() - t0) / n
 
 
+#: A child process: one report (streamed, or the former list path), then its time and peak RSS.
+_CHILD = r"""
+import json, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+url, fmt, out, path = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+if path == "streamed":
+    from wardtwin.reports import build_report
+    build_report(url, fmt, out)
+else:
+    sys.path.insert(0, str(Path(sys.argv[5])))
+    from bench_store import list_report
+    list_report(url, fmt, out)
+dt = time.perf_counter() - t0
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(json.dumps({"s": dt, "rss_mb": hwm / 1024}))
+"""
+
+
+def list_report(url: str, fmt: str, out) -> None:
+    """The former report path (before streaming): every session's summary in memory, then the
+    tables, then the files (the baseline of rows 3 and 4)."""
+    from datetime import datetime, timezone
+
+    from wardtwin.reports import aggregate
+    from wardtwin.reports.summary import bulk, load_summaries
+    from wardtwin.store.db import read_store
+
+    with bulk():
+        sessions = read_store(url, load_summaries)
+        roster, cohort, steps = aggregate.roster(sessions), aggregate.cohort(sessions), aggregate.steps(sessions)
+        if fmt == "csv":
+            from wardtwin.reports.csvout import write_csvs
+            write_csvs(out, {"roster.csv": roster, "sessions.csv": aggregate.session_rows(sessions),
+                             "step_results.csv": aggregate.step_result_rows(sessions), "steps.csv": steps,
+                             "cohort.csv": cohort})
+            return
+        from wardtwin.exchange.files import write_output
+        from wardtwin.reports.html import render
+        html = render(sessions, roster, cohort, steps, title="wardtwin orientation report",
+                      generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters="all wards")
+        write_output(out, html.encode("utf-8"))
+
+
+def _child(url: str, fmt: str, out, path: str) -> dict:
+    """:data:`_CHILD` in a fresh interpreter: ``{"s": seconds, "rss_mb": peak RSS}``."""
+    r = subprocess.run([sys.executable, "-c", _CHILD, str(url), fmt, str(out), path, str(Path(__file__).parent)],
+                       capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0:
+        raise SystemExit(f"bench child ({path} {fmt}) failed:\n{r.stderr[-2000:]}")
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="session store benchmark")
     ap.add_argument("--events", type=int, default=5000)
@@ -66,6 +126,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pg", default=os.environ.get("WARDTWIN_TEST_PG_URL"))
     ap.add_argument("--pg-trainees", type=int, default=100_000)
     ap.add_argument("--pg-steps", type=int, default=10)
+    ap.add_argument("--csv-events", type=int, default=1_000_000)
     a = ap.parse_args(argv)
     rows, ok = [], True
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,7 +157,7 @@ def main(argv=None) -> int:
         rows.append(("HTML report, SQLite (best of 3)", f"{best:.2f} s", "< 2 s", "ok" if good else "FAIL"))
         t0 = time.perf_counter()
         build_report(str(db), "csv", tmp / "csv")
-        rows.append(("CSV report (5 files), SQLite", f"{time.perf_counter() - t0:.2f} s", "measured", ""))
+        rows.append(("CSV report (8 files), SQLite", f"{time.perf_counter() - t0:.2f} s", "measured", ""))
         for name in ("x.json", "x.json.gz"):
             t0 = time.perf_counter()
             info = build_report(str(db), "xapi", tmp / name)
@@ -120,13 +181,18 @@ def main(argv=None) -> int:
                 with open_store(url) as st:
                     _, n_e = bulk_load(st, synthetic_sessions(2, a.pg_trainees, a.pg_steps), chunk=2000)
                 gen = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                build_report(url, "html", tmp / "pg.html")
-                rep = time.perf_counter() - t0
+                new = _child(url, "html", tmp / "pg.html", "streamed")
+                old = _child(url, "html", tmp / "pg-old.html", "list")
                 pg_per = _writer(url, 1000)
                 rows.append((f"data: {a.pg_trainees} trainees x {a.pg_steps} steps, PostgreSQL ({n_e} events)",
                              f"{gen:.1f} s", "-", ""))
-                rows.append(("HTML report, PostgreSQL", f"{rep:.2f} s", "measured", ""))
+                rows.append(("HTML report, PostgreSQL, former list path (baseline)",
+                             f"{old['s']:.2f} s", "measured", f"peak RSS {old['rss_mb']:.0f} MB"))
+                good = new["s"] <= 10.0
+                ok &= good
+                rows.append(("HTML report, PostgreSQL, streamed", f"{new['s']:.2f} s", "<= 10 s",
+                             f"{'ok' if good else 'FAIL'}: {new['s'] / old['s']:.2f}x the baseline; "
+                             f"peak RSS {new['rss_mb']:.0f} MB"))
                 rows.append(("SessionWriter.emit, PostgreSQL (commit per event)", f"{pg_per * 1e3:.3f} ms/event",
                              "measured", ""))
             finally:
@@ -135,6 +201,22 @@ def main(argv=None) -> int:
         else:
             rows.append(("HTML report, PostgreSQL", "skipped", "measured",
                          "no server: pass --pg URL or set WARDTWIN_TEST_PG_URL (.ci/services.sh)"))
+        if a.csv_events > 0:
+            per_trainee = max(1, n_e // max(1, a.trainees))  # events per trainee at --steps
+            big = tmp / "big.db"
+            t0 = time.perf_counter()
+            with open_store(big) as st:
+                _, n_big = bulk_load(st, synthetic_sessions(3, -(-a.csv_events // per_trainee), a.steps), chunk=1000)
+            rows.append((f"data: {n_big} events, SQLite", f"{time.perf_counter() - t0:.1f} s", "-", ""))
+            old = _child(big, "csv", tmp / "csv-old", "list")
+            new = _child(big, "csv", tmp / "csv-new", "streamed")
+            rows.append(("CSV report, former list path (baseline): peak RSS", f"{old['rss_mb']:.0f} MB", "measured",
+                         f"{old['s']:.1f} s"))
+            good = new["rss_mb"] < 500
+            ok &= good
+            rows.append(("CSV report, streamed: peak RSS", f"{new['rss_mb']:.0f} MB", "< 500 MB",
+                         f"{'ok' if good else 'FAIL'}: {new['rss_mb'] / old['rss_mb']:.2f}x the baseline's; "
+                         f"{new['s']:.1f} s ({new['s'] / old['s']:.2f}x)"))
     w = max(len(r[0]) for r in rows)
     print(f"{'measure':{w}}  {'result':>16}  {'target':>10}  status")
     for r in rows:
