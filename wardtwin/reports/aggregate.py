@@ -197,47 +197,10 @@ def cohort(sessions: list[SessionSummary]) -> list[dict]:
 def steps(sessions: list[SessionSummary]) -> list[dict]:
     """Per tour step (of each ward's tour: two wards' ``orientation`` tours are two tours): how
     often it was passed, how long it took, hints, SPL (reached steps only)."""
-    by: dict[tuple, list] = {}  # key -> [attempts, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target]
+    by: dict[tuple, list] = {}
     for s in sessions:
-        ward, tour = s.ward, s.tour
-        for st in s.steps:
-            status = st.status
-            if status == "not_reached":
-                continue
-            key = (ward, tour, st.index, st.step_id)
-            a = by.get(key)
-            if a is None:
-                a = by[key] = [0, 0, 0, 0, 0, 0, 0, [], [], [], set(), None]
-            a[0] += 1
-            if st.hints > 0:
-                a[4] += 1
-                a[5] += st.hints
-            if st.revealed > 0:
-                a[6] += 1
-            if st.kind:
-                a[10].add(st.kind)
-            if a[11] is None and st.target:
-                a[11] = st.target
-            if status == "incomplete":
-                continue
-            a[1 if status == "passed" else 2 if status == "failed" else 3] += 1
-            if st.duration_s is not None:
-                a[7].append(st.duration_s)
-            if st.spl is not None:
-                a[8].append(st.spl)
-            if st.soft_spl is not None:
-                a[9].append(st.soft_spl)
-    rows = []
-    for (ward, tour, index, step_id), a in sorted(by.items()):
-        n, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target = a
-        rows.append({
-            "ward": ward, "tour": tour, "step": index, "step_id": step_id, "kind": "/".join(sorted(kinds)),
-            "target": target or "", "attempts": n, "passed": passed, "failed": failed, "skipped": skipped,
-            "success_rate": _r(passed / n), "median_duration_s": _r(median(durs), 1) if durs else None,
-            "hint_rate": _r(hinted / n), "mean_hints": _r(hints / n), "reveal_rate": _r(revealed / n),
-            "spl_mean": _r(fmean(spls)) if spls else None, "soft_spl_mean": _r(fmean(soft)) if soft else None,
-        })
-    return rows
+        _add_steps(by, s)
+    return _step_rows(by)
 
 
 def _roster_row(s: SessionSummary, trainee: str, attempts: int, pseudonym=None, due=None) -> dict:
@@ -395,7 +358,9 @@ class _VersionFacts(NamedTuple):
 
 
 def _add_steps(by: dict, s: SessionSummary) -> None:
-    """One session's steps into the running per-step numbers of :func:`steps`."""
+    """One session's steps into the running per-step numbers of :func:`steps`: ``by`` maps
+    (ward, tour, index, step id) to [attempts, passed, failed, skipped, hinted, hints, revealed,
+    durations, SPLs, SoftSPLs, kinds, target]."""
     ward, tour = s.ward, s.tour
     for st in s.steps:
         status = st.status
