@@ -332,7 +332,10 @@ def test_map_watch_rewrites_the_map_and_keeps_the_last_good_one(tmp_path):
         _edit(ward / "floorplan.yaml", NARROW)
         line, err = _next_out(lines, p)
         assert "1 error" in line and "last good version stays" in line and "not rewritten" in line
-        assert any("[door-too-narrow]" in e for e in err)
+        while not any("[door-too-narrow]" in e for e in err):  # stderr comes down its own pipe
+            tag, e = lines.get(timeout=30)
+            assert tag == "err", e
+            err.append(e)
         assert svg.read_bytes() == first
         _edit(ward / "floorplan.yaml", NARROW, back=True)
         line, _ = _next_out(lines, p)
@@ -459,3 +462,39 @@ def test_station_watch_ends_after_its_count(live_station):
     _edit(ward / "equipment.yaml", MOVE)
     info = st.watch(count=1, timeout=60)
     assert info["reloads"] == 1 and live.current.refined and not live.busy
+
+
+def test_the_watch_benchmark_runs(capsys):
+    sys.path.insert(0, str(REPO / "tools"))
+    try:
+        import bench_watch
+    finally:
+        sys.path.remove(str(REPO / "tools"))
+    assert bench_watch.main(["--runs", "1", "--size", "160x90", "--budget", "1000"]) == 0  # no timing asserted
+    out = capsys.readouterr().out
+    for row in ("check (same ward)", "map --watch: save to map written", "view --watch: save to new twin drawn",
+                "view --watch: broken save to findings drawn"):
+        assert row in out
+
+
+def test_marks_mesh_is_one_batch_coloured_by_severity():
+    import numpy as np
+
+    from wardtwin.layout.watch import Marks
+    from wardtwin.model import load_model
+    from wardtwin.scene.geometry import ward_geometry
+    from wardtwin.scene.marks import COLOURS, marks_mesh
+
+    model = load_model(TINY)
+    geometry = ward_geometry(model.plan)
+    assert marks_mesh(model.plan, geometry, Marks()).n_triangles == 0
+    room = marks_mesh(model.plan, geometry, Marks(rooms={"101": "warning"}))
+    lo, hi = room.bounds()
+    assert hi[2] == pytest.approx(0.02, abs=1e-6) and np.allclose(room.colors, COLOURS["warning"])
+    door = marks_mesh(model.plan, geometry, Marks(doors={"D-med": "error"}))
+    lo, hi = door.bounds()
+    assert lo[0] < 3.6 < hi[0] and lo[1] < 7.6 < hi[1] and hi[2] > model.layout.ward.ceiling_height  # and a pin
+    item = marks_mesh(model.plan, geometry, Marks(items={"FE-1": "error", "NOPE": "error"}))
+    assert item.n_triangles > geometry.item_parts["FE-1"].mesh.n_triangles
+    both = marks_mesh(model.plan, geometry, Marks({"101": "warning"}, {"D-med": "error"}, {"FE-1": "info"}))
+    assert both.n_triangles == room.n_triangles + door.n_triangles + item.n_triangles

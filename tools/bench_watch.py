@@ -77,7 +77,8 @@ def bench_map(ward: Path, runs: int, tmp: Path):
     p = subprocess.Popen([sys.executable, "-m", "wardtwin", "map", str(ward), "--watch", "-o", str(svg)],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env, cwd=tmp)
     lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in p.stdout], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in p.stdout], daemon=True)
+    reader.start()
 
     def line(timeout=30.0) -> str:
         try:
@@ -111,6 +112,8 @@ def bench_map(ward: Path, runs: int, tmp: Path):
     finally:
         p.terminate()
         p.wait(10)
+        reader.join(10)
+        p.stdout.close()
     return good, broken
 
 

@@ -776,9 +776,17 @@ class DesktopStation:
         if result.usable:
             if result.model is not self.model:  # (the same model: its rule findings came)
                 geometry = result.extra if isinstance(result.extra, WardGeometry) else ward_geometry(result.model.plan)
-                self._replace(result.model, geometry)
-                replaced = True
-            self.shown = result
+                try:
+                    self._replace(result.model, geometry)
+                except WardtwinError as exc:  # e.g. no floor to stand on: the last good twin stays
+                    import dataclasses
+
+                    result = dataclasses.replace(result, problem=f"not shown: {exc}", code=result.code or 2)
+                    self.live.current = result
+                else:
+                    replaced = True
+            if result.usable:
+                self.shown = result
         self.newest = result
         self._show_findings(result)
         return replaced
@@ -786,6 +794,7 @@ class DesktopStation:
     def _replace(self, model, geometry: WardGeometry) -> None:
         import dataclasses
 
+        walker = Walker(model.walkable, self.settings)  # (refuses a ward with no floor: before any change)
         keep = self.selected.id if self.selected is not None else None
         self._select(None)
         old = self.scene
@@ -793,8 +802,8 @@ class DesktopStation:
             old.locate = self._own_locate
         self._own_locate = None
         self.model, self.layout, self.plan = model, model.layout, model.plan
-        self.walker = Walker(model.walkable, self.settings)
-        x, y = self.walker.snap(self.state.x, self.state.y)
+        self.walker = walker
+        x, y = walker.snap(self.state.x, self.state.y)
         self.state = dataclasses.replace(self.state, x=x, y=y)
         scene = WardScene(geometry, locate=self._locate)
         old.root.remove_node()
@@ -823,9 +832,10 @@ class DesktopStation:
 
     def watch(self, count: int | None = None, frames: int | None = None, timeout: float | None = None) -> dict:
         """Live preview: run until Esc (or the window is closed), Ctrl-C, ``count`` more
-        readings, ``frames`` frames or ``timeout`` s, applying each new reading of the ward;
-        returns :meth:`summary`. Offscreen, frames are drawn in real time (``fps`` a second),
-        the time step staying fixed."""
+        readings (and the rule findings of the last), ``frames`` frames or (offscreen)
+        ``timeout`` s, applying each new reading of the ward; returns :meth:`summary`.
+        Offscreen, frames are drawn in real time (``fps`` a second), the time step staying
+        fixed."""
         if self.live is None:
             raise UsageError("nothing to watch: the station was opened without a LiveWard")
         if count is not None and count <= 0:
