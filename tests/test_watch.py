@@ -67,6 +67,8 @@ def test_the_files_of_a_ward_with_modules_library_and_assets(tmp_path):
     (ward / "assets" / "models" / "cart.glb").write_bytes(b"glb")
     (ward / "tours").mkdir()
     (ward / "tours" / "orientation.yaml").write_text("kind: tour\n")
+    os.symlink("user@host.123:456", ward / ".#floorplan.yaml")  # an editor's lock file
+    (ward / "modules" / ".patient-room.yaml.swp.yaml").write_text("")
     files = WardFiles(ward)
     names = {os.path.relpath(p, tmp_path) for p in files.scan()}
     assert names == {"ward/ward.yaml", "ward/floorplan.yaml", "ward/equipment.yaml", "ward/catalog.yaml",

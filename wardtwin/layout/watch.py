@@ -125,8 +125,8 @@ class WardFiles:
             if is_dir:
                 if depth < max_depth and not e.is_symlink():
                     self._folder(Path(e.path), suffixes, depth + 1, max_depth, out)
-            elif suffixes is None or e.name.endswith(suffixes):
-                out[e.path] = _stamp(e.path)
+            elif (suffixes is None or e.name.endswith(suffixes)) and not e.name.startswith((".", "#", "~")):
+                out[e.path] = _stamp(e.path)  # (not an editor's lock, swap or backup file: `.#ward.yaml`)
 
 
 def changed(old: dict[str, Stamp], new: dict[str, Stamp]) -> tuple[str, ...]:
