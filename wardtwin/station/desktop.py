@@ -814,6 +814,8 @@ class DesktopStation:
         self.base.win.remove_display_region(self.map_region)
         self.map_root.remove_node()
         self._build_minimap()
+        win = self.base.win
+        self._fit_minimap((win.get_x_size(), win.get_y_size()))  # the window as it is now
         if keep is not None and keep in self.layout.item_by_id:
             self._select(keep)
         self._hud_text = None
