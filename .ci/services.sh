@@ -82,14 +82,16 @@ PY
 }
 wardtwin_services_stop() {
   if [ -n "${WARDTWIN_LRS_PID:-}" ]; then
-    kill "$WARDTWIN_LRS_PID" 2>/dev/null && wait "$WARDTWIN_LRS_PID" 2>/dev/null
+    # `wait` returns the server's own status (143 after SIGTERM): never let it become ours
+    kill "$WARDTWIN_LRS_PID" 2>/dev/null || true
+    wait "$WARDTWIN_LRS_PID" 2>/dev/null || true
     [ -n "${WARDTWIN_LRS_ROOT:-}" ] && rm -rf "$WARDTWIN_LRS_ROOT"
     unset WARDTWIN_LRS_PID WARDTWIN_LRS_ROOT WARDTWIN_TEST_LRS_URL WARDTWIN_TEST_LRS_AUTH
   fi
   if [ -n "${WARDTWIN_PG_DATA:-}" ] && [ -f "$WARDTWIN_PG_DATA/postmaster.pid" ]; then
     local run=()
     [ "$(id -u)" -eq 0 ] && run=(runuser -u postgres --)
-    (cd / && "${run[@]}" "$WARDTWIN_PG_BIN/pg_ctl" -D "$WARDTWIN_PG_DATA" -m fast -w stop >/dev/null 2>&1)
+    (cd / && "${run[@]}" "$WARDTWIN_PG_BIN/pg_ctl" -D "$WARDTWIN_PG_DATA" -m fast -w stop >/dev/null 2>&1) || true
     rm -rf "$(dirname "$WARDTWIN_PG_DATA")"
     unset WARDTWIN_TEST_PG_URL WARDTWIN_PG_DATA
   fi
