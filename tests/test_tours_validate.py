@@ -51,6 +51,15 @@ def test_invalid_tour_gives_its_finding(path, tiny_model):
     assert exit_code(findings) == {"fatal": 2, "error": 1}.get(CODES[code][0].value, 0)
 
 
+def test_a_comma_in_unquoted_text_says_to_quote_it():
+    """``{text: Hello, welcome}`` reads as ``text: Hello`` and a key ``welcome``: the finding says
+    the comma ended the text and shows it quoted."""
+    _t, _m, f = check_tour(TINY, CORPUS / "unquoted-comma.yaml")
+    (finding,) = [x for x in f if x.code == "unknown-key"]
+    assert "a comma ends a value" in finding.message
+    assert 'text: "Hello, welcome to the ward"' in finding.message
+
+
 def test_did_you_mean_in_messages():
     _t, _m, f = check_tour(TINY, CORPUS / "unknown-place.yaml")
     assert "did you mean 'corridor'" in f[0].message

@@ -261,6 +261,24 @@ class Field:
     default: object = None
 
 
+def _comma_hint(value: dict, key, key_locs: dict) -> str:
+    """For an unknown key with no value written on the line of a text value before it: the
+    hint that a comma inside ``{...}`` ended that text (``{text: Hello, welcome}`` reads as
+    ``text: Hello`` and a key ``welcome``), and how to quote it; else ""."""
+    if value.get(key) is not None or not isinstance(key, str):
+        return ""
+    keys = list(value)
+    at = key_locs.get(key)
+    prev = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
+    if prev is None or not isinstance(value.get(prev), str) or at is None or key_locs.get(prev) is None:
+        return ""
+    if key_locs[prev][0] != at[0]:
+        return ""
+    joined = f"{value[prev]}, {key}".replace('"', '\\"')
+    return (f"; if it is the rest of `{prev}`, quote that text: inside {{...}} a comma ends a value "
+            f"(write {prev}: \"{excerpt(joined)[1:-1]}\")")
+
+
 class Obj(Type):
     """A mapping with known keys. ``what`` names its objects in messages ("door D3")."""
 
@@ -282,7 +300,7 @@ class Obj(Type):
             if key not in self.fields:
                 ctx.report("unknown-key", out.key_locs.get(key, out.loc),
                            f"{label}: unknown key {excerpt(key)}{did_you_mean(key, self.fields)}; "
-                           f"{self.what} keys are {', '.join(self.fields)}")
+                           f"{self.what} keys are {', '.join(self.fields)}{_comma_hint(value, key, out.key_locs)}")
         for key, f in self.fields.items():
             if key in value:
                 out[key] = f.type.check(value[key], ctx, out.value_locs.get(key, out.loc), f"{label} `{key}`")
