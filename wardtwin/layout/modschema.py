@@ -13,7 +13,7 @@ import re
 from wardtwin.layout import schema as _schema
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import (
-    ID_PATTERN, INVALID, Angle, Bool, Ctx, Enum, Field, Id, Length, ListOf, Obj, Point, Str, Type, did_you_mean,
+    ID_PATTERN, INVALID, Angle, Bool, Ctx, Enum, Field, Id, Int, Length, ListOf, Obj, Point, Str, Type, did_you_mean,
 )
 from wardtwin.layout.units import describe
 from wardtwin.layout.yamlsafe import LList, LMap
@@ -109,28 +109,6 @@ class Pattern(Str):
         chars = r"^([A-Za-z0-9._-]|\{(id|n)(:0?[0-9]{0,2}d?)?\})+$"
         return {"anyOf": [{"type": "string", "pattern": chars, "maxLength": self.max_len},
                           {"type": "integer", "minimum": 0}], "description": self.doc}
-
-
-class Int(Type):
-    def __init__(self, doc="", lo=None, hi=None):
-        self.doc, self.lo, self.hi = doc, lo, hi
-
-    def check(self, value, ctx, loc, label):
-        if isinstance(value, bool) or not isinstance(value, int):
-            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a whole number expected")
-            return INVALID
-        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            ctx.report("out-of-range", loc, f"{label}: {value} found; expected {self.lo} to {self.hi}")
-            return INVALID
-        return value
-
-    def json(self):
-        d = {"type": "integer", "description": self.doc}
-        if self.lo is not None:
-            d["minimum"] = self.lo
-        if self.hi is not None:
-            d["maximum"] = self.hi
-        return d
 
 
 class MapOf(Type):

@@ -93,6 +93,30 @@ class Str(Type):
         return {"anyOf": [d, {"type": "number"}], "description": self.doc}
 
 
+class Int(Type):
+    """A whole number from ``lo`` to ``hi``."""
+
+    def __init__(self, doc="", lo=None, hi=None):
+        self.doc, self.lo, self.hi = doc, lo, hi
+
+    def check(self, value, ctx, loc, label):
+        if isinstance(value, bool) or not isinstance(value, int):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a whole number expected")
+            return INVALID
+        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
+            ctx.report("out-of-range", loc, f"{label}: {value} found; expected {self.lo} to {self.hi}")
+            return INVALID
+        return value
+
+    def json(self):
+        d = {"type": "integer", "description": self.doc}
+        if self.lo is not None:
+            d["minimum"] = self.lo
+        if self.hi is not None:
+            d["maximum"] = self.hi
+        return d
+
+
 class Id(Str):
     """An identifier: letters, digits, '.', '_', '-'. A bare whole number (room 412) is read as
     text; a fraction (4.5) is refused."""

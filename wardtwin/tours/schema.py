@@ -23,7 +23,7 @@ import math
 import re
 
 from wardtwin.layout.schema import (
-    ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, ListOf, Obj, Quantity, Str, Type, did_you_mean,
+    ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, Int, ListOf, Obj, Quantity, Str, Type, did_you_mean,
 )
 from wardtwin.layout.units import describe, parse_quantity
 
@@ -65,30 +65,6 @@ class TurnRate(Quantity):
 
     def parse(self, value):
         return parse_quantity(value, self.units, "turn rate")
-
-
-class Int(Type):
-    """A whole number from ``lo`` to ``hi``."""
-
-    def __init__(self, doc="", lo=None, hi=None):
-        self.doc, self.lo, self.hi = doc, lo, hi
-
-    def check(self, value, ctx, loc, label):
-        if isinstance(value, bool) or not isinstance(value, int):
-            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a whole number expected")
-            return INVALID
-        if (self.lo is not None and value < self.lo) or (self.hi is not None and value > self.hi):
-            ctx.report("out-of-range", loc, f"{label}: {value} found; expected {self.lo} to {self.hi}")
-            return INVALID
-        return value
-
-    def json(self):
-        d = {"type": "integer", "description": self.doc}
-        if self.lo is not None:
-            d["minimum"] = self.lo
-        if self.hi is not None:
-            d["maximum"] = self.hi
-        return d
 
 
 class Place(Type):
