@@ -100,21 +100,8 @@ def roster(sessions: list[SessionSummary], pseudonym=None, due=None) -> list[dic
     :class:`~wardtwin.versions.due.DueRow` (from :func:`~wardtwin.versions.due.due_rows`), for
     the ``refresher`` column: whether the completed tours and refreshers cover every change to
     the ward that matters (empty when unknown)."""
-    rows = []
-    for trainee, (s, attempts) in best_attempts(sessions).items():
-        missed = [st.step_id for st in s.steps if st.status != "passed"]
-        passed = len(s.steps) - len(missed)
-        rows.append({
-            "trainee": pseudonym(trainee) if pseudonym else trainee, "role": s.role or "", "station": s.station,
-            "ward": s.ward, "tour": s.tour, "completed": s.completed, "outcome": s.outcome,
-            "started_at": s.started_at, "ended_at": s.ended_at, "duration_s": _r(s.duration_s, 1),
-            "score": _r(passed / len(s.steps) if s.steps else 0.0, 3), "steps_passed": passed,
-            "steps_total": s.steps_total, "steps_missed": " ".join(missed), "attempts": attempts,
-            "ssq_post_total": s.ssq_post["total"] if s.ssq_post else None, "fms_max": s.fms_max,
-            "session": s.session,
-            "ward_version": s.layout_hash if s.completed else "",  # of the last completed tour
-            "refresher": due[(trainee, s.ward)].status.value if due and (trainee, s.ward) in due else "",
-        })
+    rows = [_roster_row(s, trainee, attempts, pseudonym, due)
+            for trainee, (s, attempts) in best_attempts(sessions).items()]
     rows.sort(key=lambda r: r["trainee"])
     return rows
 
@@ -215,7 +202,7 @@ def _roster_row(s: SessionSummary, trainee: str, attempts: int, pseudonym=None, 
         "steps_total": s.steps_total, "steps_missed": " ".join(missed), "attempts": attempts,
         "ssq_post_total": s.ssq_post["total"] if s.ssq_post else None, "fms_max": s.fms_max,
         "session": s.session,
-        "ward_version": s.layout_hash if s.completed else "",
+        "ward_version": s.layout_hash if s.completed else "",  # of the last completed tour
         "refresher": due[(trainee, s.ward)].status.value if due and (trainee, s.ward) in due else "",
     }
 
