@@ -14,6 +14,7 @@ from wardtwin.layout import schema as _schema
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import (
     ID_PATTERN, INVALID, Angle, Bool, Ctx, Enum, Field, Id, Int, Length, ListOf, Obj, Point, Str, Type, did_you_mean,
+    located_items,
 )
 from wardtwin.layout.units import describe
 from wardtwin.layout.yamlsafe import LList, LMap
@@ -127,9 +128,7 @@ class MapOf(Type):
         out = LMap()
         out.loc = getattr(value, "loc", loc)
         out.key_locs, out.value_locs = {}, {}
-        for k, v in value.items():
-            kloc = getattr(value, "key_locs", {}).get(k, out.loc)
-            vloc = getattr(value, "value_locs", {}).get(k, out.loc)
+        for k, v, kloc, vloc in located_items(value, out.loc):
             key = self.key.check(k, ctx, kloc, f"{label} key")
             if key is INVALID:
                 continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from wardtwin.layout import schema as _schema
 from wardtwin.layout import vocab
-from wardtwin.layout.schema import INVALID, Enum, Field, Id, ListOf, Obj, Str, Type, did_you_mean
+from wardtwin.layout.schema import INVALID, Enum, Field, Id, ListOf, Obj, Str, Type, did_you_mean, located_items
 from wardtwin.layout.units import QuantityError, describe, excerpt, parse_quantity
 from wardtwin.layout.yamlsafe import LMap
 from wardtwin.rules.registry import BASE, RULES, SEVERITIES, UNITS, Quantity
@@ -129,9 +129,7 @@ class RuleMap(Type):
         out = LMap()
         out.loc = getattr(value, "loc", loc)
         out.key_locs, out.value_locs = {}, {}
-        for k, v in value.items():
-            kloc = getattr(value, "key_locs", {}).get(k, out.loc)
-            vloc = getattr(value, "value_locs", {}).get(k, out.loc)
+        for k, v, kloc, vloc in located_items(value, out.loc):
             if k not in RULES:
                 ctx.report("unknown-rule", kloc, f"{label}: {excerpt(k)} is not a rule wardtwin knows"
                            f"{did_you_mean(k, RULES)}; `wardtwin rules` lists them")

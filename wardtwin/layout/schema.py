@@ -93,6 +93,14 @@ class Str(Type):
         return {"anyOf": [d, {"type": "number"}], "description": self.doc}
 
 
+def located_items(value: dict, loc):
+    """``(key, value, key location, value location)`` of each entry of a mapping read by
+    :func:`~wardtwin.layout.yamlsafe.read_yaml` (``loc`` where a position is unknown)."""
+    key_locs, value_locs = getattr(value, "key_locs", {}), getattr(value, "value_locs", {})
+    for k, v in value.items():
+        yield k, v, key_locs.get(k, loc), value_locs.get(k, loc)
+
+
 class Int(Type):
     """A whole number from ``lo`` to ``hi``."""
 
