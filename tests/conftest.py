@@ -154,3 +154,28 @@ def assert_imports_without_panda3d(statements: str) -> None:
     p = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.strip() == "ok", p.stderr
 
+
+def run_cli(capfd, *args) -> tuple[int, str, str]:
+    """``(exit code, stdout, stderr)`` of ``wardtwin ARGS`` run in this process (argparse's
+    own exits included)."""
+    from wardtwin.cli import main
+
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    out = capfd.readouterr()
+    return code, out.out, out.err
+
+
+def run_sql(path, *statements) -> None:
+    """Run SQL statements on a SQLite file and commit (to damage a store as another program could)."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        for q in statements:
+            con.execute(q)
+        con.commit()
+    finally:
+        con.close()

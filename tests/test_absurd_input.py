@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import TINY, replace_text
+from conftest import TINY, replace_text, run_cli
 from wardtwin.cli import build_parser, main
 from wardtwin.layout import check_ward, exit_code
 from wardtwin.tours.simulate import SKILLS, run_trainee, simulate
@@ -31,13 +31,9 @@ steps:
 
 
 def _cli(capfd, *args) -> tuple[int, str, str]:
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    out = capfd.readouterr()
-    assert "Traceback" not in out.err
-    return code, out.out, out.err
+    code, out, err = run_cli(capfd, *args)
+    assert "Traceback" not in err
+    return code, out, err
 
 
 def _tour(tmp_path, speed=1.2, target='"101"', name="t.yaml"):

@@ -12,8 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import TINY, replace_text
-from wardtwin.cli import main
+from conftest import TINY, replace_text, run_cli
 from wardtwin.layout import Finding, check_ward
 from wardtwin.planmap import render_map
 from wardtwin.safetext import UNSAFE, escape, unsafe_in, xml_text
@@ -24,13 +23,7 @@ FORGED = "/tmp/x.yaml:1:1: error [fake] injected"
 BAD = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
-def _cli(capfd, *args) -> tuple[int, str, str]:
-    try:
-        code = main([str(a) for a in args])
-    except SystemExit as exc:  # argparse
-        code = exc.code
-    out = capfd.readouterr()
-    return code, out.out, out.err
+_cli = run_cli
 
 
 def _run(*args) -> subprocess.CompletedProcess:

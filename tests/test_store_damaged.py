@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY
+from conftest import TINY, run_sql
 from wardtwin.cli import main
 from wardtwin.store import StoreCorruptError, open_store
 from wardtwin.store.synthetic import bulk_load, synthetic_sessions
@@ -19,13 +19,7 @@ TOUR = Path(__file__).parent / "tours" / "tiny-station.yaml"
 
 def _sql(*statements):
     def damage(path: Path) -> None:
-        con = sqlite3.connect(path)
-        try:
-            for q in statements:
-                con.execute(q)
-            con.commit()
-        finally:
-            con.close()
+        run_sql(path, *statements)
     return damage
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY
+from conftest import TINY, run_sql
 from wardtwin.cli import main
 from wardtwin.store import NotAStoreError, StoreCorruptError, open_store
 from wardtwin.store.db import read_store
@@ -29,14 +29,7 @@ def _run(capsys, *argv) -> tuple[int, str]:
     return code, out + err
 
 
-def _sql(path: Path, *statements) -> None:
-    con = sqlite3.connect(path)
-    try:
-        for q in statements:
-            con.execute(q)
-        con.commit()
-    finally:
-        con.close()
+_sql = run_sql
 
 
 def _listing(folder: Path) -> list[str]:
