@@ -15,10 +15,11 @@ import shapely
 from shapely.geometry import Point
 
 from conftest import REPO, TINY, assert_imports_without_panda3d
+from wardtwin.angles import wrap_angle
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.model import load_model
 from wardtwin.station.locomotion import (
-    EYE_HEIGHT, IDLE, MAX_SUBSTEP, WALK_SPEED, Inputs, WalkSettings, WalkState, Walker, steer, wrap_angle,
+    EYE_HEIGHT, IDLE, MAX_SUBSTEP, WALK_SPEED, Inputs, WalkSettings, WalkState, Walker, steer,
 )
 from wardtwin.station.planner import Orbit, catalog_entry, framing, pick
 from wardtwin.station.script import KEYS, ScriptError, ScriptPlayer, parse_script
@@ -356,7 +357,7 @@ def test_goto_an_item_ends_facing_it(model, fresh):
     :func:`wardtwin.scene.camera.use_view`), then turns and tilts the view to its centre: it
     used to stop on the walkable point nearest the item, too close to see it."""
     from wardtwin.scene.camera import use_view
-    from wardtwin.station.locomotion import wrap_angle, yaw_towards
+    from wardtwin.station.locomotion import yaw_towards
 
     fresh.teleport(*model.place("corridor"))
     fresh.play("goto CC-1")

@@ -18,7 +18,8 @@ from wardtwin.tours.engine import Session
 from wardtwin.tours.events import EVENT_TYPES, Event
 from wardtwin.tours.load import load_tour
 from wardtwin.tours.sight import Navigator, in_view
-from wardtwin.tours.spec import ComfortSettings, Pose, bearing, wrap_angle
+from wardtwin.angles import bearing, wrap_angle
+from wardtwin.tours.spec import ComfortSettings, Pose
 from wardtwin.tours.steps import step_type
 
 NORTH, SOUTH = 0.0, math.pi

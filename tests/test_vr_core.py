@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from conftest import TINY, assert_imports_without_panda3d
+from wardtwin.angles import wrap_angle
 from wardtwin.errors import UsageError
 from wardtwin.model import load_model
 from wardtwin.station.vr import comfort, panel as panels
 from wardtwin.station.vr.motion import MAX_SPEED, MotionState, Rig, VRLocomotion, VRSettings
 from wardtwin.station.vr.pose import (
-    IPD, Controller, Fov, Key, Pose, ScriptedPoseSource, quat_axis, quat_mul, wrap_angle,
+    IPD, Controller, Fov, Key, Pose, ScriptedPoseSource, quat_axis, quat_mul,
 )
 from wardtwin.station.vr.teleport import Teleporter, TeleportSettings
 

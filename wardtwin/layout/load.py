@@ -17,7 +17,9 @@ from wardtwin.errors import UsageError
 from wardtwin.layout import vocab
 from wardtwin.layout.fabric import door_extras, room_extras, window_of
 from wardtwin.layout.findings import Finding
-from wardtwin.layout.model import Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo
+from wardtwin.layout.model import (
+    CEILING_HEIGHT, WALL_THICKNESS, Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo,
+)
 from wardtwin.layout.modschema import version_findings
 from wardtwin.layout.modules import expand_placements
 from wardtwin.layout.schema import INVALID, Ctx, schema_for
@@ -219,8 +221,8 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
     if wd is not None:
         ward_info = WardInfo(
             id=_opt(wd["id"]) or root.name, name=_opt(wd["name"]) or root.name,
-            entrance=_opt(wd["entrance"]), wall_thickness=_opt(wd["wall_thickness"]) or 0.15,
-            ceiling_height=_opt(wd["ceiling_height"]) or 2.7, description=_opt(wd["description"]),
+            entrance=_opt(wd["entrance"]), wall_thickness=_opt(wd["wall_thickness"]) or WALL_THICKNESS,
+            ceiling_height=_opt(wd["ceiling_height"]) or CEILING_HEIGHT, description=_opt(wd["description"]),
             src=_source(wname, wd))
     else:
         ward_info = WardInfo(id=root.name, name=root.name, entrance=None, src=Source(wname))

@@ -45,6 +45,10 @@ class Source:
 
 _NOWHERE = Source("<memory>")
 
+#: The ward's defaults where ward.yaml does not say (m); the schema and the loader use these.
+WALL_THICKNESS = 0.15
+CEILING_HEIGHT = 2.7
+
 
 def _src():
     return field(default=_NOWHERE, compare=False, repr=False)
@@ -55,8 +59,8 @@ class WardInfo:
     id: str
     name: str
     entrance: str
-    wall_thickness: float = 0.15  # m
-    ceiling_height: float = 2.7  # m
+    wall_thickness: float = WALL_THICKNESS  # m
+    ceiling_height: float = CEILING_HEIGHT  # m
     description: str | None = None
     src: Source = _src()
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from wardtwin.errors import UnknownNameError
 from wardtwin.layout import vocab
 from wardtwin.layout.findings import Finding
+from wardtwin.layout.model import CEILING_HEIGHT, WALL_THICKNESS
 from wardtwin.layout.units import (
     ANGLE_UNITS, LENGTH_UNITS, QuantityError, describe, excerpt, parse_angle, parse_length,
 )
@@ -364,8 +365,8 @@ WARD = Obj("ward", _header("ward") + [
     Field("id", Id("ward id"), required=True),
     Field("name", Str("ward name shown to people"), required=True),
     Field("entrance", Id("id of the room where a person arrives; reachability is checked from it"), required=True),
-    Field("wall_thickness", Length("wall thickness", lo=0.05, hi=1.0), default=0.15),
-    Field("ceiling_height", Length("default ceiling height", lo=2.0, hi=10.0), default=2.7),
+    Field("wall_thickness", Length("wall thickness", lo=0.05, hi=1.0), default=WALL_THICKNESS),
+    Field("ceiling_height", Length("default ceiling height", lo=2.0, hi=10.0), default=CEILING_HEIGHT),
     Field("description", Str("free text")),
 ], "ward.yaml: the ward's name, entrance and defaults")
 

@@ -24,6 +24,7 @@ import shapely
 import shapely.ops
 from shapely.geometry import Point
 
+from wardtwin.angles import bearing, wrap_angle
 from wardtwin.errors import UsageError
 
 #: Eye height of a standing adult, m.
@@ -127,17 +128,7 @@ class WalkState:
         return (-math.sin(self.yaw), math.cos(self.yaw))
 
 
-def wrap_angle(a: float) -> float:
-    """``a`` (rad) wrapped into (-pi, pi]."""
-    w = math.fmod(a + math.pi, 2 * math.pi)
-    if w <= 0:
-        w += 2 * math.pi
-    return w - math.pi
-
-
-def yaw_towards(dx: float, dy: float) -> float:
-    """The yaw (rad) that faces the plan direction (dx, dy)."""
-    return math.atan2(-dx, dy)
+yaw_towards = bearing  # the yaw (rad) that faces the plan direction (dx, dy)
 
 
 class Walker:

@@ -29,7 +29,8 @@ from pathlib import Path
 
 from wardtwin.errors import InputFileError, WardtwinError
 from wardtwin.exchange.reading import read_bounded
-from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, steer, wrap_angle, yaw_towards
+from wardtwin.angles import wrap_angle
+from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, steer, yaw_towards
 
 #: Keys with an action, and the action (the same table drives the desktop keyboard).
 KEYS = {

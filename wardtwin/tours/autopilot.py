@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import InitVar, dataclass, field
 
-from wardtwin.tours.spec import ComfortSettings, Pose, bearing, wrap_angle
+from wardtwin.angles import bearing, wrap_angle
+from wardtwin.tours.spec import ComfortSettings, Pose
 
 #: Internal time step (s).
 SUBSTEP = 0.05

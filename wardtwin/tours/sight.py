@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import shapely
 
 from wardtwin.model import PlacedItem, Route, WardModel
-from wardtwin.tours.spec import Pose, bearing, wrap_angle
+from wardtwin.angles import bearing, wrap_angle
+from wardtwin.tours.spec import Pose
 
 #: Default full width of the view cone for find success (rad): a desktop or headset view
 #: comfortably holds what is within 30 degrees of the gaze.

@@ -21,16 +21,6 @@ TURN_STYLES = ("smooth", "snap")
 FMS_ACTIONS = ("end", "pause")
 
 
-def wrap_angle(a: float) -> float:
-    """``a`` (rad) wrapped into [-pi, pi)."""
-    return (a + math.pi) % (2 * math.pi) - math.pi
-
-
-def bearing(dx: float, dy: float) -> float:
-    """The heading (rad, counter-clockwise from north) of the direction ``(dx, dy)``."""
-    return math.atan2(-dx, dy)
-
-
 @dataclass(frozen=True)
 class Pose:
     """Where the trainee is and looks: position ``(x, y)`` in m, body ``heading`` (rad,

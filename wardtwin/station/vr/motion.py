@@ -28,7 +28,8 @@ from dataclasses import dataclass, field, replace
 from wardtwin.errors import UsageError
 from wardtwin.station.locomotion import Inputs, WalkSettings, Walker
 from wardtwin.station.vr.comfort import VignetteSettings
-from wardtwin.station.vr.pose import Controller, Pose, quat_axis, wrap_angle
+from wardtwin.angles import wrap_angle
+from wardtwin.station.vr.pose import Controller, Pose, quat_axis
 from wardtwin.station.vr.teleport import Landing, Teleporter, TeleportSettings
 
 #: Comfort cap on smooth walking speed, m/s.

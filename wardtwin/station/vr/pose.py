@@ -21,6 +21,7 @@ import bisect
 import math
 from dataclasses import dataclass, replace
 
+from wardtwin.angles import wrap_angle
 from wardtwin.errors import UsageError
 
 #: Default interpupillary distance, m (adult mean about 63 mm).
@@ -94,14 +95,6 @@ def quat_slerp(a, b, f: float) -> tuple[float, float, float, float]:
     s = math.sin(th)
     wa, wb = math.sin((1 - f) * th) / s, math.sin(f * th) / s
     return quat_normalise(tuple(wa * p + wb * q for p, q in zip(a, b)))
-
-
-def wrap_angle(a: float) -> float:
-    """``a`` (rad) wrapped into (-pi, pi]."""
-    w = math.fmod(a + math.pi, 2 * math.pi)
-    if w <= 0:
-        w += 2 * math.pi
-    return w - math.pi
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ from wardtwin.station.planner import pick
 from wardtwin.station.vr import panel as panels
 from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
 from wardtwin.station.vr.motion import MotionState, VRLocomotion, VRSettings
-from wardtwin.station.vr.pose import Pose, PoseSource, ScriptedPoseSource, TrackedFrame, wrap_angle
+from wardtwin.angles import wrap_angle
+from wardtwin.station.vr.pose import Pose, PoseSource, ScriptedPoseSource, TrackedFrame
 from wardtwin.station.vr.rig import StereoRig
 from wardtwin.tours.spec import Pose as TourPose
 
