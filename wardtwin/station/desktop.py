@@ -190,7 +190,7 @@ class DesktopStation:
     # -- set-up -------------------------------------------------------------------------
     def _open(self, fov: float) -> None:
         prc = [
-            "allow-portal-cull true", f"audio-library-name {'null' if self.offscreen else self.AUDIO}",
+            f"audio-library-name {'null' if self.offscreen else self.AUDIO}",
             "framebuffer-stencil true", "stencil-bits 8",
             "print-pipe-types false", "notify-level-device fatal", "notify-level-display error",
             f"win-size {self.size[0]} {self.size[1]}",
@@ -217,7 +217,6 @@ class DesktopStation:
             raise NoDisplayError(f"could not open a {what} ({exc}){hint}") from None
         base = self.base
         base.finalizeExit = self._request_quit  # closing the window ends run(), never sys.exit()
-        base.graphicsEngine.set_portal_cull(True)  # rooms are cells, doors portals (WardScene)
         base.disableMouse()
         base.setBackgroundColor(*BACKGROUND)
         _offscreen.clear_depth_and_stencil(base.win)

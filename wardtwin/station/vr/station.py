@@ -205,7 +205,7 @@ class VRStation:
 
     # -- set-up -------------------------------------------------------------------------
     def _open(self) -> None:
-        prc = ["allow-portal-cull true", "audio-library-name null", "framebuffer-stencil true", "stencil-bits 8",
+        prc = ["audio-library-name null", "framebuffer-stencil true", "stencil-bits 8",
                "print-pipe-types false", "notify-level-device fatal", "notify-level-display error",
                "sync-video false", f"window-title wardtwin VR - {self.layout.ward.name}"]
         if self.offscreen:
@@ -229,7 +229,6 @@ class VRStation:
             raise VRStationError(f"could not open the station's renderer ({exc})") from None
         base = self.base
         base.finalizeExit = self.request_quit
-        base.graphicsEngine.set_portal_cull(True)
         base.disableMouse()
         if self.offscreen:  # nothing of the host buffer is drawn: the eyes are the output
             for dr in base.win.get_display_regions():
