@@ -50,6 +50,18 @@ def _drop_none(d: dict) -> dict:
     return {k: v for k, v in d.items() if v is not None}
 
 
+def _finishes(f) -> dict | None:
+    """The ``finishes`` mapping of ward.yaml (None: none set)."""
+    if f is None:
+        return None
+    from wardtwin.layout.finishes import KEYS
+
+    out = {k: getattr(f, k) for k in KEYS if getattr(f, k)}
+    if f.floors:
+        out["floors"] = dict(sorted(f.floors.items()))
+    return out or None
+
+
 def layout_documents(layout: Layout) -> dict[str, dict]:
     """File name -> document (plain data) for each file of the ward folder."""
     w = layout.ward
@@ -63,6 +75,7 @@ def layout_documents(layout: Layout) -> dict[str, dict]:
         "ward.yaml": _drop_none({
             "kind": "ward", "version": 1, "id": w.id, "name": w.name, "entrance": w.entrance,
             "wall_thickness": w.wall_thickness, "ceiling_height": w.ceiling_height, "description": w.description,
+            "finishes": _finishes(w.finishes),
         }),
         "floorplan.yaml": {
             "kind": "floorplan", "version": fv,

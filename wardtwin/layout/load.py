@@ -16,6 +16,7 @@ from pathlib import Path
 from wardtwin.errors import UsageError
 from wardtwin.layout import vocab
 from wardtwin.layout.fabric import door_extras, room_extras, window_of
+from wardtwin.layout.finishes import finishes_of
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import (
     CEILING_HEIGHT, WALL_THICKNESS, Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo,
@@ -223,7 +224,7 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
             id=_opt(wd["id"]) or root.name, name=_opt(wd["name"]) or root.name,
             entrance=_opt(wd["entrance"]), wall_thickness=_opt(wd["wall_thickness"]) or WALL_THICKNESS,
             ceiling_height=_opt(wd["ceiling_height"]) or CEILING_HEIGHT, description=_opt(wd["description"]),
-            src=_source(wname, wd))
+            src=_source(wname, wd), finishes=finishes_of(wd.get("finishes")))
     else:
         ward_info = WardInfo(id=root.name, name=root.name, entrance=None, src=Source(wname))
 

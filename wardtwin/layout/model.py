@@ -63,6 +63,8 @@ class WardInfo:
     ceiling_height: float = CEILING_HEIGHT  # m
     description: str | None = None
     src: Source = _src()
+    #: the ward's colours (``finishes:``; :class:`wardtwin.layout.finishes.Finishes`), None: the default look
+    finishes: object = None
 
 
 @dataclass(frozen=True)

@@ -305,3 +305,6 @@ from wardtwin.layout import fabricschema as _fabricschema  # noqa: E402,F401
 
 # version 2's rule pack keys in ward.yaml (`rules`, `rule_overrides`) and the pack file kind
 from wardtwin.layout import ruleschema as _ruleschema  # noqa: E402,F401
+
+# the ward's finishes and colours in ward.yaml (`finishes`, issue 18)
+from wardtwin.layout import finishes as _finishes  # noqa: E402,F401
