@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from wardtwin.exchange.gltf import accessor_array, glb_bytes, read_glb  # noqa: E402
 from wardtwin.scene.geometry import Part, WardGeometry  # noqa: E402
+from wardtwin.scene.glyphs import block_text  # noqa: E402
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, shade  # noqa: E402
 
 MODELS = ROOT / "assets" / "models"
@@ -58,7 +59,8 @@ def _heart(b: MeshBuilder, cx: float, y: float, cz: float, size: float, rgba) ->
 
 def aed_cabinet() -> Mesh:
     """A green wall cabinet, 0.45 x 0.20 x 0.55 m, back against the wall (-y): a glazed door
-    showing the yellow defibrillator inside, a white sign with a red heart on top, a handle."""
+    showing the yellow defibrillator inside, a white sign with a red heart and AED on top, a
+    handle."""
     green = hex_rgba("#2e7d32")
     b = MeshBuilder()
     w, d, h = 0.45, 0.20, 0.55
@@ -71,7 +73,8 @@ def aed_cabinet() -> Mesh:
     b.box(-0.05, front + 0.016, 0.26, 0.05, front + 0.018, 0.30, hex_rgba("#37474f"))  # its display
     b.box(0.165, front + 0.01, 0.20, 0.18, front + 0.02, 0.28, hex_rgba("#263238"))  # handle
     b.box(-0.2, front, 0.45, 0.2, d / 2 - 0.002, h - 0.01, hex_rgba("#fafafa"))  # sign plate
-    _heart(b, 0.0, d / 2 - 0.001, 0.495, 0.07, hex_rgba("#d32f2f"))
+    _heart(b, 0.11, d / 2 - 0.001, 0.495, 0.07, hex_rgba("#d32f2f"))
+    block_text(b, "AED", -0.04, d / 2 - 0.001, 0.47, 0.06, green)  # read from the front
     return b.build()
 
 

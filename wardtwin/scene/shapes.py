@@ -74,34 +74,6 @@ def _cart(b, w, d, h, c):
     b.box(-w * 0.45, -d / 2 - 0.04, h * 0.75, w * 0.45, -d / 2, h * 0.8, STEEL)  # push handle
 
 
-@shape("bed")
-def _bed(b, w, d, h, c):
-    deck = h * 0.55
-    b.cbox(0, 0, 0.12, w * 0.9, d * 0.9, deck - 0.12, STEEL)  # base
-    for sx in (-1, 1):
-        for sy in (-1, 1):
-            b.cylinder(sx * w * 0.38, sy * d * 0.4, 0.06, 0.06, 0.04, DARK, 8, axis="x")
-    b.cbox(0, 0.03, deck, w * 0.92, d * 0.86, 0.16, WHITE)  # mattress
-    b.cbox(0, -d * 0.3, deck + 0.16, w * 0.55, 0.35, 0.08, shade(WHITE, 0.95))  # pillow
-    b.cbox(0, 0.15, deck + 0.16, w * 0.9, d * 0.55, 0.02, c)  # blanket
-    b.box(-w / 2, -d / 2, 0.12, w / 2, -d / 2 + 0.06, h, shade(c, 0.8))  # headboard (back)
-    b.box(-w / 2, d / 2 - 0.06, 0.12, w / 2, d / 2, deck + 0.25, shade(c, 0.8))  # footboard
-    for sx in (-1, 1):  # side rails
-        b.box(sx * w / 2 - 0.02, -d * 0.35, deck + 0.05, sx * w / 2 + 0.02, d * 0.05, deck + 0.32, STEEL)
-
-
-@shape("chair")
-def _chair(b, w, d, h, c):
-    seat = min(0.48, h * 0.5)
-    b.cbox(0, 0.03, seat - 0.1, w * 0.9, d * 0.85, 0.12, c)
-    b.box(-w * 0.45, -d / 2, seat, w * 0.45, -d / 2 + 0.12, h, shade(c, 0.85))  # back
-    for sx in (-1, 1):
-        x0 = w / 2 - 0.06 if sx > 0 else -w / 2
-        b.box(x0, -d * 0.45, seat, x0 + 0.06, d * 0.4, seat + 0.2, shade(c, 0.7))  # arm
-        for sy in (-1, 1):
-            b.cbox(sx * w * 0.38, sy * d * 0.38, 0, 0.04, 0.04, seat - 0.1, DARK)
-
-
 @shape("table")
 def _table(b, w, d, h, c):
     b.cbox(0, 0, h - 0.04, w, d, 0.04, c)
@@ -156,3 +128,7 @@ def _toilet(b, w, d, h, c):
     b.cbox(0, -d / 2 + 0.1, 0.35, w, 0.2, h - 0.35, c)  # tank at the back
     b.cylinder(0, d * 0.1, 0, min(w, d) * 0.45, 0.4, c, 14)  # bowl
     b.cylinder(0, d * 0.1, 0.4, min(w, d) * 0.48, 0.02, shade(c, 0.85), 14)  # seat
+
+
+# the detailed shapes (crash cart, extinguisher, bed, chair...) register themselves here
+from wardtwin.scene import equipment  # noqa: E402,F401
