@@ -419,6 +419,19 @@ def cmd_tour(args) -> int:
     from wardtwin.tours.load import resolve_tour
     from wardtwin.tours.validate import check_tour
 
+    launch = None
+    if args.cmi5_launch is not None:
+        from wardtwin.lms.cmi5 import parse_launch
+
+        launch = parse_launch(args.cmi5_launch)
+        args.ward = args.ward or launch.ward
+        args.tour = args.tour or launch.tour
+        args.trainee = args.trainee or launch.learner
+    if not args.ward or not args.tour:
+        raise _usage("tour: WARD and TOUR are required (a --cmi5-launch URL of the form wardtwin://tour/WARD/TOUR?... "
+                     "names them too)")
+    if not args.trainee:
+        raise _usage("tour: --trainee is required (with --cmi5-launch the learner's account name is used)")
     tour, model, findings = check_tour(args.ward, args.tour)
     code = exit_code(findings)
     if code or tour is None or model is None:
@@ -427,25 +440,84 @@ def cmd_tour(args) -> int:
         return code or 2
     from wardtwin.station.tourplay import tour_lines
 
+    cmi5 = None
+    if launch is not None:  # only now: the fetch URL works once, so the tour must be able to run
+        from wardtwin.lms.client import Cmi5Session
+        from wardtwin.lms.outbox import queue_path
+
+        cmi5 = Cmi5Session.start(launch, queue_path(args.db, args.cmi5_queue), pass_mark=tour.pass_mark)
     if args.station == "vr":
         from wardtwin.station.vr.tour import vr_tour
 
         info = vr_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
                        offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
                        fps=args.fps if args.offscreen else None, session_id=args.session,
-                       locomotion=args.locomotion, turn=args.turn, seated=args.seated)
+                       locomotion=args.locomotion, turn=args.turn, seated=args.seated, observer=cmi5)
     else:
         from wardtwin.station.tourdesk import tour as run_tour
 
         info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
                         offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps, session_id=args.session,
-                        screenshot_dir=args.screenshot_dir)
+                        screenshot_dir=args.screenshot_dir, observer=cmi5)
+    if cmi5 is not None:
+        info["cmi5"] = cmi5.summary()
     if args.format == "json":
         print(json.dumps(info, indent=2))
     else:
         print("\n".join(escape(line) for line in tour_lines(info)))
         print(escape(f"session {info['session']} recorded in {args.db}"))
+        if cmi5 is not None:
+            print(_cmi5_line(info["cmi5"], args.db))
     return 0
+
+
+def _cmi5_line(c: dict, db: str) -> str:
+    """The tour's last line about its cmi5 statements."""
+    if c["queued"] == 0:
+        return escape(f"cmi5: {c['made']} statement(s) sent to {c['endpoint']} (verdict: {c['verdict'] or 'none'})")
+    why = f" ({c['errors'][0]})" if c["errors"] else ""
+    return escape(f"cmi5: {c['made']} statement(s) made, {c['queued']} queued in {c['queue']}{why}; they are sent with "
+                  f"the next cmi5 launch, or now with `wardtwin cmi5-send --db {db}`")
+
+
+def cmd_package(args) -> int:
+    from wardtwin.layout import exit_code
+    from wardtwin.layout.load import display_path
+    from wardtwin.lms.package import course_for, package_zip
+    from wardtwin.reports.xapi import identity_from
+    from wardtwin.tours.load import resolve_tour
+    from wardtwin.tours.validate import check_tour
+    from wardtwin.exchange.files import write_output
+
+    identity = identity_from(args.activity_base, None)  # checked before anything is read or written
+    tour, model, findings = check_tour(args.ward, args.tour)
+    code = exit_code(findings)
+    if code or tour is None or model is None:
+        _print_findings(display_path(resolve_tour(args.ward, args.tour)), findings, "text", sys.stderr)
+        print(f"{args.tour}: no package written; fix the findings above first", file=sys.stderr)
+        return code or 2
+    course = course_for(tour, model.layout, args.ward, args.tour, activity_base=identity.activity_base,
+                        pass_mark=args.pass_mark, move_on=args.move_on, url=args.au_url)
+    where = write_output(args.out, package_zip(course))
+    print(escape(f"wrote {_shown(where)}: cmi5 course package, AU {course.au_id} (moveOn {course.move_on}, "
+                 f"masteryScore {course.mastery_score:g}), launched as {course.url}"), file=_status_stream(args.out))
+    return 0
+
+
+def cmd_cmi5_send(args) -> int:
+    from wardtwin.lms.client import send_pending, user_auth
+    from wardtwin.lms.outbox import Outbox, queue_path
+
+    path = queue_path(args.db, args.queue)
+    if not path.exists():
+        print(escape(f"cmi5: nothing queued ({path} does not exist)"))
+        return 0
+    with Outbox(path) as ob:
+        r = send_pending(ob, retries=2, auth=user_auth(args.lrs_auth) if args.lrs_auth else None)
+    for e in r.errors:
+        print(f"wardtwin: error: {escape(e)}", file=sys.stderr)
+    print(escape(f"cmi5: {r.sent} statement(s) sent, {r.left} left in {path}"))
+    return 2 if r.left else 0
 
 
 def _db_default() -> str:
@@ -796,9 +868,17 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(fn=cmd_view)
 
     t = sub.add_parser("tour", help="run an orientation tour at a station, recording it in the session store")
-    t.add_argument("ward", help="ward folder, or the name of a shipped ward")
-    t.add_argument("tour", help="tour file, or the name of a tour in the ward's tours/ folder (e.g. orientation)")
-    t.add_argument("--trainee", required=True, help="the trainee's id (staff number or a pseudonym)")
+    t.add_argument("ward", nargs="?", help="ward folder, or the name of a shipped ward (with --cmi5-launch: "
+                   "default the ward its URL names)")
+    t.add_argument("tour", nargs="?", help="tour file, or the name of a tour in the ward's tours/ folder (e.g. "
+                   "orientation)")
+    t.add_argument("--trainee", help="the trainee's id (staff number or a pseudonym); required unless "
+                   "--cmi5-launch gives the learner")
+    t.add_argument("--cmi5-launch", metavar="URL", help="launched by an LMS: the launch URL with its cmi5 "
+                   "parameters (endpoint, fetch, actor, registration, activityId), or that query string alone; "
+                   "the tour's cmi5 statements go to the LMS's LRS as it runs")
+    t.add_argument("--cmi5-queue", metavar="FILE", help="where cmi5 statements wait while the LRS cannot be "
+                   "reached (default: <db>.cmi5-queue beside a SQLite store, else ./wardtwin.cmi5-queue)")
     t.add_argument("--role", help="the trainee's role (e.g. RN, HCA, physician), for the cohort report")
     t.add_argument("--db", default=_db_default(), help="session store: SQLite path or postgresql://... "
                    "(default $WARDTWIN_DB or wardtwin.db)")
@@ -850,6 +930,31 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--excel", action="store_true", help="csv: start each file with a UTF-8 byte order mark, so "
                    "that Excel reads names like Zoë correctly")
     r.set_defaults(fn=cmd_report)
+
+    pk = sub.add_parser("package", help="write a cmi5 course package (course.zip) with the tour as its "
+                        "assignable unit, for an LMS to import")
+    pk.add_argument("ward", help="ward folder, or the name of a shipped ward")
+    pk.add_argument("tour", help="tour file, or the name of a tour in the ward's tours/ folder (e.g. orientation)")
+    pk.add_argument("-o", "--out", required=True, help="the package to write (.zip; - writes it to standard output)")
+    pk.add_argument("--pass-mark", type=_share, help="masteryScore: share of steps completed to pass, 0 to 1 (or "
+                    "80%%; default: the tour's pass_mark, else 0.8)")
+    pk.add_argument("--move-on", default="CompletedAndPassed", choices=("Passed", "Completed", "CompletedAndPassed",
+                    "CompletedOrPassed", "NotApplicable"), help="when the LMS counts the AU done (default "
+                    "CompletedAndPassed)")
+    pk.add_argument("--au-url", metavar="URL", help="the AU's launch URL (default wardtwin://tour/WARD/TOUR, "
+                    "which the station's URL handler passes to `wardtwin tour --cmi5-launch`)")
+    pk.add_argument("--activity-base", metavar="IRI", help="the IRI the course and AU ids live under (default: "
+                    "[xapi] activity_base in the configuration file, else https://wardtwin.invalid/xapi/)")
+    pk.set_defaults(fn=cmd_package)
+
+    cs = sub.add_parser("cmi5-send", help="send the cmi5 statements a station queued while the LRS was "
+                        "unreachable (oldest first, once)")
+    cs.add_argument("--db", default=_db_default(), help="the session store whose queue to send (default "
+                    "$WARDTWIN_DB or wardtwin.db): <db>.cmi5-queue")
+    cs.add_argument("--queue", metavar="FILE", help="the queue file (as tour --cmi5-queue)")
+    cs.add_argument("--lrs-auth", metavar="USER:PASSWORD", help="LRS credentials to send with instead of each "
+                    "session's cmi5 auth token (which the LMS may have expired)")
+    cs.set_defaults(fn=cmd_cmi5_send)
 
     for name, helptext in (("diff", "what changed between two versions of a ward"),
                            ("refresher", "write a short tour of what changed that matters to staff")):

@@ -249,15 +249,20 @@ class TourStation(DesktopStation):
 
 def tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
          offscreen: bool = False, size=(1280, 720), fps: int = FPS, bot: ScriptedTrainee | None = None,
-         session_id: str | None = None, screenshot_dir="screenshots", layout_hash: str | None = None) -> dict:
+         session_id: str | None = None, screenshot_dir="screenshots", layout_hash: str | None = None,
+         observer=None) -> dict:
     """``wardtwin tour``: run ``tour_`` for ``trainee`` at a desktop station, recording every
     event in ``store`` (a :class:`~wardtwin.store.Store`, URL or SQLite path; None: no record).
-    Offscreen, ``bot`` (default: a :class:`ScriptedTrainee`) plays the trainee. Returns the
-    station's :meth:`TourStation.summary` with ``session`` (the session id)."""
+    Offscreen, ``bot`` (default: a :class:`ScriptedTrainee`) plays the trainee. ``observer``:
+    also given each event, after the store (a :class:`~wardtwin.lms.client.Cmi5Session`: its
+    ``wrap`` makes the sink). Returns the station's :meth:`TourStation.summary` with ``session``
+    (the session id)."""
     sid = session_id or str(uuid.uuid4())
     if offscreen and bot is None:
         bot = ScriptedTrainee(model)
     sink = LazyRecorder(store, sid) if store is not None else None
+    if observer is not None:
+        sink = observer.wrap(sink)
     try:
         session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="desktop",
                           sink=sink, layout_hash=layout_hash)

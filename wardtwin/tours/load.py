@@ -136,5 +136,6 @@ def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
     tour = Tour(id=str(checked["id"]), name=checked["name"], ward=str(checked["ward"]), steps=tuple(steps),
                 mode=opt("mode") or "guided", start=opt("start"), comfort=_comfort(opt("comfort")),
                 revision=opt("revision"), description=opt("description"), digest=_digest(data),
+                pass_mark=opt("pass_mark"),
                 src=_source(name, checked))
     return tour, findings

@@ -67,6 +67,15 @@ class TurnRate(Quantity):
         return parse_quantity(value, self.units, "turn rate")
 
 
+class Share(Quantity):
+    """A share from 0 to 1: a number (``0.8``) or a percentage (``80%``)."""
+
+    units, base, what = {"%": 0.01}, "", "share"
+
+    def parse(self, value):
+        return parse_quantity(value, self.units, "share")
+
+
 class Place(Type):
     """A place in the ward: a room, door or item id, or a point ``[x, y]`` / ``"x,y"`` (m).
     Checked here for form only; :mod:`wardtwin.tours.validate` checks that it exists.
@@ -194,6 +203,8 @@ def _tour_schema() -> Obj:
         Field("revision", Str("the planner's revision label of this tour", max_len=40)),
         Field("description", Str("free text", max_len=2000)),
         Field("mode", Enum(MODES, "default session mode", "mode"), default="guided"),
+        Field("pass_mark", Share("share of steps completed to pass the tour, 0 to 1 (or 80%): the mastery "
+                                 "score of its cmi5 package (default 0.8)", lo=0.0, hi=1.0)),
         Field("start", Place("where the trainee starts (default: the ward's entrance)")),
         Field("comfort", COMFORT),
         Field("steps", StepList(), required=True),

@@ -144,6 +144,7 @@ class Tour:
     revision: str | None = None
     description: str | None = None
     digest: str = ""
+    pass_mark: float | None = None  # share of steps completed to pass (0-1); None: not set
     src: Source = field(default=Source("<memory>"), compare=False, repr=False)
 
 

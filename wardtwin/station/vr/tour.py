@@ -180,7 +180,7 @@ class VRScriptedTrainee:
 def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
             offscreen: bool = False, eye_size=None, fps: int | None = None, session_id: str | None = None,
             layout_hash: str | None = None, bot: dict | None = None, settings: VRSettings | None = None,
-            locomotion: str = "teleport", turn: str | None = None, seated: bool = False) -> dict:
+            locomotion: str = "teleport", turn: str | None = None, seated: bool = False, observer=None) -> dict:
     """``wardtwin tour --station vr``: run ``tour_`` for ``trainee`` in a headset (OpenXR), or
     offscreen with a :class:`VRScriptedTrainee` (``bot``: its keywords), recording every event
     in ``store`` (None: no record). Without a runtime or headset it raises
@@ -188,9 +188,12 @@ def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, 
     the station's summary with ``tour`` (the end summary) and ``session``. ``locomotion``
     (teleport or smooth) and ``turn`` (snap or smooth; default: the tour's) are the trainee's
     comfort choices, recorded with the session; ``seated``: the trainee sits (eye height set
-    at the seated height at each recentre) instead of standing."""
+    at the seated height at each recentre) instead of standing. ``observer``: also given each
+    event, after the store (a :class:`~wardtwin.lms.client.Cmi5Session`)."""
     sid = session_id or str(uuid.uuid4())
     sink = LazyRecorder(store, sid) if store is not None else None
+    if observer is not None:
+        sink = observer.wrap(sink)
     mode_ = "seated" if seated else "standing"
     if offscreen:
         source = ScriptedPoseSource(hand=False, mode=mode_)
