@@ -22,6 +22,7 @@ from wardtwin.layout.plan import Plan
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
 from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
+from wardtwin.scene.signs import destinations, door_signs, exit_sign_lines, wayfinding_signs
 
 #: Height of door openings, m.
 DOOR_HEIGHT = 2.1
@@ -87,6 +88,7 @@ class Anchor:
     facing: tuple[float, float] | None = None
     fitout: bool = False  # a standard patient-room item (labelled at short range only)
     room: str | None = None  # the room it is seen from
+    size: float = 0.07  # text height, m (signs: see wardtwin.scene.signs)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,7 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
         wins_by_wall.setdefault(wo.wall, []).append(wo)
     owned: dict[tuple[str, str], list[Mesh]] = {}
     signs: list[Anchor] = []
+    dests = destinations(plan)
     for i, wall in enumerate(plan.walls):
         h = _wall_height(plan, wall)
         ops = sorted(by_wall.get(i, []), key=lambda o: o.t0)
@@ -257,11 +260,13 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
                                       ("exit", el, wall.left), ("exit", er, outer)):
                 if mesh.n_triangles:
                     owned.setdefault((layer, room), []).append(mesh.transformed(m))
-            sign = _door_sign(plan, wall, o, door, t, m)
-            if sign is not None:
-                plate, anchor = sign
-                owned.setdefault(("sign", anchor.room), []).append(plate)
-                signs.append(anchor)
+            top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
+            placed = door_signs(plan, wall, o, door, t, m) + wayfinding_signs(plan, wall, o, door, t, m, dests)
+            lines = exit_sign_lines(wall, o, door, t, m, top) if door.exit else []
+            for room, plate, texts in placed:
+                owned.setdefault(("sign", room), []).append(plate)
+                lines += texts
+            signs.extend(Anchor(x.ref, x.text, x.position, x.facing, room=x.room, size=x.size) for x in lines)
     parts = [Part(f"{layer}/{room}", layer, Mesh.concat(meshes), room, room)
              for (layer, room), meshes in sorted(owned.items())]
     return parts, signs
@@ -359,36 +364,6 @@ def _door(wall: Wall, o: Opening, door, t: float, side: float, leaves=None) -> t
         top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
         e.box(mid - 0.2, -t / 2 - 0.06, top + 0.05, mid + 0.2, t / 2 + 0.06, top + 0.22, EXIT_GREEN)
     return b.build(), e.build()
-
-
-def _door_sign(plan: Plan, wall: Wall, o: Opening, door, t: float, m: np.ndarray):
-    """A name plate beside a door into a room, on the face of the wall outside the room."""
-    lay = plan.layout
-    kinds = {r: lay.room_by_id[r].kind for r in door.between if r in lay.room_by_id}
-    # the room being signed is the one that is not the corridor/lobby you approach from
-    public = {"corridor", "elevator_lobby", "nurse_station", "reception"}
-    targets = [r for r, k in kinds.items() if k not in public]
-    if not targets or door.type == "opening" and not door.exit:
-        return None
-    room = lay.room_by_id[targets[0]]
-    if len(targets) == 2 and room.kind in ("ensuite", "toilet", "shower", "anteroom"):
-        room = lay.room_by_id[targets[1]]
-    side = -1.0 if room.id == wall.left else 1.0  # sign faces away from the signed room
-    text = (room.number or room.name) if room.kind in ("patient_room", "isolation_room") else room.name
-    if door.exit and room.kind == "stair":
-        text = f"{room.name} - EXIT"
-    half = (SIGN_CHAR * len(text) + 0.08) / 2
-    x = o.t1 + 0.1 + half
-    if x + half > wall.length:
-        x = o.t0 - 0.1 - half
-    y = side * (t / 2 + 0.01)
-    b = MeshBuilder()
-    b.box(x - half, min(y, y + side * 0.012), 1.47, x + half, max(y, y + side * 0.012), 1.63, SIGN_PLATE)
-    px, py, _ = (m @ np.array([x, y + side * 0.02, 1.55, 1.0]))[:3]
-    dx, dy = wall.direction
-    facing = (-dy * side, dx * side)  # the wall's left normal, flipped to the sign's side
-    face_room = wall.left if side > 0 or wall.right is None else wall.right
-    return b.build().transformed(m), Anchor(door.id, text, (float(px), float(py), 1.55), facing, room=face_room)
 
 
 def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:

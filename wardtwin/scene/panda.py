@@ -24,7 +24,7 @@ from panda3d.core import (
 )
 
 from wardtwin.errors import UnknownNameError
-from wardtwin.scene.geometry import SIGN_TEXT, WardGeometry
+from wardtwin.scene.geometry import WardGeometry
 from wardtwin.scene.labels import spread_labels
 from wardtwin.scene.mesh import Mesh
 
@@ -491,12 +491,11 @@ class WardScene:
             tn = _text_node(f"sign/{a.ref}", a.text, card=False, colour=Vec4(1, 1, 1, 1))
             # generated geometry (not a TextNode), so flattening merges every sign into one batch
             np_ = holder.attach_new_node(tn.generate())
-            np_.set_scale(SIGN_TEXT)
+            np_.set_scale(a.size)
             np_.set_pos(*a.position)
             fx, fy = a.facing
             # a text node reads from its -y side: turn it so -y points along ``facing``
             np_.look_at(Vec3(a.position[0] - fx, a.position[1] - fy, a.position[2]))
-            np_.set_z(a.position[2] - 0.025)
         holder.set_light_off(1)
         holder.flatten_strong()  # only the text: one geom per font page
 
@@ -513,7 +512,7 @@ class WardScene:
         g = self.geometry
         by_room: dict[str, list] = {}
         for p in g.parts:
-            if p.room:
+            if p.room and p.layer != "sign":  # sign plates go with the signs' text, below
                 by_room.setdefault(p.room, []).append(p)
         corners: list = []
         item_cell: list[int] = []
@@ -543,8 +542,11 @@ class WardScene:
         self._item_corners = np.array(corners, np.float64).reshape(-1, 8, 4)
         self._item_cell = np.array(item_cell, np.int64)
         self._cell_index = {room: k for k, room in enumerate(self._cells)}
-        # door signs: one batch, always drawn at eye level (small; the depth test hides them)
-        self._signs(self.cells.attach_new_node("signs"), g.signs)
+        # door and wayfinding signs, plates and text, always drawn at eye level (small; the
+        # depth test hides them), so that no text stands without its plate where a room is clipped
+        signs = self.cells.attach_new_node("signs")
+        self._batch(signs, g.layer("sign"), "sign-plates")
+        self._signs(signs, g.signs)
         self._portal_cull = _PortalCull(g.portals, self._cells)
         # two callbacks around the cells: the first, traversed before them, shows what the
         # camera sees through the doors, clipped to the doors; the last puts it back as it was

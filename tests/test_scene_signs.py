@@ -1,0 +1,141 @@
+"""Signage in the 3D twin (issue 18, point 4): door signs on both faces of every door's wall,
+EXIT over exit doors, wayfinding signs where public rooms meet; text readable from 3 m at
+1280x720; the exit sign is green and bright with white text in a render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wardtwin.layout import check_ward, exit_code, plan_of
+from wardtwin.scene.geometry import ward_geometry
+from wardtwin.scene.signs import (
+    EXIT_TEXT, NAME_TEXT, NUMBER_TEXT, WAY_TEXT, door_sign_lines, projected_pixels,
+)
+
+TINY = Path(__file__).parent / "wards" / "tiny"
+
+
+@pytest.fixture(scope="module")
+def medsurg():
+    layout, findings = check_ward("medsurg-28")
+    assert exit_code(findings) == 0
+    plan = plan_of(layout)
+    return layout, plan, ward_geometry(plan)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    layout, findings = check_ward(TINY)
+    assert exit_code(findings) == 0
+    plan = plan_of(layout)
+    return layout, plan, ward_geometry(plan)
+
+
+def test_every_door_is_signed_on_both_faces(medsurg):
+    """Each door (not an archway) between two rooms has a sign on each face of its wall, each
+    seen from its own room and naming the room on the other side."""
+    layout, plan, g = medsurg
+    by_door: dict[str, list] = {}
+    for a in g.signs:
+        by_door.setdefault(a.ref, []).append(a)
+    checked = 0
+    for door in layout.doors:
+        rooms = [r for r in door.between if r in layout.room_by_id]
+        if door.type == "opening" or len(rooms) != 2:
+            continue
+        for here, there in (rooms, rooms[::-1]):
+            first = door_sign_lines(layout.room_by_id[there])[0][0]
+            assert any(a.room == here and a.text == first for a in by_door.get(door.id, ())), (door.id, here)
+        facings = {a.facing for a in by_door[door.id] if a.text == door_sign_lines(layout.room_by_id[rooms[0]])[0][0]
+                   or a.text == door_sign_lines(layout.room_by_id[rooms[1]])[0][0]}
+        assert any(np.dot(f1, f2) < -0.99 for f1 in facings for f2 in facings), door.id  # opposite faces
+        checked += 1
+    assert checked >= 50
+
+
+def test_patient_room_door_sign_shows_number_large_then_name(medsurg):
+    layout, plan, g = medsurg
+    lines = [a for a in g.signs if a.ref == "D401" and a.room == "corridor"]
+    assert [(a.text, a.size) for a in lines][:2] == [("401", NUMBER_TEXT), ("Patient room 401", NAME_TEXT)]
+    assert lines[0].position[2] > lines[1].position[2]
+
+
+def test_exit_doors_say_exit_on_each_face(tiny):
+    layout, plan, g = tiny
+    exits = [a for a in g.signs if a.text == "EXIT" and a.size == EXIT_TEXT]
+    assert {a.ref for a in exits} == {"D-stair", "D-out"}
+    assert {a.room for a in exits if a.ref == "D-stair"} == {"corridor", "stair"}
+    assert {a.room for a in exits if a.ref == "D-out"} == {"corridor"}  # nobody reads it outside
+    for a in exits:  # above the door, below the ceiling
+        assert 2.1 < a.position[2] < layout.ward.ceiling_height
+
+
+def test_wayfinding_points_to_the_exits_and_the_nurse_station(medsurg):
+    layout, plan, g = medsurg
+    corridor_side = [a for a in g.signs if a.ref == "D-ns" and a.room == "corridor"]
+    texts = [a.text for a in corridor_side]
+    assert texts[0] == "Nurse station"  # ahead, through the opening: listed first
+    assert sum(t.startswith("EXIT") for t in texts) == 2 and "Lifts" in texts
+    ceiling = layout.ward.ceiling_height
+    for a in corridor_side:  # hung above head height, under the ceiling
+        assert 2.0 < a.position[2] < ceiling
+    # the sign's plate is in the ward, on the corridor side of the opening
+    plates = [p for p in g.layer("sign") if p.room == "corridor"]
+    assert plates and all(p.mesh.n_triangles for p in plates)
+
+
+def test_icu_corridor_junctions_are_signposted():
+    layout, findings = check_ward("icu-12")
+    g = ward_geometry(plan_of(layout))
+    for door in ("D-corr-sw", "D-corr-nw", "D-corr-se", "D-corr-ne"):
+        rooms = {a.room for a in g.signs if a.ref == door}
+        assert len(rooms) == 2, door  # a sign on each side
+        assert any(a.text.startswith("EXIT") for a in g.signs if a.ref == door)
+
+
+def _cap_ratio() -> float:
+    """Capital height / text scale of the font the scene draws signs with (Panda3D's default)."""
+    from panda3d.core import NodePath, TextNode
+
+    tn = TextNode("H")
+    tn.set_text("H")
+    lo, hi = NodePath(tn.generate()).get_tight_bounds()
+    return float(hi.z - lo.z)
+
+
+@pytest.mark.parametrize("size", [NAME_TEXT, WAY_TEXT, NUMBER_TEXT, EXIT_TEXT])
+def test_sign_text_is_readable_from_3m_at_720p(size):
+    """Capitals at least 12 pixels high seen face-on from 3 m at 1280x720, 75 degrees across
+    (the station's and snapshot's lens)."""
+    cap = _cap_ratio() * size
+    assert projected_pixels(cap, 3.0, 720, 75.0, 16 / 9) >= 12.0
+
+
+def test_exit_sign_renders_green_and_bright_with_white_text(tiny):
+    """The EXIT sign over the stair door, seen from 2.5 m in front of it at 1280x720: the
+    middle of the view is green and bright, with white letters."""
+    from wardtwin.scene.offscreen import Offscreen, RenderError
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    a = next(a for a in g.signs if a.ref == "D-stair" and a.text == "EXIT" and a.room == "corridor")
+    scene = WardScene(g, locate=plan.room_at)
+    target = (a.position[0], a.position[1], a.position[2] + 0.05)  # the box's middle
+    eye = (a.position[0] + a.facing[0] * 2.5, a.position[1] + a.facing[1] * 2.5, 1.7)
+    try:
+        off = Offscreen((1280, 720))
+    except RenderError as exc:
+        pytest.skip(f"no offscreen renderer: {exc}")
+    with off:
+        scene.root.reparent_to(off.render)
+        off.look(eye, target, scene=scene)
+        img = off.image().astype(int)
+    region = img[360 - 22:360 + 22, 640 - 60:640 + 60]
+    r, gr, b = region[..., 0], region[..., 1], region[..., 2]
+    green = (gr > r + 40) & (gr > b + 20) & (gr > 90)
+    white = (r > 200) & (gr > 200) & (b > 200)
+    assert green.mean() > 0.4, f"{green.mean():.0%} green"
+    assert white.mean() > 0.05, f"{white.mean():.0%} white"

@@ -1,0 +1,313 @@
+"""Signage: what a new nurse reads to find the way, as plates (geometry, in the room batches)
+and text anchors (drawn as generated text geometry, flattened into one batch per font page,
+and written into the ``.bam`` like the labels).
+
+- **Door signs** on the wall beside every door, on both faces of the wall: each names the room
+  you enter through the door from that side (a patient room's number large, its name below).
+- **Exit signs** over every exit door, on both faces: EXIT in white on the green box that
+  :func:`wardtwin.scene.geometry._door` draws.
+- **Wayfinding signs** hung from the ceiling in front of every opening between two public
+  rooms (corridors, lobbies, the nurse station), one on each side: the key destinations (the
+  exits, the nurse station, the lifts) with an arrow each: ahead when the way to it goes
+  through the opening, else left or right.
+
+Sizes are for reading from 3 m at 1280x720 (75 degrees across): capitals of 0.05 m or more
+are 13 pixels or more high there. Text is the layout's own (room names): drawn as text, never
+interpreted. Everything is computed in a wall's own frame (x along the wall, +y its left
+room) and placed with the wall's matrix. No Panda3D here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba
+
+#: Text heights (a text line's scale, m; capitals are about 0.7 of it).
+NUMBER_TEXT = 0.11  # a room's number
+NAME_TEXT = 0.075  # a room's name
+WAY_TEXT = 0.08  # a wayfinding line
+EXIT_TEXT = 0.14  # EXIT over an exit door
+#: Average advance of a character, as a share of the text height (wide enough for capitals).
+CHAR = 0.62
+PLATE = hex_rgba("#274b6d")
+WAY_PLATE = hex_rgba("#1f3b57")
+ARROW = (1.0, 1.0, 1.0, 1.0)
+ROD = (0.62, 0.64, 0.66, 1.0)
+#: Centre height of door signs, m (ISO/ADA practice: about 1.5 m to the middle).
+DOOR_SIGN_Z = 1.55
+#: Public rooms: walked through, not entered; wayfinding signs hang where two of them meet.
+PUBLIC = ("corridor", "elevator_lobby", "nurse_station", "reception")
+#: How far a wayfinding sign hangs in front of its opening, m; its lowest edge above the floor.
+WAY_OUT = 0.35
+WAY_BOTTOM = 2.1
+
+
+@dataclass(frozen=True)
+class SignText:
+    """One line of sign text: ``text`` (user text, drawn as is), centred on ``position`` (m; z
+    the baseline), read from the side ``facing`` (a unit plan vector), ``size`` its height
+    (m), seen from ``room``."""
+
+    ref: str
+    text: str
+    position: tuple[float, float, float]
+    facing: tuple[float, float]
+    size: float
+    room: str | None
+
+
+def text_width(text: str, size: float) -> float:
+    """A generous estimate of a line's width, m."""
+    return len(text) * CHAR * size
+
+
+def _world(m: np.ndarray, x: float, y: float, z: float) -> tuple[float, float, float]:
+    p = m @ np.array([x, y, z, 1.0])
+    return float(p[0]), float(p[1]), float(p[2])
+
+
+def _facing(wall, side: float) -> tuple[float, float]:
+    dx, dy = wall.direction
+    return (-dy * side, dx * side)
+
+
+def _triangle(b: MeshBuilder, pts, side: float, rgba) -> None:
+    """A triangle in a wall-parallel plane, facing ``side`` (+y or -y), wound to face it."""
+    a, c, d = (np.asarray(p, float) for p in pts)
+    if np.cross(c - a, d - a)[1] * side < 0:
+        pts = [pts[0], pts[2], pts[1]]
+    b.polygon(pts, [(0, 1, 2)], (0.0, side, 0.0), rgba)
+
+
+def _arrow(b: MeshBuilder, cx: float, y: float, cz: float, size: float, way: str, side: float) -> None:
+    """An arrow (``way``: ``ahead``, ``left`` or ``right`` as the reader on ``side`` sees
+    it) centred on (cx, cz) of the plane y, ``size`` m across."""
+    right = -side  # the reader's right along the wall's x
+    s = size / 2
+
+    def P(u, v):  # reader's (right, up) -> the wall's frame
+        return (cx + right * u, y, cz + v)
+
+    if way == "ahead":
+        stem = [P(-s * 0.25, -s), P(s * 0.25, -s), P(s * 0.25, 0.1 * s), P(-s * 0.25, 0.1 * s)]
+        head = [P(-s, 0.1 * s), P(s, 0.1 * s), P(0, s)]
+    else:
+        k = 1.0 if way == "right" else -1.0
+        stem = [P(-k * s, -s * 0.25), P(0.1 * k * s, -s * 0.25), P(0.1 * k * s, s * 0.25), P(-k * s, s * 0.25)]
+        head = [P(0.1 * k * s, -s), P(k * s, 0), P(0.1 * k * s, s)]
+    _triangle(b, [stem[0], stem[1], stem[2]], side, ARROW)
+    _triangle(b, [stem[0], stem[2], stem[3]], side, ARROW)
+    _triangle(b, head, side, ARROW)
+
+
+def _plate(b: MeshBuilder, x0, x1, side: float, face: float, z0, z1, rgba, thick=0.012) -> None:
+    """A plate on the wall face at local y = side * face, standing out ``thick`` toward ``side``."""
+    ya, yb = sorted((side * face, side * (face + thick)))
+    b.box(x0, ya, z0, x1, yb, z1, rgba, bottom=True)
+
+
+def door_sign_lines(room) -> list[tuple[str, float]]:
+    """The lines of a door sign naming ``room``: (text, size). A patient room's number large
+    and its name below; other rooms their name."""
+    number = (room.number or "").strip()
+    name = (room.name or room.id).strip()
+    if number and room.kind in ("patient_room", "isolation_room"):
+        return [(number, NUMBER_TEXT)] + ([(name, NAME_TEXT)] if name and name != number else [])
+    if room.kind == "stair":
+        return [(name, NAME_TEXT), ("EXIT", NAME_TEXT)]
+    return [(name, NAME_TEXT)]
+
+
+def door_signs(plan, wall, o, door, t: float, m: np.ndarray) -> list[tuple[str, Mesh, list[SignText]]]:
+    """The signs beside a door, one on each face of its wall that a room looks at: (the room
+    whose face it is on, its plate mesh in the ward's frame, its lines). Each names the room
+    on the other side. Archways (door type ``opening``) get none: no door, no sign."""
+    if door.type == "opening":
+        return []
+    lay = plan.layout
+    out = []
+    for side, here, there in ((1.0, wall.left, wall.right), (-1.0, wall.right, wall.left)):
+        if here is None or there is None or here not in lay.room_by_id or there not in lay.room_by_id:
+            continue
+        lines = door_sign_lines(lay.room_by_id[there])
+        width = max(text_width(s, z) for s, z in lines) + 0.1
+        height = sum(z * 1.25 for _, z in lines) + 0.06
+        half = width / 2
+        # beside the door: past its end, else before its start, whichever the wall has room for
+        x = o.t1 + 0.1 + half
+        if x + half > wall.length - t / 2:
+            x = o.t0 - 0.1 - half
+        face = t / 2 + 0.002
+        z0 = DOOR_SIGN_Z - height / 2
+        b = MeshBuilder()
+        _plate(b, x - half, x + half, side, face, z0, z0 + height, PLATE)
+        texts = []
+        z = z0 + height - 0.03
+        y = side * (face + 0.014)
+        for s, size in lines:
+            z -= size * 1.25
+            texts.append(SignText(door.id, s, _world(m, x, y, z + size * 0.2), _facing(wall, side), size, here))
+        out.append((here, b.build().transformed(m), texts))
+    return out
+
+
+def exit_sign_lines(wall, o, door, t: float, m: np.ndarray, top: float) -> list[SignText]:
+    """EXIT on each face of the green box over an exit door (its box spans ``top`` + 0.05 to
+    + 0.22 m and stands 0.06 m out of each wall face, see ``geometry._door``)."""
+    mid = (o.t0 + o.t1) / 2
+    out = []
+    for side, room in ((1.0, wall.left), (-1.0, wall.right)):
+        if room is None:
+            continue
+        y = side * (t / 2 + 0.062)
+        out.append(SignText(door.id, "EXIT", _world(m, mid, y, top + 0.085), _facing(wall, side), EXIT_TEXT, room))
+    return out
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A key place signposted: its ``label``, the ``room`` it is in or through, where it is."""
+
+    label: str
+    room: str
+    point: tuple[float, float]
+
+
+def destinations(plan) -> list[Destination]:
+    """The places a wayfinding sign points to: each exit door, each nurse station, each lift
+    lobby."""
+    lay = plan.layout
+    out = []
+    for o in plan.openings:
+        door = lay.door_by_id[o.door]
+        if not door.exit:
+            continue
+        wall = plan.walls[o.wall]
+        p = wall.point_at((o.t0 + o.t1) / 2)
+        rooms = [r for r in door.between if r in lay.room_by_id]
+        stair = next((r for r in rooms if lay.room_by_id[r].kind == "stair"), None)
+        room = stair or (rooms[0] if rooms else None)
+        if room is None:
+            continue
+        name = lay.room_by_id[stair].name if stair else ""
+        out.append(Destination(f"EXIT {name}".strip(), room, (float(p[0]), float(p[1]))))
+    for r in lay.rooms:
+        if r.kind == "nurse_station":
+            label = r.name or "Nurse station"
+        elif r.kind == "elevator_lobby":
+            label = "Lifts"
+        else:
+            continue
+        poly = plan.room_polygons.get(r.id)
+        if poly is None:
+            continue
+        c = poly.representative_point()
+        out.append(Destination(label, r.id, (float(c.x), float(c.y))))
+    return out
+
+
+def _hops(plan, start: str, without: str) -> dict[str, int]:
+    """Doors to pass from room ``start`` to each room, not through door ``without``."""
+    lay = plan.layout
+    graph: dict[str, list[str]] = {}
+    for d in lay.doors:
+        if d.id == without:
+            continue
+        rs = [r for r in d.between if r in lay.room_by_id]
+        if len(rs) == 2:
+            graph.setdefault(rs[0], []).append(rs[1])
+            graph.setdefault(rs[1], []).append(rs[0])
+    for wall in getattr(plan, "open_walls", ()):  # an alcove's open edge joins two rooms too
+        graph.setdefault(wall.left, []).append(wall.right)
+        graph.setdefault(wall.right, []).append(wall.left)
+    dist = {start: 0}
+    queue = [start]
+    while queue:
+        nxt = []
+        for r in queue:
+            for q in graph.get(r, ()):
+                if q not in dist:
+                    dist[q] = dist[r] + 1
+                    nxt.append(q)
+        queue = nxt
+    return dist
+
+
+def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray, dests) -> list[tuple[str, Mesh, list[SignText]]]:
+    """The hanging signs in front of an opening between two public rooms, one on each side
+    that has something to point to: (room, plate mesh in the ward's frame, lines). A
+    destination is ahead when fewer doors lead to it from the far side than from the near one
+    (not through this opening); else left or right as it lies along the wall (one within
+    0.5 m of straight behind is left out). At most four lines: ahead first."""
+    lay = plan.layout
+    if door.exit or wall.right is None:
+        return []
+    kinds = [lay.room_by_id[r].kind for r in (wall.left, wall.right) if r in lay.room_by_id]
+    if len(kinds) != 2 or not all(k in PUBLIC for k in kinds):
+        return []
+    mid = (o.t0 + o.t1) / 2
+    centre = np.array(wall.point_at(mid), float)
+    out = []
+    for side, here, there in ((1.0, wall.left, wall.right), (-1.0, wall.right, wall.left)):
+        f = np.array(_facing(wall, side))  # toward the reader in ``here``
+        right = np.array([f[1], -f[0]])  # the reader looks along -f: their right
+        near, far = _hops(plan, here, door.id), _hops(plan, there, door.id)
+        rows = []
+        for dst in dests:
+            if dst.room == here:
+                continue
+            v = np.array(dst.point) - centre
+            ahead = dst.room == there or far.get(dst.room, 10**6) < near.get(dst.room, 10**6)
+            if ahead:
+                rows.append((0, float(-v @ f), "ahead", dst.label))
+            else:
+                lateral = float(v @ right)
+                if abs(lateral) < 0.5:
+                    continue
+                rows.append((1 if lateral < 0 else 2, abs(lateral), "right" if lateral > 0 else "left", dst.label))
+        if not rows:
+            continue
+        rows = sorted(rows)[:4]
+        width = max(text_width(r[3], WAY_TEXT) for r in rows) + WAY_TEXT * 1.6 + 0.12
+        pitch = WAY_TEXT * 1.45
+        height = len(rows) * pitch + 0.06
+        ceiling = min(lay.ceiling_of(lay.room_by_id[here]), 4.0)
+        z1 = ceiling - 0.06  # hung just under the ceiling (its bottom above WAY_BOTTOM where the ceiling allows)
+        z0 = z1 - height
+        half = width / 2
+        face = t / 2 + WAY_OUT
+        b = MeshBuilder()
+        _plate(b, mid - half, mid + half, side, face, z0, z1, WAY_PLATE, thick=0.02)
+        for sx in (-1, 1):  # the rods it hangs from
+            x = mid + sx * (half - 0.06)
+            ya, yb = sorted((side * (face + 0.005), side * (face + 0.015)))
+            b.box(x - 0.005, ya, z1, x + 0.005, yb, ceiling, ROD)
+        texts = []
+        y = side * (face + 0.021)
+        left_edge = mid + side * half  # the reader's left end of the plate (their right is -side)
+        for k, (_, _, way, label) in enumerate(rows):
+            zc = z1 - 0.03 - (k + 0.5) * pitch
+            ax = left_edge - side * (0.06 + WAY_TEXT * 0.5)
+            _arrow(b, ax, y + side * 0.0005, zc, WAY_TEXT * 0.95, way, side)
+            tx = left_edge - side * (0.06 + WAY_TEXT * 1.3 + text_width(label, WAY_TEXT) / 2)
+            texts.append(SignText(door.id, label, _world(m, tx, y, zc - WAY_TEXT * 0.33),
+                                  _facing(wall, side), WAY_TEXT, here))
+        out.append((here, b.build().transformed(m), texts))
+    return out
+
+
+def cap_height(size: float) -> float:
+    """The height of capitals in a line of text ``size`` m high (Panda3D's default font), m."""
+    return 0.7 * size
+
+
+def projected_pixels(height_m: float, distance_m: float, image_height_px: int = 720,
+                     fov_deg: float = 75.0, aspect: float = 16 / 9) -> float:
+    """How many pixels ``height_m`` spans seen face-on from ``distance_m`` by a camera of
+    horizontal field of view ``fov_deg`` at ``aspect``."""
+    tan_v = math.tan(math.radians(fov_deg / 2)) / aspect
+    return height_m / (2 * distance_m * tan_v) * image_height_px
