@@ -27,8 +27,8 @@ def wall_y(depth: float) -> float:
 
 
 def make_ward(tmp: Path, *, length=40.0, items=(), rooms=(), doors=(), exits=("w", "e"), pack=None,
-              overrides=None) -> Path:
-    """A corridor ``length`` m long (y 0 to 2.6) with a stair at each end (exit doors D-w and
+              overrides=None, width=2.6) -> Path:
+    """A corridor ``length`` m long (y 0 to ``width``, 2.6 by default) with a stair at each end (exit doors D-w and
     D-e, as ``exits`` says), extra rooms and doors, and items; checked against ``pack`` (the
     text of a hospital's own pack, written beside the ward) or the shipped US pack."""
     ward = tmp / "w"
@@ -43,7 +43,7 @@ def make_ward(tmp: Path, *, length=40.0, items=(), rooms=(), doors=(), exits=("w
         lines += [f"  {k}: {v}" for k, v in overrides.items()]
     (ward / "ward.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     fp = ["kind: floorplan", "version: 2", "rooms:",
-          f"  - {{id: corridor, name: Corridor, kind: corridor, polygon: [[0, 0], [{L}, 0], [{L}, 2.6], [0, 2.6]]}}",
+          f"  - {{id: corridor, name: Corridor, kind: corridor, polygon: [[0, 0], [{L}, 0], [{L}, {width}], [0, {width}]]}}",
           "  - {id: stair-w, name: Stair W, kind: stair, polygon: [[-3, 0], [0, 0], [0, 2.6], [-3, 2.6]]}",
           f"  - {{id: stair-e, name: Stair E, kind: stair, polygon: [[{L}, 0], [{L + 3}, 0], [{L + 3}, 2.6], [{L}, 2.6]]}}"]
     fp += [f"  - {r}" for r in rooms]
@@ -69,10 +69,18 @@ def pack_of(*rules: str, **limits) -> str:
         for k, v in lim.params.items():
             if k == "speed":
                 out.append(f"    speed: {v:g} m/s")
+            if k == "width":
+                out.append(f"    width: {v:g} m")
         if "requires" in lim.params:
             out.append("    requires:")
             for kind, need in lim.params["requires"].items():
                 out.append(f"      {kind}: [" + ", ".join("[" + ", ".join(a) + "]" for a in need) + "]")
+        if "kinds" in lim.params:
+            out.append("    kinds: [" + ", ".join(lim.params["kinds"]) + "]")
+        if "minimums" in lim.params:
+            out.append("    minimums:")
+            for kind, (_v, written) in lim.params["minimums"].items():
+                out.append(f"      {kind}: {written}")
         out.append(f"    source: {json.dumps(lim.source)}")
         out.append("    severity: warning")
     return "\n".join(out) + "\n"
@@ -90,6 +98,14 @@ def where(f) -> tuple:
 ROOM = "{id: '101', name: Room 101, kind: patient_room, polygon: [[0, -5], [3.6, -5], [3.6, 0], [0, 0]]}"
 DOOR = "{id: D101, between: ['101', corridor], at: [1.8, 0], width: 1.2}"
 BED = "{id: BED-1, type: patient_bed, room: '101', at: [1.8, -2.5]}"
+
+
+WC_ROOM = "{id: wc, name: WC, kind: toilet, polygon: [[0, -1.9], [1.8, -1.9], [1.8, 0], [0, 0]]}"
+WC_DOOR = "{id: D-wc, between: [wc, corridor], at: [0.9, 0], width: 0.9}"
+WC = "{id: WC-1, type: toilet, room: wc, at: [0.45, -1.45]}"
+OFFICE = "{id: office, name: Office, kind: office, polygon: [[0, -3], [6, -3], [6, 0], [0, 0]]}"
+OFFICE_DOOR = "{id: D-office, between: [office, corridor], at: [1, 0], width: 0.9}"
+DESK = "{{id: DESK-1, type: nurse_station_desk, room: office, at: {at}, rotation: {rot}}}"
 
 
 def fe(i, x):
@@ -136,6 +152,26 @@ PAIRS = {
              doors=["{id: D101, between: ['101', ante], at: [1.8, -2], width: 1.2}",
                     "{id: D-ante, between: [ante, corridor], at: [1.8, 0], width: 1.2}"]),
         ("floorplan.yaml", 7)),
+    # a second exit halfway: the corridor's east half (20 m) is a dead end; near the east end, 6 m
+    "dead-end-corridor": (
+        dict(length=40, exits=("w",), doors=["{id: D-n, between: [corridor, outside], at: [20, 2.6], width: 1.2, exit: true}"]),
+        dict(length=40, exits=("w",), doors=["{id: D-n, between: [corridor, outside], at: [34, 2.6], width: 1.2, exit: true}"]),
+        ("floorplan.yaml", 4)),
+    "bed-clearance": (dict(rooms=[ROOM], doors=[DOOR], items=[BED.replace("at: [1.8,", "at: [0.9,")]),
+                      dict(rooms=[ROOM], doors=[DOOR], items=[BED]), ("equipment.yaml", 4)),
+    "turning-space": (dict(rooms=[WC_ROOM], doors=[WC_DOOR], items=[WC]), dict(rooms=[WC_ROOM], doors=[WC_DOOR]),
+                      ("floorplan.yaml", 7)),
+    "room-net-area": (dict(rooms=[ROOM.replace("-5]", "-3.2]")], doors=[DOOR]), dict(rooms=[ROOM], doors=[DOOR]),
+                      ("floorplan.yaml", 7)),
+    "room-cut-off": (dict(rooms=[OFFICE], doors=[OFFICE_DOOR], items=[DESK.format(at="[3, -1.5]", rot=90)]),
+                     dict(rooms=[OFFICE], doors=[OFFICE_DOOR], items=[DESK.format(at="[3, -2.45]", rot=0)]),
+                     ("equipment.yaml", 4)),
+    "equipment-access": (
+        dict(items=[f"{{id: AED-1, type: aed, room: corridor, at: [10, {wall_y(0.2):.3f}]}}",
+                    "{id: LC-1, type: linen_cart, room: corridor, at: [10.3, 1.3]}"]),
+        dict(items=[f"{{id: AED-1, type: aed, room: corridor, at: [10, {wall_y(0.2):.3f}]}}",
+                    "{id: LC-1, type: linen_cart, room: corridor, at: [11.1, 1.3]}"]),
+        ("equipment.yaml", 5)),
 }
 
 
@@ -148,6 +184,35 @@ def test_each_rule_breaks_one_ward_and_passes_its_twin(rule, tmp_path):
     assert f"[{rule}: " in fb[0].message and fb[0].column > 0
     fg = findings(make_ward(tmp_path / "good", pack=pack, **good))
     assert fg == [], [f.format() for f in fg]
+
+
+def test_corridor_clear_width_counts_floor_equipment(tmp_path):
+    """A linen cart parked against a corridor wall leaves 1.80 m of 2.45 m clear: found at the
+    cart's line with the width and the place; in a 3.5 m corridor (3.35 m clear) it passes."""
+    cart = "{id: LC-1, type: linen_cart, room: corridor, at: [10, 0.425]}"
+    pack = pack_of("corridor-clear-width")
+    fb = findings(make_ward(tmp_path / "bad", pack=pack, items=[cart]))
+    assert [where(f) for f in fb] == [("equipment.yaml", 4, "corridor-narrow")], [f.format() for f in fb]
+    assert "1.80 m wide at (10." in fb[0].message and "2.44 m (2440 mm)" in fb[0].message
+    fg = findings(make_ward(tmp_path / "good", pack=pack, items=[cart], width=3.5))
+    assert fg == [], [f.format() for f in fg]
+
+
+def test_no_false_alarms_at_open_bays_and_staff_doors(tmp_path):
+    """Issue 15, point 5: an anteroom's 0.92 m staff door is no bed door (the bed passes a
+    patient room's door, which is); a cart in an open alcove does not block a door."""
+    ante = ["{id: ante, name: Ante, kind: anteroom, polygon: [[0, -3], [3, -3], [3, 0], [0, 0]]}",
+            "{id: iso, name: Iso, kind: isolation_room, polygon: [[0, -7], [3, -7], [3, -3], [0, -3]]}"]
+    doors = ["{id: D-ante, between: [ante, corridor], at: [1.5, 0], width: 0.92}",
+             "{id: D-iso, between: [iso, ante], at: [1.5, -3], width: 1.2}"]
+    pack = pack_of("bed-door-clear-width")
+    assert findings(make_ward(tmp_path / "a", pack=pack, rooms=ante, doors=doors)) == []
+    fs = findings(make_ward(tmp_path / "b", pack=pack, rooms=[ROOM], doors=[DOOR.replace("1.2}", "0.92}")]))
+    assert [where(f) for f in fs] == [("floorplan.yaml", 11, "bed-door-narrow")]
+    bay = ["{id: bay, name: Bay, kind: alcove, open_to: corridor, polygon: [[10, 2.6], [11.2, 2.6], [11.2, 3.8], [10, 3.8]]}"]
+    cart = "{id: CC-1, type: crash_cart, room: bay, at: [10.6, 3.15], rotation: 180}"
+    fs = findings(make_ward(tmp_path / "c", rooms=bay, items=[cart], pack=pack_of("equipment-access")))
+    assert not [f for f in fs if f.code == "equipment-blocks-door"], [f.format() for f in fs]
 
 
 def test_every_model_rule_has_a_pair():
@@ -239,10 +304,19 @@ def test_new_codes_are_catalogued():
 # ---- the shipped wards pass their pack
 
 
+#: The findings the shipped wards keep under the US pack, each explained in docs/rules.md
+#: ("The shipped wards"): medsurg-28's rooms are 3.6 x 5.0 m with the bed across the window end.
+SHIPPED_REMAINING = {"medsurg-28": ["bed-clearance-short", "no-turning-space"], "icu-12": []}
+
+
 @pytest.mark.parametrize("ward", ["medsurg-28", "icu-12"])
 def test_shipped_wards_pass_the_us_pack(ward):
     fs = findings(ward)
-    assert fs == [], [f.format() for f in fs]
+    assert sorted(f.code for f in fs) == SHIPPED_REMAINING[ward], [f.format() for f in fs]
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    shipped = doc[doc.index("## The shipped wards"):]
+    for code in SHIPPED_REMAINING[ward]:
+        assert f"`{code}`" in shipped, code
 
 
 # ---- SARIF 2.1.0

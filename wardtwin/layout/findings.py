@@ -116,6 +116,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "hand-rub-not-at-entry": (W, "a patient-room entry has no hand-rub dispenser within the pack's distance"),
     "room-equipment-missing": (W, "a room lacks equipment its kind must hold under the pack"),
     "isolation-without-anteroom": (W, "an isolation room opens straight onto a room that is not an anteroom"),
+    "dead-end-too-long": (W, "a dead-end corridor is longer than the pack's limit"),
+    "bed-clearance-short": (W, "a bed's side or foot is closer to a wall than the pack's clearance"),
+    "no-turning-space": (W, "a room of a kind the pack lists has no free floor for its turning circle"),
+    "room-too-small": (W, "a room's net floor area is under the pack's minimum for its kind"),
+    "room-cut-off": (W, "floor equipment cuts part of a room's floor off from the rest of the room"),
+    "equipment-access-blocked": (W, "a floor item stands in the clear floor in front of emergency equipment"),
     # tours
     "unknown-step-type": (E, "a tour step's `type` is not a registered step type"),
     "tour-wrong-ward": (E, "the tour is written for another ward"),

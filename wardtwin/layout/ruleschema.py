@@ -15,7 +15,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.schema import INVALID, Enum, Field, Id, ListOf, Obj, Str, Type, did_you_mean, located_items
 from wardtwin.layout.units import QuantityError, describe, excerpt, parse_quantity
 from wardtwin.layout.yamlsafe import LMap
-from wardtwin.rules.registry import BASE, RULES, SEVERITIES, UNITS, Quantity
+from wardtwin.rules.registry import BASE, RULES, SEVERITIES, STRUCTURED, UNITS, Quantity
 
 #: The rule pack file format's version.
 PACK_VERSION = 1
@@ -87,6 +87,50 @@ class Requires(Type):
                 "additionalProperties": {"type": "array", "items": alt}}
 
 
+class Kinds(Type):
+    """A list of room kinds (``[ensuite, toilet]``)."""
+
+    doc = "the room kinds the rule applies to"
+
+    def check(self, value, ctx, loc, label):
+        kinds = ListOf(Enum(vocab.ROOM_KINDS, "room kind", "room kind"), "room kinds", 1).check(value, ctx, loc, label)
+        return INVALID if kinds is INVALID or INVALID in kinds else tuple(kinds)
+
+    def json(self):
+        return {"type": "array", "description": self.doc, "minItems": 1, "items": {"enum": list(vocab.ROOM_KINDS)}}
+
+
+class Minimums(Type):
+    """``room kind -> area`` (``patient_room: 120 ft2``): a minimum net area per room kind."""
+
+    doc = "room kind -> its minimum net area (m2, ft2)"
+
+    def check(self, value, ctx, loc, label):
+        if not isinstance(value, dict):
+            ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping room kind -> area expected")
+            return INVALID
+        out = {}
+        for kind, area in value.items():
+            kloc = value.key_locs.get(kind, loc) if hasattr(value, "key_locs") else loc
+            vloc = value.value_locs.get(kind, loc) if hasattr(value, "value_locs") else loc
+            if kind not in vocab.ROOM_KINDS:
+                ctx.report("unknown-value", kloc, f"{label}: {excerpt(kind)} is not a room kind"
+                           f"{did_you_mean(kind, vocab.ROOM_KINDS)}")
+                continue
+            got = Limit(Quantity.AREA).check(area, ctx, vloc, f"{label} {kind}")
+            if got is not INVALID:
+                out[kind] = got
+        return out
+
+    def json(self):
+        return {"type": "object", "description": self.doc, "propertyNames": {"enum": list(vocab.ROOM_KINDS)},
+                "additionalProperties": Limit(Quantity.AREA).json()}
+
+
+#: the type of each structured parameter (registry.STRUCTURED)
+_STRUCTURED_TYPES = {"requires": Requires, "kinds": Kinds, "minimums": Minimums}
+
+
 class _Alternatives(Type):
     def check(self, value, ctx, loc, label):
         if isinstance(value, list):
@@ -108,8 +152,8 @@ def entry_schema(rule_id: str, override: bool = False) -> Obj:
                         required=not override))
     fields.append(Field("severity", Enum(SEVERITIES, "how a finding of this rule is reported", "severity")))
     for name, q in r.params:
-        t = Requires() if name == "requires" else Limit(q, name)
-        fields.append(Field(name, t, required=not override and name != "requires"))
+        t = _STRUCTURED_TYPES[name]() if name in STRUCTURED else Limit(q, name)
+        fields.append(Field(name, t, required=not override and name not in STRUCTURED))
     if r.targets:
         fields.append(Field("targets", ListOf(Id("catalog type id"), "catalog types it measures to", 1)))
     fields.append(Field("note", Str("why this limit, in words", 1000)))

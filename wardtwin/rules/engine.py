@@ -94,7 +94,7 @@ class Context:
 
 
 def _families():
-    from wardtwin.rules import egress, emergency, equipment, fire, hygiene  # noqa: F401 (registers)
+    from wardtwin.rules import clearance, deadend, egress, emergency, equipment, fire, hygiene  # noqa: F401 (registers)
 
 
 def evaluate(layout, model, choice: Choice | None = None, fields: Fields | None = None) -> list[Finding]:

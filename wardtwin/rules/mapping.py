@@ -39,6 +39,13 @@ def rules_text(pack_name: str, ward: str | None = None) -> tuple[str, int]:
             if "requires" in lim.params:
                 for kind, need in lim.params["requires"].items():
                     lines.append(f"      {kind}: " + ", ".join(" or ".join(a) for a in need))
+            if "kinds" in lim.params:
+                lines.append("      in rooms of kind: " + ", ".join(lim.params["kinds"]))
+            if "minimums" in lim.params:
+                for kind, (v, written) in lim.params["minimums"].items():
+                    lines.append(f"      {kind}: at least {v:.2f} m² ({written})")
+            if "width" in lim.params:
+                lines.append(f"      width: {lim.params['width']:.2f} m")
             lines.append(f"      source: {lim.source}")
             if lim.note:
                 lines.append(f"      note: {lim.note}")

@@ -23,7 +23,7 @@ from wardtwin.layout.ruleschema import PACK, entry_schema
 from wardtwin.layout.schema import INVALID, Ctx
 from wardtwin.layout.units import describe, excerpt
 from wardtwin.layout.yamlsafe import read_yaml
-from wardtwin.rules.registry import BASE, RULES, Quantity
+from wardtwin.rules.registry import BASE, RULES, STRUCTURED, Quantity
 
 #: The pack a ward without ``rules:`` is checked against.
 DEFAULT_PACK = "us"
@@ -106,7 +106,7 @@ def _limit(rule: str, e, file: str, loc, severity_default: Severity) -> Limit:
     for name, _q in r.params:
         v = e.get(name)
         if v not in (None, INVALID):
-            params[name] = v[0] if isinstance(v, tuple) else v
+            params[name] = v if name in STRUCTURED else (v[0] if isinstance(v, tuple) else v)
     sev = e.get("severity")
     targets = e.get("targets")
     return Limit(rule, value, written, e.get("source") or "", Severity(sev) if sev else severity_default,
@@ -120,7 +120,7 @@ def _usable(rule: str, e) -> bool:
         return False
     if r.quantity is not Quantity.NONE and e.get("limit") in (None, INVALID):
         return False
-    return all(e.get(n) is not INVALID and (e.get(n) is not None or n == "requires") for n, _q in r.params)
+    return all(e.get(n) is not INVALID and (e.get(n) is not None or n in STRUCTURED) for n, _q in r.params)
 
 
 @lru_cache(maxsize=16)
@@ -288,7 +288,7 @@ def _entry_of(lim: Limit) -> dict:
     d = {"limit": (lim.value, lim.written) if lim.value is not None else None, "source": lim.source,
          "severity": lim.severity.value, "targets": lim.targets, "note": lim.note}
     for k, v in lim.params.items():
-        d[k] = v if k == "requires" else (v, f"{v:g}")
+        d[k] = v if k in STRUCTURED else (v, f"{v:g}")
     return d
 
 

@@ -15,6 +15,7 @@ class Quantity(enum.Enum):
     TIME = "time"
     SPEED = "speed"
     RATIO = "ratio"
+    AREA = "area"
     NONE = "none"  # the rule has no number (e.g. an isolation room opens through an anteroom)
 
 
@@ -24,8 +25,9 @@ UNITS: dict[Quantity, dict[str, float]] = {
     Quantity.TIME: {"s": 1.0, "min": 60.0},
     Quantity.SPEED: {"m/s": 1.0, "ft/s": 0.3048, "km/h": 1 / 3.6},
     Quantity.RATIO: {"": 1.0},
+    Quantity.AREA: {"m2": 1.0, "m²": 1.0, "ft2": 0.09290304, "ft²": 0.09290304},
 }
-BASE = {Quantity.LENGTH: "m", Quantity.TIME: "s", Quantity.SPEED: "m/s", Quantity.RATIO: ""}
+BASE = {Quantity.LENGTH: "m", Quantity.TIME: "s", Quantity.SPEED: "m/s", Quantity.RATIO: "", Quantity.AREA: "m²"}
 
 
 class Family(enum.Enum):
@@ -43,20 +45,24 @@ class RuleDef:
     code: str  # the finding code it reports (wardtwin.layout.findings.CODES)
     family: Family
     summary: str
-    #: extra keys of a pack entry: name -> quantity (``Quantity.NONE``: a structured value)
+    #: extra keys of a pack entry: name -> quantity (``Quantity.NONE``: a structured value, see
+    #: :data:`STRUCTURED`)
     params: tuple[tuple[str, Quantity], ...] = ()
     #: the catalog types it measures to (a pack may give others with ``targets``)
     targets: tuple[str, ...] = ()
 
 
 L, T, S, R, N = Quantity.LENGTH, Quantity.TIME, Quantity.SPEED, Quantity.RATIO, Quantity.NONE
+#: The structured parameters (``Quantity.NONE``), each optional in a pack entry: ``requires``
+#: (room kind -> catalog types), ``kinds`` (room kinds), ``minimums`` (room kind -> area).
+STRUCTURED = ("requires", "kinds", "minimums")
 P, M = Family.PLAN, Family.MODEL
 
 RULES: dict[str, RuleDef] = {r.id: r for r in (
     RuleDef("door-clear-width", L, "door-too-narrow", P, "every door's clear width"),
     RuleDef("bed-door-clear-width", L, "bed-door-narrow", P,
             "clear width of doors a bed passes (between bed rooms and corridors)"),
-    RuleDef("corridor-clear-width", L, "corridor-narrow", P, "corridor clear width between walls"),
+    RuleDef("corridor-clear-width", L, "corridor-narrow", P, "corridor clear width between walls, and past the floor items in it"),
     RuleDef("extinguisher-distance", L, "extinguisher-too-far", M,
             "walking distance from any point of the ward to the nearest fire extinguisher",
             targets=("fire_extinguisher",)),
@@ -83,6 +89,23 @@ RULES: dict[str, RuleDef] = {r.id: r for r in (
             params=(("requires", N),)),
     RuleDef("isolation-anteroom", N, "isolation-without-anteroom", M,
             "an isolation room opens through an anteroom, not straight onto a corridor"),
+    RuleDef("dead-end-corridor", L, "dead-end-too-long", M,
+            "length of a dead-end corridor: walked from its far end to where two ways out divide"),
+    RuleDef("bed-clearance", L, "bed-clearance-short", M,
+            "clear floor between each bed's sides and foot and the walls facing them"),
+    RuleDef("turning-space", L, "no-turning-space", M,
+            "a turning circle of this diameter fits on the free floor of each room of the listed `kinds`",
+            params=(("kinds", N),)),
+    RuleDef("room-net-area", N, "room-too-small", M,
+            "net floor area (inside the wall faces) of each room kind at least its `minimums` entry",
+            params=(("minimums", N),)),
+    RuleDef("room-cut-off", N, "room-cut-off", M,
+            "floor equipment leaves no part of a room's floor cut off from the rest of the room"),
+    RuleDef("equipment-access", L, "equipment-access-blocked", M,
+            "clear floor this deep (and `width` wide) in front of each emergency item, free of floor items",
+            params=(("width", L),),
+            targets=("crash_cart", "aed", "fire_extinguisher", "fire_alarm_pull_station", "eyewash_station",
+                     "medical_gas_zone_valve_box")),
 )}
 
 #: Severities a pack may give a rule.

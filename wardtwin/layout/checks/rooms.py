@@ -87,3 +87,60 @@ def corridor_width(plan: Plan):
                                f"corridor {r.id}: narrower than {lim.shown} clear around {where}; "
                                f"outlines run along wall centre lines, so {clear + t:.2f} m between lines "
                                "is needed" + r.src.note("polygon"))
+            continue
+        yield from _passage_past_items(plan, r, poly, lim)
+
+
+#: Cross-sections taken along each floor item in a corridor, to find the narrowest passage.
+_SAMPLES = 5
+
+
+def _passage_past_items(plan: Plan, room, poly, lim):
+    """The corridor's clear width with its floor items counted: across the corridor (square
+    to its nearest wall) at :data:`_SAMPLES` places along each floor item, the widest clear
+    way past; one finding at the item leaving the narrowest, naming the width and where."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import LineString
+
+    from wardtwin.rules.pack import rule_finding
+
+    lay = plan.layout
+    items = [(it, plan.footprint(it)) for it in lay.items
+             if it.room == room.id and lay.mount_of(it) == "floor" and lay.item_type(it) is not None]
+    items = [(it, fp) for it, fp in items if fp is not None and not fp.is_empty]
+    if not items:
+        return
+    t = lay.ward.wall_thickness
+    net = poly.buffer(-t / 2, join_style="mitre")
+    free = net.difference(shapely.union_all([fp for _it, fp in items]))
+    ring = np.asarray(poly.exterior.coords)
+    edges = [(ring[k], ring[k + 1]) for k in range(len(ring) - 1) if np.hypot(*(ring[k + 1] - ring[k])) > 1e-9]
+    worst = None
+    for it, fp in items:
+        c = fp.centroid
+        a, b = min(edges, key=lambda e: LineString(e).distance(c))
+        ax = (b - a) / np.hypot(*(b - a))
+        nx = np.array([-ax[1], ax[0]])
+        proj = [float(np.dot(np.asarray(p) - (c.x, c.y), ax)) for p in fp.exterior.coords]
+        lo, hi = min(proj) + 0.01, max(proj) - 0.01
+        reach = 2 * (lim.value + t) + 1.0
+        for k in range(_SAMPLES):
+            s = lo + (hi - lo) * k / (_SAMPLES - 1)
+            o = np.array([c.x, c.y]) + s * ax
+            cut = free.intersection(LineString([o - reach * nx, o + reach * nx]))
+            pieces = [g for g in getattr(cut, "geoms", [cut]) if g.geom_type == "LineString" and not g.is_empty]
+            if not pieces:
+                continue
+            best = max(pieces, key=lambda g: g.length)
+            key = (round(best.length, 6), abs(s))  # ties: the cross-section nearest the item's middle
+            if worst is None or key < worst[3]:
+                worst = (best.length, it, best.interpolate(0.5, normalized=True), key)
+    if worst is None or worst[0] >= lim.value - 1e-9:
+        return
+    width, it, p, _key = worst
+    line, col = it.src.at("at")
+    yield rule_finding(lim, it.src.file, line, col,
+                       f"corridor {room.id}: with item {it.id} ({it.type}) standing in it, the clear way past is "
+                       f"{width:.2f} m wide at ({p.x:.1f}, {p.y:.1f}); at least {lim.shown} clear, floor "
+                       "equipment counted" + it.src.note("at"))

@@ -1,0 +1,277 @@
+"""Clearances: the floor around beds, turning circles in toilets and ensuites, net areas per
+room kind, rooms cut in parts by floor equipment, and the clear floor in front of emergency
+equipment. Lengths in metres, areas in m²."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Polygon
+
+from wardtwin.rules.emergency import beds
+from wardtwin.rules.engine import NOT_FLOOR, Context, at, rule
+from wardtwin.rules.pack import Limit, rule_finding
+
+#: Overlaps under this (m²) are touching, not standing in the way.
+AREA_TOL = 1e-3
+#: A part of a room's walkable floor smaller than this (m², after the person's radius is taken
+#: off every wall and item) is a gap behind furniture, not a part of the room.
+MIN_PART = 0.5
+
+
+def _frame(item):
+    """``(front direction, side direction)`` unit vectors of a placed item (front: local +y)."""
+    t = item.rotation
+    return (-math.sin(t), math.cos(t)), (math.cos(t), math.sin(t))
+
+
+def _rect(p, along, across, length: float, depth: float) -> Polygon:
+    """The rectangle ``length`` wide (along ``across``) centred on ``p`` and ``depth`` deep
+    toward ``along``."""
+    hx, hy = across[0] * length / 2, across[1] * length / 2
+    dx, dy = along[0] * depth, along[1] * depth
+    return Polygon([(p[0] - hx, p[1] - hy), (p[0] + hx, p[1] + hy), (p[0] + hx + dx, p[1] + hy + dy),
+                    (p[0] - hx + dx, p[1] - hy + dy)])
+
+
+def _walls_near(plan, geom):
+    hits = plan.solids_index.query(geom, predicate="intersects")
+    return [plan.solids[k] for k in hits]
+
+
+@rule("bed-clearance")
+def bed_clearance(lim: Limit, ctx: Context):
+    """Each bed's two sides and foot: the clear floor straight out from each edge to the
+    nearest wall face (walls with their door openings cut out). One finding at the worst bed."""
+    lay, plan = ctx.layout, ctx.model.plan
+    found = []
+    for b in beds(ctx):
+        t = lay.item_type(lay.item_by_id[b.id])
+        if t is None:
+            continue
+        front, side = _frame(b)
+        c = b.footprint.centroid
+        w, d = t.footprint
+        worst = None
+        for name, n, length, half in (("foot", front, w, d / 2), ("side", side, d, w / 2),
+                                      ("side", (-side[0], -side[1]), d, w / 2)):
+            edge_mid = (c.x + n[0] * half, c.y + n[1] * half)
+            across = (-n[1], n[0])
+            strip = _rect(edge_mid, n, across, length - 0.02, lim.value)
+            walls = [s.intersection(strip) for s in _walls_near(plan, strip)]
+            walls = [g for g in walls if not g.is_empty and g.area > 1e-6]
+            if not walls:
+                continue
+            edge = LineString([(edge_mid[0] - across[0] * length / 2, edge_mid[1] - across[1] * length / 2),
+                               (edge_mid[0] + across[0] * length / 2, edge_mid[1] + across[1] * length / 2)])
+            gap = min(edge.distance(g) for g in walls)
+            if gap < lim.value - 1e-6 and (worst is None or gap < worst[0]):
+                worst = (gap, name)
+        if worst is not None:
+            found.append((worst[0], worst[1], b))
+    if not found:
+        return
+    found.sort(key=lambda x: (x[0], x[2].id))
+    gap, name, b = found[0]
+    item = lay.item_by_id[b.id]
+    others = f"; {len(found) - 1} other bed(s) too" if len(found) > 1 else ""
+    yield rule_finding(lim, *at(item.src, "at"), f"bed {b.id} in room {b.room}: its {name} is {gap:.2f} m from a "
+                       f"wall; at least {lim.shown} clear at its sides and foot{others}" + item.src.note("at"))
+
+
+def _room_floor(ctx: Context, rid: str):
+    """The room's floor inside its wall faces (with its half of each door opening)."""
+    poly = ctx.model.plan.open_floor(rid)
+    return poly.intersection(ctx.model.floor) if poly is not None else None
+
+
+@rule("turning-space")
+def turning_space(lim: Limit, ctx: Context):
+    """Each room of the listed kinds: a circle of the limit's diameter fits on its floor
+    inside the wall faces, clear of floor items. One finding at the room with the smallest
+    circle, counting the others."""
+    kinds = set(lim.params.get("kinds") or ())
+    lay, m = ctx.layout, ctx.model
+    radius = lim.value / 2
+    found = []
+    for r in lay.rooms:
+        if r.kind not in kinds or r.id not in m.rooms:
+            continue
+        floor = _room_floor(ctx, r.id)
+        if floor is None or floor.is_empty:
+            continue
+        items = [i.footprint for i in m.items if i.blocks and i.room == r.id]
+        free = floor.difference(shapely.union_all(items)) if items else floor
+        if not free.is_empty and not free.buffer(-radius + 1e-6).is_empty:
+            continue
+        best = 0.0
+        for part in getattr(free, "geoms", [free]):
+            if part.geom_type == "Polygon" and not part.is_empty:
+                best = max(best, shapely.maximum_inscribed_circle(part, 0.005).length)
+        found.append((best, r))
+    if not found:
+        return
+    found.sort(key=lambda x: (x[0], x[1].id))
+    best, r = found[0]
+    others = f"; {len(found) - 1} other room(s) too" if len(found) > 1 else ""
+    yield rule_finding(lim, *at(r.src, "kind"), f"room {r.id} ({r.name}, {r.kind.replace('_', ' ')}): no turning "
+                       f"circle of {lim.shown} fits on its free floor (the largest is {2 * best:.2f} m across, walls "
+                       f"and floor items counted){others}" + r.src.note("kind"))
+
+
+@rule("room-net-area")
+def room_net_area(lim: Limit, ctx: Context):
+    """Each room of a kind the pack lists: its net area (inside the wall faces) at least the
+    kind's minimum."""
+    from wardtwin.layout.areas import net_areas
+
+    mins = lim.params.get("minimums") or {}
+    lay = ctx.layout
+    if not any(r.kind in mins for r in lay.rooms):
+        return
+    net = net_areas(ctx.model.plan)
+    for r in lay.rooms:
+        if r.kind not in mins or r.id not in net:
+            continue
+        need, written = mins[r.kind]
+        if net[r.id] < need - 1e-6:
+            shown = f"{need:.2f} m²" + ("" if written.replace(" ", "") in (f"{need:g}m2", f"{need:g}m²")
+                                         else f" ({written})")
+            yield rule_finding(lim, *at(r.src, "kind"), f"room {r.id} ({r.name}, {r.kind.replace('_', ' ')}): "
+                               f"net area {net[r.id]:.2f} m² inside the wall faces; at least {shown}"
+                               + r.src.note("kind"))
+
+
+def _room_groups(ctx: Context) -> tuple[dict, list]:
+    """Room id -> group index (an alcove with the room it is open to), and the groups' ids."""
+    plan = ctx.model.plan
+    group: dict[str, int] = {}
+    names: list = []
+    for rid in ctx.model.rooms:
+        if rid in group:
+            continue
+        todo, members = [rid], []
+        while todo:
+            x = todo.pop()
+            if x in group:
+                continue
+            group[x] = len(names)
+            members.append(x)
+            todo.extend(plan.open_neighbours(x))
+        names.append(tuple(members))
+    return group, names
+
+
+@rule("room-cut-off")
+def room_cut_off(lim: Limit, ctx: Context):
+    """A room (with the alcoves open to it) whose walkable floor, inside the room, falls into
+    parts of at least :data:`MIN_PART` m² that walls alone leave joined: the floor items
+    between them cut it. One finding per room, at the first of those items."""
+    m, lay = ctx.model, ctx.layout
+    mesh = m.mesh
+    T = mesh.n_triangles
+    if not T:
+        return
+    tri = mesh.vertices[mesh.triangles]
+    cent = tri.mean(axis=1)
+    area = 0.5 * np.abs((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
+                        - (tri[:, 2, 0] - tri[:, 0, 0]) * (tri[:, 1, 1] - tri[:, 0, 1]))
+    group, names = _room_groups(ctx)
+    ids = list(m.rooms)
+    tree = shapely.STRtree([m.rooms[r] for r in ids])
+    pi, ri = tree.query(shapely.points(cent), predicate="intersects")
+    tg = np.full(T, -1, dtype=np.int64)
+    tg[pi[::-1]] = np.array([group[ids[k]] for k in ri[::-1]], dtype=np.int64)  # the first room written wins
+    # union-find over neighbouring triangles of the same group
+    parent = list(range(T))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    nb = mesh.neighbors
+    t_idx, k_idx = np.nonzero(nb >= 0)
+    other = nb[t_idx, k_idx]
+    same = (tg[t_idx] == tg[other]) & (tg[t_idx] >= 0)
+    for a, b in zip(t_idx[same].tolist(), other[same].tolist()):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    roots = np.array([find(t) for t in range(T)])
+    kinds = {r.id: r.kind for r in lay.rooms}
+    part_area: dict = {}
+    for g, rt, a in zip(tg.tolist(), roots.tolist(), area.tolist()):
+        if g >= 0:
+            part_area[(g, rt)] = part_area.get((g, rt), 0.0) + a
+    by_group: dict[int, list] = {}
+    for (g, rt), a in part_area.items():
+        if a >= MIN_PART:
+            by_group.setdefault(g, []).append((a, rt))
+    for g in sorted(by_group):
+        parts = sorted(by_group[g], key=lambda x: (-x[0], x[1]))
+        members = names[g]
+        if len(parts) < 2 or any(kinds.get(r) in NOT_FLOOR for r in members):
+            continue
+        # the triangles suggest parts (a triangle belongs to the room holding its centre); the
+        # walkable floor clipped to the room decides
+        region = shapely.union_all([m.rooms[r] for r in members])
+        walk = shapely.clip_by_rect(m.walkable, *region.bounds).intersection(region)
+        polys = sorted((p for p in getattr(walk, "geoms", [walk]) if p.geom_type == "Polygon" and p.area >= MIN_PART),
+                       key=lambda p: (-p.area, p.representative_point().x, p.representative_point().y))
+        if len(polys) < 2:
+            continue
+        floor = region.intersection(m.floor).buffer(-m.radius)
+        if len(getattr(floor, "geoms", [floor])) >= len(polys):
+            continue  # walls alone part it so (another check's business)
+        main = polys[0]
+        items = [i for i in m.items if i.blocks and i.room in members]
+        for poly in polys[1:]:
+            between = [i for i in items if i.footprint.distance(main) <= m.radius + 0.05
+                       and i.footprint.distance(poly) <= m.radius + 0.05]
+            if not between:
+                continue
+            first = min(between, key=lambda i: (lay.item_by_id[i.id].src.line, i.id))
+            src = lay.item_by_id[first.id].src
+            c = poly.representative_point()
+            rid = members[0]
+            names_ = ", ".join(i.id for i in sorted(between, key=lambda i: i.id))
+            yield rule_finding(lim, *at(src, "at"), f"room {rid} ({lay.room_by_id[rid].name}): floor equipment "
+                               f"({names_}) cuts off the floor around ({c.x:.1f}, {c.y:.1f}) from the rest of the "
+                               "room: no way inside the room leads between the two parts" + src.note("at"))
+            break
+
+
+@rule("equipment-access")
+def equipment_access(lim: Limit, ctx: Context):
+    """Each item of the rule's types: the clear floor in front of it (``width``, at least the
+    item's own width, by the limit's depth) holds no other floor item."""
+    m, lay = ctx.model, ctx.layout
+    width = lim.params.get("width") or 0.0
+    floor_items = [i for i in m.items if i.blocks]
+    if not floor_items:
+        return
+    tree = shapely.STRtree([i.footprint for i in floor_items])
+    for it in m.items:
+        if it.type not in lim.targets:
+            continue
+        t = lay.item_type(lay.item_by_id[it.id])
+        front, side = _frame(it)
+        zone = _rect(it.front, front, side, max(width, t.footprint[0] if t else 0.0), lim.value)
+        hits = []
+        for k in sorted(tree.query(zone, predicate="intersects").tolist()):
+            other = floor_items[k]
+            if other.id != it.id and other.footprint.intersection(zone).area > AREA_TOL:
+                hits.append(other)
+        if not hits:
+            continue
+        o = min(hits, key=lambda i: (i.footprint.distance(shapely.Point(it.front)), i.id))
+        src = lay.item_by_id[o.id].src
+        gap = o.footprint.distance(shapely.Point(it.front))
+        yield rule_finding(lim, *at(src, "at"), f"{o.name.lower()} {o.id} stands {gap:.2f} m in front of "
+                           f"{it.name.lower()} {it.id}: the floor {max(width, t.footprint[0] if t else 0.0):.2f} m "
+                           f"wide and {lim.shown} deep in front of emergency equipment must stay clear"
+                           + src.note("at"))

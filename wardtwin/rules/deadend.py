@@ -1,0 +1,177 @@
+"""Dead-end corridors: how far a corridor runs past the point where two ways out divide,
+walked along the corridor floor.
+
+The corridor network is the ward's corridor rooms joined by their doors and openings; its
+*ways out* are exit doors and doors to rooms that have an exit door. A corridor room on no way
+between two ways out (nor on a loop) is pruned away room by room, as a leaf of that network;
+what stays is the *core*. In each core room the core is the set of straight lines between the
+points just inside its core doors (doors to other core rooms and ways out); with fewer than
+two such doors in the whole network the ways out themselves are the core. Every point of the
+corridor floor (walls, not equipment: a dead end is built, not parked) is then walked to the
+core on a grid of :data:`CELL` m (8 neighbours: at most 8% longer than the straight walk on a
+diagonal, exact along the corridor's axes). A point's walk is the length of the dead end it
+stands in; the worst point is reported.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import shapely
+
+from wardtwin.rules.engine import Context, at, rule
+from wardtwin.rules.pack import Limit, rule_finding
+
+#: Grid cell, m.
+CELL = 0.25
+#: A core door's point stands this far (m) inside its room from the wall's centre line.
+INSET = 0.4
+
+
+def _inside_point(plan, door_id: str, room_poly) -> tuple[float, float] | None:
+    o = plan.opening_by_door.get(door_id)
+    if o is None:
+        return None
+    w = plan.walls[o.wall]
+    mx, my = w.point_at((o.t0 + o.t1) / 2)
+    dx, dy = w.end[0] - w.start[0], w.end[1] - w.start[1]
+    n = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / n, dx / n
+    for s in (1.0, -1.0):
+        p = (mx + s * INSET * nx, my + s * INSET * ny)
+        if shapely.contains_xy(room_poly, *p):
+            return p
+    return (mx, my)
+
+
+def core_lines(layout, plan) -> tuple[list, dict]:
+    """``(segments, corridors)``: the core's straight lines ``((x0, y0), (x1, y1))`` (a way
+    out alone is a zero-length line) and the corridor rooms' polygons by id."""
+    rooms = {r.id: r for r in layout.rooms}
+    corr = {r.id: plan.room_polygons[r.id] for r in layout.rooms
+            if r.kind == "corridor" and r.id in plan.room_polygons}
+    has_exit = {rid for d in layout.doors if d.exit for rid in d.between}
+    EXIT = object()
+    # per corridor room: its doors that lead to another corridor room or out
+    edges: dict[str, list] = {c: [] for c in corr}
+    for d in layout.doors:
+        if d.id not in plan.opening_by_door:
+            continue
+        a, b = d.between
+        for here, there in ((a, b), (b, a)):
+            if here not in corr:
+                continue
+            if d.exit or (there in rooms and there not in corr and there in has_exit):
+                edges[here].append((d.id, EXIT))
+            elif there in corr:
+                edges[here].append((d.id, there))
+    alive = set(corr)
+    changed = True
+    while changed:  # prune leaf rooms: a room with at most one door toward the rest
+        changed = False
+        for c in sorted(alive):
+            live = [e for e in edges[c] if e[1] is EXIT or e[1] in alive]
+            if len(live) <= 1:
+                alive.discard(c)
+                changed = True
+    segs = []
+    for c in sorted(alive):
+        pts = [p for did, there in edges[c] if there is EXIT or there in alive
+               for p in [_inside_point(plan, did, corr[c])] if p is not None]
+        segs += [(p, q) for i, p in enumerate(pts) for q in pts[i + 1:]]
+    if not segs:  # no way between two ways out: each way out is the core
+        for c in sorted(corr):
+            for did, there in edges[c]:
+                if there is EXIT:
+                    p = _inside_point(plan, did, corr[c])
+                    if p is not None:
+                        segs.append((p, p))
+    return segs, corr
+
+
+def dead_end_field(model):
+    """``(values, x0, y0, room index, room ids)``: the walk (m) from each corridor cell to the
+    core (inf: none can be walked to); None when the ward has no corridor or no way out."""
+    layout, plan = model.layout, model.plan
+    segs, corr = core_lines(layout, plan)
+    if not corr or not segs:
+        return None
+    ids = tuple(corr)
+    union = shapely.union_all(list(corr.values()))
+    minx, miny, maxx, maxy = union.bounds
+    ix0, iy0 = math.floor(minx / CELL), math.floor(miny / CELL)
+    nx, ny = math.ceil(maxx / CELL) - ix0, math.ceil(maxy / CELL) - iy0
+    x0, y0 = ix0 * CELL, iy0 * CELL
+    X, Y = np.meshgrid(x0 + (np.arange(nx) + 0.5) * CELL, y0 + (np.arange(ny) + 0.5) * CELL)
+    floor = model.floor
+    shapely.prepare(floor)
+    shapely.prepare(union)
+    inside = shapely.contains_xy(union, X, Y) & shapely.contains_xy(floor, X, Y)
+    room = np.full((ny, nx), -1, dtype=np.int32)
+    for k in range(len(ids) - 1, -1, -1):
+        room[shapely.contains_xy(corr[ids[k]], X, Y) & inside] = k
+    W = nx + 2
+    pin = np.zeros((ny + 2, W), bool)
+    pin[1:-1, 1:-1] = inside
+    flat_in = pin.ravel().tolist()
+    dist = [math.inf] * len(flat_in)
+    heap = []
+    for p, q in segs:
+        n = max(1, int(math.ceil(math.dist(p, q) / (CELL / 2))))
+        for k in range(n + 1):
+            x = p[0] + (q[0] - p[0]) * k / n
+            y = p[1] + (q[1] - p[1]) * k / n
+            jx, jy = int(math.floor((x - x0) / CELL)), int(math.floor((y - y0) / CELL))
+            if 0 <= jx < nx and 0 <= jy < ny and inside[jy, jx]:
+                u = (jy + 1) * W + jx + 1
+                if dist[u] > 0:
+                    dist[u] = 0.0
+                    heap.append((0.0, u))
+    d2 = CELL * math.sqrt(2)
+    steps = ((1, CELL), (-1, CELL), (W, CELL), (-W, CELL), (W + 1, d2), (W - 1, d2), (-W + 1, d2), (-W - 1, d2))
+    pop, push = heapq.heappop, heapq.heappush
+    while heap:
+        d, u = pop(heap)
+        if d > dist[u]:
+            continue
+        for off, w in steps:
+            v = u + off
+            if flat_in[v]:
+                if off in (W + 1, W - 1, -W + 1, -W - 1):  # a diagonal step passes two walkable cells
+                    if not (flat_in[u + (1 if off in (W + 1, -W + 1) else -1)] and flat_in[u + (W if off > 0 else -W)]):
+                        continue
+                nd = d + w
+                if nd < dist[v]:
+                    dist[v] = nd
+                    push(heap, (nd, v))
+    vals = np.array(dist, dtype=float).reshape(ny + 2, W)[1:-1, 1:-1]
+    return vals, x0, y0, room, ids
+
+
+@rule("dead-end-corridor")
+def dead_end_corridor(lim: Limit, ctx: Context):
+    """One finding when some point of a corridor is farther (walking) from where two ways out
+    divide than the limit: at the worst point's corridor, naming the point and its walk."""
+    got = dead_end_field(ctx.model)
+    if got is None:
+        return
+    vals, x0, y0, room, ids = got
+    finite = np.where(np.isfinite(vals), vals, -1.0)
+    k = int(np.argmax(finite))
+    iy, ix = divmod(k, finite.shape[1])
+    worst = float(finite[iy, ix])
+    if worst <= lim.value + 1e-9:
+        return
+    p = (x0 + (ix + 0.5) * CELL, y0 + (iy + 0.5) * CELL)
+    rid = ids[room[iy, ix]] if room[iy, ix] >= 0 else None
+    r = ctx.layout.room_by_id.get(rid) if rid else None
+    src = r.src if r is not None else ctx.layout.ward.src
+    over = float((finite > lim.value).sum()) * CELL ** 2
+    what = f"corridor {rid}" if rid else f"ward {ctx.layout.ward.id}"
+    yield rule_finding(lim, *at(src, "polygon" if r is not None else None),
+                       f"{what}: a dead end: the point ({p[0]:.1f}, {p[1]:.1f}) is {worst:.1f} m walk along the "
+                       f"corridor from where two ways out divide; at most {lim.shown}; {over:.0f} m² of corridor "
+                       "lies deeper in dead ends" + (src.note("polygon") if r is not None else ""))
+
