@@ -99,7 +99,7 @@ class LmsStub:
                         "grouping": template["contextActivities"]["grouping"],
                         "category": [{"objectType": "Activity", "id": CMI5 + "context/categories/cmi5"}]},
                         "extensions": ext},
-                    "timestamp": "2026-01-01T00:00:00.000Z", "version": "1.0.3"}
+                    "timestamp": _now(), "version": "1.0.3"}
         code, body = self.store("POST", "", [launched])
         assert code in (200, 204), (code, body)
         query = urlencode({"endpoint": self.endpoint, "fetch": f"{self.base}fetch/{key}",
@@ -176,6 +176,12 @@ class LmsStub:
         assert code == 200, (code, body)
         sts = json.loads(body)["statements"]
         return sorted(sts, key=lambda s: s["timestamp"])
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _agent_key(agent) -> str:

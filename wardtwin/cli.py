@@ -446,19 +446,23 @@ def cmd_tour(args) -> int:
         from wardtwin.lms.outbox import queue_path
 
         cmi5 = Cmi5Session.start(launch, queue_path(args.db, args.cmi5_queue), pass_mark=tour.pass_mark)
-    if args.station == "vr":
-        from wardtwin.station.vr.tour import vr_tour
+    try:
+        if args.station == "vr":
+            from wardtwin.station.vr.tour import vr_tour
 
-        info = vr_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
-                       offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
-                       fps=args.fps if args.offscreen else None, session_id=args.session,
-                       locomotion=args.locomotion, turn=args.turn, seated=args.seated, observer=cmi5)
-    else:
-        from wardtwin.station.tourdesk import tour as run_tour
+            info = vr_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
+                           offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
+                           fps=args.fps if args.offscreen else None, session_id=args.session,
+                           locomotion=args.locomotion, turn=args.turn, seated=args.seated, observer=cmi5)
+        else:
+            from wardtwin.station.tourdesk import tour as run_tour
 
-        info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
-                        offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps, session_id=args.session,
-                        screenshot_dir=args.screenshot_dir, observer=cmi5)
+            info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
+                            offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps,
+                            session_id=args.session, screenshot_dir=args.screenshot_dir, observer=cmi5)
+    finally:
+        if cmi5 is not None:  # the station closes it; this covers a station that never opened
+            cmi5.close()
     if cmi5 is not None:
         info["cmi5"] = cmi5.summary()
     if args.format == "json":

@@ -29,7 +29,7 @@ import copy
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from wardtwin.errors import UsageError, WardtwinError
@@ -241,6 +241,7 @@ class AuTracker:
         self.prior = set(prior)
         self.initialized = self.terminated = False
         self.verdict: str | None = None
+        self._last: datetime | None = None
 
     def _context(self, moveon: bool, mastery: bool) -> dict:
         ctx = copy.deepcopy(self.data.context_template)  # the template's values are never overwritten
@@ -261,10 +262,21 @@ class AuTracker:
         st = {"id": statement_id(self.launch.registration, self.data.session_id, verb), "actor": self.launch.actor,
               "verb": {"id": AU_VERBS[verb], "display": {"en-US": verb}},
               "object": {"objectType": "Activity", "id": self.launch.activity_id},
-              "context": self._context(moveon, mastery), "timestamp": timestamp(self.now()), "version": XAPI_VERSION}
+              "context": self._context(moveon, mastery), "timestamp": timestamp(self._stamp()), "version": XAPI_VERSION}
         if result is not None:
             st["result"] = result
         return st
+
+    def _stamp(self) -> datetime:
+        """``now()``, at least a millisecond after the last statement's, so that the order of
+        the timestamps is the order of the statements (cmi5 9.3 orders by timestamp)."""
+        t = self.now()
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=timezone.utc)
+        if self._last is not None and t < self._last + timedelta(milliseconds=1):
+            t = self._last + timedelta(milliseconds=1)
+        self._last = t
+        return t
 
     def on_event(self, event) -> list[dict]:
         """The statements ``event`` (a :class:`~wardtwin.tours.events.Event`) makes, in order."""

@@ -70,6 +70,10 @@ class Outbox:
         if not stat.S_ISREG(os.fstat(self._fd).st_mode):
             os.close(self._fd)
             raise OutputPathError(f"{self.path}: the cmi5 statement queue must be a regular file")
+        try:  # it holds session tokens: its owner's alone, however it was made
+            os.fchmod(self._fd, 0o600)
+        except OSError:
+            pass
 
     def close(self) -> None:
         if self._fd >= 0:
