@@ -20,6 +20,8 @@ DETAILED = {
     "ppe_station": "ppe_station", "evacuation_chair": "evac_chair", "spill_kit": "spill_kit",
     "patient_bed": "bed", "icu_bed": "bed", "patient_monitor": "monitor", "iv_pump": "iv_pole",
     "recliner_chair": "chair", "visitor_chair": "chair", "overbed_table": "overbed_table",
+    "headwall_oxygen": "flowmeter", "headwall_air": "flowmeter", "headwall_suction": "suction",
+    "code_blue_button": "call_button",
 }
 #: Most triangles one item may draw (the whole patient-room set stays a few thousand).
 MAX_TRIANGLES = 1000

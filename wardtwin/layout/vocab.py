@@ -33,7 +33,8 @@ CATEGORIES = (
 SHAPES = (
     "box", "cylinder", "bed", "cart", "cabinet", "chair", "table", "counter", "panel", "pole",
     "sink", "toilet", "crash_cart", "extinguisher", "pull_station", "eyewash", "spill_kit", "dispenser",
-    "ppe_station", "evac_chair", "valve_box", "monitor", "iv_pole", "overbed_table",
+    "ppe_station", "evac_chair", "valve_box", "monitor", "iv_pole", "overbed_table", "flowmeter", "suction",
+    "call_button",
 )
 #: The reserved room id for "outside the ward" in a door's ``between``.
 OUTSIDE = "outside"

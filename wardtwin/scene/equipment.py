@@ -506,3 +506,52 @@ def _chair(b, w, d, h, c):
         x = sx * (w / 2 - 0.045)
         b.cbox(x, -0.02, seat, 0.05, d * 0.8, 0.2, frame)
         b.cbox(x, -0.02, seat + 0.2, 0.09, d * 0.8, 0.04, shade(c, 0.7))  # arm pad
+
+
+# ------------------------------------------------------------------- the headwall's services
+@shape("flowmeter")
+def _flowmeter(b, w, d, h, c):
+    """A gas outlet (a plate in the gas's colour, a chrome socket) with a flowmeter plugged
+    in: a chrome body, a clear tube with its float, the control knob in the gas's colour."""
+    back = -d / 2
+    b.box(-w / 2, back, 0.0, w / 2, back + 0.01, h * 0.5, c)  # the outlet's plate
+    b.cylinder(0, back + 0.01, h * 0.25, min(w, h) * 0.22, 0.012, LIGHT, 12, axis="y")  # socket
+    y0, y1 = back + 0.022, min(d / 2, back + 0.07)
+    b.box(-w * 0.22, y0, h * 0.2, w * 0.22, y1, h * 0.92, STEEL)  # flowmeter body
+    b.box(-w * 0.11, y1, h * 0.38, w * 0.11, y1 + 0.004, h * 0.86, GLASS)  # tube
+    b.box(-w * 0.07, y1 + 0.004, h * 0.55, w * 0.07, y1 + 0.006, h * 0.6, BLACK)  # float
+    b.cylinder(0, (y0 + y1) / 2, h * 0.92, min(w * 0.18, (y1 - y0) / 2), h * 0.08, c, 10)  # knob
+    b.cylinder(0, (y0 + y1) / 2, h * 0.05, 0.008, h * 0.15, STEEL, 8)  # outlet nipple
+
+
+@shape("suction")
+def _suction(b, w, d, h, c):
+    """A vacuum outlet with its regulator (a round gauge, a knob) and a clear collection
+    canister with a blue lid below it."""
+    back = -d / 2
+    b.box(-w / 2, back, h * 0.45, w / 2, back + 0.01, h, c)  # the outlet's plate
+    y0 = back + 0.01
+    b.box(-w * 0.3, y0, h * 0.6, w * 0.3, y0 + 0.05, h * 0.95, LIGHT)  # regulator
+    gr = min(w * 0.26, h * 0.14)
+    b.cylinder(0, y0 + 0.05, h * 0.8, gr, 0.008, BLACK, 14, axis="y")  # gauge rim
+    b.cylinder(0, y0 + 0.058, h * 0.8, gr * 0.85, 0.003, WHITE, 14, axis="y")  # its face
+    _zigzag(b, -gr * 0.1, gr * 0.6, y0 + 0.0615, h * 0.8, gr * 0.5, SIGN_RED, [(0, 0), (1, 1)], 0.003)
+    b.cylinder(w * 0.36, y0 + 0.025, h * 0.72, 0.012, 0.02, BLACK, 8, axis="x")  # knob
+    r = min(w * 0.32, (d - 0.03) / 2)
+    cy = back + 0.015 + r
+    b.box(-0.01, back, h * 0.05, 0.01, cy, h * 0.4, STEEL)  # the canister's bracket
+    b.cylinder(0, cy, 0.0, r, h * 0.47, (0.86, 0.92, 0.94, 1.0), 12)  # canister
+    b.cylinder(0, cy, h * 0.47, r * 1.05, h * 0.05, hex_rgba("#1e88e5"), 12)  # its lid
+    b.box(-0.004, cy - 0.004, h * 0.52, 0.004, cy + 0.004, h * 0.62, (0.8, 0.85, 0.88, 1.0))  # tubing
+
+
+@shape("call_button")
+def _call_button(b, w, d, h, c):
+    """An emergency call button: a white plate, a big round button in the type's colour, CODE
+    above it."""
+    back = -d / 2
+    b.box(-w / 2, back, 0.0, w / 2, back + 0.012, h, WHITE)
+    r = min(w, h) * 0.3
+    b.cylinder(0, back + 0.012, h * 0.42, r, min(0.02, d - 0.015), c, 14, axis="y")
+    cap = min(h * 0.14, w * 0.8 / text_width("CODE", 1.0))
+    block_text(b, "CODE", 0.0, back + 0.0125, h * 0.78, cap, c)
