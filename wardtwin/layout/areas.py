@@ -17,9 +17,9 @@ AREA_TOLERANCE = 0.05
 AREA_TOLERANCE_M2 = 0.5
 
 
-def net_areas(plan) -> dict[str, float]:
-    """Room id -> net area (m², rounded to 0.01) for each room with a valid outline, in
-    floor-plan order."""
+def net_areas(plan, only=None) -> dict[str, float]:
+    """Room id -> net area (m², rounded to 0.01) for each room with a valid outline (of the
+    ids in ``only``, when given), in floor-plan order."""
     t = plan.layout.ward.wall_thickness
     walls = plan.walls
     by_room: dict[str, list[int]] = {}
@@ -27,12 +27,16 @@ def net_areas(plan) -> dict[str, float]:
         for r in (w.left, w.right):
             if r is not None:
                 by_room.setdefault(r, []).append(i)
-    bands = np.array([], dtype=object)
-    if walls:
-        lines = shapely.linestrings(np.array([[w.start, w.end] for w in walls], dtype=float))
-        bands = shapely.buffer(lines, t / 2, cap_style="square", join_style="mitre")
+    wanted = None if only is None else set(only)
+    need = range(len(walls)) if wanted is None else sorted({i for r in wanted for i in by_room.get(r, ())})
+    bands = np.empty(len(walls), dtype=object)
+    if len(need):
+        lines = shapely.linestrings(np.array([[walls[i].start, walls[i].end] for i in need], dtype=float))
+        bands[list(need)] = shapely.buffer(lines, t / 2, cap_style="square", join_style="mitre")
     out = {}
     for rid, poly in plan.room_polygons.items():
+        if wanted is not None and rid not in wanted:
+            continue
         mine = by_room.get(rid, [])
         inner = poly.difference(shapely.union_all(bands[mine])) if mine else poly
         out[rid] = round(float(inner.area), 2)

@@ -84,7 +84,7 @@ def bed_clearance(lim: Limit, ctx: Context):
 def _room_floor(ctx: Context, rid: str):
     """The room's floor inside its wall faces (with its half of each door opening)."""
     poly = ctx.model.plan.open_floor(rid)
-    return poly.intersection(ctx.model.floor) if poly is not None else None
+    return shapely.clip_by_rect(ctx.model.floor, *poly.bounds).intersection(poly) if poly is not None else None
 
 
 @rule("turning-space")
@@ -131,7 +131,7 @@ def room_net_area(lim: Limit, ctx: Context):
     lay = ctx.layout
     if not any(r.kind in mins for r in lay.rooms):
         return
-    net = net_areas(ctx.model.plan)
+    net = net_areas(ctx.model.plan, [r.id for r in lay.rooms if r.kind in mins])
     for r in lay.rooms:
         if r.kind not in mins or r.id not in net:
             continue

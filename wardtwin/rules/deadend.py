@@ -115,8 +115,25 @@ def dead_end_field(model):
     W = nx + 2
     pin = np.zeros((ny + 2, W), bool)
     pin[1:-1, 1:-1] = inside
-    flat_in = pin.ravel().tolist()
-    dist = [math.inf] * len(flat_in)
+    H = ny + 2
+
+    def shifted(dx, dy):
+        out = np.zeros_like(pin)
+        out[max(0, -dy):H - max(0, dy), max(0, -dx):W - max(0, dx)] = \
+            pin[max(0, dy):H - max(0, -dy), max(0, dx):W - max(0, -dx)]
+        return out
+
+    d2 = CELL * math.sqrt(2)
+    steps = []
+    mask = np.zeros(pin.shape, dtype=np.int64)
+    for k, (dx, dy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))):
+        ok = pin & shifted(dx, dy)
+        if dx and dy:  # a diagonal step passes the two cells beside it
+            ok &= shifted(dx, 0) & shifted(0, dy)
+        mask[ok] |= 1 << k
+        steps.append((dy * W + dx, d2 if dx and dy else CELL))
+    masks = mask.ravel().tolist()
+    dist = [math.inf] * len(masks)
     heap = []
     for p, q in segs:
         n = max(1, int(math.ceil(math.dist(p, q) / (CELL / 2))))
@@ -129,23 +146,22 @@ def dead_end_field(model):
                 if dist[u] > 0:
                     dist[u] = 0.0
                     heap.append((0.0, u))
-    d2 = CELL * math.sqrt(2)
-    steps = ((1, CELL), (-1, CELL), (W, CELL), (-W, CELL), (W + 1, d2), (W - 1, d2), (-W + 1, d2), (-W - 1, d2))
+    table: dict[int, tuple] = {}
     pop, push = heapq.heappop, heapq.heappush
     while heap:
         d, u = pop(heap)
         if d > dist[u]:
             continue
-        for off, w in steps:
+        m = masks[u]
+        moves = table.get(m)
+        if moves is None:
+            moves = table[m] = tuple(st for k, st in enumerate(steps) if m >> k & 1)
+        for off, w in moves:
             v = u + off
-            if flat_in[v]:
-                if off in (W + 1, W - 1, -W + 1, -W - 1):  # a diagonal step passes two walkable cells
-                    if not (flat_in[u + (1 if off in (W + 1, -W + 1) else -1)] and flat_in[u + (W if off > 0 else -W)]):
-                        continue
-                nd = d + w
-                if nd < dist[v]:
-                    dist[v] = nd
-                    push(heap, (nd, v))
+            nd = d + w
+            if nd < dist[v]:
+                dist[v] = nd
+                push(heap, (nd, v))
     vals = np.array(dist, dtype=float).reshape(ny + 2, W)[1:-1, 1:-1]
     return vals, x0, y0, room, ids
 
