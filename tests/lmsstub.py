@@ -8,7 +8,8 @@ Statements go to a real LRS when ``upstream`` (ralph: its URL and USER:PASSWORD)
 LMS passing them on with its own credentials as an LMS fronting its LRS does; else they are kept
 in memory with the xAPI rules an LRS applies to ids (same id and content: nothing new; same id,
 other content: 409 Conflict). ``down = True`` makes the endpoint drop every connection unanswered
-(an LRS that cannot be reached); ``fail_status`` makes it answer that status instead.
+(an LRS that cannot be reached; ``statements_down``: only the statements resource, so that a
+launch still gets its LaunchData); ``fail_status`` makes it answer that status instead.
 
 Runs a threading HTTP server on 127.0.0.1 (a free port) while used as a context manager.
 """
@@ -38,6 +39,7 @@ class LmsStub:
         self.fetch_calls: list[str] = []
         self.requests: list[tuple[str, str]] = []
         self.down = False
+        self.statements_down = False
         self.fail_status: int | None = None
         self._tokens: dict[str, dict] = {}  # fetch key -> {"token", "fetched"}
         self._launches: dict[tuple, dict] = {}  # (activityId, registration, actor json) -> LaunchData
@@ -240,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404)
             return
         body = self._body()
-        if lms.down:  # unreachable: the connection drops unanswered
+        if lms.down or (lms.statements_down and parts.path == "/xapi/statements"):  # unreachable: dropped unanswered
             self.close_connection = True
             return
         if lms.fail_status:

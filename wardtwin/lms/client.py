@@ -276,7 +276,8 @@ class Cmi5Session:
 
     def summary(self) -> dict:
         """``made`` (statements of this session), ``queued`` (still in the queue, every session),
-        ``queue`` (its path), ``endpoint``, ``errors``, ``verdict`` (passed, failed or None)."""
+        ``queue`` (its path), ``endpoint``, ``errors`` (why statements are still queued: this
+        session's, then earlier sessions'), ``verdict`` (passed, failed or None)."""
         left = 0
         try:
             with Outbox(self.outbox.path) as ob:
@@ -284,7 +285,7 @@ class Cmi5Session:
         except Exception:  # the summary never hides the tour's own outcome
             left = -1
         return {"made": self.made, "queued": left, "queue": str(self.outbox.path), "endpoint": self.launch.endpoint,
-                "errors": list(self.errors if self.offline else []), "verdict": self.tracker.verdict,
+                "errors": list(self.errors if self.offline else []) + self.earlier.errors, "verdict": self.tracker.verdict,
                 "session_id": self.data.session_id, "earlier_sent": self.earlier.sent}
 
 
