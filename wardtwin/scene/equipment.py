@@ -71,7 +71,8 @@ def _tilted(b, x0, x1, y0, z0, y1, z1, t, rgba) -> None:
 
 
 def _caster(b, x, y, r=0.04) -> None:
-    b.cylinder(x - 0.015, y, r, r, 0.03, BLACK, 8, axis="x")
+    """A caster: a wheel (a box: at this size its facets do not show) under its fork."""
+    b.cbox(x, y, 0.0, 0.03, 2 * r * 0.85, 2 * r, BLACK, skip=("top",))
     b.cbox(x, y, 2 * r - 0.005, 0.04, 0.04, 0.035, CHARCOAL)
 
 
@@ -387,7 +388,7 @@ def _iv_pole(b, w, d, h, c):
         b.quad((ex - nx, ey - ny, 0.065), (ex + nx, ey + ny, 0.065), (ex + nx, ey + ny, 0.085), (ex - nx, ey - ny, 0.085), STEEL)
         b.quad((0 - nx, 0 - ny, 0.065), (ex - nx, ey - ny, 0.065), (ex - nx, ey - ny, 0.085), (0 - nx, 0 - ny, 0.085), STEEL)
         b.quad((ex + nx, ey + ny, 0.065), (0 + nx, 0 + ny, 0.065), (0 + nx, 0 + ny, 0.085), (ex + nx, ey + ny, 0.085), STEEL)
-        b.cylinder(ex * 0.95 - 0.012, ey * 0.95, 0.03, 0.03, 0.024, BLACK, 8, axis="x")
+        b.cbox(ex * 0.95, ey * 0.95, 0.0, 0.024, 0.05, 0.06, BLACK, skip=("top",))
     b.cylinder(0, 0, 0.06, 0.04, 0.05, STEEL, 8)
     b.cylinder(0, 0, 0.1, 0.014, h - 0.12, STEEL, 8)
     # the pump, clamped to the pole, facing the front
@@ -398,10 +399,7 @@ def _iv_pole(b, w, d, h, c):
     b.box(-pw * 0.4, f, pz + ph * 0.55, pw * 0.4, f + 0.003, pz + ph * 0.9, SCREEN_BLACK)
     block_text(b, "2", -pw * 0.2, f + 0.0035, pz + ph * 0.62, ph * 0.2, TRACE_GREEN)
     b.box(pw * 0.05, f + 0.003, pz + ph * 0.64, pw * 0.35, f + 0.004, pz + ph * 0.68, TRACE_GREEN)
-    for k in range(3):
-        for j in range(3):
-            bx = -pw * 0.3 + j * pw * 0.22
-            b.box(bx, f, pz + ph * (0.1 + 0.13 * k), bx + pw * 0.15, f + 0.006, pz + ph * (0.19 + 0.13 * k), LIGHT)
+    b.box(-pw * 0.3, f, pz + ph * 0.1, pw * 0.2, f + 0.004, pz + ph * 0.45, LIGHT)  # keypad
     b.box(pw * 0.3, f, pz + ph * 0.1, pw * 0.42, f + 0.008, pz + ph * 0.45, hex_rgba("#43a047"))
     # the hook bar with a bag of fluid hanging from it, the line down to the pump
     b.cbox(0, 0, h - 0.02, 0.36, 0.016, 0.016, STEEL)
@@ -466,10 +464,8 @@ def _bed(b, w, d, h, c):
         for ya, yb in ((-d * 0.43, -d * 0.1), (-d * 0.04, d * 0.3)):
             z0, z1 = top - 0.05, top + 0.24
             b.box(x0, ya, z1 - 0.04, x1, yb, z1, rail)
-            b.box(x0, ya, z0, x1, yb, z0 + 0.035, rail)
-            b.box(x0, ya, z0 + 0.035, x1, ya + 0.04, z1 - 0.04, rail)
-            b.box(x0, yb - 0.04, z0 + 0.035, x1, yb, z1 - 0.04, rail)
-            b.box(x0, (ya + yb) / 2 - 0.02, z0 + 0.035, x1, (ya + yb) / 2 + 0.02, z1 - 0.04, rail)
+            b.box(x0, ya, z0 + 0.1, x1, yb, z0 + 0.13, rail, skip=("top",))
+            b.box(x0, (ya + yb) / 2 - 0.02, z0, x1, (ya + yb) / 2 + 0.02, z1 - 0.04, rail, skip=("top",))
     # the headwall: a panel on the wall behind the head, its services facing the room (+y)
     hy0, hy1 = -d / 2 - 0.04, -d / 2 - 0.015
     hw = w / 2 + 0.5
@@ -478,13 +474,15 @@ def _bed(b, w, d, h, c):
     b.box(-hw, hy0, hz1, hw, hy1 + 0.03, hz1 + 0.06, hex_rgba("#d5cec0"))  # the light's housing
     b.box(-hw + 0.02, hy1 + 0.03, hz1 + 0.005, hw - 0.02, hy1 + 0.031, hz1 + 0.055, (1.0, 0.98, 0.88, 1.0))
     f = hy1
-    for k, (col, x) in enumerate(((O2_GREEN, -w / 2 - 0.1), (AIR_YELLOW, -w / 2 - 0.25), (WHITE, -w / 2 - 0.4))):
+    for col, x in ((O2_GREEN, -w / 2 - 0.1), (AIR_YELLOW, -w / 2 - 0.25), (WHITE, -w / 2 - 0.4)):
         b.box(x - 0.05, f, 1.3, x + 0.05, f + 0.01, 1.42, col)  # gas outlets: coloured plates
-        b.cylinder(x, f + 0.01, 1.36, 0.022, 0.02, LIGHT, 10, axis="y")
+        b.box(x - 0.02, f + 0.01, 1.34, x + 0.02, f + 0.025, 1.38, LIGHT, skip=("top",))  # their sockets
     for x in (w / 2 + 0.12, w / 2 + 0.32):  # power sockets
         b.box(x - 0.07, f, 1.15, x + 0.07, f + 0.008, 1.23, WHITE)
         for dx in (-0.03, 0.03):
-            b.box(x + dx - 0.012, f + 0.008, 1.175, x + dx + 0.012, f + 0.01, 1.205, CHARCOAL)
+            xa, xb = x + dx - 0.012, x + dx + 0.012
+            b.quad((xb, f + 0.0085, 1.175), (xa, f + 0.0085, 1.175), (xa, f + 0.0085, 1.205), (xb, f + 0.0085, 1.205),
+                   CHARCOAL)
     b.box(w / 2 + 0.08, f, 1.32, w / 2 + 0.22, f + 0.012, 1.45, hex_rgba("#546e7a"))  # nurse call
     b.box(w / 2 + 0.1, f + 0.012, 1.4, w / 2 + 0.2, f + 0.014, 1.43, hex_rgba("#e53935"))
 
@@ -515,13 +513,13 @@ def _flowmeter(b, w, d, h, c):
     in: a chrome body, a clear tube with its float, the control knob in the gas's colour."""
     back = -d / 2
     b.box(-w / 2, back, 0.0, w / 2, back + 0.01, h * 0.5, c)  # the outlet's plate
-    b.cylinder(0, back + 0.01, h * 0.25, min(w, h) * 0.22, 0.012, LIGHT, 12, axis="y")  # socket
+    b.cylinder(0, back + 0.01, h * 0.25, min(w, h) * 0.22, 0.012, LIGHT, 8, axis="y")  # socket
     y0, y1 = back + 0.022, min(d / 2, back + 0.07)
     b.box(-w * 0.22, y0, h * 0.2, w * 0.22, y1, h * 0.92, STEEL)  # flowmeter body
     b.box(-w * 0.11, y1, h * 0.38, w * 0.11, y1 + 0.004, h * 0.86, GLASS)  # tube
     b.box(-w * 0.07, y1 + 0.004, h * 0.55, w * 0.07, y1 + 0.006, h * 0.6, BLACK)  # float
-    b.cylinder(0, (y0 + y1) / 2, h * 0.92, min(w * 0.18, (y1 - y0) / 2), h * 0.08, c, 10)  # knob
-    b.cylinder(0, (y0 + y1) / 2, h * 0.05, 0.008, h * 0.15, STEEL, 8)  # outlet nipple
+    b.cylinder(0, (y0 + y1) / 2, h * 0.92, min(w * 0.18, (y1 - y0) / 2), h * 0.08, c, 8)  # knob
+    b.cbox(0, (y0 + y1) / 2, h * 0.05, 0.014, 0.014, h * 0.15, STEEL)  # outlet nipple
 
 
 @shape("suction")
@@ -533,15 +531,15 @@ def _suction(b, w, d, h, c):
     y0 = back + 0.01
     b.box(-w * 0.3, y0, h * 0.6, w * 0.3, y0 + 0.05, h * 0.95, LIGHT)  # regulator
     gr = min(w * 0.26, h * 0.14)
-    b.cylinder(0, y0 + 0.05, h * 0.8, gr, 0.008, BLACK, 14, axis="y")  # gauge rim
-    b.cylinder(0, y0 + 0.058, h * 0.8, gr * 0.85, 0.003, WHITE, 14, axis="y")  # its face
+    b.cylinder(0, y0 + 0.05, h * 0.8, gr, 0.008, BLACK, 10, axis="y")  # gauge rim
+    b.cylinder(0, y0 + 0.058, h * 0.8, gr * 0.85, 0.003, WHITE, 10, axis="y")  # its face
     _zigzag(b, -gr * 0.1, gr * 0.6, y0 + 0.0615, h * 0.8, gr * 0.5, SIGN_RED, [(0, 0), (1, 1)], 0.003)
-    b.cylinder(w * 0.36, y0 + 0.025, h * 0.72, 0.012, 0.02, BLACK, 8, axis="x")  # knob
+    b.box(w * 0.3, y0 + 0.015, h * 0.68, w * 0.38, y0 + 0.035, h * 0.76, BLACK)  # knob
     r = min(w * 0.32, (d - 0.03) / 2)
     cy = back + 0.015 + r
     b.box(-0.01, back, h * 0.05, 0.01, cy, h * 0.4, STEEL)  # the canister's bracket
-    b.cylinder(0, cy, 0.0, r, h * 0.47, (0.86, 0.92, 0.94, 1.0), 12)  # canister
-    b.cylinder(0, cy, h * 0.47, r * 1.05, h * 0.05, hex_rgba("#1e88e5"), 12)  # its lid
+    b.cylinder(0, cy, 0.0, r, h * 0.47, (0.86, 0.92, 0.94, 1.0), 8)  # canister
+    b.cylinder(0, cy, h * 0.47, r * 1.05, h * 0.05, hex_rgba("#1e88e5"), 8)  # its lid
     b.box(-0.004, cy - 0.004, h * 0.52, 0.004, cy + 0.004, h * 0.62, (0.8, 0.85, 0.88, 1.0))  # tubing
 
 
@@ -552,6 +550,6 @@ def _call_button(b, w, d, h, c):
     back = -d / 2
     b.box(-w / 2, back, 0.0, w / 2, back + 0.012, h, WHITE)
     r = min(w, h) * 0.3
-    b.cylinder(0, back + 0.012, h * 0.42, r, min(0.02, d - 0.015), c, 14, axis="y")
+    b.cylinder(0, back + 0.012, h * 0.42, r, min(0.02, d - 0.015), c, 10, axis="y")
     cap = min(h * 0.14, w * 0.8 / text_width("CODE", 1.0))
     block_text(b, "CODE", 0.0, back + 0.0125, h * 0.78, cap, c)
