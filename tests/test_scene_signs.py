@@ -139,3 +139,13 @@ def test_exit_sign_renders_green_and_bright_with_white_text(tiny):
     white = (r > 200) & (gr > 200) & (b > 200)
     assert green.mean() > 0.4, f"{green.mean():.0%} green"
     assert white.mean() > 0.05, f"{white.mean():.0%} white"
+
+
+def test_sign_text_is_escaped():
+    """Room names are user text: a control character (Panda3D's text markup uses some) or a
+    bidirectional override never reaches the font."""
+    from types import SimpleNamespace
+
+    room = SimpleNamespace(id="x", number="4\x0101", name="Ward \u202eevil\n2", kind="patient_room")
+    lines = door_sign_lines(room)
+    assert [t for t, _ in lines] == ["4\\x0101", "Ward U+202Eevil\\n2"]

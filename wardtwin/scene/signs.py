@@ -12,8 +12,9 @@ and written into the ``.bam`` like the labels).
   through the opening, else left or right.
 
 Sizes are for reading from 3 m at 1280x720 (75 degrees across): capitals of 0.05 m or more
-are 13 pixels or more high there. Text is the layout's own (room names): drawn as text, never
-interpreted. Everything is computed in a wall's own frame (x along the wall, +y its left
+are 13 pixels or more high there. Text is the layout's own (room names): drawn as text, with
+control and bidirectional characters escaped (:func:`wardtwin.safetext.escape`: Panda3D's
+text nodes read some control characters as markup). Everything is computed in a wall's own frame (x along the wall, +y its left
 room) and placed with the wall's matrix. No Panda3D here.
 """
 
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from wardtwin.safetext import escape
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba
 
 #: Text heights (a text line's scale, m; capitals are about 0.7 of it).
@@ -113,8 +115,8 @@ def _plate(b: MeshBuilder, x0, x1, side: float, face: float, z0, z1, rgba, thick
 def door_sign_lines(room) -> list[tuple[str, float]]:
     """The lines of a door sign naming ``room``: (text, size). A patient room's number large
     and its name below; other rooms their name."""
-    number = (room.number or "").strip()
-    name = (room.name or room.id).strip()
+    number = escape((room.number or "").strip())  # user text: no control character reaches the font
+    name = escape((room.name or room.id).strip())
     if number and room.kind in ("patient_room", "isolation_room"):
         return [(number, NUMBER_TEXT)] + ([(name, NAME_TEXT)] if name and name != number else [])
     if room.kind == "stair":
@@ -193,11 +195,11 @@ def destinations(plan) -> list[Destination]:
         room = stair or (rooms[0] if rooms else None)
         if room is None:
             continue
-        name = lay.room_by_id[stair].name if stair else ""
+        name = escape(lay.room_by_id[stair].name) if stair else ""
         out.append(Destination(f"EXIT {name}".strip(), room, (float(p[0]), float(p[1]))))
     for r in lay.rooms:
         if r.kind == "nurse_station":
-            label = r.name or "Nurse station"
+            label = escape(r.name or "Nurse station")
         elif r.kind == "elevator_lobby":
             label = "Lifts"
         else:
