@@ -14,8 +14,8 @@ and written into the ``.bam`` like the labels).
 Sizes are for reading from 3 m at 1280x720 (75 degrees across): capitals of 0.05 m or more
 are 13 pixels or more high there. Text is the layout's own (room names): drawn as text, with
 control and bidirectional characters escaped (:func:`wardtwin.safetext.escape`: Panda3D's
-text nodes read some control characters as markup). Everything is computed in a wall's own frame (x along the wall, +y its left
-room) and placed with the wall's matrix. No Panda3D here.
+text nodes read some control characters as markup). Everything is computed in a wall's own
+frame (x along the wall, +y its left room) and placed with the wall's matrix. No Panda3D here.
 """
 
 from __future__ import annotations
