@@ -102,23 +102,87 @@ def room_polygon(room: Room) -> Polygon:
     return Polygon(pts) if len(pts) >= 3 else Polygon()
 
 
+def room_polygons(rooms: Sequence[Room]) -> list[Polygon]:
+    """:func:`room_polygon` of each room, the polygons made in one call."""
+    rings = [ring(r.polygon) for r in rooms]
+    out = [Polygon()] * len(rings)
+    good = [k for k, pts in enumerate(rings) if len(pts) >= 3]
+    if good:
+        sizes = [len(rings[k]) for k in good]
+        coords = np.array([p for k in good for p in rings[k]], dtype=float)
+        shells = shapely.linearrings(coords, indices=np.repeat(np.arange(len(good)), sizes))
+        for k, poly in zip(good, shapely.polygons(shells).tolist()):
+            out[k] = poly
+    return out
+
+
 class _Snapper:
     """Maps every point to the first point seen within :data:`SNAP` of it, so that corners
-    two rooms share (however each wrote them) become the very same coordinates."""
+    two rooms share (however each wrote them) become the very same coordinates. A point met
+    again maps to what it mapped to the first time."""
 
     def __init__(self):
         self.grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        self.seen: dict[tuple[float, float], tuple[float, float]] = {}
 
     def __call__(self, p) -> tuple[float, float]:
+        p = (float(p[0]), float(p[1]))
+        q = self.seen.get(p)
+        if q is not None:
+            return q
         ix, iy = math.floor(p[0] / SNAP), math.floor(p[1] / SNAP)
+        grid = self.grid
         for dx in (-1, 0, 1):
             for dy in (-1, 0, 1):
-                for q in self.grid.get((ix + dx, iy + dy), ()):
+                for q in grid.get((ix + dx, iy + dy), ()):
                     if math.dist(p, q) <= SNAP:
+                        self.seen[p] = q
                         return q
-        q = (float(p[0]), float(p[1]))
-        self.grid.setdefault((ix, iy), []).append(q)
-        return q
+        grid.setdefault((ix, iy), []).append(p)
+        self.seen[p] = p
+        return p
+
+
+def _near_corners(allv: np.ndarray, e_p: np.ndarray, e_q: np.ndarray, edges: np.ndarray):
+    """``(edge, corner)`` index pairs: for each edge in ``edges`` (from ``allv[e_p]`` to
+    ``allv[e_q]``), a superset of the corners within :data:`SNAP` of it. Horizontal and
+    vertical edges (most of a ward's) look the corners up in sorted arrays; others ask an
+    STRtree of the corners."""
+    p, q = allv[e_p[edges]], allv[e_q[edges]]
+    out_e, out_v = [], []
+    rest = np.ones(len(edges), dtype=bool)
+    for along in (0, 1):  # 0: horizontal edges (equal y), 1: vertical edges (equal x)
+        across = 1 - along
+        sel = np.flatnonzero(rest & (p[:, across] == q[:, across]))
+        if not len(sel):
+            continue
+        rest[sel] = False
+        # corners by (band of width 2 SNAP across the edge, position along it)
+        band = np.floor(allv[:, across] / (2 * SNAP))
+        keys = band + 1j * allv[:, along]
+        order = np.argsort(keys, kind="stable")
+        skeys = keys[order]
+        eb = np.floor(p[sel, across] / (2 * SNAP))
+        lo_a = np.minimum(p[sel, along], q[sel, along]) - SNAP
+        hi_a = np.maximum(p[sel, along], q[sel, along]) + SNAP
+        for db in (-1.0, 0.0, 1.0):
+            lo = np.searchsorted(skeys, (eb + db) + 1j * lo_a, side="left")
+            hi = np.searchsorted(skeys, (eb + db) + 1j * hi_a, side="right")
+            n = hi - lo
+            if not n.sum():
+                continue
+            out_e.append(np.repeat(edges[sel], n))
+            start = np.repeat(lo - np.cumsum(n) + n, n)
+            out_v.append(order[start + np.arange(n.sum())])
+    if rest.any():
+        sel = edges[rest]
+        lines = shapely.linestrings(np.stack([allv[e_p[sel]], allv[e_q[sel]]], axis=1))
+        ei, vi = STRtree(shapely.points(allv)).query(lines, predicate="dwithin", distance=2 * SNAP)
+        out_e.append(sel[ei])
+        out_v.append(vi)
+    if not out_e:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(out_e), np.concatenate(out_v)
 
 
 def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
@@ -126,8 +190,8 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     wall, every stretch owned by one room an exterior wall. Collinear neighbouring pieces
     between the same rooms are merged. Deterministic: sorted by room ids then position.
 
-    Near-linear: each edge is tested only against the corners a spatial index (an STRtree of
-    the corners) finds within 2 SNAP of it, not against every corner of the ward."""
+    Near-linear: each edge is tested only against the corners near it (found in sorted
+    arrays, or an STRtree for slanted edges), not against every corner of the ward."""
     snap = _Snapper()
     rings = [(r.id, [snap(p) for p in ring(r.polygon)]) for r in rooms]
     rings = [(rid, pts) for rid, pts in rings if len(pts) >= 2]
@@ -135,17 +199,14 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
         return ()
     verts = [p for _, pts in rings for p in pts]
     allv = np.array(verts, dtype=float)
-    owner = np.array([i for i, (_, pts) in enumerate(rings) for _ in pts])
+    sizes = np.array([len(pts) for _, pts in rings])
+    base = np.repeat(np.cumsum(sizes) - sizes, sizes)
     # every edge: its ring, start and end (index into verts), in ring order
-    e_ring, e_p, e_q = [], [], []
-    base = 0
-    for ri, (_rid, pts) in enumerate(rings):
-        n = len(pts)
-        e_ring.extend([ri] * n)
-        e_p.extend(range(base, base + n))
-        e_q.extend(base + (k + 1) % n for k in range(n))
-        base += n
-    e_ring, e_p, e_q = np.array(e_ring), np.array(e_p), np.array(e_q)
+    e_ring = np.repeat(np.arange(len(rings)), sizes)
+    e_p = np.arange(len(verts))
+    k = e_p - base
+    e_q = base + (k + 1) % np.repeat(sizes, sizes)
+    owner = e_ring
     d = allv[e_q] - allv[e_p]
     length = np.hypot(d[:, 0], d[:, 1])
     real = length > SNAP
@@ -153,9 +214,7 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     u[real] = d[real] / length[real][:, None]
     # the corners near each edge (a superset of those within SNAP of its line)
     edges = np.flatnonzero(real)
-    lines = shapely.linestrings(np.stack([allv[e_p[edges]], allv[e_q[edges]]], axis=1))
-    ei, vi = STRtree(shapely.points(allv)).query(lines, predicate="dwithin", distance=2 * SNAP)
-    ei = edges[ei]
+    ei, vi = _near_corners(allv, e_p, e_q, edges)
     rel = allv[vi] - allv[e_p[ei]]
     t = rel[:, 0] * u[ei, 0] + rel[:, 1] * u[ei, 1]
     off = np.abs(rel[:, 0] * u[ei, 1] - rel[:, 1] * u[ei, 0])
@@ -168,32 +227,63 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     hi = np.searchsorted(ei, np.arange(len(e_ring)), side="right").tolist()
     vi = vi.tolist()
     e_ring, e_p, e_q = e_ring.tolist(), e_p.tolist(), e_q.tolist()
+    dist = math.dist
     pieces: dict[tuple, list] = {}
     for e in edges.tolist():
         rid = rings[e_ring[e]][0]
         p, q = verts[e_p[e]], verts[e_q[e]]
-        # cut at the other rooms' own corners (exact coordinates), in order along the edge
-        stops = [p]
-        for i in vi[lo[e]:hi[e]]:
-            c = verts[i]
-            if c != stops[-1]:
-                stops.append(c)
-        stops.append(q)
+        if lo[e] == hi[e]:  # no other room's corner on this edge: one piece
+            stops = (p, q)
+        else:  # cut at the other rooms' own corners (exact coordinates), in order along the edge
+            stops = [p]
+            for i in vi[lo[e]:hi[e]]:
+                c = verts[i]
+                if c != stops[-1]:
+                    stops.append(c)
+            stops.append(q)
         for pa, pb in zip(stops, stops[1:]):
-            if math.dist(pa, pb) <= SNAP:
+            if dist(pa, pb) <= SNAP:
                 continue
             key = (pa, pb) if pa <= pb else (pb, pa)
-            pieces.setdefault(key, []).append((rid, pa, pb))
+            got = pieces.get(key)
+            if got is None:
+                pieces[key] = [(rid, pa, pb)]
+            else:
+                got.append((rid, pa, pb))
+    # each piece goes to its owner of lowest id (in its direction); the other side is the
+    # next distinct owner (None: an exterior wall)
     segments: dict[tuple, list] = {}
-    for key, owners in pieces.items():
-        owners.sort(key=lambda o: o[0])
-        rid, pa, pb = owners[0]
-        other = next((o[0] for o in owners[1:] if o[0] != rid), None)
-        segments.setdefault((rid, other), []).append((pa, pb))
+    for owners in pieces.values():
+        other = None
+        if len(owners) == 1:
+            rid, pa, pb = owners[0]
+        elif len(owners) == 2:
+            o0, o1 = owners
+            if o1[0] < o0[0]:
+                o0, o1 = o1, o0
+            rid, pa, pb = o0
+            if o1[0] != rid:
+                other = o1[0]
+        else:
+            owners.sort(key=_first)
+            rid, pa, pb = owners[0]
+            for o in owners:
+                if o[0] != rid:
+                    other = o[0]
+                    break
+        got = segments.get((rid, other))
+        if got is None:
+            segments[(rid, other)] = [(pa, pb)]
+        else:
+            got.append((pa, pb))
     walls: list[Wall] = []
-    for (left, right), segs in sorted(segments.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        walls.extend(Wall(a, b, left, right) for a, b in _merge(segs))
+    for _key, left, right, segs in sorted(((l, r or ""), l, r, segs) for (l, r), segs in segments.items()):
+        walls.extend(Wall(a, b, left, right) for a, b in (segs if len(segs) == 1 else _merge(segs)))
     return tuple(walls)
+
+
+def _first(o):
+    return o[0]
 
 
 def _merge(segs: list) -> list:
@@ -305,21 +395,40 @@ def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: f
         cuts.setdefault(o.wall, []).append((o.t0, o.t1))
     ends = []
     for i, w in enumerate(walls):
+        (x0, y0), (x1, y1) = w.start, w.end
+        length = math.dist(w.start, w.end)
+        n = length or 1.0
+        dx, dy = (x1 - x0) / n, (y1 - y0) / n  # as Wall.point_at computes them
+
+        def at(t):
+            return (x0 + dx * t, y0 + dy * t)
+
         t = 0.0
-        for t0, t1 in sorted(cuts.get(i, [])):
+        for t0, t1 in sorted(cuts.get(i, ())):
             if t0 - t > SNAP:
-                ends.append((w.point_at(t), w.point_at(t0)))
+                ends.append((at(t), at(t0)))
             t = max(t, t1)
-        if w.length - t > SNAP:
-            ends.append((w.point_at(t), w.point_at(w.length)))
+        if length - t > SNAP:
+            ends.append((at(t), at(length)))
+    return _bands(ends, thickness)
+
+
+def _bands(ends: list, width: float) -> list[Polygon]:
+    """The rectangle ``width`` wide along each ``(a, b)`` segment (as :func:`wall_band`
+    makes it; empty for a segment of no length), buffered in one call."""
     out: list[Polygon] = [Polygon()] * len(ends)
     keep = [k for k, (a, b) in enumerate(ends) if math.dist(a, b) > 0]
     if keep:
         lines = shapely.linestrings(np.array([ends[k] for k in keep], dtype=float))
-        bands = shapely.buffer(lines, thickness / 2, quad_segs=16, cap_style="flat").tolist()
+        bands = shapely.buffer(lines, width / 2, quad_segs=16, cap_style="flat").tolist()
         for k, band in zip(keep, bands):
             out[k] = band
     return out
+
+
+def opening_polygons(walls: Sequence[Wall], openings: Sequence[Opening], depth: float) -> list[Polygon]:
+    """:func:`opening_polygon` of each opening, made in one call."""
+    return _bands([(walls[o.wall].point_at(o.t0), walls[o.wall].point_at(o.t1)) for o in openings], depth)
 
 
 def opening_polygon(wall: Wall, opening: Opening, depth: float) -> Polygon:

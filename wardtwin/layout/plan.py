@@ -12,7 +12,7 @@ from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
 from wardtwin.layout.geometry import (
-    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygon, wall_solids,
+    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygons, wall_solids,
 )
 from wardtwin.layout.model import Item, Layout
 
@@ -66,7 +66,7 @@ class Plan:
     @cached_property
     def room_outlines(self) -> tuple[Polygon, ...]:
         """Each room's outline as drawn, valid or not, in the order of ``layout.rooms``."""
-        return tuple(room_polygon(r) for r in self.layout.rooms)
+        return tuple(room_polygons(self.layout.rooms))
 
     @cached_property
     def room_outline_valid(self) -> tuple[bool, ...]:

@@ -43,6 +43,9 @@ class WindowProblem:
 def place_windows(windows: Iterable[Window], walls: Sequence[Wall],
                   thickness: float) -> tuple[tuple[WindowOpening, ...], tuple[WindowProblem, ...]]:
     """Each window's opening on an exterior wall of its room, or the problem that stops it."""
+    windows = list(windows)
+    if not windows:
+        return (), ()
     tol = thickness / 2 + 0.01
     by_room: dict[str, list[int]] = {}
     for i, w in enumerate(walls):
@@ -95,6 +98,8 @@ def clashes(openings: Sequence[WindowOpening], door_spans: Iterable[tuple[str, i
             gap: float = 0.0) -> list[tuple[WindowOpening, str, float]]:
     """``(window, other id, overlap m)`` for each window opening that overlaps a door opening
     (``(door id, wall, t0, t1)``) or an earlier window on the same wall (the first such only)."""
+    if not openings:
+        return []
     spans: dict[int, list[tuple[str, float, float]]] = {}
     for did, wall, t0, t1 in door_spans:
         spans.setdefault(wall, []).append((did, t0, t1))

@@ -10,6 +10,7 @@ radius from every wall and floor item).
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from dataclasses import dataclass, field
@@ -244,15 +245,19 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     walkable = walkable_area(floor, obstacles, radius)
     mesh = build_navmesh(walkable)
 
-    tri_polys = shapely.polygons(mesh.vertices[mesh.triangles]) if mesh.n_triangles else np.array([])
+    tri_polys = mesh.triangle_polygons if mesh.n_triangles else np.array([])
     tree = mesh._tree if mesh.n_triangles else None
     room_ids = list(rooms)
     room_arr = np.array([rooms[r] for r in room_ids], dtype=object)
     centroids = shapely.centroid(room_arr) if len(room_arr) else np.array([])
     r_geoms, r_comps, r_owner = _pieces(tree, tri_polys, mesh, room_arr)
     room_components = {rid: frozenset() for rid in room_ids}
-    for k in np.unique(r_owner):
-        room_components[room_ids[k]] = frozenset(int(c) for c in np.unique(r_comps[r_owner == k]))
+    if len(r_owner):  # the distinct (room, component) pairs, grouped by room
+        n_comp = np.int64(mesh.n_components)
+        pairs = np.unique(r_owner.astype(np.int64) * n_comp + r_comps)
+        for k, grp in itertools.groupby(zip((pairs // n_comp).tolist(), (pairs % n_comp).tolist()),
+                                        key=lambda kc: kc[0]):
+            room_components[room_ids[k]] = frozenset(c for _k, c in grp)
 
     entrance = layout.ward.entrance
     entrance_component = -1

@@ -82,8 +82,13 @@ class NavMesh:
         return _Search(self.vertices, self.triangles, self.neighbors, self.component, self.corner)
 
     @cached_property
+    def triangle_polygons(self) -> np.ndarray:
+        """Each triangle as a shapely polygon (an object array, in triangle order)."""
+        return shapely.polygons(self.vertices[self.triangles])
+
+    @cached_property
     def _tree(self) -> STRtree:
-        return STRtree(shapely.polygons(self.vertices[self.triangles]))
+        return STRtree(self.triangle_polygons)
 
     def locate(self, points) -> np.ndarray:
         """Index of a triangle containing each point (on an edge: one of its triangles), or -1
@@ -148,10 +153,10 @@ def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
         return _freeze(NavMesh(area, empty2, empty3, empty3.copy(), np.zeros(0, np.int64),
                                np.zeros(0, bool)))
     tris = shapely.constrained_delaunay_triangles(area)
-    coords = shapely.get_coordinates(shapely.get_exterior_ring(shapely.get_parts(tris)))
-    coords = coords.reshape(-1, 4, 2)[:, :3, :]
-    vertices, inverse = np.unique(coords.reshape(-1, 2), axis=0, return_inverse=True)
-    triangles = inverse.reshape(-1, 3).astype(np.int64)
+    # each triangle's closed ring, in the collection's order (no holes: 4 coordinates each)
+    coords = shapely.get_coordinates(tris).reshape(-1, 4, 2)[:, :3, :]
+    vertices, inverse = _unique_points(coords.reshape(-1, 2))
+    triangles = inverse.reshape(-1, 3)
     # counter-clockwise corners
     p = vertices[triangles]
     cross = _cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
@@ -197,25 +202,50 @@ def _adjacency(triangles: np.ndarray, n_vertices: int) -> np.ndarray:
     return neighbors.reshape(m, 3)
 
 
+def _unique_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(vertices, inverse)``: the distinct rows of an (n, 2) array sorted by x then y, and
+    the index of each row among them (what ``np.unique(pts, axis=0, return_inverse=True)``
+    gives, without its slow sort of structured rows)."""
+    if not len(pts):
+        return pts.reshape(0, 2), np.zeros(0, dtype=np.int64)
+    order = np.lexsort((pts[:, 1], pts[:, 0]))
+    s = pts[order]
+    new = np.empty(len(s), dtype=bool)
+    new[0] = True
+    new[1:] = (s[1:, 0] != s[:-1, 0]) | (s[1:, 1] != s[:-1, 1])
+    inverse = np.empty(len(s), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return s[new], inverse
+
+
 def _components(neighbors: np.ndarray) -> np.ndarray:
-    """Connected-component label of every triangle (labels in order of first triangle)."""
+    """Connected-component label of every triangle (labels in order of first triangle).
+
+    Vectorised union-find: each round hooks every tree's root under the smallest root it has
+    an edge to, then compresses paths until every triangle points at its root; the root of a
+    component ends up its lowest triangle index."""
     m = len(neighbors)
-    label = np.full(m, -1, dtype=np.int64)
-    nb = neighbors.tolist()
-    c = 0
-    for t0 in range(m):
-        if label[t0] >= 0:
-            continue
-        label[t0] = c
-        stack = [t0]
-        while stack:
-            t = stack.pop()
-            for u in nb[t]:
-                if u >= 0 and label[u] < 0:
-                    label[u] = c
-                    stack.append(u)
-        c += 1
-    return label
+    if not m:
+        return np.zeros(0, dtype=np.int64)
+    t, k = np.nonzero(neighbors > np.arange(m)[:, None])  # each shared edge once
+    u, v = t, neighbors[t, k]
+    parent = np.arange(m, dtype=np.int64)
+    while len(u):
+        pu, pv = parent[u], parent[v]
+        differ = pu != pv
+        if not differ.any():
+            break
+        u, v, pu, pv = u[differ], v[differ], pu[differ], pv[differ]
+        np.minimum.at(parent, np.maximum(pu, pv), np.minimum(pu, pv))
+        while True:
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
+    roots = np.flatnonzero(parent == np.arange(m))  # ascending: in order of first triangle
+    label = np.empty(m, dtype=np.int64)
+    label[roots] = np.arange(len(roots))
+    return label[parent]
 
 
 def _corners(area, vertices: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ from shapely.geometry import Point
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
-from wardtwin.layout.geometry import back_midpoint, opening_polygon, overlap_area
+from wardtwin.layout.geometry import back_midpoint, opening_polygons, overlap_area
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -128,16 +128,13 @@ def equipment_stacked(plan: Plan):
 @register("door-clearance")
 def door_clearance(plan: Plan):
     lay = plan.layout
-    zones = []
-    for o in plan.openings:
-        w = plan.walls[o.wall]
-        zones.append((o.door, opening_polygon(w, o, lay.ward.wall_thickness + 2 * DOOR_CLEARANCE)))
-    if not zones:
+    floor = [(it, t, fp) for it, t, fp in _placed(plan) if lay.mount_of(it) == "floor"]
+    if not floor or not plan.openings:
         return
+    polys = opening_polygons(plan.walls, plan.openings, lay.ward.wall_thickness + 2 * DOOR_CLEARANCE)
+    zones = [(o.door, z) for o, z in zip(plan.openings, polys)]
     tree = STRtree([z for _, z in zones])
-    for it, t, fp in _placed(plan):
-        if lay.mount_of(it) != "floor":
-            continue
+    for it, t, fp in floor:
         for k in tree.query(fp, predicate="intersects"):
             door, zone = zones[k]
             if overlap_area(fp, zone) > AREA_TOL:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import shapely
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
@@ -44,9 +46,13 @@ def room_overlaps(plan: Plan):
         return
     tree = STRtree(polys)
     rooms = plan.layout.room_by_id
-    for i, j in zip(*tree.query(polys, predicate="intersects")):
-        if i >= j:
-            continue
+    arr = np.array(polys, dtype=object)
+    ii, jj = tree.query(polys, predicate="intersects")
+    pairs = ii * len(polys) + jj  # the pairs that intersect (for the gaps below)
+    ii, jj = ii[ii < jj], jj[ii < jj]
+    # rooms that only touch (share edges or corners, as neighbours do) have no floor in common
+    inner = ~shapely.touches(arr[ii], arr[jj]) if len(ii) else np.zeros(0, dtype=bool)
+    for i, j in zip(ii[inner].tolist(), jj[inner].tolist()):
         area = overlap_area(polys[i], polys[j])
         if area > 1e-4:
             c = polys[i].intersection(polys[j]).representative_point()
@@ -54,9 +60,9 @@ def room_overlaps(plan: Plan):
             yield finding(b, "rooms-overlap",
                           f"room {b.id} overlaps room {a.id} ({a.src.file}:{a.src.line}) by {area:.2f} m² "
                           f"around ({c.x:.2f}, {c.y:.2f}); rooms may share edges but not floor", "polygon")
-    for i, j in zip(*tree.query(polys, predicate="dwithin", distance=GAP_WARN)):
-        if i >= j or polys[i].intersects(polys[j]):
-            continue
+    ii, jj = tree.query(polys, predicate="dwithin", distance=GAP_WARN)
+    near = (ii < jj) & ~np.isin(ii * len(polys) + jj, pairs)
+    for i, j in zip(ii[near].tolist(), jj[near].tolist()):
         gap = polys[i].distance(polys[j])
         if gap > 1e-3:
             a, b = rooms[ids[i]], rooms[ids[j]]
