@@ -144,7 +144,8 @@ def _crash_cart(b, w, d, h, c):
     b.box(dx - dw * 0.42, front, dz + dh * 0.3, dx + dw * 0.08, front + 0.006, dz + dh * 0.92, SCREEN_BLACK)
     _zigzag(b, dx - dw * 0.4, dx + dw * 0.06, front + 0.0065, dz + dh * 0.62, dh * 0.22, TRACE_GREEN,
             [(0, 0), (0.2, 0), (0.25, 1), (0.3, -0.6), (0.35, 0), (0.6, 0), (0.65, 1), (0.7, -0.6), (0.75, 0), (1, 0)])
-    b.box(dx + dw * 0.15, front, dz + dh * 0.55, dx + dw * 0.38, front + 0.012, dz + dh * 0.85, hex_rgba("#ff8f00"))  # shock button
+    shock = hex_rgba("#ff8f00")
+    b.box(dx + dw * 0.15, front, dz + dh * 0.55, dx + dw * 0.38, front + 0.012, dz + dh * 0.85, shock)
     b.box(dx + dw * 0.15, front, dz + dh * 0.2, dx + dw * 0.38, front + 0.01, dz + dh * 0.42, TRACE_GREEN)
     for sx in (-1, 1):  # the handle's posts and bar
         b.cbox(dx + sx * dw * 0.35, dy, dz + dh, 0.02, 0.03, 0.05, BLACK)
@@ -381,13 +382,9 @@ def _iv_pole(b, w, d, h, c):
         a = 2 * math.pi * k / 5 + math.pi / 2
         ex, ey = r * math.cos(a), r * math.sin(a)
         nx, ny = -math.sin(a) * 0.015, math.cos(a) * 0.015
-        b.polygon([(0 - nx, 0 - ny, 0.085), (ex - nx, ey - ny, 0.085), (ex + nx, ey + ny, 0.085), (0 + nx, 0 + ny, 0.085)],
-                  [(0, 1, 2), (0, 2, 3)], (0, 0, 1), STEEL)
-        b.polygon([(0 + nx, 0 + ny, 0.065), (ex + nx, ey + ny, 0.065), (ex - nx, ey - ny, 0.065), (0 - nx, 0 - ny, 0.065)],
-                  [(0, 1, 2), (0, 2, 3)], (0, 0, -1), STEEL)
-        b.quad((ex - nx, ey - ny, 0.065), (ex + nx, ey + ny, 0.065), (ex + nx, ey + ny, 0.085), (ex - nx, ey - ny, 0.085), STEEL)
-        b.quad((0 - nx, 0 - ny, 0.065), (ex - nx, ey - ny, 0.065), (ex - nx, ey - ny, 0.085), (0 - nx, 0 - ny, 0.085), STEEL)
-        b.quad((ex + nx, ey + ny, 0.065), (0 + nx, 0 + ny, 0.065), (0 + nx, 0 + ny, 0.085), (ex + nx, ey + ny, 0.085), STEEL)
+        # a leg from the centre out: across it (-n), along it, up (a right-handed frame)
+        hexa(b, [(px + sx * nx, py + sx * ny, z) for z in (0.065, 0.085) for px, py in ((0.0, 0.0), (ex, ey))
+                 for sx in (1, -1)], STEEL)
         b.cbox(ex * 0.95, ey * 0.95, 0.0, 0.024, 0.05, 0.06, BLACK, skip=("top",))
     b.cylinder(0, 0, 0.06, 0.04, 0.05, STEEL, 8)
     b.cylinder(0, 0, 0.1, 0.014, h - 0.12, STEEL, 8)
@@ -452,7 +449,8 @@ def _bed(b, w, d, h, c):
     sheet = (0.97, 0.97, 0.96, 1.0)
     b.cbox(0, -d * 0.29, top, w * 0.86, d * 0.28, 0.008, sheet)
     b.cbox(0, d * 0.14, top, w * 0.88, d * 0.58, 0.03, c)  # blanket
-    b.box(-w * 0.44, d * 0.14 - d * 0.29, top - 0.1, w * 0.44, d * 0.14 - d * 0.29 + 0.08, top + 0.034, shade(c, 1.2))  # turned down
+    fold = d * 0.14 - d * 0.29  # the blanket's turned-down edge
+    b.box(-w * 0.44, fold, top - 0.1, w * 0.44, fold + 0.08, top + 0.034, shade(c, 1.2))
     b.cbox(0, -d * 0.36, top + 0.008, w * 0.6, min(0.3, d * 0.2), 0.1, WHITE)  # pillow
     board = hex_rgba("#c9b79c")
     b.box(-w / 2, -d / 2, 0.3, w / 2, -d / 2 + 0.05, h, board)  # headboard
