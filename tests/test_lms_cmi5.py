@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -198,26 +199,43 @@ def test_parse_launch_data_requires_the_template_session_id_and_mode():
 
 # -- the AU's statements, against the cmi5 rules ---------------------------------------------------
 
+def _cats(st: dict) -> list[str]:
+    return [c["id"] for c in st.get("context", {}).get("contextActivities", {}).get("category", [])]
+
+
+def defined_verbs(sts: list[dict]) -> list[str]:
+    """The verbs of the cmi5 defined statements (those with the cmi5 category), in order."""
+    return [s["verb"]["id"].rsplit("/", 1)[-1] for s in sts if CATEGORY_CMI5 in _cats(s)]
+
+
 def check_cmi5_session(sts: list[dict], launch: LaunchParams, session: str, mastery: float | None) -> list[str]:
-    """The AU's statements of one session checked against cmi5 sections 9.1-9.7; returns the verbs."""
+    """The AU's statements of one session checked against cmi5 sections 7.1 and 9.1-9.7; returns
+    the verbs of its cmi5 defined statements."""
     import uuid as _uuid
 
-    verbs = [s["verb"]["id"].rsplit("/", 1)[-1] for s in sts]
-    assert verbs[0] == "initialized" and verbs[-1] == "terminated"  # 9.3: first and last
-    assert len(set(verbs)) == len(verbs) and not {"passed", "failed"} <= set(verbs)  # no duplicates, one verdict
     stamps = [s["timestamp"] for s in sts]
     assert stamps == sorted(set(stamps)) and all(t.endswith("Z") for t in stamps)  # 9.7: UTC, in order
+    assert len({s["id"] for s in sts}) == len(sts)
+    defined = [s for s in sts if CATEGORY_CMI5 in _cats(s)]
+    verbs = defined_verbs(sts)
+    assert sts[0] is defined[0] and sts[-1] is defined[-1]  # 7.1.3: allowed ones between the two
+    assert verbs[0] == "initialized" and verbs[-1] == "terminated"  # 9.3: first and last
+    assert len(set(verbs)) == len(verbs) and not {"passed", "failed"} <= set(verbs)  # no duplicates, one verdict
     for s in sts:
-        verb = s["verb"]["id"].rsplit("/", 1)[-1]
-        assert s["verb"]["id"] == AU_VERBS[verb]
         _uuid.UUID(s["id"])  # 9.1
         assert s["actor"] == launch.actor and "account" in s["actor"]  # 9.2
-        assert s["object"]["id"] == launch.activity_id  # 9.4
         ctx = s["context"]
         assert ctx["registration"] == launch.registration  # 9.6.1
-        assert ctx["extensions"][EXT_SESSION] == session  # 9.6.3.1
-        cats = [c["id"] for c in ctx["contextActivities"]["category"]]
-        assert CATEGORY_CMI5 in cats  # 9.6.2.1
+        assert ctx["extensions"][EXT_SESSION] == session  # 9.6.3.1: every statement, allowed ones too
+        if s not in defined:  # cmi5 allowed: the template, no cmi5 (nor moveOn) category
+            assert CATEGORY_MOVEON not in _cats(s)
+            assert s["object"]["id"].startswith(launch.activity_id + "/steps/")
+            assert {"objectType": "Activity", "id": launch.activity_id} in ctx["contextActivities"]["parent"]
+            continue
+        verb = s["verb"]["id"].rsplit("/", 1)[-1]
+        assert s["verb"]["id"] == AU_VERBS[verb]
+        assert s["object"]["id"] == launch.activity_id  # 9.4
+        cats = _cats(s)
         res = s.get("result", {})
         judged = "success" in res or "completion" in res
         assert (CATEGORY_MOVEON in cats) == judged  # 9.6.2.2
@@ -239,7 +257,7 @@ def _events(outcome="completed", completed=7, total=8, sid="s"):
     return [Event(sid, 0, "session_started", 0.0, None, {"trainee": "RN-0042", "station": "desktop", "ward": "tiny",
                                                           "layout_hash": "h", "tour": "tiny-station",
                                                           "tour_version": "v", "mode": "self_directed"}),
-            Event(sid, 1, "step_started", 1.0, 0, {"kind": "say"}),
+            Event(sid, 1, "step_started", 1.0, 0, {"kind": "say", "id": "hello"}),
             Event(sid, 2, "step_completed", 5.0, 0, {"duration_s": 4.0}),
             Event(sid, 3, "session_ended", 95.5, None, {"outcome": outcome, "duration_s": 95.5,
                                                          "steps": {"completed": completed, "failed": 0, "skipped":
@@ -274,6 +292,9 @@ def test_completed_tour_is_initialized_completed_verdict_terminated(completed, v
     sts = _run(tr, _events(completed=completed))
     assert check_cmi5_session(sts, lp, "sess-1", 0.9) == ["initialized", "completed", verdict, "terminated"]
     assert sts[-1]["result"]["duration"] == "PT1M35.5S"
+    step = sts[1]  # the step, as a cmi5 allowed statement
+    assert step["verb"]["id"] == "http://adlnet.gov/expapi/verbs/passed" and step["result"]["success"] is True
+    assert step["object"]["id"] == lp.activity_id + "/steps/hello" and step["result"]["duration"] == "PT4S"
     assert sts[0]["context"]["contextActivities"]["grouping"] == [{"id": "https://pub.example/au"}]  # the template
     assert tr.verdict == verdict
 
@@ -282,7 +303,7 @@ def test_without_mastery_score_the_tours_pass_mark_decides_and_no_extension():
     lp, tr = _tracker(mastery=None, pass_mark=0.5)
     sts = _run(tr, _events(completed=5))
     assert check_cmi5_session(sts, lp, "sess-1", None)[2] == "passed"
-    assert EXT_MASTERY not in sts[2]["context"]["extensions"]
+    assert EXT_MASTERY not in sts[3]["context"]["extensions"] and sts[3]["verb"]["id"].endswith("/passed")
 
 
 @pytest.mark.parametrize("outcome", ["quit", "abandoned", "stopped_comfort"])
@@ -294,15 +315,14 @@ def test_a_tour_not_completed_is_initialized_then_terminated(outcome):
 @pytest.mark.parametrize("mode", ["Browse", "Review"])
 def test_browse_and_review_send_no_completion_data(mode):
     lp, tr = _tracker(mode=mode)
-    assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in _run(tr, _events())] == ["initialized", "terminated"]
+    assert defined_verbs(_run(tr, _events())) == ["initialized", "terminated"]
 
 
 def test_a_registration_gets_one_completed_and_one_passed():
     lp, tr = _tracker(prior={"completed", "passed"})
-    assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in _run(tr, _events())] == ["initialized", "terminated"]
+    assert defined_verbs(_run(tr, _events())) == ["initialized", "terminated"]
     lp, tr = _tracker(prior={"completed"})  # completed before, failed then: a pass may still come
-    assert [s["verb"]["id"].rsplit("/", 1)[-1] for s in _run(tr, _events())] == ["initialized", "passed",
-                                                                                   "terminated"]
+    assert defined_verbs(_run(tr, _events())) == ["initialized", "passed", "terminated"]
 
 
 def test_statement_ids_are_stable_per_session_and_verb():
@@ -409,7 +429,7 @@ def test_statements_reach_the_lms_as_the_tour_runs(tmp_path):
         sts = [st for st in stub.lrs_statements(info["registration"]) if st["id"] != info["launched"]]
         assert check_cmi5_session(sts, lp, info["session"], 0.75) == ["initialized", "completed", "passed",
                                                                         "terminated"]
-        assert s.summary()["queued"] == 0 and len(stub.received) == 4
+        assert s.summary()["queued"] == 0 and len(stub.received) == 5
 
 
 def test_statements_stored_in_ralph_through_the_lms(tmp_path):
@@ -420,13 +440,13 @@ def test_statements_stored_in_ralph_through_the_lms(tmp_path):
         assert s.summary()["queued"] == 0, s.summary()
         held = stub.lrs_statements(info["registration"])  # ralph's answer
         verbs = [h["verb"]["id"].rsplit("/", 1)[-1] for h in held]
-        assert verbs == ["launched", "initialized", "completed", "passed", "terminated"], verbs
+        assert verbs == ["launched", "initialized", "passed", "completed", "passed", "terminated"], verbs
         check_cmi5_session([h for h in held if h["id"] != info["launched"]], lp, info["session"], 0.8)
         # a second session of the same registration: no second completed or passed
         info2 = stub.launch(au_url("tiny", "tiny-station"), registration=info["registration"])
         s2 = Cmi5Session.start(parse_launch(info2["url"]), tmp_path / "w.db.cmi5-queue")
         _feed(s2, _events(sid="t3", completed=8))
-        verbs = [h["verb"]["id"].rsplit("/", 1)[-1] for h in stub.lrs_statements(info["registration"])]
+        verbs = defined_verbs(stub.lrs_statements(info["registration"]))
         assert verbs.count("completed") == 1 and verbs.count("passed") == 1 and verbs.count("terminated") == 2
 
 
@@ -436,18 +456,18 @@ def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_pat
         stub.down = True  # the LRS drops away after the launch
         _feed(s, _events(sid="t4"))
         summary = s.summary()
-        assert summary["made"] == 4 and summary["queued"] == 4 and summary["errors"]
+        assert summary["made"] == 5 and summary["queued"] == 5 and summary["errors"]
         assert stub.statements == [st for st in stub.statements if st["id"] == info["launched"]]
         with Outbox(tmp_path / "w.db.cmi5-queue") as ob:
             queued = [q.statement["id"] for q in ob.pending()]
         stub.down = False
         # the next launch on this station sends the earlier session's statements first
         info2, lp2, s2 = _session(stub, tmp_path, [])
-        assert s2.earlier.sent == 4
+        assert s2.earlier.sent == 5
         _feed(s2, _events(sid="t5"))
         ids = [st["id"] for st in stub.received]
-        assert ids[:4] == queued  # in order
-        assert len(ids) == len(set(ids)) == 8  # once
+        assert ids[:5] == queued  # in order
+        assert len(ids) == len(set(ids)) == 10  # once
         assert s2.summary()["queued"] == 0
         check_cmi5_session(stub.lrs_statements(info["registration"])[1:], lp, info["session"], 0.8)
 
@@ -458,16 +478,16 @@ def test_cmi5_send_sends_the_queue_once_in_order(tmp_path, capfd):
         info, lp, s = _session(stub, tmp_path, [])
         stub.fail_status = 503  # the LRS answers, but cannot store
         _feed(s, _events(sid="t6"))
-        assert s.summary()["queued"] == 4
+        assert s.summary()["queued"] == 5
         code, out, err = run_cli(capfd, "cmi5-send", "--db", db)
-        assert code == 2 and "4 left" in out and "503" in err  # still failing: said, kept
+        assert code == 2 and "5 left" in out and "503" in err  # still failing: said, kept
         stub.fail_status = None
         code, out, err = run_cli(capfd, "cmi5-send", "--db", db)
-        assert code == 0 and "4 statement(s) sent, 0 left" in out, out + err
+        assert code == 0 and "5 statement(s) sent, 0 left" in out, out + err
         code, out, err = run_cli(capfd, "cmi5-send", "--db", db)
         assert code == 0 and "0 statement(s) sent" in out
         verbs = [st["verb"]["id"].rsplit("/", 1)[-1] for st in stub.received]
-        assert verbs == ["initialized", "completed", "passed", "terminated"]  # once each, in order
+        assert verbs == ["initialized", "passed", "completed", "passed", "terminated"]  # once each, in order
         with Outbox(tmp_path / "w.db.cmi5-queue") as ob:
             assert ob.pending() == []
 
@@ -481,13 +501,13 @@ def test_refused_statements_stay_queued_and_other_credentials_send_them(tmp_path
         stub._tokens.clear()  # the LMS expired the session's token
         with Outbox(tmp_path / "w.db.cmi5-queue") as ob:
             r = send_pending(ob, timeout=2)
-        assert r.sent == 0 and r.left == 4 and "401" in r.errors[0]
+        assert r.sent == 0 and r.left == 5 and "401" in r.errors[0]
         # nothing was dropped; with credentials that work (here a fresh session's token) they go
         fresh = stub.launch(au_url("tiny", "tiny-station"))
         token = fetch_token(parse_launch(fresh["url"]))
         code, out, err = run_cli(capfd, "cmi5-send", "--queue", tmp_path / "w.db.cmi5-queue", "--lrs-auth",
                                  _unbase(token))
-        assert code == 0 and "4 statement(s) sent" in out, out + err
+        assert code == 0 and "5 statement(s) sent" in out, out + err
 
 
 def _unbase(token: str) -> str:
@@ -511,10 +531,11 @@ def test_cli_tour_launched_by_the_lms_records_cmi5_statements(tmp_path, capfd, l
         if code == 2 and "renderer" in err:  # pragma: no cover - no offscreen renderer here
             pytest.skip(f"no offscreen renderer: {err}")
         assert code == 0, out + err
-        assert "cmi5: 4 statement(s) sent" in out, out
+        assert re.search(r"cmi5: \d+ statement\(s\) sent", out), out
         held = [h for h in stub.lrs_statements(info["registration"]) if h["id"] != info["launched"]]
         verbs = check_cmi5_session(held, parse_launch(info["url"]), info["session"], 0.5)
         assert verbs[0] == "initialized" and verbs[-1] == "terminated" and "completed" in verbs
+        assert len(held) - len(verbs) == 8  # one cmi5 allowed statement per step of the tiny tour, as each ended
         assert len(stub.fetch_calls) == 1
     import sqlite3
 
@@ -536,11 +557,12 @@ def test_cli_tour_with_the_lrs_unreachable_queues_and_cmi5_send_delivers_once_in
         if code == 2 and "renderer" in err:  # pragma: no cover - no offscreen renderer here
             pytest.skip(f"no offscreen renderer: {err}")
         assert code == 0, out + err  # the tour is recorded; its statements wait
-        assert "4 queued in" in out and "cmi5-send" in out and "cannot reach" in out, out
+        made = int(re.search(r"cmi5: (\d+) statement\(s\) made, (\d+) queued in", out).group(1))
+        assert made > 4 and f"{made} queued in" in out and "cmi5-send" in out and "cannot reach" in out, out
         assert stub.received == []
         stub.statements_down = False
         code, out, err = run_cli(capfd, "cmi5-send", "--db", db)
-        assert code == 0 and "4 statement(s) sent, 0 left" in out, out + err
+        assert code == 0 and f"{made} statement(s) sent, 0 left" in out, out + err
         code, out, err = run_cli(capfd, "cmi5-send", "--db", db)
         assert code == 0 and "0 statement(s) sent" in out
         held = [h for h in stub.lrs_statements(info["registration"]) if h["id"] != info["launched"]]

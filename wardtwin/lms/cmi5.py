@@ -9,7 +9,9 @@ token), ``actor`` (the learner, an xAPI Agent with an account), ``registration``
 extension, the publisher id grouping), the launch mode, moveOn and masteryScore.
 
 :class:`AuTracker` turns a tour session's events into the statements the AU sends: ``initialized``
-when the session starts; when the tour was completed ``completed`` and then ``passed`` or
+when the session starts; for each step as it ends a "cmi5 allowed" statement (cmi5 7.1.3: the
+context template without the cmi5 category; verb passed, failed or skipped, object the step as an
+activity under the AU, which is its parent); when the tour was completed ``completed`` and then ``passed`` or
 ``failed`` (the share of steps completed against masteryScore, else the tour's pass mark); and
 ``terminated`` when the session ends in any way. ``launched`` is the LMS's statement, never the
 AU's. Every one has the context template with the registration, the cmi5 category activity, and
@@ -44,6 +46,9 @@ EXT_MASTERY = CMI5 + "context/extensions/masteryscore"
 ADL = "http://adlnet.gov/expapi/verbs/"
 #: The verbs an AU sends (cmi5 section 9.3).
 AU_VERBS = {v: ADL + v for v in ("initialized", "completed", "passed", "failed", "terminated")}
+#: Verbs of the per-step "cmi5 allowed" statements: a step completed, failed or skipped.
+STEP_VERBS = {"step_completed": ("passed", ADL + "passed"), "step_failed": ("failed", ADL + "failed"),
+              "step_skipped": ("skipped", "http://id.tincanapi.com/verb/skipped")}
 #: moveOn values of the course structure and LaunchData.
 MOVE_ON = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 LAUNCH_MODES = ("Normal", "Browse", "Review")
@@ -242,6 +247,7 @@ class AuTracker:
         self.initialized = self.terminated = False
         self.verdict: str | None = None
         self._last: datetime | None = None
+        self._steps: dict[int, dict] = {}  # step index -> its step_started data (id, kind, title)
 
     def _context(self, moveon: bool, mastery: bool) -> dict:
         ctx = copy.deepcopy(self.data.context_template)  # the template's values are never overwritten
@@ -285,7 +291,14 @@ class AuTracker:
         if event.type == "session_started" and not self.initialized:
             self.initialized = True
             return [self._statement("initialized")]
-        if event.type != "session_ended" or not self.initialized:
+        if not self.initialized:
+            return []
+        if event.type == "step_started" and event.step is not None:
+            self._steps[event.step] = dict(event.data)
+            return []
+        if event.type in STEP_VERBS and event.step is not None:
+            return [self._step_statement(event)]
+        if event.type != "session_ended":
             return []
         data = event.data
         t = float(data.get("duration_s", event.t))
@@ -295,6 +308,37 @@ class AuTracker:
         self.terminated = True
         out.append(self._statement("terminated", {"duration": iso_duration(t)}))
         return out
+
+    def _step_statement(self, event) -> dict:
+        """A "cmi5 allowed" statement (cmi5 7.1.3: the context template, no cmi5 category) about
+        one step: passed, failed or skipped, its object ``<activityId>/steps/<step id>`` with the
+        AU as its parent; id from the registration, session and the event's number."""
+        from urllib.parse import quote
+
+        info = self._steps.get(event.step, {})
+        sid = str(info.get("id") or f"step-{event.step + 1}")
+        verb, iri = STEP_VERBS[event.type]
+        d = event.data
+        kind = "http://adlnet.gov/expapi/activities/" + ("interaction" if info.get("kind") in ("quiz", "identify")
+                                                         else "objective")
+        obj = {"objectType": "Activity", "id": f"{self.launch.activity_id.rstrip('/')}/steps/{quote(sid, safe='')}",
+               "definition": {"name": {"en-US": str(info.get("title") or sid)}, "type": kind}}
+        ctx = copy.deepcopy(self.data.context_template)
+        ctx.setdefault("registration", self.launch.registration)
+        acts = ctx.setdefault("contextActivities", {})
+        parents = acts.get("parent")
+        parents = [parents] if isinstance(parents, dict) else list(parents or [])
+        acts["parent"] = parents + [{"objectType": "Activity", "id": self.launch.activity_id}]
+        result = {"duration": iso_duration(float(d.get("duration_s") or 0.0))}
+        if verb != "skipped":
+            result["success"] = verb == "passed"
+        if isinstance(d.get("spl"), (int, float)) and not isinstance(d.get("spl"), bool):
+            result["score"] = {"scaled": round(min(1.0, max(0.0, float(d["spl"]))), 4)}
+        if d.get("answer") is not None:
+            result["response"] = str(d["answer"])[:500]
+        return {"id": statement_id(self.launch.registration, self.data.session_id, f"event:{event.seq}"),
+                "actor": self.launch.actor, "verb": {"id": iri, "display": {"en-US": verb}}, "object": obj,
+                "context": ctx, "result": result, "timestamp": timestamp(self._stamp()), "version": XAPI_VERSION}
 
     def _judged(self, t: float, steps: dict) -> list[dict]:
         """completed, then passed or failed, for a tour completed in Normal launch mode."""
