@@ -40,6 +40,9 @@ class LmsStub:
         self.requests: list[tuple[str, str]] = []
         self.down = False
         self.statements_down = False
+        self.hold = threading.Event()  # cleared: statement requests wait (answered when it is set again)
+        self.hold.set()
+        self.arrived = threading.Event()  # set when a statement request has come in
         self.fail_status: int | None = None
         self._tokens: dict[str, dict] = {}  # fetch key -> {"token", "fetched"}
         self._launches: dict[tuple, dict] = {}  # (activityId, registration, actor json) -> LaunchData
@@ -259,6 +262,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif res == "agents/profile" and method == "GET":
             self._reply(404, b"{}")
         elif res == "statements" and method in ("POST", "PUT"):
+            lms.arrived.set()
+            lms.hold.wait(30)
             for st in body if isinstance(body, list) else [body]:
                 lms.received.append(st)
             code, out = lms.store(method, parts.query, body)

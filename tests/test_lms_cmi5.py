@@ -424,11 +424,27 @@ def test_statements_reach_the_lms_as_the_tour_runs(tmp_path):
         info, lp, s = _session(stub, tmp_path, [])
         ev = _events(sid="t1", completed=7)
         s(ev[0])
-        assert [st["verb"]["id"] for st in stub.received] == [AU_VERBS["initialized"]]  # sent at once
+        assert s.drain()  # the sender thread sends it at once (the station does not wait)
+        assert [st["verb"]["id"] for st in stub.received] == [AU_VERBS["initialized"]]
         _feed(s, ev[1:])
         sts = [st for st in stub.lrs_statements(info["registration"]) if st["id"] != info["launched"]]
         assert check_cmi5_session(sts, lp, info["session"], 0.75) == ["initialized", "completed", "passed",
                                                                         "terminated"]
+        assert s.summary()["queued"] == 0 and len(stub.received) == 5
+
+
+def test_the_station_never_waits_for_the_lrs(tmp_path):
+    with LmsStub() as stub:
+        info, lp, s = _session(stub, tmp_path, [])
+        stub.hold.clear()  # the LRS takes its time
+        ev = _events(sid="t8")
+        s(ev[0])  # returns with the statement on disk, while its request is still unanswered
+        assert stub.arrived.wait(30) and not s.offline and stub.received == []
+        with Outbox(tmp_path / "w.db.cmi5-queue") as ob:
+            assert [q.statement["verb"]["id"] for q in ob.pending()] == [AU_VERBS["initialized"]]
+        stub.hold.set()
+        assert s.drain()
+        _feed(s, ev[1:])
         assert s.summary()["queued"] == 0 and len(stub.received) == 5
 
 

@@ -9,10 +9,10 @@ completed/passed statements for the AU (so that a second completion in a registr
 twice). Then the statements queued by earlier sessions are sent, oldest first.
 
 During the tour each statement :class:`~wardtwin.lms.cmi5.AuTracker` makes is first appended to
-the durable queue (:class:`~wardtwin.lms.outbox.Outbox`), then sent with everything queued
-before it. A failed send (unreachable LRS, 5xx, refused credentials) leaves the statements
-queued; the station stops trying for the rest of the session (a tour is never held up by the
-network) but tries once more when the session ends. What is still queued goes with the next cmi5
+the durable queue (:class:`~wardtwin.lms.outbox.Outbox`), then a sender thread sends it with
+everything queued before it (the station's frame loop never waits for the network). A failed
+send (unreachable LRS, 5xx, refused credentials) leaves the statements queued; the sender stops
+trying for the rest of the session but the station tries once more when the session ends. What is still queued goes with the next cmi5
 launch of a station using the same queue, or with ``wardtwin cmi5-send``: in order, once (ids are
 stable, so a statement stored just before a crash is not stored twice).
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -207,8 +208,9 @@ def send_pending(outbox: Outbox, *, timeout: float = LAUNCH_TIMEOUT, retries: in
 
 class Cmi5Session:
     """The cmi5 side of one launched tour session: a sink for the session's events (after the
-    store's, see :meth:`wrap`) that queues and sends the AU's statements. Build it with
-    :meth:`start`; :meth:`close` sends what is left and closes the queue."""
+    store's, see :meth:`wrap`) that queues the AU's statements and has a sender thread send
+    them, so the station's frames never wait for the network. Build it with :meth:`start`;
+    :meth:`close` stops the sender, sends what is left once more and closes the queue."""
 
     def __init__(self, launch: LaunchParams, data: LaunchData, auth: str, outbox: Outbox, tracker: AuTracker,
                  timeout: float = SEND_TIMEOUT):
@@ -220,13 +222,18 @@ class Cmi5Session:
         self.errors: list[str] = []
         self.earlier = SendReport()
         self.closed = False
+        self._wake = threading.Condition()
+        self._queued = self._handled = 0  # statements handed to the sender, and those it has tried
+        self._stopping = False
+        self._thread: threading.Thread | None = None
 
     @classmethod
     def start(cls, launch: LaunchParams, queue, *, pass_mark: float | None = None, now=None,
               timeout: float = LAUNCH_TIMEOUT) -> "Cmi5Session":
         """Fetch the auth token, read LaunchData, learner preferences and the registration's
-        earlier verdicts, open the queue at ``queue`` (a path) and send what earlier sessions
-        left there. Raises :class:`Cmi5Error` when the LMS's side of the launch fails."""
+        earlier verdicts, open the queue at ``queue`` (a path), send what earlier sessions left
+        there, and start the sender. Raises :class:`Cmi5Error` when the LMS's side of the launch
+        fails."""
         token = fetch_token(launch, timeout)
         auth = basic(token)
         data = launch_data(launch, auth, timeout)
@@ -241,6 +248,8 @@ class Cmi5Session:
         except BaseException:
             outbox.close()
             raise
+        self._thread = threading.Thread(target=self._sender, name="cmi5-sender", daemon=True)
+        self._thread.start()
         return self
 
     def wrap(self, inner):
@@ -249,13 +258,40 @@ class Cmi5Session:
         return _Tee(inner, self)
 
     def __call__(self, event) -> None:
+        """Queue the statements ``event`` makes (on disk before this returns) for the sender."""
         statements = self.tracker.on_event(event)
         if not statements:
             return
         self.outbox.add(statements, self.launch.endpoint, self.auth)
         self.made += len(statements)
-        if not self.offline:
-            self._send()
+        with self._wake:
+            self._queued += 1
+            self._wake.notify_all()
+
+    def _sender(self) -> None:
+        """The sender thread: sends the queue each time statements are added, until the LRS
+        fails once (then the rest waits for :meth:`close`) or the session closes."""
+        while True:
+            with self._wake:
+                while self._handled == self._queued and not self._stopping:
+                    self._wake.wait()
+                if self._stopping:
+                    return
+                target = self._queued
+            if not self.offline:
+                try:
+                    self._send()
+                except Exception as exc:  # a damaged queue: said at the end, the tour goes on
+                    self.offline = True
+                    self.errors = [str(exc)]
+            with self._wake:
+                self._handled = target
+                self._wake.notify_all()
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until the sender has tried everything queued so far (tests); True when it has."""
+        with self._wake:
+            return self._wake.wait_for(lambda: self._handled == self._queued or self._thread is None, timeout)
 
     def _send(self) -> None:
         r = send_pending(self.outbox, timeout=self.timeout, skip=self.earlier.failed)
@@ -264,11 +300,18 @@ class Cmi5Session:
             self.errors = r.errors
 
     def close(self) -> None:
-        """Try once more to send what is queued (the LRS may be back), then close the queue."""
+        """Stop the sender (after the send it is in, if any), try once more to send what is
+        queued (the LRS may be back), then close the queue."""
         if self.closed:
             return
         self.closed = True
         try:
+            if self._thread is not None:
+                with self._wake:
+                    self._stopping = True
+                    self._wake.notify_all()
+                self._thread.join()
+                self._thread = None
             self.offline = False
             self._send()
         finally:

@@ -24,6 +24,7 @@ import contextlib
 import json
 import os
 import stat
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class Outbox:
 
     def __init__(self, path):
         self.path = Path(path)
+        self._tlock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, _FLAGS, 0o600)
@@ -88,14 +90,16 @@ class Outbox:
 
     @contextlib.contextmanager
     def locked(self):
-        """Hold the queue's exclusive lock (other stations and senders wait)."""
+        """Hold the queue's exclusive lock: other processes (``flock``) and other threads of
+        this one (a station's sender) wait."""
         import fcntl
 
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        with self._tlock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def _read(self) -> bytes:
         size = os.fstat(self._fd).st_size
