@@ -35,8 +35,10 @@ _RUN_TMP: dict[str, str] = {}
 def pytest_configure(config):
     root = tempfile.mkdtemp(prefix="wardtwin-tests-")
     _RUN_TMP["root"] = root
-    _RUN_TMP.update({k: os.environ[k] for k in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT") if k in os.environ})
+    _RUN_TMP.update({k: os.environ[k] for k in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT", "WARDTWIN_CACHE_DIR")
+                     if k in os.environ})
     os.environ["TMPDIR"] = os.environ["PYTEST_DEBUG_TEMPROOT"] = root
+    os.environ["WARDTWIN_CACHE_DIR"] = os.path.join(root, "cache")  # the bake's cache: not the user's
     tempfile.tempdir = root
 
 
@@ -45,7 +47,7 @@ def pytest_unconfigure(config):
     if root is None:
         return
     tempfile.tempdir = None
-    for k in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT"):
+    for k in ("TMPDIR", "PYTEST_DEBUG_TEMPROOT", "WARDTWIN_CACHE_DIR"):
         if k in _RUN_TMP:
             os.environ[k] = _RUN_TMP.pop(k)
         else:

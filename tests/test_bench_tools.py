@@ -69,8 +69,8 @@ def test_scene_benchmark_measures_every_mode_on_the_tiny_ward():
     import bench_scene
 
     tiny = Path(__file__).resolve().parent / "wards" / "tiny"
-    rows = bench_scene.measure(str(tiny), 3, (64, 36), None, repeat=1, bound=True)
-    assert [r["mode"] for r in rows] == ["naive", "batched", "room only", "one layer"]
+    rows = bench_scene.measure(str(tiny), 3, (64, 36), None, repeat=1, bound=True, old_look=True)
+    assert [r["mode"] for r in rows] == ["naive", "batched", "room only", "one layer", "old look"]
     assert all(r["frame_ms"] > 0 and r["ward"] == "tiny" for r in rows)
     naive, batched = rows[0], rows[1]
     assert naive["draw_source"] == "graph" and naive["draw_calls"] >= naive["items"]

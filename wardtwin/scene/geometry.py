@@ -10,15 +10,19 @@ The Panda3D scene and the glTF export are both drawn from :func:`ward_geometry`.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 
+from wardtwin.errors import UnknownNameError
 from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.leaves import door_leaves
 from wardtwin.layout.plan import Plan
+from wardtwin.scene import dress
+from wardtwin.scene.bake import bake
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
 from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
@@ -74,6 +78,7 @@ class Part:
     mesh: Mesh
     ref: str | None = None
     room: str | None = None  # the room whose cell holds it (None: not in a room)
+    emissive: bool = False  # gives light (a light panel, an exit sign): the bake leaves it bright
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,10 @@ class WardGeometry:
     portals: tuple[Portal, ...] = ()
     bounds: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0, 0, 0), (0, 0, 0))
     item_parts: dict = field(default_factory=dict, compare=False, repr=False)
+    #: "full": materials, fittings and baked light (vertex colours are final, see
+    #: :mod:`wardtwin.scene.bake`); "plain": flat colours lit by the scene (the former look)
+    look: str = "plain"
+    lights: tuple = ()  # the bake's lights (wardtwin.scene.dress.Light)
 
     def layer(self, name: str) -> list[Part]:
         return [p for p in self.parts if p.layer == name]
@@ -140,20 +149,40 @@ def _triangulate(poly) -> list[list[tuple[float, float]]]:
     return out
 
 
-def _floors_and_ceilings(plan: Plan) -> list[Part]:
+def _floors_and_ceilings(plan: Plan, style=None, lights: list | None = None) -> list[Part]:
+    """Floors and ceilings; in the full look (``style``) cut into graded grids, with the
+    ceiling's tile grid and light fixtures (added to ``lights``)."""
     parts = []
     lay = plan.layout
+    t = lay.ward.wall_thickness
     for rid, poly in plan.room_polygons.items():
         room = lay.room_by_id[rid]
-        tris = _triangulate(poly)
-        fb, cb = MeshBuilder(), MeshBuilder()
-        colour = hex_rgba(FLOOR_FINISH.get(room.kind, DEFAULT_FLOOR))
         h = lay.ceiling_of(room)
-        for a, b, c in tris:
-            fb.polygon([(*a, 0.0), (*b, 0.0), (*c, 0.0)], [(0, 1, 2)], (0, 0, 1), colour)
-            cb.polygon([(*a, h), (*c, h), (*b, h)], [(0, 1, 2)], (0, 0, -1), CEILING)
-        parts.append(Part(f"floor/{rid}", "floor", fb.build(), rid, rid))
-        parts.append(Part(f"ceiling/{rid}", "ceiling", cb.build(), rid, rid))
+        default = FLOOR_FINISH.get(room.kind, DEFAULT_FLOOR)
+        grid = dress.surface_grid(poly, t) if style is not None else None
+        if grid is not None:  # the ceiling is not cut: no fixture lights it (they face down)
+            floor = dress.flat_mesh(*grid, 0.0, True, style.floor(room.kind, default))
+            cb = MeshBuilder()
+            for a, b, c in _triangulate(poly):
+                cb.polygon([(*a, h), (*c, h), (*b, h)], [(0, 1, 2)], (0, 0, -1), style.ceiling)
+            ceiling = cb.build()
+        else:
+            fb, cb = MeshBuilder(), MeshBuilder()
+            colour = style.floor(room.kind, default) if style is not None else hex_rgba(default)
+            top = style.ceiling if style is not None else CEILING
+            for a, b, c in _triangulate(poly):
+                fb.polygon([(*a, 0.0), (*b, 0.0), (*c, 0.0)], [(0, 1, 2)], (0, 0, 1), colour)
+                cb.polygon([(*a, h), (*c, h), (*b, h)], [(0, 1, 2)], (0, 0, -1), top)
+            floor, ceiling = fb.build(), cb.build()
+        parts.append(Part(f"floor/{rid}", "floor", floor, rid, rid))
+        parts.append(Part(f"ceiling/{rid}", "ceiling", ceiling, rid, rid))
+        if style is not None and room.kind not in dress.UNLIT_KINDS:
+            parts.append(Part(f"ceilgrid/{rid}", "ceiling", dress.ceiling_grid(poly, t, h), rid, rid))
+            spots = dress.fixture_spots(poly, t, room.kind)
+            if spots:
+                parts.append(Part(f"light/{rid}", "ceiling", dress.fixture_mesh(spots, h), rid, rid, emissive=True))
+                area = dress.FIXTURE * dress.FIXTURE
+                lights.extend(dress.Light(rid, "fixture", (x, y, h - 0.01), (0.0, 0.0, -1.0), area) for x, y in spots)
     return parts
 
 
@@ -202,11 +231,13 @@ def _portals(plan: Plan) -> list[Portal]:
     return out
 
 
-def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
+def _walls_and_doors(plan: Plan, style=None, lights: list | None = None) -> tuple[list[Part], list[Anchor]]:
     """Walls as two half-thickness slabs, each owned by the room it faces (so a room's cell
     holds exactly the wall faces seen from inside it), with door openings and lintels; door
     frames, leaves and exit signs cut at the wall's centre line, each half owned by the room
-    on its side (so nothing of a room crosses the plane of a portal out of it)."""
+    on its side (so nothing of a room crosses the plane of a portal out of it). In the full
+    look (``style``) wall faces are cut into grids for the bake, window glass is a part of
+    its own (it gives light: added to ``lights``) and doors get their details."""
     lay = plan.layout
     t = lay.ward.wall_thickness
     by_wall: dict[int, list[Opening]] = {}
@@ -217,6 +248,7 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
         wins_by_wall.setdefault(wo.wall, []).append(wo)
     owned: dict[tuple[str, str], list[Mesh]] = {}
     signs: list[Anchor] = []
+    ext = _wall_ends(plan.walls, t, style is not None)
     dests = destinations(plan)
     for i, wall in enumerate(plan.walls):
         h = _wall_height(plan, wall)
@@ -228,34 +260,43 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
                        for o in ops] + [(w.t0, w.t1, w.sill, w.head) for w in wins])
         m = _wall_matrix(wall)
         outer = wall.right if wall.right is not None else wall.left
-        for room, y0, y1, colour in ((wall.left, 0.0, t / 2, WALL_INTERIOR),
-                                     (outer, -t / 2, 0.0, WALL_INTERIOR if wall.right else WALL_EXTERIOR)):
-            local = MeshBuilder()
+        inside = style.wall if style is not None else WALL_INTERIOR
+        for room, y0, y1, colour in ((wall.left, 0.0, t / 2, inside),
+                                     (outer, -t / 2, 0.0, inside if wall.right else WALL_EXTERIOR)):
+            local = MeshBuilder(refine=dress.STEP if style is not None and (y0 >= 0 or wall.right) else None)
             # faces never seen, left out: the one on the centre line (the other half covers
             # it) and the ends at the wall's ends, which reach half a thickness past them so
             # that corners close (at a T-junction such an end would lie in the face of the
             # wall it meets, and flicker there)
             centre = "-y" if y0 >= 0 else "+y"
-            cursor = -t / 2
+            first = cursor = -ext[i][0]
             for c0, c1, low, top in cuts:
                 if c0 - cursor > 1e-4:
                     local.box(cursor, y0, 0, c0, y1, h, colour,
-                              skip=(centre, "-x") if cursor == -t / 2 else (centre,))
+                              skip=(centre, "-x") if cursor == first else (centre,))
                 if low > 1e-4:  # the wall under a window, its top seen
                     local.box(c0, y0, 0, c1, y1, min(low, h), colour, skip=(centre, "-x", "+x"))
                 if h - top > 1e-4:  # the lintel, with its underside (seen from the doorway)
                     local.box(c0, y0, top, c1, y1, h, colour, bottom=True, skip=(centre, "-x", "+x"))
                 cursor = c1
-            if wall.length + t / 2 - cursor > 1e-4:
-                local.box(cursor, y0, 0, wall.length + t / 2, y1, h, colour,
-                          skip=(centre, "+x", "-x") if cursor == -t / 2 else (centre, "+x"))
+            if wall.length + ext[i][1] - cursor > 1e-4:
+                local.box(cursor, y0, 0, wall.length + ext[i][1], y1, h, colour,
+                          skip=(centre, "+x", "-x") if cursor == first else (centre, "+x"))
             owned.setdefault(("wall", room), []).append(local.build().transformed(m))
         if wins:  # frames and glass go with the room's walls: no draw call of their own
-            owned.setdefault(("wall", wall.left), []).append(_windows(wins, t).transformed(m))
+            frames, glass = _windows(wins, t)
+            owned.setdefault(("wall", wall.left), []).append(frames.transformed(m))
+            owned.setdefault(("glass" if style is not None else "wall", wall.left), []).append(glass.transformed(m))
+            if style is not None:
+                dx, dy = wall.direction
+                for w in wins:
+                    cx, cy = wall.point_at((w.t0 + w.t1) / 2)
+                    lights.append(dress.Light(wall.left, "window", (cx - dy * t / 2, cy + dx * t / 2, (w.sill + w.head) / 2),
+                                              (-dy, dx, 0.0), (w.t1 - w.t0) * (w.head - w.sill)))
         for o in ops:
             door = lay.door_by_id[o.door]
             side = plan.swing_side(door.id)
-            (dl, dr), (el, er) = _door(wall, o, door, t, side, door_leaves(plan, door.id))
+            (dl, dr), (el, er) = _door(wall, o, door, t, side, door_leaves(plan, door.id), style)
             for layer, mesh, room in (("door", dl, wall.left), ("door", dr, outer),
                                       ("exit", el, wall.left), ("exit", er, outer)):
                 if mesh.n_triangles:
@@ -267,9 +308,32 @@ def _walls_and_doors(plan: Plan) -> tuple[list[Part], list[Anchor]]:
                 owned.setdefault(("sign", room), []).append(plate)
                 lines += texts
             signs.extend(Anchor(x.ref, x.text, x.position, x.facing, room=x.room, size=x.size) for x in lines)
-    parts = [Part(f"{layer}/{room}", layer, Mesh.concat(meshes), room, room)
+    parts = [Part(f"{layer}/{room}", "wall" if layer == "glass" else layer, Mesh.concat(meshes), room, room,
+                  emissive=layer in ("glass", "exit") and style is not None)
              for (layer, room), meshes in sorted(owned.items())]
     return parts, signs
+
+
+def _wall_ends(walls, t: float, joined: bool) -> list[tuple[float, float]]:
+    """How far each wall's slab reaches past its start and end, m: half a thickness, so that
+    corners close; with ``joined``, none where another wall continues it in a straight line
+    (their faces would overlap there, and faces lit apart flicker where they overlap)."""
+    if not joined:
+        return [(t / 2, t / 2)] * len(walls)
+    at: dict = {}
+    for k, w in enumerate(walls):
+        for p in (w.start, w.end):
+            at.setdefault((round(p[0], 4), round(p[1], 4)), []).append(k)
+
+    def reach(k, p) -> float:
+        dx, dy = walls[k].direction
+        for j in at.get((round(p[0], 4), round(p[1], 4)), ()):
+            ex, ey = walls[j].direction
+            if j != k and abs(dx * ey - dy * ex) < 1e-6:
+                return 0.0
+        return t / 2
+
+    return [(reach(k, w.start), reach(k, w.end)) for k, w in enumerate(walls)]
 
 
 class _Halves:
@@ -292,11 +356,11 @@ class _Halves:
         return self.left.build(), self.right.build()
 
 
-def _windows(wins, t: float) -> Mesh:
-    """Frames, glass and inside window boards of an exterior wall's windows, in the wall's frame
-    (x along the wall, +y the room inside). The glass shows a daylit view (land, haze, sky)
-    inside and the sky reflected outside."""
-    b = MeshBuilder()
+def _windows(wins, t: float) -> tuple[Mesh, Mesh]:
+    """Frames and inside window boards, and the glass, of an exterior wall's windows, in the
+    wall's frame (x along the wall, +y the room inside). The glass shows a daylit view (land,
+    haze, sky) inside and the sky reflected outside."""
+    b, g = MeshBuilder(), MeshBuilder()
     fw, d = WINDOW_FRAME_W, min(0.08, t)
     for w in wins:
         x0, x1, z0, z1 = w.t0, w.t1, w.sill, w.head
@@ -313,26 +377,28 @@ def _windows(wins, t: float) -> Mesh:
         cuts = [gz0, min(max(HORIZON - 0.08, gz0), gz1), min(max(HORIZON + 0.08, gz0), gz1), gz1]
         for (za, zb), rgba in zip(zip(cuts, cuts[1:]), (GLASS_LAND, GLASS_HAZE, GLASS_SKY)):
             if zb - za > 1e-4:  # facing the room (+y)
-                b.quad((gx1, 0.004, za), (gx0, 0.004, za), (gx0, 0.004, zb), (gx1, 0.004, zb), rgba)
+                g.quad((gx1, 0.004, za), (gx0, 0.004, za), (gx0, 0.004, zb), (gx1, 0.004, zb), rgba)
         if gz1 - gz0 > 1e-4:  # facing out (-y)
-            b.quad((gx0, -0.004, gz0), (gx1, -0.004, gz0), (gx1, -0.004, gz1), (gx0, -0.004, gz1), GLASS_OUTSIDE)
-    return b.build()
+            g.quad((gx0, -0.004, gz0), (gx1, -0.004, gz0), (gx1, -0.004, gz1), (gx0, -0.004, gz1), GLASS_OUTSIDE)
+    return b.build(), g.build()
 
 
-def _door(wall: Wall, o: Opening, door, t: float, side: float, leaves=None) -> tuple[tuple[Mesh, Mesh], tuple[Mesh, Mesh]]:
+def _door(wall: Wall, o: Opening, door, t: float, side: float, leaves=None,
+          style=None) -> tuple[tuple[Mesh, Mesh], tuple[Mesh, Mesh]]:
     """Frame and leaves, and the exit sign, of one door in the wall's frame (x along the wall,
     +y its left room), each as (left half, right half) of the wall's centre line; leaves open
     90 degrees toward ``side`` (+1 left, -1 right; see ``Plan.swing_side``), hung as
-    :func:`wardtwin.layout.leaves.door_leaves` says (``leaves``; None: derived from the type)."""
+    :func:`wardtwin.layout.leaves.door_leaves` says (``leaves``; None: derived from the type).
+    ``style``: the full look's colours and door details (kick plates, vision panels, handles)."""
     b, e = _Halves(), _Halves()
-    frame = EXIT_GREEN if door.exit else DOOR_FRAME
+    frame = EXIT_GREEN if door.exit else (style.door_frame if style is not None else DOOR_FRAME)
     w = o.t1 - o.t0
     if door.type != "opening":
         top = DOOR_HEIGHT
         b.box(o.t0, -t / 2 - 0.01, 0, o.t0 + FRAME, t / 2 + 0.01, top, frame)
         b.box(o.t1 - FRAME, -t / 2 - 0.01, 0, o.t1, t / 2 + 0.01, top, frame)
         b.box(o.t0, -t / 2 - 0.01, top - FRAME, o.t1, t / 2 + 0.01, top, frame)
-        leaf = shade(DOOR_LEAF, 1.0)
+        leaf = shade(style.door if style is not None else DOOR_LEAF, 1.0)
         lh = top - FRAME - 0.01
         def across(y0, y1):  # a span measured from the wall face on the opening side
             lo, hi = sorted((side * (t / 2 + y0), side * (t / 2 + y1)))
@@ -343,26 +409,37 @@ def _door(wall: Wall, o: Opening, door, t: float, side: float, leaves=None) -> t
                 y0, y1 = across(0, lf.width * (w - 2 * FRAME) / w)
                 xa, xb = sorted((lf.hinge + lf.toward * FRAME, lf.hinge + lf.toward * (FRAME + LEAF)))
                 b.box(xa, y0, 0.01, xb, y1, lh, leaf)
+                if style is not None:
+                    dress.leaf_details(b.box, xa, y0, xb, y1, lh, side > 0, style)
         elif door.type == "swing":  # hinged at t0
             y0, y1 = across(0, w - 2 * FRAME)
             b.box(o.t0 + FRAME, y0, 0.01, o.t0 + FRAME + LEAF, y1, lh, leaf)
+            if style is not None:
+                dress.leaf_details(b.box, o.t0 + FRAME, y0, o.t0 + FRAME + LEAF, y1, lh, side > 0, style)
         elif door.type == "double":
             y0, y1 = across(0, (w - 2 * FRAME) / 2)
             b.box(o.t0 + FRAME, y0, 0.01, o.t0 + FRAME + LEAF, y1, lh, leaf)
             b.box(o.t1 - FRAME - LEAF, y0, 0.01, o.t1 - FRAME, y1, lh, leaf)
+            if style is not None:
+                dress.leaf_details(b.box, o.t0 + FRAME, y0, o.t0 + FRAME + LEAF, y1, lh, side > 0, style)
+                dress.leaf_details(b.box, o.t1 - FRAME - LEAF, y0, o.t1 - FRAME, y1, lh, side > 0, style)
         elif door.type == "sliding":  # parked beside the opening, on the wall face
             y0, y1 = across(0.01, 0.01 + LEAF)
             # on the side with more wall, and no longer than the wall there (a leaf that ran
             # past the wall's end would stand in the next room)
             after, before = wall.length - t / 2 - o.t1, o.t0 - t / 2
             if after >= before:
-                b.box(o.t1, y0, 0.01, o.t1 + min(w, after), y1, lh, leaf)
+                xs = (o.t1, o.t1 + min(w, after))
             else:
-                b.box(o.t0 - min(w, before), y0, 0.01, o.t0, y1, lh, leaf)
+                xs = (o.t0 - min(w, before), o.t0)
+            b.box(xs[0], y0, 0.01, xs[1], y1, lh, leaf)
+            if style is not None:
+                dress.sliding_details(b.box, xs[0], y0, xs[1], y1, lh, style)
     if door.exit:  # a lit EXIT sign above the opening on both faces
         mid = (o.t0 + o.t1) / 2
         top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
-        e.box(mid - 0.2, -t / 2 - 0.06, top + 0.05, mid + 0.2, t / 2 + 0.06, top + 0.22, EXIT_GREEN)
+        e.box(mid - 0.2, -t / 2 - 0.06, top + 0.05, mid + 0.2, t / 2 + 0.06, top + 0.22,
+              dress.EXIT_GLOW if style is not None else EXIT_GREEN)
     return b.build(), e.build()
 
 
@@ -395,13 +472,38 @@ def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
     return parts, labels
 
 
-def ward_geometry(plan: Plan) -> WardGeometry:
-    """All 3D parts of a ward (see the module doc)."""
-    parts = _floors_and_ceilings(plan)
-    wall_parts, signs = _walls_and_doors(plan)
+def ward_geometry(plan: Plan, look: str | None = None, *, cache: bool = True) -> WardGeometry:
+    """All 3D parts of a ward (see the module doc). ``look``: "full" (materials, fittings and
+    baked light, see :mod:`wardtwin.scene.dress` and :mod:`wardtwin.scene.bake`) or "plain"
+    (the former flat look); None: :func:`default_look`. ``cache``: the bake's cache."""
+    look = default_look() if look is None else look
+    if look not in LOOKS:
+        raise UnknownNameError("look", look, LOOKS)
+    style = dress.Style.of(plan.layout.ward.finishes) if look == "full" else None
+    lights: list = []
+    parts = _floors_and_ceilings(plan, style, lights)
+    wall_parts, signs = _walls_and_doors(plan, style, lights)
     item_parts, labels = _items(plan)
-    parts = parts + wall_parts + item_parts
+    parts = parts + wall_parts
+    if style is not None:
+        parts += [Part(f"trim/{rid}", "wall", mesh, rid, rid) for rid, mesh in dress.wall_trim(plan, style).items()]
+        rooms = {rid: (dress.segments(plan, rid), plan.layout.ceiling_of(plan.layout.room_by_id[rid]))
+                 for rid in plan.room_polygons}
+        baked = bake(parts + item_parts, rooms, lights, cache=cache)
+        parts, item_parts = baked[:len(parts)], baked[len(parts):]
+    parts = parts + item_parts
     lo = np.min([p.mesh.bounds()[0] for p in parts if p.mesh.n_triangles], axis=0)
     hi = np.max([p.mesh.bounds()[1] for p in parts if p.mesh.n_triangles], axis=0)
     return WardGeometry(tuple(parts), tuple(signs), tuple(labels), tuple(_portals(plan)),
-                        (tuple(map(float, lo)), tuple(map(float, hi))), {p.ref: p for p in item_parts})
+                        (tuple(map(float, lo)), tuple(map(float, hi))), {p.ref: p for p in item_parts},
+                        look, tuple(lights))
+
+
+#: The looks of the twin: "full" (issue 18: materials, fittings, baked light) and "plain".
+LOOKS = ("full", "plain")
+
+
+def default_look() -> str:
+    """``$WARDTWIN_LOOK`` when it names a look, else "full"."""
+    value = os.environ.get("WARDTWIN_LOOK", "").strip().lower()
+    return value if value in LOOKS else "full"

@@ -37,6 +37,9 @@ class Mesh:
     normals: np.ndarray
     colors: np.ndarray
     triangles: np.ndarray
+    #: texture coordinates (N, 2) float32 of the detail texture (wardtwin.scene.textures), or None:
+    #: untextured (a mesh joined with textured ones samples the texture's plain texel)
+    uvs: np.ndarray | None = None
 
     @property
     def n_triangles(self) -> int:
@@ -54,7 +57,7 @@ class Mesh:
         p = self.positions @ matrix[:3, :3].T + matrix[:3, 3]
         n = self.normals @ matrix[:3, :3].T
         n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-        return Mesh(p.astype(np.float32), n.astype(np.float32), self.colors, self.triangles)
+        return Mesh(p.astype(np.float32), n.astype(np.float32), self.colors, self.triangles, self.uvs)
 
     @staticmethod
     def empty() -> "Mesh":
@@ -67,23 +70,54 @@ class Mesh:
         if not meshes:
             return Mesh.empty()
         offsets = np.cumsum([0] + [len(m.positions) for m in meshes[:-1]])
+        uvs = None
+        if any(m.uvs is not None for m in meshes):
+            from wardtwin.scene.textures import PLAIN_UV
+
+            uvs = np.concatenate([m.uvs if m.uvs is not None else np.tile(np.float32(PLAIN_UV), (len(m.positions), 1))
+                                  for m in meshes]).astype(np.float32)
         return Mesh(
             np.concatenate([m.positions for m in meshes]),
             np.concatenate([m.normals for m in meshes]),
             np.concatenate([m.colors for m in meshes]),
             np.concatenate([m.triangles + np.uint32(o) for m, o in zip(meshes, offsets)]).astype(np.uint32),
+            uvs,
         )
 
 
-class MeshBuilder:
-    """Accumulates flat-shaded quads, boxes, prisms and polygons into one :class:`Mesh`."""
+def graded_cuts(length: float, step: float, near=(0.1, 0.4)) -> list[float]:
+    """Where to cut a span of ``length`` m into pieces for per-vertex lighting: close together
+    near both ends (``near``, m from each end: light and shade change fastest at corners),
+    at most ``step`` m apart between; as fractions 0..1, first 0, last 1."""
+    if length <= 0:
+        return [0.0, 1.0]
+    cuts = {0.0, length}
+    for d in near:
+        if d < length / 2:
+            cuts.update((d, length - d))
+    inner = [c for c in sorted(cuts)]
+    out = [inner[0]]
+    for c in inner[1:]:
+        base, gap = out[-1], c - out[-1]
+        n = max(1, math.ceil(gap / step - 1e-9))
+        out.extend([base + gap * k / n for k in range(1, n + 1)])
+    return [c / length for c in out]
 
-    def __init__(self):
+
+class MeshBuilder:
+    """Accumulates flat-shaded quads, boxes, prisms and polygons into one :class:`Mesh`.
+
+    ``refine``: upright quads longer than this (m) along a side are cut into a grid
+    (:func:`graded_cuts`), so that lighting baked per vertex can vary across them; None: not
+    cut."""
+
+    def __init__(self, refine: float | None = None):
         self._p: list = []
         self._n: list = []
         self._c: list = []
         self._t: list = []
         self._count = 0
+        self.refine = refine
 
     def _face(self, pts, normal, rgba, tris):
         base = self._count
@@ -101,7 +135,24 @@ class MeshBuilder:
         ln = math.sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2])
         if ln < 1e-12:
             return
-        self._face([a, b, c, d], (n[0] / ln, n[1] / ln, n[2] / ln), rgba, [(0, 1, 2), (0, 2, 3)])
+        normal = (n[0] / ln, n[1] / ln, n[2] / ln)
+        if self.refine is not None and abs(normal[2]) < 0.01:  # upright faces only (walls)
+            lu, lv = math.sqrt(ux * ux + uy * uy + uz * uz), math.sqrt(vx * vx + vy * vy + vz * vz)
+            if lu > self.refine or lv > self.refine:
+                self._grid(a, (ux, uy, uz), (vx, vy, vz), graded_cuts(lu, self.refine),
+                           graded_cuts(lv, self.refine), normal, rgba)
+                return
+        self._face([a, b, c, d], normal, rgba, [(0, 1, 2), (0, 2, 3)])
+
+    def _grid(self, a, u, v, us, vs, normal, rgba):
+        """The parallelogram a + s u + t v, cut at ``us`` x ``vs`` (fractions)."""
+        su, sv = np.asarray(us), np.asarray(vs)
+        pts = (np.asarray(a, np.float64)[None, None, :] + su[None, :, None] * np.asarray(u)[None, None, :]
+               + sv[:, None, None] * np.asarray(v)[None, None, :]).reshape(-1, 3)
+        nu, nv = len(us), len(vs)
+        k = (np.arange(nv - 1)[:, None] * nu + np.arange(nu - 1)[None, :]).ravel()
+        tris = np.concatenate([np.stack([k, k + 1, k + nu + 1], 1), np.stack([k, k + nu + 1, k + nu], 1)])
+        self._face([tuple(p) for p in pts.tolist()], normal, rgba, [tuple(t) for t in tris.tolist()])
 
     def polygon(self, pts3, triangles, normal, rgba):
         """A planar polygon given its vertices and a triangulation (index triples)."""

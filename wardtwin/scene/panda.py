@@ -19,8 +19,8 @@ from functools import lru_cache
 import numpy as np
 from panda3d.core import (
     CallbackNode, ColorAttrib, CullBinManager, Geom, GeomNode, GeomTriangles, GeomVertexArrayFormat,
-    GeomVertexData, GeomVertexFormat, LODNode, NodePath, PythonCallbackObject, ScissorAttrib, TextNode,
-    TransparencyAttrib, Vec3, Vec4,
+    GeomVertexData, GeomVertexFormat, LODNode, NodePath, PythonCallbackObject, RenderState, ScissorAttrib,
+    TextNode, TextureAttrib, TransparencyAttrib, Vec3, Vec4,
 )
 
 from wardtwin.errors import UnknownNameError
@@ -42,14 +42,26 @@ LABEL_SCALE = 0.11
 LABEL_MAX_HEIGHT = 0.07
 HIGHLIGHT = Vec4(1.0, 0.85, 0.1, 1)
 
-@lru_cache(maxsize=1)
-def _format() -> GeomVertexFormat:
-    """position, normal (float32 x3) and colour (float32 x4), interleaved; registered on first use."""
+@lru_cache(maxsize=2)
+def _format(textured: bool = False) -> GeomVertexFormat:
+    """position, normal (float32 x3) and colour (float32 x4), and texture coordinates (float32
+    x2) when ``textured``, interleaved; registered on first use."""
     arr = GeomVertexArrayFormat()
     arr.add_column("vertex", 3, Geom.NT_float32, Geom.C_point)
     arr.add_column("normal", 3, Geom.NT_float32, Geom.C_normal)
     arr.add_column("color", 4, Geom.NT_float32, Geom.C_color)
+    if textured:
+        arr.add_column("texcoord", 2, Geom.NT_float32, Geom.C_texcoord)
     return GeomVertexFormat.register_format(GeomVertexFormat(arr))
+
+
+@lru_cache(maxsize=1)
+def _textured_state() -> RenderState:
+    """The render state of textured geometry: the detail texture (one state for all: batches
+    of every room stay one draw call each)."""
+    from wardtwin.scene.textures import detail_texture
+
+    return RenderState.make(TextureAttrib.make(detail_texture()))
 
 
 #: Static lighting baked into vertex colours: ambient, then (heading, pitch) degrees and colour
@@ -78,15 +90,21 @@ def baked_colors(mesh: Mesh) -> np.ndarray:
     return out
 
 
-def mesh_node(name: str, mesh: Mesh) -> GeomNode:
-    """A GeomNode holding ``mesh`` with its lighting baked into the vertex colours."""
+def mesh_node(name: str, mesh: Mesh, lit: bool = False) -> GeomNode:
+    """A GeomNode holding ``mesh`` with its lighting baked into the vertex colours (``lit``:
+    they are already, see :mod:`wardtwin.scene.bake`); a mesh with texture coordinates is
+    drawn with the detail texture."""
     node = GeomNode(name)
     if not mesh.n_triangles:
         return node
     n = len(mesh.positions)
-    vdata = GeomVertexData(name, _format(), Geom.UH_static)
+    textured = mesh.uvs is not None
+    vdata = GeomVertexData(name, _format(textured), Geom.UH_static)
     vdata.unclean_set_num_rows(n)
-    inter = np.concatenate([mesh.positions, mesh.normals, baked_colors(mesh)], axis=1).astype(np.float32)
+    columns = [mesh.positions, mesh.normals, mesh.colors if lit else baked_colors(mesh)]
+    if textured:
+        columns.append(mesh.uvs)
+    inter = np.concatenate(columns, axis=1).astype(np.float32)
     memoryview(vdata.modify_array(0)).cast("B")[:] = inter.tobytes()
     prim = GeomTriangles(Geom.UH_static)
     prim.set_index_type(Geom.NT_uint32)
@@ -95,7 +113,7 @@ def mesh_node(name: str, mesh: Mesh) -> GeomNode:
     memoryview(handle).cast("B")[:] = mesh.triangles.astype(np.uint32).tobytes()
     geom = Geom(vdata)
     geom.add_primitive(prim)
-    node.add_geom(geom)
+    node.add_geom(geom, _textured_state() if textured else RenderState.make_empty())
     return node
 
 
@@ -375,7 +393,7 @@ def _without_tops(mesh: Mesh) -> Mesh:
     tri = mesh.triangles
     up = mesh.normals[tri[:, 0], 2] >= 0.99
     high = mesh.positions[tri[:, 0], 2] > WALL_TOP_ABOVE
-    return Mesh(mesh.positions, mesh.normals, mesh.colors, tri[~(up & high)])
+    return Mesh(mesh.positions, mesh.normals, mesh.colors, tri[~(up & high)], mesh.uvs)
 
 
 class _Cell:
@@ -450,6 +468,7 @@ class WardScene:
 
     def __init__(self, geometry: WardGeometry, *, batched: bool = True, locate=None, screen_labels: bool = True):
         self.geometry = geometry
+        self.lit = geometry.look == "full"  # vertex colours baked with light already
         self.screen_labels = screen_labels
         self.batched = batched
         self.locate = locate
@@ -477,13 +496,24 @@ class WardScene:
         self.root.set_light_off(1)  # lighting is baked into the vertex colours
 
     # -- construction -------------------------------------------------------------------
-    def _batch(self, parent: NodePath, parts, name: str, eye_level: bool = False) -> NodePath:
+    def _batch(self, parent: NodePath, parts, name: str, eye_level: bool = False, split: bool = True) -> NodePath:
         """All ``parts`` as one GeomNode holding one geom (never flattened together with nodes
-        of another render state, such as the signs' textured, transparent text).
-        ``eye_level``: for a camera below the ceilings, which never sees the tops of walls
-        (they face up from the height of the ceiling or above): those are left out."""
+        of another render state, such as the signs' textured, transparent text), or two
+        where some parts carry the detail texture (the floors: the texture costs a software
+        rasteriser by the pixel, so it is drawn on those alone); ``split`` False: one geom
+        all the same, the texture on everything (the rest samples its plain texels: a room
+        seen through a door, drawn in the few pixels of the door). ``eye_level``: for a
+        camera below the ceilings, which never sees the tops of walls (they face up from
+        the height of the ceiling or above): those are left out."""
         meshes = [_without_tops(p.mesh) if eye_level and p.layer == "wall" else p.mesh for p in parts]
-        return parent.attach_new_node(mesh_node(name, Mesh.concat(meshes)))
+        if not split:
+            return parent.attach_new_node(mesh_node(name, Mesh.concat(meshes), self.lit))
+        plain = [m for m in meshes if m.uvs is None]
+        node = parent.attach_new_node(mesh_node(name, Mesh.concat(plain), self.lit))
+        detail = [m for m in meshes if m.uvs is not None]
+        if detail:
+            parent.attach_new_node(mesh_node(f"{name}-textured", Mesh.concat(detail), self.lit))
+        return node
 
     def _signs(self, parent: NodePath, anchors) -> None:
         holder = parent.attach_new_node("signs")
@@ -522,13 +552,13 @@ class WardScene:
             body = node.attach_new_node("body")  # ceiling included: cells are for eye level
             self._batch(body, parts, "body", eye_level=True)
             shell = node.attach_new_node("shell")
-            self._batch(shell, [p for p in parts if p.layer != "item"], "shell", eye_level=True)
+            self._batch(shell, [p for p in parts if p.layer != "item"], "shell", eye_level=True, split=False)
             shell.hide()
             holder = node.attach_new_node("items")
             items = {}
             for p in parts:
                 if p.layer == "item" and p.mesh.n_triangles:
-                    items[len(corners)] = holder.attach_new_node(mesh_node(p.name, p.mesh))
+                    items[len(corners)] = holder.attach_new_node(mesh_node(p.name, p.mesh, self.lit))
                     items[len(corners)].hide()
                     lo, hi = p.mesh.bounds()
                     corners.append([(x, y, z, 1.0) for x in (lo[0], hi[0]) for y in (lo[1], hi[1])
@@ -562,7 +592,7 @@ class WardScene:
         static = self.overview.attach_new_node("static")
         ceilings = self.overview.attach_new_node("ceilings")
         for p in self.geometry.parts:
-            (ceilings if p.layer == "ceiling" else static).attach_new_node(mesh_node(p.name, p.mesh))
+            (ceilings if p.layer == "ceiling" else static).attach_new_node(mesh_node(p.name, p.mesh, self.lit))
         self._signs(static, self.geometry.signs)
         self._ceilings.append(ceilings)
 
