@@ -25,7 +25,7 @@ import re
 from wardtwin.layout.schema import (
     ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, Int, ListOf, Obj, Quantity, Str, Type, did_you_mean,
 )
-from wardtwin.layout.units import describe, parse_quantity
+from wardtwin.layout.units import QuantityError, describe, parse_quantity
 
 #: Versions of the tour language this wardtwin reads.
 TOUR_VERSIONS = (1,)
@@ -74,6 +74,21 @@ class Share(Quantity):
 
     def parse(self, value):
         return parse_quantity(value, self.units, "share")
+
+    def check(self, value, ctx, loc, label):
+        try:
+            number = self.parse(value)
+        except QuantityError as exc:
+            ctx.report(exc.kind, loc, f"{label}: {exc}")
+            return INVALID
+        if not self.lo <= number <= self.hi:
+            ctx.report("out-of-range", loc, f"{label}: {number:g} found; a share from {self.lo:g} to {self.hi:g} "
+                       "expected (e.g. 0.8, or 80%)")
+            return INVALID
+        return number
+
+    def json(self):
+        return {**super().json(), "description": f"{self.doc} (a number, or a percentage such as 80%)"}
 
 
 class Place(Type):
@@ -203,8 +218,8 @@ def _tour_schema() -> Obj:
         Field("revision", Str("the planner's revision label of this tour", max_len=40)),
         Field("description", Str("free text", max_len=2000)),
         Field("mode", Enum(MODES, "default session mode", "mode"), default="guided"),
-        Field("pass_mark", Share("share of steps completed to pass the tour, 0 to 1 (or 80%): the mastery "
-                                 "score of its cmi5 package (default 0.8)", lo=0.0, hi=1.0)),
+        Field("pass_mark", Share("share of the steps completed to pass the tour, 0 to 1: the mastery score of "
+                                 "its cmi5 package (default 0.8)", lo=0.0, hi=1.0)),
         Field("start", Place("where the trainee starts (default: the ward's entrance)")),
         Field("comfort", COMFORT),
         Field("steps", StepList(), required=True),
