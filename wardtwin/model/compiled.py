@@ -245,30 +245,23 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     walkable = walkable_area(floor, obstacles, radius)
     mesh = build_navmesh(walkable)
 
-    tri_polys = mesh.triangle_polygons if mesh.n_triangles else np.array([])
-    tree = mesh._tree if mesh.n_triangles else None
     room_ids = list(rooms)
     room_arr = np.array([rooms[r] for r in room_ids], dtype=object)
     centroids = shapely.centroid(room_arr) if len(room_arr) else np.array([])
-    r_geoms, r_comps, r_owner = _pieces(tree, tri_polys, mesh, room_arr)
+    pieces = _Pieces(mesh, room_arr)
     room_components = {rid: frozenset() for rid in room_ids}
-    if len(r_owner):  # the distinct (room, component) pairs, grouped by room
-        n_comp = np.int64(mesh.n_components)
-        pairs = np.unique(r_owner.astype(np.int64) * n_comp + r_comps)
-        for k, grp in itertools.groupby(zip((pairs // n_comp).tolist(), (pairs % n_comp).tolist()),
-                                        key=lambda kc: kc[0]):
-            room_components[room_ids[k]] = frozenset(c for _k, c in grp)
+    for k, comps in pieces.components().items():
+        room_components[room_ids[k]] = comps
 
     entrance = layout.ward.entrance
     entrance_component = -1
     if entrance in rooms:
-        k = room_ids.index(entrance)
-        sel = np.flatnonzero(r_owner == k)
+        sel = pieces.valid_of(pieces.of_region(room_ids.index(entrance)))
         if len(sel):  # the part of the floor with the most of the entrance room's floor
-            comps, where = np.unique(r_comps[sel], return_inverse=True)
-            areas = np.bincount(where, weights=shapely.area(r_geoms[sel]))
+            comps, where = np.unique(pieces.comp[sel], return_inverse=True)
+            areas = np.bincount(where, weights=shapely.area(pieces.geoms[sel]))
             entrance_component = int(comps[int(np.argmax(areas))])
-    anchor_pts = _nearest_on(r_geoms, r_comps, r_owner, centroids, entrance_component)
+    anchor_pts = _nearest_on(pieces, centroids, entrance_component)
     anchors = {rid: anchor_pts[k] for k, rid in enumerate(room_ids)}
 
     fronts = []
@@ -279,7 +272,7 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
         else:  # middle of the front edge (local +y)
             fronts.append((float(it.at[0] - math.sin(rot) * t.footprint[1] / 2),
                            float(it.at[1] + math.cos(rot) * t.footprint[1] / 2)))
-    access = _access_points(placed, fronts, room_ids, r_geoms, r_comps, r_owner, entrance_component)
+    access = _access_points(placed, fronts, room_ids, pieces, entrance_component)
     items = []
     for k, (it, t, fp, mount) in enumerate(placed):
         items.append(PlacedItem(
@@ -295,75 +288,188 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     )
 
 
-def _pieces(tree, tri_polys, mesh: NavMesh, regions):
-    """The walkable triangles' pieces inside each of ``regions``: ``(pieces, component of each,
-    index of its region)``, ordered by region then triangle."""
-    empty = (np.array([], dtype=object), np.array([], dtype=np.int64), np.array([], dtype=np.int64))
-    if tree is None or not len(regions):
-        return empty
-    owner, idx = tree.query(regions, predicate="intersects")
-    if not len(owner):
-        return empty
-    order = np.lexsort((idx, owner))
-    owner, idx = owner[order], idx[order]
-    # most triangles lie inside their room: their piece is the whole triangle, which is what
-    # GEOS's intersection returns too (as a clockwise ring from the third corner); only the
-    # triangles crossing a room's outline are intersected
-    shapely.prepare(regions)
-    inside = shapely.covers(regions[owner], tri_polys[idx])
-    geoms = np.empty(len(idx), dtype=object)
-    if inside.any():
-        geoms[inside] = shapely.polygons(mesh.vertices[mesh.triangles[idx[inside]][:, ::-1]])
-    if not inside.all():
-        geoms[~inside] = shapely.intersection(tri_polys[idx[~inside]], regions[owner[~inside]])
-    keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 1e-9)
-    return geoms[keep], mesh.component[idx[keep]], owner[keep]
+class _Pieces:
+    """The walkable triangles' pieces inside each of ``regions`` (room outlines), ordered by
+    region then triangle, each a polygon of more than 1e-9 m² (``valid``). A triangle inside
+    its region is its own piece (as a clockwise ring from its third corner: what GEOS's
+    intersection returns too); a triangle crossing the region's outline (a doorway's) is cut
+    only when a question needs that piece (:meth:`ensure`), which most do not."""
 
+    def __init__(self, mesh: NavMesh, regions: np.ndarray):
+        self.mesh, self.regions = mesh, regions
+        if mesh.n_triangles and len(regions):
+            owner, idx = mesh._tree.query(regions, predicate="intersects")
+        else:
+            owner = idx = np.zeros(0, dtype=np.int64)
+        order = np.lexsort((idx, owner))
+        self.owner, self.idx = owner[order].astype(np.int64), idx[order].astype(np.int64)
+        n = len(self.owner)
+        self.comp = mesh.component[self.idx] if n else np.zeros(0, dtype=np.int64)
+        self.geoms = np.empty(n, dtype=object)
+        self.valid = np.zeros(n, dtype=bool)
+        self.done = np.zeros(n, dtype=bool)
+        self.lo = np.searchsorted(self.owner, np.arange(len(regions)), side="left")
+        self.hi = np.searchsorted(self.owner, np.arange(len(regions)), side="right")
+        if not n:
+            return
+        shapely.prepare(regions)
+        inside = shapely.covers(regions[self.owner], mesh.triangle_polygons[self.idx])
+        if inside.any():
+            g = shapely.polygons(mesh.vertices[mesh.triangles[self.idx[inside]][:, ::-1]])
+            self.geoms[inside] = g
+            self.valid[inside] = ~shapely.is_empty(g) & (shapely.area(g) > 1e-9)
+            self.done[inside] = True
 
-def _nearest_on(geoms, comps, owner, targets, prefer: int) -> list:
-    """For each target k: the point nearest to it on the pieces owned by k, taking pieces of
-    component ``prefer`` when k has any (ties: the first piece); None when k owns none."""
-    out: list = [None] * len(targets)
-    if not len(geoms):
+    def ensure(self, sel: np.ndarray) -> None:
+        """Cut the pieces ``sel`` (indices) that are not cut yet."""
+        sel = sel[~self.done[sel]]
+        if not len(sel):
+            return
+        g = shapely.intersection(self.mesh.triangle_polygons[self.idx[sel]], self.regions[self.owner[sel]])
+        self.geoms[sel] = g
+        self.valid[sel] = ~shapely.is_empty(g) & (shapely.area(g) > 1e-9)
+        self.done[sel] = True
+
+    def of_region(self, k: int) -> np.ndarray:
+        return np.arange(self.lo[k], self.hi[k])
+
+    def valid_of(self, sel: np.ndarray) -> np.ndarray:
+        """The valid pieces among ``sel`` (cutting those not cut yet)."""
+        self.ensure(sel)
+        return sel[self.valid[sel]]
+
+    def components(self) -> dict[int, frozenset]:
+        """Region index -> the components it has pieces of (regions with none left out). A
+        crossing triangle is cut only when its component is not known in its region already."""
+        if not len(self.owner):
+            return {}
+        n_comp = np.int64(self.mesh.n_components)
+        key = self.owner * n_comp + self.comp
+        known = np.unique(key[self.done & self.valid])
+        self.ensure(np.flatnonzero(~self.done & ~np.isin(key, known)))
+        pairs = np.unique(key[self.done & self.valid])
+        out = {}
+        for k, grp in itertools.groupby(zip((pairs // n_comp).tolist(), (pairs % n_comp).tolist()),
+                                        key=lambda kc: kc[0]):
+            out[k] = frozenset(c for _k, c in grp)
         return out
-    d = shapely.distance(geoms, targets[owner])
-    # rank: preferred component first, then distance, then piece order
-    rank = np.lexsort((np.arange(len(geoms)), d, comps != prefer, owner))
-    first = rank[np.unique(owner[rank], return_index=True)[1]]
-    lines = shapely.shortest_line(geoms[first], targets[owner[first]])
+
+
+#: A piece cut from a triangle lies within this (m) of it, whatever the rounding.
+_NEAR = 1e-7
+
+
+def _nearest_on(pieces: _Pieces, targets, prefer: int) -> list:
+    """For each region k: the point nearest to ``targets[k]`` on k's pieces, taking pieces of
+    component ``prefer`` when k has any (ties: the first piece); None when k has none.
+
+    Where ``targets[k]`` lies on a piece of component ``prefer`` (a room's centroid on its
+    floor, the common case), the answer is the first such piece, found among the triangles
+    within :data:`_NEAR` of the target; other regions weigh all their pieces."""
+    n = len(targets)
+    out: list = [None] * n
+    if not len(pieces.owner) or not n:
+        return out
+    mesh = pieces.mesh
+    T = np.int64(mesh.n_triangles)
+    first = np.full(n, -1, dtype=np.int64)
+    # the pieces whose triangles touch (or all but touch: a cut piece's corners are rounded)
+    # their region's target
+    ti, tri = mesh._tree.query(targets, predicate="dwithin", distance=_NEAR)
+    pair_key = pieces.owner * T + pieces.idx  # ascending (pieces are sorted by region, triangle)
+    key = ti.astype(np.int64) * T + tri
+    pos = np.clip(np.searchsorted(pair_key, key), 0, len(pair_key) - 1)
+    z = np.unique(pos[pair_key[pos] == key])
+    z = z[(pieces.comp[z] == prefer) | (prefer < 0)]  # (no component preferred: all rank alike)
+    z = pieces.valid_of(z)
+    if len(z):
+        z = z[shapely.distance(pieces.geoms[z], targets[pieces.owner[z]]) == 0]
+        k_of = pieces.owner[z]
+        ks, at = np.unique(k_of, return_index=True)  # z ascending: the first piece of each region
+        first[ks] = z[at]
+    # every other region with pieces: rank all of them (preferred component, distance, order)
+    rest = np.flatnonzero((first < 0) & (pieces.hi > pieces.lo))
+    if len(rest):
+        sel = np.concatenate([pieces.of_region(k) for k in rest.tolist()])
+        sel = pieces.valid_of(sel)
+        if len(sel):
+            owner = pieces.owner[sel]
+            d = shapely.distance(pieces.geoms[sel], targets[owner])
+            rank = np.lexsort((np.arange(len(sel)), d, pieces.comp[sel] != prefer, owner))
+            best = rank[np.unique(owner[rank], return_index=True)[1]]
+            first[owner[best]] = sel[best]
+    ks = np.flatnonzero(first >= 0)
+    if not len(ks):
+        return out
+    lines = shapely.shortest_line(pieces.geoms[first[ks]], targets[ks])
     starts = shapely.get_coordinates(shapely.get_point(lines, 0))
-    for k, (x, y) in zip(owner[first].tolist(), starts.tolist()):
+    for k, (x, y) in zip(ks.tolist(), starts.tolist()):
         out[k] = (float(x), float(y))
     return out
 
 
-def _access_points(placed, fronts, room_ids, geoms, comps, owner, prefer: int) -> list:
+def _access_points(placed, fronts, room_ids, pieces: _Pieces, prefer: int) -> list:
     """Where a person stands to use each placed item: among the walkable pieces of its room,
     those of component ``prefer`` first, the nearest to the footprint (to the mm), then to the
     front; the point of that piece nearest to the front. None when farther than
-    :data:`ACCESS_REACH` from the footprint."""
+    :data:`ACCESS_REACH` from the footprint.
+
+    A doorway triangle's piece is cut only when the triangle itself (which holds the piece)
+    ranks no worse than the best piece already known: the piece cannot rank better."""
     out: list = [None] * len(placed)
-    if not placed or not len(geoms):
+    if not placed or not len(pieces.owner):
         return out
     index = {rid: k for k, rid in enumerate(room_ids)}
     item_room = np.array([index[it.room] for it, *_ in placed])
-    lo = np.searchsorted(owner, item_room, side="left")
-    hi = np.searchsorted(owner, item_room, side="right")
+    lo, hi = pieces.lo[item_room], pieces.hi[item_room]
     n = hi - lo
-    item_of = np.repeat(np.arange(len(placed)), n)
-    piece = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)]) if n.sum() else np.array([], dtype=np.int64)
-    if not len(piece):
+    if not n.sum():
         return out
+    item_of = np.repeat(np.arange(len(placed)), n)
+    piece = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())])
     fps = np.array([fp for _it, _t, fp, _m in placed], dtype=object)
     front_pts = shapely.points(np.array(fronts))
-    d_fp = shapely.distance(geoms[piece], fps[item_of])
-    d_front = shapely.distance(geoms[piece], front_pts[item_of])
-    rank = np.lexsort((d_front, np.round(d_fp, 3), comps[piece] != prefer, item_of))
+    cls = pieces.comp[piece] != prefer
+
+    def keys(geoms, sel):
+        d_fp = shapely.distance(geoms, fps[item_of[sel]])
+        return d_fp, shapely.distance(geoms, front_pts[item_of[sel]])
+
+    known = pieces.done[piece] & pieces.valid[piece]
+    todo = np.flatnonzero(~pieces.done[piece])
+    if len(todo):
+        # the best known key of each item, against which an uncut piece's bound is weighed
+        kn = np.flatnonzero(known)
+        best_c = np.full(len(placed), 2, dtype=np.int64)
+        best_r = np.full(len(placed), np.inf)
+        best_f = np.full(len(placed), np.inf)
+        if len(kn):
+            d_fp, d_front = keys(pieces.geoms[piece[kn]], kn)
+            r = np.round(d_fp, 3)
+            rank = np.lexsort((d_front, r, cls[kn], item_of[kn]))
+            b = rank[np.unique(item_of[kn][rank], return_index=True)[1]]
+            it = item_of[kn][b]
+            best_c[it], best_r[it], best_f[it] = cls[kn][b], r[b], d_front[b]
+        tris = pieces.mesh.triangle_polygons[pieces.idx[piece[todo]]]
+        lb_fp, lb_front = keys(tris, todo)
+        c, r, f = cls[todo].astype(np.int64), np.round(lb_fp - _NEAR, 3), lb_front - _NEAR
+        it = item_of[todo]
+        bc, br, bf = best_c[it], best_r[it], best_f[it]
+        need = (c < bc) | ((c == bc) & ((r < br) | ((r == br) & (f <= bf))))
+        pieces.ensure(piece[todo[need]])
+    use = np.flatnonzero(pieces.done[piece] & pieces.valid[piece])
+    if not len(use):
+        return out
+    item_of, piece = item_of[use], piece[use]
+    geoms = pieces.geoms[piece]
+    d_fp = shapely.distance(geoms, fps[item_of])
+    d_front = shapely.distance(geoms, front_pts[item_of])
+    rank = np.lexsort((d_front, np.round(d_fp, 3), pieces.comp[piece] != prefer, item_of))
     first = rank[np.unique(item_of[rank], return_index=True)[1]]
     ok = first[d_fp[first] <= ACCESS_REACH + 1e-9]
     if not len(ok):
         return out
-    lines = shapely.shortest_line(geoms[piece[ok]], front_pts[item_of[ok]])
+    lines = shapely.shortest_line(geoms[ok], front_pts[item_of[ok]])
     starts = shapely.get_coordinates(shapely.get_point(lines, 0))
     for k, (x, y) in zip(item_of[ok].tolist(), starts.tolist()):
         out[k] = (float(x), float(y))
