@@ -380,7 +380,7 @@ def test_queue_path_beside_the_store():
 
 # -- against the LMS stub (and ralph behind it) ----------------------------------------------------
 
-def _session(stub, tmp_path, events, name="RN-0042", **kw):
+def _session(stub, tmp_path, name="RN-0042", **kw):
     info = stub.launch(au_url("tiny", "tiny-station"), name)
     lp = parse_launch(info["url"])
     s = Cmi5Session.start(lp, tmp_path / "w.db.cmi5-queue", pass_mark=0.8, **kw)
@@ -389,7 +389,7 @@ def _session(stub, tmp_path, events, name="RN-0042", **kw):
 
 def test_fetch_url_is_posted_once_and_a_second_fetch_is_refused(tmp_path):
     with LmsStub() as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         s.close()
         assert len(stub.fetch_calls) == 1 and ("POST", f"/fetch/{stub.fetch_calls[0]}") in stub.requests
         assert ("GET", "/xapi/activities/state") in stub.requests  # LaunchData, with the token
@@ -421,7 +421,7 @@ def _feed(s, events):
 
 def test_statements_reach_the_lms_as_the_tour_runs(tmp_path):
     with LmsStub(mastery=0.75) as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         ev = _events(sid="t1", completed=7)
         s(ev[0])
         assert s.drain()  # the sender thread sends it at once (the station does not wait)
@@ -435,7 +435,7 @@ def test_statements_reach_the_lms_as_the_tour_runs(tmp_path):
 
 def test_the_station_never_waits_for_the_lrs(tmp_path):
     with LmsStub() as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         stub.hold.clear()  # the LRS takes its time
         ev = _events(sid="t8")
         s(ev[0])  # returns with the statement on disk, while its request is still unanswered
@@ -451,7 +451,7 @@ def test_the_station_never_waits_for_the_lrs(tmp_path):
 def test_statements_stored_in_ralph_through_the_lms(tmp_path):
     upstream = _lrs()
     with LmsStub(upstream, mastery=0.8) as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         _feed(s, _events(sid="t2", completed=8))
         assert s.summary()["queued"] == 0, s.summary()
         held = stub.lrs_statements(info["registration"])  # ralph's answer
@@ -468,7 +468,7 @@ def test_statements_stored_in_ralph_through_the_lms(tmp_path):
 
 def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_path):
     with LmsStub() as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         stub.down = True  # the LRS drops away after the launch
         _feed(s, _events(sid="t4"))
         summary = s.summary()
@@ -478,7 +478,7 @@ def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_pat
             queued = [q.statement["id"] for q in ob.pending()]
         stub.down = False
         # the next launch on this station sends the earlier session's statements first
-        info2, lp2, s2 = _session(stub, tmp_path, [])
+        info2, lp2, s2 = _session(stub, tmp_path)
         assert s2.earlier.sent == 5
         _feed(s2, _events(sid="t5"))
         ids = [st["id"] for st in stub.received]
@@ -491,7 +491,7 @@ def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_pat
 def test_cmi5_send_sends_the_queue_once_in_order(tmp_path, capfd):
     db = tmp_path / "w.db"
     with LmsStub() as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         stub.fail_status = 503  # the LRS answers, but cannot store
         _feed(s, _events(sid="t6"))
         assert s.summary()["queued"] == 5
@@ -510,7 +510,7 @@ def test_cmi5_send_sends_the_queue_once_in_order(tmp_path, capfd):
 
 def test_refused_statements_stay_queued_and_other_credentials_send_them(tmp_path, capfd):
     with LmsStub() as stub:
-        info, lp, s = _session(stub, tmp_path, [])
+        info, lp, s = _session(stub, tmp_path)
         stub.down = True
         _feed(s, _events(sid="t7"))
         stub.down = False
