@@ -69,8 +69,8 @@ def pack_of(*rules: str, **limits) -> str:
         for k, v in lim.params.items():
             if k == "speed":
                 out.append(f"    speed: {v:g} m/s")
-            if k == "width":
-                out.append(f"    width: {v:g} m")
+            if k in ("width", "route"):
+                out.append(f"    {k}: {v:g} m")
         if "requires" in lim.params:
             out.append("    requires:")
             for kind, need in lim.params["requires"].items():
@@ -317,6 +317,24 @@ def test_shipped_wards_pass_the_us_pack(ward):
     shipped = doc[doc.index("## The shipped wards"):]
     for code in SHIPPED_REMAINING[ward]:
         assert f"`{code}`" in shipped, code
+
+
+def test_workstation_cutting_off_the_crash_cart_is_found(tmp_path):
+    """The known case: medsurg-28's workstation WS-2 as first drawn (x 33.8) left the floor in
+    front of the crash cart reachable only through a 0.68 m gap; the shipped ward moved it."""
+    import shutil
+
+    from wardtwin.layout.load import layouts_dir
+
+    ward = tmp_path / "medsurg-28"
+    shutil.copytree(layouts_dir() / "medsurg-28", ward)
+    eq = ward / "equipment.yaml"
+    text = eq.read_text(encoding="utf-8")
+    assert "id: WS-2, type: computer_workstation, room: nurse-station, at: [33.2, 3.8]" in text
+    eq.write_text(text.replace("at: [33.2, 3.8], rotation: 180}", "at: [33.8, 3.8], rotation: 180}"), encoding="utf-8")
+    fs = [f for f in findings(ward) if f.code == "equipment-access-blocked"]
+    assert [where(f) for f in fs] == [("equipment.yaml", 26, "equipment-access-blocked")], [f.format() for f in fs]
+    assert "WS-2" in fs[0].message and "CC-1" in fs[0].message and "0.81 m" in fs[0].message
 
 
 # ---- SARIF 2.1.0

@@ -15,7 +15,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.schema import INVALID, Enum, Field, Id, ListOf, Obj, Str, Type, did_you_mean, located_items
 from wardtwin.layout.units import QuantityError, describe, excerpt, parse_quantity
 from wardtwin.layout.yamlsafe import LMap
-from wardtwin.rules.registry import BASE, RULES, SEVERITIES, STRUCTURED, UNITS, Quantity
+from wardtwin.rules.registry import BASE, OPTIONAL, RULES, SEVERITIES, STRUCTURED, UNITS, Quantity
 
 #: The rule pack file format's version.
 PACK_VERSION = 1
@@ -153,7 +153,7 @@ def entry_schema(rule_id: str, override: bool = False) -> Obj:
     fields.append(Field("severity", Enum(SEVERITIES, "how a finding of this rule is reported", "severity")))
     for name, q in r.params:
         t = _STRUCTURED_TYPES[name]() if name in STRUCTURED else Limit(q, name)
-        fields.append(Field(name, t, required=not override and name not in STRUCTURED))
+        fields.append(Field(name, t, required=not override and name not in OPTIONAL))
     if r.targets:
         fields.append(Field("targets", ListOf(Id("catalog type id"), "catalog types it measures to", 1)))
     fields.append(Field("note", Str("why this limit, in words", 1000)))

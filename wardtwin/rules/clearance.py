@@ -245,33 +245,67 @@ def room_cut_off(lim: Limit, ctx: Context):
             break
 
 
+def _route_pieces(m, width: float):
+    """The walkable floor for a body ``width`` m wide, as pieces, and the indices of those
+    that reach into the entrance room."""
+    from wardtwin.model.compiled import walkable_area
+
+    obst = shapely.union_all([i.footprint for i in m.items if i.blocks])
+    pieces = list(getattr(walkable_area(m.floor, obst, width / 2), "geoms", []))
+    ent = m.rooms.get(m.layout.ward.entrance)
+    main = {k for k, p in enumerate(pieces) if ent is not None and p.intersects(ent)}
+    return pieces, main
+
+
 @rule("equipment-access")
 def equipment_access(lim: Limit, ctx: Context):
     """Each item of the rule's types: the clear floor in front of it (``width``, at least the
-    item's own width, by the limit's depth) holds no other floor item."""
+    item's own width, by the limit's depth) holds no other floor item, and (with ``route``)
+    can be reached from the ward's entrance by a way at least ``route`` wide."""
     m, lay = ctx.model, ctx.layout
     width = lim.params.get("width") or 0.0
+    route = lim.params.get("route")
     floor_items = [i for i in m.items if i.blocks]
-    if not floor_items:
-        return
-    tree = shapely.STRtree([i.footprint for i in floor_items])
+    tree = shapely.STRtree([i.footprint for i in floor_items]) if floor_items else None
+    pieces = main = ptree = None
     for it in m.items:
         if it.type not in lim.targets:
             continue
         t = lay.item_type(lay.item_by_id[it.id])
         front, side = _frame(it)
-        zone = _rect(it.front, front, side, max(width, t.footprint[0] if t else 0.0), lim.value)
+        wide = max(width, t.footprint[0] if t else 0.0)
+        zone = _rect(it.front, front, side, wide, lim.value)
         hits = []
-        for k in sorted(tree.query(zone, predicate="intersects").tolist()):
+        for k in sorted(tree.query(zone, predicate="intersects").tolist()) if tree is not None else ():
             other = floor_items[k]
             if other.id != it.id and other.footprint.intersection(zone).area > AREA_TOL:
                 hits.append(other)
-        if not hits:
+        if hits:
+            o = min(hits, key=lambda i: (i.footprint.distance(shapely.Point(it.front)), i.id))
+            src = lay.item_by_id[o.id].src
+            gap = o.footprint.distance(shapely.Point(it.front))
+            yield rule_finding(lim, *at(src, "at"), f"{o.name.lower()} {o.id} stands {gap:.2f} m in front of "
+                               f"{it.name.lower()} {it.id}: the floor {wide:.2f} m wide and {lim.shown} deep in front "
+                               "of emergency equipment must stay clear" + src.note("at"))
             continue
-        o = min(hits, key=lambda i: (i.footprint.distance(shapely.Point(it.front)), i.id))
-        src = lay.item_by_id[o.id].src
-        gap = o.footprint.distance(shapely.Point(it.front))
-        yield rule_finding(lim, *at(src, "at"), f"{o.name.lower()} {o.id} stands {gap:.2f} m in front of "
-                           f"{it.name.lower()} {it.id}: the floor {max(width, t.footprint[0] if t else 0.0):.2f} m "
-                           f"wide and {lim.shown} deep in front of emergency equipment must stay clear"
-                           + src.note("at"))
+        if not route:
+            continue
+        if pieces is None:
+            pieces, main = _route_pieces(m, route)
+            ptree = shapely.STRtree(pieces) if pieces else None
+        if ptree is None or not main:
+            continue
+        mid = shapely.Point(it.front[0] + front[0] * lim.value / 2, it.front[1] + front[1] * lim.value / 2)
+        near = ptree.query(zone, predicate="intersects").tolist()
+        if any(k in main for k in near):
+            continue
+        # the floor in front is cut off from the entrance for a body `route` wide: name the
+        # floor item nearest to it that borders the cut-off floor (or the front itself)
+        around = shapely.union_all([pieces[k] for k in near]) if near else zone
+        by = [o for o in floor_items if o.id != it.id and o.footprint.distance(around) <= route / 2 + 0.05]
+        o = min(by, key=lambda i: (i.footprint.distance(mid), i.id)) if by else None
+        src = lay.item_by_id[(o or it).id].src
+        who = f"{o.name.lower()} {o.id} leaves " if o is not None else ""
+        yield rule_finding(lim, *at(src, "at"), f"{who}the floor in front of {it.name.lower()} {it.id} reached from "
+                           f"the entrance only through gaps narrower than {route:.2f} m (`route`): the way a cart and "
+                           "its crew need to it" + src.note("at"))

@@ -44,8 +44,9 @@ def rules_text(pack_name: str, ward: str | None = None) -> tuple[str, int]:
             if "minimums" in lim.params:
                 for kind, (v, written) in lim.params["minimums"].items():
                     lines.append(f"      {kind}: at least {v:.2f} m² ({written})")
-            if "width" in lim.params:
-                lines.append(f"      width: {lim.params['width']:.2f} m")
+            for k in ("width", "route"):
+                if k in lim.params:
+                    lines.append(f"      {k}: {lim.params[k]:.2f} m")
             lines.append(f"      source: {lim.source}")
             if lim.note:
                 lines.append(f"      note: {lim.note}")

@@ -23,7 +23,7 @@ from wardtwin.layout.ruleschema import PACK, entry_schema
 from wardtwin.layout.schema import INVALID, Ctx
 from wardtwin.layout.units import describe, excerpt
 from wardtwin.layout.yamlsafe import read_yaml
-from wardtwin.rules.registry import BASE, RULES, STRUCTURED, Quantity
+from wardtwin.rules.registry import BASE, OPTIONAL, RULES, STRUCTURED, Quantity
 
 #: The pack a ward without ``rules:`` is checked against.
 DEFAULT_PACK = "us"
@@ -120,7 +120,7 @@ def _usable(rule: str, e) -> bool:
         return False
     if r.quantity is not Quantity.NONE and e.get("limit") in (None, INVALID):
         return False
-    return all(e.get(n) is not INVALID and (e.get(n) is not None or n in STRUCTURED) for n, _q in r.params)
+    return all(e.get(n) is not INVALID and (e.get(n) is not None or n in OPTIONAL) for n, _q in r.params)
 
 
 @lru_cache(maxsize=16)

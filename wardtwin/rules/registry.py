@@ -56,6 +56,8 @@ L, T, S, R, N = Quantity.LENGTH, Quantity.TIME, Quantity.SPEED, Quantity.RATIO, 
 #: The structured parameters (``Quantity.NONE``), each optional in a pack entry: ``requires``
 #: (room kind -> catalog types), ``kinds`` (room kinds), ``minimums`` (room kind -> area).
 STRUCTURED = ("requires", "kinds", "minimums")
+#: Parameters a pack entry may leave out (the structured ones, and these).
+OPTIONAL = (*STRUCTURED, "route")
 P, M = Family.PLAN, Family.MODEL
 
 RULES: dict[str, RuleDef] = {r.id: r for r in (
@@ -102,8 +104,9 @@ RULES: dict[str, RuleDef] = {r.id: r for r in (
     RuleDef("room-cut-off", N, "room-cut-off", M,
             "floor equipment leaves no part of a room's floor cut off from the rest of the room"),
     RuleDef("equipment-access", L, "equipment-access-blocked", M,
-            "clear floor this deep (and `width` wide) in front of each emergency item, free of floor items",
-            params=(("width", L),),
+            "clear floor this deep (and `width` wide) in front of each emergency item, free of floor items and "
+            "reached by a way at least `route` wide",
+            params=(("width", L), ("route", L)),
             targets=("crash_cart", "aed", "fire_extinguisher", "fire_alarm_pull_station", "eyewash_station",
                      "medical_gas_zone_valve_box")),
 )}
