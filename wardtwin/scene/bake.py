@@ -12,15 +12,17 @@ Per vertex, in its room (the room is a prism: floor, ceiling, wall faces less do
 - emissive parts (light panels, exit signs, the daylit view in window glass) are left at full
   brightness.
 
-The result is cached by the content of the ward's geometry and lights (a hash) in the user's
-cache folder (:func:`cache_dir`), so an unchanged ward does not bake again; :data:`STATS`
-counts bakes and cache hits (tests read it).
+The whole full look (the dressed, baked parts and their lights) is kept in the user's cache
+folder (:func:`cache_dir`) under a hash of the ward's content (:func:`content_key`: its plain
+geometry, room kinds, finishes, and this code), so an unchanged ward does not dress or bake
+again; :data:`STATS` counts bakes and cache hits (tests read it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 from pathlib import Path
 
@@ -166,78 +168,112 @@ def _light_parts(parts, rooms: dict, lights_by_room: dict) -> list[np.ndarray]:
     return out
 
 
-def _key(parts, rooms: dict, lights) -> str:
+def content_key(parts, extra: str) -> str:
+    """The cache key of a ward's full look: a hash of its plain geometry (every part's name,
+    room and arrays: what the rooms, walls, doors, windows and items are), of ``extra`` (what
+    else the look depends on: room kinds, finishes...) and of this code (the modules that
+    make the look: a changed program does not use an old result)."""
     h = hashlib.blake2b(digest_size=20)
-    h.update(f"bake v{BAKE_VERSION}".encode())
+    h.update(f"look v{BAKE_VERSION}|{extra}|".encode())
+    for name in ("bake", "dress", "geometry", "mesh", "textures"):
+        h.update(_source_digest(name))
     for p in parts:
-        h.update(f"|{p.name}|{p.layer}|{p.room}|{p.emissive}|".encode())
-        for arr in (p.mesh.positions, p.mesh.normals, p.mesh.colors):
+        h.update(f"|{p.name}|{p.layer}|{p.room}|{p.ref}|".encode())
+        for arr in (p.mesh.positions, p.mesh.normals, p.mesh.colors, p.mesh.triangles):
             h.update(np.ascontiguousarray(arr).tobytes())
-    for rid in sorted(rooms):
-        segs, height = rooms[rid]
-        h.update(f"|{rid}|{height!r}|".encode())
-        h.update(np.ascontiguousarray(segs, np.float64).tobytes())
-    h.update(repr(sorted(lights, key=repr)).encode())
     return h.hexdigest()
 
 
-def _read_cache(path: Path, parts) -> list | None:
+def _source_digest(module: str) -> bytes:
+    path = Path(__file__).with_name(f"{module}.py")
+    try:
+        return hashlib.blake2b(path.read_bytes(), digest_size=16).digest()
+    except OSError:  # running from a zip or without sources: the version stands for the code
+        from wardtwin import __version__
+
+        return __version__.encode()
+
+
+_ARRAYS = ("positions", "normals", "colors", "triangles")
+
+
+def load_look(key: str):
+    """``(parts, lights)`` kept under ``key`` by :func:`store_look`, or None (not kept, or
+    unreadable: the caller builds it again)."""
     from wardtwin.errors import InputFileError
     from wardtwin.exchange.reading import read_bounded
+    from wardtwin.scene.dress import Light
+    from wardtwin.scene.geometry import Part
 
     try:
-        data = read_bounded(path, MAX_CACHE_BYTES)
+        data = read_bounded(cache_dir() / f"{key}.npz", MAX_CACHE_BYTES)
     except (InputFileError, OSError):
         return None
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
-            colours, sizes = z["colours"], z["sizes"]
-    except (OSError, ValueError, KeyError, EOFError):
+            meta = json.loads(str(z["meta"]))
+            arrays = {k: z[k] for k in (*_ARRAYS, "uvs", "sizes", "tri_sizes", "lights")}
+    except (OSError, ValueError, KeyError, EOFError, TypeError):
         return None
-    if list(sizes) != [len(p.mesh.positions) for p in parts] or colours.shape != (int(sizes.sum()), 3):
+    try:
+        sizes, tri_sizes = arrays["sizes"], arrays["tri_sizes"]
+        split = {k: np.split(arrays[k], np.cumsum(tri_sizes if k == "triangles" else sizes)[:-1])
+                 for k in (*_ARRAYS, "uvs")}
+        parts = []
+        for k, (name, layer, ref, room, emissive, textured) in enumerate(meta["parts"]):
+            mesh = Mesh(split["positions"][k], split["normals"][k], split["colors"][k].astype(np.float32),
+                        split["triangles"][k], split["uvs"][k] if textured else None)
+            parts.append(Part(name, layer, mesh, ref, room, emissive))
+        lights = [Light(room, kind, tuple(map(float, v[:3])), tuple(map(float, v[3:6])), float(v[6]))
+                  for (room, kind), v in zip(meta["lights"], arrays["lights"])]
+    except (ValueError, KeyError, TypeError, IndexError):
         return None
-    return np.split(colours.astype(np.float32), np.cumsum(sizes)[:-1])
+    STATS["cached"] += 1
+    return parts, lights
 
 
-def _write_cache(path: Path, lit: list) -> None:
+def store_look(key: str, parts, lights) -> None:
+    """Keep a ward's full-look parts and lights under ``key`` (a cache that cannot be written
+    only costs the next build its bake)."""
     from wardtwin.errors import WardtwinError
     from wardtwin.exchange.files import write_bytes_atomic
 
+    meshes = [p.mesh for p in parts]
+    empty2 = np.zeros((0, 2), np.float32)
+    meta = {"parts": [[p.name, p.layer, p.ref, p.room, bool(p.emissive), p.mesh.uvs is not None] for p in parts],
+            "lights": [[lt.room, lt.kind] for lt in lights]}
     buf = io.BytesIO()
-    sizes = np.array([len(c) for c in lit], np.int64)
-    colours = np.concatenate(lit) if lit else np.zeros((0, 3))
-    np.savez(buf, colours=colours.astype(np.float16), sizes=sizes)
+    np.savez(buf, meta=np.array(json.dumps(meta)),
+             positions=np.concatenate([m.positions for m in meshes]).astype(np.float32),
+             normals=np.concatenate([m.normals for m in meshes]).astype(np.float32),
+             colors=np.concatenate([m.colors for m in meshes]).astype(np.float16),
+             triangles=np.concatenate([m.triangles for m in meshes]).astype(np.uint32),
+             uvs=np.concatenate([m.uvs if m.uvs is not None else np.zeros((len(m.positions), 2), np.float32)
+                                 for m in meshes] or [empty2]).astype(np.float32),
+             sizes=np.array([len(m.positions) for m in meshes], np.int64),
+             tri_sizes=np.array([len(m.triangles) for m in meshes], np.int64),
+             lights=np.array([[*lt.position, *lt.normal, lt.area] for lt in lights], np.float64).reshape(-1, 7))
+    path = cache_dir() / f"{key}.npz"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(path, buf.getvalue())
     except (OSError, WardtwinError):
-        pass  # a cache that cannot be written only costs the next bake
+        pass
 
 
-def bake(parts, rooms: dict, lights, *, cache: bool = True) -> list:
+def bake(parts, rooms: dict, lights) -> list:
     """``parts`` (:class:`~wardtwin.scene.geometry.Part`) with their light baked into their
     vertex colours and the detail texture's coordinates set. ``rooms``: room id ->
     (wall-face segments (E, 2, 2), ceiling height m); ``lights``: the ward's
-    :class:`~wardtwin.scene.dress.Light` list. ``cache``: look for (and keep) the result in
-    :func:`cache_dir`."""
+    :class:`~wardtwin.scene.dress.Light` list."""
     from dataclasses import replace
 
     by_room: dict = {}
     for light in lights:
         by_room.setdefault(light.room, []).append(light)
-    lit = None
-    path = None
-    if cache:
-        path = cache_dir() / f"{_key(parts, rooms, lights)}.npz"
-        lit = _read_cache(path, parts)
-    if lit is None:
-        # as the cache keeps them (float16): a cached bake draws exactly what a fresh one does
-        lit = [c.astype(np.float16).astype(np.float32) for c in _light_parts(parts, rooms, by_room)]
-        STATS["baked"] += 1
-        if path is not None:
-            _write_cache(path, lit)
-    else:
-        STATS["cached"] += 1
+    # as the cache keeps them (float16): a kept look draws exactly what a fresh one does
+    lit = [c.astype(np.float16).astype(np.float32) for c in _light_parts(parts, rooms, by_room)]
+    STATS["baked"] += 1
     out = []
     for p, rgb in zip(parts, lit):
         m = p.mesh

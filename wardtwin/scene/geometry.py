@@ -22,7 +22,7 @@ from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.leaves import door_leaves
 from wardtwin.layout.plan import Plan
 from wardtwin.scene import dress
-from wardtwin.scene.bake import bake
+from wardtwin.scene import bake as bake_module
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
 from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
@@ -479,24 +479,45 @@ def ward_geometry(plan: Plan, look: str | None = None, *, cache: bool = True) ->
     look = default_look() if look is None else look
     if look not in LOOKS:
         raise UnknownNameError("look", look, LOOKS)
-    style = dress.Style.of(plan.layout.ward.finishes) if look == "full" else None
     lights: list = []
-    parts = _floors_and_ceilings(plan, style, lights)
-    wall_parts, signs = _walls_and_doors(plan, style, lights)
+    parts = _floors_and_ceilings(plan)
+    wall_parts, signs = _walls_and_doors(plan)
     item_parts, labels = _items(plan)
-    parts = parts + wall_parts
-    if style is not None:
-        parts += [Part(f"trim/{rid}", "wall", mesh, rid, rid) for rid, mesh in dress.wall_trim(plan, style).items()]
-        rooms = {rid: (dress.segments(plan, rid), plan.layout.ceiling_of(plan.layout.room_by_id[rid]))
-                 for rid in plan.room_polygons}
-        baked = bake(parts + item_parts, rooms, lights, cache=cache)
-        parts, item_parts = baked[:len(parts)], baked[len(parts):]
-    parts = parts + item_parts
+    parts = parts + wall_parts + item_parts
+    if look == "full":
+        parts, lights = _full_look(plan, parts, cache)
+        item_parts = [p for p in parts if p.layer == "item"]
     lo = np.min([p.mesh.bounds()[0] for p in parts if p.mesh.n_triangles], axis=0)
     hi = np.max([p.mesh.bounds()[1] for p in parts if p.mesh.n_triangles], axis=0)
     return WardGeometry(tuple(parts), tuple(signs), tuple(labels), tuple(_portals(plan)),
                         (tuple(map(float, lo)), tuple(map(float, hi))), {p.ref: p for p in item_parts},
                         look, tuple(lights))
+
+
+def _full_look(plan: Plan, plain: list[Part], cache: bool) -> tuple[list[Part], list]:
+    """The parts of the full look, and its lights: dressed (:mod:`wardtwin.scene.dress`) and
+    baked (:mod:`wardtwin.scene.bake`), or as kept from an earlier build of the same ward
+    (keyed by a hash of ``plain``, the ward's plain parts, and what else the look depends on)."""
+    lay = plan.layout
+    style = dress.Style.of(lay.ward.finishes)
+    extra = repr((lay.ward.wall_thickness, style.finishes.key(),
+                  sorted((r.id, r.kind, lay.ceiling_of(r)) for r in lay.rooms),
+                  [(w.window, w.wall, w.t0, w.t1, w.sill, w.head) for w in plan.window_openings],
+                  [(w.start, w.end, w.left, w.right) for w in plan.open_walls]))
+    key = bake_module.content_key(plain, extra) if cache else None
+    kept = bake_module.load_look(key) if key else None
+    if kept is not None:
+        return kept
+    lights: list = []
+    parts = _floors_and_ceilings(plan, style, lights)
+    wall_parts, _ = _walls_and_doors(plan, style, lights)
+    parts += wall_parts
+    parts += [Part(f"trim/{rid}", "wall", mesh, rid, rid) for rid, mesh in dress.wall_trim(plan, style).items()]
+    rooms = {rid: (dress.segments(plan, rid), lay.ceiling_of(lay.room_by_id[rid])) for rid in plan.room_polygons}
+    parts = bake_module.bake(parts + [p for p in plain if p.layer == "item"], rooms, lights)
+    if key:
+        bake_module.store_look(key, parts, lights)
+    return parts, lights
 
 
 #: The looks of the twin: "full" (issue 18: materials, fittings, baked light) and "plain".
