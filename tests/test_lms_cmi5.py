@@ -488,6 +488,24 @@ def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_pat
         check_cmi5_session(stub.lrs_statements(info["registration"])[1:], lp, info["session"], 0.8)
 
 
+def test_a_verdict_still_queued_counts_for_the_registration(tmp_path):
+    with LmsStub() as stub:
+        info, lp, s = _session(stub, tmp_path)
+        stub.down = True
+        _feed(s, _events(sid="t9"))  # completed and passed, queued
+        stub.statements_down, stub.down = True, False  # LaunchData again, statements still unreachable
+        again = stub.launch(au_url("tiny", "tiny-station"), registration=info["registration"])
+        s2 = Cmi5Session.start(parse_launch(again["url"]), tmp_path / "w.db.cmi5-queue")
+        assert s2.tracker.prior == {"completed", "passed"}
+        _feed(s2, _events(sid="t10"))
+        stub.statements_down = False
+        with Outbox(tmp_path / "w.db.cmi5-queue") as ob:
+            r = send_pending(ob)
+        assert r.left == 0
+        verbs = defined_verbs(stub.lrs_statements(info["registration"]))
+        assert verbs.count("completed") == 1 and verbs.count("passed") == 1 and verbs.count("initialized") == 2
+
+
 def test_cmi5_send_sends_the_queue_once_in_order(tmp_path, capfd):
     db = tmp_path / "w.db"
     with LmsStub() as stub:

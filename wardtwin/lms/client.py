@@ -4,9 +4,9 @@ At launch (:meth:`Cmi5Session.start`), before the tour starts: one POST to the f
 session's auth token (cmi5 8.2; a fetch URL works once, so a second launch with the same URL is
 refused by the LMS and reported), the ``LMS.LaunchData`` state document (required: without its
 context template no statement can be made), the ``cmi5LearnerPreferences`` agent profile (read as
-cmi5 section 11 asks; wardtwin has no setting it changes), and the registration's earlier
-completed/passed statements for the AU (so that a second completion in a registration is not sent
-twice). Then the statements queued by earlier sessions are sent, oldest first.
+cmi5 section 11 asks; wardtwin has no setting it changes); then the statements queued by earlier
+sessions are sent, oldest first, and the registration's earlier completed/passed statements for
+the AU are looked up, in the LRS and in the queue (so that a registration gets one of each).
 
 During the tour each statement :class:`~wardtwin.lms.cmi5.AuTracker` makes is first appended to
 the durable queue (:class:`~wardtwin.lms.outbox.Outbox`), then a sender thread sends it with
@@ -155,6 +155,19 @@ def prior_verbs(launch: LaunchParams, auth: str, timeout: float = LAUNCH_TIMEOUT
     return found
 
 
+def queued_verbs(outbox: Outbox, launch: LaunchParams) -> set[str]:
+    """The verbs among completed and passed that statements still queued hold for this
+    registration and AU (an earlier session's, made while the LRS could not be reached)."""
+    wanted = {AU_VERBS["completed"]: "completed", AU_VERBS["passed"]: "passed"}
+    found = set()
+    for q in outbox.pending():
+        st = q.statement
+        if (st.get("object", {}).get("id") == launch.activity_id and st.get("verb", {}).get("id") in wanted
+                and st.get("context", {}).get("registration") == launch.registration):
+            found.add(wanted[st["verb"]["id"]])
+    return found
+
+
 @dataclass
 class SendReport:
     """What a send of the queue did: statements ``sent``, ``left`` queued, and ``errors`` (one
@@ -238,13 +251,14 @@ class Cmi5Session:
         auth = basic(token)
         data = launch_data(launch, auth, timeout)
         learner_preferences(launch, auth, timeout)
-        prior = prior_verbs(launch, auth, timeout)
-        kw = {"now": now} if now is not None else {}
-        tracker = AuTracker(launch, data, pass_mark=pass_mark, prior=prior, **kw)
         outbox = Outbox(queue)
         try:
-            self = cls(launch, data, auth, outbox, tracker)
-            self.earlier = send_pending(outbox, timeout=timeout)
+            earlier = send_pending(outbox, timeout=timeout)
+            # the registration's verdicts: in the LRS, or still queued here by an earlier session
+            prior = prior_verbs(launch, auth, timeout) | queued_verbs(outbox, launch)
+            kw = {"now": now} if now is not None else {}
+            self = cls(launch, data, auth, outbox, AuTracker(launch, data, pass_mark=pass_mark, prior=prior, **kw))
+            self.earlier = earlier
         except BaseException:
             outbox.close()
             raise
