@@ -246,12 +246,12 @@ def room_cut_off(lim: Limit, ctx: Context):
 
 
 def _route_pieces(m, width: float):
-    """The walkable floor for a body ``width`` m wide, as pieces, and the indices of those
-    that reach into the entrance room."""
-    from wardtwin.model.compiled import walkable_area
-
-    obst = shapely.union_all([i.footprint for i in m.items if i.blocks])
-    pieces = list(getattr(walkable_area(m.floor, obst, width / 2), "geoms", []))
+    """The walkable floor for a body ``width`` m wide (the model's walkable floor shrunk by
+    the rest of half that width), as pieces, and the indices of those that reach into the
+    entrance room."""
+    extra = width / 2 - m.radius
+    walk = m.walkable.buffer(-extra, join_style="mitre") if extra > 0 else m.walkable
+    pieces = [p for p in getattr(walk, "geoms", [walk]) if p.geom_type == "Polygon" and not p.is_empty]
     ent = m.rooms.get(m.layout.ward.entrance)
     main = {k for k, p in enumerate(pieces) if ent is not None and p.intersects(ent)}
     return pieces, main

@@ -21,8 +21,11 @@ def hand_rub_at_entry(lim: Limit, ctx: Context):
     middle of the opening, on either side."""
     from wardtwin.model.queries import resolve_place
 
+    import numpy as np
+
     lay = ctx.layout
     rubs = [i for i in ctx.model.items if i.type in lim.targets]
+    rub_xy = np.array([(i.footprint.centroid.x, i.footprint.centroid.y) for i in rubs]).reshape(-1, 2)
     kinds = {r.id: r.kind for r in lay.rooms}
     found = []
     for d in lay.doors:
@@ -33,8 +36,11 @@ def hand_rub_at_entry(lim: Limit, ctx: Context):
         if not entry or d.id not in ctx.model.plan.opening_by_door:
             continue
         mid = resolve_place(ctx.model, d.id)
-        best = min(((math.hypot(i.footprint.centroid.x - mid[0], i.footprint.centroid.y - mid[1]), i.id)
-                    for i in rubs), default=None)
+        best = None
+        if len(rubs):
+            dist = np.hypot(rub_xy[:, 0] - mid[0], rub_xy[:, 1] - mid[1])
+            k = int(np.argmin(dist))
+            best = (float(dist[k]), rubs[k].id)
         if best is None or best[0] > lim.value + 1e-9:
             found.append((best[0] if best else math.inf, d, best))
     if not found:
