@@ -116,7 +116,7 @@ def test_a_type_with_a_model_is_drawn_from_it_at_its_footprint(ward_copy):
     ward = _model_ward(ward_copy)
     layout, findings = check_ward(ward)
     assert exit_code(findings) == 0, [f.format() for f in findings]
-    g = ward_geometry(plan_of(layout))
+    g = ward_geometry(plan_of(layout), look="plain")  # the file's colours, unbaked
     mesh = g.item_parts["FE-1"].mesh
     assert _near(mesh, YELLOW).any(), "drawn from the procedural shape, not the model"
     lo, hi = mesh.bounds()
