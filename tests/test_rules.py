@@ -319,6 +319,19 @@ def test_shipped_wards_pass_the_us_pack(ward):
         assert f"`{code}`" in shipped, code
 
 
+def test_equipment_access_route_pair(tmp_path):
+    """A desk leaving 0.60 m past it to an AED on the far wall: a person passes, a cart and its
+    crew (32 in, 0.81 m) do not; the desk along the wall leaves the way open."""
+    room = "{id: office, name: Office, kind: office, polygon: [[0, -3.2], [6, -3.2], [6, 0], [0, 0]]}"
+    aed = "{id: AED-1, type: aed, room: office, at: [5.824, -1.5], rotation: 90}"
+    kw = dict(rooms=[room], doors=[OFFICE_DOOR], pack=pack_of("equipment-access"))
+    fb = findings(make_ward(tmp_path / "bad", items=[DESK.format(at="[3, -1.875]", rot=90), aed], **kw))
+    assert [where(f) for f in fb] == [("equipment.yaml", 4, "equipment-access-blocked")], [f.format() for f in fb]
+    assert "DESK-1" in fb[0].message and "AED-1" in fb[0].message
+    fg = findings(make_ward(tmp_path / "good", items=[DESK.format(at="[3, -2.675]", rot=0), aed], **kw))
+    assert fg == [], [f.format() for f in fg]
+
+
 def test_workstation_cutting_off_the_crash_cart_is_found(tmp_path):
     """The known case: medsurg-28's workstation WS-2 as first drawn (x 33.8) left the floor in
     front of the crash cart reachable only through a 0.68 m gap; the shipped ward moved it."""
