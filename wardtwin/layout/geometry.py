@@ -390,6 +390,45 @@ def wall_band(wall: Wall, thickness: float, t0: float = 0.0, t1: float | None = 
 def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float) -> list[Polygon]:
     """Every wall's solid with its door openings cut out (one polygon per remaining piece).
     The same polygons as :func:`wall_band` gives for each piece, buffered in one call."""
+    return _bands(_wall_pieces(walls, openings), thickness)
+
+
+def wall_solid_union(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float):
+    """The union of :func:`wall_solids` (m): the same area, with horizontal and vertical pieces
+    that continue one another on one line (the walls of a row of rooms, between doors) joined
+    first, so that the union has about half as many solids to merge."""
+    pieces = _join_straight(_wall_pieces(walls, openings))
+    bands = [b for b in _bands(pieces, thickness) if not b.is_empty]
+    return shapely.union_all(bands) if bands else Polygon()
+
+
+def _join_straight(ends: list) -> list:
+    """``ends`` (``(a, b)`` segments) with the horizontal ones on one line (equal y) that touch
+    or overlap joined into one segment, and the same for vertical ones (equal x); other
+    segments as they are. The segments cover the same points as before."""
+    out, lines = [], {}
+    for a, b in ends:
+        if a[1] == b[1] and a[0] != b[0]:
+            lines.setdefault((0, a[1]), []).append((min(a[0], b[0]), max(a[0], b[0])))
+        elif a[0] == b[0] and a[1] != b[1]:
+            lines.setdefault((1, a[0]), []).append((min(a[1], b[1]), max(a[1], b[1])))
+        else:
+            out.append((a, b))
+    for (axis, c), spans in lines.items():
+        spans.sort()
+        lo, hi = spans[0]
+        for s0, s1 in spans[1:]:
+            if s0 <= hi:
+                hi = max(hi, s1)
+                continue
+            out.append(((lo, c), (hi, c)) if axis == 0 else ((c, lo), (c, hi)))
+            lo, hi = s0, s1
+        out.append(((lo, c), (hi, c)) if axis == 0 else ((c, lo), (c, hi)))
+    return out
+
+
+def _wall_pieces(walls: Sequence[Wall], openings: Iterable[Opening]) -> list:
+    """``(start, end)`` of every stretch of wall left between door openings."""
     cuts: dict[int, list[tuple[float, float]]] = {}
     for o in openings:
         cuts.setdefault(o.wall, []).append((o.t0, o.t1))
@@ -410,7 +449,7 @@ def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: f
             t = max(t, t1)
         if length - t > SNAP:
             ends.append((at(t), at(length)))
-    return _bands(ends, thickness)
+    return ends
 
 
 def _bands(ends: list, width: float) -> list[Polygon]:

@@ -12,7 +12,8 @@ from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
 from wardtwin.layout.geometry import (
-    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygons, wall_solids,
+    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygons, wall_solid_union,
+    wall_solids,
 )
 from wardtwin.layout.model import Item, Layout
 
@@ -87,6 +88,11 @@ class Plan:
     def solids(self) -> list[Polygon]:
         """Wall solids with door openings cut out."""
         return wall_solids(self.walls, self.openings, self.layout.ward.wall_thickness)
+
+    @cached_property
+    def solid_union(self):
+        """The union of :attr:`solids` (m): every wall's solid, door openings left open."""
+        return wall_solid_union(self.walls, self.openings, self.layout.ward.wall_thickness)
 
     @cached_property
     def solids_index(self) -> STRtree:

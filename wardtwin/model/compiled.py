@@ -226,7 +226,7 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     unwalked = {r.id for r in layout.rooms if r.kind in vocab.UNWALKED_KINDS}  # shafts: no floor to walk on
     rooms = dict(sorted((k, v) for k, v in plan.room_polygons.items() if k not in unwalked))
     room_union = shapely.union_all(list(rooms.values())) if rooms else Polygon()
-    solids = shapely.union_all(plan.solids) if plan.solids else Polygon()
+    solids = plan.solid_union
     floor = room_union.difference(solids) if not solids.is_empty else room_union
     floor = shapely.normalize(floor)
 
@@ -313,22 +313,38 @@ class _Pieces:
         if not n:
             return
         shapely.prepare(regions)
-        inside = shapely.covers(regions[self.owner], mesh.triangle_polygons[self.idx])
-        if inside.any():
-            g = shapely.polygons(mesh.vertices[mesh.triangles[self.idx[inside]][:, ::-1]])
-            self.geoms[inside] = g
-            self.valid[inside] = ~shapely.is_empty(g) & (shapely.area(g) > 1e-9)
-            self.done[inside] = True
+        self.inside = shapely.covers(regions[self.owner], mesh.triangle_polygons[self.idx])
+        # an inside piece is valid when its triangle's area is over 1e-9 m² (GEOS measures the
+        # few within rounding of that); its polygon is made when asked for
+        tri = mesh.vertices[mesh.triangles[self.idx]]
+        area = 0.5 * np.abs((tri[:, 1, 0] - tri[:, 0, 0]) * (tri[:, 2, 1] - tri[:, 0, 1])
+                            - (tri[:, 1, 1] - tri[:, 0, 1]) * (tri[:, 2, 0] - tri[:, 0, 0]))
+        close = self.inside & (np.abs(area - 1e-9) <= 1e-12)
+        self.valid[self.inside] = area[self.inside] > 1e-9
+        self.done[self.inside] = True
+        self.made = ~self.inside  # whether geoms[k] is made (an uncut crossing piece: not needed)
+        if close.any():
+            self._make(np.flatnonzero(close))
 
-    def ensure(self, sel: np.ndarray) -> None:
-        """Cut the pieces ``sel`` (indices) that are not cut yet."""
-        sel = sel[~self.done[sel]]
-        if not len(sel):
-            return
-        g = shapely.intersection(self.mesh.triangle_polygons[self.idx[sel]], self.regions[self.owner[sel]])
+    def _make(self, sel: np.ndarray) -> None:
+        """Make the polygons of the inside pieces ``sel`` (and measure them)."""
+        g = shapely.polygons(self.mesh.vertices[self.mesh.triangles[self.idx[sel]][:, ::-1]])
         self.geoms[sel] = g
         self.valid[sel] = ~shapely.is_empty(g) & (shapely.area(g) > 1e-9)
-        self.done[sel] = True
+        self.made[sel] = True
+
+    def ensure(self, sel: np.ndarray) -> None:
+        """Cut the pieces ``sel`` (indices) that are not cut yet, and make the polygons of
+        inside ones not made yet."""
+        todo = sel[~self.done[sel]]
+        if len(todo):
+            g = shapely.intersection(self.mesh.triangle_polygons[self.idx[todo]], self.regions[self.owner[todo]])
+            self.geoms[todo] = g
+            self.valid[todo] = ~shapely.is_empty(g) & (shapely.area(g) > 1e-9)
+            self.done[todo] = True
+        todo = sel[~self.made[sel]]
+        if len(todo):
+            self._make(todo)
 
     def of_region(self, k: int) -> np.ndarray:
         return np.arange(self.lo[k], self.hi[k])
@@ -435,6 +451,7 @@ def _access_points(placed, fronts, room_ids, pieces: _Pieces, prefer: int) -> li
         d_fp = shapely.distance(geoms, fps[item_of[sel]])
         return d_fp, shapely.distance(geoms, front_pts[item_of[sel]])
 
+    pieces.ensure(piece[pieces.done[piece]])  # (makes the inside pieces' polygons)
     known = pieces.done[piece] & pieces.valid[piece]
     todo = np.flatnonzero(~pieces.done[piece])
     if len(todo):
