@@ -268,6 +268,16 @@ def test_bad_pack_findings_at_file_line(case, tmp_path):
     assert [(Path(f.file).name, f.line, f.code) for f in findings(ward)] == [("pack.yaml", line, code)]
 
 
+def test_bad_room_kinds_and_areas_in_a_pack(tmp_path):
+    p = tmp_path / "pack.yaml"
+    p.write_text("kind: rules\nversion: 1\nid: bad\nname: Bad\nrules:\n"
+                 "  turning-space:\n    limit: 1500 mm\n    kinds: [ensuite, toilett]\n    source: x\n"
+                 "  room-net-area:\n    minimums: {patient_room: 120 kg}\n    source: x\n")
+    pack, fs = read_pack(p, "pack.yaml")
+    assert [(f.line, f.code) for f in fs] == [(8, "unknown-value"), (11, "bad-unit")], [f.format() for f in fs]
+    assert "did you mean 'toilet'" in fs[0].message and "turning-space" not in pack.limits
+
+
 def test_pack_outside_the_hospital_folder_is_refused(tmp_path):
     ward = make_ward(tmp_path / "h", length=40, items=[fe(1, 20)])
     (tmp_path / "elsewhere.yaml").write_text("kind: rules\n")
