@@ -341,12 +341,13 @@ def test_cli_tour_without_a_display_says_what_to_do(tmp_path, capsys, monkeypatc
 
 def test_reference_tour_runs_through_the_offscreen_station(station_cls, tmp_path):
     """A scripted trainee through a shipped orientation tour (guided), recorded in SQLite."""
-    from wardtwin.station.tourdesk import tour as run_tour
+    from wardtwin.station.tourdesk import Desk
+    from wardtwin.station.tourrun import run_tour
 
     tour, model, findings = check_tour("icu-12", "orientation")
     assert tour is not None
-    info = run_tour(model, tour, trainee="RN-1", store=str(tmp_path / "ref.db"), offscreen=True, size=(160, 90),
-                    fps=5)
+    info = run_tour(model, tour, Desk(offscreen=True, size=(160, 90), fps=5), str(tmp_path / "ref.db"),
+                    trainee="RN-1").as_dict()
     assert info["tour"]["outcome"] == "completed"
     assert info["tour"]["completed"] == len(tour.steps) >= 15
 

@@ -119,11 +119,12 @@ def test_guided_ride_carries_the_play_space_with_the_vignette_and_never_turns_th
 
 
 def test_reference_tour_through_the_vr_station(tmp_path):
-    from wardtwin.station.vr.tour import vr_tour
+    from wardtwin.station.tourrun import run_tour
+    from wardtwin.station.vr.tour import Headset
 
     tour, model, _ = check_tour("icu-12", "orientation")
-    info = vr_tour(model, tour, trainee="RN-1", store=str(tmp_path / "ref.db"), offscreen=True, eye_size=(96, 108),
-                   fps=5)
+    info = run_tour(model, tour, Headset(offscreen=True, eye_size=(96, 108), fps=5), str(tmp_path / "ref.db"),
+                    trainee="RN-1").as_dict()
     assert info["tour"]["outcome"] == "completed" and info["tour"]["completed"] == len(tour.steps)
     assert info["station"] == "vr" and info["frame_times"]["count"] > 100 and info["selections"] >= 8
 
@@ -131,6 +132,7 @@ def test_reference_tour_through_the_vr_station(tmp_path):
 def test_a_runtime_lost_mid_tour_is_recorded_as_abandoned_and_reported(tmp_path, monkeypatch):
     # the headset source's behaviour when its runtime dies (OpenXRPoseSource._lose, seen with
     # Monado's service killed mid-tour): it stops the frame loop and says why
+    from wardtwin.station.tourrun import run_tour
     from wardtwin.station.vr import tour as vrtour
     from wardtwin.station.vr.pose import ScriptedPoseSource
     from wardtwin.station.vr.xr import XRUnavailableError
@@ -150,7 +152,7 @@ def test_a_runtime_lost_mid_tour_is_recorded_as_abandoned_and_reported(tmp_path,
     tour, model, _ = check_tour(TINY, TOUR)
     db = tmp_path / "lost.db"
     with pytest.raises(XRUnavailableError, match="stopped during the session"):
-        vrtour.vr_tour(model, tour, trainee="T", store=str(db), offscreen=True, eye_size=(48, 54), fps=10)
+        run_tour(model, tour, vrtour.Headset(offscreen=True, eye_size=(48, 54), fps=10), str(db), trainee="T")
     assert Dying.polls == 12  # the loop ended at once, no more frames
     con = sqlite3.connect(db)
     (data,) = con.execute("select data from events where type = 'session_ended'").fetchone()

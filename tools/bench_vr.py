@@ -57,7 +57,7 @@ def ward_path(name: str) -> str:
 
 def ride(model):
     """(points, length m): the walking route from the entrance to the farthest room anchor."""
-    from wardtwin.station.desktop import start_pose
+    from wardtwin.station.host import start_pose
 
     x, y, _ = start_pose(model)
     best = None

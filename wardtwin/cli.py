@@ -447,19 +447,24 @@ def cmd_tour(args) -> int:
 
         cmi5 = Cmi5Session.start(launch, queue_path(args.db, args.cmi5_queue), pass_mark=tour.pass_mark)
     try:
+        from wardtwin.station.tourrun import run_tour
+
+        comfort = None
         if args.station == "vr":
-            from wardtwin.station.vr.tour import vr_tour
+            import dataclasses
 
-            info = vr_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
-                           offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
-                           fps=args.fps if args.offscreen else None, session_id=args.session,
-                           locomotion=args.locomotion, turn=args.turn, seated=args.seated, observer=cmi5)
+            from wardtwin.station.vr.tour import Headset
+
+            station = Headset(offscreen=args.offscreen, eye_size=args.size if args.offscreen else None,
+                              fps=args.fps if args.offscreen else None, locomotion=args.locomotion, seated=args.seated)
+            comfort = dataclasses.replace(tour.comfort, turn=args.turn) if args.turn is not None else None
         else:
-            from wardtwin.station.tourdesk import tour as run_tour
+            from wardtwin.station.tourdesk import Desk
 
-            info = run_tour(model, tour, trainee=args.trainee, role=args.role, store=args.db, mode=args.mode,
-                            offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps,
-                            session_id=args.session, screenshot_dir=args.screenshot_dir, observer=cmi5)
+            station = Desk(offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps,
+                           screenshot_dir=args.screenshot_dir)
+        info = run_tour(model, tour, station, args.db, trainee=args.trainee, role=args.role, mode=args.mode,
+                        session_id=args.session, comfort=comfort, observer=cmi5).as_dict()
     finally:
         if cmi5 is not None:  # the station closes it; this covers a station that never opened
             cmi5.close()

@@ -12,7 +12,6 @@ ShowBase) per process.
 
 from __future__ import annotations
 
-import builtins
 import math
 import os
 import sys
@@ -20,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 from panda3d.core import (
-    Camera, ClockObject, KeyboardButton, LineSegs, NodePath, OrthographicLens, PNMImage, Point2, Point3,
-    StringStream, TextNode, Vec3, Vec4, WindowProperties, loadPrcFileData, unloadPrcFile,
+    Camera, KeyboardButton, LineSegs, NodePath, OrthographicLens, PNMImage, Point2, Point3, StringStream, TextNode,
+    Vec3, Vec4, WindowProperties,
 )
 
 from wardtwin.errors import UsageError, WardtwinError
@@ -29,14 +28,14 @@ from wardtwin.exchange.files import write_bytes_atomic
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.panda import WardScene
-from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker, yaw_towards
+from wardtwin.station.host import Host, claim, has_display, start_pose
+from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker
 from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing, pick
 from wardtwin.station.script import KEYS, ScriptPlayer, load_script, parse_script
+from wardtwin.tours.spec import Pose
 
 #: Simulation rate of the offscreen fixed-step clock, frames per second.
 FPS = 60
-#: Longest time step a frame may take in a window, s (a stall does not become a leap).
-MAX_DT = 0.1
 #: Mouse look, rad per pixel.
 MOUSE_LOOK = math.radians(0.12)
 #: Planner orbit, rad per pixel dragged; a press that moves less than DRAG_PX pixels is a click.
@@ -69,34 +68,6 @@ class NoDisplayError(WardtwinError):
 
 class StationError(WardtwinError):
     """The station cannot go on (for example a screenshot that cannot be written)."""
-
-
-def start_pose(model, at: str | None = None, heading_deg: float | None = None) -> tuple[float, float, float]:
-    """(x m, y m, yaw rad) to start at: ``at`` is a room, door or item id or "x,y" (default: the
-    ward's entrance). At an item the trainee faces it; at a door, its first room; elsewhere
-    ``heading_deg`` (counter-clockwise from north, default 0: north)."""
-    lay = model.layout
-    name = at or lay.ward.entrance
-    x, y = model.place(name)
-    yaw = 0.0
-    if heading_deg is not None:
-        yaw = math.radians(heading_deg)
-    elif name in lay.item_by_id:
-        ix, iy = lay.item_by_id[name].at
-        if math.hypot(ix - x, iy - y) > 1e-6:
-            yaw = yaw_towards(ix - x, iy - y)
-    elif name in lay.door_by_id:
-        anchor = model.room_anchor.get(lay.door_by_id[name].between[0])
-        if anchor is not None and math.hypot(anchor[0] - x, anchor[1] - y) > 1e-6:
-            yaw = yaw_towards(anchor[0] - x, anchor[1] - y)
-    return x, y, yaw
-
-
-def has_display() -> bool:
-    """Whether a window can be opened here (on X11 systems: DISPLAY is set)."""
-    if sys.platform.startswith(("linux", "freebsd", "openbsd")):
-        return bool(os.environ.get("DISPLAY"))
-    return True
 
 
 def _line(seg: LineSegs, coords, close: bool = False) -> None:
@@ -136,10 +107,7 @@ class DesktopStation:
                  settings: WalkSettings = WalkSettings(), script=None,
                  screenshot_dir: str | os.PathLike = "screenshots", fov: float = FOV, live=None,
                  on_reload=None):
-        if getattr(builtins, "base", None) is not None:
-            raise UsageError("a Panda3D ShowBase already runs in this process; close it first (one station per process)")
-        if not (isinstance(fps, int) and 1 <= fps <= 1000):
-            raise UsageError(f"frame rate {fps!r}: a whole number of frames per second from 1 to 1000 expected")
+        claim(fps)
         self.model = model
         self.layout = model.layout
         self.plan = model.plan
@@ -171,13 +139,11 @@ class DesktopStation:
         self._skip_look = True
         self._drag = None
         self._hud_text = None
-        self.base = None
-        self._prc = None
+        self.base = self.host = None
         self.live, self.on_reload = live, on_reload
         self.shown = None  # live preview: the reading shown as the twin, and the newest one
         self.newest = None
         self._watch_limit: int | None = None
-        self._watch_task = None
         self._open(fov)
         try:
             self._build(scene)
@@ -189,44 +155,24 @@ class DesktopStation:
 
     # -- set-up -------------------------------------------------------------------------
     def _open(self, fov: float) -> None:
-        prc = [
-            f"audio-library-name {'null' if self.offscreen else self.AUDIO}",
-            "framebuffer-stencil true", "stencil-bits 8",
-            "print-pipe-types false", "notify-level-device fatal", "notify-level-display error",
-            f"win-size {self.size[0]} {self.size[1]}",
-            f"window-title wardtwin - {self.layout.ward.name}",
-        ]
-        if self.offscreen:
-            _offscreen.configure()
-            prc += ["load-display p3headlessgl", "aux-display p3tinydisplay", "sync-video false"]
-        elif not has_display():
+        if not self.offscreen and not has_display():
             raise NoDisplayError(f"no display to open a window on (DISPLAY is not set); use {self.HEADLESS} "
                                  "to run headless, or start it under a display (e.g. xvfb-run)")
-        self._prc = loadPrcFileData("wardtwin-station", "\n".join(prc))
-        from direct.showbase.ShowBase import ShowBase
 
-        try:
-            self.base = ShowBase(windowType="offscreen" if self.offscreen else "onscreen")
-        except Exception as exc:
-            unloadPrcFile(self._prc)
-            self._prc = None
-            if getattr(builtins, "base", None) is not None:  # pragma: no cover - half-made ShowBase
-                builtins.base.destroy()
+        def fail(exc):
             what = "offscreen buffer" if self.offscreen else "window"
             hint = "" if self.offscreen else f"; use {self.HEADLESS} to run without a display"
-            raise NoDisplayError(f"could not open a {what} ({exc}){hint}") from None
-        base = self.base
-        base.finalizeExit = self._request_quit  # closing the window ends run(), never sys.exit()
-        base.disableMouse()
+            return NoDisplayError(f"could not open a {what} ({exc}){hint}")
+
+        prc = [f"audio-library-name {'null' if self.offscreen else self.AUDIO}", f"win-size {self.size[0]} {self.size[1]}",
+               f"window-title wardtwin - {self.layout.ward.name}"]
+        self.host = Host("wardtwin-station", prc, offscreen=self.offscreen, fps=self.fps, fail=fail,
+                         on_quit=self._request_quit)
+        base, self.base, self.clock = self.host.base, self.host.base, self.host.clock
         base.setBackgroundColor(*BACKGROUND)
         _offscreen.clear_depth_and_stencil(base.win)
         base.camLens.set_fov(fov)
         base.camLens.set_near_far(0.05, 500.0)
-        self.clock = ClockObject.get_global_clock()
-        self._clock_saved = self.clock.get_mode()
-        if self.offscreen:  # deterministic: every frame is exactly 1/fps s
-            self.clock.set_mode(ClockObject.M_non_real_time)
-            self.clock.set_frame_rate(self.fps)
 
     def _build(self, scene) -> None:
         base = self.base
@@ -257,7 +203,7 @@ class DesktopStation:
         self._events.accept("wheel_up", self._actions.append, [("zoom", 1 / WHEEL_ZOOM)])
         self._events.accept("wheel_down", self._actions.append, [("zoom", WHEEL_ZOOM)])
         self._events.accept("window-event", self._window_event)  # ShowBase keeps its own handler
-        self._task = base.taskMgr.add(self._frame_task, "wardtwin-station", sort=0)
+        self.host.add_task(self._frame_task, "wardtwin-station")
         self._grab_mouse(True)
         self._apply_camera()
 
@@ -544,6 +490,22 @@ class DesktopStation:
         self._update_hud()
         return self.state
 
+    def place(self, x: float, y: float, heading: float | None = None) -> None:
+        """Stand at (x, y) m facing ``heading`` rad (None: as now); see :meth:`teleport`."""
+        s = self.state
+        self.teleport(x, y, math.degrees(s.yaw if heading is None else heading), math.degrees(s.pitch))
+
+    @property
+    def pose(self) -> Pose:
+        """The trainee for the tour engine: plan (x, y) m, heading and pitch (rad)."""
+        s = self.state
+        return Pose(s.x, s.y, s.yaw, None, s.pitch)
+
+    @property
+    def quitting(self) -> bool:
+        """True once Esc (or the window closed) ended the run (until the next :meth:`step`)."""
+        return self._quit
+
     def play(self, script) -> None:
         """Drive the input from the next frame with a script: a file (``os.PathLike``), the
         text of one (``str``) or parsed commands."""
@@ -616,7 +578,7 @@ class DesktopStation:
 
     def _frame_task(self, task):
         self._flush_screenshots()  # the frame rendered since the key was pressed
-        dt = self.clock.get_dt() if self.offscreen else min(self.clock.get_dt(), MAX_DT)
+        dt = self.host.dt()
         self.time += dt
         inputs, actions = self._poll(dt)
         for a in actions:
@@ -751,7 +713,7 @@ class DesktopStation:
         self.shown = live.good if live.good is not None and live.good.model is self.model else None
         self.newest = live.current
         self._show_findings(live.current)
-        self._watch_task = self.base.taskMgr.add(self._watch_frame, "wardtwin-watch", sort=-10)
+        self.host.add_task(self._watch_frame, "wardtwin-watch", sort=-10)
 
     def _watch_frame(self, task):
         result = self.live.poll()
@@ -868,25 +830,16 @@ class DesktopStation:
     # -- shutting down ------------------------------------------------------------------
     def close(self) -> None:
         """Destroy the ShowBase and restore the clock (safe to call twice)."""
-        base, self.base = self.base, None
-        if base is not None:
+        if self.base is not None:
             if getattr(self, "_events", None) is not None:
                 self._events.ignoreAll()
-            if getattr(self, "_task", None) is not None:  # the task manager outlives the ShowBase
-                base.taskMgr.remove(self._task)
-                self._task = None
-            if getattr(self, "_watch_task", None) is not None:
-                base.taskMgr.remove(self._watch_task)
-                self._watch_task = None
             if getattr(self, "scene", None) is not None:
                 if getattr(self, "_own_locate", None) is not None:
                     self.scene.locate = self._own_locate
                 self.scene.root.detach_node()
-            self.clock.set_mode(self._clock_saved)
-            base.destroy()
-        if self._prc is not None:
-            unloadPrcFile(self._prc)
-            self._prc = None
+        self.base = None
+        if self.host is not None:
+            self.host.close()
 
     def __enter__(self):
         return self

@@ -15,9 +15,11 @@ through the same input path as a keyboard. Imports Panda3D.
 from __future__ import annotations
 
 import math
+import os
 import time
-import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from panda3d.core import LineSegs
 
@@ -27,12 +29,11 @@ from wardtwin.station.frames import FrameStats
 from wardtwin.station.guides import CRUMB_COLOUR, Guides
 from wardtwin.station.locomotion import WALK_SPEED, WalkSettings
 from wardtwin.station.tourbot import ScriptedTrainee
-from wardtwin.station.tourplay import TOUR_KEYS, LazyRecorder, TourPlayer
+from wardtwin.station.tourplay import TOUR_KEYS, TourPlayer
+from wardtwin.station.tourrun import play
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
 
-#: Longest an offscreen tour may run, s of simulated time (then it is abandoned).
-MAX_TOUR_TIME = 4 * 3600.0
 #: Panda3D event name -> tour key name.
 PANDA_KEYS = {**{k: k for k in TOUR_KEYS if k not in ("up", "down", "left", "right")},
               "arrow_up": "up", "arrow_down": "down", "arrow_left": "left", "arrow_right": "right"}
@@ -50,6 +51,11 @@ class TourStation(DesktopStation):
 
     AUDIO = "p3openal_audio"  # narration of say steps
     HEADLESS = "--offscreen"  # a scripted trainee plays the tour to its end
+    lost = None  # (a window is not lost mid-tour: it closes)
+
+    @property
+    def station(self) -> TourStation:
+        return self
 
     def __init__(self, model, session: Session, *, bot: ScriptedTrainee | None = None, scene=None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS, screenshot_dir="screenshots"):
@@ -223,14 +229,14 @@ class TourStation(DesktopStation):
             if self.bot is None:
                 raise UsageError("an offscreen tour needs a scripted trainee (bot) or a number of frames")
             self._quit = False
-            limit = int(MAX_TOUR_TIME * self.fps)
-            n = 0
-            while not self.player.closed and not self._quit and n < limit:
-                self.step()
-                n += 1
+            play(self, self.player)
             self._flush_screenshots()
             return self.summary()
         return super().run(frames)
+
+    def play(self) -> None:
+        """:meth:`run` to the tour's end (see :class:`~wardtwin.station.tourrun.StationTour`)."""
+        self.run()
 
     def summary(self) -> dict:
         """The station's summary plus the tour's (``tour``: see
@@ -247,37 +253,20 @@ class TourStation(DesktopStation):
         super().close()
 
 
-def tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
-         offscreen: bool = False, size=(1280, 720), fps: int = FPS, bot: ScriptedTrainee | None = None,
-         session_id: str | None = None, screenshot_dir="screenshots", layout_hash: str | None = None,
-         observer=None) -> dict:
-    """``wardtwin tour``: run ``tour_`` for ``trainee`` at a desktop station, recording every
-    event in ``store`` (a :class:`~wardtwin.store.Store`, URL or SQLite path; None: no record).
-    Offscreen, ``bot`` (default: a :class:`ScriptedTrainee`) plays the trainee. ``observer``:
-    also given each event, after the store (a :class:`~wardtwin.lms.client.Cmi5Session`: its
-    ``wrap`` makes the sink). Returns the station's :meth:`TourStation.summary` with ``session``
-    (the session id)."""
-    sid = session_id or str(uuid.uuid4())
-    if offscreen and bot is None:
-        bot = ScriptedTrainee(model)
-    sink = LazyRecorder(store, sid) if store is not None else None
-    if observer is not None:
-        sink = observer.wrap(sink)
-    try:
-        session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="desktop",
-                          sink=sink, layout_hash=layout_hash)
-        with TourStation(model, session, bot=bot, offscreen=offscreen, size=size, fps=fps,
-                         screenshot_dir=screenshot_dir) as station:
-            try:
-                out = station.run()
-            except KeyboardInterrupt:
-                station.player.close("interrupted")
-                raise
-            if not session.ended:
-                station.player.close("station_closed")
-            out["tour"] = station.player.summary
-            out["session"] = sid
-            return out
-    finally:
-        if sink is not None:
-            sink.close()
+@dataclass(frozen=True)
+class Desk:
+    """Opens the desktop tour station for a session (a :func:`~wardtwin.station.tourrun.run_tour`
+    opener); fields as for :class:`TourStation`. Offscreen, ``bot`` (default: a
+    :class:`ScriptedTrainee`) plays the trainee."""
+
+    kind: ClassVar[str] = "desktop"
+    offscreen: bool = False
+    size: tuple[int, int] = (1280, 720)
+    fps: int = FPS
+    bot: ScriptedTrainee | None = None
+    screenshot_dir: str | os.PathLike = "screenshots"
+
+    def __call__(self, session: Session) -> TourStation:
+        bot = self.bot if self.bot is not None or not self.offscreen else ScriptedTrainee(session.model)
+        return TourStation(session.model, session, bot=bot, offscreen=self.offscreen, size=self.size, fps=self.fps,
+                           screenshot_dir=self.screenshot_dir)

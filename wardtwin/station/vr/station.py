@@ -26,14 +26,13 @@ Each frame's wall time (input, motion, hooks and rendering) is kept in a
 
 from __future__ import annotations
 
-import builtins
 import math
 import time as _time
 from dataclasses import dataclass, replace
 
 import numpy as np
 from panda3d.core import (
-    CardMaker, ClockObject, LineSegs, LQuaternionf, TextNode, TransparencyAttrib, loadPrcFileData, unloadPrcFile,
+    CardMaker, LineSegs, LQuaternionf, TextNode, TransparencyAttrib,
 )
 
 from wardtwin.errors import UsageError, WardtwinError
@@ -41,8 +40,8 @@ from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.mesh import MeshBuilder
 from wardtwin.scene.panda import WardScene, mesh_node
-from wardtwin.station.desktop import has_display, start_pose
 from wardtwin.station.frames import FrameStats
+from wardtwin.station.host import Host, claim, has_display, start_pose
 from wardtwin.station.planner import pick
 from wardtwin.station.vr import panel as panels
 from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
@@ -54,8 +53,6 @@ from wardtwin.tours.spec import Pose as TourPose
 
 #: Per-eye image size of a typical headset (Quest 2 class), pixels.
 HEADSET_EYE = (1440, 1600)
-#: Longest time step a headset frame may take, s.
-MAX_DT = 0.1
 #: Longest the pointer ray reaches, m.
 POINTER_RANGE = 8.0
 #: A shown panel is placed again in front of the trainee when they are farther from it than
@@ -121,7 +118,7 @@ class VRStation:
     :class:`~wardtwin.station.vr.xr.XRUnavailableError` naming what is missing before anything
     is opened). ``scene``: a :class:`WardScene`, a :class:`WardGeometry` or None (built).
     ``at``/``heading``: where the trainee starts (see
-    :func:`~wardtwin.station.desktop.start_pose`; degrees). ``offscreen``: no window, no
+    :func:`~wardtwin.station.host.start_pose`; degrees). ``offscreen``: no window, no
     headset, a fixed-step clock of ``fps`` frames per second (default: the source's refresh
     rate). ``eye_size``: per-eye (width, height) pixels (default: the source's recommended
     size, else :data:`HEADSET_EYE`). ``settings``: :class:`VRSettings`. ``hooks``: callables
@@ -133,8 +130,7 @@ class VRStation:
     def __init__(self, model, source: PoseSource | None = None, *, scene=None, at: str | None = None,
                  heading: float | None = None, offscreen: bool = True, eye_size=None, fps: int | None = None,
                  settings: VRSettings = VRSettings(), hooks=()):
-        if getattr(builtins, "base", None) is not None:
-            raise UsageError("a Panda3D ShowBase already runs in this process; close it first (one station per process)")
+        claim(1 if fps is None else fps)
         self.offscreen = bool(offscreen)
         self._own_source = source is None
         if source is None:
@@ -156,13 +152,10 @@ class VRStation:
             raise
 
     def _init(self, model, scene, at, heading, eye_size, fps, settings, hooks) -> None:
-        self.base = None
-        self._prc = None
-        self.rig = None
+        self.base = self.host = self.rig = None
         if fps is None:
             fps = int(round(self.source.refresh_rate))
-        if not (isinstance(fps, int) and 1 <= fps <= 1000):
-            raise UsageError(f"frame rate {fps!r}: a whole number of frames per second from 1 to 1000 expected")
+        claim(fps)
         size = eye_size if eye_size is not None else (self.source.eye_size or HEADSET_EYE)
         size = (int(size[0]), int(size[1]))
         if not (16 <= size[0] <= 8192 and 16 <= size[1] <= 8192):
@@ -205,41 +198,24 @@ class VRStation:
 
     # -- set-up -------------------------------------------------------------------------
     def _open(self) -> None:
-        prc = ["audio-library-name null", "framebuffer-stencil true", "stencil-bits 8",
-               "print-pipe-types false", "notify-level-device fatal", "notify-level-display error",
-               "sync-video false", f"window-title wardtwin VR - {self.layout.ward.name}"]
+        prc = ["audio-library-name null", "sync-video false", f"window-title wardtwin VR - {self.layout.ward.name}"]
         if self.offscreen:
-            _offscreen.configure()
-            prc += ["load-display p3headlessgl", "aux-display p3tinydisplay", "win-size 32 32"]
+            prc.append("win-size 32 32")
+        elif not has_display():
+            from wardtwin.station.vr.xr import XRUnavailableError
+
+            raise XRUnavailableError("display", "the headset's OpenGL binding needs an X11 display "
+                                     "(DISPLAY is not set)")
         else:
-            if not has_display():
-                from wardtwin.station.vr.xr import XRUnavailableError
-
-                raise XRUnavailableError("display", "the headset's OpenGL binding needs an X11 display "
-                                         "(DISPLAY is not set)")
             prc += ["load-display pandagl", f"win-size {self.eye_size[0] // 2} {self.eye_size[1] // 2}"]
-        self._prc = loadPrcFileData("wardtwin-vr-station", "\n".join(prc))
-        from direct.showbase.ShowBase import ShowBase
-
-        try:
-            self.base = ShowBase(windowType="offscreen" if self.offscreen else "onscreen")
-        except Exception as exc:
-            if getattr(builtins, "base", None) is not None:  # pragma: no cover - half-made ShowBase
-                builtins.base.destroy()
-            raise VRStationError(f"could not open the station's renderer ({exc})") from None
-        base = self.base
-        base.finalizeExit = self.request_quit
-        base.disableMouse()
+        self.host = Host("wardtwin-vr-station", prc, offscreen=self.offscreen, fps=self.fps, on_quit=self.request_quit,
+                         fail=lambda exc: VRStationError(f"could not open the station's renderer ({exc})"))
+        base, self.base, self.clock = self.host.base, self.host.base, self.host.clock
         if self.offscreen:  # nothing of the host buffer is drawn: the eyes are the output
             for dr in base.win.get_display_regions():
                 dr.set_active(False)
             base.win.set_clear_color_active(False)
             base.win.set_clear_depth_active(False)
-        self.clock = ClockObject.get_global_clock()
-        self._clock_saved = self.clock.get_mode()
-        if self.offscreen:
-            self.clock.set_mode(ClockObject.M_non_real_time)
-            self.clock.set_frame_rate(self.fps)
 
     def _build(self, scene) -> None:
         base = self.base
@@ -278,7 +254,7 @@ class VRStation:
             cm.set_frame_fullscreen_quad()
             mirror = base.render2d.attach_new_node(cm.generate())
             mirror.set_texture(self.rig.eyes[0].texture, 1)
-        self._task = self.base.taskMgr.add(self._frame_task, "wardtwin-vr-station", sort=0)
+        self.host.add_task(self._frame_task, "wardtwin-vr-station")
         self._apply()
 
     # -- hooks and overrides ------------------------------------------------------------
@@ -404,7 +380,7 @@ class VRStation:
         self._quit = False
         wait = getattr(self.source, "wait", None) if not self.offscreen else None
         for _ in range(n):
-            if self._quit or getattr(self.source, "exit_requested", False):
+            if self.quitting:
                 break
             if wait is not None:
                 wait()  # the headset paces the frames: not part of the frame's work
@@ -419,7 +395,7 @@ class VRStation:
         if frames is None:
             if self.offscreen:
                 raise UsageError("an offscreen run needs a number of frames")
-            while not self._quit and not getattr(self.source, "exit_requested", False):
+            while not self.quitting:
                 self.step(1)
         else:
             self.step(frames)
@@ -431,8 +407,9 @@ class VRStation:
 
     @property
     def quitting(self) -> bool:
-        """True once :meth:`request_quit` was called (until the next :meth:`step`)."""
-        return self._quit
+        """True once :meth:`request_quit` was called (until the next :meth:`step`) or the
+        headset's runtime ends the session."""
+        return self._quit or getattr(self.source, "exit_requested", False)
 
     @property
     def panel_place(self):
@@ -441,7 +418,7 @@ class VRStation:
         return self._panel_place
 
     def _frame_task(self, task):
-        dt = self.clock.get_dt() if self.offscreen else min(self.clock.get_dt(), MAX_DT)
+        dt = self.host.dt()
         self.time += dt
         self._in_frame = True
         try:
@@ -679,24 +656,19 @@ class VRStation:
     # -- teardown -----------------------------------------------------------------------
     def close(self) -> None:
         """Close the rig, the ShowBase and the source it opened (idempotent)."""
-        base = getattr(self, "base", None)
-        if base is not None and getattr(self, "_task", None) is not None:  # the task manager outlives the ShowBase
-            base.taskMgr.remove(self._task)
-            self._task = None
+        host = getattr(self, "host", None)
+        if host is not None and host.base is not None:
+            host.stop()
         if getattr(self, "source", None) is not None:
             self.source.end_session()  # while the window's OpenGL context, which the swapchains use, exists
         if getattr(self, "rig", None) is not None:
             self.rig.close()
             self.rig = None
-        if base is not None:
-            if getattr(self, "scene", None) is not None:
-                self.scene.root.detach_node()
-            self.clock.set_mode(self._clock_saved)
-            base.destroy()
-            self.base = None
-        if getattr(self, "_prc", None) is not None:
-            unloadPrcFile(self._prc)
-            self._prc = None
+        if getattr(self, "base", None) is not None and getattr(self, "scene", None) is not None:
+            self.scene.root.detach_node()
+        self.base = None
+        if host is not None:
+            host.close()
         if getattr(self, "_own_source", False) and getattr(self, "source", None) is not None:
             self.source.close()
 

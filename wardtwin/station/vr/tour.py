@@ -16,23 +16,24 @@ panel buttons and pulls the trigger. Imports Panda3D.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
-import uuid
+from dataclasses import dataclass
+from typing import ClassVar
 
 from wardtwin.errors import UsageError
 from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
 from wardtwin.station.tourbot import ScriptedTrainee, buttons_for
-from wardtwin.station.tourplay import LazyRecorder, Panel, TourPlayer, end_summary
+from wardtwin.station.tourplay import Panel, TourPlayer
+from wardtwin.station.tourrun import play
 from wardtwin.station.vr.motion import VRSettings
 from wardtwin.station.vr.pose import Controller, Pose, ScriptedPoseSource
 from wardtwin.station.vr.station import VRStation
 from wardtwin.tours.engine import Session
 
-#: Longest an offscreen tour may run, s of simulated time (then it is abandoned).
-MAX_TOUR_TIME = 4 * 3600.0
 #: Per-eye size of offscreen runs unless told (pixels).
 OFFSCREEN_EYE = (320, 360)
 #: Where the scripted trainee holds the controller, m in front of/below its eyes (tracking space).
@@ -84,6 +85,31 @@ class VRTour:
     @property
     def session(self) -> Session:
         return self.player.session
+
+    @property
+    def lost(self) -> BaseException | None:
+        """Why the headset's runtime went away mid-tour (None: it did not)."""
+        return getattr(self.station.source, "lost", None)
+
+    def play(self) -> None:
+        """Run frames until the trainee closes the summary or the runtime ends the session."""
+        play(self.station, self.player)
+
+    def summary(self) -> dict:
+        """The station's summary with its ``renderer`` and the scripted trainee's ``selections``."""
+        out = self.station.summary()
+        out["renderer"] = self.station.renderer
+        out["selections"] = self.bot.selections if self.bot is not None else None
+        return out
+
+    def close(self) -> None:
+        """Close what :class:`Headset` opened for this tour (nothing otherwise)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
     def __call__(self, tick) -> None:
         st, pl = tick.station, self.player
@@ -177,59 +203,40 @@ class VRScriptedTrainee:
         return Controller(trigger=trigger, aim=aim)
 
 
-def vr_tour(model, tour_, *, trainee: str, role: str | None = None, store=None, mode: str | None = None,
-            offscreen: bool = False, eye_size=None, fps: int | None = None, session_id: str | None = None,
-            layout_hash: str | None = None, bot: dict | None = None, settings: VRSettings | None = None,
-            locomotion: str = "teleport", turn: str | None = None, seated: bool = False, observer=None) -> dict:
-    """``wardtwin tour --station vr``: run ``tour_`` for ``trainee`` in a headset (OpenXR), or
-    offscreen with a :class:`VRScriptedTrainee` (``bot``: its keywords), recording every event
-    in ``store`` (None: no record). Without a runtime or headset it raises
-    :class:`~wardtwin.station.vr.xr.XRUnavailableError` before anything is recorded. Returns
-    the station's summary with ``tour`` (the end summary) and ``session``. ``locomotion``
-    (teleport or smooth) and ``turn`` (snap or smooth; default: the tour's) are the trainee's
-    comfort choices, recorded with the session; ``seated``: the trainee sits (eye height set
-    at the seated height at each recentre) instead of standing. ``observer``: also given each
-    event, after the store (a :class:`~wardtwin.lms.client.Cmi5Session`)."""
-    sid = session_id or str(uuid.uuid4())
-    sink = LazyRecorder(store, sid) if store is not None else None
-    if observer is not None:
-        sink = observer.wrap(sink)
-    mode_ = "seated" if seated else "standing"
-    if offscreen:
-        source = ScriptedPoseSource(hand=False, mode=mode_)
-    else:
-        from wardtwin.station.vr.xr import OpenXRPoseSource
+@dataclass(frozen=True)
+class Headset:
+    """Opens the VR tour station for a session (a :func:`~wardtwin.station.tourrun.run_tour`
+    opener): in a headset (OpenXR; without a runtime or headset it raises
+    :class:`~wardtwin.station.vr.xr.XRUnavailableError` before anything is recorded), or
+    offscreen with a :class:`VRScriptedTrainee` (``bot``: its keywords). ``locomotion``
+    (teleport or smooth) is the trainee's comfort choice (``settings``: all of them, instead
+    of the session's); ``seated``: the trainee sits (eye height set at the seated height at
+    each recentre) instead of standing."""
 
-        source = OpenXRPoseSource(mode=mode_)  # XRUnavailableError before anything is recorded
-    if offscreen and eye_size is None:
-        eye_size = OFFSCREEN_EYE
-    try:
-        comfort = tour_.comfort if turn is None else dataclasses.replace(tour_.comfort, turn=turn)
-        session = Session(model, tour_, session_id=sid, trainee=trainee, role=role, mode=mode, station="vr",
-                          sink=sink, layout_hash=layout_hash, settings=comfort)
-        vs = settings if settings is not None else vr_settings(session.settings, locomotion)
-        with source, VRStation(model, source, offscreen=offscreen, eye_size=eye_size, fps=fps, settings=vs) as st:
-            robot = VRScriptedTrainee(model, source, **(bot or {})) if offscreen else None
+    kind: ClassVar[str] = "vr"
+    offscreen: bool = False
+    eye_size: tuple[int, int] | None = None
+    fps: int | None = None
+    bot: dict | None = None
+    settings: VRSettings | None = None
+    locomotion: str = "teleport"
+    seated: bool = False
+
+    def __call__(self, session: Session) -> VRTour:
+        mode = "seated" if self.seated else "standing"
+        if self.offscreen:
+            source = ScriptedPoseSource(hand=False, mode=mode)
+        else:
+            from wardtwin.station.vr.xr import OpenXRPoseSource
+
+            source = OpenXRPoseSource(mode=mode)  # XRUnavailableError before anything is recorded
+        vs = self.settings if self.settings is not None else vr_settings(session.settings, self.locomotion)
+        eye = OFFSCREEN_EYE if self.offscreen and self.eye_size is None else self.eye_size
+        with contextlib.ExitStack() as opened:  # the source closes when the station does not open
+            opened.enter_context(source)
+            st = opened.enter_context(VRStation(session.model, source, offscreen=self.offscreen, eye_size=eye,
+                                                fps=self.fps, settings=vs))
+            robot = VRScriptedTrainee(session.model, source, **(self.bot or {})) if self.offscreen else None
             run = VRTour(st, session, robot)
-            try:
-                limit = int(MAX_TOUR_TIME * st.fps)
-                while (not run.player.closed and not st.quitting and st.frames < limit
-                       and not getattr(source, "exit_requested", False)):  # the runtime ends the session
-                    st.step(1)
-            except KeyboardInterrupt:
-                run.player.close("interrupted")
-                raise
-            lost = getattr(source, "lost", None)  # the headset's runtime went away mid-tour
-            if not session.ended:
-                run.player.close("headset_lost" if lost is not None else "station_closed")
-            if lost is not None:
-                raise lost  # recorded as abandoned first; the station and the store close on the way out
-            out = st.summary()
-            out["tour"] = run.player.summary or end_summary(session)
-            out["session"] = sid
-            out["renderer"] = st.renderer
-            out["selections"] = robot.selections if robot is not None else None
-            return out
-    finally:
-        if sink is not None:
-            sink.close()
+            run.close = opened.pop_all().close  # the station, then the source
+            return run
