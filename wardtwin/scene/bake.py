@@ -7,8 +7,10 @@ Per vertex, in its room (the room is a prism: floor, ceiling, wall faces less do
 - ambient occlusion (an obscurance): rays in :data:`DIRECTIONS` plan directions find the
   wall faces within :data:`REACH` m (a corner blocks more directions than a straight wall);
   the floor and the ceiling shade points within :data:`REACH_V` m of them;
-- each fixture of the room, a downward area light (cosine at both ends over squared distance,
-  softened by the panel's size); each window of the room, an area light facing into it;
+- each fixture of the room, a downward area light (cosine at the surface, a narrower lobe
+  at the panel, over squared distance softened by the panel's size); each window of the
+  room, an area light facing into it; the light that walls, floor and ceiling pass on to
+  each other (soft indirect light) is the ambient term, shaded by the occlusion;
 - emissive parts (light panels, exit signs, the daylit view in window glass) are left at full
   brightness.
 
@@ -38,10 +40,10 @@ REACH = 0.9  # m, horizontal reach of the occlusion
 REACH_V = 0.7  # m, reach of the floor's and ceiling's occlusion
 AO_STRENGTH = 0.62
 AO_FLOOR = 0.42  # the darkest a vertex gets from occlusion (factor)
-AMBIENT = np.array([0.52, 0.52, 0.54])
+AMBIENT = np.array([0.58, 0.58, 0.60])
 #: A fixture's strength (the light on the floor straight under a fixture 2.7 m up is about
-#: FIXTURE_POWER / 7.5), its colour, and the softening (m², the panel's size).
-FIXTURE_POWER = 1.5
+#: FIXTURE_POWER / 7.6), its colour, and the softening (m², the panel's size).
+FIXTURE_POWER = 1.7
 FIXTURE_TINT = np.array([1.0, 0.98, 0.93])
 FIXTURE_SOFT = 0.35
 #: Daylight through a window, per m² of glazing, its colour and softening (m²).
@@ -50,7 +52,8 @@ WINDOW_TINT = np.array([0.93, 0.98, 1.06])
 WINDOW_SOFT = 0.8
 #: Directional fill (Lambert on the normals), as the plain look's two lights, weaker.
 FILL = (((35.0, -60.0), np.array([0.22, 0.22, 0.20])), ((-140.0, -35.0), np.array([0.10, 0.10, 0.12])))
-LAYERS_TEXTURED = {"floor": FLOOR_REPEAT}
+#: Light above this is compressed (a soft shoulder, so that bright floors keep their colour).
+KNEE = 0.9
 
 #: Bakes run and cache hits in this process (for tests: the second build does not bake).
 STATS = {"baked": 0, "cached": 0}
@@ -129,8 +132,8 @@ def direct(points: np.ndarray, normals: np.ndarray, lights) -> np.ndarray:
         d = np.sqrt(np.maximum(d2, 1e-12))
         cos_surface = np.maximum(np.einsum("ij,ij->i", normals, v) / d, 0.0)
         cos_light = np.maximum(-(v @ ln) / d, 0.0)
-        if light.kind == "fixture":
-            out += (FIXTURE_POWER * cos_surface * cos_light / (d2 + FIXTURE_SOFT))[:, None] * FIXTURE_TINT
+        if light.kind == "fixture":  # a louvred panel: narrower than a bare diffuser (cos^1.5)
+            out += (FIXTURE_POWER * cos_surface * cos_light ** 1.5 / (d2 + FIXTURE_SOFT))[:, None] * FIXTURE_TINT
         else:
             out += (WINDOW_POWER * light.area * cos_surface * cos_light / (d2 + WINDOW_SOFT))[:, None] * WINDOW_TINT
     return out
@@ -160,6 +163,7 @@ def _light_parts(parts, rooms: dict, lights_by_room: dict) -> list[np.ndarray]:
             segs, height = room
             ao = occlusion(pos, nor, segs if not item else segs[:0], height)[:, None]
             light = ao * (AMBIENT[None] + direct(pos, nor, lights_by_room.get(rid, ()))) + _fill(nor)
+        light = np.where(light > KNEE, KNEE + (light - KNEE) * 0.4, light)  # a soft shoulder: no white-out
         at = 0
         for k, albedo in members:
             n = len(albedo)

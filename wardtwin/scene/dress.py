@@ -23,6 +23,13 @@ from wardtwin.scene.mesh import Mesh, MeshBuilder, graded_cuts, hex_rgba
 #: Longest edge of a cut in floors and wall faces, m (the baked light is linear between; more
 #: cuts cost a software rasteriser more than their pixels: see tools/bench_scene.py).
 STEP = 4.0
+#: Floors: the band along the walls where occlusion darkens the floor (m), and the longest
+#: edge along it (m).
+BAND = 0.35
+EDGE = 2.0
+LATTICE = 3.0  # m, the spacing of floor vertices away from walls and fixtures
+#: Longest edge of a cut in wall faces, m.
+WALL_STEP = 1.5
 #: Ceiling tile size (a world-aligned grid), m; T-bar width, m.
 TILE = 0.6
 TBAR = 0.024
@@ -90,10 +97,16 @@ def _rectilinear(poly: Polygon) -> bool:
     return True
 
 
-def _lines(values, lo: float, hi: float, t: float) -> np.ndarray:
+def _lines(values, lo: float, hi: float, t: float, lights=()) -> np.ndarray:
     """Cut lines along one axis: at each wall (its centre line ``v`` and faces ``v +- t/2``),
-    graded away from the faces, and at most :data:`STEP` apart."""
+    graded away from the faces, through each light fixture and half a spacing either side of
+    it (the pool of light under it, and the dimmer floor between), and at most :data:`STEP`
+    apart."""
     cuts = {lo, hi}
+    for v in lights:
+        for c in (v - FIXTURE_SPACING / 2, v, v + FIXTURE_SPACING / 2):
+            if lo <= c <= hi:
+                cuts.add(round(c, 6))
     for v in values:
         for d in (0.0, 0.1, 0.4):
             for c in (v - t / 2 - d, v + t / 2 + d, v):
@@ -110,17 +123,18 @@ def _lines(values, lo: float, hi: float, t: float) -> np.ndarray:
     return np.asarray(out)
 
 
-def surface_grid(poly: Polygon, t: float) -> tuple[np.ndarray, np.ndarray] | None:
+def surface_grid(poly: Polygon, t: float, spots=()) -> tuple[np.ndarray, np.ndarray] | None:
     """A rectilinear room's floor as a grid of rectangles (plan points (N, 2), counter-
-    clockwise triangles (M, 3) seen from above), cut finely near its walls; None for a room
-    with a slanted wall (the caller triangulates it)."""
+    clockwise triangles (M, 3) seen from above), cut finely near its walls and through its
+    light fixtures' ``spots``; None for a room with a slanted wall (the caller triangulates it)."""
     if not _rectilinear(poly):
         return None
     c = np.asarray(poly.exterior.coords)
     for ring in poly.interiors:
         c = np.concatenate([c, np.asarray(ring.coords)])
     x0, y0, x1, y1 = poly.bounds
-    xs, ys = _lines(np.unique(c[:, 0]), x0, x1, t), _lines(np.unique(c[:, 1]), y0, y1, t)
+    xs = _lines(np.unique(c[:, 0]), x0, x1, t, sorted({x for x, _ in spots}))
+    ys = _lines(np.unique(c[:, 1]), y0, y1, t, sorted({y for _, y in spots}))
     cx, cy = (xs[:-1] + xs[1:]) / 2, (ys[:-1] + ys[1:]) / 2
     gx, gy = np.meshgrid(cx, cy)
     inside = shapely.contains_xy(poly, gx, gy)  # (ny-1, nx-1)
@@ -133,6 +147,54 @@ def surface_grid(poly: Polygon, t: float) -> tuple[np.ndarray, np.ndarray] | Non
     used, inv = np.unique(tris, return_inverse=True)
     pts = np.stack([xs[used % nx], ys[used // nx]], 1)
     return pts, inv.reshape(-1, 3).astype(np.uint32)
+
+
+def _ring_points(ring, step: float) -> list:
+    """A ring's corners and points along its edges at most ``step`` m apart."""
+    c = np.asarray(ring.coords)
+    out = []
+    for a, b in zip(c[:-1], c[1:]):
+        n = max(1, math.ceil(float(np.linalg.norm(b - a)) / step))
+        out.extend((a + (b - a) * k / n).tolist() for k in range(n))
+    return out
+
+
+def surface_mesh(poly: Polygon, t: float, spots=()) -> tuple[np.ndarray, np.ndarray] | None:
+    """A room's floor as well-shaped triangles (plan points (N, 2), counter-clockwise
+    triangles (M, 3) seen from above) with vertices where the baked light changes: along the
+    wall centre lines and faces, a band :data:`BAND` m into the room, under each light
+    fixture, and a coarse lattice between (a Delaunay triangulation, kept inside the room)."""
+    pts = []
+    for ring in (poly.exterior, *poly.interiors):
+        pts += _ring_points(ring, EDGE)
+    for d in (t / 2, t / 2 + BAND):
+        inner = poly.buffer(-d, join_style="mitre")
+        for g in getattr(inner, "geoms", [inner]):
+            if g.geom_type == "Polygon" and not g.is_empty:
+                for ring in (g.exterior, *g.interiors):
+                    pts += _ring_points(ring, EDGE)
+    pts += [list(p) for p in spots]
+    core = poly.buffer(-(t / 2 + BAND + 0.3))
+    if not core.is_empty:
+        x0, y0, x1, y1 = core.bounds
+        gx, gy = np.meshgrid(np.arange(x0, x1 + 1e-9, LATTICE), np.arange(y0, y1 + 1e-9, LATTICE))
+        inside = shapely.contains_xy(core, gx, gy)
+        pts += np.stack([gx[inside], gy[inside]], 1).tolist()
+    p = np.unique(np.round(np.asarray(pts, np.float64), 5), axis=0)
+    tris = shapely.delaunay_triangles(shapely.multipoints(p))
+    cells = shapely.get_parts(tris)
+    keep = shapely.contains_xy(poly, *shapely.get_coordinates(shapely.centroid(cells)).T)
+    corners = shapely.get_coordinates(shapely.get_exterior_ring(cells[keep])).reshape(-1, 4, 2)[:, :3]
+    lookup = {tuple(v): k for k, v in enumerate(p.tolist())}
+    try:
+        idx = np.array([[lookup[(round(x, 5), round(y, 5))] for x, y in tri] for tri in corners.tolist()],
+                       np.int64).reshape(-1, 3)
+    except KeyError:  # a corner GEOS moved: the caller triangulates the room plainly
+        return None
+    a, b, c = p[idx[:, 0]], p[idx[:, 1]], p[idx[:, 2]]
+    cw = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0]) < 0
+    idx[cw] = idx[cw][:, [0, 2, 1]]
+    return p, idx.astype(np.uint32)
 
 
 def flat_mesh(pts: np.ndarray, tris: np.ndarray, z: float, up: bool, rgba) -> Mesh:

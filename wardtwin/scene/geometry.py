@@ -159,7 +159,8 @@ def _floors_and_ceilings(plan: Plan, style=None, lights: list | None = None) -> 
         room = lay.room_by_id[rid]
         h = lay.ceiling_of(room)
         default = FLOOR_FINISH.get(room.kind, DEFAULT_FLOOR)
-        grid = dress.surface_grid(poly, t) if style is not None else None
+        spots = dress.fixture_spots(poly, t, room.kind) if style is not None else []
+        grid = dress.surface_mesh(poly, t, spots) if style is not None else None
         if grid is not None:  # the ceiling is not cut: no fixture lights it (they face down)
             floor = dress.flat_mesh(*grid, 0.0, True, style.floor(room.kind, default))
             cb = MeshBuilder()
@@ -178,7 +179,6 @@ def _floors_and_ceilings(plan: Plan, style=None, lights: list | None = None) -> 
         parts.append(Part(f"ceiling/{rid}", "ceiling", ceiling, rid, rid))
         if style is not None and room.kind not in dress.UNLIT_KINDS:
             parts.append(Part(f"ceilgrid/{rid}", "ceiling", dress.ceiling_grid(poly, t, h), rid, rid))
-            spots = dress.fixture_spots(poly, t, room.kind)
             if spots:
                 parts.append(Part(f"light/{rid}", "ceiling", dress.fixture_mesh(spots, h), rid, rid, emissive=True))
                 area = dress.FIXTURE * dress.FIXTURE
@@ -263,7 +263,7 @@ def _walls_and_doors(plan: Plan, style=None, lights: list | None = None) -> tupl
         inside = style.wall if style is not None else WALL_INTERIOR
         for room, y0, y1, colour in ((wall.left, 0.0, t / 2, inside),
                                      (outer, -t / 2, 0.0, inside if wall.right else WALL_EXTERIOR)):
-            local = MeshBuilder(refine=dress.STEP if style is not None and (y0 >= 0 or wall.right) else None)
+            local = MeshBuilder(refine=dress.WALL_STEP if style is not None and (y0 >= 0 or wall.right) else None)
             # faces never seen, left out: the one on the centre line (the other half covers
             # it) and the ends at the wall's ends, which reach half a thickness past them so
             # that corners close (at a T-junction such an end would lie in the face of the

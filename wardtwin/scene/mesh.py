@@ -85,7 +85,7 @@ class Mesh:
         )
 
 
-def graded_cuts(length: float, step: float, near=(0.1, 0.4)) -> list[float]:
+def graded_cuts(length: float, step: float, near=(0.25,)) -> list[float]:
     """Where to cut a span of ``length`` m into pieces for per-vertex lighting: close together
     near both ends (``near``, m from each end: light and shade change fastest at corners),
     at most ``step`` m apart between; as fractions 0..1, first 0, last 1."""

@@ -53,13 +53,15 @@ def detail_image() -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def detail_texture():
-    """The texture as a Panda3D Texture: luminance, repeating, with its mipmaps made here
-    (bilinear within the nearest mip level; nothing left for the driver to generate)."""
+    """The texture as a Panda3D Texture: grey in RGBA8 (the format software rasterisers sample
+    quickest), repeating, with its mipmaps made here (bilinear within the nearest mip level;
+    nothing left for the driver to generate)."""
     from panda3d.core import SamplerState, Texture
 
-    img = np.round(detail_image() * 255).astype(np.uint8)
+    grey = np.round(detail_image() * 255).astype(np.uint8)
+    img = np.stack([grey, grey, grey, np.full_like(grey, 255)], axis=-1)
     tex = Texture("wardtwin-detail")
-    tex.setup_2d_texture(SIZE, SIZE, Texture.T_unsigned_byte, Texture.F_luminance)
+    tex.setup_2d_texture(SIZE, SIZE, Texture.T_unsigned_byte, Texture.F_rgba8)
     tex.set_ram_image(img.tobytes())  # Panda3D's first row is at v = 0, as detail_image's
     tex.set_wrap_u(SamplerState.WM_repeat)
     tex.set_wrap_v(SamplerState.WM_repeat)
