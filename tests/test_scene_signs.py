@@ -149,3 +149,21 @@ def test_sign_text_is_escaped():
     room = SimpleNamespace(id="x", number="4\x0101", name="Ward \u202eevil\n2", kind="patient_room")
     lines = door_sign_lines(room)
     assert [t for t, _ in lines] == ["4\\x0101", "Ward U+202Eevil\\n2"]
+
+
+def test_signs_are_in_the_model_file_as_geometry(tiny):
+    """What ``wardtwin build`` writes as .bam carries the signs' text as geometry (a GeomNode,
+    not a TextNode, which a .bam stores empty), spanning every sign."""
+    from wardtwin.scene.panda import WardScene
+
+    layout, plan, g = tiny
+    root = WardScene(g, locate=plan.room_at).standalone()
+    signs = root.find("**/overview/static/signs")
+    assert not signs.is_empty()
+    assert root.find_all_matches("**/+TextNode").get_num_paths() == 0
+    geoms = sum(n.node().get_num_geoms() for n in signs.find_all_matches("**/+GeomNode"))
+    assert geoms >= 1
+    lo, hi = signs.get_tight_bounds()
+    for a in g.signs:
+        x, y, z = a.position
+        assert lo.x - 0.3 <= x <= hi.x + 0.3 and lo.y - 0.3 <= y <= hi.y + 0.3 and lo.z - 0.3 <= z <= hi.z + 0.3
