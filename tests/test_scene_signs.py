@@ -167,3 +167,21 @@ def test_signs_are_in_the_model_file_as_geometry(tiny):
     for a in g.signs:
         x, y, z = a.position
         assert lo.x - 0.3 <= x <= hi.x + 0.3 and lo.y - 0.3 <= y <= hi.y + 0.3 and lo.z - 0.3 <= z <= hi.z + 0.3
+
+
+def test_wayfinding_arrows_point_the_way(medsurg):
+    """From the corridor, facing the nurse station's opening (south): the nurse station is
+    ahead, stair A (the west end) to the right, stair B (the east end) to the left."""
+    from wardtwin.scene.geometry import _wall_matrix
+    from wardtwin.scene.signs import destinations, wayfinding_signs
+
+    layout, plan, g = medsurg
+    o = next(o for o in plan.openings if o.door == "D-ns")
+    wall = plan.walls[o.wall]
+    t = layout.ward.wall_thickness
+    signs = wayfinding_signs(plan, wall, o, layout.door_by_id["D-ns"], t, _wall_matrix(wall), destinations(plan))
+    way = {x.text: x.way for room, _, texts in signs if room == "corridor" for x in texts}
+    assert way["Nurse station"] == "ahead"
+    west = next(k for k in way if k.startswith("EXIT") and "west" in k)
+    east = next(k for k in way if k.startswith("EXIT") and "east" in k)
+    assert (way[west], way[east]) == ("right", "left")

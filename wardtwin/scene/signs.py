@@ -60,6 +60,7 @@ class SignText:
     facing: tuple[float, float]
     size: float
     room: str | None
+    way: str | None = None  # a wayfinding line's arrow: "ahead", "left" or "right"
 
 
 def text_width(text: str, size: float) -> float:
@@ -256,7 +257,7 @@ def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray, dests) -> lis
     out = []
     for side, here, there in ((1.0, wall.left, wall.right), (-1.0, wall.right, wall.left)):
         f = np.array(_facing(wall, side))  # toward the reader in ``here``
-        right = np.array([f[1], -f[0]])  # the reader looks along -f: their right
+        right = np.array([-f[1], f[0]])  # the reader looks along -f: their right is (-f) x up
         near, far = _hops(plan, here, door.id), _hops(plan, there, door.id)
         rows = []
         for dst in dests:
@@ -297,7 +298,7 @@ def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray, dests) -> lis
             _arrow(b, ax, y + side * 0.0005, zc, WAY_TEXT * 0.95, way, side)
             tx = left_edge - side * (0.06 + WAY_TEXT * 1.3 + text_width(label, WAY_TEXT) / 2)
             texts.append(SignText(door.id, label, _world(m, tx, y, zc - WAY_TEXT * 0.33),
-                                  _facing(wall, side), WAY_TEXT, here))
+                                  _facing(wall, side), WAY_TEXT, here, way))
         out.append((here, b.build().transformed(m), texts))
     return out
 
