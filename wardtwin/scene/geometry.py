@@ -94,6 +94,7 @@ class Anchor:
     fitout: bool = False  # a standard patient-room item (labelled at short range only)
     room: str | None = None  # the room it is seen from
     size: float = 0.07  # text height, m (signs: see wardtwin.scene.signs)
+    align: str = "center"  # "center": ``position`` is the line's middle; "left": its start as read
 
 
 @dataclass(frozen=True)
@@ -307,7 +308,8 @@ def _walls_and_doors(plan: Plan, style=None, lights: list | None = None) -> tupl
             for room, plate, texts in placed:
                 owned.setdefault(("sign", room), []).append(plate)
                 lines += texts
-            signs.extend(Anchor(x.ref, x.text, x.position, x.facing, room=x.room, size=x.size) for x in lines)
+            signs.extend(Anchor(x.ref, x.text, x.position, x.facing, room=x.room, size=x.size, align=x.align)
+                         for x in lines)
     parts = [Part(f"{layer}/{room}", "wall" if layer == "glass" else layer, Mesh.concat(meshes), room, room,
                   emissive=layer in ("glass", "exit") and style is not None)
              for (layer, room), meshes in sorted(owned.items())]

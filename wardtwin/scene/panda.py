@@ -518,7 +518,8 @@ class WardScene:
     def _signs(self, parent: NodePath, anchors) -> None:
         holder = parent.attach_new_node("signs")
         for a in anchors:
-            tn = _text_node(f"sign/{a.ref}", a.text, card=False, colour=Vec4(1, 1, 1, 1))
+            align = TextNode.A_left if a.align == "left" else TextNode.A_center
+            tn = _text_node(f"sign/{a.ref}", a.text, card=False, colour=Vec4(1, 1, 1, 1), scale_align=align)
             # generated geometry (not a TextNode), so flattening merges every sign into one batch
             np_ = holder.attach_new_node(tn.generate())
             np_.set_scale(a.size)
@@ -764,8 +765,8 @@ class WardScene:
             l, r, b, t = ((max(-1.0, rect[0] - px) + 1) / 2, (min(1.0, rect[1] + px) + 1) / 2,
                           (max(-1.0, rect[2] - py) + 1) / 2, (min(1.0, rect[3] + py) + 1) / 2)
             cell.clip(None if (l, r, b, t) == (0.0, 1.0, 0.0, 1.0) else (l, r, b, t))
-            if room == start or vp is None or not cell.items:
-                cell.show_body()
+            if room == start or vp is None:  # (a room seen through a door, items or not, is its shell:
+                cell.show_body()              # one geom, where its body draws its floors apart)
             else:
                 cell.show_shell(items.get(room, set()))
             cell.node.show()

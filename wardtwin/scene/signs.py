@@ -34,7 +34,7 @@ NAME_TEXT = 0.075  # a room's name
 WAY_TEXT = 0.08  # a wayfinding line
 EXIT_TEXT = 0.14  # EXIT over an exit door
 #: Average advance of a character, as a share of the text height (wide enough for capitals).
-CHAR = 0.62
+CHAR = 0.55
 PLATE = hex_rgba("#274b6d")
 WAY_PLATE = hex_rgba("#1f3b57")
 ARROW = (1.0, 1.0, 1.0, 1.0)
@@ -50,9 +50,9 @@ WAY_BOTTOM = 2.1
 
 @dataclass(frozen=True)
 class SignText:
-    """One line of sign text: ``text`` (user text, drawn as is), centred on ``position`` (m; z
-    the baseline), read from the side ``facing`` (a unit plan vector), ``size`` its height
-    (m), seen from ``room``."""
+    """One line of sign text: ``text`` (user text, escaped), centred on ``position`` (m; z the
+    baseline; with ``align`` "left", starting there), read from the side ``facing`` (a unit
+    plan vector), ``size`` its height (m), seen from ``room``."""
 
     ref: str
     text: str
@@ -61,6 +61,7 @@ class SignText:
     size: float
     room: str | None
     way: str | None = None  # a wayfinding line's arrow: "ahead", "left" or "right"
+    align: str = "center"  # "left": ``position`` is where the line starts, as read
 
 
 def text_width(text: str, size: float) -> float:
@@ -296,9 +297,9 @@ def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray, dests) -> lis
             zc = z1 - 0.03 - (k + 0.5) * pitch
             ax = left_edge - side * (0.06 + WAY_TEXT * 0.5)
             _arrow(b, ax, y + side * 0.0005, zc, WAY_TEXT * 0.95, way, side)
-            tx = left_edge - side * (0.06 + WAY_TEXT * 1.3 + text_width(label, WAY_TEXT) / 2)
+            tx = left_edge - side * (0.06 + WAY_TEXT * 1.3)  # lines start after their arrows
             texts.append(SignText(door.id, label, _world(m, tx, y, zc - WAY_TEXT * 0.33),
-                                  _facing(wall, side), WAY_TEXT, here, way))
+                                  _facing(wall, side), WAY_TEXT, here, way, "left"))
         out.append((here, b.build().transformed(m), texts))
     return out
 
