@@ -293,7 +293,7 @@ def test_station_shows_forms_breadcrumbs_and_the_summary(station_cls, ward):
         crumbs = st.image()
         yellow = tuple(int(c * 255) for c in CRUMB_COLOUR[:3])
         assert _colour_share(crumbs, yellow, tol=30) > 0.0005  # crumbs on the floor and the arrow
-        assert not st.guide_np.is_hidden()
+        assert not st.tour.guide_np.is_hidden()
         st.run()
         assert st.player.closed and session.outcome == "completed"
 
@@ -430,4 +430,4 @@ def test_say_audio_is_played_when_the_step_starts(station_cls, ward, tmp_path):
     session = Session(model, tour, session_id="audio", trainee="T", station="desktop")
     with _open(station_cls, model, session, bot=ScriptedTrainee(model)) as st:
         st.run()
-        assert st.narrations == [str((tmp_path / "welcome.wav").resolve())]
+        assert st.tour.narrations == [str((tmp_path / "welcome.wav").resolve())]

@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from panda3d.core import (
@@ -28,7 +30,8 @@ from wardtwin.exchange.files import write_bytes_atomic
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.panda import WardScene
-from wardtwin.station.host import Host, claim, has_display, start_pose
+from wardtwin.station.frames import FrameStats
+from wardtwin.station.host import Closes, Host, claim, has_display, start_pose
 from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker
 from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing, pick
 from wardtwin.station.script import KEYS, ScriptPlayer, load_script, parse_script
@@ -70,6 +73,20 @@ class StationError(WardtwinError):
     """The station cannot go on (for example a screenshot that cannot be written)."""
 
 
+class Driver(Protocol):
+    """What runs a desktop station besides its keyboard and script (a tour:
+    :class:`~wardtwin.station.tourdesk.DeskTour`), asked each frame in this order."""
+
+    def poll(self, dt: float, inputs: Inputs, actions: list) -> tuple[Inputs, list]:
+        """The frame's input and actions, given the keyboard's (or the script's)."""
+
+    def advance(self, dt: float, inputs: Inputs) -> None:
+        """Move the station by ``inputs`` over ``dt`` s (instead of walking or the planner)."""
+
+    def hud(self, status: str) -> tuple[str, str]:
+        """The HUD's status and help lines, given the station's status line."""
+
+
 def _line(seg: LineSegs, coords, close: bool = False) -> None:
     coords = list(coords)
     if not coords:
@@ -81,7 +98,7 @@ def _line(seg: LineSegs, coords, close: bool = False) -> None:
         seg.draw_to(coords[0][0], coords[0][1], 0)
 
 
-class DesktopStation:
+class DesktopStation(Closes):
     """A desktop station over a compiled ward ``model``.
 
     ``scene``: a :class:`WardScene`, a :class:`WardGeometry` or None (built from
@@ -144,6 +161,9 @@ class DesktopStation:
         self.shown = None  # live preview: the reading shown as the twin, and the newest one
         self.newest = None
         self._watch_limit: int | None = None
+        self.driver: Driver | None = None
+        self.frame_stats = FrameStats()  # wall time per frame
+        self._last_wall: float | None = None
         self._open(fov)
         try:
             self._build(scene)
@@ -167,7 +187,7 @@ class DesktopStation:
         prc = [f"audio-library-name {'null' if self.offscreen else self.AUDIO}", f"win-size {self.size[0]} {self.size[1]}",
                f"window-title wardtwin - {self.layout.ward.name}"]
         self.host = Host("wardtwin-station", prc, offscreen=self.offscreen, fps=self.fps, fail=fail,
-                         on_quit=self._request_quit)
+                         on_quit=self.request_quit)
         base, self.base, self.clock = self.host.base, self.host.base, self.host.clock
         base.setBackgroundColor(*BACKGROUND)
         _offscreen.clear_depth_and_stencil(base.win)
@@ -197,15 +217,23 @@ class DesktopStation:
 
         self._events = DirectObject()
         for key, action in KEYS.items():
-            self._events.accept(key, self._actions.append, [action])
+            self.bind(key, action)
         self._events.accept("mouse1", self._mouse_down)
         self._events.accept("mouse1-up", self._mouse_up)
-        self._events.accept("wheel_up", self._actions.append, [("zoom", 1 / WHEEL_ZOOM)])
-        self._events.accept("wheel_down", self._actions.append, [("zoom", WHEEL_ZOOM)])
+        self.bind("wheel_up", ("zoom", 1 / WHEEL_ZOOM))
+        self.bind("wheel_down", ("zoom", WHEEL_ZOOM))
         self._events.accept("window-event", self._window_event)  # ShowBase keeps its own handler
         self.host.add_task(self._frame_task, "wardtwin-station")
         self._grab_mouse(True)
         self._apply_camera()
+
+    def bind(self, event: str, action=None) -> None:
+        """Do ``action`` (a station action, or a callable: called) at the next frame whenever the
+        Panda3D ``event`` (a key) comes; None: ignore the event."""
+        if action is None:
+            self._events.ignore(event)
+        else:
+            self._events.accept(event, self._actions.append, [action])
 
     def _locate(self, x: float, y: float):
         """The room for the scene's portal cells: none in planner mode (seen from above, the
@@ -290,8 +318,10 @@ class DesktopStation:
         if self.base is not None and win == self.base.win:
             self._fit_minimap((win.get_x_size(), win.get_y_size()))
 
-    def _text(self, parent, name: str, scale: float, pos, *, card: bool = False, wrap: float | None = None,
-              colour=(1, 1, 1, 1)) -> tuple[TextNode, NodePath]:
+    def text(self, parent, name: str, scale: float, pos, *, card: bool = False, wrap: float | None = None,
+             colour=(1, 1, 1, 1)) -> tuple[TextNode, NodePath]:
+        """A line of overlay text under ``parent`` (an aspect-2d corner) at ``pos`` (x, z), ``scale``
+        high; ``card``: on a dark card; ``wrap``: wrapped at that many characters."""
         tn = TextNode(name)
         tn.set_text_color(*colour)
         tn.set_shadow(0.06, 0.06)
@@ -309,9 +339,9 @@ class DesktopStation:
 
     def _build_hud(self) -> None:
         b = self.base
-        self.hud_status, _ = self._text(b.a2dTopLeft, "hud-status", 0.055, (0.05, -0.09))
-        self.hud_help, _ = self._text(b.a2dBottomLeft, "hud-help", 0.036, (0.05, 0.05), colour=(0.95, 0.95, 0.9, 1))
-        self.panel, self.panel_np = self._text(b.a2dBottomLeft, "catalog-panel", 0.045, (0.08, 0.55), card=True,
+        self.hud_status, _ = self.text(b.a2dTopLeft, "hud-status", 0.055, (0.05, -0.09))
+        self.hud_help, _ = self.text(b.a2dBottomLeft, "hud-help", 0.036, (0.05, 0.05), colour=(0.95, 0.95, 0.9, 1))
+        self.panel, self.panel_np = self.text(b.a2dBottomLeft, "catalog-panel", 0.045, (0.08, 0.55), card=True,
                                                wrap=34)
         self.panel_np.hide()
         self._update_hud()
@@ -396,6 +426,9 @@ class DesktopStation:
         self._do(KEYS[k])
 
     def _do(self, action) -> None:
+        if callable(action):
+            action()
+            return
         if action == "labels":
             self.labels = not self.labels
             self.scene.show_labels(self.labels)
@@ -410,7 +443,7 @@ class DesktopStation:
         elif action == "planner":
             self.set_mode("walk" if self.mode == "planner" else "planner")
         elif action == "quit":
-            self._request_quit()
+            self.request_quit()
         elif isinstance(action, tuple) and action[0] == "click":
             self.click(action[1], action[2])
         elif isinstance(action, tuple) and action[0] == "orbit":
@@ -435,7 +468,8 @@ class DesktopStation:
         self._apply_camera()
         self._update_hud()
 
-    def _request_quit(self) -> None:
+    def request_quit(self) -> None:
+        """End the run after the frame in progress (Esc, the window closed, a tour that closed)."""
         self._quit = True
         if self._looping:
             self.base.taskMgr.stop()
@@ -566,17 +600,24 @@ class DesktopStation:
             self._hud_text = text
             self.hud_status.set_text(text)
             self.hud_help.set_text(HELP[self.mode])
+        if self.driver is not None:
+            status, help_ = self.driver.hud(text)
+            self.hud_status.set_text(status)
+            self.hud_help.set_text(help_)
 
     def _poll(self, dt: float) -> tuple[Inputs, list]:
         actions, self._actions[:] = list(self._actions), []
-        keys = self._keyboard()
+        inputs = self._keyboard()
         if self.script is not None and not self.script.done:
             inputs, more = self.script.poll(self.state, dt)
             actions.extend(more)
-            return inputs, actions
-        return keys, actions
+        return (inputs, actions) if self.driver is None else self.driver.poll(dt, inputs, actions)
 
     def _frame_task(self, task):
+        now = time.perf_counter()  # a frame's time: from one frame's start to the next's
+        if self._last_wall is not None:
+            self.frame_stats.add(now - self._last_wall)
+        self._last_wall = now
         self._flush_screenshots()  # the frame rendered since the key was pressed
         dt = self.host.dt()
         self.time += dt
@@ -588,12 +629,14 @@ class DesktopStation:
         self._update_hud()
         self.frames += 1
         if self._limit is not None and self.frames >= self._limit:
-            self._request_quit()
+            self.request_quit()
         return task.cont
 
     def _advance(self, dt: float, inputs: Inputs) -> None:
         """Move by this frame's ``inputs`` over ``dt`` s: walk, or steer the planner's orbit."""
-        if self.mode == "walk":
+        if self.driver is not None:
+            self.driver.advance(dt, inputs)
+        elif self.mode == "walk":
             self.state = self.walker.step(self.state, inputs, dt)
         else:
             self._drag_orbit()
@@ -708,7 +751,7 @@ class DesktopStation:
     # -- live preview -------------------------------------------------------------------
     def _start_watch(self) -> None:
         live = self.live
-        self.findings_panel, self.findings_np = self._text(self.base.a2dTopLeft, "findings-panel", 0.034,
+        self.findings_panel, self.findings_np = self.text(self.base.a2dTopLeft, "findings-panel", 0.034,
                                                            (0.05, -0.17), card=True, wrap=72)
         self.shown = live.good if live.good is not None and live.good.model is self.model else None
         self.newest = live.current
@@ -723,7 +766,7 @@ class DesktopStation:
                 self.on_reload(result)
             if (self._watch_limit is not None and self.live.reloads >= self._watch_limit
                     and not self.live.busy):  # this frame, which shows the reading, is still drawn
-                self._request_quit()
+                self.request_quit()
         return task.cont
 
     def apply(self, result) -> bool:
@@ -806,8 +849,6 @@ class DesktopStation:
         self._watch_limit = None if count is None else self.live.reloads + count
         try:
             if self.offscreen:
-                import time
-
                 period, start, n = 1.0 / self.fps, time.monotonic(), 0
                 self._quit = False
                 while not self._quit and (frames is None or n < frames) and (
@@ -840,12 +881,6 @@ class DesktopStation:
         self.base = None
         if self.host is not None:
             self.host.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def summary_line(info: dict) -> str:

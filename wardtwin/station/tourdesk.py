@@ -14,9 +14,9 @@ through the same input path as a keyboard. Imports Panda3D.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -25,7 +25,6 @@ from panda3d.core import LineSegs
 
 from wardtwin.errors import UsageError
 from wardtwin.station.desktop import FPS, DesktopStation
-from wardtwin.station.frames import FrameStats
 from wardtwin.station.guides import CRUMB_COLOUR, Guides
 from wardtwin.station.locomotion import WALK_SPEED, WalkSettings
 from wardtwin.station.tourbot import ScriptedTrainee
@@ -44,18 +43,16 @@ TONES = {"info": (1.0, 1.0, 1.0, 1.0), "good": (0.55, 1.0, 0.55, 1.0), "bad": (1
 
 
 class TourStation(DesktopStation):
-    """The desktop station running ``session`` (a :class:`Session` not yet begun). ``bot``: a
-    :class:`ScriptedTrainee` that plays the trainee (offscreen runs); other keywords as for
-    :class:`DesktopStation`. The walking speed and turn rate follow the session's comfort
-    settings. The session begins once the window (or buffer) is open."""
+    """The desktop station running ``session`` (a :class:`Session` not yet begun) with a
+    :class:`DeskTour` as its driver. ``bot``: a :class:`ScriptedTrainee` that plays the trainee
+    (offscreen runs); other keywords as for :class:`DesktopStation`. The walking speed and
+    turn rate follow the session's comfort settings. The session begins once the window (or
+    buffer) is open."""
 
     AUDIO = "p3openal_audio"  # narration of say steps
     HEADLESS = "--offscreen"  # a scripted trainee plays the tour to its end
     lost = None  # (a window is not lost mid-tour: it closes)
-
-    @property
-    def station(self) -> TourStation:
-        return self
+    player: TourPlayer | None = None
 
     def __init__(self, model, session: Session, *, bot: ScriptedTrainee | None = None, scene=None,
                  offscreen: bool = False, size=(1280, 720), fps: int = FPS, screenshot_dir="screenshots"):
@@ -66,161 +63,24 @@ class TourStation(DesktopStation):
         p = session.pose
         super().__init__(model, scene, at=f"{p.x},{p.y}", heading=math.degrees(p.heading), offscreen=offscreen,
                          size=size, fps=fps, settings=settings, screenshot_dir=screenshot_dir)
-        self.session = session
-        self.bot = bot
-        self.frame_stats = FrameStats()
-        self._last_wall: float | None = None
-        self._panel_text = self._toast_text = None
-        self.narrations: list[str] = []  # audio files of say steps, as played
-        self._narrated: int | None = None
-        self._sound = None
         try:
-            self._build_tour_hud()
-            session.start_data = {"comfort": {"locomotion": "smooth", "input": "keyboard"},
-                                  "display": {"size": list(self.size), "renderer": self.renderer,
-                                              "offscreen": self.offscreen}}
-            self.player = TourPlayer(session, self.frame_stats)  # session_started is written here
+            self.tour = self.driver = DeskTour(self, session, bot)
         except BaseException:
             self.close()
             raise
-        self._update_tour_hud()
+        self.player, self.bot = self.tour.player, bot
 
-    # -- set-up -------------------------------------------------------------------------
-    def _build_tour_hud(self) -> None:
-        b = self.base
-        for key in ("p", "escape", "tab"):  # P pauses, Esc asks before quitting, no planner mode
-            self._events.ignore(key)
-        for event, name in PANDA_KEYS.items():
-            self._events.accept(event, self._actions.append, [("tour", name)])
-        self.tour_panel, self.tour_panel_np = self._text(b.a2dBottomCenter, "tour-panel", PANEL_SCALE, (0, 0.3),
-                                                         card=True)
-        self.tour_toast, self.tour_toast_np = self._text(b.a2dTopCenter, "tour-toast", 0.055, (0, -0.2),
-                                                         card=True, wrap=30)
-        self.tour_toast.set_align(self.tour_toast.A_center)
-        seg = LineSegs("guide-arrow")
-        seg.set_thickness(5)
-        seg.set_color(*CRUMB_COLOUR)
-        for a, b_ in (((0, -0.06), (0, 0.06)), ((-0.045, 0.015), (0, 0.06)), ((0.045, 0.015), (0, 0.06))):
-            seg.move_to(a[0], 0, a[1])
-            seg.draw_to(b_[0], 0, b_[1])
-        self.guide_np = b.a2dTopCenter.attach_new_node(seg.create())
-        self.guide_np.set_pos(0, 0, -0.42)
-        self.guide_text, self.guide_text_np = self._text(b.a2dTopCenter, "guide-distance", 0.04, (0.09, -0.43))
-        self.guide_np.hide()
-        self.guide_text_np.hide()
-        self.guides = Guides(self.base.render, self.scene)
-
-    # -- input --------------------------------------------------------------------------
-    def _do(self, action) -> None:
-        if isinstance(action, tuple) and action[0] == "tour":
-            self.player.key(action[1])
-            self._update_tour_hud()
-            return
-        super()._do(action)
+    @property
+    def station(self) -> TourStation:
+        return self
 
     def press(self, key: str) -> None:
         """Press a tour key (see :data:`~wardtwin.station.tourplay.TOUR_KEYS`) or a station key."""
         if key in TOUR_KEYS:
-            self._do(("tour", key))
+            self.tour.key(key)
         else:
             super().press(key)
 
-    # -- the frame ----------------------------------------------------------------------
-    def _frame_task(self, task):
-        now = time.perf_counter()  # a frame's time: from one frame's start to the next's
-        if self._last_wall is not None:
-            self.frame_stats.add(now - self._last_wall)
-        self._last_wall = now
-        return super()._frame_task(task)
-
-    def _poll(self, dt: float):
-        inputs, actions = super()._poll(dt)
-        if self.bot is not None and not self.player.closed:
-            inputs, keys = self.bot.poll(self.player, self.state, dt)
-            actions = [*actions, *(("tour", k) for k in keys)]
-        return inputs, actions
-
-    def _advance(self, dt: float, inputs) -> None:
-        self.state = self.player.walk(dt, self.walker, self.state, inputs)
-        self._narrate()
-        self._update_tour_hud()
-        if self.player.closed:
-            self._request_quit()
-
-    def _narrate(self) -> None:
-        """Play the audio of a say step once, when it starts; stop it when the step ends."""
-        s = self.session
-        idx = s.index if s.current is not None else None
-        if idx == self._narrated:
-            return
-        self._narrated = idx
-        if self._sound is not None:
-            self._sound.stop()
-            self._sound = None
-        audio = s.prompt.get("audio") if idx is not None else None
-        if audio:
-            from panda3d.core import Filename
-
-            path = (Path(s.current.src.file).parent / audio).resolve()
-            self._sound = self.base.loader.loadSfx(Filename.from_os_specific(str(path)))
-            if self._sound is not None:
-                self._sound.play()
-            self.narrations.append(str(path))
-
-    def _update_hud(self) -> None:
-        super()._update_hud()
-        if getattr(self, "player", None) is not None:
-            progress = self.player.progress
-            text = (progress + "\n" if progress else "") + (self._hud_text or "")
-            self.hud_status.set_text(text)
-            self.hud_help.set_text(self.player.panel.footer or "")
-
-    def _update_tour_hud(self) -> None:
-        if getattr(self, "player", None) is None:
-            return
-        pl = self.player
-        panel = pl.panel
-        lines = panel.lines()
-        text = "\n".join(lines[:-1] if panel.footer else lines)  # the footer is the key help line
-        if text != self._panel_text:
-            self._panel_text = text
-            self._set_panel(text, panel.kind)
-        toasts = pl.toasts()
-        ttext = toasts[-1].text if toasts else ""
-        if ttext != self._toast_text:
-            self._toast_text = ttext
-            self.tour_toast.set_text(ttext)
-            if toasts:
-                self.tour_toast.set_text_color(*TONES.get(toasts[-1].tone, TONES["info"]))
-            (self.tour_toast_np.show if ttext else self.tour_toast_np.hide)()
-        self.guides.update(pl)
-        st = self.state
-        g = pl.guide(Pose(st.x, st.y, st.yaw)) if self.mode == "walk" else None
-        if g is None:
-            self.guide_np.hide()
-            self.guide_text_np.hide()
-        else:
-            self.guide_np.show()
-            self.guide_np.set_r(-math.degrees(g[0]))
-            self.guide_text.set_text(f"{g[1]:.0f} m")
-            self.guide_text_np.show()
-
-    def _set_panel(self, text: str, kind: str) -> None:
-        """Show the panel text left-aligned in a card centred at the bottom of the window,
-        its last line just above the key help; long forms (the SSQ) in a smaller font."""
-        tn, np_ = self.tour_panel, self.tour_panel_np
-        if not text:
-            np_.hide()
-            return
-        scale = PANEL_SCALE * (0.8 if kind == "ssq" else 1.0)
-        tn.set_wordwrap(PANEL_WRAP)
-        tn.set_text(text)
-        rows = max(1, tn.get_num_rows())
-        np_.set_scale(scale)
-        np_.set_pos(-tn.get_width() * scale / 2, 0, 0.16 + (rows - 1) * tn.get_line_height() * scale)
-        np_.show()
-
-    # -- running ------------------------------------------------------------------------
     def run(self, frames: int | None = None) -> dict:
         """Run until the trainee closes the end-of-tour summary (or the window), or for
         ``frames`` frames; offscreen without ``frames`` the scripted trainee plays the tour to
@@ -242,15 +102,147 @@ class TourStation(DesktopStation):
         """The station's summary plus the tour's (``tour``: see
         :func:`~wardtwin.station.tourplay.end_summary`, None while it runs) and ``frames``."""
         out = super().summary()
-        out["tour"] = self.player.summary if getattr(self, "player", None) is not None else None
+        out["tour"] = self.player.summary if self.player is not None else None
         out["frame_times"] = self.frame_stats.summary()
         return out
 
     def close(self) -> None:
         """Close the station; a tour still running is recorded as abandoned."""
-        if getattr(self, "player", None) is not None and not self.player.ended:
+        if self.player is not None and not self.player.ended:
             self.player.close("station_closed")
         super().close()
+
+
+class DeskTour:
+    """A tour at a desktop ``station`` (its :class:`~wardtwin.station.desktop.Driver`): holds the
+    :class:`TourPlayer` of ``session`` (begun here) and shows it: the instruction or form of the
+    moment in a panel at the bottom, hints and feedback at the top, the guide arrow and
+    breadcrumbs, narration. Tour keys go to the player; ``bot`` (a :class:`ScriptedTrainee`)
+    presses them and walks while the tour runs."""
+
+    def __init__(self, station: DesktopStation, session: Session, bot: ScriptedTrainee | None = None):
+        self.station, self.session, self.bot = station, session, bot
+        self._panel_text = self._toast_text = None
+        self.narrations: list[str] = []  # audio files of say steps, as played
+        self._narrated: int | None = None
+        self._sound = None
+        self._build_hud()
+        session.start_data = {"comfort": {"locomotion": "smooth", "input": "keyboard"},
+                              "display": {"size": list(station.size), "renderer": station.renderer,
+                                          "offscreen": station.offscreen}}
+        self.player = TourPlayer(session, station.frame_stats)  # session_started is written here
+        self.update()
+
+    def _build_hud(self) -> None:
+        st = self.station
+        b = st.base
+        for key in ("p", "escape", "tab"):  # P pauses, Esc asks before quitting, no planner mode
+            st.bind(key)
+        for event, name in PANDA_KEYS.items():
+            st.bind(event, functools.partial(self.key, name))
+        self.panel, self.panel_np = st.text(b.a2dBottomCenter, "tour-panel", PANEL_SCALE, (0, 0.3), card=True)
+        self.toast, self.toast_np = st.text(b.a2dTopCenter, "tour-toast", 0.055, (0, -0.2), card=True, wrap=30)
+        self.toast.set_align(self.toast.A_center)
+        seg = LineSegs("guide-arrow")
+        seg.set_thickness(5)
+        seg.set_color(*CRUMB_COLOUR)
+        for a, b_ in (((0, -0.06), (0, 0.06)), ((-0.045, 0.015), (0, 0.06)), ((0.045, 0.015), (0, 0.06))):
+            seg.move_to(a[0], 0, a[1])
+            seg.draw_to(b_[0], 0, b_[1])
+        self.guide_np = b.a2dTopCenter.attach_new_node(seg.create())
+        self.guide_np.set_pos(0, 0, -0.42)
+        self.guide_text, self.guide_text_np = st.text(b.a2dTopCenter, "guide-distance", 0.04, (0.09, -0.43))
+        self.guide_np.hide()
+        self.guide_text_np.hide()
+        self.guides = Guides(b.render, st.scene)
+
+    # -- the driver ---------------------------------------------------------------------
+    def key(self, name: str) -> None:
+        """A tour key (see :data:`~wardtwin.station.tourplay.TOUR_KEYS`) pressed."""
+        self.player.key(name)
+        self.update()
+
+    def poll(self, dt: float, inputs, actions: list):
+        if self.bot is not None and not self.player.closed:
+            inputs, keys = self.bot.poll(self.player, self.station.state, dt)
+            actions = [*actions, *(functools.partial(self.key, k) for k in keys)]
+        return inputs, actions
+
+    def advance(self, dt: float, inputs) -> None:
+        st = self.station
+        st.state = self.player.walk(dt, st.walker, st.state, inputs)
+        self._narrate()
+        self.update()
+        if self.player.closed:
+            st.request_quit()
+
+    def hud(self, status: str) -> tuple[str, str]:
+        progress = self.player.progress
+        return (progress + "\n" if progress else "") + status, self.player.panel.footer or ""
+
+    def _narrate(self) -> None:
+        """Play the audio of a say step once, when it starts; stop it when the step ends."""
+        s = self.session
+        idx = s.index if s.current is not None else None
+        if idx == self._narrated:
+            return
+        self._narrated = idx
+        if self._sound is not None:
+            self._sound.stop()
+            self._sound = None
+        audio = s.prompt.get("audio") if idx is not None else None
+        if audio:
+            from panda3d.core import Filename
+
+            path = (Path(s.current.src.file).parent / audio).resolve()
+            self._sound = self.station.base.loader.loadSfx(Filename.from_os_specific(str(path)))
+            if self._sound is not None:
+                self._sound.play()
+            self.narrations.append(str(path))
+
+    def update(self) -> None:
+        """Bring the panel, the toast, the guides and the arrow up to date with the player."""
+        pl = self.player
+        panel = pl.panel
+        lines = panel.lines()
+        text = "\n".join(lines[:-1] if panel.footer else lines)  # the footer is the key help line
+        if text != self._panel_text:
+            self._panel_text = text
+            self._set_panel(text, panel.kind)
+        toasts = pl.toasts()
+        ttext = toasts[-1].text if toasts else ""
+        if ttext != self._toast_text:
+            self._toast_text = ttext
+            self.toast.set_text(ttext)
+            if toasts:
+                self.toast.set_text_color(*TONES.get(toasts[-1].tone, TONES["info"]))
+            (self.toast_np.show if ttext else self.toast_np.hide)()
+        self.guides.update(pl)
+        st = self.station.state
+        g = pl.guide(Pose(st.x, st.y, st.yaw)) if self.station.mode == "walk" else None
+        if g is None:
+            self.guide_np.hide()
+            self.guide_text_np.hide()
+        else:
+            self.guide_np.show()
+            self.guide_np.set_r(-math.degrees(g[0]))
+            self.guide_text.set_text(f"{g[1]:.0f} m")
+            self.guide_text_np.show()
+
+    def _set_panel(self, text: str, kind: str) -> None:
+        """Show the panel text left-aligned in a card centred at the bottom of the window,
+        its last line just above the key help; long forms (the SSQ) in a smaller font."""
+        tn, np_ = self.panel, self.panel_np
+        if not text:
+            np_.hide()
+            return
+        scale = PANEL_SCALE * (0.8 if kind == "ssq" else 1.0)
+        tn.set_wordwrap(PANEL_WRAP)
+        tn.set_text(text)
+        rows = max(1, tn.get_num_rows())
+        np_.set_scale(scale)
+        np_.set_pos(-tn.get_width() * scale / 2, 0, 0.16 + (rows - 1) * tn.get_line_height() * scale)
+        np_.show()
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.mesh import MeshBuilder
 from wardtwin.scene.panda import WardScene, mesh_node
 from wardtwin.station.frames import FrameStats
-from wardtwin.station.host import Host, claim, has_display, start_pose
+from wardtwin.station.host import Closes, Host, claim, has_display, start_pose
 from wardtwin.station.planner import pick
 from wardtwin.station.vr import panel as panels
 from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
@@ -55,14 +55,14 @@ from wardtwin.tours.spec import Pose as TourPose
 HEADSET_EYE = (1440, 1600)
 #: Longest the pointer ray reaches, m.
 POINTER_RANGE = 8.0
-#: A shown panel is placed again in front of the trainee when they are farther from it than
-#: this (m) or it is more than this far off their heading (rad): it follows, lazily.
-PANEL_FOLLOW_M = 2.5
-PANEL_FOLLOW_ANGLE = math.radians(70)
 MARKER_OK = (0.20, 0.85, 0.45, 1.0)
 MARKER_BAD = (0.90, 0.25, 0.20, 1.0)
 ARC_COLOUR = (0.35, 0.75, 1.0, 1.0)
 POINTER_COLOUR = (1.0, 1.0, 1.0, 1.0)
+#: A shown panel is placed again in front of the trainee when they are farther from it than
+#: this (m) or it is more than this far off their heading (rad): it follows, lazily.
+PANEL_FOLLOW_M = 2.5
+PANEL_FOLLOW_ANGLE = math.radians(70)
 PANEL_BACK = (0.08, 0.10, 0.13, 0.92)
 BUTTON = (0.22, 0.27, 0.33, 1.0)
 BUTTON_HOVER = (0.30, 0.50, 0.75, 1.0)
@@ -110,7 +110,7 @@ class VRTick:
     yaw_rate: float
 
 
-class VRStation:
+class VRStation(Closes):
     """A VR station over a compiled ward ``model``.
 
     ``source``: a :class:`PoseSource` (offscreen default: a still :class:`ScriptedPoseSource`;
@@ -671,9 +671,3 @@ class VRStation:
             host.close()
         if getattr(self, "_own_source", False) and getattr(self, "source", None) is not None:
             self.source.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -25,6 +25,7 @@ from typing import ClassVar
 from wardtwin.errors import UsageError
 from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
+from wardtwin.station.host import Closes
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
 from wardtwin.station.tourbot import ScriptedTrainee, buttons_for
 from wardtwin.station.tourplay import Panel, TourPlayer
@@ -59,7 +60,7 @@ def with_toast(panel: Panel, player: TourPlayer) -> Panel:
     return dataclasses.replace(panel, text=text)
 
 
-class VRTour:
+class VRTour(Closes):
     """The hook that runs ``session`` (not yet begun) at ``station``; it begins the session.
     ``bot``: a :class:`VRScriptedTrainee` (offscreen runs)."""
 
@@ -104,12 +105,6 @@ class VRTour:
 
     def close(self) -> None:
         """Close what :class:`Headset` opened for this tour (nothing otherwise)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __call__(self, tick) -> None:
         st, pl = tick.station, self.player
