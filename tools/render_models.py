@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 REVIEW = ("crash_cart", "aed", "fire_extinguisher", "fire_alarm_pull_station", "eyewash_station",
           "medical_gas_zone_valve_box", "hand_hygiene_dispenser", "ppe_station", "evacuation_chair",
           "spill_kit", "patient_bed", "icu_bed", "patient_monitor", "iv_pump", "recliner_chair",
-          "visitor_chair", "overbed_table", "headwall_oxygen", "headwall_suction", "headwall_air")
+          "visitor_chair", "overbed_table", "headwall_oxygen", "headwall_suction", "headwall_air", "code_blue_button")
 
 
 def _catalog():
