@@ -88,6 +88,14 @@ def test_a_changed_finish_bakes_again(cache, ward_copy):
     assert bake.STATS["baked"] == baked + 1
 
 
+def test_the_cache_keeps_only_the_latest_looks(cache, ward_copy, monkeypatch):
+    monkeypatch.setattr(bake, "KEEP", 1)
+    ward_geometry(_plan(), "full")
+    text = (TINY / "ward.yaml").read_text(encoding="utf-8") + 'finishes: {door: "#806040"}\n'
+    ward_geometry(_plan(ward_copy({"ward.yaml": text})), "full")
+    assert len(list(cache.glob("*.npz"))) == 1
+
+
 def test_the_plain_look_is_the_former_one(cache, monkeypatch):
     plan = _plan()
     full = ward_geometry(plan, "full")

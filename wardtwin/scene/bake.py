@@ -59,6 +59,8 @@ KNEE = 0.9
 STATS = {"baked": 0, "cached": 0}
 #: Largest cache file read, bytes.
 MAX_CACHE_BYTES = 256 * 1024 * 1024
+#: Looks kept in the cache folder (the most recent; a reference ward's is about 8 MB).
+KEEP = 12
 
 
 def cache_dir() -> Path:
@@ -261,8 +263,18 @@ def store_look(key: str, parts, lights) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(path, buf.getvalue())
+        _prune(path.parent)
     except (OSError, WardtwinError):
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Keep the :data:`KEEP` most recently written looks (a ward edited live writes one per
+    version)."""
+    kept = sorted((p for p in folder.glob("*.npz") if p.is_file() and not p.is_symlink()),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in kept[KEEP:]:
+        old.unlink(missing_ok=True)
 
 
 def bake(parts, rooms: dict, lights) -> list:
