@@ -14,20 +14,30 @@ wall derivation is cheap enough (``--old-max`` rooms) it is timed in the same ru
 rooms, and its walls compared with the new ones; above that, the old time is extrapolated
 quadratically from the largest measured count (marked ``~``).
 
+With ``--baseline REV`` (a git revision, e.g. ``HEAD~3``) each floor is also checked by that
+revision's ``wardtwin`` (exported with ``git archive`` to a temporary folder), each run in a
+fresh process, the two alternating ``--repeat`` times (the fastest run of each is kept): a
+table of both and their ratio per stage, measured on the same machine in the same minutes.
+
 Floor (issue 17): 10,000 rooms check in at most 10 s. Exits 1 when the count of about 10,000
 rooms takes longer, when a floor does not check clean, or when the old and new walls differ.
 
     python tools/bench_check_scale.py [--rooms 1000 3000 10000] [--big] [--old-max 3000]
-        [--chairs] [--checks] [--wall] [--profile N]
+        [--chairs] [--checks] [--wall] [--profile N] [--baseline REV [--repeat 3]]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
+import json
 import math
+import os
 import shutil
+import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -276,6 +286,67 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _export(rev: str, dest: Path) -> Path:
+    """``git archive`` of the ``wardtwin`` package and its ``assets`` at ``rev`` into ``dest``;
+    returns ``dest``."""
+    arc = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "wardtwin", "assets"],
+                         capture_output=True, check=False)
+    if arc.returncode:
+        raise SystemExit(f"--baseline {rev}: git archive failed: {arc.stderr.decode(errors='replace').strip()}")
+    dest.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(arc.stdout)) as tar:
+        tar.extractall(dest, filter="data")
+    return dest
+
+
+def _child_run(root: Path, ward: Path) -> dict:
+    """One timed check of ``ward`` by the ``wardtwin`` under ``root``, in a fresh process."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(root), str(ward)]
+    if clock is time.perf_counter:
+        cmd.append("--wall")
+    env = dict(os.environ)
+    if root != ROOT:  # an exported revision reads its own catalog and rule packs
+        env["WARDTWIN_ASSETS"] = str(root / "assets")
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=str(root), env=env)
+    if out.returncode:
+        raise SystemExit(f"the timed check under {root} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(counts, rev: str, repeat: int = 3, chairs: bool = False) -> list[dict]:
+    """For each room count: the fastest of ``repeat`` timed checks by revision ``rev`` and by
+    the working tree, alternating, each in a fresh process. One row per (count, version)."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="wardtwin-scale-") as tmp:
+        base = _export(rev, Path(tmp) / "base")
+        for n in counts:
+            ward = Path(tmp) / f"floor{n}"
+            rooms = write_floor(ward, n, chairs)
+            best: dict[str, dict] = {}
+            for _ in range(repeat):
+                for name, root in ((rev, base), ("new", ROOT)):
+                    t = _child_run(root, ward)
+                    if name not in best or t["total"] < best[name]["total"]:
+                        best[name] = t
+            for name in (rev, "new"):
+                rows.append({"rooms": rooms, "version": name, **best[name]})
+            shutil.rmtree(ward)
+    return rows
+
+
+def compare_table(rows: list[dict]) -> str:
+    """Base and new rows of :func:`compare`, and new/base per stage."""
+    head = f"{'rooms':>7} {'version':>10} " + " ".join(f"{s:>8}" for s in STAGES) + f" {'findings':>8}"
+    lines = [head, "-" * len(head)]
+    for base, new in zip(rows[::2], rows[1::2]):
+        for r in (base, new):
+            cells = " ".join(f"{r[s]:8.2f}" if s in r else f"{'-':>8}" for s in STAGES)
+            lines.append(f"{r['rooms']:7d} {r['version'][:10]:>10} {cells} {r['findings']:8d}")
+        ratio = " ".join(f"{new[s] / base[s]:7.2f}x" if base.get(s) and s in new else f"{'-':>8}" for s in STAGES)
+        lines.append(f"{'':7} {'new/base':>10} {ratio}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rooms", type=int, nargs="+", default=[1000, 3000, 10000], help="room counts")
@@ -286,10 +357,20 @@ def main(argv=None) -> int:
     ap.add_argument("--profile", type=int, metavar="N", help="profile one check of N rooms instead")
     ap.add_argument("--chairs", action="store_true", help="a chair in every office")
     ap.add_argument("--wall", action="store_true", help="wall-clock times instead of CPU times")
+    ap.add_argument("--baseline", metavar="REV",
+                    help="also time the wardtwin of this git revision, in alternating fresh processes")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each version with --baseline (default 3)")
+    ap.add_argument("--child", nargs=2, metavar=("ROOT", "WARD"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.wall:
         global clock
         clock = time.perf_counter
+    if a.child:  # one timed check by the wardtwin under ROOT (see --baseline)
+        sys.path.insert(0, str(Path(a.child[0]).resolve()))
+        t, findings = timed_check(Path(a.child[1]))
+        t.pop("per_check", None)
+        print(json.dumps({**t, "findings": len(findings)}))
+        return 0
     if a.profile:
         import cProfile
         import pstats
@@ -303,12 +384,24 @@ def main(argv=None) -> int:
         pstats.Stats(pr).sort_stats("cumulative").print_stats(40)
         return 0
     counts = sorted(set(a.rooms + ([30000] if a.big else [])))
+    if a.baseline:
+        both = compare(counts, a.baseline, max(1, a.repeat), a.chairs)
+        print(compare_table(both))
+        print()
+        rows = [dict(r, codes=[], same_walls=None, old_walls=None) for r in both if r["version"] == "new"]
+        return _verdict(rows)
     rows = measure(counts, a.old_max, chairs=a.chairs)
     print(table(rows))
     if a.checks:
         for r in rows:
             slow = sorted(r.get("per_check", {}).items(), key=lambda kv: -kv[1])[:5]
             print(f"{r['rooms']:7d} checks: " + ", ".join(f"{k} {v:.2f}" for k, v in slow))
+    return _verdict(rows)
+
+
+def _verdict(rows: list[dict]) -> int:
+    """Exit code: 1 when a floor has findings, its walls differ from the old derivation's, or
+    about 10,000 rooms take longer than :data:`TARGET_10K`."""
     code = 0
     for r in rows:
         if r["findings"]:

@@ -18,6 +18,7 @@ from shapely.geometry import LineString, Polygon
 from shapely.ops import polylabel
 from shapely.strtree import STRtree
 
+from wardtwin.layout.gcpause import gc_paused
 from wardtwin.layout.model import Door, Point, Room
 
 #: Vertices closer than this (m) are the same point when walls are derived.
@@ -185,6 +186,7 @@ def _near_corners(allv: np.ndarray, e_p: np.ndarray, e_q: np.ndarray, edges: np.
     return np.concatenate(out_e), np.concatenate(out_v)
 
 
+@gc_paused
 def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     """Walls from room outlines: every stretch of edge shared by two rooms is one interior
     wall, every stretch owned by one room an exterior wall. Collinear neighbouring pieces
@@ -323,6 +325,7 @@ def _collinear(s1, s2) -> bool:
     return abs(cross) < 1e-6 and (u[0] * v[0] + u[1] * v[1]) > 0
 
 
+@gc_paused
 def place_doors(doors: Iterable[Door], walls: Sequence[Wall], thickness: float,
                 outside: str = "outside") -> tuple[tuple[Opening, ...], tuple[DoorProblem, ...]]:
     """Put each door's opening on the wall its two rooms share (an exterior wall of its room
@@ -387,17 +390,20 @@ def wall_band(wall: Wall, thickness: float, t0: float = 0.0, t1: float | None = 
     return LineString([a, b]).buffer(thickness / 2, cap_style="flat")
 
 
-def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float) -> list[Polygon]:
+def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float,
+                pieces: list | None = None) -> list[Polygon]:
     """Every wall's solid with its door openings cut out (one polygon per remaining piece).
-    The same polygons as :func:`wall_band` gives for each piece, buffered in one call."""
-    return _bands(_wall_pieces(walls, openings), thickness)
+    The same polygons as :func:`wall_band` gives for each piece, buffered in one call.
+    ``pieces``: the :func:`wall_pieces` when the caller has them (or a selection of them)."""
+    return _bands(wall_pieces(walls, openings) if pieces is None else pieces, thickness)
 
 
-def wall_solid_union(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float):
+def wall_solid_union(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float,
+                     pieces: list | None = None):
     """The union of :func:`wall_solids` (m): the same area, with horizontal and vertical pieces
     that continue one another on one line (the walls of a row of rooms, between doors) joined
     first, so that the union has about half as many solids to merge."""
-    pieces = _join_straight(_wall_pieces(walls, openings))
+    pieces = _join_straight(wall_pieces(walls, openings) if pieces is None else pieces)
     bands = [b for b in _bands(pieces, thickness) if not b.is_empty]
     return shapely.union_all(bands) if bands else Polygon()
 
@@ -427,8 +433,8 @@ def _join_straight(ends: list) -> list:
     return out
 
 
-def _wall_pieces(walls: Sequence[Wall], openings: Iterable[Opening]) -> list:
-    """``(start, end)`` of every stretch of wall left between door openings."""
+def wall_pieces(walls: Sequence[Wall], openings: Iterable[Opening]) -> list:
+    """``(start, end)`` of every stretch of wall left between door openings (m)."""
     cuts: dict[int, list[tuple[float, float]]] = {}
     for o in openings:
         cuts.setdefault(o.wall, []).append((o.t0, o.t1))

@@ -18,6 +18,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.fabric import door_extras, room_extras, window_of
 from wardtwin.layout.finishes import finishes_of
 from wardtwin.layout.findings import Finding
+from wardtwin.layout.gcpause import gc_paused
 from wardtwin.layout.model import (
     CEILING_HEIGHT, WALL_THICKNESS, Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo,
 )
@@ -188,6 +189,7 @@ def _types(data, name: str, assets: Path, ids: dict, origin: str, findings: list
     return out
 
 
+@gc_paused
 def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
     """Read a ward folder. Returns ``(layout, findings)``; ``layout`` is None when the ward or
     floor plan file is unusable. Structure and value problems are findings; geometry is not

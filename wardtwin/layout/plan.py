@@ -6,16 +6,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import shapely
 from shapely.geometry import Polygon
 from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
+from wardtwin.layout.gcpause import gc_paused
 from wardtwin.layout.geometry import (
-    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygons, wall_solid_union,
+    DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygons, wall_pieces, wall_solid_union,
     wall_solids,
 )
-from wardtwin.layout.model import Item, Layout
+from wardtwin.layout.model import Item, Layout, Point
 
 
 _PUBLIC = {"corridor", "elevator_lobby", "nurse_station", "reception"}
@@ -85,18 +87,60 @@ class Plan:
         return {o.door: o for o in self.openings}
 
     @cached_property
+    def wall_pieces(self) -> list[tuple[Point, Point]]:
+        """``(start, end)`` of each stretch of wall left between door openings (m): the centre
+        lines of :attr:`solids`, in the same order."""
+        return wall_pieces(self.walls, self.openings)
+
+    @cached_property
     def solids(self) -> list[Polygon]:
         """Wall solids with door openings cut out."""
-        return wall_solids(self.walls, self.openings, self.layout.ward.wall_thickness)
+        return wall_solids(self.walls, self.openings, self.layout.ward.wall_thickness, self.wall_pieces)
 
     @cached_property
     def solid_union(self):
         """The union of :attr:`solids` (m): every wall's solid, door openings left open."""
-        return wall_solid_union(self.walls, self.openings, self.layout.ward.wall_thickness)
+        return wall_solid_union(self.walls, self.openings, self.layout.ward.wall_thickness, self.wall_pieces)
 
     @cached_property
     def solids_index(self) -> STRtree:
         return STRtree(self.solids)
+
+    @cached_property
+    def _pieces_index(self) -> STRtree:
+        pieces = self.wall_pieces
+        lines = shapely.linestrings(np.array(pieces, dtype=float)) if pieces else []
+        return STRtree(lines)
+
+    def solids_near(self, geom, distance: float = 0.0) -> list[Polygon]:
+        """The wall solids (of :attr:`solids`) that intersect ``geom`` (``distance`` 0) or lie
+        within ``distance`` m of it. Makes only the solids asked about when :attr:`solids` is
+        not made yet (a planner's ``check`` asks about a few, near its wall-mounted items)."""
+        if "solids" in self.__dict__:
+            tree, cand = self.solids_index, None
+        else:
+            tree = self._pieces_index
+            reach = distance + self.layout.ward.wall_thickness / 2 + 1e-6
+            cand = tree.query(geom, predicate="dwithin", distance=reach)
+        if cand is None:
+            if distance > 0:
+                return [self.solids[k] for k in tree.query(geom, predicate="dwithin", distance=distance)]
+            return [self.solids[k] for k in tree.query(geom, predicate="intersects")]
+        made = self._made_solids
+        need = [int(k) for k in cand if int(k) not in made]
+        if need:
+            bands = wall_solids(self.walls, self.openings, self.layout.ward.wall_thickness,
+                                [self.wall_pieces[k] for k in need])
+            made.update(zip(need, bands))
+        geoms = np.array([made[int(k)] for k in cand], dtype=object)
+        if not len(geoms):
+            return []
+        ok = shapely.dwithin(geoms, geom, distance) if distance > 0 else shapely.intersects(geoms, geom)
+        return [g for g, keep in zip(geoms.tolist(), ok.tolist()) if keep]
+
+    @cached_property
+    def _made_solids(self) -> dict[int, Polygon]:
+        return {}
 
     @cached_property
     def footprints(self) -> dict[str, Polygon]:
@@ -175,6 +219,7 @@ class Plan:
         return tuple(d.id for d in self.layout.doors if d.exit)
 
 
+@gc_paused
 def plan_of(layout: Layout) -> Plan:
     """Derive walls and door openings of a layout. An alcove's walls shared with the room it
     is ``open_to`` are left out: it is open to that room along them."""

@@ -4,6 +4,7 @@ item, be reached on foot from the ward's entrance by a person of the default rad
 from __future__ import annotations
 
 from wardtwin.layout.findings import Finding
+from wardtwin.layout.gcpause import gc_paused
 from wardtwin.layout.model import Layout
 from wardtwin.model.compiled import ACCESS_REACH, PERSON_RADIUS, WardModel, compile_ward
 
@@ -13,6 +14,7 @@ def _finding(obj, code: str, message: str, key: str | None = None) -> Finding:
     return Finding.make(code, obj.src.file, line, col, message + obj.src.note(key))
 
 
+@gc_paused
 def navigation_findings(layout: Layout, model: WardModel | None = None) -> list[Finding]:
     """``room-unreachable`` for each room, and ``item-unreachable`` for each safety-critical
     item, that a person cannot walk to from the ward entrance (compiled with the default
@@ -61,6 +63,7 @@ def _reachable(m: WardModel, p) -> bool:
     return m.entrance_component >= 0 and m.component_of(p) == m.entrance_component
 
 
+@gc_paused
 def check(ward, *, rules: bool = True) -> tuple[Layout | None, list[Finding], WardModel | None]:
     """Every finding about a ward folder, as ``wardtwin check`` reports them: the layout's own
     checks, then whether every room and safety-critical item can be reached on foot, decided

@@ -25,6 +25,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from wardtwin.errors import InvalidLayoutError, UsageError
 from wardtwin.layout import vocab
+from wardtwin.layout.gcpause import gc_paused
 from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.model import Layout, Point
 from wardtwin.layout.plan import Plan, plan_of
@@ -212,6 +213,7 @@ def walkable_area(floor, obstacles, radius: float):
     return shapely.orient_polygons(MultiPolygon(parts)) if parts else MultiPolygon()
 
 
+@gc_paused
 def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | None = None) -> WardModel:
     """Compile a layout into a :class:`WardModel` for a person of ``radius`` m.
 

@@ -7,6 +7,7 @@ from typing import Callable, Iterable
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.layout.findings import Finding
+from wardtwin.layout.gcpause import gc_paused
 from wardtwin.layout.plan import Plan
 
 CHECKS: dict[str, Callable[[Plan], Iterable[Finding]]] = {}
@@ -30,6 +31,7 @@ def finding(obj, code: str, message: str, key: str | None = None) -> Finding:
     return Finding.make(code, obj.src.file, line, col, message + obj.src.note(key))
 
 
+@gc_paused
 def run_checks(plan: Plan, only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> list[Finding]:
     """Run the named checks (all by default, less ``skip``) in registry order."""
     from wardtwin.layout.checks import assets, doors, equipment, reach, rooms, spaces, swing, text, windows  # noqa: F401,E501 (registers)

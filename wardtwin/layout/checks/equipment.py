@@ -56,8 +56,7 @@ def equipment_placement(plan: Plan):
             yield finding(it, "equipment-outside-room", f"{name}: its centre {where} is {what}, not in room "
                           f"{it.room}", "at")
             continue
-        hits = [plan.solids[k] for k in plan.solids_index.query(fp, predicate="intersects")]
-        depth = max((overlap_area(fp, h) for h in hits), default=0.0)
+        depth = max((overlap_area(fp, h) for h in plan.solids_near(fp)), default=0.0)
         if depth > AREA_TOL:
             yield finding(it, "equipment-in-wall", f"{name} at {where}: its {t.footprint[0]:.2f} x "
                           f"{t.footprint[1]:.2f} m footprint cuts {depth:.3f} m² into a wall; move it into "
@@ -72,9 +71,7 @@ def equipment_placement(plan: Plan):
                           f"{ceiling:.2f} m ceiling of room {it.room}", "elevation" if it.elevation is not None else "type")
         if lay.mount_of(it) == "wall":
             back = Point(back_midpoint(it.at, t.footprint, it.rotation))
-            gap = min((back.distance(s) for s in
-                       (plan.solids[k] for k in plan.solids_index.query(back, predicate="dwithin", distance=1.0))),
-                      default=None)
+            gap = min((back.distance(s) for s in plan.solids_near(back, 1.0)), default=None)
             if gap is None or gap > WALL_GAP:
                 off = "more than 1 m" if gap is None else f"{gap:.2f} m"
                 yield finding(it, "equipment-not-on-wall", f"{name}: wall-mounted, but its back is {off} from a wall "
