@@ -31,10 +31,11 @@ from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.panda import WardScene
 from wardtwin.station.frames import FrameStats
-from wardtwin.station.host import Closes, Host, claim, has_display, start_pose
+from wardtwin.station.host import Host, claim, has_display, start_pose
 from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker
 from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing, pick
 from wardtwin.station.script import KEYS, ScriptPlayer, load_script, parse_script
+from wardtwin.station.tourrun import Closes
 from wardtwin.tours.spec import Pose
 
 #: Simulation rate of the offscreen fixed-step clock, frames per second.

@@ -61,16 +61,6 @@ def claim(fps) -> None:
         raise UsageError(f"frame rate {fps!r}: a whole number of frames per second from 1 to 1000 expected")
 
 
-class Closes:
-    """A context manager that calls ``close()`` on the way out."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
 class Host:
     """Panda3D's engine for one station, opened at once: ``prc`` are the station's own
     configuration lines (loaded as ``name``); ``offscreen``: an offscreen buffer and a clock

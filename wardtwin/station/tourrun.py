@@ -21,6 +21,16 @@ from wardtwin.tours.spec import Pose
 MAX_TOUR_TIME = 4 * 3600.0
 
 
+class Closes:
+    """A context manager that calls ``close()`` on the way out."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 @runtime_checkable
 class Station(Protocol):
     """What every station does. A pose comes in: :meth:`place` stands the trainee at plan

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from wardtwin.angles import wrap_angle
 from wardtwin.errors import UsageError
+from wardtwin.station.tourrun import Closes
 
 #: Default interpupillary distance, m (adult mean about 63 mm).
 IPD = 0.063
@@ -300,7 +301,7 @@ def eyes_from_head(head: Pose, ipd: float, fov: Fov | None = None) -> tuple[EyeV
     return (EyeView(head.compose(Pose((-h, 0.0, 0.0))), fov), EyeView(head.compose(Pose((h, 0.0, 0.0))), fov))
 
 
-class PoseSource:
+class PoseSource(Closes):
     """The interface of a head-pose source (subclasses implement :meth:`_track`).
 
     ``mode``: ``"standing"`` (the tracking space's floor is the ward floor, the head's height
@@ -378,12 +379,6 @@ class PoseSource:
         head = self._last_raw.head if self._last_raw is not None else Pose()
         self._reference = Pose.from_ypr(head.position, head.yaw)
         self.recentres += 1
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 @dataclass(frozen=True)

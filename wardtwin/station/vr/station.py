@@ -41,8 +41,9 @@ from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.mesh import MeshBuilder
 from wardtwin.scene.panda import WardScene, mesh_node
 from wardtwin.station.frames import FrameStats
-from wardtwin.station.host import Closes, Host, claim, has_display, start_pose
+from wardtwin.station.host import Host, claim, has_display, start_pose
 from wardtwin.station.planner import pick
+from wardtwin.station.tourrun import Closes
 from wardtwin.station.vr import panel as panels
 from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
 from wardtwin.station.vr.motion import MotionState, VRLocomotion, VRSettings

@@ -25,11 +25,10 @@ from typing import ClassVar
 from wardtwin.errors import UsageError
 from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
-from wardtwin.station.host import Closes
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
 from wardtwin.station.tourbot import ScriptedTrainee, buttons_for
 from wardtwin.station.tourplay import Panel, TourPlayer
-from wardtwin.station.tourrun import play
+from wardtwin.station.tourrun import Closes, play
 from wardtwin.station.vr.motion import VRSettings
 from wardtwin.station.vr.pose import Controller, Pose, ScriptedPoseSource
 from wardtwin.station.vr.station import VRStation
