@@ -496,18 +496,18 @@ class WardScene:
         self.root.set_light_off(1)  # lighting is baked into the vertex colours
 
     # -- construction -------------------------------------------------------------------
-    def _batch(self, parent: NodePath, parts, name: str, eye_level: bool = False, split: bool = True) -> NodePath:
+    def _batch(self, parent: NodePath, parts, name: str, eye_level: bool = False, textured: bool = True) -> NodePath:
         """All ``parts`` as one GeomNode holding one geom (never flattened together with nodes
         of another render state, such as the signs' textured, transparent text), or two
         where some parts carry the detail texture (the floors: the texture costs a software
-        rasteriser by the pixel, so it is drawn on those alone); ``split`` False: one geom
-        all the same, the texture on everything (the rest samples its plain texels: a room
-        seen through a door, drawn in the few pixels of the door). ``eye_level``: for a
-        camera below the ceilings, which never sees the tops of walls (they face up from
-        the height of the ceiling or above): those are left out."""
+        rasteriser by the pixel, so it is drawn on those alone); ``textured`` False: one
+        geom, without the texture (a room seen through a door: its floor's pattern, a few
+        per cent of its colour, is left out there). ``eye_level``: for a camera below the
+        ceilings, which never sees the tops of walls (they face up from the height of the
+        ceiling or above): those are left out."""
         meshes = [_without_tops(p.mesh) if eye_level and p.layer == "wall" else p.mesh for p in parts]
-        if not split:
-            return parent.attach_new_node(mesh_node(name, Mesh.concat(meshes), self.lit))
+        if not textured:
+            meshes = [Mesh(m.positions, m.normals, m.colors, m.triangles) for m in meshes]
         plain = [m for m in meshes if m.uvs is None]
         node = parent.attach_new_node(mesh_node(name, Mesh.concat(plain), self.lit))
         detail = [m for m in meshes if m.uvs is not None]
@@ -553,7 +553,7 @@ class WardScene:
             body = node.attach_new_node("body")  # ceiling included: cells are for eye level
             self._batch(body, parts, "body", eye_level=True)
             shell = node.attach_new_node("shell")
-            self._batch(shell, [p for p in parts if p.layer != "item"], "shell", eye_level=True, split=False)
+            self._batch(shell, [p for p in parts if p.layer != "item"], "shell", eye_level=True, textured=False)
             shell.hide()
             holder = node.attach_new_node("items")
             items = {}
@@ -766,7 +766,7 @@ class WardScene:
                           (max(-1.0, rect[2] - py) + 1) / 2, (min(1.0, rect[3] + py) + 1) / 2)
             cell.clip(None if (l, r, b, t) == (0.0, 1.0, 0.0, 1.0) else (l, r, b, t))
             if room == start or vp is None:  # (a room seen through a door, items or not, is its shell:
-                cell.show_body()              # one geom, where its body draws its floors apart)
+                cell.show_body()              # one geom, untextured, where its body draws its floors apart)
             else:
                 cell.show_shell(items.get(room, set()))
             cell.node.show()

@@ -3,7 +3,8 @@ one tiling greyscale image that modulates the baked vertex colours of the floors
 (a faint mottle with flecks). Geometry joined with them samples :data:`PLAIN_UV`, a block of
 pure white texels (constant texture coordinates: the finest mip level is read there, so those
 surfaces are not changed). Where the camera stands the scene draws the floors as a batch of
-their own (a software rasteriser pays for texturing by the pixel).
+their own (a software rasteriser pays for texturing by the pixel); rooms seen through doors
+are drawn without it.
 
 Panda3D is imported only by :func:`detail_texture`.
 """
@@ -23,6 +24,8 @@ FLOOR_REPEAT = 1.2
 #: The texture's mean brightness over its pattern (the bake divides it out of floor colours).
 MEAN = 0.965
 SEED = 1804  # the pattern is the same on every machine and run
+#: The most the pattern departs from its mean, as a share of it.
+SPREAD = 0.045
 
 
 def _periodic_noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
@@ -46,7 +49,9 @@ def detail_image() -> np.ndarray:
     img[flecks < 0.03] -= 0.035  # dark chips
     img[flecks > 0.98] += 0.02  # light chips
     img = img / img.mean() * MEAN
-    img = np.clip(img, 0.0, 1.0)
+    # within SPREAD of the mean: the floors of rooms seen through doors are drawn untextured
+    # (at the mean), and must not differ from the textured floor by more than that
+    img = np.clip(img, MEAN * (1 - SPREAD), min(1.0, MEAN * (1 + SPREAD)))
     img[1:5, 1:5] = 1.0  # PLAIN_UV
     return img.astype(np.float32)
 
