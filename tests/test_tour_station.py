@@ -307,6 +307,21 @@ def test_station_closed_mid_tour_is_recorded_as_abandoned(station_cls, ward):
     assert session.events[-1].data["reason"] == "station_closed" and "frames" in session.events[-1].data
 
 
+def test_the_desktop_station_follows_the_station_protocol(station_cls, ward):
+    from wardtwin.station.tourrun import Station
+
+    model, tour = ward
+    session = Session(model, tour, session_id="desk-4", trainee="T", station="desktop")
+    with _open(station_cls, model, session) as st:
+        assert isinstance(st, Station) and st.fps == 10 and not st.quitting
+        p = session.pose
+        st.place(p.x, p.y, 0.5)  # a pose in
+        assert (st.pose.x, st.pose.y, st.pose.heading) == pytest.approx((p.x, p.y, 0.5))
+        st.step(2)  # frames out
+        assert st.frames == 2 and st.summary()["frames"] == 2
+    assert session.outcome == "abandoned"
+
+
 def test_cli_tour_offscreen(station_cls, tmp_path, capsys):
     db = tmp_path / "cli.db"
     code = main(["tour", str(TINY), str(TOUR), "--trainee", "RN-9", "--role", "RN", "--db", str(db), "--offscreen",

@@ -118,6 +118,20 @@ def test_guided_ride_carries_the_play_space_with_the_vignette_and_never_turns_th
         run.player.close()
 
 
+def test_the_vr_station_follows_the_station_protocol(ward):
+    from wardtwin.station.tourrun import Station
+    from wardtwin.station.vr.pose import ScriptedPoseSource
+
+    model, _ = ward
+    with _station(model, ScriptedPoseSource(hand=False)) as st:
+        assert isinstance(st, Station) and st.fps == FPS and not st.quitting
+        x, y = st.pose.x, st.pose.y
+        st.place(x, y, 0.5)  # a pose in
+        assert (st.pose.x, st.pose.y, st.pose.heading) == pytest.approx((x, y, 0.5))
+        st.step(2)  # frames out
+        assert st.frames == 2 and st.summary()["frames"] == 2
+
+
 def test_reference_tour_through_the_vr_station(tmp_path):
     from wardtwin.station.tourrun import run_tour
     from wardtwin.station.vr.tour import Headset
