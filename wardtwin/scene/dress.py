@@ -162,12 +162,12 @@ def _ring_points(ring, step: float) -> list:
 def surface_mesh(poly: Polygon, t: float, spots=()) -> tuple[np.ndarray, np.ndarray] | None:
     """A room's floor as well-shaped triangles (plan points (N, 2), counter-clockwise
     triangles (M, 3) seen from above) with vertices where the baked light changes: along the
-    wall centre lines and faces, a band :data:`BAND` m into the room, under each light
-    fixture and half a spacing from it, and a coarse lattice between (a Delaunay
-    triangulation, kept inside the room)."""
+    wall faces and a band :data:`BAND` m into the room, under each light fixture, and on a
+    coarse lattice between (a Delaunay triangulation of those and the room's corners, kept
+    inside the room)."""
     pts = []
-    for ring in (poly.exterior, *poly.interiors):
-        pts += _ring_points(ring, EDGE)
+    for ring in (poly.exterior, *poly.interiors):  # the centre lines, under the walls: corners only
+        pts += np.asarray(ring.coords)[:-1].tolist()
     for d in (t / 2, t / 2 + BAND):
         inner = poly.buffer(-d, join_style="mitre")
         for g in getattr(inner, "geoms", [inner]):
@@ -175,12 +175,6 @@ def surface_mesh(poly: Polygon, t: float, spots=()) -> tuple[np.ndarray, np.ndar
                 for ring in (g.exterior, *g.interiors):
                     pts += _ring_points(ring, EDGE)
     pts += [list(p) for p in spots]
-    half = FIXTURE_SPACING / 2  # the dimmer floor between fixtures (the light is linear between vertices)
-    between = [(x + dx, y + dy) for x, y in spots for dx, dy in ((half, 0), (-half, 0), (0, half), (0, -half))]
-    if between:
-        room = poly.buffer(-(t / 2 + 0.05))
-        b = np.asarray(between)
-        pts += b[shapely.contains_xy(room, b[:, 0], b[:, 1])].tolist()
     core = poly.buffer(-(t / 2 + BAND + 0.3))
     if not core.is_empty:
         x0, y0, x1, y1 = core.bounds
