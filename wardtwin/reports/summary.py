@@ -223,7 +223,7 @@ def _step_count(v) -> int:
 
 def summarise(session_row: dict, events: Iterable) -> SessionSummary:
     """The summary of one session from its ``sessions`` row and its events in seq order: either
-    :class:`~wardtwin.tours.events.Event` objects or tuples ``(seq, type, t, step, data)``
+    :class:`~wardtwin.events.Event` objects or tuples ``(seq, type, t, step, data)``
     (data decoded). Event ids are derived from session and seq where needed."""
     r = session_row
     s = SessionSummary(r["id"], r["trainee"], r.get("role"), r["station"], r["ward"], r["layout_hash"], r["tour"],
@@ -427,7 +427,7 @@ def _raise_damaged(store, rows: list[tuple], datas: list | None) -> None:
 def _journal_session_row(session: str, started: list) -> dict:
     """The ``sessions`` row (as :meth:`Store.session_rows` gives it) of a journal's ``session_started`` line."""
     from wardtwin.store.db import SESSION_COLUMNS, session_row
-    from wardtwin.tours.events import Event
+    from wardtwin.events import Event
 
     ev = Event(session, started[0], started[1], float(started[2]), started[3], started[4])
     d = dict(zip(SESSION_COLUMNS, session_row(ev, started[5] if len(started) > 5 else None)))

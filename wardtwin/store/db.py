@@ -36,11 +36,11 @@ from typing import Iterable, Iterator, Sequence
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from wardtwin.errors import UsageError
+from wardtwin.events import Event
 from wardtwin.store.errors import (
     NotAStoreError, SchemaTooNewError, SessionConflictError, StoreCorruptError, StoreError, StoreLockedError,
     StoreReadOnlyError, StoreUnavailableError,
 )
-from wardtwin.tours.events import Event
 
 #: Migrations: (version, name, statements). Never edit a released one; append.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (

@@ -1,0 +1,306 @@
+"""One typed payload per event type: the ``data`` an event carries, with its documented keys
+and their types, checked when the event is made.
+
+A payload is made from an event's stored mapping with :meth:`Payload.from_data` (a missing key,
+or a value of the wrong type, raises :class:`~wardtwin.errors.UsageError` naming the event type
+and the key; a name outside an enum raises :class:`~wardtwin.errors.UnknownNameError`), and gives
+that mapping back unchanged with :meth:`Payload.to_data`: the same keys, in the same order, with
+the same values (enum members as their text), and keys the contract does not document kept in
+:attr:`Payload.extra`. Times are seconds, lengths metres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any, ClassVar, Mapping
+
+from wardtwin.errors import UnknownNameError, UsageError
+from wardtwin.events.kinds import EventType, Outcome, StationKind
+
+
+class _Kind:
+    """What a value of one key must be: ``name`` for messages, ``test`` for the check."""
+
+    __slots__ = ("name", "test")
+
+    def __init__(self, name: str, test):
+        self.name, self.test = name, test
+
+
+STR = _Kind("a text", lambda v: isinstance(v, str))
+INT = _Kind("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
+NUM = _Kind("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+BOOL = _Kind("true or false", lambda v: isinstance(v, bool))
+LIST = _Kind("a list", lambda v: isinstance(v, (list, tuple)))
+MAP = _Kind("a mapping", lambda v: isinstance(v, Mapping))
+
+
+@dataclass(frozen=True)
+class _Names:
+    """A key whose text must name a member of ``enum`` (``what``: its name in messages)."""
+
+    enum: type[StrEnum]
+    what: str
+
+
+def _req(kind) -> Any:
+    return field(metadata={"kind": kind, "required": True})
+
+
+def _opt(kind) -> Any:
+    return field(default=None, metadata={"kind": kind, "required": False})
+
+
+def _show(v) -> str:
+    r = repr(v)
+    return f"{type(v).__name__} {r if len(r) <= 40 else r[:37] + '...'}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Payload:
+    """The data of one event type. Documented keys are attributes (None: absent, for optional
+    ones); ``extra``: the other keys, kept as they came; ``order``: the keys of the mapping it
+    was made from, in order (so :meth:`to_data` gives that mapping back exactly)."""
+
+    type: ClassVar[EventType]
+    _spec: ClassVar[tuple]
+
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    order: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        cls._spec = ()  # filled once the dataclass decorator has made the fields (see _register)
+
+    def __post_init__(self):
+        for name, kind, required in self._spec:
+            v = getattr(self, name)
+            if v is None and not required:
+                continue
+            if isinstance(kind, _Names):
+                if not isinstance(v, str) or v not in kind.enum._value2member_map_:
+                    raise UnknownNameError(kind.what, v if isinstance(v, str) else repr(v),
+                                           [m.value for m in kind.enum])
+                object.__setattr__(self, name, kind.enum(v))
+            elif not kind.test(v):
+                raise UsageError(f"{self.type} event: data key {name!r}: {kind.name} expected, not {_show(v)}")
+
+    @classmethod
+    def from_data(cls, data: Mapping) -> "Payload":
+        """The payload of an event's stored ``data``, checked."""
+        if not isinstance(data, Mapping):
+            raise UsageError(f"{cls.type} event: data: a mapping expected, not {_show(data)}")
+        missing = [name for name, _, required in cls._spec if required and name not in data]
+        if missing:
+            raise UsageError(f"{cls.type} event needs data keys: {', '.join(missing)}")
+        known = {name for name, _, _ in cls._spec}
+        kw = {k: v for k, v in data.items() if k in known}
+        extra = {k: v for k, v in data.items() if k not in known}
+        return cls(**kw, extra=extra, order=tuple(data))
+
+    def to_data(self) -> dict:
+        """The mapping the store keeps: exactly the one this payload was made from (enum
+        members as their text); for a payload made directly, its required keys, the optional
+        ones that are set, then ``extra``."""
+        known = {name for name, _, _ in self._spec}
+        order = self.order or tuple(
+            [name for name, _, required in self._spec if required or getattr(self, name) is not None]
+            + [k for k in self.extra if k not in known])
+        out = {}
+        for k in order:
+            v = getattr(self, k) if k in known else self.extra[k]
+            out[k] = v.value if isinstance(v, StrEnum) else v
+        return out
+
+
+#: Event type (its text) -> its payload class.
+PAYLOADS: dict[str, type[Payload]] = {}
+
+
+def _register(cls):
+    cls._spec = tuple((f.name, f.metadata["kind"], f.metadata["required"]) for f in fields(cls)
+                      if "kind" in f.metadata)
+    PAYLOADS[cls.type.value] = cls
+    return cls
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class SessionStarted(Payload):
+    """Who runs which tour of which ward version, where and how. ``mode``: a
+    :class:`~wardtwin.events.kinds.TourMode` for sessions the engine runs (kept as text: stored
+    and synthetic sessions may name others); ``comfort``: the comfort settings;
+    ``seed``: simulations; ``steps``: how many the tour has; ``start``: [x, y] (m)."""
+
+    type = EventType.SESSION_STARTED
+    trainee: str = _req(STR)
+    station: StationKind = _req(_Names(StationKind, "station"))
+    ward: str = _req(STR)
+    layout_hash: str = _req(STR)
+    tour: str = _req(STR)
+    tour_version: str = _req(STR)
+    mode: str = _req(STR)
+    role: str | None = _opt(STR)
+    comfort: Mapping | None = _opt(MAP)
+    steps: int | None = _opt(INT)
+    start: list | None = _opt(LIST)
+    tour_revision: str | None = _opt(STR)
+    seed: int | None = _opt(INT)
+    started_at: str | None = _opt(STR)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class StepStarted(Payload):
+    """A step begins. ``kind``: its step type; ``target``: the item, type, category, place or
+    exit it is about."""
+
+    type = EventType.STEP_STARTED
+    kind: str = _req(STR)
+    id: str | None = _opt(STR)
+    title: str | None = _opt(STR)
+    target: str | None = _opt(STR)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class HintShown(Payload):
+    """A hint is shown (``requested``: the trainee asked); ``path``: the way to the goal, [[x, y], ...] (m)."""
+
+    type = EventType.HINT_SHOWN
+    hint: str = _req(STR)
+    requested: bool | None = _opt(BOOL)
+    path: list | None = _opt(LIST)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class AnswerRevealed(Payload):
+    """The item a find step looks for is shown: its id, room and ``at_xy`` [x, y] (m)."""
+
+    type = EventType.ANSWER_REVEALED
+    item: str | None = _opt(STR)
+    room: str | None = _opt(STR)
+    at_xy: list | None = _opt(LIST)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class StepCompleted(Payload):
+    """A step ends: ``duration_s`` (pauses excluded), hints given, answer revealed; movement
+    steps: ``walked_m``, ``shortest_m``, ``spl``, ``soft_spl``; choice steps: ``answer``,
+    ``correct``, ``explanation``; route steps: ``exit``; comfort checks: ``fms``;
+    ``takeover``: the autopilot took over after the time limit (mixed mode)."""
+
+    type = EventType.STEP_COMPLETED
+    duration_s: float = _req(NUM)
+    success: bool | None = _opt(BOOL)
+    hints: int | None = _opt(INT)
+    revealed: bool | None = _opt(BOOL)
+    walked_m: float | None = _opt(NUM)
+    shortest_m: float | None = _opt(NUM)
+    spl: float | None = _opt(NUM)
+    soft_spl: float | None = _opt(NUM)
+    answer: str | None = _opt(STR)
+    correct: str | None = _opt(STR)
+    explanation: str | None = _opt(STR)
+    exit: str | None = _opt(STR)
+    fms: int | None = _opt(INT)
+    takeover: bool | None = _opt(BOOL)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class StepFailed(StepCompleted):
+    """A step fails: the keys of :class:`StepCompleted` and its ``reason`` (unreachable,
+    time_limit, not_in_view, wrong_answer, ...)."""
+
+    type = EventType.STEP_FAILED
+    reason: str = _req(STR)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class StepSkipped(Payload):
+    """A step is skipped (``reason``: who skipped it) after ``duration_s``."""
+
+    type = EventType.STEP_SKIPPED
+    reason: str = _req(STR)
+    duration_s: float | None = _opt(NUM)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class ComfortRating(Payload):
+    """An FMS rating (0-20); ``stop``: it reached ``stop_at``, the comfort rule applies."""
+
+    type = EventType.COMFORT_RATING
+    fms: int = _req(INT)
+    stop_at: int | None = _opt(INT)
+    stop: bool | None = _opt(BOOL)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class Questionnaire(Payload):
+    """A questionnaire answered: ``instrument`` ("ssq"), ``phase`` ("pre" | "post"),
+    ``answers`` {item: 0-3}, ``scores`` {nausea, oculomotor, disorientation, total}."""
+
+    type = EventType.QUESTIONNAIRE
+    instrument: str = _req(STR)
+    phase: str = _req(STR)
+    answers: Mapping = _req(MAP)
+    scores: Mapping | None = _opt(MAP)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class Paused(Payload):
+    """The session pauses (``reason``: trainee, comfort, menu, ...); a comfort pause carries the
+    ``fms`` rating and the ``message`` shown."""
+
+    type = EventType.PAUSED
+    reason: str = _req(STR)
+    fms: int | None = _opt(INT)
+    message: str | None = _opt(STR)
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class Resumed(Payload):
+    """The session goes on after a pause."""
+
+    type = EventType.RESUMED
+
+
+@_register
+@dataclass(frozen=True, kw_only=True)
+class SessionEnded(Payload):
+    """The session ends: ``outcome``, ``duration_s``, ``motion`` {exposure measures}, ``steps``
+    {completed, failed, skipped, total}, ``frames`` {count, over_budget_11ms, over_budget_14ms,
+    p95_ms} where a station measured them; ``reason`` (abandoned), ``fms`` and ``message``
+    (stopped for comfort)."""
+
+    type = EventType.SESSION_ENDED
+    outcome: Outcome = _req(_Names(Outcome, "session outcome"))
+    duration_s: float = _req(NUM)
+    motion: Mapping | None = _opt(MAP)
+    steps: Mapping | None = _opt(MAP)
+    frames: Mapping | None = _opt(MAP)
+    reason: str | None = _opt(STR)
+    fms: int | None = _opt(INT)
+    message: str | None = _opt(STR)
+
+
+def payload_type(name: str) -> type[Payload]:
+    """The payload class of event type ``name`` (unknown names raise :class:`UnknownNameError`)."""
+    cls = PAYLOADS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise UnknownNameError("event type", str(name), PAYLOADS)
+    return cls
+
+
+__all__ = ["AnswerRevealed", "ComfortRating", "HintShown", "PAYLOADS", "Paused", "Payload", "Questionnaire",
+           "Resumed", "SessionEnded", "SessionStarted", "StepCompleted", "StepFailed", "StepSkipped",
+           "StepStarted", "payload_type"]
