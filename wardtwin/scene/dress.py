@@ -29,7 +29,7 @@ BAND = 0.35
 EDGE = 2.0
 LATTICE = 3.0  # m, the spacing of floor vertices away from walls and fixtures
 #: Longest edge of a cut in wall faces, m.
-WALL_STEP = 1.5
+WALL_STEP = 3.0
 #: Ceiling tile size (a world-aligned grid), m; T-bar width, m.
 TILE = 0.6
 TBAR = 0.024
@@ -390,16 +390,15 @@ def leaf_details(box, x0, y0, x1, y1, top, lead_high: bool, style: Style) -> Non
     width = y1 - y0
     if width < 0.3:
         return
-    for f0, f1 in ((x0 - e, x0), (x1, x1 + e)):
-        box(f0, y0 + 0.02, 0.02, f1, y1 - 0.02, KICK_PLATE, STEEL)
-        if width > 0.55:  # a vision panel toward the leading edge
-            yc = y1 - 0.28 * width if lead_high else y0 + 0.28 * width
-            box(f0, yc - 0.09, 1.1, f1, yc + 0.09, min(1.75, top - 0.1), VISION_GLASS)
+    # each a box through the leaf: its two broad faces are the plates on both sides
+    box(x0 - e, y0 + 0.02, 0.02, x1 + e, y1 - 0.02, KICK_PLATE, STEEL)
+    if width > 0.55:  # a vision panel toward the leading edge
+        yc = y1 - 0.28 * width if lead_high else y0 + 0.28 * width
+        box(x0 - e, yc - 0.09, 1.1, x1 + e, yc + 0.09, min(1.75, top - 0.1), VISION_GLASS)
     yl = y1 - 0.07 if lead_high else y0 + 0.07
-    for f0, f1 in ((x0 - 0.055, x0), (x1, x1 + 0.055)):  # the lever's neck and grip
-        box(f0, yl - 0.015, 0.99, f1, yl + 0.015, 1.03, STEEL)
-        g0, g1 = (f0, f0 + 0.02) if f0 < x0 else (f1 - 0.02, f1)
-        ys = (yl - 0.13, yl + 0.015) if lead_high else (yl - 0.015, yl + 0.13)
+    box(x0 - 0.055, yl - 0.015, 0.99, x1 + 0.055, yl + 0.015, 1.03, STEEL)  # the levers' spindle
+    ys = (yl - 0.13, yl + 0.015) if lead_high else (yl - 0.015, yl + 0.13)
+    for g0, g1 in ((x0 - 0.055, x0 - 0.035), (x1 + 0.035, x1 + 0.055)):  # a grip on each face
         box(g0, ys[0], 0.995, g1, ys[1], 1.025, STEEL)
 
 
@@ -410,10 +409,8 @@ def sliding_details(box, x0, y0, x1, y1, top, style: Style) -> None:
     w = x1 - x0
     if w < 0.3:
         return
-    for f0, f1 in ((y0 - e, y0), (y1, y1 + e)):
-        box(x0 + 0.02, f0, 0.02, x1 - 0.02, f1, KICK_PLATE, STEEL)
-        if w > 0.55:
-            xc = x0 + w / 2
-            box(xc - 0.12, f0, 1.1, xc + 0.12, f1, min(1.75, top - 0.1), VISION_GLASS)
-    for f0, f1 in ((y0 - 0.04, y0), (y1, y1 + 0.04)):
-        box(x0 + 0.06, f0, 0.8, x0 + 0.09, f1, 1.3, STEEL)
+    box(x0 + 0.02, y0 - e, 0.02, x1 - 0.02, y1 + e, KICK_PLATE, STEEL)
+    if w > 0.55:
+        xc = x0 + w / 2
+        box(xc - 0.12, y0 - e, 1.1, xc + 0.12, y1 + e, min(1.75, top - 0.1), VISION_GLASS)
+    box(x0 + 0.06, y0 - 0.04, 0.8, x0 + 0.09, y1 + 0.04, 1.3, STEEL)  # a pull on each face
