@@ -20,13 +20,13 @@ import pytest
 from conftest import TINY, run_cli
 from lmsstub import LmsStub
 from wardtwin.errors import UsageError
+from wardtwin.events import Event
 from wardtwin.lms.client import Cmi5Session, fetch_token, send_pending
 from wardtwin.lms.cmi5 import (
     AU_VERBS, CATEGORY_CMI5, CATEGORY_MOVEON, EXT_MASTERY, EXT_SESSION, AuTracker, Cmi5Error, LaunchParams,
     au_url, parse_launch, parse_launch_data,
 )
 from wardtwin.lms.outbox import Outbox, queue_path
-from wardtwin.tours.events import Event
 
 HERE = Path(__file__).parent
 XSD = HERE / "cmi5" / "course-structure.xsd"

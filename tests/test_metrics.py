@@ -5,8 +5,8 @@ import json
 import pytest
 
 from wardtwin.errors import UnknownNameError, UsageError
+from wardtwin.events import Event, event_id
 from wardtwin.metrics import SSQ_ITEMS, SSQ_TOTAL_MAX, check_fms, soft_spl, spl, ssq_scores
-from wardtwin.tours.events import Event, event_id
 
 
 def test_ssq_all_zero_and_all_three():

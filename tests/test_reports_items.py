@@ -11,13 +11,13 @@ import pytest
 
 from test_store_support import fresh_store_url, started
 from wardtwin.cli import main
+from wardtwin.events import Event
 from wardtwin.reports import aggregate, csv_columns
 from wardtwin.reports.csvout import CSV_FILES
 from wardtwin.reports.items import item_evidence
 from wardtwin.reports.summary import iter_summaries, load_summaries
 from wardtwin.store import open_store
 from wardtwin.store.synthetic import bulk_load, synthetic_sessions
-from wardtwin.tours.events import Event
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

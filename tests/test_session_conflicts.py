@@ -15,10 +15,10 @@ from conftest import TINY
 from test_store_journal import _crash
 from test_store_support import started
 from wardtwin.cli import main
+from wardtwin.events import Event
 from wardtwin.store import SessionWriter, open_store, sync
 from wardtwin.store.errors import SessionConflictError
 from wardtwin.store.journal import journal_dir, journal_name
-from wardtwin.tours.events import Event
 
 TOUR = Path(__file__).parent / "tours" / "tiny-station.yaml"
 

@@ -9,12 +9,12 @@ import pytest
 
 from test_store_support import fresh_store_url, new_pg_url, started
 from wardtwin.cli import main
+from wardtwin.events import Event
 from wardtwin.store import (
     SCHEMA_VERSION, SchemaTooNewError, SessionWriter, StoreCorruptError, StoreLockedError, StoreReadOnlyError,
     StoreUnavailableError, open_store, sync,
 )
 from wardtwin.store.synthetic import bulk_load, synthetic_sessions
-from wardtwin.tours.events import Event
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -47,7 +47,7 @@ def test_writes_are_idempotent(store_url):
 def test_batch_is_all_or_nothing(store_url):
     with open_store(store_url) as st:
         good = [Event("s", i, "comfort_rating", float(i), 0, {"fms": 1}) for i in range(5)]
-        bad = Event("s", 5, "comfort_rating", 5.0, 0, {"fms": object()})  # cannot be stored
+        bad = Event("s", 5, "comfort_rating", 5.0, 0, {"fms": 1, "note": object()})  # cannot be stored (an extra key)
         with pytest.raises(TypeError):
             st.write_events(good + [bad])
         assert st.counts()["events"] == 0

@@ -8,10 +8,10 @@ import subprocess
 import pytest
 
 from test_store_support import PYTHON, REPO, new_pg_url, started
+from wardtwin.events import event_id
 from wardtwin.reports.summary import load_summaries
 from wardtwin.store import SessionWriter, StoreCorruptError, StoreLockedError, open_store
 from wardtwin.store.journal import EventIds, journal_dir, journal_name
-from wardtwin.tours.events import event_id
 
 #: A station that writes N events of one session with batch B and dies without closing
 #: anything (os._exit: no flush, no finaliser; the kernel drops its lock like after SIGKILL).

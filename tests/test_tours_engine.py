@@ -10,12 +10,12 @@ import pytest
 
 from conftest import TINY
 from wardtwin.errors import UnknownNameError, UsageError
+from wardtwin.events import EVENT_TYPES, Event
 from wardtwin.layout import load_ward
 from wardtwin.metrics.scores import SSQ_ITEMS
 from wardtwin.model import compile_ward
 from wardtwin.tours.autopilot import SUBSTEP, Autopilot
 from wardtwin.tours.engine import Session
-from wardtwin.tours.events import EVENT_TYPES, Event
 from wardtwin.tours.load import load_tour
 from wardtwin.tours.sight import Navigator, in_view
 from wardtwin.angles import bearing, wrap_angle

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import TINY
 from wardtwin.cli import main
+from wardtwin.events import Event
 from wardtwin.layout import shipped_wards
-from wardtwin.tours.events import Event
 from wardtwin.tours.recorder import JsonlRecorder, read_events
 from wardtwin.tours.simulate import SKILLS, simulate
 from wardtwin.tours.validate import check_tour

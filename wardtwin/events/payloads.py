@@ -31,7 +31,8 @@ class _Kind:
 STR = _Kind("a text", lambda v: isinstance(v, str))
 INT = _Kind("an integer", lambda v: isinstance(v, int) and not isinstance(v, bool))
 NUM = _Kind("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-BOOL = _Kind("true or false", lambda v: isinstance(v, bool))
+#: A yes/no flag: true or false, or 0 / 1 (synthetic and older stored sessions write numbers).
+BOOL = _Kind("true or false", lambda v: isinstance(v, bool) or (isinstance(v, int) and v in (0, 1)))
 LIST = _Kind("a list", lambda v: isinstance(v, (list, tuple)))
 MAP = _Kind("a mapping", lambda v: isinstance(v, Mapping))
 
@@ -170,7 +171,7 @@ class HintShown(Payload):
 
     type = EventType.HINT_SHOWN
     hint: str = _req(STR)
-    requested: bool | None = _opt(BOOL)
+    requested: bool | int | None = _opt(BOOL)
     path: list | None = _opt(LIST)
 
 
@@ -195,9 +196,9 @@ class StepCompleted(Payload):
 
     type = EventType.STEP_COMPLETED
     duration_s: float = _req(NUM)
-    success: bool | None = _opt(BOOL)
+    success: bool | int | None = _opt(BOOL)
     hints: int | None = _opt(INT)
-    revealed: bool | None = _opt(BOOL)
+    revealed: bool | int | None = _opt(BOOL)
     walked_m: float | None = _opt(NUM)
     shortest_m: float | None = _opt(NUM)
     spl: float | None = _opt(NUM)
@@ -207,7 +208,7 @@ class StepCompleted(Payload):
     explanation: str | None = _opt(STR)
     exit: str | None = _opt(STR)
     fms: int | None = _opt(INT)
-    takeover: bool | None = _opt(BOOL)
+    takeover: bool | int | None = _opt(BOOL)
 
 
 @_register
@@ -238,7 +239,7 @@ class ComfortRating(Payload):
     type = EventType.COMFORT_RATING
     fms: int = _req(INT)
     stop_at: int | None = _opt(INT)
-    stop: bool | None = _opt(BOOL)
+    stop: bool | int | None = _opt(BOOL)
 
 
 @_register

@@ -285,7 +285,7 @@ class AuTracker:
         return t
 
     def on_event(self, event) -> list[dict]:
-        """The statements ``event`` (a :class:`~wardtwin.tours.events.Event`) makes, in order."""
+        """The statements ``event`` (a :class:`~wardtwin.events.Event`) makes, in order."""
         if self.terminated:
             return []
         if event.type == "session_started" and not self.initialized:

@@ -27,11 +27,11 @@ import math
 from dataclasses import dataclass, field
 
 from wardtwin.errors import UsageError
+from wardtwin.events import Event
 from wardtwin.metrics.scores import FMS_MAX, SSQ_ITEMS
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.locomotion import IDLE, Inputs, Walker, WalkState
 from wardtwin.tours.engine import Session
-from wardtwin.tours.events import Event
 from wardtwin.tours.spec import Pose
 
 #: Named keys a player understands.

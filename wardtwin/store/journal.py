@@ -38,8 +38,8 @@ import stat
 import time
 from pathlib import Path
 
+from wardtwin.events import EVENT_NAMESPACE
 from wardtwin.store.errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
-from wardtwin.tours.events import EVENT_NAMESPACE
 
 try:
     import fcntl
@@ -75,7 +75,7 @@ def journal_name(session: str) -> str:
 
 
 class EventIds:
-    """``ids(seq)`` == :func:`~wardtwin.tours.events.event_id` ``(session, seq)``: the same uuid5,
+    """``ids(seq)`` == :func:`~wardtwin.events.event_id` ``(session, seq)``: the same uuid5,
     computed from a SHA-1 state that already holds the namespace and the session (a writer
     makes one id per event)."""
 
@@ -105,7 +105,7 @@ def _number(x: float) -> str:
 def encode_line(seq: int, type_: str, t: float, step: int | None, data_json: str,
                 started_at: str | None = None) -> bytes:
     """One journal line. ``type_`` is a known event type (a plain identifier, checked by
-    :class:`~wardtwin.tours.events.Event`); ``data_json`` is the event's data as the store keeps
+    :class:`~wardtwin.events.Event`); ``data_json`` is the event's data as the store keeps
     it (sorted JSON)."""
     tail = "]\n" if started_at is None else "," + json.dumps(started_at) + "]\n"
     return (f'[{int(seq)},"{type_}",{_number(t)},{"null" if step is None else int(step)},'
@@ -218,7 +218,7 @@ def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, 
 def journal_rows(session: str, events: list[list]) -> tuple[list[tuple], list[tuple]]:
     """``sessions`` and ``events`` rows (as :meth:`Store.write_rows` takes them) of journal events."""
     from wardtwin.store.db import _json, session_row
-    from wardtwin.tours.events import Event
+    from wardtwin.events import Event
 
     s_rows, e_rows = [], []
     ids = EventIds(session)

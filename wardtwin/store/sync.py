@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from wardtwin.events import event_id
 from wardtwin.store.db import (
     EVENT_COLUMNS, SESSION_COLUMNS, Store, describe_session_difference, event_content, session_differences,
 )
-from wardtwin.tours.events import event_id
 
 _IN_CHUNK = 500  # ids per IN (...) list
 

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import numpy as np
 
+from wardtwin.events import Event
 from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
-from wardtwin.tours.events import Event
 
 ROLES = ("nurse", "healthcare_assistant", "doctor", "allied_health", "porter")
 ROLE_P = (0.5, 0.2, 0.15, 0.1, 0.05)

@@ -42,13 +42,13 @@ import os
 from typing import Mapping
 
 from wardtwin.errors import UsageError
+from wardtwin.events import Event
 from wardtwin.store.db import (
     Store, _json, conflict_message, describe_session_difference, open_store, session_differences, session_row,
     utc_now,
 )
 from wardtwin.store.errors import SessionConflictError
 from wardtwin.store.journal import EventIds, Journal, encode_line, journal_dir, journal_rows
-from wardtwin.tours.events import Event
 
 #: Events per database transaction of a journaled writer.
 DEFAULT_BATCH = 256

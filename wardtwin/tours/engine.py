@@ -2,7 +2,7 @@
 
 Pure and deterministic: it is stepped with a time step (s) and, when the trainee drives, a
 :class:`~wardtwin.tours.spec.Pose`; it never reads a clock, a keyboard or a random source and
-imports no Panda3D. It returns the :class:`~wardtwin.tours.events.Event` s each step emits
+imports no Panda3D. It returns the :class:`~wardtwin.events.Event` s each step emits
 (times are session seconds). A station and the simulator feed it the same way::
 
     s = Session(model, tour, session_id="...", trainee="T-17")
@@ -23,16 +23,15 @@ import math
 from dataclasses import dataclass
 
 from wardtwin.errors import UnknownNameError, UsageError
+from wardtwin.events import Driver, Event, EventType, Outcome, StationKind, StepStatus, TourMode, values
 from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot, Motion, MotionMeter, trainee_motion
-from wardtwin.tours.events import Event
-from wardtwin.tours.schema import MODES
 from wardtwin.tours.sight import Navigator
 from wardtwin.tours.spec import ComfortSettings, Pose, Step, Tour
 from wardtwin.tours.steps import Run, step_type
 
-#: Stations that run sessions.
-STATIONS = ("desktop", "vr", "sim")
+#: Stations that run sessions (texts of :class:`~wardtwin.events.StationKind`).
+STATIONS = values(StationKind)
 #: Largest time step accepted (s).
 MAX_DT = 3600.0
 
@@ -44,7 +43,7 @@ class StepResult:
     index: int
     id: str
     type: str
-    status: str
+    status: StepStatus
     duration: float
     reason: str | None = None
     hints: int = 0
@@ -56,7 +55,7 @@ class StepResult:
 
     @property
     def success(self) -> bool:
-        return self.status == "completed"
+        return self.status == StepStatus.COMPLETED
 
 
 class Session:
@@ -76,13 +75,14 @@ class Session:
         if not trainee or not isinstance(trainee, str):
             raise UsageError("trainee: a non-empty id expected")
         mode = mode or tour.mode
-        if mode not in MODES:
-            raise UnknownNameError("mode", mode, MODES)
+        if mode not in values(TourMode):
+            raise UnknownNameError("mode", mode, values(TourMode))
         if station not in STATIONS:
             raise UnknownNameError("station", station, STATIONS)
         for st in tour.steps:
             step_type(st.type)
-        self.model, self.tour, self.mode, self.station = model, tour, mode, station
+        self.model, self.tour, self.station = model, tour, StationKind(station)
+        self.mode = TourMode(mode)
         self.session_id, self.trainee, self.role, self.seed = session_id, trainee, role, seed
         self.settings = settings if settings is not None else tour.comfort
         self.nav = nav if nav is not None else Navigator(model)
@@ -108,7 +108,7 @@ class Session:
         self.results: list[StepResult] = []
         self.events: list[Event] = []
         self.begun = self.ended = self.paused = False
-        self.outcome: str | None = None
+        self.outcome: Outcome | None = None
         self.walked = 0.0
         self._seq = 0
         self._out: list[Event] = []
@@ -123,9 +123,9 @@ class Session:
         return self.run.step if self.run is not None and not self.ended else None
 
     @property
-    def driver(self) -> str:
+    def driver(self) -> Driver:
         """Who moves now: ``autopilot`` (read :attr:`pose`) or ``trainee`` (pass poses)."""
-        return self.run.driver if self.run is not None and not self.ended else "trainee"
+        return self.run.driver if self.run is not None and not self.ended else Driver.TRAINEE
 
     @property
     def waiting(self) -> str | None:
@@ -159,9 +159,9 @@ class Session:
             lay = self.model.layout
             extra = dict(self.start_data or {})
             comfort = {**self.settings.to_dict(), **dict(extra.pop("comfort", None) or {})}
-            data = {**extra, "trainee": self.trainee, "station": self.station, "ward": lay.ward.id,
+            data = {**extra, "trainee": self.trainee, "station": self.station.value, "ward": lay.ward.id,
                     "layout_hash": self._layout_hash or layout_hash(lay), "tour": self.tour.id,
-                    "tour_version": self.tour.digest, "mode": self.mode, "comfort": comfort,
+                    "tour_version": self.tour.digest, "mode": self.mode.value, "comfort": comfort,
                     "steps": len(self.tour.steps),
                     "start": [round(self.pose.x, 3), round(self.pose.y, 3)]}
             if self.tour.revision:
@@ -170,7 +170,7 @@ class Session:
                 data["role"] = self.role
             if self.seed is not None:
                 data["seed"] = self.seed
-            self.emit("session_started", step=None, **data)
+            self.emit(EventType.SESSION_STARTED, step=None, **data)
             self._start(0)
         return self._take()
 
@@ -197,7 +197,7 @@ class Session:
                 self.pose = pose
                 self.autopilot.pose = pose
             return self._take()
-        if run.driver == "autopilot":
+        if run.driver == Driver.AUTOPILOT:
             m = self.autopilot.advance(dt)
             self.pose = self.autopilot.pose
         else:
@@ -224,8 +224,8 @@ class Session:
         """Skip the current step."""
         self._out = []
         if self.begun and not self.ended and self.run is not None and not self.paused:
-            self._result("skipped", reason)
-            self.emit("step_skipped", reason=reason, duration_s=round(self.elapsed, 3))
+            self._result(StepStatus.SKIPPED, reason)
+            self.emit(EventType.STEP_SKIPPED, reason=reason, duration_s=round(self.elapsed, 3))
             self.advance()
         return self._take()
 
@@ -248,7 +248,7 @@ class Session:
         self._out = []
         if self.paused and not self.ended:
             self.paused = False
-            self.emit("resumed")
+            self.emit(EventType.RESUMED)
             if hasattr(self.run, "resumed"):
                 self.run.resumed(self)
         return self._take()
@@ -268,7 +268,7 @@ class Session:
         return self._take()
 
     # -- used by step runs ------------------------------------------------------------------
-    def emit(self, type: str, at: float | None = None, step="current", **data) -> Event:
+    def emit(self, type: EventType | str, at: float | None = None, step="current", **data) -> Event:
         """Emit an event at session time ``at`` (default: now)."""
         t = self.t if at is None else max(min(at, self.t), self._last_t)
         self._last_t = t
@@ -286,7 +286,7 @@ class Session:
         if not self.paused:
             self.paused = True
             self.autopilot.speed = 0.0
-            self.emit("paused", reason=reason, **data)
+            self.emit(EventType.PAUSED, reason=reason, **data)
 
     def teleport(self, xy) -> None:
         """Move the trainee to ``xy`` at once (a teleport in the motion exposure)."""
@@ -306,10 +306,10 @@ class Session:
         body = {"duration_s": duration, "success": bool(success), "hints": run.hints, "revealed": run.revealed,
                 **metrics, **data}
         if success:
-            self.emit("step_completed", at=at, **body)
+            self.emit(EventType.STEP_COMPLETED, at=at, **body)
         else:
-            self.emit("step_failed", at=at, reason=reason or "failed", **body)
-        self._result("completed" if success else "failed", reason, duration, metrics)
+            self.emit(EventType.STEP_FAILED, at=at, reason=reason or "failed", **body)
+        self._result(StepStatus.COMPLETED if success else StepStatus.FAILED, reason, duration, metrics)
         if advance:
             self.advance(at)
 
@@ -347,19 +347,22 @@ class Session:
         target = next((step.get(k) for k in ("item", "item_type", "category", "target", "to") if step.get(k)), None)
         if target is not None:
             data["target"] = str(target)  # what the step is about, for the per-step report
-        self.emit("step_started", at=at, **data)
+        self.emit(EventType.STEP_STARTED, at=at, **data)
         self.run.begin(self)
         if not self.ended and self.index == i:
             self.run.prompt["driver"] = self.run.driver
 
-    def end(self, outcome: str, at: float | None = None, **data) -> None:
+    def end(self, outcome: Outcome | str, at: float | None = None, **data) -> None:
         """End the session with ``outcome`` (completed, stopped_comfort, abandoned, quit)."""
         if self.ended:
             return
-        counts = {k: sum(1 for r in self.results if r.status == k) for k in ("completed", "failed", "skipped")}
+        if outcome not in values(Outcome):
+            raise UnknownNameError("session outcome", str(outcome), values(Outcome))
+        outcome = Outcome(outcome)
+        counts = {k.value: sum(1 for r in self.results if r.status == k) for k in StepStatus}
         t = self.t if at is None else at
         extra = dict(self.end_data() or {}) if self.end_data is not None else {}
-        self.emit("session_ended", at=at, step=None, outcome=outcome, duration_s=round(t, 3),
+        self.emit(EventType.SESSION_ENDED, at=at, step=None, outcome=outcome.value, duration_s=round(t, 3),
                   motion=self.meter.summary(), steps={**counts, "total": len(self.tour.steps)}, **{**extra, **data})
         self.ended = True
         self.outcome = outcome

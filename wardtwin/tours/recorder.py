@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from wardtwin.errors import OutputPathError, UsageError, WardtwinError
-from wardtwin.tours.events import Event
+from wardtwin.events import Event
 
 _SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 

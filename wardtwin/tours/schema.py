@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import re
 
+from wardtwin.events.kinds import TourMode, values
 from wardtwin.layout.schema import (
     ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, Int, ListOf, Obj, Quantity, Str, Type, did_you_mean,
 )
@@ -30,7 +31,7 @@ from wardtwin.layout.units import QuantityError, describe, parse_quantity
 #: Versions of the tour language this wardtwin reads.
 TOUR_VERSIONS = (1,)
 #: Session modes: who drives the movement (see :mod:`wardtwin.tours.engine`).
-MODES = ("guided", "self_directed", "mixed")
+MODES = values(TourMode)
 #: Highest walking speed an autopilot or trainee setting may use (m/s): the comfort default.
 MAX_SPEED = 1.4
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from wardtwin.errors import UnknownNameError, UsageError
+from wardtwin.events import Driver, EventType, TourMode
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import Angle, Enum, Field, Id, Length, Obj, Str
 from wardtwin.metrics.scores import check_fms, soft_spl, spl, ssq_scores
@@ -88,7 +89,7 @@ class Run:
 
     def __init__(self, step: Step):
         self.step = step
-        self.driver = "trainee"
+        self.driver = Driver.TRAINEE
         self.waiting: str | None = None
         self.prompt: dict = {"kind": step.type, "title": step.title}
         self.targets: tuple = ()
@@ -120,7 +121,7 @@ class Run:
 
 
 def _guided(s) -> bool:
-    return s.mode == "guided"
+    return s.mode == TourMode.GUIDED
 
 
 # --- say ---------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ class Say(Run):
         self.waiting = "ack"
         self.prompt.update(text=self.step.get("text"), audio=self.step.get("audio"), duration_s=self.duration)
         if _guided(s):
-            self.driver = "autopilot"
+            self.driver = Driver.AUTOPILOT
             if self.step.get("at"):
                 s.autopilot.face(s.nav.place(self.step.get("at")))
 
@@ -175,7 +176,7 @@ class GoTo(Run):
     moves = True
 
     def begin(self, s):
-        self.driver = "autopilot"
+        self.driver = Driver.AUTOPILOT
         step = self.step
         self.prompt.update(text=step.get("text"), target=step.get("target"))
         goal = s.nav.place(step.get("target"))
@@ -241,7 +242,7 @@ class Find(Run):
         self.prompt.update(text=step.get("text") or f"Find the {name}.", radius_m=self.radius,
                            time_limit_s=self.time_limit)
         if _guided(s):
-            self.driver = "autopilot"
+            self.driver = Driver.AUTOPILOT
             s.autopilot.follow(best.route.points, face=self.best.center, pause=0.0)
 
     def _found(self, s) -> bool:
@@ -257,7 +258,7 @@ class Find(Run):
         r = s.nav.route(s.pose.xy, self.goal)
         path = [[round(x, 2), round(y, 2)] for x, y in r.points] if r else []
         self.hints += 1
-        s.emit("hint_shown", at=at, hint=text, requested=requested, path=path)
+        s.emit(EventType.HINT_SHOWN, at=at, hint=text, requested=requested, path=path)
         return True
 
     def update(self, s, answer):
@@ -266,19 +267,19 @@ class Find(Run):
                 s.advance()
             return
         e = s.elapsed
-        mine = self.driver == "trainee"  # hints, reveals and the time limit are for trainees
+        mine = self.driver == Driver.TRAINEE  # hints, reveals and the time limit are for trainees
         if mine and not self.hints and e >= self.hint_after:
             self.hint(s, at=s.scheduled(self.hint_after))
         if mine and not self.revealed and e >= self.reveal_after:
             self.revealed = True
-            s.emit("answer_revealed", at=s.scheduled(self.reveal_after), item=self.best.id, room=self.best.room,
+            s.emit(EventType.ANSWER_REVEALED, at=s.scheduled(self.reveal_after), item=self.best.id, room=self.best.room,
                    at_xy=[round(self.best.center[0], 3), round(self.best.center[1], 3)])
         if mine and e >= self.time_limit - 1e-9:
             at = s.scheduled(self.time_limit)
-            if s.mode == "mixed":
+            if s.mode == TourMode.MIXED:
                 self.state = "assist"
                 s.finish(False, "time_limit", advance=False, at=at, takeover=True)
-                self.driver = "autopilot"
+                self.driver = Driver.AUTOPILOT
                 s.autopilot.pose = s.pose
                 r = s.nav.route(s.pose.xy, self.goal)
                 s.autopilot.follow(r.points if r else [], face=self.best.center)
@@ -287,7 +288,7 @@ class Find(Run):
             return
         if self._found(s):
             s.finish(True)
-        elif self.driver == "autopilot" and not s.autopilot.busy:
+        elif self.driver == Driver.AUTOPILOT and not s.autopilot.busy:
             s.finish(False, "not_in_view")  # the autopilot arrived and still cannot see it
 
 
@@ -364,7 +365,7 @@ class RouteStep(Run):
         self.prompt.update(text=step.get("text") or ("Walk to exit " + door if step.get("to")
                                                      else "Walk to the nearest exit."), exit=door)
         if _guided(s):
-            self.driver = "autopilot"
+            self.driver = Driver.AUTOPILOT
             s.autopilot.follow(r.points, pause=0.0)
 
     def update(self, s, answer):
@@ -372,7 +373,7 @@ class RouteStep(Run):
             s.finish(False, "time_limit", at=s.scheduled(self.time_limit), exit=self.door)
         elif math.hypot(self.door_point[0] - s.pose.x, self.door_point[1] - s.pose.y) <= self.radius:
             s.finish(True, exit=self.door)
-        elif self.driver == "autopilot" and not s.autopilot.busy:
+        elif self.driver == Driver.AUTOPILOT and not s.autopilot.busy:
             s.finish(True, exit=self.door)  # the autopilot stands at the end of the route
 
 
@@ -457,8 +458,8 @@ class Identify(_Choice):
         item = self.step.get("item")
         self.targets = (s.nav.target(item),)
         self.prompt.update(question=self.step.get("question") or "What is this?", item=item)
-        if s.mode in ("guided", "mixed"):
-            self.driver = "autopilot"
+        if s.mode in (TourMode.GUIDED, TourMode.MIXED):
+            self.driver = Driver.AUTOPILOT
             r = s.nav.route(s.pose.xy, s.nav.place(item))
             if r is not None:
                 s.autopilot.follow(r.points, face=self.targets[0].center)
@@ -471,7 +472,7 @@ class Quiz(_Choice):
     def begin(self, s):
         self._ask(s)
         if _guided(s):
-            self.driver = "autopilot"
+            self.driver = Driver.AUTOPILOT
 
 
 # --- comfort check and questionnaire -----------------------------------------------------
@@ -493,14 +494,14 @@ class ComfortCheck(Run):
                            "How sick do you feel right now, from 0 (not at all) to 20 (frank sickness)?",
                            scale=[0, 20], stop_at=self.stop_at)
         if _guided(s):
-            self.driver = "autopilot"
+            self.driver = Driver.AUTOPILOT
 
     def update(self, s, answer):
         if answer is None or self.waiting != "fms":
             return
         fms = check_fms(answer)
         stop = fms >= self.stop_at
-        s.emit("comfort_rating", fms=fms, stop_at=self.stop_at, stop=stop)
+        s.emit(EventType.COMFORT_RATING, fms=fms, stop_at=self.stop_at, stop=stop)
         if not stop:
             s.finish(True, fms=fms)
         elif self.action == "pause" and not self.paused_once:
@@ -532,7 +533,7 @@ class Questionnaire(Run):
         self.prompt.update(instrument=self.step.get("instrument", "ssq"), phase=self.step.get("phase"),
                            text=self.step.get("text"), items=list(SSQ_ITEMS), scale=[0, 3])
         if _guided(s):
-            self.driver = "autopilot"
+            self.driver = Driver.AUTOPILOT
 
     def update(self, s, answer):
         if answer is None:
@@ -540,6 +541,6 @@ class Questionnaire(Run):
         if not isinstance(answer, dict):
             raise UsageError(f"{self.step.label}: SSQ answers {{symptom: 0-3}} expected, not {answer!r}")
         scores = ssq_scores(answer)
-        s.emit("questionnaire", instrument=self.step.get("instrument", "ssq"), phase=self.step.get("phase"),
+        s.emit(EventType.QUESTIONNAIRE, instrument=self.step.get("instrument", "ssq"), phase=self.step.get("phase"),
                answers={k: answer[k] for k in sorted(answer)}, scores=scores.as_dict())
         s.finish(True)
