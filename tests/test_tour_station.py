@@ -150,7 +150,7 @@ def test_pause_quit_question_and_summary(ward):
     assert types(ev)[-1] == "session_ended" and ev[-1].data["outcome"] == "quit"
     assert types(pl.events).count("paused") == 1 and types(pl.events).count("resumed") == 1
     assert pl.panel.kind == "summary" and "You left the tour" in pl.panel.text
-    assert pl.summary["skipped"] == 1 and pl.summary["review"] == [("Before", "skipped")]
+    assert pl.summary.skipped == 1 and pl.summary.review == [("Before", "skipped")]
     pl.key("enter")
     assert pl.closed
 
@@ -190,7 +190,7 @@ def test_scripted_trainee_completes_the_tour_walking(ward):
     pl = player_for(ward)
     drive(pl, ScriptedTrainee(model, ssq={"nausea": 1}))
     s = pl.session
-    assert s.outcome == "completed" and pl.summary["completed"] == len(s.tour.steps)
+    assert s.outcome == "completed" and pl.summary.completed == len(s.tour.steps)
     walks = [e.data for e in pl.events if e.type == "step_completed" and "walked_m" in e.data]
     assert len(walks) == 3 and all(w["walked_m"] > 0.5 for w in walks)
     pre = [e for e in pl.events if e.type == "questionnaire"][0]
@@ -212,7 +212,7 @@ def test_scripted_trainee_quits(ward):
     model, _ = ward
     pl = player_for(ward)
     drive(pl, ScriptedTrainee(model, quit_at="quiz"))
-    assert pl.session.outcome == "quit" and pl.summary["completed"] == 3
+    assert pl.session.outcome == "quit" and pl.summary.completed == 3
 
 
 # -- the offscreen station ----------------------------------------------------------------

@@ -100,9 +100,9 @@ class TourStation(DesktopStation):
 
     def summary(self) -> dict:
         """The station's summary plus the tour's (``tour``: see
-        :func:`~wardtwin.station.tourplay.end_summary`, None while it runs) and ``frames``."""
+        :meth:`~wardtwin.station.tourplay.TourSummary.to_dict`, None while it runs) and ``frames``."""
         out = super().summary()
-        out["tour"] = self.player.summary if self.player is not None else None
+        out["tour"] = self.player.summary.to_dict() if self.player is not None and self.player.summary else None
         out["frame_times"] = self.frame_stats.summary()
         return out
 

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 
 from wardtwin.errors import UsageError
-from wardtwin.events import Event
+from wardtwin.events import Event, EventType, Outcome, StepStatus
 from wardtwin.metrics.scores import FMS_MAX, SSQ_ITEMS
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.locomotion import IDLE, Inputs, Walker, WalkState
@@ -168,7 +168,7 @@ class TourPlayer:
         self.events: list[Event] = []
         self.breadcrumbs: list[tuple[float, float]] = []
         self.reveal: str | None = None
-        self.summary: dict | None = None
+        self.summary: TourSummary | None = None
         self.closed = False  # the trainee has dismissed the end-of-tour summary
         self._toasts: list[Toast] = []
         self._path: list = []
@@ -452,22 +452,55 @@ class TourPlayer:
         self._toasts = [t for t in self._toasts if t.text != text] + [Toast(text.strip(), TOAST_TIME, tone)]
 
 
-def end_summary(s: Session) -> dict:
-    """How the session went, for the end-of-tour panel and the command line: outcome,
-    duration (s), steps completed/failed/skipped of the total, the steps to review, SSQ totals
-    before/after and the highest FMS rating."""
+@dataclass(frozen=True)
+class TourSummary:
+    """How a session went, for the end-of-tour panel and the command line: ``outcome`` (None
+    while it runs), ``duration_s`` (s), steps ``completed`` / ``failed`` / ``skipped`` of the
+    ``steps`` in the tour, ``review`` ((step title or id, status) of the steps not completed),
+    SSQ totals before/after and the highest FMS rating (None: not asked)."""
+
+    session: str
+    trainee: str
+    outcome: Outcome | None
+    duration_s: float
+    completed: int
+    failed: int
+    skipped: int
+    steps: int
+    review: list[tuple[str, StepStatus]]
+    ssq_pre: float | None
+    ssq_post: float | None
+    fms_max: int | None
+
+    def to_dict(self) -> dict:
+        """As plain data (``wardtwin tour --format json``'s ``tour``; enum members as their text)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        d["outcome"] = None if self.outcome is None else str(self.outcome)
+        d["review"] = [(name, str(status)) for name, status in self.review]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TourSummary":
+        """The summary :meth:`to_dict` gave."""
+        return cls(d["session"], d["trainee"], None if d["outcome"] is None else Outcome(d["outcome"]),
+                   d["duration_s"], d["completed"], d["failed"], d["skipped"], d["steps"],
+                   [(name, StepStatus(status)) for name, status in d["review"]], d["ssq_pre"], d["ssq_post"],
+                   d["fms_max"])
+
+
+def end_summary(s: Session) -> TourSummary:
+    """How ``s`` went (see :class:`TourSummary`)."""
     res = {r.index: r for r in s.results}
     review = [(s.tour.steps[i].title or s.tour.steps[i].id, r.status) for i, r in sorted(res.items())
-              if r.status != "completed"]
+              if r.status != StepStatus.COMPLETED]
     ssq = {e.data["phase"]: e.data.get("scores", {}).get("total") for e in s.events
-           if e.type == "questionnaire" and e.data.get("instrument") == "ssq"}
-    fms = [e.data["fms"] for e in s.events if e.type == "comfort_rating"]
-    return {"session": s.session_id, "trainee": s.trainee, "outcome": s.outcome, "duration_s": round(s.t, 1),
-            "completed": sum(r.status == "completed" for r in s.results),
-            "failed": sum(r.status == "failed" for r in s.results),
-            "skipped": sum(r.status == "skipped" for r in s.results),
-            "steps": len(s.tour.steps), "review": review,
-            "ssq_pre": ssq.get("pre"), "ssq_post": ssq.get("post"), "fms_max": max(fms) if fms else None}
+           if e.type == EventType.QUESTIONNAIRE and e.data.get("instrument") == "ssq"}
+    fms = [e.data["fms"] for e in s.events if e.type == EventType.COMFORT_RATING]
+    return TourSummary(s.session_id, s.trainee, s.outcome, round(s.t, 1),
+                       sum(r.status == StepStatus.COMPLETED for r in s.results),
+                       sum(r.status == StepStatus.FAILED for r in s.results),
+                       sum(r.status == StepStatus.SKIPPED for r in s.results),
+                       len(s.tour.steps), review, ssq.get("pre"), ssq.get("post"), max(fms) if fms else None)
 
 
 _OUTCOME_TEXT = {
@@ -478,29 +511,29 @@ _OUTCOME_TEXT = {
 }
 
 
-def summary_lines(summary: dict) -> list[str]:
+def summary_lines(summary: TourSummary) -> list[str]:
     """The end-of-tour summary as lines of text."""
-    m, sec = divmod(int(round(summary["duration_s"])), 60)
-    out = [_OUTCOME_TEXT.get(summary["outcome"], str(summary["outcome"])),
-           f"{summary['completed']} of {summary['steps']} steps done in {m} min {sec:02d} s"
-           + (f", {summary['failed']} missed" if summary["failed"] else "")
-           + (f", {summary['skipped']} skipped" if summary["skipped"] else "") + "."]
-    if summary["review"]:
-        out.append("To review: " + "; ".join(f"{name} ({status})" for name, status in summary["review"][:8])
-                   + (f"; and {len(summary['review']) - 8} more" if len(summary["review"]) > 8 else ""))
-    if summary["ssq_pre"] is not None or summary["ssq_post"] is not None:
+    m, sec = divmod(int(round(summary.duration_s)), 60)
+    out = [_OUTCOME_TEXT.get(summary.outcome, str(summary.outcome)),
+           f"{summary.completed} of {summary.steps} steps done in {m} min {sec:02d} s"
+           + (f", {summary.failed} missed" if summary.failed else "")
+           + (f", {summary.skipped} skipped" if summary.skipped else "") + "."]
+    if summary.review:
+        out.append("To review: " + "; ".join(f"{name} ({status})" for name, status in summary.review[:8])
+                   + (f"; and {len(summary.review) - 8} more" if len(summary.review) > 8 else ""))
+    if summary.ssq_pre is not None or summary.ssq_post is not None:
         def fmt(v):
             return "-" if v is None else f"{v:.1f}"
-        out.append(f"Simulator sickness (SSQ total): before {fmt(summary['ssq_pre'])}, after {fmt(summary['ssq_post'])}.")
-    if summary["fms_max"] is not None:
-        out.append(f"Highest comfort rating (FMS 0-20): {summary['fms_max']}.")
+        out.append(f"Simulator sickness (SSQ total): before {fmt(summary.ssq_pre)}, after {fmt(summary.ssq_post)}.")
+    if summary.fms_max is not None:
+        out.append(f"Highest comfort rating (FMS 0-20): {summary.fms_max}.")
     return out
 
 
 def tour_lines(info: dict) -> list[str]:
     """What ``wardtwin tour`` prints at the end."""
     t = info.get("tour")
-    lines = summary_lines(t) if t else ["The tour did not end."]
+    lines = summary_lines(TourSummary.from_dict(t)) if t else ["The tour did not end."]
     f = info.get("frame_times") or {}
     if f.get("count"):
         lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from wardtwin.station.tourplay import LazyRecorder, TourPlayer, end_summary
+from wardtwin.station.tourplay import LazyRecorder, TourPlayer, TourSummary, end_summary
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
 
@@ -76,17 +76,16 @@ class StationTour(Protocol):
 
 @dataclass(frozen=True)
 class TourRun:
-    """A tour run at a station: ``session`` (its id), ``tour`` (the end summary, see
-    :func:`~wardtwin.station.tourplay.end_summary`) and ``station`` (the station's summary:
-    frames, frame times, where the trainee ended...)."""
+    """A tour run at a station: ``session`` (its id), ``tour`` (the end summary) and
+    ``station`` (the station's summary: frames, frame times, where the trainee ended...)."""
 
     session: str
-    tour: dict
+    tour: TourSummary
     station: dict
 
     def as_dict(self) -> dict:
         """The station's summary with ``tour`` and ``session`` (``wardtwin tour --format json``)."""
-        return {**self.station, "tour": self.tour, "session": self.session}
+        return {**self.station, "tour": self.tour.to_dict(), "session": self.session}
 
 
 def play(station: Station, player: TourPlayer, limit_s: float = MAX_TOUR_TIME) -> None:
