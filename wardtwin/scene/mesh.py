@@ -107,9 +107,9 @@ def graded_cuts(length: float, step: float, near=(0.25,)) -> list[float]:
 class MeshBuilder:
     """Accumulates flat-shaded quads, boxes, prisms and polygons into one :class:`Mesh`.
 
-    ``refine``: upright quads longer than this (m) along a side are cut into a grid
-    (:func:`graded_cuts`), so that lighting baked per vertex can vary across them; None: not
-    cut."""
+    ``refine``: upright quads (over 0.6 m along a side) are cut into a grid, finely near
+    their edges and at most this far apart (m, :func:`graded_cuts`), so that lighting baked per
+    vertex can vary across them; None: not cut."""
 
     def __init__(self, refine: float | None = None):
         self._p: list = []
@@ -138,7 +138,7 @@ class MeshBuilder:
         normal = (n[0] / ln, n[1] / ln, n[2] / ln)
         if self.refine is not None and abs(normal[2]) < 0.01:  # upright faces only (walls)
             lu, lv = math.sqrt(ux * ux + uy * uy + uz * uz), math.sqrt(vx * vx + vy * vy + vz * vz)
-            if lu > self.refine or lv > self.refine:
+            if lu > 0.6 or lv > 0.6:  # cut near its edges (graded_cuts), at most ``refine`` apart
                 self._grid(a, (ux, uy, uz), (vx, vy, vz), graded_cuts(lu, self.refine),
                            graded_cuts(lv, self.refine), normal, rgba)
                 return
