@@ -113,9 +113,24 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
     from wardtwin.store.db import read_store
     from wardtwin.store.versions import version_registry
 
-    return read_store(db, lambda store: _tables(iter_summaries(store, ward=ward, since=since_iso),
-                                                version_registry(store, ward), fmt, out, pseudonym=pseudonym,
-                                                excel=excel, ward=ward, since=since))
+    def read(store):
+        tables = None
+        if fmt == "html" and SQL_TABLES and store.backend == "postgresql":
+            from wardtwin.reports.sqlagg import sql_tables
+            tables = sql_tables(store, ward=ward, since=since_iso, pseudonym=pseudonym)
+        if tables is not None:
+            return _html(tables, version_registry(store, ward), out, ward=ward, since=since)
+        return _tables(iter_summaries(store, ward=ward, since=since_iso), version_registry(store, ward), fmt, out,
+                       pseudonym=pseudonym, excel=excel, ward=ward, since=since)
+
+    return read_store(db, read)
+
+
+#: On PostgreSQL the html report's tables come from one SQL statement
+#: (:mod:`wardtwin.reports.sqlagg`) where it can fold the store's events exactly as the Python
+#: path does; else, on SQLite (whose JSON functions make the statement slower than Python
+#: there) and when False, from every session's summary (:func:`_tables`).
+SQL_TABLES = False
 
 
 #: The CSV files' columns (:data:`~wardtwin.reports.csvout.CSV_FILES`).
@@ -134,7 +149,6 @@ def _tables(sessions, registry, fmt, out, *, pseudonym, excel, ward, since) -> d
     session goes into the running tables (:class:`~wardtwin.reports.aggregate.ReportTables`)
     and, for csv, its rows straight into sessions.csv and step_results.csv; nothing is written
     unless every session was read (a damaged row: no file)."""
-    from wardtwin.exchange.files import write_output
     from wardtwin.reports import aggregate
 
     tables = aggregate.ReportTables(pseudonym, keep_versions=True)
@@ -163,14 +177,22 @@ def _tables(sessions, registry, fmt, out, *, pseudonym, excel, ward, since) -> d
         return {"sessions": tables.n_sessions, "format": fmt, "out": os.fspath(out), "files": [f.name for f in files]}
     for s in sessions:
         tables.add(s)
-    roster = tables.roster(_due(tables, registry))
+    return _html(tables, registry, out, ward=ward, since=since)
+
+
+def _html(tables, registry, out, *, ward, since) -> dict:
+    """The html report of ``tables`` (a :class:`~wardtwin.reports.aggregate.ReportTables` or
+    :class:`~wardtwin.reports.sqlagg.SqlTables`)."""
+    from wardtwin.exchange.files import write_output
     from wardtwin.reports.html import render
+
+    roster = tables.roster(_due(tables, registry))
     filters = " · ".join(x for x in (f"ward {ward}" if ward else "all wards",
                                       f"since {since}" if since else "") if x)
     html = render(tables, roster, tables.cohort(), tables.steps(), title="wardtwin orientation report",
                   generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters)
     write_output(out, html.encode("utf-8"))
-    return {"sessions": tables.n_sessions, "format": fmt, "out": os.fspath(out), "trainees": len(roster)}
+    return {"sessions": tables.n_sessions, "format": "html", "out": os.fspath(out), "trainees": len(roster)}
 
 
 def _due(tables, registry):
