@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from wardtwin.errors import UsageError, WardtwinError
+from wardtwin.events import EventType, Outcome
 from wardtwin.reports.xapi import XAPI_VERSION, iso_duration
 from wardtwin.safetext import escape
 
@@ -288,22 +289,22 @@ class AuTracker:
         """The statements ``event`` (a :class:`~wardtwin.events.Event`) makes, in order."""
         if self.terminated:
             return []
-        if event.type == "session_started" and not self.initialized:
+        if event.type == EventType.SESSION_STARTED and not self.initialized:
             self.initialized = True
             return [self._statement("initialized")]
         if not self.initialized:
             return []
-        if event.type == "step_started" and event.step is not None:
+        if event.type == EventType.STEP_STARTED and event.step is not None:
             self._steps[event.step] = dict(event.data)
             return []
         if event.type in STEP_VERBS and event.step is not None:
             return [self._step_statement(event)]
-        if event.type != "session_ended":
+        if event.type != EventType.SESSION_ENDED:
             return []
         data = event.data
         t = float(data.get("duration_s", event.t))
         out = []
-        if data.get("outcome") == "completed" and self.data.launch_mode == "Normal":
+        if data.get("outcome") == Outcome.COMPLETED and self.data.launch_mode == "Normal":
             out += self._judged(t, data.get("steps") or {})
         self.terminated = True
         out.append(self._statement("terminated", {"duration": iso_duration(t)}))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from wardtwin.events import Driver
 from wardtwin.metrics.scores import SSQ_ITEMS
 from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState
 from wardtwin.station.script import Command, ScriptPlayer
@@ -99,7 +100,7 @@ class ScriptedTrainee:
             answers = {k: int(self.ssq.get(k, 0)) for k in SSQ_ITEMS}
             return IDLE, self._once("ssq", [("ssq", answers)])
         intents = self._once("hint", [("hint",)]) if sid in self.hints else ()
-        if s.driver != "trainee" or not player.moving_allowed:
+        if s.driver != Driver.TRAINEE or not player.moving_allowed:
             return IDLE, intents
         return self._move(s, state, dt), intents
 

@@ -27,7 +27,7 @@ import math
 from dataclasses import dataclass, field
 
 from wardtwin.errors import UsageError
-from wardtwin.events import Event, EventType, Outcome, StepStatus
+from wardtwin.events import Driver, Event, EventType, Outcome, StepStatus
 from wardtwin.metrics.scores import FMS_MAX, SSQ_ITEMS
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.locomotion import IDLE, Inputs, Walker, WalkState
@@ -192,7 +192,7 @@ class TourPlayer:
     def moving_allowed(self) -> bool:
         """The trainee may walk now (the trainee drives and no form or pause holds them)."""
         s = self.session
-        return not s.ended and not s.paused and not self._confirm and s.driver == "trainee" and not self.modal
+        return not s.ended and not s.paused and not self._confirm and s.driver == Driver.TRAINEE and not self.modal
 
     def toasts(self) -> list[Toast]:
         return [t for t in self._toasts if t.left > 0]
@@ -211,13 +211,13 @@ class TourPlayer:
     def panel(self) -> Panel:
         s = self.session
         if self.summary is not None:
-            return Panel("summary", "Tour finished" if s.outcome == "completed" else "Tour ended",
+            return Panel("summary", "Tour finished" if s.outcome == Outcome.COMPLETED else "Tour ended",
                          "\n".join(summary_lines(self.summary)), footer="Enter: close", modal=True)
         if self._confirm:
             return Panel("confirm_quit", "Quit the tour?", "What you have done so far is saved.",
                          footer="Y or Enter: quit    N or Esc: go on", modal=True)
         if s.paused:
-            msg = next((e.data.get("message") for e in reversed(self.events) if e.type == "paused"), None)
+            msg = next((e.data.get("message") for e in reversed(self.events) if e.type == EventType.PAUSED), None)
             return Panel("paused", "Paused", msg or "Take your time.", footer="P or Enter: go on   Esc: quit",
                          modal=True)
         if s.current is None:
@@ -239,7 +239,7 @@ class TourPlayer:
                          footer="Up/Down choose a symptom, 0-3 or Left/Right rate it, Enter to send, N to skip", modal=True)
         if w == "ack":
             return Panel("say", title, p.get("text") or "", footer="Enter: continue")
-        if s.driver == "autopilot":
+        if s.driver == Driver.AUTOPILOT:
             return Panel("ride", title, p.get("text") or "", footer="P: pause   Esc: quit")
         return Panel("task", title, p.get("text") or "", footer="H: hint   N: skip   P: pause   Esc: quit")
 
@@ -271,7 +271,7 @@ class TourPlayer:
         answer, self._answer = self._answer, None
         out, self._pending = self._pending, []
         if not self.session.ended and not self._confirm:
-            ev = self.session.step(dt, pose if self.session.driver == "trainee" else None, answer,
+            ev = self.session.step(dt, pose if self.session.driver == Driver.TRAINEE else None, answer,
                                    snap_turn=snap_turn, teleport=teleport)
             self._observe(ev)
             out += ev
@@ -285,13 +285,13 @@ class TourPlayer:
         s = self.session
         if not self.moving_allowed and inputs != IDLE:
             inputs = Inputs(look_yaw=inputs.look_yaw, look_pitch=inputs.look_pitch)
-        if s.driver == "trainee" and not s.ended:
+        if s.driver == Driver.TRAINEE and not s.ended:
             state = walker.step(state, inputs, dt)
         self.frame(dt, Pose(state.x, state.y, state.yaw, None, state.pitch))
         p = s.pose
-        if math.hypot(p.x - state.x, p.y - state.y) > 1e-6 or (s.driver == "autopilot" and not s.ended):
+        if math.hypot(p.x - state.x, p.y - state.y) > 1e-6 or (s.driver == Driver.AUTOPILOT and not s.ended):
             x, y = (p.x, p.y) if walker.inside(p.x, p.y) else walker.snap(p.x, p.y)
-            yaw = p.look if s.driver == "autopilot" else state.yaw
+            yaw = p.look if s.driver == Driver.AUTOPILOT else state.yaw
             state = dataclasses.replace(state, x=x, y=y, yaw=math.atan2(math.sin(yaw), math.cos(yaw)))
         return state
 
@@ -415,37 +415,38 @@ class TourPlayer:
         for e in events:
             self.events.append(e)
             d = e.data
-            if e.type == "step_started":
+            if e.type == EventType.STEP_STARTED:
                 self._form = _Form()
                 self._path, self.breadcrumbs = [], []
                 self.reveal = None
-            elif e.type == "hint_shown":
+            elif e.type == EventType.HINT_SHOWN:
                 self._toast(d["hint"])
                 self._path = [tuple(p) for p in d.get("path") or ()]
                 self.breadcrumbs = breadcrumbs(self._path)
-            elif e.type == "answer_revealed":
+            elif e.type == EventType.ANSWER_REVEALED:
                 self.reveal = d.get("item")
                 room = s.model.layout.room_by_id.get(d.get("room"))
                 name = s.model.item_by_id[d["item"]].display if d.get("item") in s.model.item_by_id else "it"
                 self._toast(f"Here it is: the {name}" + (f", in {room.name}." if room else "."), "info")
-            elif e.type in ("step_completed", "step_failed"):
+            elif e.type in (EventType.STEP_COMPLETED, EventType.STEP_FAILED):
                 self._feedback(e)
-            elif e.type == "session_ended":
+            elif e.type == EventType.SESSION_ENDED:
                 self._path, self.breadcrumbs, self.reveal = [], [], None
                 self.summary = end_summary(s)
 
     def _feedback(self, e: Event) -> None:
         d = e.data
         if "correct" in d:
-            if e.type == "step_completed":
+            if e.type == EventType.STEP_COMPLETED:
                 self._toast("Correct. " + (d.get("explanation") or ""), "good")
             else:
                 self._toast(f"The answer is: {d['correct']}. " + (d.get("explanation") or ""), "bad")
-        elif e.type == "step_failed" and d.get("reason") == "time_limit" and not d.get("takeover"):
+        elif e.type == EventType.STEP_FAILED and d.get("reason") == "time_limit" and not d.get("takeover"):
             self._toast("Time is up for this one; let's go on.", "bad")
-        elif e.type == "step_failed" and d.get("takeover"):
+        elif e.type == EventType.STEP_FAILED and d.get("takeover"):
             self._toast("Let me show you the way.", "info")
-        elif e.type == "step_completed" and d.get("walked_m") is not None and self.session.driver == "trainee":
+        elif (e.type == EventType.STEP_COMPLETED and d.get("walked_m") is not None
+              and self.session.driver == Driver.TRAINEE):
             self._toast("You reached the exit." if d.get("exit") else "Found it. Well done.", "good")
 
     def _toast(self, text: str, tone: str = "info") -> None:
@@ -504,10 +505,10 @@ def end_summary(s: Session) -> TourSummary:
 
 
 _OUTCOME_TEXT = {
-    "completed": "You completed the orientation.",
-    "stopped_comfort": "We stopped for your comfort; your progress is saved.",
-    "quit": "You left the tour; your progress is saved.",
-    "abandoned": "The tour was interrupted; your progress is saved.",
+    Outcome.COMPLETED: "You completed the orientation.",
+    Outcome.STOPPED_COMFORT: "We stopped for your comfort; your progress is saved.",
+    Outcome.QUIT: "You left the tour; your progress is saved.",
+    Outcome.ABANDONED: "The tour was interrupted; your progress is saved.",
 }
 
 

@@ -38,7 +38,7 @@ import stat
 import time
 from pathlib import Path
 
-from wardtwin.events import EVENT_NAMESPACE
+from wardtwin.events import EVENT_NAMESPACE, EventType
 from wardtwin.store.errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
 try:
@@ -224,7 +224,7 @@ def journal_rows(session: str, events: list[list]) -> tuple[list[tuple], list[tu
     ids = EventIds(session)
     for item in events:
         seq, type_, t, step, data = item[:5]
-        if type_ == "session_started":
+        if type_ == EventType.SESSION_STARTED:
             ev = Event(session, seq, type_, float(t), step, data)
             s_rows.append(session_row(ev, item[5] if len(item) > 5 else None))
         e_rows.append((ids(seq), session, seq, type_, float(t), step, _json(data)))
@@ -405,7 +405,7 @@ def read_pending(store) -> dict[str, tuple[list | None, list[list]]]:
         session, events = _read_journal(path, store.url)
         if session is None or not events:
             continue
-        started = next((e for e in events if e[1] == "session_started"), None)
+        started = next((e for e in events if e[1] == EventType.SESSION_STARTED), None)
         prev = out.get(session)
         if prev is not None:  # two files for one session (never normally): merge
             events = prev[1] + events
@@ -431,7 +431,7 @@ def _read_journal(path: Path, where: str) -> tuple[str | None, list[list]]:
         os.close(fd)
     session, events = parse(blob, str(path))
     for item in events:
-        if item[1] == "session_started":
+        if item[1] == EventType.SESSION_STARTED:
             try:
                 why = session_problem(journal_rows(session, [item])[0][0])
             except (WardtwinError, KeyError, TypeError, ValueError) as exc:

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from wardtwin.events import Event
+from wardtwin.events import Event, EventType, Outcome
 from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
 
 ROLES = ("nurse", "healthcare_assistant", "doctor", "allied_health", "porter")
@@ -50,36 +50,36 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
         evs.append(Event(session, seq, type_, round(float(t), 3), step, data))
         seq += 1
 
-    add("session_started", 0.0, trainee=trainee, role=role, station=station, ward=ward,
+    add(EventType.SESSION_STARTED, 0.0, trainee=trainee, role=role, station=station, ward=ward,
         layout_hash="sha256:5f2c9e1b7a", tour="orientation", tour_version="3", mode="tour", comfort=comfort,
         steps=n_steps, started_at=started_at)
     pre = _ssq(rng, 0.05)
-    add("questionnaire", 1.0, instrument="ssq", phase="pre", answers=pre, scores=ssq_scores(pre).as_dict())
+    add(EventType.QUESTIONNAIRE, 1.0, instrument="ssq", phase="pre", answers=pre, scores=ssq_scores(pre).as_dict())
     t = 60.0
     fms = 0
     path = moving = 0.0
     turns = teleports = 0
     dropout = rng.random()
     stop_at = int(rng.integers(1, max(2, n_steps))) if dropout < 0.05 else None
-    outcome = "completed"
+    outcome = Outcome.COMPLETED
     for k in range(n_steps):
         if stop_at is not None and k == stop_at:
-            outcome = "abandoned" if dropout < 0.03 else "quit"
+            outcome = Outcome.ABANDONED if dropout < 0.03 else Outcome.QUIT
             break
         kind = KINDS[k % len(KINDS)]
         difficulty = 0.05 + 0.25 * ((k * 7919) % 13) / 12  # stable per step: some steps are hard
         if attempt > 1:
             difficulty *= 0.55 ** (attempt - 1)  # a repeat: the trainee remembers where things are
-        add("step_started", t, k, kind=kind, id=f"s{k:02d}", target=f"item-{k:02d}")
+        add(EventType.STEP_STARTED, t, k, kind=kind, id=f"s{k:02d}", target=f"item-{k:02d}")
         hints = revealed = 0
         if kind == "find":
             hints = int(rng.random() < difficulty * 1.5) + int(rng.random() < difficulty)
             for h in range(hints):
-                add("hint_shown", t + 10 + 5 * h, k, hint=f"look for the sign {h + 1}")
+                add(EventType.HINT_SHOWN, t + 10 + 5 * h, k, hint=f"look for the sign {h + 1}")
             success = bool(rng.random() > difficulty * 0.6)
             if not success and rng.random() < 0.5:
                 revealed = 1
-                add("answer_revealed", t + 25, k)
+                add(EventType.ANSWER_REVEALED, t + 25, k)
             shortest = float(rng.uniform(5, 40))
             walked = shortest * float(1 + rng.gamma(1.0, 0.15 + difficulty))
             remaining = 0.0 if success else float(rng.uniform(0.5, shortest))
@@ -102,25 +102,26 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
             d = dict(success=success, hints=0, revealed=0, answer="b" if success else "c")
         t += dur
         if success:
-            add("step_completed", t, k, duration_s=round(dur, 3), **d)
+            add(EventType.STEP_COMPLETED, t, k, duration_s=round(dur, 3), **d)
         else:
-            add("step_failed", t, k, duration_s=round(dur, 3), reason="timeout" if kind == "find" else "wrong answer",
-                **d)
+            add(EventType.STEP_FAILED, t, k, duration_s=round(dur, 3),
+                reason="timeout" if kind == "find" else "wrong answer", **d)
         t += 2.0
         if k % 5 == 4:
             fms = int(min(20, max(0, fms + rng.poisson(susceptibility) - rng.integers(0, 2))))
-            add("comfort_rating", t, k, fms=fms)
+            add(EventType.COMFORT_RATING, t, k, fms=fms)
             t += 3.0
             if fms >= FMS_STOP_DEFAULT:
-                outcome = "stopped_comfort"
+                outcome = Outcome.STOPPED_COMFORT
                 break
-    if outcome == "abandoned":
+    if outcome == Outcome.ABANDONED:
         return started_at, evs  # the station vanished: no post-SSQ, no session_ended
     post = _ssq(rng, 0.05 + 0.08 * susceptibility + 0.02 * fms)
-    add("questionnaire", t + 5, None, instrument="ssq", phase="post", answers=post, scores=ssq_scores(post).as_dict())
+    add(EventType.QUESTIONNAIRE, t + 5, None, instrument="ssq", phase="post", answers=post,
+        scores=ssq_scores(post).as_dict())
     n_frames = int(t * (72 if station == "vr" else 60))
     over11 = int(n_frames * rng.beta(1, 60))
-    add("session_ended", t + 60, None, outcome=outcome, duration_s=round(t + 60, 3),
+    add(EventType.SESSION_ENDED, t + 60, None, outcome=outcome.value, duration_s=round(t + 60, 3),
         motion={"time_in_motion_s": round(moving, 2), "path_m": round(path, 2), "peak_speed_m_s": 1.4,
                 "mean_speed_m_s": round(path / moving, 3) if moving else 0.0, "peak_yaw_rate_deg_s": 60.0,
                 "mean_yaw_rate_deg_s": round(float(rng.uniform(5, 20)), 2), "snap_turns": turns,

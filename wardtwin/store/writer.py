@@ -42,7 +42,7 @@ import os
 from typing import Mapping
 
 from wardtwin.errors import UsageError
-from wardtwin.events import Event
+from wardtwin.events import Event, EventType
 from wardtwin.store.db import (
     Store, _json, conflict_message, describe_session_difference, open_store, session_differences, session_row,
     utc_now,
@@ -124,7 +124,7 @@ class SessionWriter:
         if ev.session != self.session:
             raise UsageError(f"event of session {ev.session!r} given to the writer of {self.session!r}")
         started_at = None
-        if ev.type == "session_started":
+        if ev.type == EventType.SESSION_STARTED:
             started_at = ev.data.get("started_at") or utc_now()
         if (ev.seq < self._stored_next or started_at is not None) and self._already_stored(ev, started_at):
             return

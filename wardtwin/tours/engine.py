@@ -28,7 +28,7 @@ from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot, Motion, MotionMeter, trainee_motion
 from wardtwin.tours.sight import Navigator
 from wardtwin.tours.spec import ComfortSettings, Pose, Step, Tour
-from wardtwin.tours.steps import Run, step_type
+from wardtwin.tours.steps import PathMetrics, Run, step_type
 
 #: Stations that run sessions (texts of :class:`~wardtwin.events.StationKind`).
 STATIONS = values(StationKind)
@@ -257,14 +257,14 @@ class Session:
         """The trainee quits: the session ends with outcome ``quit``."""
         self._out = []
         if self.begun and not self.ended:
-            self.end("quit")
+            self.end(Outcome.QUIT)
         return self._take()
 
     def abandon(self, reason: str = "station") -> list[Event]:
         """The session is given up (a station closed, a timeout): outcome ``abandoned``."""
         self._out = []
         if self.begun and not self.ended:
-            self.end("abandoned", reason=reason)
+            self.end(Outcome.ABANDONED, reason=reason)
         return self._take()
 
     # -- used by step runs ------------------------------------------------------------------
@@ -304,7 +304,7 @@ class Session:
         duration = round(max(0.0, t - self._t0 - self._paused_in_step), 3)
         metrics = run.metrics(self, success)
         body = {"duration_s": duration, "success": bool(success), "hints": run.hints, "revealed": run.revealed,
-                **metrics, **data}
+                **(metrics.to_data() if metrics is not None else {}), **data}
         if success:
             self.emit(EventType.STEP_COMPLETED, at=at, **body)
         else:
@@ -313,25 +313,25 @@ class Session:
         if advance:
             self.advance(at)
 
-    def _result(self, status, reason, duration=None, metrics=None):
-        run, metrics = self.run, metrics or {}
+    def _result(self, status: StepStatus, reason, duration=None, metrics: PathMetrics | None = None):
+        run, m = self.run, metrics
         self.results.append(StepResult(
             run.step.index, run.step.id, run.step.type, status,
             round(self.elapsed, 3) if duration is None else duration, reason, run.hints, run.revealed,
-            metrics.get("walked_m"), metrics.get("shortest_m"), metrics.get("spl"), metrics.get("soft_spl")))
+            *((m.walked_m, m.shortest_m, m.spl, m.soft_spl) if m is not None else (None,) * 4)))
 
     def advance(self, at: float | None = None) -> None:
         """Start the step after the current one (or end the session after the last)."""
         if self.ended:
             return
         if self.index + 1 >= len(self.tour.steps):
-            self.end("completed", at=at)
+            self.end(Outcome.COMPLETED, at=at)
         else:
             self._start(self.index + 1, at)
 
     def _start(self, i: int, at: float | None = None) -> None:
         if not self.tour.steps:
-            self.end("completed", at=at)
+            self.end(Outcome.COMPLETED, at=at)
             return
         self.index = i
         self._t0 = self.t if at is None else at

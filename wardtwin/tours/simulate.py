@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from wardtwin.errors import UnknownNameError
+from wardtwin.events import Driver, EventType, StepStatus
 from wardtwin.metrics.scores import SSQ_ITEMS
 from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot
@@ -159,7 +160,7 @@ class Walker:
 
     def on_events(self, events) -> None:
         for e in events:
-            if e.type == "answer_revealed" or (e.type == "hint_shown" and self.rng.random() < 0.8):
+            if e.type == EventType.ANSWER_REVEALED or (e.type == EventType.HINT_SHOWN and self.rng.random() < 0.8):
                 if not self.homing:
                     self.plan = []
                     self.ap.stop()
@@ -225,11 +226,11 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
             tr.susceptibility *= 0.6
             s.resume()
             continue
-        riding = run.driver == "autopilot" and s.autopilot.busy
+        riding = run.driver == Driver.AUTOPILOT and s.autopilot.busy
         if w == "ack" and not riding:
             s.step(max(0.0, run.duration - s.elapsed) + 1e-6)
         elif w in ("choice", "fms", "ssq") and not riding and not (
-                w == "choice" and run.driver == "trainee" and run.targets and not _near(s, run)):
+                w == "choice" and run.driver == Driver.TRAINEE and run.targets and not _near(s, run)):
             think = tr.think()
             answer = (tr.choose(run.step) if w == "choice" else tr.fms(s.t) if w == "fms"
                       else tr.ssq(run.step.get("phase")))
@@ -237,7 +238,7 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
                 s.step(run.time_limit - s.elapsed + 1e-6)
             else:
                 s.step(think, answer=answer)
-        elif run.driver == "autopilot":
+        elif run.driver == Driver.AUTOPILOT:
             s.step(DT_RIDE)
         else:
             pose, snapped = walker.move(DT_WALK)
@@ -295,8 +296,8 @@ def aggregate(tour: Tour, sessions: list[Session], *, mode: str, skill: str, see
     for st in tour.steps:
         rs = by_step[st.index]
         ok = sum(r.success for r in rs)
-        failed = sum(r.status == "failed" for r in rs)
-        skipped = sum(r.status == "skipped" for r in rs)
+        failed = sum(r.status == StepStatus.FAILED for r in rs)
+        skipped = sum(r.status == StepStatus.SKIPPED for r in rs)
         sp = [r.spl for r in rs if r.spl is not None]
         if st.type in ("find", "route"):
             spls.extend(sp)
@@ -307,7 +308,7 @@ def aggregate(tour: Tour, sessions: list[Session], *, mode: str, skill: str, see
             "hints_mean": round(float(np.mean([r.hints for r in rs])), 3) if rs else None,
             "revealed": sum(r.revealed for r in rs),
             "spl_mean": round(float(np.mean(sp)), 4) if sp else None,
-            "reasons": _count(r.reason for r in rs if r.status == "failed"),
+            "reasons": _count(r.reason for r in rs if r.status == StepStatus.FAILED),
         })
     fail_most = sorted((s for s in steps if s["reached"] and s["success_rate"] is not None and s["success_rate"] < 1),
                        key=lambda s: (s["success_rate"], s["index"]))[:5]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from wardtwin.errors import UnknownNameError, UsageError
-from wardtwin.events import Driver, EventType, TourMode
+from wardtwin.events import Driver, EventType, Outcome, TourMode
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import Angle, Enum, Field, Id, Length, Obj, Str
 from wardtwin.metrics.scores import check_fms, soft_spl, spl, ssq_scores
@@ -35,6 +35,21 @@ FIND_TIME_LIMIT = 90.0  # s
 ROUTE_RADIUS = 1.0
 #: Narration reading time: this much (s) plus per word.
 SAY_BASE, SAY_PER_WORD = 2.0, 0.35
+
+
+@dataclass(frozen=True)
+class PathMetrics:
+    """Path measures at the end of a movement step: ``walked_m`` and ``shortest_m`` (m), SPL and
+    SoftSPL (0-1)."""
+
+    walked_m: float
+    shortest_m: float
+    spl: float
+    soft_spl: float
+
+    def to_data(self) -> dict:
+        """As the keys of the ``step_completed`` / ``step_failed`` event data."""
+        return {"walked_m": self.walked_m, "shortest_m": self.shortest_m, "spl": self.spl, "soft_spl": self.soft_spl}
 
 
 @dataclass(frozen=True)
@@ -108,16 +123,15 @@ class Run:
         """Show a hint now (a trainee asked); False when this step has none to give."""
         return False
 
-    def metrics(self, s, success: bool) -> dict:
-        """Path measures at the end of a movement step: walked, shortest, SPL, SoftSPL (m)."""
+    def metrics(self, s, success: bool) -> PathMetrics | None:
+        """Path measures at the end of a movement step (None for other steps)."""
         if not self.moves or self.shortest is None or self.goal is None:
-            return {}
+            return None
         walked = s.walked
         remaining = 0.0 if success else s.nav.distance(s.pose.xy, self.goal)
         remaining = self.shortest if math.isinf(remaining) else remaining
-        return {"walked_m": round(walked, 3), "shortest_m": round(self.shortest, 3),
-                "spl": round(spl(success, self.shortest, walked), 4),
-                "soft_spl": round(soft_spl(self.shortest, walked, remaining), 4)}
+        return PathMetrics(round(walked, 3), round(self.shortest, 3), round(spl(success, self.shortest, walked), 4),
+                           round(soft_spl(self.shortest, walked, remaining), 4))
 
 
 def _guided(s) -> bool:
@@ -511,7 +525,7 @@ class ComfortCheck(Run):
                                                 "from the screen; continue when you feel ready.")
         else:
             s.finish(True, advance=False, fms=fms)
-            s.end("stopped_comfort", fms=fms, message="Thank you: we stop here for today. Please rest; "
+            s.end(Outcome.STOPPED_COMFORT, fms=fms, message="Thank you: we stop here for today. Please rest; "
                                                       "your progress is saved.")
 
     def resumed(self, s):

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from wardtwin.errors import UsageError
+from wardtwin.events import Driver
 from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
@@ -113,7 +114,7 @@ class VRTour(Closes):
         pl.frame(tick.dt, tick.pose, snap_turn=tick.snap_turned, teleport=tick.teleported)
         s = pl.session
         p = s.pose
-        if s.driver == "autopilot" and not s.ended:
+        if s.driver == Driver.AUTOPILOT and not s.ended:
             st.place(p.x, p.y, None, instant=False)  # a ride: carried along, free to look around
         elif math.hypot(p.x - tick.pose.x, p.y - tick.pose.y) > 1e-6 and not s.ended:
             st.place(p.x, p.y, None, instant=True)  # the tour moved the trainee (a route's start)
