@@ -1,0 +1,182 @@
+"""The faster paths taken for large floors (issue 17) give what the plain computations give:
+the wall-solid union with straight pieces joined first, the lazily cut walkable pieces behind
+room anchors, access points and components, the vectorised mesh components and vertex
+dedupe, the solids looked up near items, and the wall derivation's sorted look-ups (on a
+floor turned off the axes too). Floors: the bench's office grid and tools/synth_floor.py's
+wards (with their floor equipment)."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from wardtwin.layout import check_ward, load_ward
+from wardtwin.layout.gcpause import gc_paused, paused_gc
+from wardtwin.layout.geometry import derive_walls, wall_solid_union, wall_solids
+from wardtwin.layout.plan import plan_of
+from wardtwin.model import compile_ward
+from wardtwin.model.navmesh import _components, _unique_points
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+import bench_check_scale  # noqa: E402
+import synth_floor  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def floors(tmp_path_factory):
+    """``{name: layout}``: a 300-room office grid with chairs, two synthetic wards, a shipped ward."""
+    out = {}
+    grid = tmp_path_factory.mktemp("grid")
+    bench_check_scale.write_floor(grid, 300, chairs=True)
+    out["grid"] = load_ward(grid)[0]
+    synth = tmp_path_factory.mktemp("synth")
+    synth_floor.write(synth, wards=2, slots=6, seed=3)
+    out["synth"] = load_ward(synth)[0]
+    out["medsurg-28"] = check_ward("medsurg-28")[0]
+    assert all(lay is not None for lay in out.values())
+    return out
+
+
+def test_joined_wall_union_covers_exactly_the_wall_solids(floors):
+    for name, lay in floors.items():
+        plan = plan_of(lay)
+        t = lay.ward.wall_thickness
+        plain = shapely.union_all(wall_solids(plan.walls, plan.openings, t))
+        joined = wall_solid_union(plan.walls, plan.openings, t)
+        assert joined.area == pytest.approx(plain.area, rel=1e-12), name
+        assert plain.symmetric_difference(joined).area < 1e-9, name
+        assert len(shapely.get_parts(joined)) == len(shapely.get_parts(plain)), name
+
+
+def _reference(model):
+    """Room components, anchors and access points from every (room, triangle) piece cut, ranked
+    as :mod:`wardtwin.model.compiled` documents."""
+    mesh, rooms = model.mesh, model.rooms
+    ids = list(rooms)
+    arr = np.array([rooms[r] for r in ids], dtype=object)
+    owner, idx = mesh._tree.query(arr, predicate="intersects")
+    order = np.lexsort((idx, owner))
+    owner, idx = owner[order], idx[order]
+    geoms = shapely.intersection(mesh.triangle_polygons[idx], arr[owner])
+    keep = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 1e-9)
+    owner, idx, geoms = owner[keep], idx[keep], geoms[keep]
+    comp = mesh.component[idx]
+    prefer = model.entrance_component
+    comps = {rid: frozenset(comp[owner == k].tolist()) for k, rid in enumerate(ids)}
+    centroids = shapely.centroid(arr)
+    anchors = {}
+    for k, rid in enumerate(ids):
+        sel = np.flatnonzero(owner == k)
+        if not len(sel):
+            anchors[rid] = None
+            continue
+        d = shapely.distance(geoms[sel], centroids[k])
+        best = sel[np.lexsort((np.arange(len(sel)), d, comp[sel] != prefer))[0]]
+        p = shapely.get_point(shapely.shortest_line(geoms[best], centroids[k]), 0)
+        anchors[rid] = (p.x, p.y)
+    access = {}
+    for it in model.items:
+        sel = np.flatnonzero(owner == ids.index(it.room))
+        if not len(sel):
+            access[it.id] = None
+            continue
+        front = shapely.Point(it.front)
+        d_fp = shapely.distance(geoms[sel], it.footprint)
+        d_front = shapely.distance(geoms[sel], front)
+        b = np.lexsort((d_front, np.round(d_fp, 3), comp[sel] != prefer))[0]
+        if d_fp[b] > 0.6 + 1e-9:
+            access[it.id] = None
+            continue
+        p = shapely.get_point(shapely.shortest_line(geoms[sel[b]], front), 0)
+        access[it.id] = (p.x, p.y)
+    return comps, anchors, access
+
+
+def _close(a, b) -> bool:
+    return (a is None) == (b is None) and (a is None or math.dist(a, b) < 1e-9)
+
+
+@pytest.mark.parametrize("radius", [0.25, 0.6])
+def test_lazily_cut_pieces_give_the_reference_anchors_access_points_and_components(floors, radius):
+    for name, lay in floors.items():
+        m = compile_ward(lay, radius)
+        comps, anchors, access = _reference(m)
+        assert {r: m.room_components(r) for r in m.rooms} == comps, name
+        bad = [r for r in m.rooms if not _close(m.room_anchor[r], anchors[r])]
+        assert not bad, (name, bad[:5])
+        bad = [i.id for i in m.items if not _close(i.access, access[i.id])]
+        assert not bad, (name, bad[:5])
+
+
+def test_mesh_components_and_vertices_match_plain_numpy_and_a_graph_search(floors):
+    m = compile_ward(floors["synth"], 0.6)  # floor items split the floor into several parts
+    nb = m.mesh.neighbors
+    label = np.full(len(nb), -1)
+    c = 0
+    for t0 in range(len(nb)):  # breadth-first, labels in order of first triangle
+        if label[t0] >= 0:
+            continue
+        label[t0], todo = c, [t0]
+        while todo:
+            t = todo.pop()
+            for u in nb[t]:
+                if u >= 0 and label[u] < 0:
+                    label[u] = c
+                    todo.append(u)
+        c += 1
+    assert c > 1
+    assert np.array_equal(_components(nb), label)
+    pts = m.mesh.vertices[m.mesh.triangles].reshape(-1, 2)
+    v, inv = _unique_points(pts)
+    v2, inv2 = np.unique(pts, axis=0, return_inverse=True)
+    assert np.array_equal(v, v2) and np.array_equal(inv, inv2.ravel())
+
+
+def test_solids_near_items_are_the_indexed_solids(floors):
+    plan = plan_of(floors["synth"])
+    fresh = plan_of(floors["synth"])  # solids not made: looked up through the wall pieces
+    for fp in list(plan.footprints.values())[:200]:
+        for dist in (0.0, 1.0):
+            if dist:
+                want = [plan.solids[k] for k in plan.solids_index.query(fp, predicate="dwithin", distance=dist)]
+            else:
+                want = [plan.solids[k] for k in plan.solids_index.query(fp, predicate="intersects")]
+            got = fresh.solids_near(fp, dist)
+            assert sorted(g.wkb for g in got) == sorted(g.wkb for g in want)
+    assert "solids" not in fresh.__dict__
+
+
+def _turned(rooms, angle: float):
+    c, s = math.cos(angle), math.sin(angle)
+    return [dataclasses.replace(r, polygon=tuple((x * c - y * s, x * s + y * c) for x, y in r.polygon))
+            for r in rooms]
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.3])
+def test_wall_derivation_matches_the_quadratic_one(floors, angle):
+    rooms = _turned(floors["grid"].rooms, angle)
+    assert derive_walls(rooms) == bench_check_scale.old_derive_walls(rooms)
+
+
+def test_paused_gc_restores_the_collector():
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert gc_paused(gc.isenabled)() is False
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
