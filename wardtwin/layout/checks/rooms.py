@@ -50,8 +50,16 @@ def room_overlaps(plan: Plan):
     ii, jj = tree.query(polys, predicate="intersects")
     pairs = ii * len(polys) + jj  # the pairs that intersect (for the gaps below)
     ii, jj = ii[ii < jj], jj[ii < jj]
-    # rooms that only touch (share edges or corners, as neighbours do) have no floor in common
-    inner = ~shapely.touches(arr[ii], arr[jj]) if len(ii) else np.zeros(0, dtype=bool)
+    # rooms that only touch (share edges or corners, as neighbours do) have no floor in common;
+    # two upright rectangles (most rooms) share floor when their spans overlap both ways
+    box, rect = _upright_rectangles(arr)
+    both = rect[ii] & rect[jj]
+    inner = np.zeros(len(ii), dtype=bool)
+    bi, bj = box[ii[both]], box[jj[both]]
+    inner[both] = ((np.minimum(bi[:, 2], bj[:, 2]) > np.maximum(bi[:, 0], bj[:, 0]))
+                   & (np.minimum(bi[:, 3], bj[:, 3]) > np.maximum(bi[:, 1], bj[:, 1])))
+    if not both.all():
+        inner[~both] = ~shapely.touches(arr[ii[~both]], arr[jj[~both]])
     for i, j in zip(ii[inner].tolist(), jj[inner].tolist()):
         area = overlap_area(polys[i], polys[j])
         if area > 1e-4:
@@ -69,6 +77,24 @@ def room_overlaps(plan: Plan):
             yield finding(b, "rooms-gap",
                           f"room {b.id} is {gap * 100:.1f} cm from room {a.id}: they do not share a wall, so both "
                           "get their own; make their edges meet exactly", "polygon")
+
+
+def _upright_rectangles(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(bounds, rect)``: each polygon's bounds, and whether it is exactly its bounding box
+    (four corners, each a corner of the box)."""
+    box = shapely.bounds(polys)
+    rect = shapely.get_num_coordinates(polys) == 5
+    if rect.any():
+        c = shapely.get_coordinates(shapely.get_exterior_ring(polys[rect])).reshape(-1, 5, 2)[:, :4]
+        b = box[rect]
+        on_x = (c[:, :, 0] == b[:, None, 0]) | (c[:, :, 0] == b[:, None, 2])
+        on_y = (c[:, :, 1] == b[:, None, 1]) | (c[:, :, 1] == b[:, None, 3])
+        corner = (c[:, :, 0] == b[:, None, 0]).astype(int) * 2 + (c[:, :, 1] == b[:, None, 1])
+        distinct = np.sort(corner, axis=1)
+        four = (distinct == np.arange(4)).all(axis=1)
+        ok = on_x.all(axis=1) & on_y.all(axis=1) & four & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
+        rect[np.flatnonzero(rect)[~ok]] = False
+    return box, rect
 
 
 @register("corridor-width")
