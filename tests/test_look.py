@@ -194,3 +194,13 @@ def test_the_detail_texture_is_made_by_code_with_a_plain_block():
     assert np.all(img[i - 1:i + 2, j - 1:j + 2] == 1.0)  # what untextured surfaces sample
     assert abs(img.mean() - MEAN) < 0.01 and img.std() < 0.05  # a subtle pattern
     assert np.array_equal(img, detail_image.__wrapped__())  # the same every time
+
+
+def test_the_detail_texture_is_mipmapped_and_repeats():
+    from panda3d.core import SamplerState
+
+    from wardtwin.scene.textures import detail_texture
+
+    tex = detail_texture()
+    assert tex.get_num_ram_mipmap_images() > 1 and tex.uses_mipmaps()
+    assert tex.get_wrap_u() == tex.get_wrap_v() == SamplerState.WM_repeat

@@ -29,7 +29,7 @@ BAND = 0.35
 EDGE = 2.0
 LATTICE = 3.0  # m, the spacing of floor vertices away from walls and fixtures
 #: Longest edge of a cut in wall faces, m.
-WALL_STEP = 1.5
+WALL_STEP = 2.0
 #: Ceiling tile size (a world-aligned grid), m; T-bar width, m.
 TILE = 0.6
 TBAR = 0.024
