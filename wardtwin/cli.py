@@ -779,6 +779,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from wardtwin.events.kinds import StationKind, TourMode, values
+
     p = _Parser(prog="wardtwin", description="Clinical ward digital twins from YAML.")
     p.add_argument("--version", action="version", version=f"wardtwin {__import__('wardtwin').__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -891,8 +893,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--role", help="the trainee's role (e.g. RN, HCA, physician), for the cohort report")
     t.add_argument("--db", default=_db_default(), help="session store: SQLite path or postgresql://... "
                    "(default $WARDTWIN_DB or wardtwin.db)")
-    t.add_argument("--mode", choices=("guided", "self_directed", "mixed"), help="default: the tour's mode")
-    t.add_argument("--station", choices=("desktop", "vr"), default="desktop",
+    t.add_argument("--mode", choices=values(TourMode), help="default: the tour's mode")
+    t.add_argument("--station", choices=(StationKind.DESKTOP.value, StationKind.VR.value), default="desktop",
                    help="desktop (window, keyboard and mouse) or vr (an OpenXR headset; default desktop)")
     t.add_argument("--locomotion", choices=("teleport", "smooth"), default="teleport",
                    help="vr: move by teleport (default) or smooth walking with a vignette")
@@ -1011,7 +1013,7 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--seed", type=_seed, default=0, help="random seed (a whole number, 0 or more): the same seed "
                     "gives the same run")
     sm.add_argument("--skill", choices=("novice", "typical", "expert", "mixed"), default="mixed")
-    sm.add_argument("--mode", choices=("guided", "self_directed", "mixed"), help="default: the tour's mode")
+    sm.add_argument("--mode", choices=values(TourMode), help="default: the tour's mode")
     sm.add_argument("--events", metavar="DIR", help="write each session's events to DIR/<session>.jsonl")
     sm.add_argument("--format", choices=("text", "json"), default="text")
     sm.set_defaults(fn=cmd_simulate)
