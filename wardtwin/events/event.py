@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Mapping
 
 from wardtwin.errors import UsageError
@@ -47,13 +48,18 @@ class Event:
     t: float
     step: int | None = None
     data: Mapping = field(default_factory=dict)
-    payload: Payload = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        cls = payload_type(self.type)
-        if type(self.type) is not str:  # an EventType member: stored as its text
+        cls = PAYLOADS.get(self.type) if type(self.type) is str else None
+        if cls is None:
+            cls = payload_type(self.type)  # an EventType member (stored as its text), or an unknown name
             object.__setattr__(self, "type", cls.type.value)
-        object.__setattr__(self, "payload", cls.from_data(self.data))
+        cls.check(self.data)
+
+    @cached_property
+    def payload(self) -> Payload:
+        """The data typed (made on first use; already checked when the event was made)."""
+        return payload_type(self.type).from_data(self.data)
 
     @classmethod
     def of(cls, session: str, seq: int, t: float, payload: Payload, step: int | None = None) -> "Event":
