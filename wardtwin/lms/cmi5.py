@@ -301,11 +301,11 @@ class AuTracker:
             return [self._step_statement(event)]
         if event.type != EventType.SESSION_ENDED:
             return []
-        data = event.data
-        t = float(data.get("duration_s", event.t))
+        ended = event.payload  # a SessionEnded
+        t = float(ended.duration_s)
         out = []
-        if data.get("outcome") == Outcome.COMPLETED and self.data.launch_mode == "Normal":
-            out += self._judged(t, data.get("steps") or {})
+        if ended.outcome == Outcome.COMPLETED and self.data.launch_mode == "Normal":
+            out += self._judged(t, ended.steps or {})
         self.terminated = True
         out.append(self._statement("terminated", {"duration": iso_duration(t)}))
         return out

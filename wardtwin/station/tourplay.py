@@ -217,7 +217,7 @@ class TourPlayer:
             return Panel("confirm_quit", "Quit the tour?", "What you have done so far is saved.",
                          footer="Y or Enter: quit    N or Esc: go on", modal=True)
         if s.paused:
-            msg = next((e.data.get("message") for e in reversed(self.events) if e.type == EventType.PAUSED), None)
+            msg = next((e.payload.message for e in reversed(self.events) if e.type == EventType.PAUSED), None)
             return Panel("paused", "Paused", msg or "Take your time.", footer="P or Enter: go on   Esc: quit",
                          modal=True)
         if s.current is None:
@@ -414,19 +414,20 @@ class TourPlayer:
         s = self.session
         for e in events:
             self.events.append(e)
-            d = e.data
             if e.type == EventType.STEP_STARTED:
                 self._form = _Form()
                 self._path, self.breadcrumbs = [], []
                 self.reveal = None
             elif e.type == EventType.HINT_SHOWN:
-                self._toast(d["hint"])
-                self._path = [tuple(p) for p in d.get("path") or ()]
+                hint = e.payload
+                self._toast(hint.hint)
+                self._path = [tuple(p) for p in hint.path or ()]
                 self.breadcrumbs = breadcrumbs(self._path)
             elif e.type == EventType.ANSWER_REVEALED:
-                self.reveal = d.get("item")
-                room = s.model.layout.room_by_id.get(d.get("room"))
-                name = s.model.item_by_id[d["item"]].display if d.get("item") in s.model.item_by_id else "it"
+                shown = e.payload
+                self.reveal = shown.item
+                room = s.model.layout.room_by_id.get(shown.room)
+                name = s.model.item_by_id[shown.item].display if shown.item in s.model.item_by_id else "it"
                 self._toast(f"Here it is: the {name}" + (f", in {room.name}." if room else "."), "info")
             elif e.type in (EventType.STEP_COMPLETED, EventType.STEP_FAILED):
                 self._feedback(e)
@@ -435,19 +436,19 @@ class TourPlayer:
                 self.summary = end_summary(s)
 
     def _feedback(self, e: Event) -> None:
-        d = e.data
-        if "correct" in d:
-            if e.type == EventType.STEP_COMPLETED:
-                self._toast("Correct. " + (d.get("explanation") or ""), "good")
+        d = e.payload  # a StepCompleted, or a StepFailed (its subclass, with a reason)
+        failed = e.type == EventType.STEP_FAILED
+        if d.correct is not None:
+            if not failed:
+                self._toast("Correct. " + (d.explanation or ""), "good")
             else:
-                self._toast(f"The answer is: {d['correct']}. " + (d.get("explanation") or ""), "bad")
-        elif e.type == EventType.STEP_FAILED and d.get("reason") == "time_limit" and not d.get("takeover"):
+                self._toast(f"The answer is: {d.correct}. " + (d.explanation or ""), "bad")
+        elif failed and d.reason == "time_limit" and not d.takeover:
             self._toast("Time is up for this one; let's go on.", "bad")
-        elif e.type == EventType.STEP_FAILED and d.get("takeover"):
+        elif failed and d.takeover:
             self._toast("Let me show you the way.", "info")
-        elif (e.type == EventType.STEP_COMPLETED and d.get("walked_m") is not None
-              and self.session.driver == Driver.TRAINEE):
-            self._toast("You reached the exit." if d.get("exit") else "Found it. Well done.", "good")
+        elif not failed and d.walked_m is not None and self.session.driver == Driver.TRAINEE:
+            self._toast("You reached the exit." if d.exit else "Found it. Well done.", "good")
 
     def _toast(self, text: str, tone: str = "info") -> None:
         self._toasts = [t for t in self._toasts if t.text != text] + [Toast(text.strip(), TOAST_TIME, tone)]
@@ -494,9 +495,9 @@ def end_summary(s: Session) -> TourSummary:
     res = {r.index: r for r in s.results}
     review = [(s.tour.steps[i].title or s.tour.steps[i].id, r.status) for i, r in sorted(res.items())
               if r.status != StepStatus.COMPLETED]
-    ssq = {e.data["phase"]: e.data.get("scores", {}).get("total") for e in s.events
-           if e.type == EventType.QUESTIONNAIRE and e.data.get("instrument") == "ssq"}
-    fms = [e.data["fms"] for e in s.events if e.type == EventType.COMFORT_RATING]
+    ssq = {e.payload.phase: (e.payload.scores or {}).get("total") for e in s.events
+           if e.type == EventType.QUESTIONNAIRE and e.payload.instrument == "ssq"}
+    fms = [e.payload.fms for e in s.events if e.type == EventType.COMFORT_RATING]
     return TourSummary(s.session_id, s.trainee, s.outcome, round(s.t, 1),
                        sum(r.status == StepStatus.COMPLETED for r in s.results),
                        sum(r.status == StepStatus.FAILED for r in s.results),
