@@ -23,7 +23,9 @@ import math
 from dataclasses import dataclass
 
 from wardtwin.errors import UnknownNameError, UsageError
-from wardtwin.events import Driver, Event, EventType, Outcome, StationKind, StepStatus, TourMode, values
+from wardtwin.events import (
+    Driver, Event, EventType, Outcome, Payload, StationKind, StepStatus, TourMode, values,
+)
 from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot, Motion, MotionMeter, trainee_motion
 from wardtwin.tours.sight import Navigator
@@ -268,8 +270,13 @@ class Session:
         return self._take()
 
     # -- used by step runs ------------------------------------------------------------------
-    def emit(self, type: EventType | str, at: float | None = None, step="current", **data) -> Event:
-        """Emit an event at session time ``at`` (default: now)."""
+    def emit(self, type: EventType | str | Payload, at: float | None = None, step="current", **data) -> Event:
+        """Emit an event at session time ``at`` (default: now): of ``type`` with ``data``, or the
+        event carrying a typed payload (``type`` a :class:`~wardtwin.events.Payload`, no ``data``)."""
+        if isinstance(type, Payload):
+            if data:
+                raise UsageError(f"emit: a {type.type} payload and data keys {', '.join(data)} given; one or the other")
+            type, data = type.type, type.to_data()
         t = self.t if at is None else max(min(at, self.t), self._last_t)
         self._last_t = t
         idx = (self.index if self.run is not None else None) if step == "current" else step

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from wardtwin.errors import UnknownNameError, UsageError
-from wardtwin.events import Driver, EventType, Outcome, TourMode
+from wardtwin.events import ComfortRating, Driver, EventType, HintShown, Outcome, TourMode
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import Angle, Enum, Field, Id, Length, Obj, Str
 from wardtwin.metrics.scores import check_fms, soft_spl, spl, ssq_scores
@@ -272,7 +272,7 @@ class Find(Run):
         r = s.nav.route(s.pose.xy, self.goal)
         path = [[round(x, 2), round(y, 2)] for x, y in r.points] if r else []
         self.hints += 1
-        s.emit(EventType.HINT_SHOWN, at=at, hint=text, requested=requested, path=path)
+        s.emit(HintShown(hint=text, requested=requested, path=path), at=at)
         return True
 
     def update(self, s, answer):
@@ -515,7 +515,7 @@ class ComfortCheck(Run):
             return
         fms = check_fms(answer)
         stop = fms >= self.stop_at
-        s.emit(EventType.COMFORT_RATING, fms=fms, stop_at=self.stop_at, stop=stop)
+        s.emit(ComfortRating(fms=fms, stop_at=self.stop_at, stop=stop))
         if not stop:
             s.finish(True, fms=fms)
         elif self.action == "pause" and not self.paused_once:
