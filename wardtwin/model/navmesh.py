@@ -269,10 +269,16 @@ def _corners(area, vertices: np.ndarray) -> np.ndarray:
     return corner
 
 
+def _as_complex(pts: np.ndarray) -> np.ndarray:
+    """(n, 2) points as complex numbers ``x + iy`` (exact)."""
+    out = np.empty(len(pts), dtype=complex)
+    out.real, out.imag = pts[:, 0], pts[:, 1]
+    return out
+
+
 def _vertex_ids(vertices: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Indices of ``pts`` in the lexicographically sorted ``vertices`` (-1 when absent)."""
-    view = np.ascontiguousarray(vertices).view([("x", float), ("y", float)]).ravel()
-    q = np.ascontiguousarray(pts).view([("x", float), ("y", float)]).ravel()
+    view, q = _as_complex(vertices), _as_complex(pts)  # complex numbers sort by x, then y
     i = np.searchsorted(view, q)
     i = np.clip(i, 0, len(view) - 1)
     return np.where(view[i] == q, i, -1)
