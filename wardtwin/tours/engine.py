@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events import (
-    Driver, Event, EventType, Outcome, Payload, StationKind, StepStatus, TourMode, values,
+    Driver, Event, EventType, Outcome, Payload, Resumed, StationKind, StepSkipped, StepStarted, StepStatus, TourMode,
+    values,
 )
 from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot, Motion, MotionMeter, trainee_motion
@@ -227,7 +228,7 @@ class Session:
         self._out = []
         if self.begun and not self.ended and self.run is not None and not self.paused:
             self._result(StepStatus.SKIPPED, reason)
-            self.emit(EventType.STEP_SKIPPED, reason=reason, duration_s=round(self.elapsed, 3))
+            self.emit(StepSkipped(reason=reason, duration_s=round(self.elapsed, 3)))
             self.advance()
         return self._take()
 
@@ -250,7 +251,7 @@ class Session:
         self._out = []
         if self.paused and not self.ended:
             self.paused = False
-            self.emit(EventType.RESUMED)
+            self.emit(Resumed())
             if hasattr(self.run, "resumed"):
                 self.run.resumed(self)
         return self._take()
@@ -348,13 +349,10 @@ class Session:
         self.autopilot.stop()
         self.autopilot.pose = self.pose
         self.run = step_type(step.type).run(step)
-        data = {"kind": step.type, "id": step.id}
-        if step.title:
-            data["title"] = step.title
         target = next((step.get(k) for k in ("item", "item_type", "category", "target", "to") if step.get(k)), None)
-        if target is not None:
-            data["target"] = str(target)  # what the step is about, for the per-step report
-        self.emit(EventType.STEP_STARTED, at=at, **data)
+        # target: what the step is about, for the per-step report
+        self.emit(StepStarted(kind=step.type, id=step.id, title=step.title or None,
+                              target=None if target is None else str(target)), at=at)
         self.run.begin(self)
         if not self.ended and self.index == i:
             self.run.prompt["driver"] = self.run.driver

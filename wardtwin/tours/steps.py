@@ -20,6 +20,7 @@ from typing import Callable
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events import ComfortRating, Driver, EventType, HintShown, Outcome, TourMode
+from wardtwin.events import Questionnaire as QuestionnaireAnswered
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import Angle, Enum, Field, Id, Length, Obj, Str
 from wardtwin.metrics.scores import check_fms, soft_spl, spl, ssq_scores
@@ -555,6 +556,6 @@ class Questionnaire(Run):
         if not isinstance(answer, dict):
             raise UsageError(f"{self.step.label}: SSQ answers {{symptom: 0-3}} expected, not {answer!r}")
         scores = ssq_scores(answer)
-        s.emit(EventType.QUESTIONNAIRE, instrument=self.step.get("instrument", "ssq"), phase=self.step.get("phase"),
-               answers={k: answer[k] for k in sorted(answer)}, scores=scores.as_dict())
+        s.emit(QuestionnaireAnswered(instrument=self.step.get("instrument", "ssq"), phase=self.step.get("phase"),
+                                     answers={k: answer[k] for k in sorted(answer)}, scores=scores.as_dict()))
         s.finish(True)
