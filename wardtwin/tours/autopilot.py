@@ -13,7 +13,7 @@ turns to face what is shown and pauses ``stop_pause`` s. Pure: no clock, no rand
 from __future__ import annotations
 
 import math
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, fields
 
 from wardtwin.angles import bearing, wrap_angle
 from wardtwin.tours.spec import ComfortSettings, Pose
@@ -44,6 +44,26 @@ class Motion:
     peak_yaw_rate: float = 0.0
 
 
+@dataclass(frozen=True)
+class MotionExposure:
+    """A session's motion exposure (the ``motion`` of its ``session_ended`` event): time in
+    motion (s), path length (m), peak/mean speed (m/s), peak/mean yaw rate (deg/s, smooth
+    turning only; means over the time in motion), snap turns, teleports."""
+
+    time_in_motion_s: float
+    path_m: float
+    peak_speed_mps: float
+    mean_speed_mps: float
+    peak_yaw_rate_dps: float
+    mean_yaw_rate_dps: float
+    snap_turns: int
+    teleports: int
+
+    def to_data(self) -> dict:
+        """As the event data keeps it (these keys, in this order)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
 @dataclass
 class MotionMeter:
     """Motion exposure of a session: sums of :class:`Motion` records."""
@@ -67,18 +87,17 @@ class MotionMeter:
         self.peak_speed = max(self.peak_speed, m.peak_speed)
         self.peak_yaw_rate = max(self.peak_yaw_rate, m.peak_yaw_rate)
 
-    def summary(self) -> dict:
-        """Time in motion (s), path length (m), peak/mean speed (m/s), peak/mean yaw rate
-        (deg/s, smooth turning only; means over the time in motion), snap turns, teleports."""
+    def summary(self) -> MotionExposure:
+        """The exposure so far (see :class:`MotionExposure`)."""
         mv = self.moving
-        return {
-            "time_in_motion_s": round(mv, 3), "path_m": round(self.path, 3),
-            "peak_speed_mps": round(self.peak_speed, 4),
-            "mean_speed_mps": round(self.path / mv, 4) if mv > 0 else 0.0,
-            "peak_yaw_rate_dps": round(math.degrees(self.peak_yaw_rate), 3),
-            "mean_yaw_rate_dps": round(math.degrees(self.yaw / mv), 3) if mv > 0 else 0.0,
-            "snap_turns": self.snaps, "teleports": self.teleports,
-        }
+        return MotionExposure(
+            time_in_motion_s=round(mv, 3), path_m=round(self.path, 3),
+            peak_speed_mps=round(self.peak_speed, 4),
+            mean_speed_mps=round(self.path / mv, 4) if mv > 0 else 0.0,
+            peak_yaw_rate_dps=round(math.degrees(self.peak_yaw_rate), 3),
+            mean_yaw_rate_dps=round(math.degrees(self.yaw / mv), 3) if mv > 0 else 0.0,
+            snap_turns=self.snaps, teleports=self.teleports,
+        )
 
 
 def trainee_motion(prev: Pose, new: Pose, dt: float, snap_turn: bool = False, teleport: bool = False) -> Motion:

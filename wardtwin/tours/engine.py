@@ -368,7 +368,8 @@ class Session:
         t = self.t if at is None else at
         extra = dict(self.end_data() or {}) if self.end_data is not None else {}
         self.emit(EventType.SESSION_ENDED, at=at, step=None, outcome=outcome.value, duration_s=round(t, 3),
-                  motion=self.meter.summary(), steps={**counts, "total": len(self.tour.steps)}, **{**extra, **data})
+                  motion=self.meter.summary().to_data(), steps={**counts, "total": len(self.tour.steps)},
+                  **{**extra, **data})
         self.ended = True
         self.outcome = outcome
         self.paused = False
