@@ -146,6 +146,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         with open_store(db) as st:
             _, n_e = bulk_load(st, synthetic_sessions(1, a.trainees, a.steps))
+        per_trainee = max(1, n_e // max(1, a.trainees))  # events per trainee at --steps (row 4)
         gen = time.perf_counter() - t0
         times = []
         for _ in range(3):
@@ -208,7 +209,6 @@ def main(argv=None) -> int:
             rows.append(("HTML report, PostgreSQL", "skipped", "measured",
                          "no server: pass --pg URL or set WARDTWIN_TEST_PG_URL (.ci/services.sh)"))
         if a.csv_events > 0:
-            per_trainee = max(1, n_e // max(1, a.trainees))  # events per trainee at --steps
             big = tmp / "big.db"
             t0 = time.perf_counter()
             with open_store(big) as st:
