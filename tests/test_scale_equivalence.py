@@ -180,3 +180,35 @@ def test_paused_gc_restores_the_collector():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("radius", [0.25, 0.6])
+def test_mesh_in_strips_walks_the_same_as_the_whole_mesh(floors, radius, monkeypatch):
+    """A large floor's mesh is triangulated in strips: the same walkable area, the same parts,
+    the same shortest walks; a compiled model reaches the same rooms and puts anchors and
+    access points in the same places."""
+    from wardtwin.model import navmesh
+
+    lay = floors["synth"]
+    whole = compile_ward(lay, radius)
+    monkeypatch.setattr(navmesh, "STRIP_COORDS", 150)
+    strips = compile_ward(lay, radius)
+    a, b = whole.mesh, strips.mesh
+    assert b.n_triangles > a.n_triangles  # (the strip lines add vertices)
+    assert b.n_components == a.n_components == len(getattr(whole.walkable, "geoms", [whole.walkable]))
+    assert b.component_areas.sum() == pytest.approx(whole.walkable.area, rel=1e-9)
+    assert sorted(b.component_areas) == pytest.approx(sorted(a.component_areas), rel=1e-9)
+    assert np.array_equal(a.corner.nonzero()[0].size, b.corner.nonzero()[0].size)
+    rng = np.random.default_rng(7)
+    x0, y0, x1, y1 = whole.walkable.bounds
+    pts = rng.uniform((x0, y0), (x1, y1), size=(60, 2))
+    for p, q in zip(pts[::2], pts[1::2]):
+        pa, pb = a.find_path(tuple(p), tuple(q)), b.find_path(tuple(p), tuple(q))
+        assert (pa is None) == (pb is None)
+        if pa is not None:
+            assert pb[1] == pytest.approx(pa[1], abs=1e-6)
+    for r in whole.rooms:
+        assert strips.room_reachable(r) == whole.room_reachable(r), r
+        assert _close(strips.room_anchor[r], whole.room_anchor[r]), r
+    for i, j in zip(whole.items, strips.items):
+        assert _close(i.access, j.access), i.id

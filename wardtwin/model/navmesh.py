@@ -143,17 +143,71 @@ class NavMesh:
         return self._search.run(s, ts, g, tg)
 
 
-def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
+def build_navmesh(area: Polygon | MultiPolygon, strip_coords: int | None = None) -> NavMesh:
     """Triangulate a walkable area (``shapely.constrained_delaunay_triangles``, no extra
-    vertices) and derive triangle adjacency, connected components and turning corners."""
+    vertices) and derive triangle adjacency, connected components and turning corners.
+
+    An area of more than 2 x ``strip_coords`` corners (default :data:`STRIP_COORDS`: a floor of
+    thousands of rooms) is cut into strips of about ``strip_coords`` corners across its longer
+    side and each strip triangulated on its own (the triangulation's cost grows faster than its
+    size): extra vertices then sit where the strip lines cross the area's outline, shortest
+    paths are the same. Should the strips not join up (one mesh component per part of the
+    area), the area is triangulated whole."""
     area = shapely.orient_polygons(area) if not area.is_empty else area
     if area.is_empty:
         empty2 = np.zeros((0, 2))
         empty3 = np.zeros((0, 3), dtype=np.int64)
         return _freeze(NavMesh(area, empty2, empty3, empty3.copy(), np.zeros(0, np.int64),
                                np.zeros(0, bool)))
-    tris = shapely.constrained_delaunay_triangles(area)
-    # each triangle's closed ring, in the collection's order (no holes: 4 coordinates each)
+    strips = _strips(area, STRIP_COORDS if strip_coords is None else strip_coords)
+    mesh = _mesh(area, strips if strips is not None else area)
+    if strips is not None and mesh.n_components != len(_polygons(area)):
+        mesh = _mesh(area, area)
+    return _freeze(mesh)
+
+
+#: Corners per strip when a large walkable area is triangulated in strips (see build_navmesh).
+STRIP_COORDS = 5_000
+
+
+def _polygons(area) -> list:
+    return [area] if area.geom_type == "Polygon" else list(area.geoms)
+
+
+def _strips(area, per_strip: int):
+    """The area cut into strips of about ``per_strip`` corners across its longer side (an
+    array of geometries), or None when it is small, or a strip is not a valid polygon. The
+    cut lines pass between corners, never through one."""
+    n = int(shapely.get_num_coordinates(area))
+    if per_strip <= 0 or n <= 2 * per_strip:
+        return None
+    x0, y0, x1, y1 = area.bounds
+    axis = 0 if x1 - x0 >= y1 - y0 else 1
+    vals = np.unique(shapely.get_coordinates(area)[:, axis])
+    k = -(-n // per_strip)
+    at = np.unique(np.clip((np.arange(1, k) * len(vals)) // k, 1, len(vals) - 1))
+    cuts = (vals[at - 1] + vals[at]) / 2
+    cuts = cuts[(cuts > vals[at - 1]) & (cuts < vals[at])]
+    if not len(cuts):
+        return None
+    lo, hi = (x0, x1) if axis == 0 else (y0, y1)
+    ends = [lo - 1.0, *cuts.tolist(), hi + 1.0]
+    pieces = []
+    for a, b in zip(ends, ends[1:]):
+        piece = (shapely.clip_by_rect(area, a, y0 - 1.0, b, y1 + 1.0) if axis == 0
+                 else shapely.clip_by_rect(area, x0 - 1.0, a, x1 + 1.0, b))
+        if not piece.is_empty:
+            pieces.append(piece)
+    pieces = np.array(pieces, dtype=object)
+    if not shapely.is_valid(pieces).all() or not set(shapely.get_type_id(pieces).tolist()) <= {3, 6}:
+        return None
+    return shapely.orient_polygons(pieces)
+
+
+def _mesh(area, parts) -> NavMesh:
+    """The mesh of ``area`` from the triangulation of ``parts`` (the area, or its strips)."""
+    tris = shapely.constrained_delaunay_triangles(parts)
+    # each triangle's closed ring, in the collections' order (no holes: 4 coordinates each)
     coords = shapely.get_coordinates(tris).reshape(-1, 4, 2)[:, :3, :]
     vertices, inverse = _unique_points(coords.reshape(-1, 2))
     triangles = inverse.reshape(-1, 3)
@@ -170,8 +224,7 @@ def build_navmesh(area: Polygon | MultiPolygon) -> NavMesh:
     neighbors = _adjacency(triangles, len(vertices))
     component = _components(neighbors)
     corner = _corners(area, vertices)
-    mesh = NavMesh(area, vertices, triangles, neighbors, component, corner)
-    return _freeze(mesh)
+    return NavMesh(area, vertices, triangles, neighbors, component, corner)
 
 
 def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
