@@ -96,7 +96,7 @@ def test_walls_leave_door_openings(tiny):
 
 def test_gltf_round_trip(tiny):
     layout, plan, g = tiny
-    doc, binary = read_glb(glb_bytes(g, layout.ward.name))
+    doc, binary = read_glb(glb_bytes(g.glb_meshes(), layout.ward.name))
     assert doc["asset"]["version"] == "2.0"
     names = [n["name"] for n in doc["nodes"]]
     assert names == [p.name for p in g.parts if p.mesh.n_triangles]
@@ -128,7 +128,7 @@ def test_glb_passes_khronos_validator(ward, tmp_path):
     node, mod_dir = v
     layout, findings = check_ward(TINY if ward == "tiny" else ward)
     out = tmp_path / f"{layout.ward.id}.glb"
-    out.write_bytes(glb_bytes(ward_geometry(plan_of(layout))))
+    out.write_bytes(glb_bytes(ward_geometry(plan_of(layout)).glb_meshes()))
     r = subprocess.run([node, str(ROOT / "tools" / "gltf_validate.mjs"), str(out)], cwd=mod_dir,
                        capture_output=True, text=True, timeout=120)
     report = json.loads(r.stdout.strip().splitlines()[-1])
@@ -478,3 +478,22 @@ def test_orbit_view_fills_the_frame(ward, offscreen):
     assert cols.size and (cols[-1] - cols[0] + 1) / img.shape[1] >= 0.7, f"spans {cols.size / img.shape[1]:.0%}"
     edges = np.concatenate([ward_px[0], ward_px[-1], ward_px[:, 0], ward_px[:, -1]])
     assert not edges.any(), "the ward touches the image's edge"
+
+
+def test_exchange_takes_plain_arrays_and_imports_no_stage():
+    """``wardtwin.exchange`` sits below the scene: it imports only errors and itself, and its
+    materials are the scene's layers."""
+    import ast
+
+    import wardtwin.exchange as exchange_pkg
+    from wardtwin.exchange.gltf import LAYER_MATERIAL
+    from wardtwin.scene.geometry import LAYERS
+
+    assert tuple(LAYER_MATERIAL) == LAYERS
+    for py in sorted(Path(exchange_pkg.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.startswith("wardtwin."):
+                    assert name.split(".")[1] in ("errors", "exchange"), f"{py.name} imports {name}"

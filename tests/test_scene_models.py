@@ -155,7 +155,7 @@ def test_model_is_exported_with_the_ward(ward_copy):
     ward = _model_ward(ward_copy)
     layout, _ = check_ward(ward)
     g = ward_geometry(plan_of(layout))
-    doc, binary = read_glb(glb_bytes(g, layout.ward.name))
+    doc, binary = read_glb(glb_bytes(g.glb_meshes(), layout.ward.name))
     node = next(n for n in doc["nodes"] if n["name"] == "item/FE-1")
     prim = doc["meshes"][node["mesh"]]["primitives"][0]
     pos = y_up_to_z_up(accessor_array(doc, binary, prim["attributes"]["POSITION"]))

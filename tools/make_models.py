@@ -26,8 +26,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from wardtwin.exchange.gltf import accessor_array, glb_bytes, read_glb  # noqa: E402
-from wardtwin.scene.geometry import Part, WardGeometry  # noqa: E402
+from wardtwin.exchange.gltf import GlbMesh, accessor_array, glb_bytes, read_glb  # noqa: E402
 from wardtwin.scene.glyphs import block_text  # noqa: E402
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, shade  # noqa: E402
 
@@ -87,9 +86,7 @@ def glb_of(mesh: Mesh, name: str) -> bytes:
     as a glTF binary with one node."""
     turn = np.diag([-1.0, -1.0, 1.0]).astype(np.float32)
     turned = Mesh(mesh.positions @ turn, mesh.normals @ turn, mesh.colors, mesh.triangles)
-    lo, hi = turned.bounds()
-    geometry = WardGeometry((Part(name, "item", turned),), bounds=(tuple(map(float, lo)), tuple(map(float, hi))))
-    return glb_bytes(geometry, name)
+    return glb_bytes([GlbMesh(name, "item", turned.positions, turned.normals, turned.colors, turned.triangles)], name)
 
 
 def _floats_close(a, b, tol: float) -> bool:

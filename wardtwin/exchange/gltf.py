@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import struct
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
 from wardtwin import __version__
 from wardtwin.errors import WardtwinError
-from wardtwin.scene.geometry import LAYERS, WardGeometry
 
 GLB_MAGIC = 0x46546C67  # "glTF"
 CHUNK_JSON = 0x4E4F534A
@@ -31,6 +32,21 @@ LAYER_MATERIAL = {  # roughness/metalness per layer; colour comes from the verti
 
 class GltfError(WardtwinError):
     """A .glb file could not be read."""
+
+
+@dataclass(frozen=True)
+class GlbMesh:
+    """One node of a .glb as plain arrays, in wardtwin's frame (z-up, m): ``positions`` and
+    ``normals`` (n, 3), ``colors`` (n, 4) sRGB in 0-1, ``triangles`` (m, 3) vertex indices.
+    ``layer`` is a key of :data:`LAYER_MATERIAL`; ``ref`` the room, door or item id."""
+
+    name: str
+    layer: str
+    positions: np.ndarray
+    normals: np.ndarray
+    colors: np.ndarray
+    triangles: np.ndarray
+    ref: str | None = None
 
 
 def z_up_to_y_up(v: np.ndarray) -> np.ndarray:
@@ -56,13 +72,14 @@ def _pad(b: bytes, fill: bytes) -> bytes:
     return b + fill * ((4 - len(b) % 4) % 4)
 
 
-def glb_bytes(geometry: WardGeometry, name: str = "ward") -> bytes:
-    """The geometry as a glTF 2.0 binary."""
+def glb_bytes(parts: Iterable[GlbMesh], name: str = "ward") -> bytes:
+    """The meshes as a glTF 2.0 binary: one node each (empty ones left out), one material per
+    layer of :data:`LAYER_MATERIAL`."""
     blob = bytearray()
     views, accessors, meshes, nodes = [], [], [], []
     materials = []
     mat_index = {}
-    for layer in LAYERS:
+    for layer in LAYER_MATERIAL:
         rough, metal = LAYER_MATERIAL[layer]
         mat_index[layer] = len(materials)
         materials.append({"name": layer, "pbrMetallicRoughness": {
@@ -84,20 +101,21 @@ def glb_bytes(geometry: WardGeometry, name: str = "ward") -> bytes:
         accessors.append(acc)
         return len(accessors) - 1
 
-    for part in geometry.parts:
-        m = part.mesh
-        if not m.n_triangles:
+    for part in parts:
+        if not len(part.triangles):
             continue
-        pos = z_up_to_y_up(m.positions).astype(np.float32)
-        nor = z_up_to_y_up(m.normals).astype(np.float32)
-        col = np.concatenate([srgb_to_linear(m.colors[:, :3]), m.colors[:, 3:4]], axis=1).astype(np.float32)
+        if part.layer not in mat_index:
+            raise ValueError(f"glTF part {part.name}: layer {part.layer!r} is not one of {', '.join(mat_index)}")
+        pos = z_up_to_y_up(part.positions).astype(np.float32)
+        nor = z_up_to_y_up(part.normals).astype(np.float32)
+        col = np.concatenate([srgb_to_linear(part.colors[:, :3]), part.colors[:, 3:4]], axis=1).astype(np.float32)
         prim = {
             "attributes": {
                 "POSITION": add_accessor(pos, "VEC3", ARRAY_BUFFER, minmax=True),
                 "NORMAL": add_accessor(nor, "VEC3", ARRAY_BUFFER),
                 "COLOR_0": add_accessor(col, "VEC4", ARRAY_BUFFER),
             },
-            "indices": add_accessor(m.triangles.reshape(-1).astype(np.uint32), "SCALAR", ELEMENT_ARRAY_BUFFER),
+            "indices": add_accessor(part.triangles.reshape(-1).astype(np.uint32), "SCALAR", ELEMENT_ARRAY_BUFFER),
             "material": mat_index[part.layer],
             "mode": 4,
         }
@@ -161,9 +179,3 @@ def accessor_array(doc: dict, binary: bytes, index: int) -> np.ndarray:
     arr = np.frombuffer(binary, dtype, count=acc["count"] * width, offset=start)
     return arr.reshape(acc["count"], width) if width > 1 else arr
 
-
-def write_glb(geometry: WardGeometry, path: str | Path, name: str = "ward") -> Path:
-    """Write :func:`glb_bytes` to ``path`` atomically."""
-    from wardtwin.exchange.files import write_bytes_atomic
-
-    return write_bytes_atomic(path, glb_bytes(geometry, name))

@@ -60,7 +60,7 @@ def build(layout: Layout, out_dir: str | os.PathLike, plan: Plan | None = None) 
             tmp = Path(tmp)
             if not model.write_bam_file(str(tmp / f"{stem}.bam")):
                 raise OutputPathError(f"{targets['bam']}: not written: Panda3D could not write the .bam")
-            (tmp / f"{stem}.glb").write_bytes(glb_bytes(geometry, layout.ward.name))
+            (tmp / f"{stem}.glb").write_bytes(glb_bytes(geometry.glb_meshes(), layout.ward.name))
             (tmp / f"{stem}.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
             for k, target in targets.items():
                 os.replace(tmp / f"{stem}.{k}", check_output_path(target))

@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 
 from wardtwin.errors import UnknownNameError
+from wardtwin.exchange.gltf import GlbMesh
 from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.leaves import door_leaves
@@ -133,6 +134,11 @@ class WardGeometry:
 
     def layer(self, name: str) -> list[Part]:
         return [p for p in self.parts if p.layer == name]
+
+    def glb_meshes(self) -> list[GlbMesh]:
+        """The parts as the glTF writer's plain arrays (:func:`wardtwin.exchange.gltf.glb_bytes`)."""
+        return [GlbMesh(p.name, p.layer, p.mesh.positions, p.mesh.normals, p.mesh.colors, p.mesh.triangles, p.ref)
+                for p in self.parts]
 
     @property
     def n_triangles(self) -> int:
