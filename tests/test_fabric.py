@@ -66,9 +66,13 @@ def test_windows_add_no_draw_call_and_are_glass_not_void(tmp_path):
 
     plain = _ward(tmp_path / "a")
     glazed = _ward(tmp_path / "b", "windows:\n  - {id: W101, room: \"101\", at: [1.8, 0], width: 1.8}\n")
-    ga = ward_geometry(plan_of(load_ward(plain)[0]))
-    gb = ward_geometry(plan_of(load_ward(glazed)[0]))
+    ga = ward_geometry(plan_of(load_ward(plain)[0]), "plain")
+    gb = ward_geometry(plan_of(load_ward(glazed)[0]), "plain")
     assert [p.name for p in ga.parts] == [p.name for p in gb.parts]
+    # the full look draws the glass as a part of its own (the view outside glows), nothing else new
+    fa = ward_geometry(plan_of(load_ward(plain)[0]), "full")
+    fb = ward_geometry(plan_of(load_ward(glazed)[0]), "full")
+    assert [p.name for p in fb.parts if p.name not in {q.name for q in fa.parts}] == ["glass/101"]
     wall = next(p for p in gb.parts if p.name == "wall/101")
     cols = {tuple(round(float(c), 2) for c in row) for row in wall.mesh.colors}
     assert tuple(round(c, 2) for c in GLASS_SKY) in cols
