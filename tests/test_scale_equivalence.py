@@ -18,7 +18,7 @@ import pytest
 import shapely
 
 from wardtwin.layout import check_ward, load_ward
-from wardtwin.layout.gcpause import gc_paused, paused_gc
+from wardtwin.gcpause import gc_paused, paused_gc
 from wardtwin.layout.geometry import derive_walls, wall_solid_union, wall_solids
 from wardtwin.layout.plan import plan_of
 from wardtwin.model import compile_ward

@@ -92,10 +92,11 @@ def list_report(url: str, fmt: str, out) -> None:
     from datetime import datetime, timezone
 
     from wardtwin.reports import aggregate
-    from wardtwin.reports.summary import bulk, load_summaries
+    from wardtwin.gcpause import paused_gc
+    from wardtwin.reports.summary import load_summaries
     from wardtwin.store.db import read_store
 
-    with bulk():
+    with paused_gc():
         sessions = read_store(url, load_summaries)
         roster, cohort, steps = aggregate.roster(sessions), aggregate.cohort(sessions), aggregate.steps(sessions)
         if fmt == "csv":

@@ -18,7 +18,7 @@ from shapely.geometry import LineString, Polygon
 from shapely.ops import polylabel
 from shapely.strtree import STRtree
 
-from wardtwin.layout.gcpause import gc_paused
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.model import Door, Point, Room
 
 #: Vertices closer than this (m) are the same point when walls are derived.

@@ -18,7 +18,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.fabric import door_extras, room_extras, window_of
 from wardtwin.layout.finishes import finishes_of
 from wardtwin.layout.findings import Finding
-from wardtwin.layout.gcpause import gc_paused
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.model import (
     CEILING_HEIGHT, WALL_THICKNESS, Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo,
 )

@@ -12,7 +12,7 @@ from shapely.geometry import Polygon
 from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
-from wardtwin.layout.gcpause import gc_paused
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.geometry import (
     DoorProblem, Opening, Wall, derive_walls, footprint, place_doors, room_polygons, wall_pieces, wall_solid_union,
     wall_solids,

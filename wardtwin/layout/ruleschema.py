@@ -59,6 +59,19 @@ class Limit(Type):
                 "description": f"{self.doc} ({', '.join(UNITS[self.quantity])})"}
 
 
+def _room_kind_entries(value: dict, ctx, loc, label: str):
+    """``(room kind, value, value's location)`` of each entry of a mapping keyed by room kind;
+    a key that is not a room kind is reported at its own place and skipped."""
+    for kind, item in value.items():
+        kloc = value.key_locs.get(kind, loc) if hasattr(value, "key_locs") else loc
+        vloc = value.value_locs.get(kind, loc) if hasattr(value, "value_locs") else loc
+        if kind not in vocab.ROOM_KINDS:
+            ctx.report("unknown-value", kloc, f"{label}: {excerpt(kind)} is not a room kind"
+                       f"{did_you_mean(kind, vocab.ROOM_KINDS)}")
+            continue
+        yield kind, item, vloc
+
+
 class Requires(Type):
     """``room kind -> [type, [type or type], ...]``: what each room kind must hold."""
 
@@ -69,13 +82,7 @@ class Requires(Type):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping room kind -> types expected")
             return INVALID
         out = {}
-        for kind, types in value.items():
-            kloc = value.key_locs.get(kind, loc) if hasattr(value, "key_locs") else loc
-            vloc = value.value_locs.get(kind, loc) if hasattr(value, "value_locs") else loc
-            if kind not in vocab.ROOM_KINDS:
-                ctx.report("unknown-value", kloc, f"{label}: {excerpt(kind)} is not a room kind"
-                           f"{did_you_mean(kind, vocab.ROOM_KINDS)}")
-                continue
+        for kind, types, vloc in _room_kind_entries(value, ctx, loc, label):
             entries = ListOf(_Alternatives(), "types").check(types, ctx, vloc, f"{label} {kind}")
             if entries is not INVALID:
                 out[kind] = tuple(e for e in entries if e is not INVALID)
@@ -110,13 +117,7 @@ class Minimums(Type):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping room kind -> area expected")
             return INVALID
         out = {}
-        for kind, area in value.items():
-            kloc = value.key_locs.get(kind, loc) if hasattr(value, "key_locs") else loc
-            vloc = value.value_locs.get(kind, loc) if hasattr(value, "value_locs") else loc
-            if kind not in vocab.ROOM_KINDS:
-                ctx.report("unknown-value", kloc, f"{label}: {excerpt(kind)} is not a room kind"
-                           f"{did_you_mean(kind, vocab.ROOM_KINDS)}")
-                continue
+        for kind, area, vloc in _room_kind_entries(value, ctx, loc, label):
             got = Limit(Quantity.AREA).check(area, ctx, vloc, f"{label} {kind}")
             if got is not INVALID:
                 out[kind] = got

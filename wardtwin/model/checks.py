@@ -4,7 +4,7 @@ item, be reached on foot from the ward's entrance by a person of the default rad
 from __future__ import annotations
 
 from wardtwin.layout.findings import Finding
-from wardtwin.layout.gcpause import gc_paused
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.model import Layout
 from wardtwin.model.compiled import ACCESS_REACH, PERSON_RADIUS, WardModel, compile_ward
 

@@ -25,7 +25,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from wardtwin.errors import InvalidLayoutError, UsageError
 from wardtwin.layout import vocab
-from wardtwin.layout.gcpause import gc_paused
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.geometry import Opening, Wall
 from wardtwin.layout.model import Layout, Point
 from wardtwin.layout.plan import Plan, plan_of

@@ -48,7 +48,7 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
                  pass_mark: float = 0.8, sessions=None, excel: bool = False, activity_base: str | None = None,
                  account_home: str | None = None) -> dict:
     """Write one report; returns a small dict describing what was written (and sent)."""
-    from wardtwin.reports.summary import bulk
+    from wardtwin.gcpause import paused_gc
 
     if fmt not in FORMATS:
         raise UsageError(f"report format {fmt!r}: one of {', '.join(FORMATS)}")
@@ -70,7 +70,7 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
             if value:
                 raise UsageError(f"{option} is for --format xapi (statements), not {fmt}")
     _check_out(fmt, out)
-    with bulk():
+    with paused_gc():
         return _build(db, fmt, out, ward=ward, since=since, since_iso=since_iso, pseudonym=pseudonym, lrs=lrs,
                       lrs_auth=lrs_auth, pass_mark=pass_mark, sessions=sessions, excel=excel, identity=identity)
 

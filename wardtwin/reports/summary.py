@@ -9,16 +9,15 @@ is not ``session_ended`` (the station crashed or was switched off). A step is ``
 
 from __future__ import annotations
 
-import gc
 import json
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from statistics import fmean
 from typing import Iterable
 
+from wardtwin.gcpause import paused_gc
 from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
 
 STEP_STATUSES = ("passed", "failed", "skipped", "incomplete", "not_reached")
@@ -312,26 +311,12 @@ def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None
             st.soft_spl = soft_spl(l_, w, _num(data["remaining_m"]))
 
 
-@contextmanager
-def bulk():
-    """Pause the cyclic garbage collector while a report builds its (acyclic) tables: with
-    hundreds of thousands of fresh dicts and tuples, its passes otherwise cost as much as the
-    work. Restores the collector's previous state."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def load_summaries(store, *, ward: str | None = None, since: str | None = None) -> list[SessionSummary]:
     """Summaries of the sessions in ``store`` (optionally one ward, started on/after ``since``),
     oldest first. Reads every event of those sessions once, in (session, seq) order, plus the
     events still only in station journals beside a SQLite file (crashed or running stations:
     :func:`wardtwin.store.journal.read_pending`), merged by seq."""
-    with bulk():
+    with paused_gc():  # hundreds of thousands of fresh, acyclic rows
         return _load(store, ward, since)
 
 

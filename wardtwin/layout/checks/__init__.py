@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.layout.findings import Finding
-from wardtwin.layout.gcpause import gc_paused
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.plan import Plan
 
 CHECKS: dict[str, Callable[[Plan], Iterable[Finding]]] = {}

@@ -1,7 +1,8 @@
-"""Pausing Python's cyclic garbage collector while a ward is loaded, derived and compiled.
+"""Pausing Python's cyclic garbage collector while a ward is loaded, derived and compiled, or a
+report builds its tables.
 
 Those stages allocate millions of small, long-lived objects (values read from the files, points,
-walls, geometries) and make almost no reference cycles; with the collector running, it scans
+walls, geometries, report rows) and make almost no reference cycles; with the collector running, it scans
 them again and again (about a fifth of ``check``'s time on a 10,000-room floor). Reference
 counting still frees everything as usual; the collector runs again when the stage ends.
 """
