@@ -9,18 +9,20 @@ points just inside its core doors (doors to other core rooms and ways out); with
 two such doors in the whole network the ways out themselves are the core. Every point of the
 corridor floor (walls, not equipment: a dead end is built, not parked) is then walked to the
 core on a grid of :data:`CELL` m (8 neighbours: at most 8% longer than the straight walk on a
-diagonal, exact along the corridor's axes). A point's walk is the length of the dead end it
-stands in; the worst point is reported.
+diagonal, exact along the corridor's axes; one multi-source Dijkstra search, scipy's). A
+point's walk is the length of the dead end it stands in; the worst point is reported.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 
 import numpy as np
 import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
+from wardtwin.rules.distance import _label_rooms
 from wardtwin.rules.engine import Context, at, rule
 from wardtwin.rules.pack import Limit, rule_finding
 
@@ -104,14 +106,14 @@ def dead_end_field(model):
     ix0, iy0 = math.floor(minx / CELL), math.floor(miny / CELL)
     nx, ny = math.ceil(maxx / CELL) - ix0, math.ceil(maxy / CELL) - iy0
     x0, y0 = ix0 * CELL, iy0 * CELL
-    X, Y = np.meshgrid(x0 + (np.arange(nx) + 0.5) * CELL, y0 + (np.arange(ny) + 0.5) * CELL)
+    xs, ys = x0 + (np.arange(nx) + 0.5) * CELL, y0 + (np.arange(ny) + 0.5) * CELL
+    X, Y = np.meshgrid(xs, ys)
     floor = model.floor
     shapely.prepare(floor)
     shapely.prepare(union)
     inside = shapely.contains_xy(union, X, Y) & shapely.contains_xy(floor, X, Y)
-    room = np.full((ny, nx), -1, dtype=np.int32)
-    for k in range(len(ids) - 1, -1, -1):
-        room[shapely.contains_xy(corr[ids[k]], X, Y) & inside] = k
+    room = _label_rooms([corr[i] for i in ids], x0, y0, CELL, xs, ys, X, Y)  # the room listed first wins
+    room[~inside] = -1
     W = nx + 2
     pin = np.zeros((ny + 2, W), bool)
     pin[1:-1, 1:-1] = inside
@@ -124,45 +126,37 @@ def dead_end_field(model):
         return out
 
     d2 = CELL * math.sqrt(2)
-    steps = []
-    mask = np.zeros(pin.shape, dtype=np.int64)
-    for k, (dx, dy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))):
+    us, vs, ws = [], [], []
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
         ok = pin & shifted(dx, dy)
         if dx and dy:  # a diagonal step passes the two cells beside it
             ok &= shifted(dx, 0) & shifted(0, dy)
-        mask[ok] |= 1 << k
-        steps.append((dy * W + dx, d2 if dx and dy else CELL))
-    masks = mask.ravel().tolist()
-    dist = [math.inf] * len(masks)
-    heap = []
-    for p, q in segs:
-        n = max(1, int(math.ceil(math.dist(p, q) / (CELL / 2))))
-        for k in range(n + 1):
-            x = p[0] + (q[0] - p[0]) * k / n
-            y = p[1] + (q[1] - p[1]) * k / n
-            jx, jy = int(math.floor((x - x0) / CELL)), int(math.floor((y - y0) / CELL))
-            if 0 <= jx < nx and 0 <= jy < ny and inside[jy, jx]:
-                u = (jy + 1) * W + jx + 1
-                if dist[u] > 0:
-                    dist[u] = 0.0
-                    heap.append((0.0, u))
-    table: dict[int, tuple] = {}
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        d, u = pop(heap)
-        if d > dist[u]:
-            continue
-        m = masks[u]
-        moves = table.get(m)
-        if moves is None:
-            moves = table[m] = tuple(st for k, st in enumerate(steps) if m >> k & 1)
-        for off, w in moves:
-            v = u + off
-            nd = d + w
-            if nd < dist[v]:
-                dist[v] = nd
-                push(heap, (nd, v))
-    vals = np.array(dist, dtype=float).reshape(ny + 2, W)[1:-1, 1:-1]
+        u = np.flatnonzero(ok)
+        us.append(u)
+        vs.append(u + dy * W + dx)
+        ws.append(np.full(len(u), d2 if dx and dy else CELL))
+    n = pin.size
+    seeds = []
+    for p, q in segs:  # the core's cells: points every half cell along each line
+        m = max(1, int(math.ceil(math.dist(p, q) / (CELL / 2))))
+        k = np.arange(m + 1)
+        x = p[0] + (q[0] - p[0]) * k / m
+        y = p[1] + (q[1] - p[1]) * k / m
+        jx, jy = np.floor((x - x0) / CELL).astype(np.int64), np.floor((y - y0) / CELL).astype(np.int64)
+        ok = (jx >= 0) & (jx < nx) & (jy >= 0) & (jy < ny)
+        ok[ok] = inside[jy[ok], jx[ok]]
+        seeds.append((jy[ok] + 1) * W + jx[ok] + 1)
+    seeds = np.unique(np.concatenate(seeds)) if seeds else np.zeros(0, np.int64)
+    if len(seeds):
+        u = np.concatenate(us)
+        order = np.argsort(u, kind="stable")
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
+        g = csr_matrix((np.concatenate(ws)[order], np.concatenate(vs)[order].astype(np.int32), indptr), shape=(n, n))
+        dist = dijkstra(g, directed=True, indices=seeds, min_only=True)
+    else:
+        dist = np.full(n, math.inf)
+    vals = dist.reshape(ny + 2, W)[1:-1, 1:-1]
     return vals, x0, y0, room, ids
 
 

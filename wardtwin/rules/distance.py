@@ -6,21 +6,23 @@ The field lives on a square grid of :data:`CELL` metres anchored at the plan's o
 adding floor or targets never moves it): a cell is a node when its centre is in the walkable
 area, and a node links to its 16 neighbours (the 8 around it and the 8 a knight's move away)
 when the cells the step passes over are walkable too. A multi-source Dijkstra search from the
-targets gives each node its distance. Every grid path is a path a person can walk, so a value
-is never shorter than the true shortest walk; 16 directions make it at most about 2.7% longer
-on open floor (plus up to one cell where a path hugs a corner). Pure and deterministic: the
-same model and targets give the same field.
+targets (scipy's, over the grid's graph, built once per grid) gives each node its distance.
+Every grid path is a path a person can walk, so a value is never shorter than the true
+shortest walk; 16 directions make it at most about 2.7% longer on open floor (plus up to one
+cell where a path hugs a corner). Pure and deterministic: the same model and targets give the
+same field (where two targets are equally near, either may be named).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field as dc_field
 from typing import Sequence
 
 import numpy as np
 import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
 
 #: Grid cell size, m.
 CELL = 0.25
@@ -51,18 +53,23 @@ class Grid:
     inside: np.ndarray
     room: np.ndarray
     room_ids: tuple[str, ...]
-    masks: list = dc_field(repr=False)  # per flat cell: bitmask of usable steps (padded grid)
+    masks: np.ndarray = dc_field(repr=False)  # per flat cell: bitmask of usable steps (padded grid)
     pad: int = 2
     #: the navigation mesh's portals (triangle edges between two triangles) as extra nodes, so
     #: that floor narrower than a cell (a gap beside a cart, a bay's mouth) still links up:
-    #: their midpoints, each node's links ``(node, m)`` (grid cells by padded flat index,
-    #: portals by ``n_cells + k``), each cell's links to the portals of its triangle, and each
-    #: triangle's portals.
+    #: their midpoints, the extra links ``(from, to, length m)`` as three arrays, each link in
+    #: both directions (grid cells by padded flat index, portals by ``n_cells + k``: portal to
+    #: portal within a triangle, cell to the portals of its triangle), and each triangle's portals.
     portal_xy: np.ndarray = dc_field(default_factory=lambda: np.zeros((0, 2)), repr=False)
-    portal_links: list = dc_field(default_factory=list, repr=False)
-    cell_links: dict = dc_field(default_factory=dict, repr=False)
+    links: tuple = dc_field(default_factory=lambda: (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)),
+                            repr=False)
     tri_portals: np.ndarray = dc_field(default_factory=lambda: np.zeros((0, 3), np.int64), repr=False)
     mesh: object = dc_field(default=None, repr=False)
+    _cache: dict = dc_field(default_factory=dict, repr=False)
+
+    @property
+    def n_portals(self) -> int:
+        return len(self.portal_xy)
 
     @property
     def n_cells(self) -> int:
@@ -103,17 +110,8 @@ def build_grid(model, cell: float = CELL) -> Grid:
     X, Y = np.meshgrid(xs, ys)
     shapely.prepare(walk)
     inside = shapely.contains_xy(walk, X, Y)
-    room = np.full((ny, nx), -1, dtype=np.int32)
     ids = tuple(rooms)
-    for k in range(len(ids) - 1, -1, -1):  # the room written first wins on a shared line
-        poly = rooms[ids[k]]
-        bx0, by0, bx1, by1 = poly.bounds
-        cx0, cx1 = max(0, int((bx0 - x0) / cell) - 1), min(nx, int((bx1 - x0) / cell) + 2)
-        cy0, cy1 = max(0, int((by0 - y0) / cell) - 1), min(ny, int((by1 - y0) / cell) + 2)
-        if cx0 >= cx1 or cy0 >= cy1:
-            continue
-        sub = shapely.contains_xy(poly, X[cy0:cy1, cx0:cx1], Y[cy0:cy1, cx0:cx1])
-        room[cy0:cy1, cx0:cx1][sub] = k
+    room = _label_rooms([rooms[i] for i in ids], x0, y0, cell, xs, ys, X, Y)
     # usable steps per cell, on a grid padded by 2 so that no step leaves the array
     P = 2
     pin = np.zeros((ny + 2 * P, nx + 2 * P), dtype=bool)
@@ -132,19 +130,59 @@ def build_grid(model, cell: float = CELL) -> Grid:
         for ax, ay in over:
             ok &= shifted(ax, ay)
         mask[ok] |= 1 << k
-    portal_xy, portal_links, cell_links, tri_portals = _portals(model.mesh, inside, X, Y, P, nx + 2 * P,
-                                                               (ny + 2 * P) * (nx + 2 * P))
-    return Grid(x0, y0, cell, inside, room, ids, mask.ravel().tolist(), P, portal_xy, portal_links, cell_links,
-                tri_portals, model.mesh)
+    portal_xy, links, tri_portals = _portals(model.mesh, inside, X, Y, P, nx + 2 * P, (ny + 2 * P) * (nx + 2 * P))
+    return Grid(x0, y0, cell, inside, room, ids, mask.ravel(), P, portal_xy, links, tri_portals, model.mesh)
+
+
+def _label_rooms(polys, x0: float, y0: float, cell: float, xs, ys, X, Y) -> np.ndarray:
+    """The index of the room holding each cell centre (-1: none); the room listed first wins
+    on a shared line. An axis-aligned rectangle holds the centres strictly inside it, filled by
+    index ranges; other rooms test the centres of their bounding box."""
+    room = np.full(X.shape, -1, dtype=np.int32)
+    if not polys:
+        return room
+    geoms = np.asarray(polys, dtype=object)
+    bounds = shapely.bounds(geoms)
+    rect = ((shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+            & (shapely.get_num_coordinates(geoms) == 5))
+    # a rectangle: its four corners are the four corners of its bounding box
+    corners = shapely.get_coordinates(geoms[rect]).reshape(-1, 5, 2)[:, :4]
+    bb = bounds[rect][:, None, :]
+    on_x0, on_x1 = corners[..., 0] == bb[..., 0], corners[..., 0] == bb[..., 2]
+    on_y0, on_y1 = corners[..., 1] == bb[..., 1], corners[..., 1] == bb[..., 3]
+    code = np.sort(on_x1 * 2 + on_y1, axis=1)
+    good = ((on_x0 | on_x1) & (on_y0 | on_y1)).all(axis=1) & (code == np.arange(4)).all(axis=1)
+    rect[np.flatnonzero(rect)[~good]] = False
+    # rectangles: centres strictly inside
+    rx0 = np.searchsorted(xs, bounds[:, 0], side="right")
+    rx1 = np.searchsorted(xs, bounds[:, 2], side="left")
+    ry0 = np.searchsorted(ys, bounds[:, 1], side="right")
+    ry1 = np.searchsorted(ys, bounds[:, 3], side="left")
+    nx, ny = len(xs), len(ys)
+    for k in range(len(polys) - 1, -1, -1):  # the room written first wins on a shared line
+        if rect[k]:
+            if rx0[k] < rx1[k] and ry0[k] < ry1[k]:
+                room[ry0[k]:ry1[k], rx0[k]:rx1[k]] = k
+            continue
+        bx0, by0, bx1, by1 = bounds[k]
+        cx0, cx1 = max(0, int((bx0 - x0) / cell) - 1), min(nx, int((bx1 - x0) / cell) + 2)
+        cy0, cy1 = max(0, int((by0 - y0) / cell) - 1), min(ny, int((by1 - y0) / cell) + 2)
+        if cx0 >= cx1 or cy0 >= cy1:
+            continue
+        sub = shapely.contains_xy(polys[k], X[cy0:cy1, cx0:cx1], Y[cy0:cy1, cx0:cx1])
+        room[cy0:cy1, cx0:cx1][sub] = k
+    return room
 
 
 def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
     """The mesh's portals as nodes: each links to the other portals of its two triangles and to
-    the cells whose centres lie in them (a triangle is convex: every such segment is walkable)."""
+    the cells whose centres lie in them (a triangle is convex: every such segment is walkable).
+    ``(midpoints, (from, to, length), triangle portals)``."""
     T = mesh.n_triangles
     tri_portals = np.full((T, 3), -1, dtype=np.int64)
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     if not T:
-        return np.zeros((0, 2)), [], {}, tri_portals
+        return np.zeros((0, 2)), none, tri_portals
     nb = mesh.neighbors
     t_idx, k_idx = np.nonzero((nb >= 0) & (nb > np.arange(T)[:, None]))
     K = len(t_idx)
@@ -158,20 +196,19 @@ def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
         sel = np.flatnonzero(np.isin(other, np.arange(T)))
         match = mesh.neighbors[other[sel], k] == t_idx[sel]
         tri_portals[other[sel][match], k] = sel[match]
-    links: list[list] = [[] for _ in range(K)]
-    tp = tri_portals.tolist()
-    xyl = xy.tolist()
-    for t in range(T):
-        ps = [p for p in tp[t] if p >= 0]
-        for i in ps:
-            for j in ps:
-                if i != j:
-                    links[i].append((n_cells + j, math.dist(xyl[i], xyl[j])))
+    us, vs, ws = [], [], []
+    for ca in range(3):  # portal to portal within each triangle
+        for cb in range(3):
+            if ca != cb:
+                sel = (tri_portals[:, ca] >= 0) & (tri_portals[:, cb] >= 0)
+                i, j = tri_portals[sel, ca], tri_portals[sel, cb]
+                us.append(n_cells + i)
+                vs.append(n_cells + j)
+                ws.append(np.hypot(xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1]))
     iy, ix = np.nonzero(inside)
     cx, cy = X[iy, ix], Y[iy, ix]
     tri = mesh.locate(np.column_stack([cx, cy])) if len(cx) else np.zeros(0, np.int64)
-    cell_links: dict = {}
-    flat = ((iy + P) * W + ix + P).tolist()
+    flat = (iy + P) * W + ix + P
     for col in range(3):
         ok = tri >= 0
         pk = np.where(ok, tri_portals[np.where(ok, tri, 0), col], -1)
@@ -179,10 +216,84 @@ def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
         w = np.hypot(xy[pk[sel], 0] - cx[sel], xy[pk[sel], 1] - cy[sel])
         near = w <= PORTAL_REACH  # only cells near a portal need it; the grid links the rest
         sel, w = sel[near], w[near]
-        for u, k, d in zip([flat[i] for i in sel.tolist()], pk[sel].tolist(), w.tolist()):
-            cell_links.setdefault(u, []).append((n_cells + k, d))
-            links[k].append((u, d))
-    return xy, [tuple(x) for x in links], {u: tuple(v) for u, v in cell_links.items()}, tri_portals
+        us += [flat[sel], n_cells + pk[sel]]
+        vs += [n_cells + pk[sel], flat[sel]]
+        ws += [w, w]
+    links = (np.concatenate(us).astype(np.int64), np.concatenate(vs).astype(np.int64), np.concatenate(ws))
+    return xy, links, tri_portals
+
+
+def _graph(grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid's graph as CSR arrays ``(indptr, indices, lengths m)`` over its cells (padded
+    flat index) and portals (``n_cells + k``); built once per grid."""
+    got = grid._cache.get("graph")
+    if got is not None:
+        return got
+    ny, nx = grid.shape
+    W = nx + 2 * grid.pad
+    n = grid.n_cells + grid.n_portals
+    masks = np.asarray(grid.masks, dtype=np.int64).ravel()
+    us, vs, ws = [], [], []
+    for k, (dx, dy, _o) in enumerate(_STEPS):
+        u = np.flatnonzero(masks >> k & 1)
+        us.append(u)
+        vs.append(u + (dy * W + dx))
+        ws.append(np.full(len(u), math.hypot(dx, dy) * grid.cell))
+    lu, lv, lw = grid.links
+    u = np.concatenate(us + [lu]).astype(np.int64)
+    v = np.concatenate(vs + [lv])
+    w = np.concatenate(ws + [lw]).astype(float)
+    order = np.argsort(u, kind="stable")
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
+    got = (indptr, v[order].astype(np.int32 if n < 2**31 - 2**20 else np.int64), w[order])
+    grid._cache["graph"] = got
+    return got
+
+
+def _seeds(grid: Grid, points: np.ndarray):
+    """The targets' first links ``(target, node, length m)``: each target to the cells within
+    :data:`SEED_RADIUS` of it by straight line (twice that when none is: a target in a tight
+    spot), and to the portals of the mesh triangle it stands in (or is snapped to)."""
+    ny, nx = grid.shape
+    P = grid.pad
+    W = nx + 2 * P
+    T = len(points)
+    r = SEED_RADIUS
+    span = int(math.ceil(r / grid.cell)) + 1
+    iy = np.floor((points[:, 1] - grid.y0) / grid.cell).astype(np.int64)
+    ix = np.floor((points[:, 0] - grid.x0) / grid.cell).astype(np.int64)
+    ts, nodes, ds = [], [], []
+    todo = np.arange(T)
+    for reach, m in ((r, 1), (2 * r, 2)):
+        o = np.arange(-span * m, span * m + 1)
+        oy, ox = [a.ravel() for a in np.meshgrid(o, o, indexing="ij")]
+        jy, jx = iy[todo, None] + oy[None, :], ix[todo, None] + ox[None, :]
+        ok = (jy >= 0) & (jy < ny) & (jx >= 0) & (jx < nx)
+        ok[ok] = grid.inside[jy[ok], jx[ok]]
+        cx = grid.x0 + (jx + 0.5) * grid.cell
+        cy = grid.y0 + (jy + 0.5) * grid.cell
+        d = np.hypot(cx - points[todo, 0, None], cy - points[todo, 1, None])
+        ok &= d <= reach
+        row, col = np.nonzero(ok)
+        ts.append(todo[row])
+        nodes.append((jy[row, col] + P) * W + jx[row, col] + P)
+        ds.append(d[row, col])
+        todo = todo[~ok.any(axis=1)]
+        if not len(todo):
+            break
+    if grid.mesh is not None and grid.mesh.n_triangles and T:
+        q, tri = grid.mesh.snap_many(points)
+        off = np.hypot(q[:, 0] - points[:, 0], q[:, 1] - points[:, 1])
+        for col in range(3):
+            k = grid.tri_portals[tri, col]
+            sel = np.flatnonzero(k >= 0)
+            k = k[sel]
+            ts.append(sel)
+            nodes.append(grid.n_cells + k)
+            ds.append(np.hypot(grid.portal_xy[k, 0] - q[sel, 0], grid.portal_xy[k, 1] - q[sel, 1]) + off[sel])
+    return (np.concatenate(ts).astype(np.int64), np.concatenate(nodes).astype(np.int64),
+            np.concatenate(ds).astype(float))
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,85 +350,33 @@ class Field:
 
 def distance_field(grid: Grid, kind: str, targets: Sequence[tuple[str, tuple[float, float]]]) -> Field:
     """The :class:`Field` of walking distance to the nearest of ``targets`` (``(name,
-    point)``, points in or next to the walkable area)."""
+    point)``, points in or next to the walkable area). Each target is a node of its own,
+    linked to its seeds (see :func:`_seeds`); one Dijkstra search from all of them gives
+    each node its distance and the target it came from."""
     ny, nx = grid.shape
     P = grid.pad
     W = nx + 2 * P
-    n = (ny + 2 * P) * W
-    inf = math.inf
-    K = len(grid.portal_links)
-    dist = [inf] * (n + K)
-    owner = [-1] * (n + K)
-    heap = []
-    inside = grid.inside
-    r = SEED_RADIUS
-    for t, (_name, p) in enumerate(targets):
-        iy, ix = grid.cell_of(p)
-        span = int(math.ceil(r / grid.cell)) + 1
-        seeded = False
-        for reach in (r, 2 * r):  # a target in a tight spot seeds a little farther out
-            for jy in range(iy - span * (2 if reach > r else 1), iy + span * (2 if reach > r else 1) + 1):
-                for jx in range(ix - span * (2 if reach > r else 1), ix + span * (2 if reach > r else 1) + 1):
-                    if 0 <= jy < ny and 0 <= jx < nx and inside[jy, jx]:
-                        c = grid.centre(jy, jx)
-                        d = math.hypot(c[0] - p[0], c[1] - p[1])
-                        if d <= reach:
-                            u = (jy + P) * W + jx + P
-                            seeded = True
-                            if d < dist[u]:
-                                dist[u], owner[u] = d, t
-                                heapq.heappush(heap, (d, u))
-            if seeded:
-                break
-        if grid.mesh is not None and grid.mesh.n_triangles:  # and the portals of its triangle
-            q, tri = grid.mesh.snap(p)
-            for k in grid.tri_portals[tri]:
-                if k >= 0:
-                    d = math.dist(q, grid.portal_xy[k]) + math.dist(q, p)
-                    if d < dist[n + k]:
-                        dist[n + k], owner[n + k] = d, t
-                        heapq.heappush(heap, (d, n + k))
-    steps = [(dy * W + dx, math.hypot(dx, dy) * grid.cell) for dx, dy, _o in _STEPS]
-    table: dict[int, tuple] = {}
-    masks = grid.masks
-    plinks, clinks = grid.portal_links, grid.cell_links
-    pop, push = heapq.heappop, heapq.heappush
-    while heap:
-        d, u = pop(heap)
-        if d > dist[u]:
-            continue
-        o = owner[u]
-        if u >= n:  # a portal
-            for v, w in plinks[u - n]:
-                nd = d + w
-                if nd < dist[v]:
-                    dist[v] = nd
-                    owner[v] = o
-                    push(heap, (nd, v))
-            continue
-        m = masks[u]
-        moves = table.get(m)
-        if moves is None:
-            moves = table[m] = tuple(s for k, s in enumerate(steps) if m >> k & 1)
-        for off, w in moves:
-            v = u + off
-            nd = d + w
-            if nd < dist[v]:
-                dist[v] = nd
-                owner[v] = o
-                push(heap, (nd, v))
-        extra = clinks.get(u)
-        if extra:
-            for v, w in extra:
-                nd = d + w
-                if nd < dist[v]:
-                    dist[v] = nd
-                    owner[v] = o
-                    push(heap, (nd, v))
-    pv, po = np.array(dist[n:], dtype=float), np.array(owner[n:], dtype=np.int64)
-    vals = np.array(dist[:n], dtype=float).reshape(ny + 2 * P, W)[P:P + ny, P:P + nx]
-    own = np.array(owner[:n], dtype=np.int64).reshape(ny + 2 * P, W)[P:P + ny, P:P + nx]
-    vals = np.where(inside, vals, math.inf)
+    n, K, T = grid.n_cells, grid.n_portals, len(targets)
+    N = n + K
+    dist = np.full(N, math.inf)
+    owner = np.full(N, -1, dtype=np.int64)
+    if T:
+        points = np.array([[float(p[0]), float(p[1])] for _name, p in targets], dtype=float).reshape(-1, 2)
+        indptr, indices, lengths = _graph(grid)
+        t, node, d = _seeds(grid, points)
+        order = np.argsort(t, kind="stable")
+        top = np.concatenate([indptr, indptr[-1] + np.cumsum(np.bincount(t, minlength=T))])
+        g = csr_matrix((np.concatenate([lengths, d[order]]),
+                        np.concatenate([indices, node[order].astype(indices.dtype)]), top), shape=(N + T, N + T))
+        got, _pred, src = dijkstra(g, directed=True, indices=np.arange(N, N + T), return_predecessors=True,
+                                   min_only=True)
+        dist = got[:N]
+        owner = np.where(src[:N] >= N, src[:N].astype(np.int64) - N, -1)
+        owner = np.where(np.isfinite(dist), owner, -1)
+    pv, po = dist[n:].copy(), owner[n:].copy()
+    vals = dist[:n].reshape(ny + 2 * P, W)[P:P + ny, P:P + nx]
+    own = owner[:n].reshape(ny + 2 * P, W)[P:P + ny, P:P + nx].copy()
+    vals = np.where(grid.inside, vals, math.inf)
     vals.setflags(write=False)
     own.setflags(write=False)
     return Field(kind, grid, vals, own, tuple(n for n, _p in targets), tuple(p for _n, p in targets), pv, po)

@@ -1,0 +1,244 @@
+"""The rules' grid searches (scipy's Dijkstra over a graph built once per grid) give what the
+plain Python searches they replaced gave: the walking-distance fields (values within 1e-9,
+the same nearest target but where two targets tie), the dead-end walks, and the cells' rooms.
+The Python searches are kept here as the reference. Floors: medsurg-28, icu-12 and a
+synthetic office floor (tools/bench_check_scale.py)."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Polygon, box
+
+from wardtwin.model import load_model
+from wardtwin.rules import deadend
+from wardtwin.rules.distance import _STEPS, CELL, SEED_RADIUS, _label_rooms, build_grid, distance_field
+from wardtwin.rules.engine import Fields
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+
+import bench_check_scale  # noqa: E402
+
+TOL = 1e-9
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    floor = tmp_path_factory.mktemp("floor")
+    bench_check_scale.write_floor(floor, 120)
+    return {"medsurg-28": load_model("medsurg-28"), "icu-12": load_model("icu-12"), "floor": load_model(floor)}
+
+
+def _reference_field(grid, targets):
+    """The Python search: ``(cell values, cell owners, portal values, portal owners)``."""
+    ny, nx = grid.shape
+    P = grid.pad
+    W = nx + 2 * P
+    n = (ny + 2 * P) * W
+    K = len(grid.portal_xy)
+    masks = np.asarray(grid.masks).tolist()
+    links: dict = {}
+    for u, v, w in zip(*(np.asarray(a).tolist() for a in grid.links)):
+        links.setdefault(u, []).append((v, w))
+    dist = [math.inf] * (n + K)
+    owner = [-1] * (n + K)
+    heap = []
+    r = SEED_RADIUS
+    for t, (_name, p) in enumerate(targets):
+        iy, ix = grid.cell_of(p)
+        span = int(math.ceil(r / grid.cell)) + 1
+        seeded = False
+        for reach, m in ((r, 1), (2 * r, 2)):
+            for jy in range(iy - span * m, iy + span * m + 1):
+                for jx in range(ix - span * m, ix + span * m + 1):
+                    if 0 <= jy < ny and 0 <= jx < nx and grid.inside[jy, jx]:
+                        c = grid.centre(jy, jx)
+                        d = math.hypot(c[0] - p[0], c[1] - p[1])
+                        if d <= reach:
+                            u = (jy + P) * W + jx + P
+                            seeded = True
+                            if d < dist[u]:
+                                dist[u], owner[u] = d, t
+                                heapq.heappush(heap, (d, u))
+            if seeded:
+                break
+        if grid.mesh is not None and grid.mesh.n_triangles:
+            q, tri = grid.mesh.snap(p)
+            for k in grid.tri_portals[tri]:
+                if k >= 0:
+                    d = math.dist(q, grid.portal_xy[k]) + math.dist(q, p)
+                    if d < dist[n + k]:
+                        dist[n + k], owner[n + k] = d, t
+                        heapq.heappush(heap, (d, n + k))
+    steps = [(dy * W + dx, math.hypot(dx, dy) * grid.cell) for dx, dy, _o in _STEPS]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > dist[u]:
+            continue
+        moves = [] if u >= n else [(u + off, w) for k, (off, w) in enumerate(steps) if masks[u] >> k & 1]
+        for v, w in moves + links.get(u, []):
+            if d + w < dist[v]:
+                dist[v], owner[v] = d + w, owner[u]
+                heapq.heappush(heap, (d + w, v))
+    vals = np.array(dist[:n]).reshape(ny + 2 * P, W)[P:P + ny, P:P + nx]
+    own = np.array(owner[:n]).reshape(ny + 2 * P, W)[P:P + ny, P:P + nx]
+    return np.where(grid.inside, vals, math.inf), own, np.array(dist[n:]), np.array(owner[n:])
+
+
+def _reference_labels(polys, x0, y0, cell, X, Y):
+    """Each room's centres by point-in-polygon over its bounding box, the first room last."""
+    ny, nx = X.shape
+    room = np.full((ny, nx), -1, dtype=np.int32)
+    for k in range(len(polys) - 1, -1, -1):
+        bx0, by0, bx1, by1 = polys[k].bounds
+        cx0, cx1 = max(0, int((bx0 - x0) / cell) - 1), min(nx, int((bx1 - x0) / cell) + 2)
+        cy0, cy1 = max(0, int((by0 - y0) / cell) - 1), min(ny, int((by1 - y0) / cell) + 2)
+        if cx0 < cx1 and cy0 < cy1:
+            sub = shapely.contains_xy(polys[k], X[cy0:cy1, cx0:cx1], Y[cy0:cy1, cx0:cx1])
+            room[cy0:cy1, cx0:cx1][sub] = k
+    return room
+
+
+def _target_sets(model):
+    f = Fields(model)
+    items = sorted((i.id, i.access) for i in model.items if i.access is not None)
+    return f.grid, {"exit": f.exits(), "items": items, "first": items[:1], "none": []}
+
+
+def _same_or_tied(grid, targets, new, old_vals, old_own, new_own, portal=False):
+    """Owners equal, or both targets within TOL of the field's value there."""
+    differ = np.flatnonzero(np.asarray(new_own).ravel() != np.asarray(old_own).ravel())
+    if not len(differ):
+        return
+    vals = np.asarray(old_vals).ravel()
+    alone = {}
+    for t in set(np.asarray(new_own).ravel()[differ].tolist()) | set(np.asarray(old_own).ravel()[differ].tolist()):
+        assert t >= 0
+        one = distance_field(grid, "one", [targets[t]])
+        alone[t] = (one.portal_values if portal else one.values).ravel()
+    for i in differ.tolist():
+        for t in (int(np.asarray(new_own).ravel()[i]), int(np.asarray(old_own).ravel()[i])):
+            assert abs(alone[t][i] - vals[i]) <= TOL
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "icu-12", "floor"])
+def test_distance_fields_equal_the_python_search(models, name):
+    grid, sets = _target_sets(models[name])
+    for kind, targets in sets.items():
+        new = distance_field(grid, kind, targets)
+        vals, own, pv, po = _reference_field(grid, targets)
+        fin = np.isfinite(vals)
+        assert np.array_equal(fin, np.isfinite(new.values)), (name, kind)
+        assert np.allclose(new.values[fin], vals[fin], rtol=0, atol=TOL), (name, kind)
+        assert np.array_equal(np.isfinite(pv), np.isfinite(new.portal_values)), (name, kind)
+        assert np.allclose(new.portal_values[np.isfinite(pv)], pv[np.isfinite(pv)], rtol=0, atol=TOL)
+        assert np.array_equal(new.owner < 0, own < 0) and np.array_equal(new.portal_owner < 0, po < 0)
+        _same_or_tied(grid, targets, new, vals, own, new.owner)
+        _same_or_tied(grid, targets, new, pv, po, new.portal_owner, portal=True)
+        if kind == "items":
+            assert np.isfinite(new.values).sum() > 0.5 * grid.inside.sum()
+
+
+def test_a_grid_builds_its_graph_once(models):
+    grid, sets = _target_sets(models["medsurg-28"])
+    distance_field(grid, "exit", sets["exit"])
+    graph = grid._cache["graph"]
+    distance_field(grid, "items", sets["items"])
+    assert grid._cache["graph"] is graph
+
+
+def _reference_dead_end(model):
+    """The dead-end walks by the Python search (8 neighbours from the core's cells)."""
+    segs, corr = deadend.core_lines(model.layout, model.plan)
+    got = deadend.dead_end_field(model)
+    if got is None:
+        return None
+    _vals, x0, y0, _room, ids = got
+    c = deadend.CELL
+    union = shapely.union_all(list(corr.values()))
+    minx, miny, maxx, maxy = union.bounds
+    nx, ny = math.ceil(maxx / c) - math.floor(minx / c), math.ceil(maxy / c) - math.floor(miny / c)
+    X, Y = np.meshgrid(x0 + (np.arange(nx) + 0.5) * c, y0 + (np.arange(ny) + 0.5) * c)
+    inside = shapely.contains_xy(union, X, Y) & shapely.contains_xy(model.floor, X, Y)
+    room = np.full((ny, nx), -1, dtype=np.int32)
+    for k in range(len(ids) - 1, -1, -1):
+        room[shapely.contains_xy(corr[ids[k]], X, Y) & inside] = k
+    dist = np.full((ny + 2, nx + 2), math.inf)
+    heap = []
+    for p, q in segs:
+        m = max(1, int(math.ceil(math.dist(p, q) / (c / 2))))
+        for k in range(m + 1):
+            x, y = p[0] + (q[0] - p[0]) * k / m, p[1] + (q[1] - p[1]) * k / m
+            jx, jy = int(math.floor((x - x0) / c)), int(math.floor((y - y0) / c))
+            if 0 <= jx < nx and 0 <= jy < ny and inside[jy, jx] and dist[jy + 1, jx + 1] > 0:
+                dist[jy + 1, jx + 1] = 0.0
+                heap.append((0.0, jy + 1, jx + 1))
+    pin = np.zeros((ny + 2, nx + 2), bool)
+    pin[1:-1, 1:-1] = inside
+    while heap:
+        d, iy, ix = heapq.heappop(heap)
+        if d > dist[iy, ix]:
+            continue
+        for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+            if not pin[iy + dy, ix + dx] or (dx and dy and not (pin[iy, ix + dx] and pin[iy + dy, ix])):
+                continue
+            nd = d + (c * math.sqrt(2) if dx and dy else c)
+            if nd < dist[iy + dy, ix + dx]:
+                dist[iy + dy, ix + dx] = nd
+                heapq.heappush(heap, (nd, iy + dy, ix + dx))
+    return dist[1:-1, 1:-1], room
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "icu-12", "floor"])
+def test_dead_end_walks_equal_the_python_search(models, name):
+    got = deadend.dead_end_field(models[name])
+    ref = _reference_dead_end(models[name])
+    if got is None:
+        assert ref is None
+        return
+    vals, room = ref
+    fin = np.isfinite(vals)
+    assert fin.any()
+    assert np.array_equal(fin, np.isfinite(got[0]))
+    assert np.allclose(got[0][fin], vals[fin], rtol=0, atol=TOL)
+    assert np.array_equal(got[3], room)
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "icu-12", "floor"])
+def test_grid_rooms_equal_point_in_polygon(models, name):
+    model = models[name]
+    grid = build_grid(model)
+    X, Y = grid.centres()
+    polys = [model.rooms[i] for i in grid.room_ids]
+    assert np.array_equal(grid.room, _reference_labels(polys, grid.x0, grid.y0, grid.cell, X, Y))
+    assert (grid.room >= 0).any()
+
+
+def test_room_labels_rectangles_and_other_shapes():
+    """Rectangles filled by index ranges, other shapes by point-in-polygon, first room wins on
+    a shared line (centres on the line at x = 2.125) and where rooms overlap."""
+    polys = [
+        box(0.0, 0.0, 2.125, 2.0),
+        box(2.125, 0.0, 4.0, 2.0),
+        Polygon([(0, 2), (4, 2), (4, 3), (1, 3), (1, 4), (0, 4)]),  # an L
+        Polygon([(3, 3), (4, 3), (4, 4), (4, 4), (3, 3)]),  # a triangle with five coordinates
+        box(0.5, 0.5, 3.5, 1.5),  # under the first two
+        Polygon([(0.3, 0.3), (1.7, 0.2), (1.5, 1.9), (0.1, 1.1)]),  # rotated-ish, under the first
+        box(3.3, 3.05, 3.9, 3.8),  # partly under the triangle
+    ]
+    cell = CELL
+    x0, y0 = -0.5, -0.5
+    xs = x0 + (np.arange(22) + 0.5) * cell
+    ys = y0 + (np.arange(20) + 0.5) * cell
+    X, Y = np.meshgrid(xs, ys)
+    got = _label_rooms(polys, x0, y0, cell, xs, ys, X, Y)
+    assert np.array_equal(got, _reference_labels(polys, x0, y0, cell, X, Y))
+    assert set(np.unique(got).tolist()) >= {-1, 0, 1, 2, 3, 6}
+    assert np.array_equal(_label_rooms(polys[::-1], x0, y0, cell, xs, ys, X, Y),
+                          _reference_labels(polys[::-1], x0, y0, cell, X, Y))
