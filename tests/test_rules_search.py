@@ -1,6 +1,7 @@
 """The rules' grid searches (scipy's Dijkstra over a graph built once per grid) give what the
 plain Python searches they replaced gave: the walking-distance fields (values within 1e-9,
-the same nearest target but where two targets tie), the dead-end walks, and the cells' rooms.
+the same nearest target but where two targets tie), the dead-end walks, the cells' rooms, and
+the cells inside the walkable area (by scanlines).
 The Python searches are kept here as the reference. Floors: medsurg-28, icu-12 and a
 synthetic office floor (tools/bench_check_scale.py)."""
 
@@ -14,11 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import Polygon, box
+import shapely.affinity
+from shapely.geometry import Point, Polygon, box
 
 from wardtwin.model import load_model
 from wardtwin.rules import deadend
-from wardtwin.rules.distance import _STEPS, CELL, SEED_RADIUS, _label_rooms, build_grid, distance_field
+from wardtwin.rules.distance import _STEPS, CELL, SEED_RADIUS, _label_rooms, build_grid, distance_field, inside_cells
 from wardtwin.rules.engine import Fields
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -150,7 +152,7 @@ def test_a_grid_builds_its_graph_once(models):
     distance_field(grid, "exit", sets["exit"])
     graph = grid._cache["graph"]
     distance_field(grid, "items", sets["items"])
-    assert grid._cache["graph"] is graph
+    assert grid._cache["graph"][0] is graph[0]
 
 
 def _reference_dead_end(model):
@@ -242,3 +244,33 @@ def test_room_labels_rectangles_and_other_shapes():
     assert set(np.unique(got).tolist()) >= {-1, 0, 1, 2, 3, 6}
     assert np.array_equal(_label_rooms(polys[::-1], x0, y0, cell, xs, ys, X, Y),
                           _reference_labels(polys[::-1], x0, y0, cell, X, Y))
+
+
+def _shapes():
+    """Polygons with corners on cell centres, edges along centre rows, slanted edges and holes."""
+    rng = np.random.default_rng(7)
+    out = [Point(6.0, 5.0).buffer(3.3), box(2.125, 3.125, 9.375, 8.125),
+           shapely.affinity.rotate(box(2.125, 3.125, 9.375, 8.125), 30, origin=(5.125, 5.125)),
+           Polygon([(1.125, 1.125), (12.875, 1.125), (12.875, 2.125), (6.0, 9.875), (1.125, 2.125)])]
+    holes = [box(x, y, x + w, y + 0.375) for (x, y), w in zip(np.round(rng.uniform(1, 13, (20, 2)) * 8) / 8,
+                                                               rng.choice([0.25, 0.5, 1.125], 20))]
+    out.append(box(1.125, 1.125, 13.875, 11.375).difference(shapely.union_all(holes)))
+    out.append(shapely.union_all([box(0.5, 0.5, 3.125, 3.125), box(5.0, 5.0, 8.0, 8.125)]))  # two parts
+    return out
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "icu-12", "floor", "shapes"])
+def test_inside_cells_equal_contains_xy(models, name):
+    if name == "shapes":
+        xs, ys = (np.arange(60) + 0.5) * CELL, (np.arange(50) + 0.5) * CELL
+        geoms = _shapes()
+    else:
+        grid = build_grid(models[name])
+        xs = grid.x0 + (np.arange(grid.shape[1] + 8) - 3.5) * grid.cell
+        ys = grid.y0 + (np.arange(grid.shape[0] + 8) - 3.5) * grid.cell
+        geoms = [models[name].walkable, models[name].floor]
+    X, Y = np.meshgrid(xs, ys)
+    for g in geoms:
+        got = inside_cells(g, xs, ys)
+        assert got.any()
+        assert np.array_equal(got, shapely.contains_xy(g, X, Y))

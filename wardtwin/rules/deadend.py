@@ -22,7 +22,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from wardtwin.rules.distance import _label_rooms
+from wardtwin.rules.distance import _label_rooms, inside_cells, step_graph
 from wardtwin.rules.engine import Context, at, rule
 from wardtwin.rules.pack import Limit, rule_finding
 
@@ -108,10 +108,7 @@ def dead_end_field(model):
     x0, y0 = ix0 * CELL, iy0 * CELL
     xs, ys = x0 + (np.arange(nx) + 0.5) * CELL, y0 + (np.arange(ny) + 0.5) * CELL
     X, Y = np.meshgrid(xs, ys)
-    floor = model.floor
-    shapely.prepare(floor)
-    shapely.prepare(union)
-    inside = shapely.contains_xy(union, X, Y) & shapely.contains_xy(floor, X, Y)
+    inside = inside_cells(union, xs, ys) & inside_cells(model.floor, xs, ys)
     room = _label_rooms([corr[i] for i in ids], x0, y0, CELL, xs, ys, X, Y)  # the room listed first wins
     room[~inside] = -1
     W = nx + 2
@@ -126,15 +123,15 @@ def dead_end_field(model):
         return out
 
     d2 = CELL * math.sqrt(2)
-    us, vs, ws = [], [], []
-    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)):
+    mask = np.zeros(pin.shape, dtype=np.int64)
+    offsets, lengths = [], []
+    for k, (dx, dy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))):
         ok = pin & shifted(dx, dy)
         if dx and dy:  # a diagonal step passes the two cells beside it
             ok &= shifted(dx, 0) & shifted(0, dy)
-        u = np.flatnonzero(ok)
-        us.append(u)
-        vs.append(u + dy * W + dx)
-        ws.append(np.full(len(u), d2 if dx and dy else CELL))
+        mask[ok] |= 1 << k
+        offsets.append(dy * W + dx)
+        lengths.append(d2 if dx and dy else CELL)
     n = pin.size
     seeds = []
     for p, q in segs:  # the core's cells: points every half cell along each line
@@ -148,11 +145,7 @@ def dead_end_field(model):
         seeds.append((jy[ok] + 1) * W + jx[ok] + 1)
     seeds = np.unique(np.concatenate(seeds)) if seeds else np.zeros(0, np.int64)
     if len(seeds):
-        u = np.concatenate(us)
-        order = np.argsort(u, kind="stable")
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-        g = csr_matrix((np.concatenate(ws)[order], np.concatenate(vs)[order].astype(np.int32), indptr), shape=(n, n))
+        g = csr_matrix(step_graph(mask, offsets, lengths, n)[::-1], shape=(n, n), copy=False)
         dist = dijkstra(g, directed=True, indices=seeds, min_only=True)
     else:
         dist = np.full(n, math.inf)

@@ -108,8 +108,7 @@ def build_grid(model, cell: float = CELL) -> Grid:
     xs = x0 + (np.arange(nx) + 0.5) * cell
     ys = y0 + (np.arange(ny) + 0.5) * cell
     X, Y = np.meshgrid(xs, ys)
-    shapely.prepare(walk)
-    inside = shapely.contains_xy(walk, X, Y)
+    inside = inside_cells(walk, xs, ys)
     ids = tuple(rooms)
     room = _label_rooms([rooms[i] for i in ids], x0, y0, cell, xs, ys, X, Y)
     # usable steps per cell, on a grid padded by 2 so that no step leaves the array
@@ -132,6 +131,68 @@ def build_grid(model, cell: float = CELL) -> Grid:
         mask[ok] |= 1 << k
     portal_xy, links, tri_portals = _portals(model.mesh, inside, X, Y, P, nx + 2 * P, (ny + 2 * P) * (nx + 2 * P))
     return Grid(x0, y0, cell, inside, room, ids, mask.ravel(), P, portal_xy, links, tri_portals, model.mesh)
+
+
+#: Cell centres this close (m) to a ring's crossing of their row, or rows this close to a
+#: corner, are tested one by one (:func:`inside_cells`).
+_EPS = 1e-7
+
+
+def inside_cells(geom, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """``shapely.contains_xy(geom, X, Y)`` on the grid of centres ``xs`` x ``ys`` (ascending,
+    m), by scanlines: along each row the rings' crossings toggle in and out (a crossing counts
+    where the edge's lower end is at or below the row, its upper end above); the centres near
+    a crossing or on a row through a corner (within :data:`_EPS`) are tested one by one.
+    ``[iy, ix]``: True where the centre is inside (not on the boundary)."""
+    ny, nx = len(ys), len(xs)
+    X = Y = None
+    if shapely.get_type_id(geom) not in (3, 6) or not nx or not ny:
+        X, Y = np.meshgrid(xs, ys)
+        shapely.prepare(geom)
+        return shapely.contains_xy(geom, X, Y)
+    rings = shapely.get_rings(shapely.get_parts(geom))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    ylo, yhi = np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1])
+    r0, r1 = np.searchsorted(ys, ylo, side="left"), np.searchsorted(ys, yhi, side="left")
+    cnt = np.maximum(r1 - r0, 0)
+    seg = np.repeat(np.arange(len(a)), cnt)
+    row = r0[seg] + (np.arange(len(seg)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+    ax, ay, bx, by = a[seg, 0], a[seg, 1], b[seg, 0], b[seg, 1]
+    x = ax + (ys[row] - ay) * (bx - ax) / (by - ay)
+    col = np.searchsorted(xs, x, side="right")  # the first centre past the crossing
+    flips = np.bincount(row * (nx + 1) + col, minlength=ny * (nx + 1)).reshape(ny, nx + 1)
+    inside = (np.cumsum(flips[:, :nx], axis=1) & 1).astype(bool)
+    # doubtful: centres within _EPS of a crossing ...
+    doubt = np.zeros(ny * (nx + 1) + 1, dtype=np.int64)
+    lo = np.searchsorted(xs, x - _EPS, side="left")
+    hi = np.searchsorted(xs, x + _EPS, side="right")
+    # ... and, on a row within _EPS of a corner, the centres along the corner's edges
+    ends = np.concatenate([a[:, 1], b[:, 1]])
+    er0 = np.searchsorted(ys, ends - _EPS, side="left")
+    er1 = np.searchsorted(ys, ends + _EPS, side="right")
+    k = np.flatnonzero(er1 > er0)
+    segs = np.concatenate([np.arange(len(a))] * 2)[k]
+    n_rows = er1[k] - er0[k]
+    seg2 = np.repeat(segs, n_rows)
+    row2 = np.repeat(er0[k], n_rows) + (np.arange(len(seg2)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows))
+    xlo = np.minimum(a[seg2, 0], b[seg2, 0])
+    xhi = np.maximum(a[seg2, 0], b[seg2, 0])
+    lo2 = np.searchsorted(xs, xlo - _EPS, side="left")
+    hi2 = np.searchsorted(xs, xhi + _EPS, side="right")
+    rows = np.concatenate([row, row2])
+    starts = rows * (nx + 1) + np.concatenate([lo, lo2])
+    stops = rows * (nx + 1) + np.concatenate([hi, hi2])
+    keep = stops > starts
+    np.add.at(doubt, starts[keep], 1)
+    np.add.at(doubt, stops[keep], -1)
+    doubt = (np.cumsum(doubt)[:-1].reshape(ny, nx + 1)[:, :nx] > 0)
+    iy, ix = np.nonzero(doubt)
+    if len(iy):
+        shapely.prepare(geom)
+        inside[iy, ix] = shapely.contains_xy(geom, xs[ix], ys[iy])
+    return inside
 
 
 def _label_rooms(polys, x0: float, y0: float, cell: float, xs, ys, X, Y) -> np.ndarray:
@@ -223,30 +284,59 @@ def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
     return xy, links, tri_portals
 
 
-def _graph(grid: Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The grid's graph as CSR arrays ``(indptr, indices, lengths m)`` over its cells (padded
-    flat index) and portals (``n_cells + k``); built once per grid."""
-    got = grid._cache.get("graph")
-    if got is not None:
-        return got
-    ny, nx = grid.shape
-    W = nx + 2 * grid.pad
-    n = grid.n_cells + grid.n_portals
-    masks = np.asarray(grid.masks, dtype=np.int64).ravel()
-    us, vs, ws = [], [], []
-    for k, (dx, dy, _o) in enumerate(_STEPS):
-        u = np.flatnonzero(masks >> k & 1)
-        us.append(u)
-        vs.append(u + (dy * W + dx))
-        ws.append(np.full(len(u), math.hypot(dx, dy) * grid.cell))
-    lu, lv, lw = grid.links
-    u = np.concatenate(us + [lu]).astype(np.int64)
-    v = np.concatenate(vs + [lv])
-    w = np.concatenate(ws + [lw]).astype(float)
-    order = np.argsort(u, kind="stable")
+#: set bits of each 16-bit step mask
+_POPCOUNT = np.array([bin(m).count("1") for m in range(1 << 16)], dtype=np.int64)
+
+
+def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: int = 0):
+    """A graph as CSR arrays ``(indptr, indices, weights)`` (int32, int32, float64) over ``n``
+    nodes, built in linear time: node ``u`` (< ``len(masks)``) steps to ``u + offsets[k]`` (of
+    length ``lengths[k]``) where bit ``k`` of ``masks[u]`` is set (at most 16 steps), then
+    follows its ``links`` ``(from, to, length)``. ``spare`` unused slots at the end of
+    ``indices`` and ``weights`` leave room for more rows (see :func:`distance_field`)."""
+    masks = np.asarray(masks, dtype=np.int64).ravel()
+    m = len(masks)
+    steps = np.zeros(n, dtype=np.int64)
+    steps[:m] = _POPCOUNT[masks & 0xFFFF]
+    lu, lv, lw = links if links is not None else (np.zeros(0, np.int64),) * 2 + (np.zeros(0),)
+    lu = np.asarray(lu, dtype=np.int64)
+    count = steps + np.bincount(lu, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    got = (indptr, v[order].astype(np.int32 if n < 2**31 - 2**20 else np.int64), w[order])
+    np.cumsum(count, out=indptr[1:])
+    E = int(indptr[-1])
+    if E + spare >= 2**31:
+        raise MemoryError("the grid's graph is too large")
+    indices = np.empty(E + spare, dtype=np.int32)
+    weights = np.empty(E + spare, dtype=float)
+    for k, (off, w) in enumerate(zip(offsets, lengths)):
+        u = np.flatnonzero(masks >> k & 1)
+        pos = indptr[u] + _POPCOUNT[masks[u] & ((1 << k) - 1)]
+        indices[pos] = u + off
+        weights[pos] = w
+    if len(lu):
+        order = np.argsort(lu, kind="stable")
+        su = lu[order]
+        first = np.searchsorted(su, su, side="left")
+        pos = indptr[su] + steps[su] + (np.arange(len(su)) - first)
+        indices[pos] = np.asarray(lv, dtype=np.int64)[order]
+        weights[pos] = np.asarray(lw, dtype=float)[order]
+    return indptr.astype(np.int32), indices, weights
+
+
+def _graph(grid: Grid, spare: int):
+    """The grid's graph over its cells (padded flat index) and portals (``n_cells + k``), with
+    at least ``spare`` free slots at the end (it grows when it has fewer); built once per grid:
+    ``(indptr, indices, lengths m)``."""
+    got = grid._cache.get("graph")
+    if got is None:
+        ny, nx = grid.shape
+        W = nx + 2 * grid.pad
+        offsets = [dy * W + dx for dx, dy, _o in _STEPS]
+        lengths = [math.hypot(dx, dy) * grid.cell for dx, dy, _o in _STEPS]
+        got = step_graph(grid.masks, offsets, lengths, grid.n_cells + grid.n_portals, grid.links, max(4096, 2 * spare))
+    elif len(got[1]) - int(got[0][-1]) < spare:  # more room at the end
+        more = spare + len(got[1])
+        got = (got[0], np.concatenate([got[1], np.empty(more, np.int32)]), np.concatenate([got[2], np.empty(more)]))
     grid._cache["graph"] = got
     return got
 
@@ -362,12 +452,14 @@ def distance_field(grid: Grid, kind: str, targets: Sequence[tuple[str, tuple[flo
     owner = np.full(N, -1, dtype=np.int64)
     if T:
         points = np.array([[float(p[0]), float(p[1])] for _name, p in targets], dtype=float).reshape(-1, 2)
-        indptr, indices, lengths = _graph(grid)
         t, node, d = _seeds(grid, points)
+        indptr, indices, lengths = _graph(grid, len(t))
+        E = int(indptr[-1])
         order = np.argsort(t, kind="stable")
-        top = np.concatenate([indptr, indptr[-1] + np.cumsum(np.bincount(t, minlength=T))])
-        g = csr_matrix((np.concatenate([lengths, d[order]]),
-                        np.concatenate([indices, node[order].astype(indices.dtype)]), top), shape=(N + T, N + T))
+        indices[E:E + len(t)] = node[order]  # the targets' rows, in the spare slots
+        lengths[E:E + len(t)] = d[order]
+        top = np.concatenate([indptr, E + np.cumsum(np.bincount(t, minlength=T))]).astype(np.int32)
+        g = csr_matrix((lengths[:E + len(t)], indices[:E + len(t)], top), shape=(N + T, N + T), copy=False)
         got, _pred, src = dijkstra(g, directed=True, indices=np.arange(N, N + T), return_predecessors=True,
                                    min_only=True)
         dist = got[:N]
