@@ -20,7 +20,9 @@ from shapely.geometry import Point, Polygon, box
 
 from wardtwin.model import load_model
 from wardtwin.rules import deadend
-from wardtwin.rules.distance import _STEPS, CELL, SEED_RADIUS, _label_rooms, build_grid, distance_field, inside_cells
+from wardtwin.rules.distance import (
+    _STEPS, CELL, SEED_RADIUS, _label_rooms, build_grid, cell_triangles, distance_field, inside_cells,
+)
 from wardtwin.rules.engine import Fields
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
@@ -274,3 +276,16 @@ def test_inside_cells_equal_contains_xy(models, name):
         got = inside_cells(g, xs, ys)
         assert got.any()
         assert np.array_equal(got, shapely.contains_xy(g, X, Y))
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "icu-12", "floor"])
+def test_cell_triangles_equal_mesh_locate(models, name):
+    mesh = models[name].mesh
+    grid = build_grid(models[name])
+    X, Y = grid.centres()
+    want = grid.inside.copy()
+    want[::7] = True  # some centres outside the walkable area too
+    got = cell_triangles(mesh, X[0], Y[:, 0], want)
+    iy, ix = np.nonzero(want)
+    assert np.array_equal(got[iy, ix], mesh.locate(np.column_stack([X[iy, ix], Y[iy, ix]])))
+    assert (got[~want] == -1).all() and (got[grid.inside] >= 0).all()

@@ -195,6 +195,49 @@ def inside_cells(geom, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return inside
 
 
+def cell_triangles(mesh, xs: np.ndarray, ys: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """``mesh.locate`` of the centres ``xs`` x ``ys`` (ascending, m) where ``want`` (``[iy,
+    ix]``; -1 elsewhere), by scanning each triangle row by row: a centre clearly inside one
+    triangle (by more than :data:`_EPS`) is in it; the others (near an edge or a corner's row,
+    or in no triangle) are located one by one."""
+    ny, nx = len(ys), len(xs)
+    out = np.full((ny, nx), -1, dtype=np.int64)
+    T = mesh.n_triangles
+    if T and ny and nx:
+        V = mesh.vertices[mesh.triangles]  # (T, 3, 2)
+        vy = V[:, :, 1]
+        r0 = np.searchsorted(ys, vy.min(axis=1) + _EPS, side="right")
+        r1 = np.searchsorted(ys, vy.max(axis=1) - _EPS, side="left")
+        cnt = np.maximum(r1 - r0, 0)
+        t = np.repeat(np.arange(T), cnt)
+        row = r0[t] + (np.arange(len(t)) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+        y = ys[row]
+        near = np.zeros(len(t), dtype=bool)  # a row within _EPS of the triangle's middle corner
+        xl, xr = np.full(len(t), np.inf), np.full(len(t), -np.inf)
+        for e in range(3):
+            a, b = V[t, e], V[t, (e + 1) % 3]
+            near |= np.abs(y - a[:, 1]) <= _EPS
+            lo, hi = np.minimum(a[:, 1], b[:, 1]), np.maximum(a[:, 1], b[:, 1])
+            ok = (lo <= y) & (y <= hi) & (hi > lo)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x = a[:, 0] + (y - a[:, 1]) * (b[:, 0] - a[:, 0]) / (b[:, 1] - a[:, 1])
+            xl = np.where(ok, np.minimum(xl, x), xl)
+            xr = np.where(ok, np.maximum(xr, x), xr)
+        keep = ~near & np.isfinite(xl) & np.isfinite(xr)
+        t, row, xl, xr = t[keep], row[keep], xl[keep], xr[keep]
+        c0 = np.searchsorted(xs, xl + _EPS, side="right")
+        c1 = np.searchsorted(xs, xr - _EPS, side="left")
+        n = np.maximum(c1 - c0, 0)
+        k = np.repeat(np.arange(len(t)), n)
+        col = c0[k] + (np.arange(len(k)) - np.repeat(np.cumsum(n) - n, n))
+        out[row[k], col] = t[k]
+    iy, ix = np.nonzero(want & (out < 0))
+    if len(iy):
+        out[iy, ix] = mesh.locate(np.column_stack([xs[ix], ys[iy]]))
+    out[~want] = -1
+    return out
+
+
 def _label_rooms(polys, x0: float, y0: float, cell: float, xs, ys, X, Y) -> np.ndarray:
     """The index of the room holding each cell centre (-1: none); the room listed first wins
     on a shared line. An axis-aligned rectangle holds the centres strictly inside it, filled by
@@ -268,7 +311,7 @@ def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
                 ws.append(np.hypot(xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1]))
     iy, ix = np.nonzero(inside)
     cx, cy = X[iy, ix], Y[iy, ix]
-    tri = mesh.locate(np.column_stack([cx, cy])) if len(cx) else np.zeros(0, np.int64)
+    tri = cell_triangles(mesh, X[0], Y[:, 0], inside)[iy, ix]
     flat = (iy + P) * W + ix + P
     for col in range(3):
         ok = tri >= 0
