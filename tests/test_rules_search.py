@@ -1,7 +1,7 @@
 """The rules' grid searches (scipy's Dijkstra over a graph built once per grid) give what the
 plain Python searches they replaced gave: the walking-distance fields (values within 1e-9,
 the same nearest target but where two targets tie), the dead-end walks, the cells' rooms, and
-the cells inside the walkable area (by scanlines).
+the cells inside the walkable area and their mesh triangles (by scanlines).
 The Python searches are kept here as the reference. Floors: medsurg-28, icu-12 and a
 synthetic office floor (tools/bench_check_scale.py)."""
 

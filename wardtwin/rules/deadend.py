@@ -19,8 +19,6 @@ import math
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from wardtwin.rules.distance import _label_rooms, inside_cells, step_graph
 from wardtwin.rules.engine import Context, at, rule
@@ -96,6 +94,9 @@ def core_lines(layout, plan) -> tuple[list, dict]:
 def dead_end_field(model):
     """``(values, x0, y0, room index, room ids)``: the walk (m) from each corridor cell to the
     core (inf: none can be walked to); None when the ward has no corridor or no way out."""
+    from scipy.sparse import csr_matrix  # here: scipy takes a while to import
+    from scipy.sparse.csgraph import dijkstra
+
     layout, plan = model.layout, model.plan
     segs, corr = core_lines(layout, plan)
     if not corr or not segs:

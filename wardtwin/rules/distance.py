@@ -21,8 +21,6 @@ from typing import Sequence
 
 import numpy as np
 import shapely
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 #: Grid cell size, m.
 CELL = 0.25
@@ -486,6 +484,9 @@ def distance_field(grid: Grid, kind: str, targets: Sequence[tuple[str, tuple[flo
     point)``, points in or next to the walkable area). Each target is a node of its own,
     linked to its seeds (see :func:`_seeds`); one Dijkstra search from all of them gives
     each node its distance and the target it came from."""
+    from scipy.sparse import csr_matrix  # here: scipy takes a while to import
+    from scipy.sparse.csgraph import dijkstra
+
     ny, nx = grid.shape
     P = grid.pad
     W = nx + 2 * P
