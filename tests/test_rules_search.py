@@ -21,7 +21,7 @@ from shapely.geometry import Point, Polygon, box
 from wardtwin.model import load_model
 from wardtwin.rules import deadend
 from wardtwin.rules.distance import (
-    _STEPS, CELL, SEED_RADIUS, _label_rooms, build_grid, cell_triangles, distance_field, inside_cells,
+    _STEPS, CELL, SEED_RADIUS, Field, Grid, _label_rooms, build_grid, cell_triangles, distance_field, inside_cells,
 )
 from wardtwin.rules.engine import Fields
 
@@ -289,3 +289,11 @@ def test_cell_triangles_equal_mesh_locate(models, name):
     iy, ix = np.nonzero(want)
     assert np.array_equal(got[iy, ix], mesh.locate(np.column_stack([X[iy, ix], Y[iy, ix]])))
     assert (got[~want] == -1).all() and (got[grid.inside] >= 0).all()
+
+
+def test_the_worst_place_of_an_empty_field_is_none():
+    """A field on an empty grid (no walkable floor) has no worst place, and says so without
+    an error."""
+    empty = Grid(0.0, 0.0, CELL, np.zeros((0, 0), bool), np.zeros((0, 0), np.int32), (), [])
+    field = Field("exit", empty, np.zeros((0, 0)), np.zeros((0, 0), np.int64), (), ())
+    assert field.worst() is None

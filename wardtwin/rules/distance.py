@@ -472,9 +472,10 @@ class Field:
         vals = np.where(np.isfinite(self.values), self.values, -1.0)
         if where is not None:
             vals = np.where(where, vals, -1.0)
-        k = int(np.argmax(vals))
-        iy, ix = divmod(k, vals.shape[1]) if vals.size else (0, 0)
-        if not vals.size or vals[iy, ix] < 0:
+        if not vals.size:
+            return None
+        iy, ix = divmod(int(np.argmax(vals)), vals.shape[1])
+        if vals[iy, ix] < 0:
             return None
         return float(vals[iy, ix]), self.grid.centre(iy, ix), int(self.owner[iy, ix])
 
