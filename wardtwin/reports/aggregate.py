@@ -261,6 +261,14 @@ class _Group:
         }
 
 
+def _cohort_rows(everyone: _Group, by: dict[str, dict[str, _Group]]) -> list[dict]:
+    """The cohort table: everyone, then each role and each station (sorted)."""
+    rows = [everyone.row("all", "all")]
+    for dim in ("role", "station"):
+        rows += [by[dim][k].row(dim, k) for k in sorted(by[dim])]
+    return rows
+
+
 class ReportTables:
     """The roster, cohort, per-step and per-item tables of a cohort, fed one session at a time
     (:meth:`add`, sessions in start order as :func:`~wardtwin.reports.summary.iter_summaries`
@@ -322,11 +330,7 @@ class ReportTables:
         return rows
 
     def cohort(self) -> list[dict]:
-        rows = [self._all.row("all", "all")]
-        for dim in ("role", "station"):
-            by = self._by[dim]
-            rows += [by[k].row(dim, k) for k in sorted(by)]
-        return rows
+        return _cohort_rows(self._all, self._by)
 
     def steps(self) -> list[dict]:
         return _step_rows(self._steps)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from wardtwin.reports.aggregate import _Group, _r, _VersionFacts
+from wardtwin.reports.aggregate import _cohort_rows, _Group, _r, _VersionFacts
 from wardtwin.reports.items import CURVE_ATTEMPTS, _change
 
 _STEP_EXTRACT = ("step_started", "step_completed", "step_failed", "step_skipped")
@@ -492,11 +492,7 @@ class SqlTables:
         return rows
 
     def cohort(self) -> list[dict]:
-        rows = [self._all.row("all", "all")]
-        for dim in ("role", "station"):
-            by = self._by[dim]
-            rows += [by[k].row(dim, k) for k in sorted(by)]
-        return rows
+        return _cohort_rows(self._all, self._by)
 
     def steps(self) -> list[dict]:
         return sorted(self._steps, key=lambda r: (r["ward"], r["tour"], r["step"], r["step_id"]))
