@@ -20,6 +20,8 @@ WALL = (0.90, 0.89, 0.86, 1.0)
 FLOOR = hex_rgba("#cfd3cf")
 #: The camera looks from this direction (heading from the front, degrees; pitch down, degrees).
 HEADING, PITCH = 28.0, 14.0
+#: The close-up camera's field of view, degrees.
+FOV = 40.0
 
 
 def type_mesh(t) -> Mesh:
@@ -74,19 +76,11 @@ def camera_for(mesh: Mesh, fov: float) -> tuple[tuple, tuple]:
 def render_closeups(types, size: int = 256, *, pipes=None) -> dict[str, bytes]:
     """PNG bytes of each catalog type in ``types`` drawn alone, ``size`` x ``size`` pixels."""
     from wardtwin.scene.offscreen import PIPES, Offscreen
-    from wardtwin.scene.panda import mesh_node
 
     out: dict[str, bytes] = {}
-    fov = 40.0
-    with Offscreen((size, size), pipes=pipes or PIPES, fov=fov) as off:
+    with Offscreen((size, size), pipes=pipes or PIPES, fov=FOV) as off:
         for t in types:
-            mesh = type_mesh(t)
-            holder = off.render.attach_new_node(f"closeup/{t.id}")
-            holder.attach_new_node(mesh_node("backdrop", backdrop(t, mesh)))
-            holder.attach_new_node(mesh_node(t.id, mesh))
-            holder.set_light_off(1)
-            eye, target = camera_for(mesh, fov)
-            off.look(eye, target)
+            holder = _stage(off, t)
             out[t.id] = off.png_bytes()
             holder.remove_node()
     return out
@@ -95,15 +89,21 @@ def render_closeups(types, size: int = 256, *, pipes=None) -> dict[str, bytes]:
 def closeup_image(t, size: int = 256, *, pipes=None) -> np.ndarray:
     """One type's close-up as an (size, size, 3) uint8 RGB array, top row first."""
     from wardtwin.scene.offscreen import PIPES, Offscreen
+
+    with Offscreen((size, size), pipes=pipes or PIPES, fov=FOV) as off:
+        _stage(off, t)
+        return off.image()
+
+
+def _stage(off, t):
+    """Put type ``t`` alone before its backdrop in ``off``'s scene, unlit (its colours carry
+    their shading), and aim the camera at it; the node holding both."""
     from wardtwin.scene.panda import mesh_node
 
-    fov = 40.0
-    with Offscreen((size, size), pipes=pipes or PIPES, fov=fov) as off:
-        mesh = type_mesh(t)
-        holder = off.render.attach_new_node(f"closeup/{t.id}")
-        holder.attach_new_node(mesh_node("backdrop", backdrop(t, mesh)))
-        holder.attach_new_node(mesh_node(t.id, mesh))
-        holder.set_light_off(1)
-        eye, target = camera_for(mesh, fov)
-        off.look(eye, target)
-        return off.image()
+    mesh = type_mesh(t)
+    holder = off.render.attach_new_node(f"closeup/{t.id}")
+    holder.attach_new_node(mesh_node("backdrop", backdrop(t, mesh)))
+    holder.attach_new_node(mesh_node(t.id, mesh))
+    holder.set_light_off(1)
+    off.look(*camera_for(mesh, FOV))
+    return holder
