@@ -4,6 +4,14 @@ Problems in a user's files are not exceptions: they are :class:`~wardtwin.layout
 values, collected and reported together. Exceptions are for calls that cannot go on.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wardtwin.layout.findings import Finding
+
 
 class WardtwinError(Exception):
     """Base class of every error wardtwin raises on purpose."""
@@ -32,7 +40,7 @@ class InputFileError(UsageError):
 class UnknownNameError(UsageError, KeyError):
     """A registry lookup by name failed; the message lists the valid names."""
 
-    def __init__(self, what: str, name: str, valid, total: int | None = None):
+    def __init__(self, what: str, name: str, valid: Iterable[str], total: int | None = None):
         """``valid``: the names to list; ``total``: how many valid names there are when
         ``valid`` lists only some (the closest ones)."""
         self.what, self.name, self.valid = what, name, sorted(valid)
@@ -42,7 +50,7 @@ class UnknownNameError(UsageError, KeyError):
         super().__init__(f"unknown {what} {name!r}; {listed}")
 
     def __str__(self) -> str:  # KeyError would quote the message
-        return self.args[0]
+        return str(self.args[0])
 
 
 class InvalidLayoutError(WardtwinError):
@@ -51,7 +59,7 @@ class InvalidLayoutError(WardtwinError):
     ``findings`` holds every finding, so callers can print them all.
     """
 
-    def __init__(self, ward: str, findings):
+    def __init__(self, ward: str, findings: Iterable[Finding]):
         self.findings = list(findings)
         n = sum(1 for f in self.findings if f.severity.blocks)
         super().__init__(f"{ward}: {n} problem(s) make this layout unusable; run `wardtwin check {ward}`")

@@ -12,10 +12,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+from collections.abc import Callable, Iterator
+from typing import ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @contextlib.contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     """Run the block with the cyclic collector off (as it was after: a pause inside a pause, or
     under a caller that turned the collector off, leaves it off)."""
     was = gc.isenabled()
@@ -27,11 +32,11 @@ def paused_gc():
             gc.enable()
 
 
-def gc_paused(fn):
+def gc_paused(fn: Callable[_P, _R]) -> Callable[_P, _R]:
     """Decorator: run ``fn`` under :func:`paused_gc`."""
 
     @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with paused_gc():
             return fn(*args, **kwargs)
 
