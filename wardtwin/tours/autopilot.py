@@ -13,6 +13,7 @@ turns to face what is shown and pauses ``stop_pause`` s. Pure: no clock, no rand
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field, fields
 
 from wardtwin.angles import bearing, wrap_angle
@@ -59,7 +60,7 @@ class MotionExposure:
     snap_turns: int
     teleports: int
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, float | int]:
         """As the event data keeps it (these keys, in this order)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -121,14 +122,14 @@ class Autopilot:
     settings: ComfortSettings
     start: InitVar[Pose]
     speed: float = 0.0
-    path: list = field(default_factory=list)
-    face_at: tuple | None = None
+    path: list[tuple[float, float]] = field(default_factory=list)
+    face_at: tuple[float, float] | None = None
     pause_left: float = 0.0
     snap_wait: float = 0.0
     _pending: Motion | None = None
-    _stops: list = field(default_factory=list)  # True where path[i] is a stop (sharp corner or end)
+    _stops: list[bool] = field(default_factory=list)  # True where path[i] is a stop (sharp corner or end)
 
-    def __post_init__(self, start: Pose):
+    def __post_init__(self, start: Pose) -> None:
         self.x, self.y, self.heading = float(start.x), float(start.y), float(start.heading)
 
     @property
@@ -145,7 +146,8 @@ class Autopilot:
         """True while it has a way to walk, a turn to make or a pause to wait."""
         return bool(self.path) or self.face_at is not None or self.pause_left > 1e-9
 
-    def follow(self, points, face=None, pause: float | None = None) -> None:
+    def follow(self, points: Iterable[tuple[float, float]], face: tuple[float, float] | None = None,
+               pause: float | None = None) -> None:
         """Walk along ``points`` (the first is where it stands, or the path's start), then face
         ``face`` (a point) and pause ``pause`` s (default: the settings' ``stop_pause``)."""
         pts = [(float(x), float(y)) for x, y in points]
@@ -153,7 +155,7 @@ class Autopilot:
             pts.pop(0)
         self.path = pts
         prev = (self.x, self.y)
-        stops = []
+        stops: list[bool] = []
         for i, p in enumerate(pts):
             if i + 1 == len(pts):
                 stops.append(True)
@@ -166,7 +168,7 @@ class Autopilot:
         self.face_at = face
         self.pause_left = self.settings.stop_pause if pause is None else pause
 
-    def face(self, point, pause: float = 0.0) -> None:
+    def face(self, point: tuple[float, float], pause: float = 0.0) -> None:
         """Turn in place to face ``point``, then pause ``pause`` s."""
         self.path, self._stops = [], []
         self.face_at = (float(point[0]), float(point[1]))
@@ -176,7 +178,7 @@ class Autopilot:
         """Drop the plan (it keeps its pose and comes to rest at once)."""
         self.path, self._stops, self.face_at, self.pause_left, self.speed = [], [], None, 0.0, 0.0
 
-    def teleport(self, xy, heading: float | None = None) -> None:
+    def teleport(self, xy: tuple[float, float], heading: float | None = None) -> None:
         """Jump to ``xy`` (counted as a teleport at the next :meth:`advance`); drops the plan."""
         self.stop()
         self.x, self.y = float(xy[0]), float(xy[1])

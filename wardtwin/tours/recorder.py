@@ -13,6 +13,8 @@ import os
 import re
 import stat
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 from wardtwin.errors import OutputPathError, UsageError, WardtwinError
 from wardtwin.events import Event
@@ -25,7 +27,7 @@ class JsonlRecorder:
     anything else there is refused). ``fsync``: also ask the OS to write each line to disk
     (stations; slower)."""
 
-    def __init__(self, folder, session: str, fsync: bool = False):
+    def __init__(self, folder: str | os.PathLike[str], session: str, fsync: bool = False) -> None:
         if not _SAFE.match(session):
             raise UsageError(f"session id {session!r}: letters, digits, '.', '_' or '-' expected for a file name")
         from wardtwin.exchange.files import check_output_path, ensure_output_dir
@@ -50,10 +52,11 @@ class JsonlRecorder:
         if not self._f.closed:
             self._f.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.close()
 
 
@@ -100,7 +103,7 @@ def _check_own_record(path: Path, session: str) -> None:
                               f"{session!r}; move it away, or give another folder")
 
 
-def read_events(path) -> list[Event]:
+def read_events(path: str | os.PathLike[str]) -> list[Event]:
     """The events of a JSON-lines record (a regular file, at most :data:`RECORD_LIMIT` bytes);
     a last line cut short by a crash is dropped. Anything else raises :class:`UsageError`
     naming the file (and line)."""
@@ -108,7 +111,7 @@ def read_events(path) -> list[Event]:
     if len(blob) > RECORD_LIMIT:
         raise UsageError(f"{path}: over the {RECORD_LIMIT >> 20} MiB a session record can hold")
     lines = blob.decode("utf-8", "replace").split("\n")
-    out = []
+    out: list[Event] = []
     for i, line in enumerate(lines):
         if not line.strip():
             continue

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import shapely
 
-from wardtwin.model import PlacedItem, Route, WardModel
+from wardtwin.layout.model import Point
+from wardtwin.model import Nearest, PlacedItem, Route, WardModel, nearest
 from wardtwin.angles import bearing, wrap_angle
 from wardtwin.tours.spec import Pose
 
@@ -34,7 +35,7 @@ class Target:
     access: tuple[float, float] | None
     room: str
 
-    def distance(self, p) -> float:
+    def distance(self, p: Point) -> float:
         """Distance (m) from point ``p`` to the footprint rectangle (0 inside)."""
         dx, dy = p[0] - self.center[0], p[1] - self.center[1]
         c, s = math.cos(self.rotation), math.sin(self.rotation)
@@ -51,7 +52,7 @@ def target_of(model: WardModel, item: PlacedItem) -> Target:
                   item.access, item.room)
 
 
-def line_of_sight(model: WardModel, a, b) -> bool:
+def line_of_sight(model: WardModel, a: Point, b: Point) -> bool:
     """True when the segment from ``a`` to ``b`` crosses no wall solid (openings are open)."""
     if a[0] == b[0] and a[1] == b[1]:
         return True
@@ -77,18 +78,18 @@ class Navigator:
     """Routes and nearest-item queries of one ward model, memoized (results depend only on
     their arguments, so sharing one navigator between sessions keeps them deterministic)."""
 
-    def __init__(self, model: WardModel, max_entries: int = 100_000):
+    def __init__(self, model: WardModel, max_entries: int = 100_000) -> None:
         self.model = model
-        self._routes: dict = {}
-        self._nearest: dict = {}
-        self._targets: dict = {}
+        self._routes: dict[tuple[Point, Point], Route | None] = {}
+        self._nearest: dict[tuple[str | Point, str | None, str | None], Nearest | None] = {}
+        self._targets: dict[str, Target] = {}
         self.max_entries = max_entries
 
     @staticmethod
-    def _key(p) -> tuple:
+    def _key(p: Point) -> Point:
         return (round(float(p[0]), 3), round(float(p[1]), 3))
 
-    def route(self, a, b) -> Route | None:
+    def route(self, a: Point, b: Point) -> Route | None:
         key = (self._key(a), self._key(b))
         if key not in self._routes:
             if len(self._routes) >= self.max_entries:
@@ -96,17 +97,17 @@ class Navigator:
             self._routes[key] = self.model.route(key[0], key[1])
         return self._routes[key]
 
-    def distance(self, a, b) -> float:
+    def distance(self, a: Point, b: Point) -> float:
         r = self.route(a, b)
         return math.inf if r is None else r.length
 
-    def nearest(self, origin, type=None, category=None):
-        key = (self._key(origin) if not isinstance(origin, str) else origin, type, category)
+    def nearest(self, origin: str | Point, type: str | None = None, category: str | None = None) -> Nearest | None:
+        o = origin if isinstance(origin, str) else self._key(origin)
+        key = (o, type, category)
         if key not in self._nearest:
             if len(self._nearest) >= self.max_entries:
                 self._nearest.clear()
-            self._nearest[key] = self.model.nearest(origin if isinstance(origin, str) else key[0],
-                                                    type=type, category=category)
+            self._nearest[key] = nearest(self.model, o, type=type, category=category)
         return self._nearest[key]
 
     def target(self, item_id: str) -> Target:
@@ -114,5 +115,5 @@ class Navigator:
             self._targets[item_id] = target_of(self.model, self.model.item_by_id[item_id])
         return self._targets[item_id]
 
-    def place(self, name: str):
+    def place(self, name: str) -> Point:
         return self.model.place(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from wardtwin.errors import UsageError
 from wardtwin.layout.model import Source
@@ -33,7 +33,7 @@ class Pose:
     gaze: float | None = None
     pitch: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         try:
             ok = (math.isfinite(self.x) and math.isfinite(self.y) and math.isfinite(self.heading)
                   and math.isfinite(self.pitch) and (self.gaze is None or math.isfinite(self.gaze)))
@@ -72,10 +72,10 @@ class ComfortSettings:
     fms_stop: int = 15
     fms_action: str = "end"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         from wardtwin.tours.schema import MAX_SPEED
 
-        def positive(name, hi):
+        def positive(name: str, hi: float) -> None:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 < v <= hi):
                 raise UsageError(f"comfort setting {name}={v!r}: a number more than 0 and at most {hi:g} expected")
@@ -98,7 +98,7 @@ class ComfortSettings:
         if isinstance(self.fms_stop, bool) or not isinstance(self.fms_stop, int) or not 1 <= self.fms_stop <= 20:
             raise UsageError(f"comfort setting fms_stop={self.fms_stop!r}: a whole number 1-20 expected")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         """In file units (m/s, m/s², deg/s, deg, s), rounded for records."""
         return {"max_speed": round(self.max_speed, 4), "acceleration": round(self.acceleration, 4),
                 "turn": self.turn, "yaw_rate": round(math.degrees(self.yaw_rate), 3),
@@ -119,7 +119,7 @@ class Step:
     params: Mapping[str, object] = field(default_factory=dict)
     src: Source = field(default=Source("<memory>"), compare=False, repr=False)
 
-    def get(self, key: str, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         v = self.params.get(key)
         return default if v is None else v
 
@@ -148,6 +148,6 @@ class Tour:
     src: Source = field(default=Source("<memory>"), compare=False, repr=False)
 
 
-def freeze(d: dict) -> Mapping:
+def freeze(d: Mapping[str, object]) -> Mapping[str, object]:
     """A read-only copy of a mapping, lists turned into tuples."""
     return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
