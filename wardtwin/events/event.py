@@ -14,7 +14,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Mapping
+from typing import Any, Mapping
 
 from wardtwin.errors import UsageError
 from wardtwin.events.kinds import EventType, Outcome, values
@@ -47,9 +47,9 @@ class Event:
     type: str
     t: float
     step: int | None = None
-    data: Mapping = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         cls = PAYLOADS.get(self.type) if type(self.type) is str else None
         if cls is None:
             cls = payload_type(self.type)  # an EventType member (stored as its text), or an unknown name
@@ -75,7 +75,7 @@ class Event:
     def id(self) -> str:
         return event_id(self.session, self.seq)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "session": self.session, "seq": self.seq, "type": self.type,
                 "t": round(self.t, 6), "step": self.step, "data": dict(self.data)}
 
@@ -84,7 +84,7 @@ class Event:
         return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_dict(cls, d: Mapping) -> "Event":
+    def from_dict(cls, d: Mapping[str, Any]) -> "Event":
         ev = cls(d["session"], int(d["seq"]), d["type"], float(d["t"]), d.get("step"), d.get("data") or {})
         if "id" in d and d["id"] != ev.id:
             raise UsageError(f"event {d['session']}#{d['seq']}: id {d['id']} does not match its session and seq")

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from typing import Any, ClassVar, Mapping
+import builtins
+from collections.abc import Callable
+from typing import Any, ClassVar, Mapping, TypeVar
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events.kinds import EventType, Outcome, StationKind
@@ -25,7 +27,7 @@ class _Kind:
 
     __slots__ = ("exact", "name", "test")
 
-    def __init__(self, name: str, test, exact: tuple = ()):
+    def __init__(self, name: str, test: Callable[[Any], bool], exact: tuple[type, ...] = ()):
         self.name, self.test, self.exact = name, test, frozenset(exact)
 
 
@@ -44,13 +46,13 @@ class _Names:
 
     enum: type[StrEnum]
     what: str
-    exact: ClassVar[frozenset] = frozenset()
+    exact: ClassVar[frozenset[type]] = frozenset()
 
-    def test(self, v) -> bool:
+    def test(self, v: object) -> bool:
         return isinstance(v, str) and v in self.enum._value2member_map_
 
 
-def _check_value(event_type, key: str, kind, v) -> None:
+def _check_value(event_type: EventType, key: str, kind: _Kind | _Names, v: Any) -> None:
     """Raise the error for ``v``, the value of ``key``, when it is not of ``kind``."""
     if isinstance(kind, _Names):
         if not kind.test(v):
@@ -59,15 +61,15 @@ def _check_value(event_type, key: str, kind, v) -> None:
         raise UsageError(f"{event_type} event: data key {key!r}: {kind.name} expected, not {_show(v)}")
 
 
-def _req(kind) -> Any:
+def _req(kind: _Kind | _Names) -> Any:
     return field(metadata={"kind": kind, "required": True})
 
 
-def _opt(kind) -> Any:
+def _opt(kind: _Kind | _Names) -> Any:
     return field(default=None, metadata={"kind": kind, "required": False})
 
 
-def _show(v) -> str:
+def _show(v: object) -> str:
     r = repr(v)
     return f"{type(v).__name__} {r if len(r) <= 40 else r[:37] + '...'}"
 
@@ -79,19 +81,19 @@ class Payload:
     was made from, in order (so :meth:`to_data` gives that mapping back exactly)."""
 
     type: ClassVar[EventType]
-    _spec: ClassVar[tuple]  # (key, kind, required) of each documented key
-    _kinds: ClassVar[dict]  # key -> kind
-    _required: ClassVar[tuple]  # the keys that must be there
-    _exact: ClassVar[dict]  # key -> the types that pass at once
+    _spec: ClassVar[tuple[tuple[str, _Kind | _Names, bool], ...]]  # (key, kind, required) of each documented key
+    _kinds: ClassVar[dict[str, _Kind | _Names]]  # key -> kind
+    _required: ClassVar[tuple[str, ...]]  # the keys that must be there
+    _exact: ClassVar[dict[str, frozenset[builtins.type]]]  # key -> the types that pass at once
 
     extra: Mapping[str, Any] = field(default_factory=dict)
     order: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
-    def __init_subclass__(cls, **kw):
+    def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         cls._spec = ()  # filled once the dataclass decorator has made the fields (see _register)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name, kind, required in self._spec:
             v = getattr(self, name)
             if v is None and not required:
@@ -101,7 +103,7 @@ class Payload:
                 object.__setattr__(self, name, kind.enum(v))
 
     @classmethod
-    def check(cls, data: Mapping) -> None:
+    def check(cls, data: Mapping[str, Any]) -> None:
         """Check an event's stored ``data`` against this payload without making it (what an
         :class:`~wardtwin.events.Event` does when it is made: cheap enough for bulk reads)."""
         if type(data) is not dict and not isinstance(data, Mapping):
@@ -119,7 +121,7 @@ class Payload:
             _check_value(cls.type, k, cls._kinds[k], v)
 
     @classmethod
-    def from_data(cls, data: Mapping) -> "Payload":
+    def from_data(cls, data: Mapping[str, Any]) -> "Payload":
         """The payload of an event's stored ``data``, checked."""
         cls.check(data)
         kinds = cls._kinds
@@ -127,7 +129,7 @@ class Payload:
         extra = {k: v for k, v in data.items() if k not in kinds}
         return cls(**kw, extra=extra, order=tuple(data))
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, Any]:
         """The mapping the store keeps: exactly the one this payload was made from (enum
         members as their text); for a payload made directly, its required keys, the optional
         ones that are set, then ``extra``."""
@@ -135,7 +137,7 @@ class Payload:
         order = self.order or tuple(
             [name for name, _, required in self._spec if required or getattr(self, name) is not None]
             + [k for k in self.extra if k not in known])
-        out = {}
+        out: dict[str, Any] = {}
         for k in order:
             v = getattr(self, k) if k in known else self.extra[k]
             out[k] = v.value if isinstance(v, StrEnum) else v
@@ -146,7 +148,10 @@ class Payload:
 PAYLOADS: dict[str, type[Payload]] = {}
 
 
-def _register(cls):
+_P = TypeVar("_P", bound=type[Payload])
+
+
+def _register(cls: _P) -> _P:
     cls._spec = tuple((f.name, f.metadata["kind"], f.metadata["required"]) for f in fields(cls)
                       if "kind" in f.metadata)
     cls._kinds = {name: kind for name, kind, _ in cls._spec}
@@ -173,9 +178,9 @@ class SessionStarted(Payload):
     tour_version: str = _req(STR)
     mode: str = _req(STR)
     role: str | None = _opt(STR)
-    comfort: Mapping | None = _opt(MAP)
+    comfort: Mapping[str, Any] | None = _opt(MAP)
     steps: int | None = _opt(INT)
-    start: list | None = _opt(LIST)
+    start: list[float] | None = _opt(LIST)
     tour_revision: str | None = _opt(STR)
     seed: int | None = _opt(INT)
     started_at: str | None = _opt(STR)
@@ -202,7 +207,7 @@ class HintShown(Payload):
     type = EventType.HINT_SHOWN
     hint: str = _req(STR)
     requested: bool | int | None = _opt(BOOL)
-    path: list | None = _opt(LIST)
+    path: list[list[float]] | None = _opt(LIST)
 
 
 @_register
@@ -213,7 +218,7 @@ class AnswerRevealed(Payload):
     type = EventType.ANSWER_REVEALED
     item: str | None = _opt(STR)
     room: str | None = _opt(STR)
-    at_xy: list | None = _opt(LIST)
+    at_xy: list[float] | None = _opt(LIST)
 
 
 @_register
@@ -281,8 +286,8 @@ class Questionnaire(Payload):
     type = EventType.QUESTIONNAIRE
     instrument: str = _req(STR)
     phase: str = _req(STR)
-    answers: Mapping = _req(MAP)
-    scores: Mapping | None = _opt(MAP)
+    answers: Mapping[str, Any] = _req(MAP)
+    scores: Mapping[str, Any] | None = _opt(MAP)
 
 
 @_register
@@ -316,9 +321,9 @@ class SessionEnded(Payload):
     type = EventType.SESSION_ENDED
     outcome: Outcome = _req(_Names(Outcome, "session outcome"))
     duration_s: float = _req(NUM)
-    motion: Mapping | None = _opt(MAP)
-    steps: Mapping | None = _opt(MAP)
-    frames: Mapping | None = _opt(MAP)
+    motion: Mapping[str, Any] | None = _opt(MAP)
+    steps: Mapping[str, Any] | None = _opt(MAP)
+    frames: Mapping[str, Any] | None = _opt(MAP)
     reason: str | None = _opt(STR)
     fms: int | None = _opt(INT)
     message: str | None = _opt(STR)
