@@ -40,7 +40,7 @@ class SSQScores:
     disorientation: float
     total: float
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, float]:
         return {"nausea": self.nausea, "oculomotor": self.oculomotor, "disorientation": self.disorientation,
                 "total": self.total}
 
@@ -67,7 +67,7 @@ def ssq_scores(answers: dict[str, int]) -> SSQScores:
                      round(raw_d * w["disorientation"], 2), round((raw_n + raw_o + raw_d) * w["total"], 2))
 
 
-def check_fms(rating) -> int:
+def check_fms(rating: object) -> int:
     """A valid FMS rating (integer 0-20), or :class:`UsageError`."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 0 <= rating <= FMS_MAX:
         raise UsageError(f"FMS rating {rating!r}: an integer 0-{FMS_MAX} expected")
