@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 from wardtwin.errors import InputFileError, UsageError
@@ -28,7 +29,7 @@ MAX_CONFIG_BYTES = 64 * 1024
 KNOWN = {"xapi": ("activity_base", "account_home")}
 
 
-def config_path(env=None) -> tuple[Path, bool]:
+def config_path(env: Mapping[str, str] | None = None) -> tuple[Path, bool]:
     """``(path, required)``: where the configuration file is looked for, and whether it must
     exist (it must when ``$WARDTWIN_CONFIG`` names it)."""
     env = os.environ if env is None else env
@@ -38,7 +39,7 @@ def config_path(env=None) -> tuple[Path, bool]:
     return Path(base) / "wardtwin" / "config.toml", False
 
 
-def load_config(env=None) -> tuple[dict, Path | None]:
+def load_config(env: Mapping[str, str] | None = None) -> tuple[dict[str, dict[str, str]], Path | None]:
     """``({table: {key: value}}, path)`` of the configuration file, or ``({}, None)`` when
     there is none. Raises :class:`~wardtwin.errors.UsageError` naming the file and the key for a
     file that cannot be read or holds anything but the known tables and keys."""
@@ -53,7 +54,7 @@ def load_config(env=None) -> tuple[dict, Path | None]:
         doc = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise UsageError(f"{path}: not a valid TOML configuration file ({exc})") from None
-    out: dict = {}
+    out: dict[str, dict[str, str]] = {}
     for table, value in doc.items():
         if table not in KNOWN:
             raise UsageError(f"{path}: unknown table [{table}]; known: "
@@ -69,7 +70,7 @@ def load_config(env=None) -> tuple[dict, Path | None]:
     return out, path
 
 
-def setting(table: str, key: str, given: str | None, env=None) -> tuple[str | None, str]:
+def setting(table: str, key: str, given: str | None, env: Mapping[str, str] | None = None) -> tuple[str | None, str]:
     """``(value, where)`` of one setting: ``given`` (a command-line option) when not None,
     else the configuration file's, else ``(None, "")``. ``where`` names the source for messages."""
     if given is not None:

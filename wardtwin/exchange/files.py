@@ -25,7 +25,7 @@ _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (sta
           (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"))
 
 
-def is_stdout(path) -> bool:
+def is_stdout(path: object) -> bool:
     """True when ``path`` is ``-``: standard output."""
     return isinstance(path, str) and path == STDOUT
 
@@ -59,7 +59,7 @@ def _link_target(path: Path) -> str:
     return f"a symbolic link to {target} ({there})"
 
 
-def check_output_path(path: str | os.PathLike) -> Path:
+def check_output_path(path: str | os.PathLike[str]) -> Path:
     """``path`` as a Path when a file may be written there: nothing is there yet, or a regular
     file (replaced). Anything else (device, named pipe, socket, folder, symbolic link, even one
     to a regular file) raises :class:`OutputPathError` saying what is there."""
@@ -75,7 +75,7 @@ def check_output_path(path: str | os.PathLike) -> Path:
                           f"file or a new path{hint}")
 
 
-def check_output_dir(path: str | os.PathLike) -> Path:
+def check_output_dir(path: str | os.PathLike[str]) -> Path:
     """``path`` as a Path when it may be an output folder: nothing there yet, a folder, or a
     symbolic link to one (nothing in it is replaced but regular files). Anything else raises
     :class:`OutputPathError`."""
@@ -88,7 +88,7 @@ def check_output_dir(path: str | os.PathLike) -> Path:
     raise OutputPathError(f"{path}: not written: it is {what}, not a folder; give a folder path")
 
 
-def ensure_output_dir(path: str | os.PathLike) -> Path:
+def ensure_output_dir(path: str | os.PathLike[str]) -> Path:
     """The output folder ``path`` (:func:`check_output_dir`), created with its parents when missing."""
     path = check_output_dir(path)
     try:
@@ -98,7 +98,7 @@ def ensure_output_dir(path: str | os.PathLike) -> Path:
     return path
 
 
-def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> Path:
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` through a temporary file in the same folder, then rename; only
     a new path or a regular file is written (:func:`check_output_path`). Failures raise
     :class:`OutputPathError` and leave nothing behind."""
@@ -128,12 +128,12 @@ def _umask() -> int:
     return mask
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
     """:func:`write_bytes_atomic` for UTF-8 text."""
     return write_bytes_atomic(path, text.encode("utf-8"))
 
 
-def write_output(path: str | os.PathLike, data: bytes) -> str:
+def write_output(path: str | os.PathLike[str], data: bytes) -> str:
     """``data`` to standard output when ``path`` is ``-``, else :func:`write_bytes_atomic`;
     returns where it went (``-`` or the path), for messages."""
     if is_stdout(path):

@@ -11,7 +11,7 @@ import json
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -76,9 +76,12 @@ def glb_bytes(parts: Iterable[GlbMesh], name: str = "ward") -> bytes:
     """The meshes as a glTF 2.0 binary: one node each (empty ones left out), one material per
     layer of :data:`LAYER_MATERIAL`."""
     blob = bytearray()
-    views, accessors, meshes, nodes = [], [], [], []
-    materials = []
-    mat_index = {}
+    views: list[dict[str, Any]] = []
+    accessors: list[dict[str, Any]] = []
+    meshes: list[dict[str, Any]] = []
+    nodes: list[dict[str, Any]] = []
+    materials: list[dict[str, Any]] = []
+    mat_index: dict[str, int] = {}
     for layer in LAYER_MATERIAL:
         rough, metal = LAYER_MATERIAL[layer]
         mat_index[layer] = len(materials)
@@ -141,7 +144,7 @@ def glb_bytes(parts: Iterable[GlbMesh], name: str = "ward") -> bytes:
                      struct.pack("<II", len(bin_), CHUNK_BIN), bin_])
 
 
-def read_glb(data: bytes) -> tuple[dict, bytes]:
+def read_glb(data: bytes) -> tuple[dict[str, Any], bytes]:
     """(JSON document, binary chunk) of a .glb; raises :class:`GltfError` on a malformed file."""
     if len(data) < 20:
         raise GltfError("not a glTF binary: too short")
@@ -165,7 +168,7 @@ def read_glb(data: bytes) -> tuple[dict, bytes]:
     return doc, binary
 
 
-def accessor_array(doc: dict, binary: bytes, index: int) -> np.ndarray:
+def accessor_array(doc: dict[str, Any], binary: bytes, index: int) -> np.ndarray:
     """The data of one accessor as a numpy array (rows x components), a view of ``binary``
     (nothing is allocated); raises :class:`GltfError` when it does not fit its buffer view."""
     acc = doc["accessors"][index]

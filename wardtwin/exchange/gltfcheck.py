@@ -22,7 +22,9 @@ from __future__ import annotations
 import json
 import os
 import struct
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
 from urllib.parse import unquote
 
 from wardtwin.errors import InputFileError, WardtwinError
@@ -41,6 +43,8 @@ MAX_NODES = 10_000
 
 _GLB_MAGIC, _CHUNK_JSON, _CHUNK_BIN = b"glTF", 0x4E4F534A, 0x004E4942
 _COMPONENT_BYTES = {5120: 1, 5121: 1, 5122: 2, 5123: 2, 5125: 4, 5126: 4}
+#: A JSON object of a glTF document.
+_Json = dict[str, Any]
 _TYPE_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
@@ -76,7 +80,7 @@ def check_model_file(path: Path, base: Path) -> None:
     check_gltf(_parse(text), path.parent, base, bin_len)
 
 
-def _glb_parts(fh, size: int) -> tuple[bytes, int | None]:
+def _glb_parts(fh: BinaryIO, size: int) -> tuple[bytes, int | None]:
     """(JSON chunk, length of the BIN chunk or None) of an open .glb of ``size`` bytes."""
     head = read_at(fh, 0, 20)
     if len(head) < 20 or head[:4] != _GLB_MAGIC:
@@ -102,7 +106,7 @@ def _glb_parts(fh, size: int) -> tuple[bytes, int | None]:
     return text, blen
 
 
-def _parse(text: bytes) -> dict:
+def _parse(text: bytes) -> _Json:
     try:
         doc = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -111,10 +115,11 @@ def _parse(text: bytes) -> dict:
     version = asset.get("version") if isinstance(asset, dict) else None
     if version != "2.0":
         raise ModelFileError(f"glTF asset version {str(version)[:20]!r}; \"2.0\" expected")
-    return doc
+    out: _Json = doc
+    return out
 
 
-def check_gltf(doc: dict, folder: Path, base: Path, bin_len: int | None) -> None:
+def check_gltf(doc: _Json, folder: Path, base: Path, bin_len: int | None) -> None:
     """Check a parsed glTF document (see the module doc): ``folder`` holds the file, relative
     URIs start there; ``bin_len``: bytes of a .glb's BIN chunk (None: none)."""
     try:
@@ -129,14 +134,14 @@ def check_gltf(doc: dict, folder: Path, base: Path, bin_len: int | None) -> None
             from None
 
 
-def _list(doc: dict, key: str) -> list:
+def _list(doc: _Json, key: str) -> list[Any]:
     v = doc.get(key, [])
     if not isinstance(v, list):
         raise ModelFileError(f"its `{key}` is not a list")
     return v
 
 
-def _int(v, what: str, lo: int = 0, hi: int | None = None) -> int:
+def _int(v: object, what: str, lo: int = 0, hi: int | None = None) -> int:
     if not isinstance(v, int) or isinstance(v, bool) or v < lo or (hi is not None and v > hi):
         shown = str(v)[:20]
         raise ModelFileError(f"{what} is {shown}; a whole number from {lo:,}" + (f" to {hi:,}" if hi is not None
@@ -144,7 +149,7 @@ def _int(v, what: str, lo: int = 0, hi: int | None = None) -> int:
     return v
 
 
-def _index(v, n: int, what: str) -> int:
+def _index(v: object, n: int, what: str) -> int:
     return _int(v, what, 0, n - 1) if n else _int(v, what, 0, -1)
 
 
@@ -168,7 +173,7 @@ def _uri_file(uri: str, folder: Path, base: Path, what: str) -> int:
         raise
 
 
-def _buffer_bytes(i: int, b: dict, folder: Path, base: Path, bin_len: int | None) -> int:
+def _buffer_bytes(i: int, b: _Json, folder: Path, base: Path, bin_len: int | None) -> int:
     """The byte length of buffer ``i``, checked against the data it has."""
     length = _int(b.get("byteLength"), f"buffer {i}'s byteLength", 1, MAX_MODEL_BYTES)
     uri = b.get("uri")
@@ -185,7 +190,7 @@ def _buffer_bytes(i: int, b: dict, folder: Path, base: Path, bin_len: int | None
     return length
 
 
-def _view(i: int, v: dict, buffers: list[int]) -> tuple[int, int | None]:
+def _view(i: int, v: _Json, buffers: list[int]) -> tuple[int, int | None]:
     """(byte length, byte stride or None) of buffer view ``i``, checked to fit its buffer."""
     buf = _index(v.get("buffer"), len(buffers), f"bufferView {i}'s buffer")
     off = _int(v.get("byteOffset", 0), f"bufferView {i}'s byteOffset")
@@ -197,10 +202,10 @@ def _view(i: int, v: dict, buffers: list[int]) -> tuple[int, int | None]:
     return length, (None if stride is None else _int(stride, f"bufferView {i}'s byteStride", 4, 252))
 
 
-def _accessor(i: int, a: dict, views: list) -> tuple[int, int]:
+def _accessor(i: int, a: _Json, views: list[tuple[int, int | None]]) -> tuple[int, int]:
     """(count, unpacked bytes) of accessor ``i``, checked to fit its buffer view."""
-    comp = _COMPONENT_BYTES.get(a.get("componentType"))
-    width = _TYPE_WIDTH.get(a.get("type"))
+    comp = _COMPONENT_BYTES.get(a.get("componentType", -1))
+    width = _TYPE_WIDTH.get(a.get("type", ""))
     if comp is None or width is None:
         raise ModelFileError(f"accessor {i} has an unknown componentType or type")
     count = _int(a.get("count"), f"accessor {i}'s count", 1, 3 * MAX_TRIANGLES)
@@ -218,7 +223,7 @@ def _accessor(i: int, a: dict, views: list) -> tuple[int, int]:
     return count, count * elem
 
 
-def _image(i: int, img: dict, folder: Path, base: Path, n_views: int) -> None:
+def _image(i: int, img: _Json, folder: Path, base: Path, n_views: int) -> None:
     uri = img.get("uri")
     if uri is None:
         if img.get("bufferView") is not None:
@@ -229,7 +234,7 @@ def _image(i: int, img: dict, folder: Path, base: Path, n_views: int) -> None:
         _uri_file(uri, folder, base, f"image {i}")
 
 
-def _accessor_uses(doc: dict):
+def _accessor_uses(doc: _Json) -> Iterator[Any]:
     """Every accessor index the meshes, skins and animations use (one per use)."""
     for mesh in _list(doc, "meshes"):
         for prim in mesh.get("primitives", []):
@@ -247,7 +252,7 @@ def _accessor_uses(doc: dict):
             yield sampler.get("output")
 
 
-def _mesh_triangles(mesh: dict, sizes: list) -> int:
+def _mesh_triangles(mesh: _Json, sizes: list[tuple[int, int]]) -> int:
     total = 0
     for prim in mesh.get("primitives", []):
         mode = prim.get("mode", 4)
@@ -257,7 +262,7 @@ def _mesh_triangles(mesh: dict, sizes: list) -> int:
     return total
 
 
-def _budget(doc: dict, sizes: list) -> None:
+def _budget(doc: _Json, sizes: list[tuple[int, int]]) -> None:
     """Unpacked accessor bytes and triangles drawn by the scenes, against their limits."""
     unpacked = sum(sizes[_index(k, len(sizes), "an accessor index")][1] for k in _accessor_uses(doc))
     if unpacked > MAX_ACCESSOR_BYTES:

@@ -57,7 +57,7 @@ def inside(path: Path, root: Path) -> bool:
     return Path(path).is_relative_to(Path(os.path.realpath(root)))
 
 
-def resolve(path: str | os.PathLike, name: str | None = None, within: str | os.PathLike | None = None) -> Path:
+def resolve(path: str | os.PathLike[str], name: str | None = None, within: str | os.PathLike[str] | None = None) -> Path:
     """``path`` with every symlink followed; raises :class:`InputFileError` when it is missing,
     a symlink loop, unreachable, or (given ``within``) leads outside that folder."""
     name = str(path) if name is None else name
@@ -71,8 +71,8 @@ def resolve(path: str | os.PathLike, name: str | None = None, within: str | os.P
     return real
 
 
-def open_regular(path: str | os.PathLike, limit: int | None = None, *, name: str | None = None,
-                 within: str | os.PathLike | None = None) -> BinaryIO:
+def open_regular(path: str | os.PathLike[str], limit: int | None = None, *, name: str | None = None,
+                 within: str | os.PathLike[str] | None = None) -> BinaryIO:
     """The regular file at ``path`` opened for reading in binary (the caller closes it).
 
     ``limit``: largest size accepted, bytes; ``name``: the file's name in messages (default
@@ -106,8 +106,8 @@ def _need_regular(name: str, mode: int, size: int, limit: int | None) -> None:
         raise InputFileError(name, "too-large", f"is {size_text(size)}, over the limit of {size_text(limit)}")
 
 
-def read_bounded(path: str | os.PathLike, limit: int, *, name: str | None = None,
-                 within: str | os.PathLike | None = None) -> bytes:
+def read_bounded(path: str | os.PathLike[str], limit: int, *, name: str | None = None,
+                 within: str | os.PathLike[str] | None = None) -> bytes:
     """The whole content of the regular file at ``path``, at most ``limit`` bytes (reads at
     most ``limit`` + 1: a file that grew past the limit is refused too). See :func:`open_regular`."""
     name = str(path) if name is None else name
