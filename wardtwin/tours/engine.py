@@ -20,13 +20,16 @@ actions: :meth:`Session.skip`, :meth:`Session.request_hint`, :meth:`Session.paus
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events import (
     Driver, Event, EventType, Outcome, Payload, Resumed, StationKind, StepSkipped, StepStarted, StepStatus, TourMode,
     values,
 )
+from wardtwin.layout.model import Point
 from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot, Motion, MotionMeter, trainee_motion
 from wardtwin.tours.sight import Navigator
@@ -71,8 +74,9 @@ class Session:
 
     def __init__(self, model: WardModel, tour: Tour, *, session_id: str, trainee: str,
                  settings: ComfortSettings | None = None, mode: str | None = None, station: str = "sim",
-                 role: str | None = None, seed: int | None = None, start=None, sink=None,
-                 nav: Navigator | None = None, layout_hash: str | None = None):
+                 role: str | None = None, seed: int | None = None, start: str | Sequence[float] | None = None,
+                 sink: Callable[[Event], object] | None = None, nav: Navigator | None = None,
+                 layout_hash: str | None = None) -> None:
         if not session_id or not isinstance(session_id, str):
             raise UsageError("session_id: a non-empty text expected")
         if not trainee or not isinstance(trainee, str):
@@ -94,11 +98,11 @@ class Session:
         self.sink = sink
         #: Called when the session ends; the dict it returns joins the ``session_ended`` data
         #: (a station's frame-time statistics, ``{"frames": {...}}``).
-        self.end_data = None
+        self.end_data: Callable[[], Mapping[str, object] | None] | None = None
         #: Station facts for the ``session_started`` data, set before the session begins: its
         #: ``comfort`` entries join the comfort settings (e.g. ``locomotion``), other keys are
         #: added (e.g. ``display``).
-        self.start_data: dict = {}
+        self.start_data: dict[str, object] = {}
         self._layout_hash = layout_hash
         where = start if start is not None else (tour.start or model.layout.ward.entrance)
         xy = self.nav.place(where) if isinstance(where, str) else (float(where[0]), float(where[1]))
@@ -138,7 +142,7 @@ class Session:
         return self.run.waiting
 
     @property
-    def prompt(self) -> dict:
+    def prompt(self) -> dict[str, object]:
         """What a station shows for the current step (text, choices, ...)."""
         return dict(self.run.prompt) if self.run is not None and not self.ended else {}
 
@@ -161,8 +165,9 @@ class Session:
 
             lay = self.model.layout
             extra = dict(self.start_data or {})
-            comfort = {**self.settings.to_dict(), **dict(extra.pop("comfort", None) or {})}
-            data = {**extra, "trainee": self.trainee, "station": self.station.value, "ward": lay.ward.id,
+            comfort = {**self.settings.to_dict(),
+                       **dict(cast(Mapping[str, object], extra.pop("comfort", None) or {}))}
+            data: dict[str, Any] = {**extra, "trainee": self.trainee, "station": self.station.value, "ward": lay.ward.id,
                     "layout_hash": self._layout_hash or layout_hash(lay), "tour": self.tour.id,
                     "tour_version": self.tour.digest, "mode": self.mode.value, "comfort": comfort,
                     "steps": len(self.tour.steps),
@@ -177,7 +182,7 @@ class Session:
             self._start(0)
         return self._take()
 
-    def step(self, dt: float, pose: Pose | None = None, answer=None, *, snap_turn: bool = False,
+    def step(self, dt: float, pose: Pose | None = None, answer: object = None, *, snap_turn: bool = False,
              teleport: bool = False) -> list[Event]:
         """Advance the session by ``dt`` s. ``pose``: where the trainee is now (ignored while
         the autopilot drives); ``answer``: the answer given during this step; ``snap_turn`` /
@@ -192,6 +197,7 @@ class Session:
         if self.ended:
             return self._take()
         run = self.run
+        assert run is not None  # begun and not ended: a step is running
         if self.paused:
             self.t += dt
             self._paused_in_step += dt
@@ -239,7 +245,7 @@ class Session:
             self.run.hint(self, requested=True)
         return self._take()
 
-    def pause(self, reason: str = "trainee", **data) -> list[Event]:
+    def pause(self, reason: str = "trainee", **data: object) -> list[Event]:
         """Pause: time passes but the step's clock (hints, limits) stops."""
         self._out = []
         if self.begun and not self.ended:
@@ -252,7 +258,7 @@ class Session:
         if self.paused and not self.ended:
             self.paused = False
             self.emit(Resumed())
-            if hasattr(self.run, "resumed"):
+            if self.run is not None:
                 self.run.resumed(self)
         return self._take()
 
@@ -271,17 +277,22 @@ class Session:
         return self._take()
 
     # -- used by step runs ------------------------------------------------------------------
-    def emit(self, type: EventType | str | Payload, at: float | None = None, step="current", **data) -> Event:
+    def emit(self, type: EventType | str | Payload, at: float | None = None,
+             step: int | None | Literal["current"] = "current", **data: object) -> Event:
         """Emit an event at session time ``at`` (default: now): of ``type`` with ``data``, or the
         event carrying a typed payload (``type`` a :class:`~wardtwin.events.Payload`, no ``data``)."""
+        kind: EventType | str
+        body: Mapping[str, object]
         if isinstance(type, Payload):
             if data:
                 raise UsageError(f"emit: a {type.type} payload and data keys {', '.join(data)} given; one or the other")
-            type, data = type.type, type.to_data()
+            kind, body = type.type, type.to_data()
+        else:
+            kind, body = type, data
         t = self.t if at is None else max(min(at, self.t), self._last_t)
         self._last_t = t
         idx = (self.index if self.run is not None else None) if step == "current" else step
-        ev = Event(self.session_id, self._seq, type, round(t, 6), idx, data)
+        ev = Event(self.session_id, self._seq, kind, round(t, 6), idx, body)
         self._seq += 1
         self.events.append(ev)
         self._out.append(ev)
@@ -289,14 +300,14 @@ class Session:
             self.sink(ev)
         return ev
 
-    def hold(self, reason: str, **data) -> None:
+    def hold(self, reason: str, **data: Any) -> None:
         """Pause the session (from a step run; see :meth:`pause`)."""
         if not self.paused:
             self.paused = True
             self.autopilot.speed = 0.0
             self.emit(EventType.PAUSED, reason=reason, **data)
 
-    def teleport(self, xy) -> None:
+    def teleport(self, xy: Point) -> None:
         """Move the trainee to ``xy`` at once (a teleport in the motion exposure)."""
         self.autopilot.pose = self.pose
         self.autopilot.teleport(xy)
@@ -305,14 +316,16 @@ class Session:
         self.pose = self.autopilot.pose
 
     def finish(self, success: bool, reason: str | None = None, advance: bool = True, at: float | None = None,
-               **data) -> None:
+               **data: object) -> None:
         """End the current step (completed when ``success``), then start the next."""
         run = self.run
+        assert run is not None  # called by the running step
         t = self.t if at is None else at
         duration = round(max(0.0, t - self._t0 - self._paused_in_step), 3)
         metrics = run.metrics(self, success)
-        body = {"duration_s": duration, "success": bool(success), "hints": run.hints, "revealed": run.revealed,
-                **(metrics.to_data() if metrics is not None else {}), **data}
+        body: dict[str, Any] = {
+            "duration_s": duration, "success": bool(success), "hints": run.hints, "revealed": run.revealed,
+            **(metrics.to_data() if metrics is not None else {}), **data}
         if success:
             self.emit(EventType.STEP_COMPLETED, at=at, **body)
         else:
@@ -321,8 +334,10 @@ class Session:
         if advance:
             self.advance(at)
 
-    def _result(self, status: StepStatus, reason, duration=None, metrics: PathMetrics | None = None):
+    def _result(self, status: StepStatus, reason: str | None, duration: float | None = None,
+                metrics: PathMetrics | None = None) -> None:
         run, m = self.run, metrics
+        assert run is not None  # a step is running
         self.results.append(StepResult(
             run.step.index, run.step.id, run.step.type, status,
             round(self.elapsed, 3) if duration is None else duration, reason, run.hints, run.revealed,
@@ -348,16 +363,16 @@ class Session:
         step = self.tour.steps[i]
         self.autopilot.stop()
         self.autopilot.pose = self.pose
-        self.run = step_type(step.type).run(step)
+        self.run = run = step_type(step.type).run(step)
         target = next((step.get(k) for k in ("item", "item_type", "category", "target", "to") if step.get(k)), None)
         # target: what the step is about, for the per-step report
         self.emit(StepStarted(kind=step.type, id=step.id, title=step.title or None,
                               target=None if target is None else str(target)), at=at)
-        self.run.begin(self)
+        run.begin(self)
         if not self.ended and self.index == i:
-            self.run.prompt["driver"] = self.run.driver
+            run.prompt["driver"] = run.driver
 
-    def end(self, outcome: Outcome | str, at: float | None = None, **data) -> None:
+    def end(self, outcome: Outcome | str, at: float | None = None, **data: object) -> None:
         """End the session with ``outcome`` (completed, stopped_comfort, abandoned, quit)."""
         if self.ended:
             return
@@ -373,3 +388,4 @@ class Session:
         self.ended = True
         self.outcome = outcome
         self.paused = False
+

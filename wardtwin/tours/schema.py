@@ -21,12 +21,18 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING, cast
 
 from wardtwin.events.kinds import TourMode, values
 from wardtwin.layout.schema import (
     ID_PATTERN, INVALID, Angle, Bool, Enum, Field, Id, Int, ListOf, Obj, Quantity, Str, Type, did_you_mean,
 )
 from wardtwin.layout.units import QuantityError, describe, parse_quantity
+from wardtwin.layout.yamlsafe import LList, LMap, Loc
+
+if TYPE_CHECKING:
+    from wardtwin.layout.schema import Ctx
+    from wardtwin.tours.steps import StepType
 
 #: Versions of the tour language this wardtwin reads.
 TOUR_VERSIONS = (1,)
@@ -43,28 +49,28 @@ class Seconds(Quantity):
 
     units, base, what = {"s": 1.0, "min": 60.0, "ms": 0.001}, "s", "duration"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_quantity(value, self.units, "duration")
 
 
 class Speed(Quantity):
     units, base, what = {"m/s": 1.0, "km/h": 1 / 3.6}, "m/s", "speed"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_quantity(value, self.units, "speed")
 
 
 class Accel(Quantity):
     units, base, what = {"m/s2": 1.0, "m/s²": 1.0}, "m/s2", "acceleration"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_quantity(value, self.units, "acceleration")
 
 
 class TurnRate(Quantity):
     units, base, what = {"deg/s": 1.0, "°/s": 1.0, "rad/s": 180 / math.pi}, "deg/s", "turn rate"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_quantity(value, self.units, "turn rate")
 
 
@@ -73,10 +79,10 @@ class Share(Quantity):
 
     units, base, what = {"%": 0.01}, "", "share"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_quantity(value, self.units, "share")
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: object, ctx: Ctx, loc: Loc, label: str) -> object:
         try:
             number = self.parse(value)
         except QuantityError as exc:
@@ -88,7 +94,7 @@ class Share(Quantity):
             return INVALID
         return number
 
-    def json(self):
+    def json(self) -> dict[str, object]:
         return {**super().json(), "description": f"{self.doc} (a number, or a percentage such as 80%)"}
 
 
@@ -97,10 +103,10 @@ class Place(Type):
     Checked here for form only; :mod:`wardtwin.tours.validate` checks that it exists.
     Returns text that :meth:`wardtwin.model.WardModel.place` understands."""
 
-    def __init__(self, doc=""):
+    def __init__(self, doc: str = "") -> None:
         self.doc = doc
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: object, ctx: Ctx, loc: Loc, label: str) -> object:
         if isinstance(value, list) and len(value) == 2 and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
             return f"{float(value[0]):g},{float(value[1]):g}"
@@ -114,7 +120,7 @@ class Place(Type):
         ctx.report("wrong-type", loc, f"{label}: {text!r} is not a room, door or item id, nor a point 'x,y'")
         return INVALID
 
-    def json(self):
+    def json(self) -> dict[str, object]:
         return {"anyOf": [{"type": "string"}, {"type": "integer", "minimum": 0},
                           {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}],
                 "description": self.doc}
@@ -123,23 +129,23 @@ class Place(Type):
 class Choices(ListOf):
     """A list of 2-8 distinct answer texts."""
 
-    def __init__(self, doc=""):
+    def __init__(self, doc: str = "") -> None:
         super().__init__(Str("answer", max_len=200), doc, 2, 8, noun="answers")
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: object, ctx: Ctx, loc: Loc, label: str) -> object:
         out = super().check(value, ctx, loc, label)
         if out is INVALID or INVALID in out:
             return INVALID
-        seen = {}
+        seen: dict[object, int] = {}
         for i, v in enumerate(out):
-            if v in seen:
-                ctx.report("duplicate-id", value.at(i), f"{label}: answer {v!r} is listed twice "
+            if v in seen:  # super().check passed: value is a YAML list
+                ctx.report("duplicate-id", cast(LList, value).at(i), f"{label}: answer {v!r} is listed twice "
                                                         f"(first as [{seen[v]}])")
                 return INVALID
             seen[v] = i
         return out
 
-    def json(self):
+    def json(self) -> dict[str, object]:
         return {**super().json(), "uniqueItems": True}
 
 
@@ -156,12 +162,12 @@ class StepOf(Type):
 
     doc = "a tour step: `type` and the fields of that type"
 
-    def _types(self):
+    def _types(self) -> dict[str, StepType]:
         from wardtwin.tours.steps import STEP_TYPES
 
         return STEP_TYPES
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: object, ctx: Ctx, loc: Loc, label: str) -> object:
         types = self._types()
         if not isinstance(value, dict):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping with `type` "
@@ -173,13 +179,13 @@ class StepOf(Type):
                                                                    f"one of: {', '.join(types)}")
             return INVALID
         if not isinstance(kind, str) or kind not in types:
-            ctx.report("unknown-step-type", value.at("type"),
+            ctx.report("unknown-step-type", cast(LMap, value).at("type"),
                        f"{label}: unknown step type {describe(kind)}{did_you_mean(kind, types)}; "
                        f"valid types: {', '.join(types)}")
             return INVALID
         return types[kind].schema.check(value, ctx, loc, f"{label} ({kind})")
 
-    def json(self):
+    def json(self) -> dict[str, object]:
         return {"oneOf": [t.schema.json() for t in self._types().values()], "description": self.doc}
 
 
@@ -238,7 +244,7 @@ def tour_schema() -> Obj:
     return _TOUR
 
 
-def tour_json_schema() -> dict:
+def tour_json_schema() -> dict[str, object]:
     """A JSON Schema (draft 2020-12) for tour files."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

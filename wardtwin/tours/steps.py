@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, TypeVar
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events import ComfortRating, Driver, EventType, HintShown, Outcome, TourMode
@@ -26,6 +26,17 @@ from wardtwin.layout.schema import Angle, Enum, Field, Id, Length, Obj, Str
 from wardtwin.metrics.scores import check_fms, soft_spl, spl, ssq_scores
 from wardtwin.tours.schema import Choices, Int, Place, Seconds, step_schema
 from wardtwin.tours.spec import Step
+
+if TYPE_CHECKING:
+    from wardtwin.layout.model import Point
+    from wardtwin.model import Nearest, Route
+    from wardtwin.tours.engine import Session
+    from wardtwin.tours.sight import Navigator, Target
+    from wardtwin.tours.validate import TourCheck
+
+#: A step type's semantic check: ``validate(step, vctx)``.
+Validator = Callable[[Step, "TourCheck"], None]
+_R = TypeVar("_R", bound="type[Run]")
 
 #: Default success radius of a find step (m): distance from the trainee to the item's footprint.
 FIND_RADIUS = 1.5
@@ -48,7 +59,7 @@ class PathMetrics:
     spl: float
     soft_spl: float
 
-    def to_data(self) -> dict:
+    def to_data(self) -> dict[str, float]:
         """As the keys of the ``step_completed`` / ``step_failed`` event data."""
         return {"walked_m": self.walked_m, "shortest_m": self.shortest_m, "spl": self.spl, "soft_spl": self.soft_spl}
 
@@ -61,17 +72,17 @@ class StepType:
     name: str
     doc: str
     schema: Obj
-    run: type
-    validate: Callable | None = None
+    run: type[Run]
+    validate: Validator | None = None
 
 
 STEP_TYPES: dict[str, StepType] = {}
 
 
-def register(name: str, fields: list[Field], doc: str, validate: Callable | None = None):
+def register(name: str, fields: list[Field], doc: str, validate: Validator | None = None) -> Callable[[_R], _R]:
     """Decorator of a :class:`Run` subclass: register step type ``name``."""
 
-    def deco(cls):
+    def deco(cls: _R) -> _R:
         if name in STEP_TYPES:
             raise ValueError(f"step type {name!r} registered twice")
         STEP_TYPES[name] = StepType(name, doc, step_schema(name, fields, doc), cls, validate)
@@ -103,28 +114,31 @@ class Run:
     type_name = ""
     moves = False  # a movement step: reports walked/shortest/SPL
 
-    def __init__(self, step: Step):
+    def __init__(self, step: Step) -> None:
         self.step = step
         self.driver = Driver.TRAINEE
         self.waiting: str | None = None
-        self.prompt: dict = {"kind": step.type, "title": step.title}
-        self.targets: tuple = ()
-        self.goal: tuple | None = None
+        self.prompt: dict[str, object] = {"kind": step.type, "title": step.title}
+        self.targets: tuple[Target, ...] = ()
+        self.goal: Point | None = None
         self.shortest: float | None = None
         self.hints = 0
         self.revealed = False
 
-    def begin(self, s) -> None:
+    def begin(self, s: Session) -> None:
         """Called when the step starts (``s``: the session)."""
 
-    def update(self, s, answer) -> None:
+    def update(self, s: Session, answer: object) -> None:
         """Called after each time step, with the answer given in it (or None)."""
 
-    def hint(self, s, requested: bool = False) -> bool:
+    def hint(self, s: Session, requested: bool = False) -> bool:
         """Show a hint now (a trainee asked); False when this step has none to give."""
         return False
 
-    def metrics(self, s, success: bool) -> PathMetrics | None:
+    def resumed(self, s: Session) -> None:
+        """Called when the session resumes after a pause."""
+
+    def metrics(self, s: Session, success: bool) -> PathMetrics | None:
         """Path measures at the end of a movement step (None for other steps)."""
         if not self.moves or self.shortest is None or self.goal is None:
             return None
@@ -135,13 +149,13 @@ class Run:
                            round(soft_spl(self.shortest, walked, remaining), 4))
 
 
-def _guided(s) -> bool:
+def _guided(s: Session) -> bool:
     return s.mode == TourMode.GUIDED
 
 
 # --- say ---------------------------------------------------------------------------------
 
-def _v_say(step, vc):
+def _v_say(step: Step, vc: TourCheck) -> None:
     if step.get("at"):
         vc.place(step, "at")
     if step.get("audio"):
@@ -155,7 +169,7 @@ def _v_say(step, vc):
     Field("duration", Seconds("how long it stays up (default: reading time of the text)", lo=0.5, hi=600)),
 ], "narration: text (and optionally audio) shown for a while", _v_say)
 class Say(Run):
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         self.duration = self.step.get("duration", say_duration(self.step.get("text", "")))
         self.waiting = "ack"
         self.prompt.update(text=self.step.get("text"), audio=self.step.get("audio"), duration_s=self.duration)
@@ -164,7 +178,7 @@ class Say(Run):
             if self.step.get("at"):
                 s.autopilot.face(s.nav.place(self.step.get("at")))
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if answer is not None:
             s.finish(True)
         elif s.elapsed >= self.duration - 1e-9:
@@ -173,7 +187,7 @@ class Say(Run):
 
 # --- go_to -------------------------------------------------------------------------------
 
-def _v_go_to(step, vc):
+def _v_go_to(step: Step, vc: TourCheck) -> None:
     p = vc.place(step, "target")
     if step.get("face"):
         vc.place(step, "face")
@@ -190,7 +204,7 @@ def _v_go_to(step, vc):
 class GoTo(Run):
     moves = True
 
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         self.driver = Driver.AUTOPILOT
         step = self.step
         self.prompt.update(text=step.get("text"), target=step.get("target"))
@@ -207,14 +221,14 @@ class GoTo(Run):
             face = s.nav.target(step.get("target")).center
         s.autopilot.follow(r.points, face=face, pause=step.get("pause"))
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if not s.autopilot.busy:
             s.finish(True)
 
 
 # --- find --------------------------------------------------------------------------------
 
-def _v_find(step, vc):
+def _v_find(step: Step, vc: TourCheck) -> None:
     vc.find_targets(step)
 
 
@@ -234,7 +248,7 @@ def _v_find(step, vc):
 class Find(Run):
     moves = True
 
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         from wardtwin.tours.sight import VIEW_ANGLE
 
         step = self.step
@@ -260,23 +274,23 @@ class Find(Run):
             self.driver = Driver.AUTOPILOT
             s.autopilot.follow(best.route.points, face=self.best.center, pause=0.0)
 
-    def _found(self, s) -> bool:
+    def _found(self, s: Session) -> bool:
         from wardtwin.tours.sight import found
 
         return any(found(s.model, s.pose, t, self.radius, self.view_angle) for t in self.targets)
 
-    def hint(self, s, requested=False, at=None):
+    def hint(self, s: Session, requested: bool = False, at: float | None = None) -> bool:
         if self.state != "search" or self.hints:
             return False
         room = s.model.layout.room_by_id.get(self.best.room)
         text = self.step.get("hint") or f"Look in {room.name if room else self.best.room}."
-        r = s.nav.route(s.pose.xy, self.goal)
+        r = s.nav.route(s.pose.xy, self.route.goal)
         path = [[round(x, 2), round(y, 2)] for x, y in r.points] if r else []
         self.hints += 1
         s.emit(HintShown(hint=text, requested=requested, path=path), at=at)
         return True
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if self.state == "assist":
             if not s.autopilot.busy:
                 s.advance()
@@ -296,7 +310,7 @@ class Find(Run):
                 s.finish(False, "time_limit", advance=False, at=at, takeover=True)
                 self.driver = Driver.AUTOPILOT
                 s.autopilot.pose = s.pose
-                r = s.nav.route(s.pose.xy, self.goal)
+                r = s.nav.route(s.pose.xy, self.route.goal)
                 s.autopilot.follow(r.points if r else [], face=self.best.center)
             else:
                 s.finish(False, "time_limit", at=at)
@@ -307,14 +321,14 @@ class Find(Run):
             s.finish(False, "not_in_view")  # the autopilot arrived and still cannot see it
 
 
-def _what(s, step) -> str:
+def _what(s: Session, step: Step) -> str:
     if step.get("item_type"):
         t = s.model.layout.catalog.get(step.get("item_type"))
         return t.name if t else step.get("item_type")
     return str(step.get("category")).replace("_", " ") + " item"
 
 
-def qualifying(nav, step, origin):
+def qualifying(nav: Navigator, step: Step, origin: Point) -> tuple[tuple[str, ...], Nearest | None]:
     """``(item ids that qualify, Nearest of them from origin or None)`` for a find step."""
     model = nav.model
     if step.get("item"):
@@ -333,7 +347,7 @@ def qualifying(nav, step, origin):
         return (), None
     if step.get("near"):
         n = nav.nearest(step.get("near"), **kw)
-        if n is None:
+        if n is None or n.item.access is None:  # (a found item always has an access point)
             return (), None
         r = nav.route(origin, n.item.access)
         from wardtwin.model import Nearest
@@ -346,7 +360,7 @@ def qualifying(nav, step, origin):
 
 # --- route -------------------------------------------------------------------------------
 
-def _v_route(step, vc):
+def _v_route(step: Step, vc: TourCheck) -> None:
     vc.route_goal(step)
 
 
@@ -360,7 +374,7 @@ def _v_route(step, vc):
 class RouteStep(Run):
     moves = True
 
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         step = self.step
         self.radius = step.get("radius", ROUTE_RADIUS)
         self.time_limit = step.get("time_limit", math.inf)
@@ -371,7 +385,7 @@ class RouteStep(Run):
             if math.hypot(p[0] - s.pose.x, p[1] - s.pose.y) > 0.5:
                 s.teleport(p)
         door, r = exit_route(s.nav, s.pose.xy, step.get("to"))
-        if r is None:
+        if r is None or door is None:  # (both or neither)
             s.finish(False, "unreachable")
             return
         self.door = door
@@ -383,7 +397,7 @@ class RouteStep(Run):
             self.driver = Driver.AUTOPILOT
             s.autopilot.follow(r.points, pause=0.0)
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if s.elapsed >= self.time_limit - 1e-9:
             s.finish(False, "time_limit", at=s.scheduled(self.time_limit), exit=self.door)
         elif math.hypot(self.door_point[0] - s.pose.x, self.door_point[1] - s.pose.y) <= self.radius:
@@ -392,12 +406,12 @@ class RouteStep(Run):
             s.finish(True, exit=self.door)  # the autopilot stands at the end of the route
 
 
-def exit_route(nav, origin, door: str | None):
+def exit_route(nav: Navigator, origin: Point, door: str | None) -> tuple[str | None, Route | None]:
     """``(exit door id, Route)`` to ``door`` or to the nearest exit by walking; ``(None,
     None)`` when there is none or none can be reached."""
     plan = nav.model.plan
     doors = [door] if door else list(plan.exits)
-    best = (None, None)
+    best: tuple[str | None, Route | None] = (None, None)
     for d in sorted(doors):
         r = nav.route(origin, nav.place(d))
         if r is not None and (best[1] is None or r.length < best[1].length - 1e-9):
@@ -407,22 +421,22 @@ def exit_route(nav, origin, door: str | None):
 
 # --- identify and quiz -------------------------------------------------------------------
 
-def _v_choice(step, vc):
+def _v_choice(step: Step, vc: TourCheck) -> None:
     if step.get("answer") not in step.get("choices", ()):
         vc.report(step, "answer", "step-never-succeeds",
                   f"{step.label}: the answer {step.get('answer')!r} is not one of the choices "
                   f"({', '.join(map(repr, step.get('choices', ())))}); no answer can be right")
 
 
-def _v_identify(step, vc):
+def _v_identify(step: Step, vc: TourCheck) -> None:
     it = vc.item(step, "item")
     if it is not None:
         vc.walk_to(step, "item", vc.nav.place(it.id))
     _v_choice(step, vc)
 
 
-def _choice(step, answer) -> str:
-    choices = step.get("choices", ())
+def _choice(step: Step, answer: object) -> str:
+    choices: tuple[str, ...] = step.get("choices", ())
     if isinstance(answer, int) and not isinstance(answer, bool):
         if 0 <= answer < len(choices):
             return choices[answer]
@@ -432,13 +446,13 @@ def _choice(step, answer) -> str:
 
 
 class _Choice(Run):
-    def _ask(self, s):
+    def _ask(self, s: Session) -> None:
         step = self.step
         self.time_limit = step.get("time_limit", math.inf)
         self.waiting = "choice"
         self.prompt.update(question=step.get("question"), choices=list(step.get("choices", ())))
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if s.elapsed >= self.time_limit - 1e-9:  # an answer given in the same time step came too late
             s.finish(False, "time_limit", at=s.scheduled(self.time_limit))
             return
@@ -468,7 +482,7 @@ _CHOICE_FIELDS = [
     Field("question", Str("the question (default: 'What is this?')", max_len=500)),
 ] + _CHOICE_FIELDS, "look at an item and choose what it is (multiple choice)", _v_identify)
 class Identify(_Choice):
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         self._ask(s)
         item = self.step.get("item")
         self.targets = (s.nav.target(item),)
@@ -484,7 +498,7 @@ class Identify(_Choice):
     Field("question", Str("the question", max_len=500), required=True),
 ] + _CHOICE_FIELDS, "a question with choices", _v_choice)
 class Quiz(_Choice):
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         self._ask(s)
         if _guided(s):
             self.driver = Driver.AUTOPILOT
@@ -500,7 +514,7 @@ class Quiz(_Choice):
                          "comfort action")),
 ], "an FMS rating 0-20 with a stop rule that pauses or ends the session kindly")
 class ComfortCheck(Run):
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         self.stop_at = self.step.get("stop_at", s.settings.fms_stop)
         self.action = self.step.get("action", s.settings.fms_action)
         self.paused_once = False
@@ -511,7 +525,7 @@ class ComfortCheck(Run):
         if _guided(s):
             self.driver = Driver.AUTOPILOT
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if answer is None or self.waiting != "fms":
             return
         fms = check_fms(answer)
@@ -529,7 +543,7 @@ class ComfortCheck(Run):
             s.end(Outcome.STOPPED_COMFORT, fms=fms, message="Thank you: we stop here for today. Please rest; "
                                                       "your progress is saved.")
 
-    def resumed(self, s):
+    def resumed(self, s: Session) -> None:
         if self.waiting == "resume":
             self.waiting = "fms"
 
@@ -541,7 +555,7 @@ class ComfortCheck(Run):
     Field("text", Str("an introduction shown above the form", max_len=1000)),
 ], "the SSQ (16 symptoms rated 0-3), typically before and after")
 class Questionnaire(Run):
-    def begin(self, s):
+    def begin(self, s: Session) -> None:
         from wardtwin.metrics.scores import SSQ_ITEMS
 
         self.waiting = "ssq"
@@ -550,7 +564,7 @@ class Questionnaire(Run):
         if _guided(s):
             self.driver = Driver.AUTOPILOT
 
-    def update(self, s, answer):
+    def update(self, s: Session, answer: object) -> None:
         if answer is None:
             return
         if not isinstance(answer, dict):
