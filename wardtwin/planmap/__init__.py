@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from wardtwin.exchange.files import STDOUT, check_output_path, is_stdout, write_output
+from wardtwin.layout.model import Layout
 from wardtwin.planmap.svg import LABEL_MODES, render_map
 
 __all__ = ["LABEL_MODES", "STDOUT", "render_map", "write_map"]
 
 
-def write_map(layout, out: str | os.PathLike, **options) -> Path:
+def write_map(layout: Layout, out: str | os.PathLike[str], **options: Any) -> Path:
     """Render the layout's plan (see :func:`render_map` for ``options``) and write it to ``out``
     (a new path or a regular file, written atomically; ``-``: standard output). Returns ``out``."""
     if not is_stdout(out):

@@ -4,8 +4,16 @@ at their old place, added items highlighted, changed ones ringed. Pure string bu
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
+from wardtwin.layout.model import Layout
 from wardtwin.safetext import xml_text
 from wardtwin.versions.diff import Kind, WardDiff, What
+
+if TYPE_CHECKING:
+    from wardtwin.layout.plan import Plan
+    from wardtwin.planmap.svg import Overlay, ToPx
 
 ADDED = "#1b8a3a"
 REMOVED = "#9e9e9e"
@@ -13,8 +21,8 @@ MOVED = "#e65100"
 CHANGED = "#1565c0"
 
 
-def _overlay(d: WardDiff):
-    def draw(x, y) -> list[str]:
+def _overlay(d: WardDiff) -> Overlay:
+    def draw(x: ToPx, y: ToPx) -> list[str]:
         out = ['<g class="changes">', '<defs><marker id="wt-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
                f'markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" '
                f'fill="{MOVED}"/></marker></defs>']
@@ -46,14 +54,14 @@ def _overlay(d: WardDiff):
     return draw
 
 
-def render_diff_map(d: WardDiff, new_layout, plan=None) -> str:
+def render_diff_map(d: WardDiff, new_layout: Layout, plan: Plan | None = None) -> str:
     """The change map of ``d`` over the new version's plan, as SVG text."""
     from wardtwin.planmap.svg import render_map
 
     return render_map(new_layout, plan=plan, overlay=_overlay(d))
 
 
-def write_diff_map(d: WardDiff, new_layout, out, plan=None):
+def write_diff_map(d: WardDiff, new_layout: Layout, out: str | os.PathLike[str], plan: Plan | None = None) -> str:
     """Render the change map and write it (a new path or a regular file, atomically; ``-``:
     standard output). Returns where it went."""
     from wardtwin.exchange.files import check_output_path, is_stdout, write_output

@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from wardtwin.safetext import xml_text
+
+if TYPE_CHECKING:
+    from wardtwin.layout.findings import Finding
+    from wardtwin.layout.model import Door, Item, Layout
+    from wardtwin.planmap.svg import Overlay, ToPx
 
 #: Colours from near (0) to the limit (1); cells over the limit are :data:`OVER`.
 RAMP = ("#1a9850", "#66bd63", "#a6d96a", "#d9ef8b", "#fee08b", "#fdae61", "#f46d43")
@@ -18,7 +25,36 @@ OVER = "#b2182b"
 CONTOUR = "#4a0010"
 
 
-def field_overlay(field, limit: float, scale: float = 1.0, label: str = "", unit: str = "m"):
+class _Grid(Protocol):
+    """The cells of a field: the corner (``x0``, ``y0``) and the cell size (m)."""
+
+    @property
+    def x0(self) -> float: ...
+    @property
+    def y0(self) -> float: ...
+    @property
+    def cell(self) -> float: ...
+
+
+class DistanceField(Protocol):
+    """What :func:`field_overlay` reads of a walking-distance field
+    (:class:`wardtwin.rules.distance.Field`): ``values`` (m) per grid cell, the targets' names
+    and points (m), and its worst cell ``(distance, (x, y), target index)`` or None."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def grid(self) -> _Grid: ...
+    @property
+    def values(self) -> np.ndarray: ...
+    @property
+    def targets(self) -> tuple[str, ...]: ...
+    @property
+    def points(self) -> tuple[tuple[float, float], ...]: ...
+    def worst(self) -> tuple[float, tuple[float, float], int] | None: ...
+
+
+def field_overlay(field: DistanceField, limit: float, scale: float = 1.0, label: str = "", unit: str = "m") -> Overlay:
     """A heat map of ``field`` (values in m; shown as value / ``scale`` in ``unit``: seconds
     at a walking speed when ``scale`` is that speed), cells coloured by their share of
     ``limit`` (in ``unit``), the contour where the limit is crossed, and the worst point."""
@@ -30,7 +66,7 @@ def field_overlay(field, limit: float, scale: float = 1.0, label: str = "", unit
     bins = np.where(finite, bins, -1)
     worst = field.worst()
 
-    def overlay(to_x, to_y):
+    def overlay(to_x: ToPx, to_y: ToPx) -> list[str]:
         h = g.cell
         out = [f'<g class="field" data-kind="{xml_text(field.kind)}" opacity="0.55">']
         ny, nx = bins.shape
@@ -53,7 +89,7 @@ def field_overlay(field, limit: float, scale: float = 1.0, label: str = "", unit
         # the limit's contour: cell edges between a cell over the limit and one within it
         over = finite & (vals > limit)
         within = finite & ~over
-        segs = []
+        segs: list[str] = []
         for a, b, horiz in ((over[:, :-1], within[:, 1:], False), (within[:, :-1], over[:, 1:], False),
                             (over[:-1, :], within[1:, :], True), (within[:-1, :], over[1:, :], True)):
             for iy, ix in zip(*np.nonzero(a & b)):
@@ -93,21 +129,22 @@ def field_overlay(field, limit: float, scale: float = 1.0, label: str = "", unit
 _POINT = re.compile(r"the point \((-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\)")
 
 
-def finding_places(layout, findings) -> list[tuple[tuple[float, float], object]]:
+def finding_places(layout: Layout, findings: Iterable[Finding]) -> list[tuple[Sequence[float], Finding]]:
     """``(point, finding)`` for each finding that has a place: the point a rule finding names
     ("the point (x, y)"), else the room (its label point), door or item written at the
     finding's file and line. Findings about a whole file have none."""
     from wardtwin.layout.geometry import label_point
     from wardtwin.layout.geometry import room_polygon
 
-    at_line = {}
+    at_line: dict[tuple[str, int], Sequence[float]] = {}
     for r in layout.rooms:
         c = label_point(room_polygon(r)) if len(r.polygon) >= 3 else None
         if c is not None:
             at_line.setdefault((r.src.file, r.src.line), (c.x, c.y))
-    for obj in (*layout.doors, *layout.items):
+    placed: list[Door | Item] = [*layout.doors, *layout.items]
+    for obj in placed:
         at_line.setdefault((obj.src.file, obj.src.line), tuple(obj.at))
-    out = []
+    out: list[tuple[Sequence[float], Finding]] = []
     for f in findings:
         m = _POINT.search(f.message)
         if m:
@@ -117,12 +154,12 @@ def finding_places(layout, findings) -> list[tuple[tuple[float, float], object]]
     return out
 
 
-def findings_overlay(places):
+def findings_overlay(places: Sequence[tuple[Sequence[float], Finding]]) -> Overlay:
     """Each placed finding as a numbered marker (red: error, orange: warning, blue: info) with
     its message as a tooltip."""
     colours = {"fatal": "#b2182b", "error": "#b2182b", "warning": "#e08214", "info": "#2166ac"}
 
-    def overlay(to_x, to_y):
+    def overlay(to_x: ToPx, to_y: ToPx) -> list[str]:
         out = ['<g class="findings">']
         for n, (p, f) in enumerate(places, 1):
             x, y = to_x(p[0]), to_y(p[1])

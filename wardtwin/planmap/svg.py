@@ -8,7 +8,7 @@ Pure string building: no display, no Panda3D, deterministic output for a given l
 from __future__ import annotations
 
 import math
-
+from collections.abc import Callable, Iterable
 from typing import Sequence
 
 from shapely.geometry import Polygon
@@ -18,18 +18,26 @@ from wardtwin.layout import vocab
 from wardtwin.layout.geometry import Opening, Wall, label_point
 from wardtwin.layout.fitout import fitout_types
 from wardtwin.layout.leaves import door_leaves
-from wardtwin.layout.model import Layout
+from wardtwin.layout.leaves import Leaf
+from wardtwin.layout.model import Door, Layout
 from wardtwin.layout.plan import Plan, plan_of
 from wardtwin.planmap import style as S
 from wardtwin.safetext import xml_text
 
 LABEL_MODES = ("safety", "all", "none")
 
+#: A drawing box (px): (x0, y0, x1, y1), y down.
+Box = tuple[float, float, float, float]
+#: Plan metres -> drawing coordinates, one function for x and one for y.
+ToPx = Callable[[float], float]
+#: More SVG elements drawn over the plan, given the plan -> drawing functions for x and y.
+Overlay = Callable[[ToPx, ToPx], list[str]]
+
 
 class _Frame:
     """Plan metres -> SVG pixels (y flipped so north is up)."""
 
-    def __init__(self, bounds, top: float):
+    def __init__(self, bounds: tuple[float, float, float, float], top: float):
         minx, miny, maxx, maxy = bounds
         self.minx, self.maxy, self.top = minx, maxy, top
         self.width = (maxx - minx) * S.PX_PER_M + 2 * S.MARGIN
@@ -41,14 +49,15 @@ class _Frame:
     def y(self, y: float) -> float:
         return (self.maxy - y) * S.PX_PER_M + self.top
 
-    def pt(self, p) -> str:
+    def pt(self, p: Sequence[float]) -> str:
         return f"{self.x(p[0]):.1f},{self.y(p[1]):.1f}"
 
-    def points(self, coords) -> str:
+    def points(self, coords: Iterable[Sequence[float]]) -> str:
         return " ".join(self.pt(p) for p in coords)
 
 
-def _text(x, y, s, size, *, anchor="middle", weight="normal", fill=S.TEXT, halo=True, cls="") -> str:
+def _text(x: float, y: float, s: str, size: float, *, anchor: str = "middle", weight: str = "normal",
+          fill: str = S.TEXT, halo: bool = True, cls: str = "") -> str:
     halo_attr = ' stroke="#ffffff" stroke-width="2.6" stroke-linejoin="round" paint-order="stroke"' if halo else ""
     c = f' class="{cls}"' if cls else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size:.1f}" text-anchor="{anchor}" '
@@ -77,9 +86,9 @@ def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon, placer: "_Labels
     room_w = (maxx - minx) * S.PX_PER_M * 0.9
     room_h = (maxy - miny) * S.PX_PER_M
     x0, y0 = f.x(c.x), f.y(c.y)
-    lines = []
+    lines: list[str] = []
     candidates = [room.name] + ([room.number or room.id] if (room.number or room.id) != room.name else [])
-    chosen = None
+    chosen: tuple[str, float, float, float, Box] | None = None
     # the name inside the room; else the name clear of other labels (it may cross a wall); else the number
     for name, inside in [(n, i) for n in candidates for i in (True, False)]:
         size = min(11.0, room_w / max(1.0, _BOLD_EM * len(name)), room_h / 1.6) if inside else 6.0
@@ -105,7 +114,7 @@ def _room_label(plan: Plan, f: _Frame, rid: str, poly: Polygon, placer: "_Labels
     return lines
 
 
-def _box_in(poly: Polygon, f: _Frame, box) -> bool:
+def _box_in(poly: Polygon, f: _Frame, box: Box) -> bool:
     """Whether a drawing box (px) lies inside a room outline."""
     from shapely.geometry import box as shapely_box
 
@@ -113,10 +122,10 @@ def _box_in(poly: Polygon, f: _Frame, box) -> bool:
     to_m = 1.0 / S.PX_PER_M
     b = shapely_box(f.minx + (x0 - S.MARGIN) * to_m, f.maxy - (y1 - f.top) * to_m,
                     f.minx + (x1 - S.MARGIN) * to_m, f.maxy - (y0 - f.top) * to_m)
-    return poly.buffer(1e-6).contains(b)
+    return bool(poly.buffer(1e-6).contains(b))
 
 
-def _exit_box(f: _Frame, wall: Wall, o: Opening, inside: str) -> tuple[float, float, float, float]:
+def _exit_box(f: _Frame, wall: Wall, o: Opening, inside: str) -> Box:
     """The drawing box (px) of an exit door's EXIT badge (see :func:`_exit_tag`)."""
     dx, dy = wall.direction
     mid = wall.point_at((o.t0 + o.t1) / 2)
@@ -125,11 +134,11 @@ def _exit_box(f: _Frame, wall: Wall, o: Opening, inside: str) -> tuple[float, fl
     return (x - 15, y - 6, x + 15, y + 6)
 
 
-def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, inside: str,
-                 side: float, hung=None) -> list[str]:
+def _door_symbol(f: _Frame, wall: Wall, o: Opening, door: Door, thickness: float, inside: str,
+                 side: float, hung: Sequence[Leaf] | None = None) -> list[str]:
     """Opening gap, leaf and swing arc (or sliding/arch marks) for one door; ``side`` is
     :meth:`Plan.swing_side`; ``hung`` the leaves as declared (:func:`door_leaves`)."""
-    out = []
+    out: list[str] = []
     a, b = wall.point_at(o.t0), wall.point_at(o.t1)
     dx, dy = wall.direction
     nx, ny = -dy * side, dx * side  # toward the room the leaf opens into
@@ -166,7 +175,7 @@ def _door_symbol(f: _Frame, wall: Wall, o: Opening, door, thickness: float, insi
     return out
 
 
-def _exit_tag(f: _Frame, mid, normal, wall: Wall, inside: str) -> str:
+def _exit_tag(f: _Frame, mid: Sequence[float], normal: tuple[float, float], wall: Wall, inside: str) -> str:
     """A green EXIT tag on the ward side (room ``inside``) of an exit door, read before leaving."""
     side = 1.0 if inside == wall.left else -1.0  # ``normal`` points into the wall's left room
     ox, oy = mid[0] + side * normal[0] * 0.9, mid[1] + side * normal[1] * 0.9
@@ -179,24 +188,24 @@ def _exit_tag(f: _Frame, mid, normal, wall: Wall, inside: str) -> str:
 class _Labels:
     """Greedy placement of item labels: first candidate spot that overlaps no earlier label."""
 
-    def __init__(self):
-        self.boxes: list[tuple[float, float, float, float]] = []
+    def __init__(self) -> None:
+        self.boxes: list[Box] = []
 
-    def reserve(self, x0, y0, x1, y1):
+    def reserve(self, x0: float, y0: float, x1: float, y1: float) -> None:
         """Keep later labels off this box (a room name, an EXIT badge)."""
         self.boxes.append((x0, y0, x1, y1))
 
-    def free(self, box, gap: float = 0.0) -> bool:
+    def free(self, box: Box, gap: float = 0.0) -> bool:
         """Whether ``box`` keeps ``gap`` px clear of every reserved box."""
         x0, y0, x1, y1 = box
         return all(x1 + gap <= b[0] or x0 - gap >= b[2] or y1 + gap <= b[1] or y0 - gap >= b[3] for b in self.boxes)
 
-    def place(self, cx, cy, r, text, size) -> tuple[float, float, str]:
+    def place(self, cx: float, cy: float, r: float, text: str, size: float) -> tuple[float, float, str]:
         w, h = _text_width(text, size), size * 1.1
         candidates = [(cx + r + 2, cy + h / 3, "start"), (cx - r - 2, cy + h / 3, "end"),
                       (cx, cy - r - 3, "middle"), (cx, cy + r + h, "middle"),
                       (cx + r + 2, cy - h, "start"), (cx - r - 2, cy + h * 1.4, "end")]
-        best = None
+        best: tuple[int, float, float, str, Box] | None = None
         for x, y, anchor in candidates:
             x0 = x if anchor == "start" else x - w if anchor == "end" else x - w / 2
             box = (x0, y - h, x0 + w, y + h * 0.2)
@@ -205,6 +214,7 @@ class _Labels:
                 best = (hits, x, y, anchor, box)
             if hits == 0:
                 break
+        assert best is not None  # there are candidates
         _, x, y, anchor, box = best
         self.boxes.append(box)
         return x, y, anchor
@@ -212,7 +222,8 @@ class _Labels:
 
 def _items(plan: Plan, f: _Frame, labels: str, placer: "_Labels") -> tuple[list[str], list[str]]:
     lay = plan.layout
-    shapes, texts = [], []
+    shapes: list[str] = []
+    texts: list[str] = []
     fitout = fitout_types(lay) if labels == "safety" else set()
     order = sorted(lay.items, key=lambda i: ({"floor": 0, "wall": 1, "ceiling": 2}[lay.mount_of(i)], i.id))
     for it in order:
@@ -272,8 +283,7 @@ def _legend(lay: Layout, x: float, y: float, width: float, equipment: bool = Tru
     """Legend rows laid out across ``width`` px starting at (x, y); returns (svg, height).
     ``equipment=False``: rooms and exits only (the plan draws no equipment)."""
     kinds = sorted({r.kind for r in lay.rooms}, key=vocab.ROOM_KINDS.index)
-    used = {lay.item_type(i).id: lay.item_type(i) for i in lay.items
-            if equipment and lay.item_type(i) is not None}
+    used = {t.id: t for t in (lay.item_type(i) for i in lay.items if equipment) if t is not None}
     fitout = fitout_types(lay)
     safety = sorted((t for t in used.values() if t.safety_critical and t.id not in fitout),
                     key=lambda t: (t.category, t.name))
@@ -282,7 +292,7 @@ def _legend(lay: Layout, x: float, y: float, width: float, equipment: bool = Tru
     entries: list[tuple[str, str, str]] = [(S.ROOM_FILL[k], k.replace("_", " "), "room") for k in kinds]
     entries += [(t.draw.color or S.DEFAULT_ITEM, t.name, "safety") for t in safety]
     entries += [(t.draw.color or S.DEFAULT_ITEM, t.name, "fitout") for t in standard]
-    cat_colour = {}
+    cat_colour: dict[str, str] = {}
     for t in sorted(used.values(), key=lambda t: t.id):
         cat_colour.setdefault(t.category, t.draw.color or S.DEFAULT_ITEM)
     entries += [(cat_colour[c], c.replace("_", " "), "item") for c in other_cats]
@@ -355,7 +365,7 @@ def _areas(plan: Plan, f: _Frame) -> list[str]:
 
 def render_map(layout: Layout, *, labels: str = "safety", equipment: bool = True,
                route: Sequence[tuple[float, float]] | None = None, route_label: str | None = None,
-               plan: Plan | None = None, overlay=None, areas: bool = False) -> str:
+               plan: Plan | None = None, overlay: Overlay | None = None, areas: bool = False) -> str:
     """The plan of a (valid) layout as SVG text.
 
     ``labels``: which items get a text label (``safety``, ``all`` or ``none``). ``route``: an
@@ -457,7 +467,7 @@ def _check_well_formed(text: str) -> None:
         raise RuntimeError(f"the plan map is not well-formed XML ({exc})") from None
 
 
-def _route(f: _Frame, route, label) -> list[str]:
+def _route(f: _Frame, route: Sequence[tuple[float, float]], label: str | None) -> list[str]:
     pts = f.points(route)
     (x0, y0), (x1, y1) = route[0], route[-1]
     out = ['<g class="route">',
