@@ -11,6 +11,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import Any, cast
 
 from wardtwin.errors import UsageError
 from wardtwin.exchange.reading import resolve
@@ -29,13 +30,13 @@ TOURS_DIR = "tours"
 ANGLE_PARAMS = ("view_angle",)
 
 
-def shipped_tours(ward) -> list[str]:
+def shipped_tours(ward: str | os.PathLike[str]) -> list[str]:
     """Names of the tours in a ward folder's ``tours/`` (without ``.yaml``)."""
     d = resolve_ward(ward) / TOURS_DIR
     return sorted(p.stem for p in d.glob("*.yaml")) if d.is_dir() else []
 
 
-def resolve_tour(ward, tour: str | os.PathLike) -> Path:
+def resolve_tour(ward: str | os.PathLike[str], tour: str | os.PathLike[str]) -> Path:
     """A tour file from a path, or from a tour name in the ward folder's ``tours/`` (which must
     not lead outside the ward folder: :class:`~wardtwin.errors.InputFileError`). A path that is
     there but not a regular file is returned: :func:`load_tour` says what it is."""
@@ -52,12 +53,12 @@ def resolve_tour(ward, tour: str | os.PathLike) -> Path:
     raise UsageError(f"{tour}: no such tour file" + (f"; tours of this ward: {', '.join(names)}" if names else ""))
 
 
-def _source(name: str, m) -> Source:
+def _source(name: str, m: LMap) -> Source:
     return Source(name, m.loc[0], m.loc[1], {k: tuple(v) for k, v in getattr(m, "value_locs", {}).items()})
 
 
-def _digest(data) -> str:
-    def plain(v):
+def _digest(data: object) -> str:
+    def plain(v: object) -> object:
         if isinstance(v, dict):
             return {str(k): plain(x) for k, x in v.items()}
         if isinstance(v, list):
@@ -68,11 +69,11 @@ def _digest(data) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _comfort(c) -> ComfortSettings:
+def _comfort(c: object) -> ComfortSettings:
     base = ComfortSettings()
     if not isinstance(c, dict):
         return base
-    kw = {}
+    kw: dict[str, Any] = {}
     for key in ("max_speed", "acceleration", "turn", "vignette", "stop_pause", "fms_stop", "fms_action"):
         if c.get(key) not in (None, INVALID):
             kw[key] = c[key]
@@ -82,7 +83,7 @@ def _comfort(c) -> ComfortSettings:
     return ComfortSettings(**{**base.__dict__, **kw})
 
 
-def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
+def load_tour(path: str | os.PathLike[str]) -> tuple[Tour | None, list[Finding]]:
     """Read and schema-check a tour file. Returns ``(tour, findings)``; ``tour`` is None when
     the file is unusable. Steps with errors are left out of the tour (their findings say why)."""
     path = Path(path)
@@ -95,6 +96,7 @@ def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
         return None, findings + [Finding.make("wrong-kind", name, 1, 1,
                                               f"the file holds {describe(data)}; a mapping starting with "
                                               "`kind: tour` expected")]
+    data = cast(LMap, data)  # read_yaml's mappings are located
     if data.get("kind") != "tour":
         line, col = data.at("kind")
         shown = "no `kind`" if "kind" not in data else f"kind {excerpt(data.get('kind'))}"
@@ -108,12 +110,13 @@ def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
             f"version {excerpt(version)} found; this wardtwin reads tour version "
             f"{', '.join(map(str, TOUR_VERSIONS))} (a newer wardtwin may read this file)")]
     ctx = Ctx(name)
-    checked = tour_schema().check(data, ctx, data.loc, "tour")
+    checked = cast(LMap, tour_schema().check(data, ctx, data.loc, "tour"))  # a mapping checks into a mapping
     findings.extend(ctx.findings)
     if any(checked.get(k) is INVALID for k in ("id", "name", "ward", "steps")):
         return None, findings
 
-    steps, seen = [], {}
+    steps: list[Step] = []
+    seen: dict[object, int] = {}
     for i, s in enumerate(checked["steps"]):
         if not isinstance(s, LMap):
             continue
@@ -132,7 +135,9 @@ def load_tour(path: str | os.PathLike) -> tuple[Tour | None, list[Finding]]:
                 params[k] = math.radians(params[k])
         steps.append(Step(index=len(steps), type=s["type"], id=str(sid), title=s.get("title"),
                           params=freeze(params), src=src))
-    opt = (lambda k: None if checked.get(k) is INVALID else checked.get(k))
+    def opt(k: str) -> Any:
+        return None if checked.get(k) is INVALID else checked.get(k)
+
     tour = Tour(id=str(checked["id"]), name=checked["name"], ward=str(checked["ward"]), steps=tuple(steps),
                 mode=opt("mode") or "guided", start=opt("start"), comfort=_comfort(opt("comfort")),
                 revision=opt("revision"), description=opt("description"), digest=_digest(data),

@@ -12,18 +12,22 @@ generator per trainee), so a run is reproducible from its seed. No clock is read
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal, Protocol, TypedDict, cast
 
 import numpy as np
 
 from wardtwin.errors import UnknownNameError
-from wardtwin.events import Driver, EventType, StepStatus
+from wardtwin.events import Driver, Event, EventType, Outcome, StepStatus
+from wardtwin.layout.model import Point
 from wardtwin.metrics.scores import SSQ_ITEMS
 from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot
 from wardtwin.tours.engine import Session, StepResult
 from wardtwin.tours.sight import Navigator
-from wardtwin.tours.spec import ComfortSettings, Pose, Tour
+from wardtwin.tours.spec import ComfortSettings, Pose, Step, Tour
+from wardtwin.tours.steps import Find, Identify, Quiz, RouteStep, Run, Say
 
 #: Time step (s) while a simulated trainee walks, and while the autopilot drives.
 DT_WALK = 0.2
@@ -64,6 +68,11 @@ SKILLS: dict[str, Skill] = {
 SKILL_MIX = {"novice": 0.3, "typical": 0.5, "expert": 0.2}
 SKILL_CHOICES = tuple(SKILLS) + ("mixed",)
 
+#: One action of a walker's plan: wait / look / miss for a time (s), walk to a point (facing a
+#: point on arrival), or head for the step's goal.
+_Act = (tuple[Literal["wait", "look", "miss"], float] | tuple[Literal["walk"], Point, Point | None]
+        | tuple[Literal["home"]])
+
 
 class Trainee:
     """One simulated trainee: its skill, comfort settings, susceptibility and generator.
@@ -72,7 +81,7 @@ class Trainee:
     when not given) with its own turn style, walking no faster than its skill's speed nor the
     tour's ``max_speed`` (m/s)."""
 
-    def __init__(self, skill: Skill, rng: np.random.Generator, comfort: ComfortSettings | None = None):
+    def __init__(self, skill: Skill, rng: np.random.Generator, comfort: ComfortSettings | None = None) -> None:
         self.skill, self.rng = skill, rng
         self.susceptibility = float(rng.gamma(1.3, skill.fms_mean / 1.3))
         snap = bool(rng.random() < skill.snap)
@@ -82,9 +91,9 @@ class Trainee:
     def think(self) -> float:
         return float(0.5 + self.rng.exponential(self.skill.think))
 
-    def choose(self, step) -> str:
-        choices = list(step.get("choices", ()))
-        right = step.get("answer")
+    def choose(self, step: Step) -> str:
+        choices: list[str] = list(step.get("choices", ()))
+        right: str = step.get("answer")
         wrong = [c for c in choices if c != right]
         if not wrong or self.rng.random() < self.skill.accuracy:
             return right
@@ -94,9 +103,9 @@ class Trainee:
         v = self.susceptibility * (1.0 + t / 1200.0) + self.rng.normal(0.0, 1.0)
         return int(min(20, max(0, round(v))))
 
-    def ssq(self, phase: str) -> dict:
+    def ssq(self, phase: str) -> dict[str, int]:
         p = min(0.9, self.susceptibility / (12.0 if phase == "pre" else 7.0))
-        out = {}
+        out: dict[str, int] = {}
         for k in SSQ_ITEMS:
             out[k] = int(self.rng.choice([1, 2, 3], p=[0.7, 0.22, 0.08])) if self.rng.random() < p else 0
         return out
@@ -106,10 +115,10 @@ class Walker:
     """Moves a simulated trainee during the steps it drives itself (find, route, identify in
     self-directed mode): a plan of waits, walks and looks, replanned on hints and reveals."""
 
-    def __init__(self, s: Session, trainee: Trainee, nav: Navigator):
+    def __init__(self, s: Session, trainee: Trainee, nav: Navigator) -> None:
         self.s, self.tr, self.nav, self.rng = s, trainee, nav, trainee.rng
         self.ap = Autopilot(s.settings, s.pose)
-        self.plan: list = []
+        self.plan: list[_Act] = []
         self.index = -1
         self.lost_for = 0.0
         self.homing = False
@@ -117,18 +126,21 @@ class Walker:
         self.rooms = sorted(r for r, a in nav.model.room_anchor.items() if a is not None
                             and nav.model.room_reachable(r))
 
-    def _goal(self):
+    def _goal(self) -> tuple[Point | None, Point | None]:
+        """Where the current step leads and what to face there."""
         run = self.s.run
-        if getattr(run, "best", None) is not None:
+        if run is None:
+            return None, None
+        if isinstance(run, Find) and hasattr(run, "best"):  # (set once the item is known reachable)
             return run.goal, run.best.center
-        if getattr(run, "door_point", None) is not None:
+        if isinstance(run, RouteStep) and hasattr(run, "door_point"):
             return run.goal, None
         if run.targets:
             t = run.targets[0]
             return t.access or t.center, t.center
         return None, None
 
-    def _new_step(self):
+    def _new_step(self) -> None:
         self.index = self.s.index
         self.plan, self.lost_for, self.homing, self.gaze_offset = [], 0.0, False, 0.0
         sk = self.tr.skill
@@ -138,18 +150,20 @@ class Walker:
         else:
             self._wander()
 
-    def _wander(self):
+    def _wander(self) -> None:
         sk = self.tr.skill
         n = 1
         while n < 3 and self.rng.random() < sk.wrong_turn:
             n += 1
         for _ in range(n):
             room = self.rooms[int(self.rng.integers(len(self.rooms)))]
-            self.plan.append(("walk", self.nav.model.room_anchor[room], None))
+            anchor = self.nav.model.room_anchor[room]
+            assert anchor is not None  # self.rooms holds rooms with an anchor
+            self.plan.append(("walk", anchor, None))
             self.plan.append(("look", 4.0))
         self.plan.append(("home",))
 
-    def _home(self):
+    def _home(self) -> None:
         goal, face = self._goal()
         self.homing = True
         if goal is None:
@@ -158,7 +172,7 @@ class Walker:
         if face is not None and self.rng.random() < self.tr.skill.miss:
             self.plan.append(("miss", self.tr.skill.miss_time))
 
-    def on_events(self, events) -> None:
+    def on_events(self, events: Iterable[Event]) -> None:
         for e in events:
             if e.type == EventType.ANSWER_REVEALED or (e.type == EventType.HINT_SHOWN and self.rng.random() < 0.8):
                 if not self.homing:
@@ -166,9 +180,10 @@ class Walker:
                     self.ap.stop()
                     self._home()
 
-    def move(self, dt: float):
+    def move(self, dt: float) -> tuple[Pose, bool]:
         """The trainee's pose after ``dt`` s: ``(pose, snapped)``."""
         s = self.s
+        assert s.run is not None  # the walker moves during a step
         if s.index != self.index:
             self._new_step()
         self.ap.x, self.ap.y, self.ap.heading = s.pose.x, s.pose.y, s.pose.heading
@@ -207,7 +222,8 @@ class Walker:
 
 
 def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill: Skill, session_id: str,
-                trainee_id: str, mode: str | None = None, nav: Navigator | None = None, sink=None,
+                trainee_id: str, mode: str | None = None, nav: Navigator | None = None,
+                sink: Callable[[Event], object] | None = None,
                 layout_hash: str | None = None, seed: int | None = None) -> Session:
     """Run one simulated trainee through ``tour``; returns the ended session."""
     nav = nav or Navigator(model)
@@ -221,6 +237,7 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
             s.abandon("simulation time limit")
             break
         run, w = s.run, s.waiting
+        assert run is not None  # begun and not ended: a step runs
         if s.paused:
             s.step(float(rng.uniform(60.0, 180.0)))
             tr.susceptibility *= 0.6
@@ -228,14 +245,15 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
             continue
         riding = run.driver == Driver.AUTOPILOT and s.autopilot.busy
         if w == "ack" and not riding:
-            s.step(max(0.0, run.duration - s.elapsed) + 1e-6)
+            s.step(max(0.0, cast(Say, run).duration - s.elapsed) + 1e-6)  # (only a say step waits for an ack)
         elif w in ("choice", "fms", "ssq") and not riding and not (
                 w == "choice" and run.driver == Driver.TRAINEE and run.targets and not _near(s, run)):
             think = tr.think()
             answer = (tr.choose(run.step) if w == "choice" else tr.fms(s.t) if w == "fms"
                       else tr.ssq(run.step.get("phase")))
-            if w == "choice" and math.isfinite(run.time_limit) and s.elapsed + think >= run.time_limit:
-                s.step(run.time_limit - s.elapsed + 1e-6)
+            limit = cast("Identify | Quiz", run).time_limit if w == "choice" else math.inf
+            if w == "choice" and math.isfinite(limit) and s.elapsed + think >= limit:
+                s.step(limit - s.elapsed + 1e-6)
             else:
                 s.step(think, answer=answer)
         elif run.driver == Driver.AUTOPILOT:
@@ -246,9 +264,66 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
     return s
 
 
-def _near(s: Session, run) -> bool:
+def _near(s: Session, run: Run) -> bool:
     t = run.targets[0]
     return t.distance(s.pose.xy) <= 1.5
+
+
+class Quantiles(TypedDict):
+    """Mean and 10th / 50th / 90th percentiles of some values (None: no values)."""
+
+    mean: float | None
+    p10: float | None
+    p50: float | None
+    p90: float | None
+
+
+#: A histogram bin: values ``from`` <= v < ``to`` (the last bin includes 1) and their ``count``
+#: ("from" is a keyword, hence the functional form).
+HistogramBin = TypedDict("HistogramBin", {"from": float, "to": float, "count": int})
+
+
+class SplSummary(Quantiles):
+    """The SPL of find and route steps: quantiles, how many (``n``) and a 5-bin histogram."""
+
+    n: int
+    histogram: list[HistogramBin]
+
+
+class StepStats(TypedDict):
+    """One tour step over the simulated sessions (times s)."""
+
+    index: int
+    id: str
+    type: str
+    title: str | None
+    reached: int
+    success_rate: float | None
+    failed: int
+    skipped: int
+    time_s: Quantiles
+    hints_mean: float | None
+    revealed: int
+    spl_mean: float | None
+    reasons: dict[str | None, int]
+
+
+class FailedStep(TypedDict):
+    """A step among those that fail most: its success rate and why it failed."""
+
+    index: int
+    id: str
+    type: str
+    success_rate: float
+    reasons: dict[str | None, int]
+
+
+class EventSink(Protocol):
+    """Where a simulated session's events go (a recorder): ``write`` each, ``close`` at the end."""
+
+    def write(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -261,38 +336,44 @@ class SimReport:
     skill: str
     trainees: int
     seed: int | None
-    outcomes: dict
+    outcomes: dict[Outcome, int]
     completion_rate: float
-    total_time: dict
+    total_time: Quantiles
     sim_seconds: float
-    steps: list
-    spl: dict
-    fail_most: list
-    motion: dict = field(default_factory=dict)
+    steps: list[StepStats]
+    spl: SplSummary
+    fail_most: list[FailedStep]
+    motion: dict[str, Quantiles] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
 
-def _q(values, qs=(0.1, 0.5, 0.9)) -> dict:
+def _q(values: Sequence[float]) -> Quantiles:
     if not values:
-        return {"mean": None, **{f"p{int(q * 100)}": None for q in qs}}
+        return {"mean": None, "p10": None, "p50": None, "p90": None}
     a = np.asarray(values, dtype=float)
-    return {"mean": round(float(a.mean()), 3), **{f"p{int(q * 100)}": round(float(np.quantile(a, q)), 3) for q in qs}}
+
+    def at(q: float) -> float:
+        return round(float(np.quantile(a, q)), 3)
+
+    return {"mean": round(float(a.mean()), 3), "p10": at(0.1), "p50": at(0.5), "p90": at(0.9)}
 
 
 def aggregate(tour: Tour, sessions: list[Session], *, mode: str, skill: str, seed: int | None) -> SimReport:
     """Completion rate, time per step and in total, the SPL distribution and the steps that
     fail most, over ended sessions."""
     n = len(sessions)
-    outcomes: dict = {}
+    outcomes: dict[Outcome, int] = {}
     for s in sessions:
-        outcomes[s.outcome] = outcomes.get(s.outcome, 0) + 1
+        if s.outcome is not None:  # (every session given has ended)
+            outcomes[s.outcome] = outcomes.get(s.outcome, 0) + 1
     by_step: dict[int, list[StepResult]] = {i: [] for i in range(len(tour.steps))}
     for s in sessions:
         for r in s.results:
             by_step[r.index].append(r)
-    steps, spls = [], []
+    steps: list[StepStats] = []
+    spls: list[float] = []
     for st in tour.steps:
         rs = by_step[st.index]
         ok = sum(r.success for r in rs)
@@ -310,33 +391,34 @@ def aggregate(tour: Tour, sessions: list[Session], *, mode: str, skill: str, see
             "spl_mean": round(float(np.mean(sp)), 4) if sp else None,
             "reasons": _count(r.reason for r in rs if r.status == StepStatus.FAILED),
         })
-    fail_most = sorted((s for s in steps if s["reached"] and s["success_rate"] is not None and s["success_rate"] < 1),
-                       key=lambda s: (s["success_rate"], s["index"]))[:5]
+    failing = [(s, rate) for s in steps if s["reached"] and (rate := s["success_rate"]) is not None and rate < 1]
+    fail_most = sorted(failing, key=lambda sr: (sr[1], sr[0]["index"]))[:5]
     hist, edges = np.histogram(spls, bins=5, range=(0.0, 1.0)) if spls else (np.zeros(5, int), np.linspace(0, 1, 6))
     motion = _q([s.meter.path for s in sessions])
     return SimReport(
         tour=tour.id, ward=sessions[0].model.layout.ward.id if sessions else tour.ward, mode=mode, skill=skill,
         trainees=n, seed=seed, outcomes=dict(sorted(outcomes.items())),
-        completion_rate=round(outcomes.get("completed", 0) / n, 4) if n else 0.0,
+        completion_rate=round(outcomes.get(Outcome.COMPLETED, 0) / n, 4) if n else 0.0,
         total_time=_q([s.t for s in sessions]), sim_seconds=round(sum(s.t for s in sessions), 3), steps=steps,
         spl={**_q(spls), "n": len(spls),
              "histogram": [{"from": round(float(a), 2), "to": round(float(b), 2), "count": int(c)}
                            for a, b, c in zip(edges[:-1], edges[1:], hist)]},
-        fail_most=[{"index": s["index"], "id": s["id"], "type": s["type"], "success_rate": s["success_rate"],
-                    "reasons": s["reasons"]} for s in fail_most],
+        fail_most=[{"index": s["index"], "id": s["id"], "type": s["type"], "success_rate": rate,
+                    "reasons": s["reasons"]} for s, rate in fail_most],
         motion={"path_m": motion},
     )
 
 
-def _count(xs) -> dict:
-    out: dict = {}
+def _count(xs: Iterable[str | None]) -> dict[str | None, int]:
+    out: dict[str | None, int] = {}
     for x in xs:
         out[x] = out.get(x, 0) + 1
     return dict(sorted(out.items()))
 
 
 def simulate(model: WardModel, tour: Tour, trainees: int, rng: np.random.Generator, *, skill: str = "mixed",
-             mode: str | None = None, sink_factory=None, progress=None, seed: int | None = None) -> SimReport:
+             mode: str | None = None, sink_factory: Callable[[str], EventSink] | None = None,
+             progress: Callable[[int, int], object] | None = None, seed: int | None = None) -> SimReport:
     """Run ``trainees`` simulated trainees. ``rng`` gives each its own child generator;
     ``skill``: novice, typical, expert or mixed; ``sink_factory(session_id)`` -> an event sink
     (and something with ``close()``), e.g. a recorder; ``progress(done, total)`` is called after
@@ -349,7 +431,7 @@ def simulate(model: WardModel, tour: Tour, trainees: int, rng: np.random.Generat
     nav = Navigator(model)
     lh = layout_hash(model.layout)
     names, weights = list(SKILL_MIX), np.array(list(SKILL_MIX.values()))
-    sessions = []
+    sessions: list[Session] = []
     children = rng.spawn(trainees)
     for i, child in enumerate(children):
         sk = SKILLS[skill] if skill != "mixed" else SKILLS[names[int(child.choice(len(names), p=weights))]]
@@ -396,7 +478,7 @@ def format_report(r: SimReport) -> str:
     return "\n".join(lines)
 
 
-def _fmt_q(q: dict) -> str:
+def _fmt_q(q: Quantiles) -> str:
     if q.get("mean") is None:
         return "-"
     return f"mean {q['mean']:.2f}, p10 {q['p10']:.2f}, p50 {q['p50']:.2f}, p90 {q['p90']:.2f}"

@@ -16,8 +16,9 @@ from pathlib import Path
 from wardtwin.errors import UsageError
 from wardtwin.layout.checks.text import unsafe_text_finding
 from wardtwin.layout.findings import Finding, sort_findings
+from wardtwin.layout.model import Point
 from wardtwin.layout.schema import did_you_mean
-from wardtwin.model import WardModel
+from wardtwin.model import PlacedItem, WardModel
 from wardtwin.model.queries import outside_ward
 from wardtwin.tours.sight import Navigator
 from wardtwin.tours.spec import Step, Tour
@@ -35,11 +36,11 @@ class TourCheck:
     """The context step types' ``validate`` hooks report into. ``pos``: where the trainee is
     predicted to stand when the step being checked starts (None: unknown from here on)."""
 
-    def __init__(self, tour: Tour, model: WardModel, nav: Navigator | None = None):
+    def __init__(self, tour: Tour, model: WardModel, nav: Navigator | None = None) -> None:
         self.tour, self.model = tour, model
         self.nav = nav or Navigator(model)
         self.findings: list[Finding] = []
-        self.pos = None
+        self.pos: Point | None = None
         self.walked = 0.0  # m, the predicted walking of the steps checked so far
 
     # reporting
@@ -52,11 +53,11 @@ class TourCheck:
         return f"{step.label} `{key}`" if step is not None else f"tour `{key}`"
 
     # references
-    def _names(self):
+    def _names(self) -> list[str]:
         lay = self.model.layout
         return list(self.model.rooms) + list(lay.door_by_id) + list(self.model.item_by_id)
 
-    def place(self, step: Step | None, key: str, value: str | None = None):
+    def place(self, step: Step | None, key: str, value: str | None = None) -> Point | None:
         """The point a place name stands for, or None after reporting ``unknown-place``."""
         name = value if value is not None else (step.get(key) if step is not None else getattr(self.tour, key))
         try:
@@ -68,7 +69,7 @@ class TourCheck:
                     f"{self.model.layout.ward.id}{did_you_mean(name, self._names())}")
         return None
 
-    def item(self, step: Step, key: str):
+    def item(self, step: Step, key: str) -> PlacedItem | None:
         """The placed item named by ``step[key]``, or None after reporting."""
         name = step.get(key)
         it = self.model.item_by_id.get(name)
@@ -102,7 +103,7 @@ class TourCheck:
             self.report(step, key, "audio-missing", f"{self._label(step, key)}: audio file {rel!r} {problem}")
 
     # reachability
-    def on_floor(self, step: Step | None, key: str, point) -> bool:
+    def on_floor(self, step: Step | None, key: str, point: Point) -> bool:
         """True when the place at ``key`` is a room, door or item, or a point ``x,y`` in a room
         with floor to stand on within :data:`OFF_FLOOR` m; else False after reporting."""
         name = step.get(key) if step is not None else getattr(self.tour, key)
@@ -123,7 +124,7 @@ class TourCheck:
             return False
         return True
 
-    def walk_to(self, step: Step, key: str, point) -> None:
+    def walk_to(self, step: Step, key: str, point: Point) -> None:
         """Check that ``point`` can be walked to from the predicted position; move there."""
         if not self.on_floor(step, key, point):
             return
@@ -307,7 +308,8 @@ def text_findings(tour: Tour) -> list[Finding]:
     return [f for f in found if f is not None]
 
 
-def check_tour(ward, tour_path) -> tuple[Tour | None, WardModel | None, list[Finding]]:
+def check_tour(ward: str | os.PathLike[str],
+               tour_path: str | os.PathLike[str]) -> tuple[Tour | None, WardModel | None, list[Finding]]:
     """Load a ward (checking it) and a tour file, and validate the tour against the ward.
     Returns ``(tour, model, findings)``; the ward's own findings come first. ``tour`` is
     None when the tour file is unusable, ``model`` when the ward is."""
