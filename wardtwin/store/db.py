@@ -27,20 +27,15 @@ import json
 import os
 import re
 import sqlite3
-import stat
-import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-from wardtwin.errors import UsageError
 from wardtwin.events import Event
-from wardtwin.store.errors import (
-    NotAStoreError, SchemaTooNewError, SessionConflictError, StoreCorruptError, StoreError, StoreLockedError,
-    StoreReadOnlyError, StoreUnavailableError,
-)
+from wardtwin.store.dialect import Dialect, dialect_of
+from wardtwin.store.errors import NotAStoreError, SchemaTooNewError, StoreCorruptError, StoreError
 
 #: Migrations: (version, name, statements). Never edit a released one; append.
 MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
@@ -78,7 +73,6 @@ SESSION_COLUMNS = ("id", "trainee", "role", "station", "ward", "layout_hash", "t
 EVENT_COLUMNS = ("id", "session", "seq", "type", "t", "step", "data")
 #: Default seconds to wait for another process's lock before :class:`StoreLockedError`.
 DEFAULT_TIMEOUT = 10.0
-_PG_LOCK_KEY = 0x77617264  # "ward": serialises migrations between processes
 
 
 def utc_now() -> str:
@@ -240,29 +234,9 @@ def redact(url: str) -> str:
 
 
 def parse_url(url: str | os.PathLike) -> tuple[str, str, bool]:
-    """``(backend, target, read_only)``: backend ``sqlite`` (target a path) or ``postgresql``.
-
-    ``sqlite:///abs/path.db`` (as in ``file://`` URLs), ``sqlite:rel/path.db`` or a plain path;
-    ``?mode=ro`` opens a SQLite file read-only. ``postgresql://`` / ``postgres://`` URLs go to
-    psycopg unchanged.
-    """
-    text = os.fspath(url)
-    if re.match(r"^postgres(ql)?://", text):
-        return "postgresql", text, False
-    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.I) and not text.startswith("sqlite:"):
-        raise UsageError(f"{text}: unsupported database URL; use a file path, sqlite:///path or postgresql://...")
-    read_only = False
-    if text.startswith("sqlite:"):
-        rest = text[len("sqlite:"):]
-        if rest.startswith("//"):
-            rest = rest[2:]
-        rest, _, query = rest.partition("?")
-        read_only = "mode=ro" in query.split("&")
-        text = rest
-    if not text:
-        raise UsageError("empty database path")
-    return "sqlite", text, read_only
-
+    """``(backend name, target, read_only)`` (see :func:`~wardtwin.store.dialect.dialect_of`)."""
+    dialect, target, read_only = dialect_of(url)
+    return dialect.name, target, read_only
 
 
 def _session_filter(ward: str | None, since: str | None) -> tuple[list[str], list]:
@@ -279,27 +253,31 @@ def _session_filter(ward: str | None, since: str | None) -> tuple[list[str], lis
 class Store:
     """An open session database. Use :func:`open_store`; close it (or use ``with``)."""
 
-    backend: str
+    dialect: Dialect  #: what differs between the backends (chosen when the store opens)
     url: str  #: for messages (password hidden)
     path: Path | None  #: the database file (SQLite), else None
 
-    def __init__(self, backend: str, conn, url: str, read_only: bool, timeout: float, path: Path | None = None):
-        self.backend, self.conn, self.url, self.read_only, self.timeout = backend, conn, url, read_only, timeout
+    def __init__(self, dialect: Dialect, conn, url: str, read_only: bool, timeout: float, path: Path | None = None):
+        self.dialect, self.conn, self.url, self.read_only, self.timeout = dialect, conn, url, read_only, timeout
         self.path = path
         self._fingerprint: tuple | None = None  # an immutable read-only SQLite open: the file as it was
-        self._ph = "?" if backend == "sqlite" else "%s"
         self.schema_version = 0
+
+    @property
+    def backend(self) -> str:
+        """The backend's name (``sqlite`` or ``postgresql``), for messages."""
+        return self.dialect.name
 
     # -- plumbing ---------------------------------------------------------------------------
     def sql(self, text: str) -> str:
         """``text`` with ``?`` placeholders in this backend's style."""
-        return text if self._ph == "?" else text.replace("?", "%s")
+        return self.dialect.sql(text)
 
-    def _translate(self, exc: BaseException) -> StoreError:
-        return translate_error(exc, self.url, self.backend)
+    def _translate(self, exc: BaseException) -> StoreError | None:
+        return self.dialect.translate(exc, self.url)
 
     @contextmanager
-    def _translated(self):
+    def translated(self):
         """Driver errors raised inside become StoreErrors (those the driver's error can be read
         as); StoreErrors pass through."""
         try:
@@ -314,12 +292,12 @@ class Store:
 
     def execute(self, text: str, params: Sequence = ()) -> "_Rows":
         """Run one statement; its rows are fetched through :class:`_Rows` (errors translated)."""
-        with self._translated():
+        with self.translated():
             return _Rows(self, self.conn.execute(self.sql(text), params))
 
     def transaction(self):
         """A context manager: one transaction, rolled back on any exception."""
-        return _Transaction(self)
+        return self.dialect.transaction(self)
 
     def stale(self) -> bool:
         """True when this store was opened immutable (read-only, see :func:`read_store`) and its
@@ -327,7 +305,7 @@ class Store:
         if self._fingerprint is None or self.path is None:
             return False
         try:
-            return _fingerprint(self.path) != self._fingerprint
+            return fingerprint(self.path) != self._fingerprint
         except OSError:
             return True
 
@@ -349,11 +327,7 @@ class Store:
         return int(row[0] or 0)
 
     def _has_migrations_table(self) -> bool:
-        if self.backend == "sqlite":
-            q = "SELECT 1 FROM sqlite_master WHERE type='table' AND name='wardtwin_migrations'"
-        else:
-            q = "SELECT 1 FROM pg_catalog.pg_tables WHERE tablename='wardtwin_migrations' AND schemaname = current_schema()"
-        return self.execute(q).fetchone() is not None
+        return self.execute(self.dialect.table_exists_sql(), ("wardtwin_migrations",)).fetchone() is not None
 
     def _check_version(self, version: int) -> None:
         if version > SCHEMA_VERSION:
@@ -378,8 +352,7 @@ class Store:
                 self.schema_version = version
                 return
         with self.transaction():
-            if self.backend == "postgresql":
-                self.execute(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            self.dialect.lock_migrations(self)
             self.execute("CREATE TABLE IF NOT EXISTS wardtwin_migrations (version INTEGER PRIMARY KEY, "
                          "name TEXT NOT NULL, applied_at TEXT NOT NULL)")
             version = self._applied_version()
@@ -398,7 +371,8 @@ class Store:
                                                "ORDER BY version").fetchall()]
 
     # -- writing ----------------------------------------------------------------------------
-    def _insert_sql(self, table: str, columns: Sequence[str]) -> str:
+    def insert_sql(self, table: str, columns: Sequence[str]) -> str:
+        """``INSERT ... ON CONFLICT DO NOTHING`` of one row of ``columns`` into ``table``."""
         cols = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
         return self.sql(f"INSERT INTO {table} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING")
@@ -418,19 +392,9 @@ class Store:
     def write_rows(self, sessions: Sequence[tuple], events: Sequence[tuple]) -> tuple[int, int]:
         """Insert raw rows (see :data:`SESSION_COLUMNS`, :data:`EVENT_COLUMNS`) in one transaction,
         skipping ids already stored. Returns how many sessions and events were new."""
-        new_s = new_e = 0
-        with self.transaction():
-            cur = self.conn.cursor()
-            with self._translated():
-                if sessions:
-                    cur.executemany(self._insert_sql("sessions", SESSION_COLUMNS), sessions)
-                    new_s = max(cur.rowcount, 0)
-                if events:
-                    if len(events) == 1:
-                        cur.execute(self._insert_sql("events", EVENT_COLUMNS), events[0])
-                    else:
-                        cur.executemany(self._insert_sql("events", EVENT_COLUMNS), events)
-                    new_e = max(cur.rowcount, 0)
+        with self.transaction(), self.translated():
+            new_s = self.dialect.insert_many(self, "sessions", SESSION_COLUMNS, sessions)
+            new_e = self.dialect.insert_many(self, "events", EVENT_COLUMNS, events)
         return new_s, new_e
 
     # -- reading ----------------------------------------------------------------------------
@@ -476,20 +440,14 @@ class Store:
                     d["data"] = json.loads(d["data"])
                     yield d
 
-    @contextmanager
     def _chunks(self, q: str, params: Sequence, batch: int, name: str):
         """An iterator of lists of up to ``batch`` rows of query ``q`` (a server-side cursor in
         its own transaction on PostgreSQL; driver errors translated)."""
-        if self.backend == "postgresql":
-            with self._translated(), self.conn.transaction(), self.conn.cursor(name=name) as cur:
-                cur.execute(self.sql(q), params)
-                yield iter(lambda: self._fetch(cur, batch), [])
-            return
-        cur = self.execute(q, params)
-        yield iter(lambda: cur.fetchmany(batch), [])
+        return self.dialect.chunks(self, q, params, batch, name)
 
-    def _fetch(self, cur, batch: int) -> list:
-        with self._translated():
+    def fetch(self, cur, batch: int) -> list:
+        """Up to ``batch`` rows of a driver cursor (errors translated)."""
+        with self.translated():
             return cur.fetchmany(batch)
 
     def iter_event_rows(self, batch: int = 20000, columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[tuple]:
@@ -506,14 +464,10 @@ class Store:
         where, params = _session_filter(ward, since)
         q = f"SELECT {', '.join(columns)} FROM events"
         if sessions is not None:
-            if self.backend == "postgresql":
-                q += " WHERE session = ANY(?)"
-                params = [list(sessions)]
-            else:
-                q += f" WHERE session IN ({', '.join('?' for _ in sessions)})"
-                params = list(sessions)
             if not sessions:
                 return
+            cond, params = self.dialect.in_list("session", sessions)
+            q += f" WHERE {cond}"
         elif where:
             q += f" WHERE session IN (SELECT id FROM sessions WHERE {' AND '.join(where)})"
         q += " ORDER BY session, seq"
@@ -524,22 +478,8 @@ class Store:
                 if not rows:
                     return
                 yield rows
-        with self._translated():
-            if self.backend == "postgresql":
-                with self.conn.transaction(), self.conn.cursor(name="wardtwin_event_chunks") as cur:
-                    cur.execute(self.sql(q), params)
-                    while True:
-                        rows = cur.fetchmany(batch)
-                        if not rows:
-                            return
-                        yield rows
-            self.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache while reading in index order
-            cur = self.conn.execute(q, params)
-            while True:
-                rows = cur.fetchmany(batch)
-                if not rows:
-                    return
-                yield rows
+        with self._chunks(q, params, batch, "wardtwin_event_chunks") as chunks:
+            yield from chunks
 
     def events_of(self, session: str) -> list[Event]:
         """The events of one session, in order."""
@@ -576,15 +516,15 @@ class _Rows:
         self._store, self._cursor = store, cursor
 
     def fetchone(self):
-        with self._store._translated():
+        with self._store.translated():
             return self._cursor.fetchone()
 
     def fetchall(self) -> list:
-        with self._store._translated():
+        with self._store.translated():
             return self._cursor.fetchall()
 
     def fetchmany(self, size: int) -> list:
-        with self._store._translated():
+        with self._store.translated():
             return self._cursor.fetchmany(size)
 
     def __iter__(self):
@@ -593,86 +533,6 @@ class _Rows:
     @property
     def rowcount(self) -> int:
         return self._cursor.rowcount
-
-
-class _Transaction:
-    def __init__(self, store: Store):
-        self.store = store
-
-    def __enter__(self):
-        s = self.store
-        if s.backend == "sqlite":
-            s.execute("BEGIN IMMEDIATE")
-        else:
-            self._tx = s.conn.transaction()
-            with s._translated():
-                self._tx.__enter__()
-        return s
-
-    def __exit__(self, et, ev, tb):
-        s = self.store
-        if s.backend == "sqlite":
-            if et is None:
-                try:
-                    s.conn.execute("COMMIT")
-                except Exception as exc:
-                    s.conn.execute("ROLLBACK")
-                    err = s._translate(exc)
-                    if err is None:
-                        raise
-                    raise err from exc
-            elif s.conn.in_transaction:
-                s.conn.execute("ROLLBACK")
-            return False
-        with s._translated():
-            return self._tx.__exit__(et, ev, tb)
-
-
-def translate_error(exc: BaseException, url: str, backend: str) -> StoreError | None:
-    """The :class:`StoreError` for a driver exception, or None when it is not a database problem."""
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if backend == "sqlite":
-        if not isinstance(exc, sqlite3.Error):
-            return None
-        low = msg.lower()
-        if "locked" in low or "busy" in low:
-            return StoreLockedError(f"{url}: the database is locked by another process ({msg}); close the other "
-                                    "program using it or wait, then retry")
-        if "not a database" in low or "malformed" in low or "corrupt" in low:
-            return StoreCorruptError(f"{url}: not a wardtwin database, or it is damaged ({msg}); restore it from a "
-                                     "backup, or move it aside to start a new one (stations can `wardtwin sync` "
-                                     "their sessions again)")
-        if "could not decode" in low:
-            return StoreCorruptError(f"{url}: the database is damaged (a stored text is not UTF-8: "
-                                     f"{_shown_value(msg)}); restore it from a backup, or move it aside to start a "
-                                     "new one (stations can `wardtwin sync` their sessions again)")
-        if "readonly" in low or "read-only" in low:
-            return StoreReadOnlyError(f"{url}: the database is read-only ({msg}); open a writable copy, or fix the "
-                                      "file's and folder's permissions")
-        if "unable to open" in low:
-            return StoreUnavailableError(f"{url}: cannot open the database file ({msg}); check that the folder "
-                                         "exists and is writable")
-        return StoreError(f"{url}: {msg}")
-    try:
-        import psycopg
-    except ImportError:  # pragma: no cover
-        return None
-    if not isinstance(exc, psycopg.Error):
-        return None
-    e = psycopg.errors
-    if isinstance(exc, (e.LockNotAvailable, e.QueryCanceled, e.DeadlockDetected)):
-        return StoreLockedError(f"{url}: a lock was not granted in time ({msg}); retry when the other "
-                                "session using the tables has finished")
-    if isinstance(exc, e.ReadOnlySqlTransaction):
-        return StoreReadOnlyError(f"{url}: the database is read-only for this connection ({msg}); use a "
-                                  "role/server that accepts writes (not a standby)")
-    if isinstance(exc, e.InsufficientPrivilege):
-        return StoreReadOnlyError(f"{url}: permission denied ({msg}); grant this role INSERT/CREATE on the "
-                                  "database, or use another role")
-    if isinstance(exc, psycopg.OperationalError):
-        return StoreUnavailableError(f"{url}: cannot use the PostgreSQL server ({msg}); check that it is "
-                                     "running and that the URL (host, port, user, password, database) is right")
-    return StoreError(f"{url}: {msg}")
 
 
 def _damaged(url: str, detail: str) -> StoreCorruptError:
@@ -705,15 +565,19 @@ _ROW_CHECKS = (
 
 
 def check_integrity(store: Store) -> None:
-    """Refuse a damaged SQLite store (:class:`StoreCorruptError`): ``PRAGMA quick_check``
-    (every page and b-tree; about 0.1 s per 70 MB), the tables its schema version promises,
-    and the values of every row (:data:`_ROW_CHECKS`: JSON objects where JSON is kept, numbers
-    and text where the schema has them, a time in ``started_at``; about 0.2 s per 260,000
-    events). PostgreSQL keeps its own pages and column types sound: nothing to do there
-    (reports check the values they read, :func:`session_problem`, :func:`event_problem`)."""
-    if store.backend != "sqlite":
-        return
-    with store._translated():
+    """Refuse a damaged store (:class:`StoreCorruptError`) before anything is written to it:
+    on SQLite, :func:`check_sqlite_rows`. PostgreSQL keeps its own pages and column types
+    sound: nothing to do there (reports check the values they read, :func:`session_problem`,
+    :func:`event_problem`)."""
+    store.dialect.check_integrity(store)
+
+
+def check_sqlite_rows(store: Store) -> None:
+    """A SQLite store's check: ``PRAGMA quick_check`` (every page and b-tree; about 0.1 s per
+    70 MB), the tables its schema version promises, and the values of every row
+    (:data:`_ROW_CHECKS`: JSON objects where JSON is kept, numbers and text where the schema has
+    them, a time in ``started_at``; about 0.2 s per 260,000 events)."""
+    with store.translated():
         problems = [r[0] for r in store.conn.execute("PRAGMA quick_check(3)").fetchall()]
     if problems != ["ok"]:
         lines = [ln.strip() for p in problems for ln in str(p).splitlines() if ln.strip() and not ln.startswith("***")]
@@ -739,11 +603,11 @@ def check_integrity(store: Store) -> None:
             raise damaged_row(store.url, table, bad[0], why, None if table == "sessions" else bad[1])
 
 
-def _refuse_foreign(store: Store, create: bool) -> None:
+def refuse_foreign(store: Store, create: bool) -> None:
     """Refuse a SQLite file that is not a wardtwin store (:class:`NotAStoreError`): one whose
     tables are another program's, or an empty one (no tables) unless ``create`` (the command
     makes stores: it may be given a new, empty file)."""
-    with store._translated():
+    with store.translated():
         tables = sorted(r[0] for r in store.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").fetchall())
     if "wardtwin_migrations" in tables:
@@ -772,17 +636,13 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
     written. A read-only open makes no file beside the database (see :func:`read_store`).
     Opening a SQLite file writable also folds in the journals that crashed station writers left
     beside it (:func:`wardtwin.store.journal.recover`)."""
-    backend, target, ro = parse_url(url)
+    dialect, target, ro = dialect_of(url)
     read_only = read_only or ro
-    shown = redact(os.fspath(url))
-    if backend == "sqlite":
-        store = _open_sqlite(target, shown, create=create, read_only=read_only, timeout=timeout)
-    else:
-        store = _open_pg(target, shown, read_only=read_only, timeout=timeout)
+    store = dialect.open(target, redact(os.fspath(url)), create=create, read_only=read_only, timeout=timeout)
     try:
         check_integrity(store)
         store.migrate()
-        if backend == "sqlite" and not read_only:
+        if not read_only:  # journals exist beside SQLite files only
             from wardtwin.store.journal import recover
             recover(store)
     except BaseException:
@@ -807,106 +667,8 @@ def read_store(url: str | os.PathLike, read, *, tries: int = 3, timeout: float =
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _fingerprint(path: Path) -> tuple:
+def fingerprint(path: Path) -> tuple:
     """What changes when a writer touches a SQLite file: the file's identity, size and time, and
     whether a write-ahead log is beside it."""
     st = os.stat(path)
     return st.st_ino, st.st_size, st.st_mtime_ns, path.with_name(path.name + "-wal").exists()
-
-
-def _readonly_uri(p: Path) -> tuple[str, bool]:
-    """``(URI, immutable)`` to open ``p`` read-only without making files beside it. With a
-    ``-wal`` file there (a writer is at work, or left committed pages in it) SQLite reads it and
-    its ``-shm`` as they are (``mode=ro``); without one, ``mode=ro`` alone would create both, so
-    the file is opened ``immutable`` (no locks, no files: it also works in a read-only folder)
-    and :meth:`Store.stale` tells whether a writer changed it meanwhile."""
-    immutable = not p.with_name(p.name + "-wal").exists()
-    return f"file:{quote(p.resolve().as_posix())}?mode=ro" + ("&immutable=1" if immutable else ""), immutable
-
-
-def _open_sqlite(path: str, shown: str, *, create: bool, read_only: bool, timeout: float) -> Store:
-    p = Path(path)
-    _check_db_path(p, shown, create=create and not read_only)
-    conn = None
-    try:
-        immutable = False
-        if read_only:
-            uri, immutable = _readonly_uri(p)
-            conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(p, timeout=timeout, isolation_level=None, check_same_thread=False)
-        store = Store("sqlite", conn, shown, read_only, timeout, None if path == ":memory:" else p.resolve())
-        if immutable:
-            store._fingerprint = _fingerprint(p)
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # reads the header: corrupt files fail here
-        _refuse_foreign(store, create and not read_only)
-        if not read_only:
-            _set_wal(conn, timeout)
-            conn.execute("PRAGMA synchronous = NORMAL")
-    except BaseException as exc:
-        if conn is not None:
-            conn.close()
-        if isinstance(exc, sqlite3.Error):
-            raise translate_error(exc, shown, "sqlite") from exc
-        raise
-    return store
-
-
-def _check_db_path(p: Path, shown: str, *, create: bool) -> None:
-    """Refuse a database path that cannot be a store: missing (unless ``create``), a folder, a
-    device, a named pipe (SQLite would block on one), or an empty file (unless ``create``)."""
-    if str(p) == ":memory:":
-        return
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise StoreUnavailableError(f"{shown}: cannot use the database path ({exc.strerror})") from None
-    if st is None:
-        if not create:
-            raise StoreUnavailableError(f"{shown}: no such database file; check the path (sessions are written "
-                                        "there by stations, or copied by `wardtwin sync`)")
-        if not p.parent.exists():
-            raise StoreUnavailableError(f"{shown}: folder {p.parent} does not exist; create it first")
-        return
-    if stat.S_ISDIR(st.st_mode):
-        raise StoreUnavailableError(f"{shown}: is a folder; give a database file path")
-    if not stat.S_ISREG(st.st_mode):
-        raise StoreUnavailableError(f"{shown}: is not a regular file (a device, named pipe or socket); give a "
-                                    "database file path")
-    if st.st_size == 0 and not create:
-        raise NotAStoreError(f"{shown}: not a wardtwin session store (it is an empty file); nothing was changed. "
-                             "Give the path of a wardtwin store (stations and `wardtwin sync --to` create them)")
-
-
-def _set_wal(conn, timeout: float) -> None:
-    """WAL mode; the switch needs a moment without other writers, so retry while busy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot switch to WAL mode (journal_mode is {mode})")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-def _open_pg(url: str, shown: str, *, read_only: bool, timeout: float) -> Store:
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise StoreUnavailableError(f"{shown}: PostgreSQL needs psycopg 3; install it with "
-                                    "pip install 'wardtwin[postgres]'") from exc
-    try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(timeout)))
-        conn.execute(f"SET lock_timeout = {int(timeout * 1000)}")
-    except psycopg.Error as exc:
-        raise translate_error(exc, shown, "postgresql") from exc
-    if read_only:
-        conn.execute("SET default_transaction_read_only = on")
-    return Store("postgresql", conn, shown, read_only, timeout)

@@ -61,7 +61,7 @@ def journal_dir(store) -> Path | None:
     """The journal folder of a SQLite file store (``<db>.pending``), or None when the store
     cannot have journals (PostgreSQL, an in-memory database, no ``fcntl``)."""
     path = getattr(store, "path", None)
-    if fcntl is None or store.backend != "sqlite" or path is None:
+    if fcntl is None or not store.dialect.file_backed or path is None:
         return None
     return path.with_name(path.name + JOURNAL_SUFFIX)
 

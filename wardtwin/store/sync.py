@@ -141,31 +141,26 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
             continue
         plan.append((sid, above))
     n_s = n_e = sent = 0
-    ev_sql = dst._insert_sql("events", EVENT_COLUMNS)
     with dst.transaction():
-        cur = dst.conn.cursor()
-        with dst._translated():  # a source's StoreError passes through as it is
+        with dst.translated():  # a source's StoreError passes through as it is
             for part in _chunks(missing):
                 marks = ", ".join("?" for _ in part)
                 rows = src.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id IN ({marks}) "
                                    "ORDER BY id", tuple(part)).fetchall()
-                cur.executemany(dst._insert_sql("sessions", SESSION_COLUMNS), [tuple(r) for r in rows])
-                n_s += max(cur.rowcount, 0)
+                n_s += dst.dialect.insert_many(dst, "sessions", SESSION_COLUMNS, [tuple(r) for r in rows])
             chunk: list[tuple] = []
             for sid, above in plan:
                 chunk.extend(tuple(r) for r in src.execute(
                     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE session = ? AND seq > ? ORDER BY seq",
                     (sid, above)).fetchall())
                 if len(chunk) >= batch:
-                    cur.executemany(ev_sql, chunk)
-                    n_e += max(cur.rowcount, 0)
+                    n_e += dst.dialect.insert_many(dst, "events", EVENT_COLUMNS, chunk)
                     sent += len(chunk)
                     chunk = []
             if chunk:
-                cur.executemany(ev_sql, chunk)
-                n_e += max(cur.rowcount, 0)
+                n_e += dst.dialect.insert_many(dst, "events", EVENT_COLUMNS, chunk)
                 sent += len(chunk)
-            _copy_version_tables(src, dst, cur)
+            _copy_version_tables(src, dst)
     return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts()["abandoned"],
                       sent, current, tuple(sorted(conflicts.items())))
 
@@ -178,7 +173,7 @@ _VERSION_TABLES = {
 }
 
 
-def _copy_version_tables(src: Store, dst: Store, cur) -> None:
+def _copy_version_tables(src: Store, dst: Store) -> None:
     """What the destination lacks of the source's version tables (a source of an older schema,
     read as it is, has none), so ``report --due`` works on the central store too."""
     from wardtwin.store.versions import VERSIONS_SCHEMA
@@ -187,8 +182,7 @@ def _copy_version_tables(src: Store, dst: Store, cur) -> None:
         return
     for table, columns in _VERSION_TABLES.items():
         rows = [tuple(r) for r in src.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()]
-        if rows:
-            cur.executemany(dst._insert_sql(table, columns), rows)
+        dst.dialect.insert_many(dst, table, columns, rows)
 
 
 def sync_urls(src_url, dst_url, *, batch: int = 5000) -> tuple[SyncResult, str, str]:
@@ -211,10 +205,10 @@ def sync_urls(src_url, dst_url, *, batch: int = 5000) -> tuple[SyncResult, str, 
 
 def _new_sqlite_file(url) -> Path | None:
     """The SQLite file ``url`` names when nothing is there yet (this call will create it), else None."""
-    from wardtwin.store.db import parse_url
+    from wardtwin.store.dialect import dialect_of
 
-    backend, target, _ = parse_url(url)
-    if backend != "sqlite" or target == ":memory:":
+    dialect, target, _ = dialect_of(url)
+    if not dialect.file_backed or target == ":memory:":
         return None
     path = Path(target)
     return None if os.path.lexists(path) else path

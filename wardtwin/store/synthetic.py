@@ -149,7 +149,7 @@ def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, *, repeats: flo
 def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
     """Write many ``(started_at, events)`` sessions fast (COPY on PostgreSQL, executemany on
     SQLite), idempotently. Returns (sessions, events) newly stored."""
-    from wardtwin.store.db import _json, session_row
+    from wardtwin.store.db import EVENT_COLUMNS, SESSION_COLUMNS, _json, session_row
     from wardtwin.store.journal import EventIds
 
     total = [0, 0]
@@ -157,10 +157,9 @@ def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
     e_rows: list = []
 
     def flush():
-        if store.backend == "postgresql":
-            a, b = _pg_copy(store, s_rows, e_rows)
-        else:
-            a, b = store.write_rows(s_rows, e_rows)
+        with store.transaction(), store.translated():
+            a = store.dialect.bulk_insert(store, "sessions", SESSION_COLUMNS, s_rows)
+            b = store.dialect.bulk_insert(store, "events", EVENT_COLUMNS, e_rows)
         total[0] += a
         total[1] += b
         s_rows.clear()
@@ -175,19 +174,3 @@ def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
     if s_rows:
         flush()
     return total[0], total[1]
-
-
-def _pg_copy(store, s_rows, e_rows) -> tuple[int, int]:
-    from wardtwin.store.db import EVENT_COLUMNS, SESSION_COLUMNS
-
-    with store.transaction():
-        cur = store.conn.cursor()
-        out = []
-        for table, cols, rows in (("sessions", SESSION_COLUMNS, s_rows), ("events", EVENT_COLUMNS, e_rows)):
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS tmp_{table} (LIKE {table}) ON COMMIT DELETE ROWS")
-            with cur.copy(f"COPY tmp_{table} ({', '.join(cols)}) FROM STDIN") as cp:
-                for r in rows:
-                    cp.write_row(r)
-            cur.execute(f"INSERT INTO {table} SELECT * FROM tmp_{table} ON CONFLICT DO NOTHING")
-            out.append(max(cur.rowcount, 0))
-    return out[0], out[1]

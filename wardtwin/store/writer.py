@@ -85,8 +85,7 @@ class SessionWriter:
         self._pending_s: list[tuple] = []
         self._pending_e: list[tuple] = []
         try:
-            if self.store.backend == "sqlite":
-                self.store.conn.execute(f"PRAGMA synchronous = {'FULL' if durability == 'fsync' else 'NORMAL'}")
+            self.store.dialect.set_durability(self.store, durability == "fsync")
             folder = journal_dir(self.store)
             if folder is not None and not self.store.read_only:
                 self._journal = Journal.open(folder, session, timeout=self.store.timeout,
@@ -102,7 +101,7 @@ class SessionWriter:
             raise
         self.next_seq = 0 if row[0] is None else int(row[0]) + 1
         self._stored_next = self.next_seq  # seqs below this may be in the store: checked before writing
-        self._ev_sql = self.store._insert_sql("events", ("id", "session", "seq", "type", "t", "step", "data"))
+        self._ev_sql = self.store.insert_sql("events", ("id", "session", "seq", "type", "t", "step", "data"))
 
     @property
     def pending(self) -> int:
@@ -170,11 +169,8 @@ class SessionWriter:
             self.store.write_event(ev, started_at)
             return
         row = (ev.id, ev.session, ev.seq, ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
-        with self.store._translated():
-            if self.store.backend == "postgresql":
-                self.store.conn.execute(self._ev_sql, row, prepare=True)  # autocommit: one transaction
-            else:
-                self.store.conn.execute(self._ev_sql, row)
+        with self.store.translated():
+            self.store.dialect.execute_prepared(self.store, self._ev_sql, row)
 
     def flush(self) -> None:
         """Fold the journaled events into the database now (one transaction). When it fails
