@@ -3,13 +3,15 @@ item, be reached on foot from the ward's entrance by a person of the default rad
 
 from __future__ import annotations
 
+import os
+
 from wardtwin.layout.findings import Finding
 from wardtwin.gcpause import gc_paused
-from wardtwin.layout.model import Layout
+from wardtwin.layout.model import Item, Layout, Point, Room
 from wardtwin.model.compiled import ACCESS_REACH, PERSON_RADIUS, WardModel, compile_ward
 
 
-def _finding(obj, code: str, message: str, key: str | None = None) -> Finding:
+def _finding(obj: Room | Item, code: str, message: str, key: str | None = None) -> Finding:
     line, col = obj.src.at(key) if key else (obj.src.line, obj.src.column)
     return Finding.make(code, obj.src.file, line, col, message + obj.src.note(key))
 
@@ -59,12 +61,12 @@ def navigation_findings(layout: Layout, model: WardModel | None = None) -> list[
     return out
 
 
-def _reachable(m: WardModel, p) -> bool:
+def _reachable(m: WardModel, p: Point) -> bool:
     return m.entrance_component >= 0 and m.component_of(p) == m.entrance_component
 
 
 @gc_paused
-def check(ward, *, rules: bool = True) -> tuple[Layout | None, list[Finding], WardModel | None]:
+def check(ward: str | os.PathLike[str], *, rules: bool = True) -> tuple[Layout | None, list[Finding], WardModel | None]:
     """Every finding about a ward folder, as ``wardtwin check`` reports them: the layout's own
     checks, then whether every room and safety-critical item can be reached on foot, decided
     by walking on the compiled floor. While other errors remain (so the floor cannot be

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 import shapely
@@ -27,9 +27,12 @@ from wardtwin.errors import InvalidLayoutError, UsageError
 from wardtwin.layout import vocab
 from wardtwin.gcpause import gc_paused
 from wardtwin.layout.geometry import Opening, Wall
-from wardtwin.layout.model import Layout, Point
+from wardtwin.layout.model import EquipmentType, Item, Layout, Point
 from wardtwin.layout.plan import Plan, plan_of
 from wardtwin.model.navmesh import NavMesh, build_navmesh
+
+if TYPE_CHECKING:
+    from wardtwin.model.queries import Nearest
 
 #: Default radius of a person (m): half the 0.5 m a person needs to pass.
 PERSON_RADIUS = 0.25
@@ -114,7 +117,7 @@ class WardModel:
     mesh: NavMesh
     room_anchor: Mapping[str, Point | None]
     entrance_component: int  # mesh component of the entrance (-1: the entrance has no floor)
-    _room_components: Mapping[str, frozenset] = field(repr=False)
+    _room_components: Mapping[str, frozenset[int]] = field(repr=False)
 
     @property
     def walls(self) -> tuple[Wall, ...]:
@@ -133,7 +136,7 @@ class WardModel:
     def item_by_id(self) -> Mapping[str, PlacedItem]:
         return MappingProxyType({i.id: i for i in self.items})
 
-    def room_components(self, room: str) -> frozenset:
+    def room_components(self, room: str) -> frozenset[int]:
         """Mesh components that have walkable floor in ``room``."""
         return self._room_components.get(room, frozenset())
 
@@ -164,7 +167,8 @@ class WardModel:
 
         return queries.walking_distance(self, a, b)
 
-    def nearest(self, origin, *, type: str | None = None, category: str | None = None):
+    def nearest(self, origin: str | Sequence[float], *, type: str | None = None,
+                category: str | None = None) -> Nearest | None:
         from wardtwin.model import queries
 
         return queries.nearest(self, origin, type=type, category=category)
@@ -174,7 +178,7 @@ class WardModel:
 
         return queries.resolve_place(self, name)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, float]:
         """Plain numbers describing the model (for goldens and reports)."""
         return {
             "radius_m": self.radius,
@@ -193,13 +197,13 @@ class WardModel:
         }
 
 
-def _parts(g) -> list:
+def _parts(g: Polygon | MultiPolygon) -> list[Polygon]:
     if g.is_empty:
         return []
     return [g] if g.geom_type == "Polygon" else list(g.geoms)
 
 
-def walkable_area(floor, obstacles, radius: float):
+def walkable_area(floor: Polygon | MultiPolygon, obstacles: Polygon | MultiPolygon, radius: float) -> MultiPolygon:
     """``floor`` minus ``obstacles`` shrunk by ``radius`` (m, mitred corners), as a MultiPolygon
     of the pieces of at least :data:`MIN_PIECE_AREA` m² (counter-clockwise shells, clockwise
     holes). Points where two pieces would touch are opened (see :data:`OPEN`)."""
@@ -232,8 +236,8 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     floor = room_union.difference(solids) if not solids.is_empty else room_union
     floor = shapely.normalize(floor)
 
-    blocks = []
-    placed = []
+    blocks: list[Polygon] = []
+    placed: list[tuple[Item, EquipmentType, Polygon, str]] = []
     for it in layout.items:
         t = layout.item_type(it)
         if t is None or it.room not in rooms:
@@ -251,9 +255,9 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     room_arr = np.array([rooms[r] for r in room_ids], dtype=object)
     centroids = shapely.centroid(room_arr) if len(room_arr) else np.array([])
     pieces = _Pieces(mesh, room_arr)
-    room_components = {rid: frozenset() for rid in room_ids}
-    for k, comps in pieces.components().items():
-        room_components[room_ids[k]] = comps
+    room_components: dict[str, frozenset[int]] = {rid: frozenset() for rid in room_ids}
+    for k, found in pieces.components().items():
+        room_components[room_ids[k]] = found
 
     entrance = layout.ward.entrance
     entrance_component = -1
@@ -266,7 +270,7 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     anchor_pts = _nearest_on(pieces, centroids, entrance_component)
     anchors = {rid: anchor_pts[k] for k, rid in enumerate(room_ids)}
 
-    fronts = []
+    fronts: list[Point] = []
     for it, t, fp, mount in placed:
         rot = math.radians(it.rotation)
         if mount == "ceiling":
@@ -354,9 +358,10 @@ class _Pieces:
     def valid_of(self, sel: np.ndarray) -> np.ndarray:
         """The valid pieces among ``sel`` (cutting those not cut yet)."""
         self.ensure(sel)
-        return sel[self.valid[sel]]
+        valid: np.ndarray = sel[self.valid[sel]]
+        return valid
 
-    def components(self) -> dict[int, frozenset]:
+    def components(self) -> dict[int, frozenset[int]]:
         """Region index -> the components it has pieces of (regions with none left out). A
         crossing triangle is cut only when its component is not known in its region already."""
         if not len(self.owner):
@@ -366,7 +371,7 @@ class _Pieces:
         known = np.unique(key[self.done & self.valid])
         self.ensure(np.flatnonzero(~self.done & ~np.isin(key, known)))
         pairs = np.unique(key[self.done & self.valid])
-        out = {}
+        out: dict[int, frozenset[int]] = {}
         for k, grp in itertools.groupby(zip((pairs // n_comp).tolist(), (pairs % n_comp).tolist()),
                                         key=lambda kc: kc[0]):
             out[k] = frozenset(c for _k, c in grp)
@@ -377,7 +382,7 @@ class _Pieces:
 _NEAR = 1e-7
 
 
-def _nearest_on(pieces: _Pieces, targets, prefer: int) -> list:
+def _nearest_on(pieces: _Pieces, targets: np.ndarray, prefer: int) -> list[Point | None]:
     """For each region k: the point nearest to ``targets[k]`` on k's pieces, taking pieces of
     component ``prefer`` when k has any (ties: the first piece); None when k has none.
 
@@ -385,7 +390,7 @@ def _nearest_on(pieces: _Pieces, targets, prefer: int) -> list:
     floor, the common case), the answer is the first such piece, found among the triangles
     within :data:`_NEAR` of the target; other regions weigh all their pieces."""
     n = len(targets)
-    out: list = [None] * n
+    out: list[Point | None] = [None] * n
     if not len(pieces.owner) or not n:
         return out
     mesh = pieces.mesh
@@ -426,7 +431,8 @@ def _nearest_on(pieces: _Pieces, targets, prefer: int) -> list:
     return out
 
 
-def _access_points(placed, fronts, room_ids, pieces: _Pieces, prefer: int) -> list:
+def _access_points(placed: list[tuple[Item, EquipmentType, Polygon, str]], fronts: list[Point], room_ids: list[str],
+                   pieces: _Pieces, prefer: int) -> list[Point | None]:
     """Where a person stands to use each placed item: among the walkable pieces of its room,
     those of component ``prefer`` first, the nearest to the footprint (to the mm), then to the
     front; the point of that piece nearest to the front. None when farther than
@@ -434,7 +440,7 @@ def _access_points(placed, fronts, room_ids, pieces: _Pieces, prefer: int) -> li
 
     A doorway triangle's piece is cut only when the triangle itself (which holds the piece)
     ranks no worse than the best piece already known: the piece cannot rank better."""
-    out: list = [None] * len(placed)
+    out: list[Point | None] = [None] * len(placed)
     if not placed or not len(pieces.owner):
         return out
     index = {rid: k for k, rid in enumerate(room_ids)}
@@ -449,7 +455,7 @@ def _access_points(placed, fronts, room_ids, pieces: _Pieces, prefer: int) -> li
     front_pts = shapely.points(np.array(fronts))
     cls = pieces.comp[piece] != prefer
 
-    def keys(geoms, sel):
+    def keys(geoms: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         d_fp = shapely.distance(geoms, fps[item_of[sel]])
         return d_fp, shapely.distance(geoms, front_pts[item_of[sel]])
 
@@ -495,7 +501,7 @@ def _access_points(placed, fronts, room_ids, pieces: _Pieces, prefer: int) -> li
     return out
 
 
-def load_model(ward: str | os.PathLike, radius: float = PERSON_RADIUS) -> WardModel:
+def load_model(ward: str | os.PathLike[str], radius: float = PERSON_RADIUS) -> WardModel:
     """Load and check a ward folder (or shipped ward name) and compile it. Raises
     InvalidLayoutError (with every finding) when the layout has errors."""
     from wardtwin.layout import check_ward, exit_code

@@ -21,6 +21,7 @@ import heapq
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import shapely
@@ -31,6 +32,11 @@ from shapely.strtree import STRtree
 from wardtwin.errors import UsageError
 
 Point = tuple[float, float]
+#: The search's record of a root (the start or a corner a path turns at): x, y (m), its vertex
+#: (-1: the start), the walked distance to it (m) and the root it is reached from.
+_Root = tuple[float, float, int, float, "_Root | None"]
+#: Per triangle edge: None, or ``(lo, hi, inside)`` (see :func:`_bridges`).
+_Gate = tuple[int, int, bool] | None
 
 #: Distances (m) below this are zero for the search's geometric tests.
 EPS = 1e-9
@@ -84,13 +90,14 @@ class NavMesh:
     @cached_property
     def triangle_polygons(self) -> np.ndarray:
         """Each triangle as a shapely polygon (an object array, in triangle order)."""
-        return shapely.polygons(self.vertices[self.triangles])
+        polys: np.ndarray = shapely.polygons(self.vertices[self.triangles])
+        return polys
 
     @cached_property
     def _tree(self) -> STRtree:
         return STRtree(self.triangle_polygons)
 
-    def locate(self, points) -> np.ndarray:
+    def locate(self, points: Any) -> np.ndarray:
         """Index of a triangle containing each point (on an edge: one of its triangles), or -1
         for points outside the walkable area. ``points``: (n, 2) array-like, m."""
         pts = np.asarray(points, dtype=float).reshape(-1, 2)
@@ -125,7 +132,7 @@ class NavMesh:
         q = shapely.ops.nearest_points(tri, g)[0]
         return (float(q.x), float(q.y)), t
 
-    def snap_many(self, points) -> tuple[np.ndarray, np.ndarray]:
+    def snap_many(self, points: Any) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`snap` for an (n, 2) array of points: ``(points, triangles)``."""
         pts = np.array(points, dtype=float).reshape(-1, 2)
         tris = self.locate(pts)
@@ -170,11 +177,11 @@ def build_navmesh(area: Polygon | MultiPolygon, strip_coords: int | None = None)
 STRIP_COORDS = 5_000
 
 
-def _polygons(area) -> list:
+def _polygons(area: Polygon | MultiPolygon) -> list[Polygon]:
     return [area] if area.geom_type == "Polygon" else list(area.geoms)
 
 
-def _strips(area, per_strip: int):
+def _strips(area: Polygon | MultiPolygon, per_strip: int) -> np.ndarray | None:
     """The area cut into strips of about ``per_strip`` corners across its longer side (an
     array of geometries), or None when it is small, or a strip is not a valid polygon. The
     cut lines pass between corners, never through one."""
@@ -198,13 +205,14 @@ def _strips(area, per_strip: int):
                  else shapely.clip_by_rect(area, x0 - 1.0, a, x1 + 1.0, b))
         if not piece.is_empty:
             pieces.append(piece)
-    pieces = np.array(pieces, dtype=object)
-    if not shapely.is_valid(pieces).all() or not set(shapely.get_type_id(pieces).tolist()) <= {3, 6}:
+    geoms = np.array(pieces, dtype=object)
+    if not shapely.is_valid(geoms).all() or not set(shapely.get_type_id(geoms).tolist()) <= {3, 6}:
         return None
-    return shapely.orient_polygons(pieces)
+    oriented: np.ndarray = shapely.orient_polygons(geoms)
+    return oriented
 
 
-def _mesh(area, parts) -> NavMesh:
+def _mesh(area: Polygon | MultiPolygon, parts: Polygon | MultiPolygon | np.ndarray) -> NavMesh:
     """The mesh of ``area`` from the triangulation of ``parts`` (the area, or its strips)."""
     tris = shapely.constrained_delaunay_triangles(parts)
     # each triangle's closed ring, in the collections' order (no holes: 4 coordinates each)
@@ -229,7 +237,8 @@ def _mesh(area, parts) -> NavMesh:
 
 def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """z of the cross product of 2D vectors (rows)."""
-    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    z: np.ndarray = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+    return z
 
 
 def _freeze(mesh: NavMesh) -> NavMesh:
@@ -301,7 +310,7 @@ def _components(neighbors: np.ndarray) -> np.ndarray:
     return label[parent]
 
 
-def _corners(area, vertices: np.ndarray) -> np.ndarray:
+def _corners(area: Polygon | MultiPolygon, vertices: np.ndarray) -> np.ndarray:
     """Vertices where the area's boundary turns into the walkable side (reflex corners), and
     vertices where two boundary rings touch: the only places a shortest path bends."""
     corner = np.zeros(len(vertices), dtype=bool)
@@ -341,16 +350,17 @@ class _Search:
     """Polyanya over a triangle mesh. Holds plain Python lists for speed; no state between
     calls."""
 
-    def __init__(self, vertices, triangles, neighbors, component, corner):
-        self.xy = [tuple(v) for v in vertices.tolist()]
-        self.tri = [tuple(t) for t in triangles.tolist()]
-        self.nb = [tuple(n) for n in neighbors.tolist()]
-        self.comp = component.tolist()
-        self.corner = corner.tolist()
+    def __init__(self, vertices: np.ndarray, triangles: np.ndarray, neighbors: np.ndarray, component: np.ndarray,
+                 corner: np.ndarray):
+        self.xy: list[tuple[float, float]] = [tuple(v) for v in vertices.tolist()]
+        self.tri: list[tuple[int, int, int]] = [tuple(t) for t in triangles.tolist()]
+        self.nb: list[tuple[int, int, int]] = [tuple(n) for n in neighbors.tolist()]
+        self.comp: list[int] = component.tolist()
+        self.corner: list[bool] = corner.tolist()
         # index of the shared edge in the neighbour's numbering
-        back = []
+        back: list[tuple[int, ...]] = []
         for t, ns in enumerate(self.nb):
-            row = []
+            row: list[int] = []
             for u in ns:
                 row.append(self.nb[u].index(t) if u >= 0 else -1)
             back.append(tuple(row))
@@ -358,11 +368,11 @@ class _Search:
         self.disc, self.gate = _bridges(self.nb)
 
     @classmethod
-    def empty(cls):
+    def empty(cls) -> "_Search":
         return cls(np.zeros((0, 2)), np.zeros((0, 3), np.int64), np.zeros((0, 3), np.int64),
                    np.zeros(0, np.int64), np.zeros(0, bool))
 
-    def run(self, s: Point, ts: int, g: Point, tg: int):
+    def run(self, s: Point, ts: int, g: Point, tg: int) -> tuple[tuple[Point, ...], float] | None:
         sx, sy = s
         gx, gy = g
         if ts == tg:
@@ -372,13 +382,13 @@ class _Search:
         xy, tri, nb, back, gate, corner = self.xy, self.tri, self.nb, self.back, self.gate, self.corner
         gd = self.disc[tg]
         hypot = math.hypot
-        heap: list = []
+        heap: list[tuple[Any, ...]] = []
         push = heapq.heappush
         pop = heapq.heappop
         root_g: dict[int, float] = {}
         count = 0
 
-        def h(rx, ry, ax, ay, bx, by):
+        def h(rx: float, ry: float, ax: float, ay: float, bx: float, by: float) -> float:
             """Least |r p| + |p g| over p in the interval [a, b]."""
             ex, ey = bx - ax, by - ay
             tx, ty = gx, gy
@@ -397,7 +407,7 @@ class _Search:
                        hypot(bx - rx, by - ry) + hypot(tx - bx, ty - by))
 
         # root record: (x, y, vertex or -1, g, parent record)
-        start = (sx, sy, -1, 0.0, None)
+        start: _Root = (sx, sy, -1, 0.0, None)
         for k in range(3):
             q = nb[ts][k]
             if q < 0:
@@ -415,8 +425,8 @@ class _Search:
             node = pop(heap)
             root = node[2]
             if node[9] < 0:  # the goal
-                pts = [(gx, gy)]
-                r = root
+                pts: list[Point] = [(gx, gy)]
+                r: _Root | None = root
                 while r is not None:
                     pts.append((r[0], r[1]))
                     r = r[4]
@@ -434,12 +444,12 @@ class _Search:
             ex, ey = p1x - pkx, p1y - pky
             elen = hypot(ex, ey)
             collinear = abs(ex * (ry - pky) - ey * (rx - pkx)) <= EPS * elen
-            succ = []  # (root, a, b, va, vb, edge index in P)
+            succ: list[tuple[_Root, float, float, float, float, int, int, int]] = []  # (root, a, b, va, vb, edge index in P)
             if collinear:
                 if P == tg:
-                    fin = rg + hypot(gx - rx, gy - ry)
+                    to_goal = rg + hypot(gx - rx, gy - ry)
                     count += 1
-                    push(heap, (fin, count, root, 0, 0, 0, 0, -1, -1, -1, -1))
+                    push(heap, (to_goal, count, root, 0, 0, 0, 0, -1, -1, -1, -1))
                 succ.append((root, wx, wy, p1x, p1y, vw, vk1, i1))
                 succ.append((root, pkx, pky, wx, wy, vk, vw, i2))
             else:
@@ -457,7 +467,7 @@ class _Search:
                         cb = 0.0
                     if abs(ca) <= EPS * hypot(ax - rx, ay - ry):
                         ca = 0.0
-                    fin = None
+                    fin: tuple[float, _Root] | None = None
                     if cb >= 0 and ca <= 0:
                         fin = (rg + hypot(gx - rx, gy - ry), root)
                     elif cb < 0 and vb >= 0 and corner[vb]:
@@ -470,7 +480,7 @@ class _Search:
                         count += 1
                         push(heap, (fin[0], count, fin[1], 0, 0, 0, 0, -1, -1, -1, -1))
 
-                def at(t):
+                def at(t: float) -> tuple[float, float]:
                     if t <= 1.0:
                         if t == 0.0 or t == 1.0:
                             return (p1x, p1y) if t == 0.0 else (wx, wy)
@@ -541,7 +551,7 @@ class _Search:
         return None
 
 
-def _bridges(nb: list) -> tuple[list, list]:
+def _bridges(nb: list[tuple[int, int, int]]) -> tuple[list[int], list[tuple[_Gate, ...]]]:
     """Bridges of the triangle adjacency graph: edges whose crossing leads into a part of the
     mesh that can only be left the same way (a room with one door, an alcove). A shortest path
     crosses such an edge only toward the goal. Returns DFS discovery numbers and, per triangle
@@ -578,9 +588,9 @@ def _bridges(nb: list) -> tuple[list, list]:
                     if low[t] < low[p]:
                         low[p] = low[t]
                     size[p] += size[t]
-    gate = []
+    gate: list[tuple[_Gate, ...]] = []
     for t in range(m):
-        row = []
+        row: list[_Gate] = []
         for u in nb[t]:
             if u >= 0 and parent[u] == t and low[u] > disc[t]:
                 row.append((disc[u], disc[u] + size[u], True))
@@ -592,7 +602,8 @@ def _bridges(nb: list) -> tuple[list, list]:
     return disc, gate
 
 
-def _hit(rx, ry, qx, qy, p1x, p1y, wx, wy, pkx, pky) -> float:
+def _hit(rx: float, ry: float, qx: float, qy: float, p1x: float, p1y: float, wx: float, wy: float, pkx: float,
+         pky: float) -> float:
     """Where the ray from r through q (a point on the entry edge) leaves the triangle, as a
     parameter along its far boundary p1 -> w (0..1) -> pk (1..2)."""
     dx, dy = qx - rx, qy - ry
@@ -611,3 +622,4 @@ def _hit(rx, ry, qx, qy, p1x, p1y, wx, wy, pkx, pky) -> float:
             return 2.0
         s = (dx * (ry - wy) - dy * (rx - wx)) / den
         return 1.0 if s <= _PEPS else (2.0 if s >= 1 - _PEPS else 1.0 + s)
+    raise ValueError(f"a ray through ({qx}, {qy}) from ({rx}, {ry}): not a finite direction")

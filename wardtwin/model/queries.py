@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ def walking_distance(model: WardModel, a: Point, b: Point) -> float:
     return math.inf if r is None else r.length
 
 
-def nearest(model: WardModel, origin, *, type: str | None = None, category: str | None = None) -> Nearest | None:
+def nearest(model: WardModel, origin: str | Sequence[float], *, type: str | None = None, category: str | None = None) -> Nearest | None:
     """The item of catalog ``type`` (or of ``category``, e.g. ``fire_safety``) nearest to
     ``origin`` by walking distance, with the route to its access point. ``origin`` is a point
     or a place name (see :func:`resolve_place`). Exactly one of type/category is given;
@@ -139,7 +140,7 @@ def resolve_place(model: WardModel, name: str) -> Point:
     raise UnknownNameError("place (room, door or item id, or 'x,y')", name, shown, total=len(names))
 
 
-def _check_point(p) -> Point:
+def _check_point(p: Sequence[float]) -> Point:
     try:
         x, y = float(p[0]), float(p[1])
     except (TypeError, ValueError, IndexError):
