@@ -15,12 +15,33 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from statistics import fmean
-from typing import Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NoReturn, Sequence, TypedDict, cast
 
 from wardtwin.gcpause import paused_gc
-from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
+from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, SSQScores, soft_spl, spl, ssq_scores
+
+if TYPE_CHECKING:
+    from wardtwin.events import Event
+    from wardtwin.store.db import Store
 
 STEP_STATUSES = ("passed", "failed", "skipped", "incomplete", "not_reached")
+
+#: A stored event as the summaries fold it: ``(seq, type, t, step, data)`` (data decoded).
+EventTuple = tuple[int, str, float, int | None, Mapping[str, Any]]
+#: A ``sessions`` row as the store gives it (column -> value, JSON columns decoded).
+SessionRow = dict[str, Any]
+#: A journal's events: ``{session: (its session_started line or None, event lines)}``.
+Pending = dict[str, tuple[list[Any] | None, list[list[Any]]]]
+
+
+class SsqSummary(TypedDict):
+    """A scored SSQ: the weighted scales and ``any_symptom`` (a symptom rated 1 or more)."""
+
+    nausea: float
+    oculomotor: float
+    disorientation: float
+    total: float
+    any_symptom: bool
 
 
 @dataclass(slots=True)
@@ -56,16 +77,16 @@ class SessionSummary:
     tour: str
     tour_version: str
     mode: str
-    comfort: dict
+    comfort: dict[str, Any]
     started_at: str
     outcome: str = "abandoned"
     duration_s: float = 0.0
     steps: list[StepSummary] = field(default_factory=list)
-    ssq_pre: dict | None = None   #: {"nausea", "oculomotor", "disorientation", "total", "any_symptom"}
-    ssq_post: dict | None = None
+    ssq_pre: SsqSummary | None = None
+    ssq_post: SsqSummary | None = None
     fms: list[tuple[float, int]] = field(default_factory=list)  #: (session seconds, rating)
-    motion: dict = field(default_factory=dict)
-    frames: dict = field(default_factory=dict)
+    motion: dict[str, Any] = field(default_factory=dict)
+    frames: dict[str, Any] = field(default_factory=dict)
     n_events: int = 0
     first_event: int | None = None  #: seq numbers
     last_event: int | None = None
@@ -141,21 +162,21 @@ class SessionSummary:
         return (t0 + timedelta(seconds=self.duration_s)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _score_answers(answers):
+def _score_answers(answers: Mapping[str, Any]) -> SSQScores | None:
     """:func:`ssq_scores` of a questionnaire's answers, or None when they cannot be scored."""
     try:
-        return ssq_scores({k: answers[k] for k in SSQ_ITEMS} if all(k in answers for k in SSQ_ITEMS) else answers)
+        return ssq_scores({k: answers[k] for k in SSQ_ITEMS} if all(k in answers for k in SSQ_ITEMS) else dict(answers))
     except Exception:
         return None
 
 
 @lru_cache(maxsize=4096)
-def _score_items(items: tuple):
+def _score_items(items: tuple[tuple[str, Any], ...]) -> SSQScores | None:
     return _score_answers(dict(items))
 
 
-def _ssq(data: dict) -> dict | None:
-    answers = data.get("answers") or {}
+def _ssq(data: Mapping[str, Any]) -> SsqSummary | None:
+    answers: Mapping[str, Any] = data.get("answers") or {}
     try:  # most answer sets repeat (all zeros above all): score each distinct one once
         s = _score_items(tuple(answers.items()))
     except (TypeError, AttributeError):  # unhashable values, or not a mapping
@@ -166,8 +187,9 @@ def _ssq(data: dict) -> dict | None:
             return None
     d = s.as_dict() if s else {k: float(data["scores"].get(k, 0.0)) for k in ("nausea", "oculomotor",
                                                                               "disorientation", "total")}
-    d["any_symptom"] = any(int(v) > 0 for v in answers.values()) if answers else d["total"] > 0
-    return d
+    return {"nausea": d["nausea"], "oculomotor": d["oculomotor"], "disorientation": d["disorientation"],
+            "total": d["total"],
+            "any_symptom": any(int(v) > 0 for v in answers.values()) if answers else d["total"] > 0}
 
 
 _NOT_STEP = frozenset(("comfort_rating", "questionnaire", "paused", "resumed"))
@@ -177,7 +199,7 @@ _STEP_ENDS = frozenset(("step_completed", "step_failed", "step_skipped"))
 class UnusableEvent(ValueError):
     """An event whose data a summary cannot use (a key missing, a value of the wrong kind)."""
 
-    def __init__(self, seq, type_: str, exc: BaseException):
+    def __init__(self, seq: int | None, type_: str | None, exc: BaseException) -> None:
         self.seq = seq
         what = f"lacks {exc.args[0]!r} in its data" if isinstance(exc, KeyError) else \
             f"has a value of the wrong kind in its data ({exc})"
@@ -188,7 +210,7 @@ class UnusableEvent(ValueError):
 _BAD_DATA = (KeyError, TypeError, ValueError, AttributeError, OverflowError)
 
 
-def _num(v) -> float:
+def _num(v: Any) -> float:
     """A stored number as a float; a ValueError for one that is not finite (or not a number)."""
     x = float(v)
     if not math.isfinite(x):
@@ -196,21 +218,21 @@ def _num(v) -> float:
     return x
 
 
-def _text(v) -> str | None:
+def _text(v: object) -> str | None:
     """A stored text (or None); a TypeError for anything else."""
     if v is None or type(v) is str:
         return v
     raise TypeError(f"{v!r} is not text")
 
 
-def _word(v) -> str:
+def _word(v: object) -> str:
     """A stored text that must be there (an outcome); a TypeError for anything else."""
     if type(v) is not str or not v:
         raise TypeError(f"{v!r} is not a word")
     return v
 
 
-def _step_count(v) -> int:
+def _step_count(v: object) -> int:
     """The number of steps a session row announces: a whole number from 0 to MAX_STEP."""
     from wardtwin.store.db import MAX_STEP
 
@@ -220,7 +242,7 @@ def _step_count(v) -> int:
     return n
 
 
-def summarise(session_row: dict, events: Iterable) -> SessionSummary:
+def summarise(session_row: SessionRow, events: Iterable[Event | EventTuple]) -> SessionSummary:
     """The summary of one session from its ``sessions`` row and its events in seq order: either
     :class:`~wardtwin.events.Event` objects or tuples ``(seq, type, t, step, data)``
     (data decoded). Event ids are derived from session and seq where needed."""
@@ -228,8 +250,9 @@ def summarise(session_row: dict, events: Iterable) -> SessionSummary:
     s = SessionSummary(r["id"], r["trainee"], r.get("role"), r["station"], r["ward"], r["layout_hash"], r["tour"],
                        r["tour_version"], r["mode"], r.get("comfort") or {}, r["started_at"])
     n_steps = (r.get("data") or {}).get("steps")
-    rows = events if type(events) is list and (not events or type(events[0]) is tuple) else \
-        [ev if type(ev) is tuple else (ev.seq, ev.type, ev.t, ev.step, ev.data) for ev in events]
+    rows: list[EventTuple] = cast(list[EventTuple], events) if type(events) is list and (
+        not events or type(events[0]) is tuple) else \
+        [ev if isinstance(ev, tuple) else (ev.seq, ev.type, ev.t, ev.step, ev.data) for ev in events]
     steps: dict[int, StepSummary] = {}
     _fold(s, rows, steps)
     if rows:
@@ -243,11 +266,12 @@ def summarise(session_row: dict, events: Iterable) -> SessionSummary:
     return s
 
 
-def _fold(s: SessionSummary, rows, steps: dict) -> None:
+def _fold(s: SessionSummary, rows: Iterable[EventTuple], steps: dict[int, StepSummary]) -> None:
     """The events (``(seq, type, t, step, data)`` in order) into ``s`` and ``steps``; an
     :class:`UnusableEvent` names the first whose data cannot be used."""
     fms = s.fms
-    seq = typ = None
+    seq: int | None = None
+    typ: str | None = None
     try:
         for seq, typ, t, step, data in rows:  # one pass; the most frequent types first
             if step is not None and typ not in _NOT_STEP:
@@ -283,7 +307,7 @@ def _fold(s: SessionSummary, rows, steps: dict) -> None:
         raise UnusableEvent(seq, typ, exc) from None
 
 
-def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None:
+def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: Mapping[str, Any]) -> None:
     """A step's end event (completed, failed or skipped) into its summary."""
     get = data.get
     ok = typ == "step_completed" and get("success", True) is not False
@@ -311,7 +335,7 @@ def _end_step(st: StepSummary, seq: int, typ: str, t: float, data: dict) -> None
             st.soft_spl = soft_spl(l_, w, _num(data["remaining_m"]))
 
 
-def load_summaries(store, *, ward: str | None = None, since: str | None = None) -> list[SessionSummary]:
+def load_summaries(store: Store, *, ward: str | None = None, since: str | None = None) -> list[SessionSummary]:
     """Summaries of the sessions in ``store`` (optionally one ward, started on/after ``since``),
     oldest first. Reads every event of those sessions once, in (session, seq) order, plus the
     events still only in station journals beside a SQLite file (crashed or running stations:
@@ -320,7 +344,7 @@ def load_summaries(store, *, ward: str | None = None, since: str | None = None) 
         return _load(store, ward, since)
 
 
-def _load(store, ward: str | None, since: str | None) -> list[SessionSummary]:
+def _load(store: Store, ward: str | None, since: str | None) -> list[SessionSummary]:
     from wardtwin.store.journal import read_pending
 
     pending = read_pending(store)  # before the database: a fold in between shows events twice, never zero times
@@ -338,10 +362,11 @@ def _load(store, ward: str | None, since: str | None) -> list[SessionSummary]:
     if not rows:
         return []
     out: dict[str, SessionSummary] = {}
-    current, bucket = None, []
+    current: str | None = None
+    bucket: list[EventTuple] = []
 
-    def done(sid, evs):
-        if sid in rows:
+    def done(sid: str | None, evs: list[EventTuple]) -> None:
+        if sid is not None and sid in rows:
             if sid in pending:
                 evs = _merge(evs, pending[sid][1])
             out[sid] = _summary(store, rows[sid], evs)
@@ -363,7 +388,7 @@ def _load(store, ward: str | None, since: str | None) -> list[SessionSummary]:
     return [out[sid] for sid in rows]
 
 
-def _summary(store, row: dict, events: list) -> SessionSummary:
+def _summary(store: Store, row: SessionRow, events: list[EventTuple]) -> SessionSummary:
     """:func:`summarise`, with data it cannot use raised as the store's damage (naming the
     store, the table, the session and the event)."""
     from wardtwin.store.db import damaged_row
@@ -376,14 +401,14 @@ def _summary(store, row: dict, events: list) -> SessionSummary:
         raise damaged_row(store.url, "sessions", row["id"], str(exc)) from None
 
 
-def _decoded(store, chunk: list[tuple]) -> list[dict]:
+def _decoded(store: Store, chunk: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     """The data of a chunk of ``(session, seq, type, t, step, data)`` event rows, decoded in one
     parse (fast), every row's values checked: a damaged row raises the store's
     :class:`~wardtwin.store.errors.StoreCorruptError` naming it."""
     from wardtwin.store.db import MAX_STEP, MAX_T
 
     try:
-        datas = json.loads("[" + ",".join([r[5] for r in chunk]) + "]")
+        datas: list[dict[str, Any]] | None = json.loads("[" + ",".join([r[5] for r in chunk]) + "]")
     except (ValueError, TypeError):  # TypeError: a data value that is not text
         datas = None
     if datas is None or len(datas) != len(chunk):
@@ -397,7 +422,7 @@ def _decoded(store, chunk: list[tuple]) -> list[dict]:
     return datas
 
 
-def _raise_damaged(store, rows: list[tuple], datas: list | None) -> None:
+def _raise_damaged(store: Store, rows: Sequence[Sequence[Any]], datas: Sequence[object] | None) -> NoReturn:
     """Raise the damage of the first of ``rows`` (event rows, data as text) that has any."""
     from wardtwin.store.db import damaged_row, event_problem
 
@@ -409,7 +434,7 @@ def _raise_damaged(store, rows: list[tuple], datas: list | None) -> None:
     raise damaged_row(store.url, "events", rows[0][0], "its data cannot be read as JSON objects")
 
 
-def _journal_session_row(session: str, started: list) -> dict:
+def _journal_session_row(session: str, started: list[Any]) -> SessionRow:
     """The ``sessions`` row (as :meth:`Store.session_rows` gives it) of a journal's ``session_started`` line."""
     from wardtwin.store.db import SESSION_COLUMNS, session_row
     from wardtwin.events import Event
@@ -421,9 +446,9 @@ def _journal_session_row(session: str, started: list) -> dict:
     return d
 
 
-def _merge(stored: list[tuple], journal: list[list]) -> list[tuple]:
+def _merge(stored: list[EventTuple], journal: list[list[Any]]) -> list[EventTuple]:
     """Stored events and journal events of one session, by seq (a seq in both is one event)."""
-    by = {e[0]: e for e in stored}
+    by: dict[int, EventTuple] = {e[0]: e for e in stored}
     for item in journal:
         by.setdefault(item[0], (item[0], item[1], float(item[2]), item[3], item[4]))
     return [by[k] for k in sorted(by)]
@@ -433,8 +458,8 @@ def _merge(stored: list[tuple], journal: list[list]) -> list[tuple]:
 SESSION_BATCH = 400
 
 
-def iter_summaries(store, *, ward: str | None = None, since: str | None = None,
-                   batch: int = SESSION_BATCH):
+def iter_summaries(store: Store, *, ward: str | None = None, since: str | None = None,
+                   batch: int = SESSION_BATCH) -> Iterator[SessionSummary]:
     """The summaries :func:`load_summaries` returns, in the same order (``started_at``, id),
     one at a time: the sessions are read in batches of ``batch`` (each batch's events in one
     query, by the ``(session, seq)`` index), so memory stays bounded by a batch whatever the
@@ -446,8 +471,8 @@ def iter_summaries(store, *, ward: str | None = None, since: str | None = None,
     from wardtwin.store.journal import read_pending
 
     pending = read_pending(store)  # before the database: a fold in between shows events twice, never zero times
-    extra = []
-    known = set()
+    extra: list[SessionRow] = []
+    known: set[str] = set()
     if pending:
         known = {r["id"] for r in store.session_rows(ward=ward, since=since, ids=list(pending))}
         for sid, (started, _) in pending.items():
@@ -457,10 +482,10 @@ def iter_summaries(store, *, ward: str | None = None, since: str | None = None,
             if (not ward or row["ward"] == ward) and (not since or row["started_at"] >= since):
                 extra.append(row)
         extra.sort(key=lambda r: (r["started_at"], r["id"]))
-    rows = store.iter_session_rows(ward=ward, since=since)
+    rows: Iterator[SessionRow] = iter(store.iter_session_rows(ward=ward, since=since))
     if extra:
         rows = merge(rows, iter(extra), key=lambda r: (r["started_at"], r["id"]))
-    group: list[dict] = []
+    group: list[SessionRow] = []
     for row in rows:
         group.append(row)
         if len(group) >= batch:
@@ -470,9 +495,9 @@ def iter_summaries(store, *, ward: str | None = None, since: str | None = None,
         yield from _batch_summaries(store, group, pending)
 
 
-def _batch_summaries(store, rows: list[dict], pending: dict):
+def _batch_summaries(store: Store, rows: list[SessionRow], pending: Pending) -> Iterator[SessionSummary]:
     """The summaries of one batch of session rows (in their order)."""
-    events: dict[str, list] = {}
+    events: dict[str, list[EventTuple]] = {}
     ids = [r["id"] for r in rows]
     for chunk in store.iter_event_chunks(("session", "seq", "type", "t", "step", "data"), sessions=ids):
         datas = _decoded(store, chunk)
