@@ -43,6 +43,16 @@ MAX_SCRIPT_BYTES = 1024 * 1024
 #: Longest a ``goto`` may take beyond its route's walking time, s.
 GOTO_SLACK = 20.0
 _EPS = 1e-9
+#: The commands of numbers only: op -> (usage, (what, lowest, highest) of each number).
+_NUMERIC = {
+    "turn": ("turn DEGREES", (("angle", -3600, 3600),)),
+    "face": ("face DEGREES", (("angle", -3600, 3600),)),
+    "look": ("look YAW PITCH (degrees)", (("yaw", -3600, 3600), ("pitch", -180, 180))),
+    "wait": ("wait SECONDS", (("duration", 0, 3600),)),
+    "click": ("click X Y (fractions of the window, 0..1 from the top left)", (("x", 0, 1), ("y", 0, 1))),
+    "orbit": ("orbit HEADING PITCH (degrees)", (("heading", -3600, 3600), ("pitch", -180, 180))),
+    "zoom": ("zoom FACTOR", (("factor", 0.01, 100),)),
+}
 
 
 class ScriptError(WardtwinError):
@@ -62,7 +72,7 @@ class Command:
         return f"{self.source}:{self.line}"
 
 
-def _num(text: str, what: str, where: str, lo: float = -math.inf, hi: float = math.inf) -> float:
+def _num(text: str, what: str, lo: float, hi: float, where: str) -> float:
     try:
         v = float(text)
     except ValueError:
@@ -87,28 +97,22 @@ def parse_script(text: str, source: str = "<script>") -> tuple[Command, ...]:
             if len(args) != k:
                 raise ScriptError(f"{where}: usage: {usage}")
 
-        if op == "walk":
+        if op in _NUMERIC:
+            usage, spec = _NUMERIC[op]
+            need(len(spec), usage)
+            out.append(Command(op, tuple(_num(a, *s, where) for a, s in zip(args, spec)), n, source))
+        elif op == "walk":
             if not 1 <= len(args) <= 2:
                 raise ScriptError(f"{where}: usage: walk SECONDS [forward|back|left|right]")
-            secs = _num(args[0], "duration", where, 0, 3600)
+            secs = _num(args[0], "duration", 0, 3600, where)
             way = args[1].lower() if len(args) == 2 else "forward"
             if way not in _DIRECTIONS:
                 raise ScriptError(f"{where}: walk direction {args[1]!r}: one of {', '.join(_DIRECTIONS)} expected")
             out.append(Command("walk", (secs, way), n, source))
-        elif op in ("turn", "face"):
-            need(1, f"{op} DEGREES")
-            out.append(Command(op, (_num(args[0], "angle", where, -3600, 3600),), n, source))
-        elif op == "look":
-            need(2, "look YAW PITCH (degrees)")
-            out.append(Command(op, (_num(args[0], "yaw", where, -3600, 3600),
-                                    _num(args[1], "pitch", where, -180, 180)), n, source))
         elif op == "goto":
             if not args:
                 raise ScriptError(f"{where}: usage: goto PLACE (a room, door or item id, or x,y)")
             out.append(Command(op, (" ".join(args),), n, source))
-        elif op == "wait":
-            need(1, "wait SECONDS")
-            out.append(Command(op, (_num(args[0], "duration", where, 0, 3600),), n, source))
         elif op == "key":
             need(1, "key KEY")
             key = args[0].lower()
@@ -118,16 +122,6 @@ def parse_script(text: str, source: str = "<script>") -> tuple[Command, ...]:
         elif op == "screenshot":
             need(0, "screenshot")
             out.append(Command("key", ("p",), n, source))
-        elif op == "click":
-            need(2, "click X Y (fractions of the window, 0..1 from the top left)")
-            out.append(Command(op, (_num(args[0], "x", where, 0, 1), _num(args[1], "y", where, 0, 1)), n, source))
-        elif op == "orbit":
-            need(2, "orbit HEADING PITCH (degrees)")
-            out.append(Command(op, (_num(args[0], "heading", where, -3600, 3600),
-                                    _num(args[1], "pitch", where, -180, 180)), n, source))
-        elif op == "zoom":
-            need(1, "zoom FACTOR")
-            out.append(Command(op, (_num(args[0], "factor", where, 0.01, 100),), n, source))
         else:
             raise ScriptError(f"{where}: unknown command {op!r}; expected walk, turn, face, look, goto, wait, "
                               "key, screenshot, click, orbit or zoom")

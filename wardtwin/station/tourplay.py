@@ -26,6 +26,10 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+
 from wardtwin.errors import UsageError
 from wardtwin.events import Driver, Event, EventType, Outcome, StepStatus
 from wardtwin.metrics.scores import FMS_MAX, SSQ_ITEMS
@@ -110,15 +114,9 @@ def breadcrumbs(path, spacing: float = CRUMB_SPACING) -> list[tuple[float, float
     pts = [(float(x), float(y)) for x, y in path]
     if len(pts) < 2:
         return pts
-    out, carry = [], spacing
-    for a, b in zip(pts, pts[1:]):
-        seg = math.dist(a, b)
-        d = carry
-        while d <= seg + 1e-9:
-            f = d / seg if seg > 0 else 0.0
-            out.append((a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])))
-            d += spacing
-        carry = d - seg
+    line = LineString(pts)
+    along = np.arange(1, int(line.length / spacing + 1e-9) + 1) * spacing
+    out = [tuple(p) for p in shapely.get_coordinates(shapely.line_interpolate_point(line, along)).tolist()]
     if not out or math.dist(out[-1], pts[-1]) > 1e-6:
         out.append(pts[-1])
     return out
@@ -129,31 +127,12 @@ def lookahead(path, xy, ahead: float = GUIDE_AHEAD) -> tuple[tuple[float, float]
     than the path point nearest to ``xy``, and the path length (m) from there to the end; None
     for an empty path."""
     pts = [(float(x), float(y)) for x, y in path]
-    if not pts:
-        return None
-    if len(pts) == 1:
-        return pts[0], math.dist(pts[0], xy)
-    best = (math.inf, 0, 0.0)  # distance, segment, fraction
-    for i, (a, b) in enumerate(zip(pts, pts[1:])):
-        dx, dy = b[0] - a[0], b[1] - a[1]
-        L2 = dx * dx + dy * dy
-        f = 0.0 if L2 == 0 else max(0.0, min(1.0, ((xy[0] - a[0]) * dx + (xy[1] - a[1]) * dy) / L2))
-        d = math.dist(xy, (a[0] + f * dx, a[1] + f * dy))
-        if d < best[0] - 1e-12:
-            best = (d, i, f)
-    _, i, f = best
-    seglen = [math.dist(a, b) for a, b in zip(pts, pts[1:])]
-    left = seglen[i] * (1 - f) + sum(seglen[i + 1:])
-    need, j, g = ahead, i, f
-    while j < len(seglen):
-        rest = seglen[j] * (1 - g)
-        if need <= rest or j == len(seglen) - 1:
-            t = min(1.0, g + (need / seglen[j] if seglen[j] > 0 else 1.0))
-            a, b = pts[j], pts[j + 1]
-            return (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])), left
-        need -= rest
-        j, g = j + 1, 0.0
-    return pts[-1], left  # pragma: no cover - the loop always returns
+    if len(pts) < 2:
+        return (pts[0], math.dist(pts[0], xy)) if pts else None
+    line = LineString(pts)
+    at = line.project(Point(xy))
+    p = line.interpolate(min(at + ahead, line.length))
+    return (p.x, p.y), line.length - at
 
 
 class TourPlayer:
