@@ -27,7 +27,7 @@ import ctypes
 import math
 import os
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from wardtwin.errors import WardtwinError
@@ -86,19 +86,8 @@ def load_xr():
 
 
 def _result_name(xr, exc) -> str | None:
-    for name, cls in (("XR_ERROR_RUNTIME_UNAVAILABLE", "RuntimeUnavailableError"),
-                      ("XR_ERROR_RUNTIME_FAILURE", "RuntimeFailureError"),
-                      ("XR_ERROR_FORM_FACTOR_UNAVAILABLE", "FormFactorUnavailableError"),
-                      ("XR_ERROR_FORM_FACTOR_UNSUPPORTED", "FormFactorUnsupportedError"),
-                      ("XR_ERROR_EXTENSION_NOT_PRESENT", "ExtensionNotPresentError"),
-                      ("XR_ERROR_INSTANCE_LOST", "InstanceLostError"),
-                      ("XR_ERROR_INITIALIZATION_FAILED", "InitializationFailedError"),
-                      ("XR_ERROR_API_VERSION_UNSUPPORTED", "ApiVersionUnsupportedError"),
-                      ("XR_ERROR_GRAPHICS_DEVICE_INVALID", "GraphicsDeviceInvalidError")):
-        c = getattr(xr, cls, None)
-        if c is not None and isinstance(exc, c):
-            return name
-    try:  # any other result: pyopenxr's exceptions know theirs
+    """The OpenXR result a pyopenxr exception stands for (``XR_ERROR_...``), or None."""
+    try:
         return f"XR_{xr.Result(exc.get_result_enum()).name}"
     except (AttributeError, TypeError, ValueError):
         return None
@@ -144,28 +133,29 @@ class XRInfo:
     views: int
 
 
+def _attempt(xr, details: list, stage: str, call):
+    """``call()``, the OpenXR loader's diagnostics collected into ``details``; an OpenXR failure
+    raises the :class:`XRUnavailableError` of ``stage`` (see :func:`explain`)."""
+    with _captured_stderr(details):
+        try:
+            return call()
+        except xr.XrException as exc:
+            failure = exc
+    raise explain(xr, failure, stage, details)  # (the details are complete once the capture ends)
+
+
 def _open(xr, app_name: str, details: list):
     """(instance, system id) or :class:`XRUnavailableError`."""
     info = xr.InstanceCreateInfo(
         application_info=xr.ApplicationInfo(application_name=app_name, engine_name="wardtwin (Panda3D)"),
         enabled_extension_names=[xr.KHR_OPENGL_ENABLE_EXTENSION_NAME])
-    failure = None
-    with _captured_stderr(details):  # the loader's diagnostics become the error's details
-        try:
-            instance = xr.create_instance(info)
-        except xr.XrException as exc:
-            failure = exc
-    if failure is not None:
-        raise explain(xr, failure, "instance", details)
-    with _captured_stderr(details):
-        try:
-            system = xr.get_system(instance, xr.SystemGetInfo(form_factor=xr.FormFactor.HEAD_MOUNTED_DISPLAY))
-        except xr.XrException as exc:
-            failure = exc
-    if failure is not None:
+    instance = _attempt(xr, details, "instance", lambda: xr.create_instance(info))
+    try:
+        return instance, _attempt(xr, details, "system", lambda: xr.get_system(
+            instance, xr.SystemGetInfo(form_factor=xr.FormFactor.HEAD_MOUNTED_DISPLAY)))
+    except XRUnavailableError:
         xr.destroy_instance(instance)
-        raise explain(xr, failure, "system", details)
-    return instance, system
+        raise
 
 
 def _describe(xr, instance, system) -> XRInfo:
@@ -475,21 +465,15 @@ class OpenXRPoseSource(PoseSource):
         if xr is None:
             return
         for sc in self._swapchains:
-            try:
+            with suppress(xr.XrException):  # a runtime already gone
                 xr.destroy_swapchain(sc)
-            except xr.XrException:  # a runtime already gone
-                pass
         self._swapchains, self._images = [], []
         if self.session is not None:
-            try:
-                if self.running:
+            if self.running:
+                with suppress(xr.XrException):
                     xr.request_exit_session(self.session)
-            except xr.XrException:
-                pass
-            try:
+            with suppress(xr.XrException):
                 xr.destroy_session(self.session)
-            except xr.XrException:
-                pass
             self.session = None
             self.running = False
 
@@ -499,10 +483,8 @@ class OpenXRPoseSource(PoseSource):
             return
         self.end_session()
         if getattr(self, "instance", None) is not None:
-            try:
+            with suppress(xr.XrException):  # a runtime already gone
                 xr.destroy_instance(self.instance)
-            except xr.XrException:  # a runtime already gone
-                pass
             self.instance = None
 
 
