@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.safetext import escape
@@ -178,18 +180,18 @@ class Finding:
         line whatever the file name and message hold (see :func:`wardtwin.safetext.escape`)."""
         return escape(f"{self.where}: {self.severity.value} [{self.code}] {self.message}")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["severity"] = self.severity.value
         return d
 
 
-def sort_findings(findings) -> list[Finding]:
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """Findings in file, line, column order (stable for equal positions)."""
     return sorted(findings, key=lambda f: (f.file, f.line, f.column))
 
 
-def exit_code(findings) -> int:
+def exit_code(findings: Iterable[Finding]) -> int:
     """0: usable (warnings allowed); 1: findings of error severity; 2: unusable input."""
     sev = {f.severity for f in findings}
     if Severity.FATAL in sev:
@@ -199,7 +201,7 @@ def exit_code(findings) -> int:
     return 0
 
 
-def findings_json(ward: str, findings) -> str:
+def findings_json(ward: str, findings: Iterable[Finding]) -> str:
     """A JSON report: ``{"ward", "ok", "counts", "findings": [...]}``."""
     fs = sort_findings(findings)
     counts = {s.value: sum(1 for f in fs if f.severity is s) for s in Severity}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, cast
 
 Point = tuple[float, float]
 
@@ -24,11 +24,11 @@ class Source:
     keys: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     #: For an object a module placement made (this Source is then the placement): where the
     #: modules wrote it, outermost first, as ``(what, Source)`` ("written in module bedroom").
-    via: tuple = field(default=(), compare=False, repr=False)
+    via: tuple[tuple[str, Source], ...] = field(default=(), compare=False, repr=False)
 
     def at(self, key: str) -> tuple[int, int]:
         """``(line, column)`` of a key's value (the object's own position when absent)."""
-        return tuple(self.keys.get(key, (self.line, self.column)))
+        return cast(tuple[int, int], tuple(self.keys.get(key, (self.line, self.column))))
 
     def note(self, key: str | None = None) -> str:
         """``""``, or for an object a module placement made, where the module wrote it (at
@@ -50,7 +50,7 @@ WALL_THICKNESS = 0.15
 CEILING_HEIGHT = 2.7
 
 
-def _src():
+def _src() -> Source:
     return field(default=_NOWHERE, compare=False, repr=False)
 
 

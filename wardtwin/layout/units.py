@@ -24,7 +24,7 @@ class QuantityError(ValueError):
         self.kind = kind
 
 
-def parse_quantity(value, units: dict[str, float], what: str) -> float:
+def parse_quantity(value: object, units: dict[str, float], what: str) -> float:
     """A number (already in the base unit) or ``"<number> <unit>"`` -> float in the base unit."""
     if isinstance(value, bool):
         raise QuantityError("wrong-type", f"{value!r} is a yes/no value, not a {what}")
@@ -51,12 +51,12 @@ def parse_quantity(value, units: dict[str, float], what: str) -> float:
     return number
 
 
-def parse_length(value) -> float:
+def parse_length(value: object) -> float:
     """A length in metres."""
     return parse_quantity(value, LENGTH_UNITS, "length")
 
 
-def parse_angle(value) -> float:
+def parse_angle(value: object) -> float:
     """An angle in degrees."""
     return parse_quantity(value, ANGLE_UNITS, "angle")
 
@@ -65,7 +65,7 @@ def parse_angle(value) -> float:
 EXCERPT_CHARS = 60
 
 
-def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
+def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     """``repr(value)`` (control characters escaped), cut to about ``limit`` characters: a
     message never echoes more of a file than that (``'root:x:0:0...' (1,234 characters)``)."""
     if isinstance(value, str) and len(value) > limit:
@@ -74,7 +74,7 @@ def excerpt(value, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else f"{text[:limit]}..."
 
 
-def describe(value) -> str:
+def describe(value: object) -> str:
     """A value found in a file, in words ("a mapping", "a list") or as a short excerpt."""
     if isinstance(value, dict):
         return "a mapping"

@@ -11,7 +11,9 @@ nesting.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -36,42 +38,48 @@ _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {_STD + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
-class Loc(tuple):
+class Loc(tuple[int, int]):
     """A 1-based ``(line, column)``."""
 
     __slots__ = ()
 
-    def __new__(cls, line: int, column: int):
+    def __new__(cls, line: int, column: int) -> Loc:
         return _new_tuple(cls, (line, column))
 
-    line = property(lambda self: self[0])
-    column = property(lambda self: self[1])
+    @property
+    def line(self) -> int:
+        return self[0]
+
+    @property
+    def column(self) -> int:
+        return self[1]
 
 
-class LMap(dict):
+class LMap(dict[Any, Any]):
     """A YAML mapping: a ``dict`` that also records the position of the mapping
     (``loc``), of each key (``key_locs``) and of each value (``value_locs``)."""
 
     loc: Loc
-    key_locs: dict
-    value_locs: dict
+    key_locs: dict[Any, Loc]
+    value_locs: dict[Any, Loc]
 
-    def at(self, key) -> Loc:
+    def at(self, key: Any) -> Loc:
         """Where the value of ``key`` was written (the mapping's own position if absent)."""
         return self.value_locs.get(key, self.loc)
 
 
-class LList(list):
+class LList(list[Any]):
     """A YAML sequence: a ``list`` that records its position and its items' (``item_locs``)."""
 
     loc: Loc
-    item_locs: list
+    item_locs: list[Loc]
 
     def at(self, i: int) -> Loc:
         return self.item_locs[i] if 0 <= i < len(self.item_locs) else self.loc
 
 
-def _loc(mark) -> Loc:
+def _loc(mark: Any) -> Loc:
+    """The position of a parser's mark (PyYAML's or libyaml's ``Mark``)."""
     return _new_tuple(Loc, (mark.line + 1, mark.column + 1))
 
 
@@ -93,7 +101,7 @@ def read_yaml(path: Path, display: str | None = None,
     name = display if display is not None else str(path)
     path = Path(path)
 
-    def fail(code: str, line: int, col: int, message: str):
+    def fail(code: str, line: int, col: int, message: str) -> tuple[None, list[Finding]]:
         return None, [Finding.make(code, name, line, col, message)]
 
     try:
@@ -196,19 +204,21 @@ class _EventBuilder:
 
     _KINDS = {yaml.MappingStartEvent: _STD + "map", yaml.SequenceStartEvent: _STD + "seq"}
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.findings: list[tuple[str, Loc, str]] = []
         self.documents = 0
         self.loader = yaml.SafeLoader("")  # for its resolver and scalar constructors
 
-    def _scalar(self, ev):
+    def _scalar(self, ev: Any) -> Any:
+        """The value of a scalar event (PyYAML's or libyaml's ``ScalarEvent``)."""
         if ev.tag is None:  # fast paths for text, which the resolver would call a string anyway
             value = ev.value
             if not ev.implicit[0] or (value and value[0] not in _RESOLVED_FIRST):
                 return value  # quoted, or plain text whose first character starts no other type
         here = _loc(ev.start_mark)
         tag = ev.tag if ev.tag not in (None, "!") else (
-            _STD + "str" if ev.tag == "!" else self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit))
+            _STD + "str" if ev.tag == "!" else
+            self.loader.resolve(yaml.ScalarNode, ev.value, ev.implicit))  # type: ignore[no-untyped-call]
         if tag == _STD + "merge":
             raise _Refused("yaml-alias", here, "merge keys (<<) are not allowed; write the keys out instead")
         if tag not in _SCALAR_TAGS:
@@ -233,12 +243,14 @@ class _EventBuilder:
         except (ValueError, OverflowError):  # e.g. an integer of thousands of digits
             raise _Refused("wrong-type", here, f"{ev.value[:20]!r}... is not a number wardtwin can read") from None
 
-    def run(self, events):
-        """The document built from ``events`` (the hot loop of loading a ward: kept flat)."""
-        stack: list = []  # open containers; a mapping waits for its key in ``pending``
-        pending: list = []
-        root = None
+    def run(self, events: Iterable[Any]) -> Any:
+        """The document built from ``events`` (the hot loop of loading a ward: kept flat; the
+        events are told apart by their class, which the type checker does not follow)."""
+        stack: list[Any] = []  # open containers; a mapping waits for its key in ``pending``
+        pending: list[Any] = []
+        root: Any = None
         count = 0
+        box: LMap | LList | None
         findings = self.findings
         scalar_event, end_events, kinds = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent), self._KINDS
         no_key, first_typed, scalar, new_loc = _NO_KEY, _RESOLVED_FIRST, self._scalar, _new_tuple
@@ -318,7 +330,7 @@ class _EventBuilder:
         return root
 
 
-def _events(text: str):
+def _events(text: str) -> Iterator[yaml.Event]:
     """The parser's events for ``text`` (libyaml's when PyYAML has it), without PyYAML's
     generator around them."""
     loader = _Loader(text)
