@@ -3,10 +3,23 @@ so that CSV, HTML and tests read the same numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from statistics import fmean, median
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wardtwin.reports.summary import STEP_STATUSES, SessionSummary
+
+if TYPE_CHECKING:
+    from wardtwin.versions.due import DueRow
+
+#: A table row: column -> value (the columns below; CSV, HTML and tests read rows by column).
+Row = dict[str, Any]
+#: Trainee id -> pseudonym (a :class:`~wardtwin.reports.pseudonym.Pseudonymiser`).
+Pseudonym = Callable[[str], str]
+#: ``(trainee, ward)`` -> the trainee's refresher state (:func:`~wardtwin.versions.due.due_rows`).
+Due = Mapping[tuple[str, str], "DueRow"]
+#: Per-step running numbers (see :func:`_add_steps`), by (ward, tour, step index, step id).
+StepTally = dict[tuple[str, str, int, str], list[Any]]
 
 
 #: The columns of each table, in order (CSV headers, also written when a table has no rows).
@@ -32,17 +45,17 @@ STEP_RESULT_COLUMNS = ("session", "trainee", "tour", "step", "step_id", "kind", 
                        "hints", "revealed", "walked_m", "shortest_m", "spl", "soft_spl", "answer", "reason")
 
 
-def _r(v, nd=3):
+def _r(v: float | None, nd: int = 3) -> float | None:
     return None if v is None else round(v, nd)
 
 
-def _quantiles(values: list[float]) -> dict:
+def _quantiles(values: list[float]) -> dict[str, float | None]:
     """min, q1, median, q3, max, mean (None when empty)."""
     if not values:
         return {k: None for k in ("n", "min", "q1", "median", "q3", "max", "mean")} | {"n": 0}
     v = sorted(values)
 
-    def q(p):
+    def q(p: float) -> float:
         x = p * (len(v) - 1)
         lo = int(x)
         hi = min(lo + 1, len(v) - 1)
@@ -58,11 +71,12 @@ class _Tally:
 
     __slots__ = ("counts", "hints", "reveals", "walked", "shortest", "spl", "soft_spl")
 
-    def __init__(self, s: SessionSummary):
+    def __init__(self, s: SessionSummary) -> None:
         counts = dict.fromkeys(STEP_STATUSES, 0)
         hints = reveals = 0
         walked = shortest = 0.0
-        spls, soft = [], []
+        spls: list[float] = []
+        soft: list[float] = []
         for st in s.steps:
             counts[st.status] += 1
             hints += st.hints
@@ -87,7 +101,7 @@ def best_attempts(sessions: list[SessionSummary]) -> dict[str, tuple[SessionSumm
     by: dict[str, list[SessionSummary]] = {}
     for s in sessions:
         by.setdefault(s.trainee, []).append(s)
-    out = {}
+    out: dict[str, tuple[SessionSummary, int]] = {}
     for trainee, ss in by.items():
         ss.sort(key=lambda s: (s.started_at, s.session))
         done = [s for s in ss if s.completed]
@@ -95,7 +109,7 @@ def best_attempts(sessions: list[SessionSummary]) -> dict[str, tuple[SessionSumm
     return out
 
 
-def roster(sessions: list[SessionSummary], pseudonym=None, due=None) -> list[dict]:
+def roster(sessions: list[SessionSummary], pseudonym: Pseudonym | None = None, due: Due | None = None) -> list[Row]:
     """One row per trainee, sorted by trainee (or pseudonym). ``due``: ``(trainee, ward)`` ->
     :class:`~wardtwin.versions.due.DueRow` (from :func:`~wardtwin.versions.due.due_rows`), for
     the ``refresher`` column: whether the completed tours and refreshers cover every change to
@@ -106,12 +120,13 @@ def roster(sessions: list[SessionSummary], pseudonym=None, due=None) -> list[dic
     return rows
 
 
-def session_rows(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
+def session_rows(sessions: list[SessionSummary], pseudonym: Pseudonym | None = None) -> list[Row]:
     """One row per session with every per-session measure (completion and tolerability)."""
-    out = []
+    out: list[Row] = []
     for s in sessions:
         m, f = s.motion, s.frames
-        pre, post = s.ssq_pre or {}, s.ssq_post or {}
+        pre: Mapping[str, object] = s.ssq_pre or {}
+        post: Mapping[str, object] = s.ssq_post or {}
         t = _Tally(s)
         c = t.counts
         out.append({
@@ -137,7 +152,7 @@ def session_rows(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
     return out
 
 
-def step_result_rows(sessions: list[SessionSummary], pseudonym=None) -> list[dict]:
+def step_result_rows(sessions: list[SessionSummary], pseudonym: Pseudonym | None = None) -> list[Row]:
     """One row per session and step."""
     return [{"session": s.session, "trainee": pseudonym(s.trainee) if pseudonym else s.trainee, "tour": s.tour,
              "step": st.index, "step_id": st.step_id, "kind": st.kind or "", "target": st.target or "",
@@ -148,22 +163,24 @@ def step_result_rows(sessions: list[SessionSummary], pseudonym=None) -> list[dic
             for s in sessions for st in s.steps]
 
 
-def cohort(sessions: list[SessionSummary]) -> list[dict]:
+def cohort(sessions: list[SessionSummary]) -> list[Row]:
     """Completion and tolerability for everyone, by role and by station type."""
     groups: list[tuple[str, str, list[SessionSummary]]] = [("all", "all", sessions)]
-    for dim, key in (("role", lambda s: s.role or "unknown"), ("station", lambda s: s.station)):
-        by: dict[str, list] = {}
+    keys: tuple[tuple[str, Callable[[SessionSummary], str]], ...] = (
+        ("role", lambda s: s.role or "unknown"), ("station", lambda s: s.station))
+    for dim, key in keys:
+        by: dict[str, list[SessionSummary]] = {}
         for s in sessions:
             by.setdefault(key(s), []).append(s)
         groups += [(dim, k, by[k]) for k in sorted(by)]
-    rows = []
+    rows: list[Row] = []
     for dim, value, ss in groups:
         trainees = best_attempts(ss)
         n_tr = len(trainees)
         done = [s for s, _ in trainees.values() if s.completed]
         with_post = [s for s in ss if s.ssq_post is not None]
         pre = _quantiles([s.ssq_pre["total"] for s in ss if s.ssq_pre])
-        post = _quantiles([s.ssq_post["total"] for s in with_post])
+        post = _quantiles([s.ssq_post["total"] for s in with_post if s.ssq_post is not None])
         rows.append({
             "group": dim, "value": value, "sessions": len(ss), "trainees": n_tr, "completed": len(done),
             "completion_rate": _r(len(done) / n_tr if n_tr else None),
@@ -181,16 +198,17 @@ def cohort(sessions: list[SessionSummary]) -> list[dict]:
     return rows
 
 
-def steps(sessions: list[SessionSummary]) -> list[dict]:
+def steps(sessions: list[SessionSummary]) -> list[Row]:
     """Per tour step (of each ward's tour: two wards' ``orientation`` tours are two tours): how
     often it was passed, how long it took, hints, SPL (reached steps only)."""
-    by: dict[tuple, list] = {}
+    by: StepTally = {}
     for s in sessions:
         _add_steps(by, s)
     return _step_rows(by)
 
 
-def _roster_row(s: SessionSummary, trainee: str, attempts: int, pseudonym=None, due=None) -> dict:
+def _roster_row(s: SessionSummary, trainee: str, attempts: int, pseudonym: Pseudonym | None = None,
+                due: Due | None = None) -> Row:
     """The roster row of trainee ``trainee`` whose session that counts is ``s`` (as :func:`roster`)."""
     missed = [st.step_id for st in s.steps if st.status != "passed"]
     passed = len(s.steps) - len(missed)
@@ -213,15 +231,15 @@ class _Group:
     __slots__ = ("sessions", "trainees", "done", "scores", "with_post", "symptom", "pre", "post", "fms", "stopped",
                  "abandoned", "quit")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.sessions = 0
-        self.trainees: set = set()
-        self.done: dict = {}  # trainee -> duration of their latest completed session
-        self.scores: list = []
+        self.trainees: set[str] = set()
+        self.done: dict[str, float] = {}  # trainee -> duration of their latest completed session
+        self.scores: list[float] = []
         self.with_post = self.symptom = 0
-        self.pre: list = []
-        self.post: list = []
-        self.fms: list = []
+        self.pre: list[float] = []
+        self.post: list[float] = []
+        self.fms: list[int] = []
         self.stopped = self.abandoned = self.quit = 0
 
     def add(self, s: SessionSummary) -> None:
@@ -243,7 +261,7 @@ class _Group:
         self.abandoned += o == "abandoned"
         self.quit += o == "quit"
 
-    def row(self, dim: str, value: str) -> dict:
+    def row(self, dim: str, value: str) -> Row:
         n_tr = len(self.trainees)
         done = list(self.done.values())
         pre, post = _quantiles(self.pre), _quantiles(self.post)
@@ -261,7 +279,7 @@ class _Group:
         }
 
 
-def _cohort_rows(everyone: _Group, by: dict[str, dict[str, _Group]]) -> list[dict]:
+def _cohort_rows(everyone: _Group, by: dict[str, dict[str, _Group]]) -> list[Row]:
     """The cohort table: everyone, then each role and each station (sorted)."""
     rows = [everyone.row("all", "all")]
     for dim in ("role", "station"):
@@ -276,17 +294,17 @@ class ReportTables:
     :class:`~wardtwin.reports.items.ItemEvidence` of the whole list, with memory for one roster
     row per trainee and a few numbers per session, never the sessions themselves."""
 
-    def __init__(self, pseudonym=None, keep_versions: bool = False):
+    def __init__(self, pseudonym: Pseudonym | None = None, keep_versions: bool = False) -> None:
         from wardtwin.reports.items import ItemEvidence
 
         self.pseudonym = pseudonym
         #: ``keep_versions``: what :func:`~wardtwin.versions.due.due_rows` reads of each session
         self.versions: list[_VersionFacts] | None = [] if keep_versions else None
         self.n_sessions = 0
-        self._best: dict[str, list] = {}  # trainee -> [latest session, latest completed session, attempts] as rows
+        self._best: dict[str, list[Any]] = {}  # trainee -> [latest session, latest completed session, attempts] as rows
         self._all = _Group()
-        self._by = {"role": {}, "station": {}}
-        self._steps: dict[tuple, list] = {}
+        self._by: dict[str, dict[str, _Group]] = {"role": {}, "station": {}}
+        self._steps: StepTally = {}
         self.items = ItemEvidence(pseudonym)
         self.ssq_pre: list[float] = []
         self.ssq_post: list[float] = []
@@ -317,9 +335,9 @@ class ReportTables:
         if s.ssq_post:
             self.ssq_post.append(s.ssq_post["total"])
 
-    def roster(self, due=None) -> list[dict]:
+    def roster(self, due: Due | None = None) -> list[Row]:
         """:func:`roster` (``due``: as there)."""
-        rows = []
+        rows: list[Row] = []
         for trainee, (latest, done, attempts) in self._best.items():
             r = dict(done or latest)
             r["attempts"] = attempts
@@ -329,10 +347,10 @@ class ReportTables:
         rows.sort(key=lambda r: r["trainee"])
         return rows
 
-    def cohort(self) -> list[dict]:
+    def cohort(self) -> list[Row]:
         return _cohort_rows(self._all, self._by)
 
-    def steps(self) -> list[dict]:
+    def steps(self) -> list[Row]:
         return _step_rows(self._steps)
 
 
@@ -348,7 +366,7 @@ class _VersionFacts(NamedTuple):
     session: str
 
 
-def _add_steps(by: dict, s: SessionSummary) -> None:
+def _add_steps(by: StepTally, s: SessionSummary) -> None:
     """One session's steps into the running per-step numbers of :func:`steps`: ``by`` maps
     (ward, tour, index, step id) to [attempts, passed, failed, skipped, hinted, hints, revealed,
     durations, SPLs, SoftSPLs, kinds, target]."""
@@ -382,8 +400,8 @@ def _add_steps(by: dict, s: SessionSummary) -> None:
             a[9].append(st.soft_spl)
 
 
-def _step_rows(by: dict) -> list[dict]:
-    rows = []
+def _step_rows(by: StepTally) -> list[Row]:
+    rows: list[Row] = []
     for (ward, tour, index, step_id), a in sorted(by.items()):
         n, passed, failed, skipped, hinted, hints, revealed, durs, spls, soft, kinds, target = a
         rows.append({

@@ -17,7 +17,11 @@ through it; only per-item lists of times and SPL values and per-trainee item sta
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from statistics import fmean, median
+from typing import Any
+
+from wardtwin.reports.summary import SessionSummary, StepSummary
 
 #: Attempt numbers of the learning curve: 1, 2, 3 and "4+" (fourth and later).
 CURVE_ATTEMPTS = ("1", "2", "3", "4+")
@@ -31,7 +35,7 @@ CURVE_COLUMNS = ("ward", "item", "attempt", "attempts", "found", "found_rate", "
 NEVER_FOUND_COLUMNS = ("trainee", "ward", "items_tried", "items_found", "never_found", "items_never_found")
 
 
-def _r(v, nd=3):
+def _r(v: float | None, nd: int = 3) -> float | None:
     return None if v is None else round(v, nd)
 
 
@@ -40,13 +44,13 @@ class _Stats:
 
     __slots__ = ("attempts", "found", "times", "spl", "soft")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.attempts = self.found = 0
         self.times: list[float] = []
         self.spl: list[float] = []
         self.soft: list[float] = []
 
-    def add(self, st, found: bool) -> None:
+    def add(self, st: StepSummary, found: bool) -> None:
         self.attempts += 1
         if found:
             self.found += 1
@@ -57,17 +61,17 @@ class _Stats:
         if st.soft_spl is not None:
             self.soft.append(st.soft_spl)
 
-    def rate(self):
+    def rate(self) -> float | None:
         return self.found / self.attempts if self.attempts else None
 
-    def median_time(self):
+    def median_time(self) -> float | None:
         return median(self.times) if self.times else None
 
-    def spl_mean(self):
+    def spl_mean(self) -> float | None:
         return fmean(self.spl) if self.spl else None
 
 
-def _change(a, b, nd=3):
+def _change(a: float | None, b: float | None, nd: int = 3) -> float | None:
     return None if a is None or b is None else round(b - a, nd)
 
 
@@ -75,15 +79,16 @@ class ItemEvidence:
     """Per-item evidence of a cohort, fed one session at a time; :meth:`items`, :meth:`curve`,
     :meth:`never_found` and :meth:`pooled_curve` give its tables (plain rows)."""
 
-    def __init__(self, pseudonym=None):
+    def __init__(self, pseudonym: Callable[[str], str] | None = None) -> None:
         self._pseudonym = pseudonym
-        self._seen: dict[tuple, int] = {}  # (trainee, ward, item) -> attempts so far
-        self._found_by: dict[tuple, bool] = {}  # (trainee, ward, item) -> found at least once
-        self._stats: dict[tuple, dict] = {}  # (ward, item) -> {"all"/"first"/"repeat"/"1".."4+": _Stats}
-        self._tours: dict[tuple, set] = {}
+        self._seen: dict[tuple[str, str, str], int] = {}  # (trainee, ward, item) -> attempts so far
+        self._found_by: dict[tuple[str, str, str], bool] = {}  # (trainee, ward, item) -> found at least once
+        # (ward, item) -> {"all"/"first"/"repeat"/"1".."4+": _Stats}
+        self._stats: dict[tuple[str, str], dict[str, _Stats]] = {}
+        self._tours: dict[tuple[str, str], set[str]] = {}
         self._pooled = {a: _Stats() for a in CURVE_ATTEMPTS}
 
-    def add(self, s) -> None:
+    def add(self, s: SessionSummary) -> None:
         """One session's find steps (sessions in start order: attempts are numbered in it)."""
         for st in s.steps:
             if st.kind != "find" or not st.target or st.status == "not_reached":
@@ -104,15 +109,15 @@ class ItemEvidence:
                 groups[k].add(st, found)
             self._pooled[bucket].add(st, found)
 
-    def items(self) -> list[dict]:
+    def items(self) -> list[dict[str, Any]]:
         """One row per ward and item (:data:`ITEM_COLUMNS`), sorted by ward and item."""
-        trainees: dict[tuple, int] = {}
-        never: dict[tuple, int] = {}
+        trainees: dict[tuple[str, str], int] = {}
+        never: dict[tuple[str, str], int] = {}
         for (_, ward, item), found in self._found_by.items():
             trainees[(ward, item)] = trainees.get((ward, item), 0) + 1
             if not found:
                 never[(ward, item)] = never.get((ward, item), 0) + 1
-        rows = []
+        rows: list[dict[str, Any]] = []
         for key in sorted(self._stats):
             g = self._stats[key]
             a, f, r = g["all"], g["first"], g["repeat"]
@@ -131,10 +136,10 @@ class ItemEvidence:
             })
         return rows
 
-    def curve(self) -> list[dict]:
+    def curve(self) -> list[dict[str, Any]]:
         """The learning curve per item: one row per ward, item and attempt number (1, 2, 3,
         4+) that has attempts (:data:`CURVE_COLUMNS`)."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         for key in sorted(self._stats):
             g = self._stats[key]
             for a in CURVE_ATTEMPTS:
@@ -145,17 +150,17 @@ class ItemEvidence:
                                  "median_time_s": _r(st.median_time(), 1), "spl_mean": _r(st.spl_mean())})
         return rows
 
-    def pooled_curve(self) -> list[dict]:
+    def pooled_curve(self) -> list[dict[str, Any]]:
         """The learning curve of all items together (same columns, ward and item empty)."""
         return [{"ward": "", "item": "", "attempt": a, "attempts": st.attempts, "found": st.found,
                  "found_rate": _r(st.rate()), "median_time_s": _r(st.median_time(), 1),
                  "spl_mean": _r(st.spl_mean())}
                 for a, st in self._pooled.items() if st.attempts]
 
-    def never_found(self) -> list[dict]:
+    def never_found(self) -> list[dict[str, Any]]:
         """Per trainee and ward that tried any item: items tried, found, and the items never
         found (ids, space-separated, sorted); sorted by trainee (or pseudonym) and ward."""
-        by: dict[tuple, list] = {}
+        by: dict[tuple[str, str], list[Any]] = {}  # -> [items tried, items found, items missed]
         for (trainee, ward, item), found in self._found_by.items():
             b = by.get((trainee, ward))
             if b is None:
@@ -173,7 +178,8 @@ class ItemEvidence:
         return rows
 
 
-def item_evidence(sessions, pseudonym=None) -> ItemEvidence:
+def item_evidence(sessions: Iterable[SessionSummary],
+                  pseudonym: Callable[[str], str] | None = None) -> ItemEvidence:
     """:class:`ItemEvidence` of ``sessions`` (a list or an iterator, in start order)."""
     ev = ItemEvidence(pseudonym)
     for s in sessions:
