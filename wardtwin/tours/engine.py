@@ -167,11 +167,12 @@ class Session:
             extra = dict(self.start_data or {})
             comfort = {**self.settings.to_dict(),
                        **dict(cast(Mapping[str, object], extra.pop("comfort", None) or {}))}
-            data: dict[str, Any] = {**extra, "trainee": self.trainee, "station": self.station.value, "ward": lay.ward.id,
-                    "layout_hash": self._layout_hash or layout_hash(lay), "tour": self.tour.id,
-                    "tour_version": self.tour.digest, "mode": self.mode.value, "comfort": comfort,
-                    "steps": len(self.tour.steps),
-                    "start": [round(self.pose.x, 3), round(self.pose.y, 3)]}
+            data: dict[str, Any] = {
+                **extra, "trainee": self.trainee, "station": self.station.value, "ward": lay.ward.id,
+                "layout_hash": self._layout_hash or layout_hash(lay), "tour": self.tour.id,
+                "tour_version": self.tour.digest, "mode": self.mode.value, "comfort": comfort,
+                "steps": len(self.tour.steps),
+                "start": [round(self.pose.x, 3), round(self.pose.y, 3)]}
             if self.tour.revision:
                 data["tour_revision"] = self.tour.revision
             if self.role:
