@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 
 from wardtwin.errors import UsageError
 from wardtwin.layout import vocab
@@ -20,7 +22,7 @@ from wardtwin.layout.finishes import finishes_of
 from wardtwin.layout.findings import Finding
 from wardtwin.gcpause import gc_paused
 from wardtwin.layout.model import (
-    CEILING_HEIGHT, WALL_THICKNESS, Door, Draw, EquipmentType, Item, Layout, Room, Source, WardInfo,
+    CEILING_HEIGHT, WALL_THICKNESS, Door, Draw, EquipmentType, Item, Layout, Point, Room, Source, WardInfo, Window,
 )
 from wardtwin.layout.modschema import version_findings
 from wardtwin.layout.modules import expand_placements
@@ -60,7 +62,7 @@ def shipped_wards() -> list[str]:
     return sorted(p.name for p in d.iterdir() if (p / "ward.yaml").is_file()) if d.is_dir() else []
 
 
-def resolve_ward(ward: str | os.PathLike) -> Path:
+def resolve_ward(ward: str | os.PathLike[str]) -> Path:
     """A ward folder from a path, or from the name of a shipped ward (``medsurg-28``)."""
     p = Path(ward)
     if p.is_dir():
@@ -86,7 +88,7 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _read(path: Path, kind: str, findings: list, within: Path | None = None) -> LMap | None:
+def _read(path: Path, kind: str, findings: list[Finding], within: Path | None = None) -> LMap | None:
     """Read and schema-check one file; None when it is unusable (findings explain why).
     ``within``: the folder the file must resolve into (the ward's own folder)."""
     name = display_path(path)
@@ -94,7 +96,7 @@ def _read(path: Path, kind: str, findings: list, within: Path | None = None) -> 
     findings.extend(problems)
     if data is None and problems:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, LMap):  # (a mapping read_yaml read)
         findings.append(Finding.make("wrong-kind", name, 1, 1,
                                      f"the file holds {describe(data)}; a mapping starting with `kind: {kind}` expected"))
         return None
@@ -113,32 +115,35 @@ def _read(path: Path, kind: str, findings: list, within: Path | None = None) -> 
             f"{', '.join(map(str, vocab.VERSIONS))} (a newer wardtwin may read this file)"))
         return None
     ctx = Ctx(name)
-    checked = schema_for(kind).check(data, ctx, data.loc, kind)
+    checked: LMap = schema_for(kind).check(data, ctx, data.loc, kind)
     version_findings(kind, checked, ctx)
     findings.extend(ctx.findings)
     return checked
 
 
-def _source(name: str, m: LMap) -> Source:
-    return Source(name, m.loc[0], m.loc[1], {k: tuple(v) for k, v in m.value_locs.items()})
+def _source(name: str, m: dict[Any, Any]) -> Source:
+    """Where a mapping read by read_yaml (an :class:`LMap`) and its values were written."""
+    lm = cast(LMap, m)
+    return Source(name, lm.loc[0], lm.loc[1], {k: (v[0], v[1]) for k, v in lm.value_locs.items()})
 
 
-def _ok(m, *keys) -> bool:
+def _ok(m: object, *keys: str) -> bool:
     return isinstance(m, dict) and all(m.get(k) is not INVALID for k in keys)
 
 
-def _opt(v):
+def _opt(v: Any) -> Any:
+    """``v``, or None for a value the schema reported as invalid."""
     return None if v is INVALID else v
 
 
-def _points(v) -> tuple:
+def _points(v: Iterable[Sequence[float]]) -> tuple[Point, ...]:
     return tuple((float(x), float(y)) for x, y in v)
 
 
 class _Ids:
     """One namespace for room, door and item ids; reports duplicates with the first place."""
 
-    def __init__(self, findings: list):
+    def __init__(self, findings: list[Finding]):
         self.first: dict[str, str] = {}
         self.findings = findings
 
@@ -157,14 +162,15 @@ class _Ids:
 
 
 @lru_cache(maxsize=4)
-def _shipped_catalog(path: Path, mtime: float):
-    findings: list = []
+def _shipped_catalog(path: Path, mtime: float) -> tuple[LMap | None, tuple[Finding, ...]]:
+    findings: list[Finding] = []
     data = _read(path, "catalog", findings)
     return data, tuple(findings)
 
 
-def _types(data, name: str, assets: Path, ids: dict, origin: str, findings: list, broken: set) -> list:
-    out = []
+def _types(data: LMap, name: str, assets: Path, ids: dict[str, str], origin: str, findings: list[Finding],
+           broken: set[str]) -> list[EquipmentType]:
+    out: list[EquipmentType] = []
     for t in (data.get("types") or []) if _ok(data, "types") else []:
         if not isinstance(t, dict):
             continue
@@ -190,7 +196,7 @@ def _types(data, name: str, assets: Path, ids: dict, origin: str, findings: list
 
 
 @gc_paused
-def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
+def load_ward(ward: str | os.PathLike[str]) -> tuple[Layout | None, list[Finding]]:
     """Read a ward folder. Returns ``(layout, findings)``; ``layout`` is None when the ward or
     floor plan file is unusable. Structure and value problems are findings; geometry is not
     checked here (see :func:`wardtwin.layout.validate.validate`)."""
@@ -232,7 +238,10 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
 
     ids = _Ids(findings)
     fname = display_path(files["floorplan"])
-    rooms, doors, items, links = [], [], [], []
+    rooms: list[Room] = []
+    doors: list[Door] = []
+    items: list[Item] = []
+    links: list[tuple[str, str]] = []
     placed = expand_placements(root, fp, wd, fname, wname, _read, findings)  # modules first, in placement order
     broken |= placed.broken
     rooms += [r for r in placed.rooms if ids.claim("room", r.id, r.src)]
@@ -256,12 +265,12 @@ def load_ward(ward: str | os.PathLike) -> tuple[Layout | None, list[Finding]]:
             if isinstance(d.get("id"), str):
                 broken.add(d["id"])
             if _ok(d, "between") and isinstance(d.get("between"), (list, tuple)) and len(d["between"]) == 2:
-                links.append(tuple(str(x) for x in d["between"]))
+                links.append((str(d["between"][0]), str(d["between"][1])))
             continue
         if ids.claim("door", d["id"], src):
             doors.append(Door(d["id"], tuple(d["between"]), _points([d["at"]])[0], d["width"],
                               _opt(d["type"]) or "swing", bool(_opt(d["exit"])), src, **door_extras(d)))
-    windows = [w for w in placed.windows if ids.claim("window", w.id, w.src)]
+    windows: list[Window] = [w for w in placed.windows if ids.claim("window", w.id, w.src)]
     for w in fp.get("windows") or [] if _ok(fp, "windows") else []:
         win = window_of(w, _source(fname, w)) if isinstance(w, dict) else None
         if win is None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping, cast
+from typing import TYPE_CHECKING, Mapping, cast
+
+if TYPE_CHECKING:
+    from wardtwin.layout.finishes import Finishes
 
 Point = tuple[float, float]
 
@@ -58,13 +61,13 @@ def _src() -> Source:
 class WardInfo:
     id: str
     name: str
-    entrance: str
+    entrance: str | None  # None only when ward.yaml could not be read (the layout then has errors)
     wall_thickness: float = WALL_THICKNESS  # m
     ceiling_height: float = CEILING_HEIGHT  # m
     description: str | None = None
     src: Source = _src()
     #: the ward's colours (``finishes:``; :class:`wardtwin.layout.finishes.Finishes`), None: the default look
-    finishes: object = None
+    finishes: Finishes | None = None
 
 
 @dataclass(frozen=True)

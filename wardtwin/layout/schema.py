@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.layout import vocab
@@ -19,14 +21,17 @@ from wardtwin.layout.model import CEILING_HEIGHT, WALL_THICKNESS
 from wardtwin.layout.units import (
     ANGLE_UNITS, LENGTH_UNITS, QuantityError, describe, excerpt, parse_angle, parse_length,
 )
-from wardtwin.layout.yamlsafe import LMap, Loc
+from wardtwin.layout.yamlsafe import LList, LMap, Loc
+
+#: A JSON Schema object.
+Json = dict[str, Any]
 
 
 class _Invalid:
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "INVALID"
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return False
 
 
@@ -41,13 +46,13 @@ class Ctx:
     """Where findings go while one file is checked."""
 
     file: str
-    findings: list = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
     def report(self, code: str, loc: Loc, message: str) -> None:
         self.findings.append(Finding.make(code, self.file, loc[0], loc[1], message))
 
 
-def did_you_mean(name, options) -> str:
+def did_you_mean(name: object, options: Iterable[object]) -> str:
     """`` (did you mean 'x'?)`` when ``name`` is close to one of ``options``, else ``""``."""
     close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
@@ -58,19 +63,19 @@ class Type:
 
     doc = ""
 
-    def check(self, value, ctx: Ctx, loc: Loc, label: str):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         raise NotImplementedError
 
-    def json(self) -> dict:
+    def json(self) -> Json:
         raise NotImplementedError
 
 
 class Str(Type):
-    def __init__(self, doc="", max_len=2000, pattern=None, what="text"):
+    def __init__(self, doc: str = "", max_len: int = 2000, pattern: str | None = None, what: str = "text"):
         self.doc, self.max_len, self.what = doc, max_len, what
         self.pattern = re.compile(pattern) if pattern else None
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; {self.what} expected")
             return INVALID
@@ -86,15 +91,15 @@ class Str(Type):
             return INVALID
         return text
 
-    def json(self):
-        d = {"type": "string", "maxLength": self.max_len}
+    def json(self) -> Json:
+        d: Json = {"type": "string", "maxLength": self.max_len}
         if self.pattern:
             d["pattern"] = self.pattern.pattern
         # a bare number is read as text (room number 412, name 5), as the checker does
         return {"anyOf": [d, {"type": "number"}], "description": self.doc}
 
 
-def located_items(value: dict, loc):
+def located_items(value: dict[Any, Any], loc: Loc) -> Iterator[tuple[Any, Any, Loc, Loc]]:
     """``(key, value, key location, value location)`` of each entry of a mapping read by
     :func:`~wardtwin.layout.yamlsafe.read_yaml` (``loc`` where a position is unknown)."""
     key_locs, value_locs = getattr(value, "key_locs", {}), getattr(value, "value_locs", {})
@@ -105,10 +110,10 @@ def located_items(value: dict, loc):
 class Int(Type):
     """A whole number from ``lo`` to ``hi``."""
 
-    def __init__(self, doc="", lo=None, hi=None):
+    def __init__(self, doc: str = "", lo: int | None = None, hi: int | None = None):
         self.doc, self.lo, self.hi = doc, lo, hi
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a whole number expected")
             return INVALID
@@ -117,8 +122,8 @@ class Int(Type):
             return INVALID
         return value
 
-    def json(self):
-        d = {"type": "integer", "description": self.doc}
+    def json(self) -> Json:
+        d: Json = {"type": "integer", "description": self.doc}
         if self.lo is not None:
             d["minimum"] = self.lo
         if self.hi is not None:
@@ -130,49 +135,49 @@ class Id(Str):
     """An identifier: letters, digits, '.', '_', '-'. A bare whole number (room 412) is read as
     text; a fraction (4.5) is refused."""
 
-    def __init__(self, doc=""):
+    def __init__(self, doc: str = ""):
         super().__init__(doc, 64, ID_PATTERN, "id (letters, digits, '.', '_' or '-')")
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if isinstance(value, float):
             ctx.report("wrong-type", loc, f"{label}: the number {value!r} found; an {self.what} expected "
                        "(quote it if it really is an id)")
             return INVALID
         return super().check(value, ctx, loc, label)
 
-    def json(self):
+    def json(self) -> Json:
         return {"anyOf": [{"type": "string", "pattern": ID_PATTERN}, {"type": "integer", "minimum": 0}],
                 "description": self.doc}
 
 
 class Bool(Type):
-    def __init__(self, doc=""):
+    def __init__(self, doc: str = ""):
         self.doc = doc
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if not isinstance(value, bool):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; true or false expected")
             return INVALID
         return value
 
-    def json(self):
+    def json(self) -> Json:
         return {"type": "boolean", "description": self.doc}
 
 
 class Quantity(Type):
     """A number in the base unit, or text with a unit. ``lo``/``hi`` bound the base-unit value."""
 
-    units: dict = {}
+    units: dict[str, float] = {}
     base = ""
     what = ""
 
-    def __init__(self, doc="", lo=None, hi=None, lo_open=False):
+    def __init__(self, doc: str = "", lo: float | None = None, hi: float | None = None, lo_open: bool = False):
         self.doc, self.lo, self.hi, self.lo_open = doc, lo, hi, lo_open
 
-    def parse(self, value) -> float:
+    def parse(self, value: object) -> float:
         raise NotImplementedError
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         try:
             number = self.parse(value)
         except QuantityError as exc:
@@ -192,8 +197,8 @@ class Quantity(Type):
             parts.append(f"at most {self.hi:g} {self.base}")
         return " and ".join(parts)
 
-    def json(self):
-        num = {"type": "number"}
+    def json(self) -> Json:
+        num: Json = {"type": "number"}
         if self.lo is not None:
             num["exclusiveMinimum" if self.lo_open else "minimum"] = self.lo
         if self.hi is not None:
@@ -206,22 +211,22 @@ class Quantity(Type):
 class Length(Quantity):
     units, base, what = LENGTH_UNITS, "m", "length"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_length(value)
 
 
 class Angle(Quantity):
     units, base, what = ANGLE_UNITS, "deg", "angle"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_angle(value)
 
 
 class Enum(Type):
-    def __init__(self, values, doc="", what="value"):
+    def __init__(self, values: Iterable[object], doc: str = "", what: str = "value"):
         self.values, self.doc, self.what = tuple(values), doc, what
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if value not in self.values or isinstance(value, bool):
             code = "wrong-type" if isinstance(value, (dict, list)) else "unknown-value"
             ctx.report(code, loc, f"{label}: {describe(value)} is not a known {self.what}"
@@ -229,12 +234,12 @@ class Enum(Type):
             return INVALID
         return value
 
-    def json(self):
+    def json(self) -> Json:
         return {"enum": list(self.values), "description": self.doc}
 
 
 class Color(Str):
-    def __init__(self, doc=""):
+    def __init__(self, doc: str = ""):
         super().__init__(doc, 7, r"^#[0-9A-Fa-f]{6}$", "colour ('#rrggbb')")
 
 
@@ -242,12 +247,12 @@ class ListOf(Type):
     """A list of ``item``. ``noun`` names the entries in messages ("answers"); ``item_label``
     turns an index into the label of an entry (default ``label[i]``)."""
 
-    def __init__(self, item: Type, doc="", min_items=0, max_items=100_000, exact=None, noun=None,
-                 item_label=None, over=""):
+    def __init__(self, item: Type, doc: str = "", min_items: int = 0, max_items: int = 100_000, exact: int | None = None,
+                 noun: str | None = None, item_label: Callable[[int], str] | None = None, over: str = ""):
         self.item, self.doc, self.min_items, self.max_items, self.exact = item, doc, min_items, max_items, exact
         self.noun, self.item_label, self.over = noun, item_label, over
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         span = f"{self.min_items} to {self.max_items}"
         if not isinstance(value, list):
             wanted = f"a list of {span} {self.noun}" if self.noun else "a list"
@@ -265,11 +270,12 @@ class ListOf(Type):
             ctx.report("out-of-range", loc, f"{label}: {n} {self.noun or 'entries'} found; expected {span}")
             return INVALID
         name = self.item_label or (lambda i: f"{label}[{i}]")
-        out = [self.item.check(v, ctx, value.at(i), name(i)) for i, v in enumerate(value)]
+        located = cast(LList, value)  # read by read_yaml: it knows where each entry was written
+        out = [self.item.check(v, ctx, located.at(i), name(i)) for i, v in enumerate(located)]
         return INVALID if (self.exact is not None and INVALID in out) else out
 
-    def json(self):
-        d = {"type": "array", "items": self.item.json(), "description": self.doc}
+    def json(self) -> Json:
+        d: Json = {"type": "array", "items": self.item.json(), "description": self.doc}
         if self.exact is not None:
             d["minItems"] = d["maxItems"] = self.exact
         else:
@@ -281,7 +287,7 @@ class ListOf(Type):
 COORD_LIMIT = 1e5
 
 
-def Point(doc=""):
+def Point(doc: str = "") -> ListOf:
     """``[x, y]`` in metres."""
     return ListOf(Length("coordinate", lo=-COORD_LIMIT, hi=COORD_LIMIT), doc or "[x, y], m", exact=2)
 
@@ -294,7 +300,7 @@ class Field:
     default: object = None
 
 
-def _comma_hint(value: dict, key, key_locs: dict) -> str:
+def _comma_hint(value: dict[Any, Any], key: Any, key_locs: dict[Any, Loc]) -> str:
     """For an unknown key with no value written on the line of a text value before it: the
     hint that a comma inside ``{...}`` ended that text (``{text: Hello, welcome}`` reads as
     ``text: Hello`` and a key ``welcome``), and how to quote it; else ""."""
@@ -315,10 +321,10 @@ def _comma_hint(value: dict, key, key_locs: dict) -> str:
 class Obj(Type):
     """A mapping with known keys. ``what`` names its objects in messages ("door D3")."""
 
-    def __init__(self, what: str, fields: list[Field], doc=""):
+    def __init__(self, what: str, fields: list[Field], doc: str = ""):
         self.what, self.fields, self.doc = what, {f.key: f for f in fields}, doc
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if not isinstance(value, dict):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping with keys "
                        f"{', '.join(self.fields)} expected")
@@ -344,7 +350,7 @@ class Obj(Type):
                 out[key] = f.default
         return out
 
-    def json(self):
+    def json(self) -> Json:
         return {
             "type": "object",
             "description": self.doc,
@@ -453,7 +459,7 @@ def schema_for(kind: str) -> Obj:
         raise UnknownNameError("file kind", kind, SCHEMAS) from None
 
 
-def json_schema(kind: str) -> dict:
+def json_schema(kind: str) -> Json:
     """A JSON Schema (draft 2020-12) for one file kind."""
     body = schema_for(kind).json()
     return {
