@@ -20,8 +20,13 @@ import io
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, Self, Sequence, TextIO, cast
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 from wardtwin.exchange.files import check_output_path, ensure_output_dir, write_bytes_atomic
 
@@ -51,10 +56,11 @@ def neutralise(value: str) -> str:
     return value
 
 
-def _cell(v):
+def _cell(v: object) -> object:
     cls = v.__class__
     if cls is str:
-        return neutralise(v) if v and v[0] in "=+-@\t\r" else v
+        t = cast(str, v)
+        return neutralise(t) if t and t[0] in "=+-@\t\r" else t
     if cls is bool:
         return "true" if v else "false"
     if v is None or cls is int or cls is float:
@@ -62,7 +68,7 @@ def _cell(v):
     return neutralise(str(v))
 
 
-def to_csv(rows: list[dict], columns: Sequence[str] | None = None) -> str:
+def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None = None) -> str:
     """``rows`` as CSV text under a header of ``columns`` (default: the first row's keys; a
     table with neither is empty text). Booleans are written true/false, None as empty, text
     that would start a formula neutralised (:func:`neutralise`)."""
@@ -77,18 +83,18 @@ def to_csv(rows: list[dict], columns: Sequence[str] | None = None) -> str:
     return buf.getvalue()
 
 
-def write_csvs(folder: str | Path, tables: dict[str, list[dict]],
+def write_csvs(folder: str | Path, tables: Mapping[str, Sequence[Mapping[str, object]]],
                columns: dict[str, Sequence[str]] | None = None, *, excel: bool = False) -> list[Path]:
     """One CSV file per table (``name -> rows``) in ``folder``; ``columns``: the header of each
     (needed for tables that may be empty); ``excel``: each file starts with a UTF-8 byte order
     mark. ``folder`` is created when missing; only a folder (or a link to one) is used, and
     only regular files in it are replaced."""
-    folder = ensure_output_dir(folder)
+    out = ensure_output_dir(folder)
     for name in tables:  # refuse before anything is written: all files or none
-        check_output_path(folder / name)
+        check_output_path(out / name)
     columns = columns or {}
     texts = {name: (BOM if excel else "") + to_csv(rows, columns.get(name)) for name, rows in tables.items()}
-    return [write_bytes_atomic(folder / name, text.encode("utf-8")) for name, text in texts.items()]
+    return [write_bytes_atomic(out / name, text.encode("utf-8")) for name, text in texts.items()]
 
 
 class CsvFolder:
@@ -98,7 +104,7 @@ class CsvFolder:
     failed report leaves nothing. Cells as :func:`to_csv` writes them (formulas neutralised),
     memory bounded by one row whatever the number of rows."""
 
-    def __init__(self, folder: str | Path, columns: dict[str, Sequence[str]], *, excel: bool = False):
+    def __init__(self, folder: str | Path, columns: Mapping[str, Sequence[str]], *, excel: bool = False) -> None:
         from wardtwin.exchange.files import check_output_dir
 
         self._created = not os.path.lexists(check_output_dir(folder))  # removed again when nothing is written
@@ -107,9 +113,9 @@ class CsvFolder:
             check_output_path(self.folder / name)
         self._columns = {name: list(cols) for name, cols in columns.items()}
         self._excel = excel
-        self._files: dict[str, tuple] = {}
+        self._files: dict[str, tuple[TextIO, Path, Writer, list[str]]] = {}
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         from wardtwin.errors import OutputPathError
 
         try:
@@ -125,7 +131,7 @@ class CsvFolder:
             raise OutputPathError(f"{self.folder}: not written: {exc.strerror or exc}") from None
         return self
 
-    def write(self, name: str, rows) -> None:
+    def write(self, name: str, rows: Iterable[Mapping[str, object]]) -> None:
         """Append ``rows`` (dicts) to file ``name``."""
         _, _, w, cols = self._files[name]
         w.writerows([_cell(v) for v in map(r.get, cols)] for r in rows)
@@ -135,7 +141,7 @@ class CsvFolder:
         from wardtwin.exchange.files import _umask
         from wardtwin.errors import OutputPathError
 
-        out = []
+        out: list[Path] = []
         try:
             for name, (fh, tmp, _, _) in self._files.items():
                 fh.close()
@@ -166,6 +172,7 @@ class CsvFolder:
             except OSError:
                 pass
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> Literal[False]:
         self._discard()
         return False

@@ -8,9 +8,37 @@ grouped under a heading (per step chart: one group per ward and tour)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
+from typing import Any, Protocol
 
 from wardtwin.reports.summary import SessionSummary
+
+#: A table row: column -> value.
+Row = Mapping[str, Any]
+
+
+class ItemTables(Protocol):
+    """The per-item tables (:class:`~wardtwin.reports.items.ItemEvidence`, or the SQL path's)."""
+
+    def items(self) -> list[dict[str, Any]]: ...
+
+    def pooled_curve(self) -> list[dict[str, Any]]: ...
+
+    def never_found(self) -> list[dict[str, Any]]: ...
+
+
+class ReportSource(Protocol):
+    """What the report reads besides its tables: the number of sessions, the SSQ totals before
+    and after, and the item tables (:class:`~wardtwin.reports.aggregate.ReportTables`, or
+    :class:`~wardtwin.reports.sqlagg.SqlTables`)."""
+
+    n_sessions: int
+    ssq_pre: list[float]
+    ssq_post: list[float]
+
+    @property
+    def items(self) -> ItemTables: ...
 
 _CSS = """
 body{font:14px/1.4 "DejaVu Sans",Arial,sans-serif;color:#1d2733;margin:24px auto;max-width:1100px;padding:0 16px}
@@ -38,7 +66,7 @@ svg.curve text{font-size:11px}
 """
 
 
-def _fmt(v) -> str:
+def _fmt(v: object) -> str:
     if v is None:
         return "–"
     if isinstance(v, bool):
@@ -48,7 +76,8 @@ def _fmt(v) -> str:
     return escape(str(v))
 
 
-def table(rows: list[dict], columns: list[tuple[str, str]], *, cls: str, bad=None) -> str:
+def table(rows: Sequence[Row], columns: list[tuple[str, str]], *, cls: str,
+          bad: Callable[[Row], bool] | None = None) -> str:
     """An HTML table of ``rows`` with ``(key, heading)`` columns, in a box that scrolls sideways
     when a narrow window cannot hold it (long words in cells wrap anywhere)."""
     head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
@@ -121,7 +150,8 @@ def histogram(series: list[tuple[str, list[float], str]], *, bins: list[float], 
     return "".join(parts)
 
 
-def render(sessions, roster: list[dict], cohort: list[dict], steps: list[dict], *,
+def render(sessions: ReportSource | list[SessionSummary], roster: list[Row], cohort: list[Row],
+           steps: list[Row], *,
            title: str, generated: str, filters: str) -> str:
     """The whole report as one HTML document. ``sessions``: the
     :class:`~wardtwin.reports.aggregate.ReportTables` the tables came from (or a list of
@@ -134,7 +164,7 @@ def render(sessions, roster: list[dict], cohort: list[dict], steps: list[dict], 
             t.add(s)
         sessions = t
     n_sessions = sessions.n_sessions
-    all_ = cohort[0] if cohort else {}
+    all_: Row = cohort[0] if cohort else {}
     cards = [("trainees", all_.get("trainees")), ("completed", all_.get("completed")),
              ("completion", f"{all_['completion_rate'] * 100:.0f}%" if all_.get("completion_rate") is not None else "–"),
              ("median time", f"{all_['median_duration_s'] / 60:.1f} min" if all_.get("median_duration_s") else "–"),
@@ -148,7 +178,7 @@ def render(sessions, roster: list[dict], cohort: list[dict], steps: list[dict], 
     ssq = histogram([("before (pre)", sessions.ssq_pre, "#8fb3d1"), ("after (post)", sessions.ssq_post, "#c0504d")],
                     bins=[0, 5, 10, 20, 30, 40, 60, 80], title="SSQ total before and after", cls="chart ssq")
     worst = sorted(steps, key=lambda r: (r["success_rate"], -r["hint_rate"]))[:25]
-    tours: dict[tuple, list] = {}
+    tours: dict[tuple[str, str], list[tuple[str, float | None]]] = {}
     for r in sorted(steps, key=lambda r: (r["ward"], r["tour"], r["step"])):
         tours.setdefault((r["ward"], r["tour"]), []).append((f"{r['step_id']} {r['target']}".strip(),
                                                               r["success_rate"]))
@@ -203,18 +233,18 @@ def line_chart(series: list[tuple[str, list[float | None], str, str]], xs: list[
     step = plot_w / nx
     vmax = vmax if vmax > 0 else 1.0
 
-    def x(i):
+    def x(i: int) -> float:
         return left + step * (i + 0.5)
 
-    def y(v):
+    def y(v: float) -> float:
         return top + plot_h - max(0.0, min(1.0, v / vmax)) * plot_h
 
     parts = [f'<svg class="{escape(cls)}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>']
     for k in range(5):
-        v = vmax * k / 4
-        yy = y(v)
-        lab = f"{v * 100:.0f}%" if pct else f"{v:.3g}"
+        tick = vmax * k / 4
+        yy = y(tick)
+        lab = f"{tick * 100:.0f}%" if pct else f"{tick:.3g}"
         parts.append(f'<line x1="{left}" y1="{yy:.1f}" x2="{left + plot_w}" y2="{yy:.1f}" stroke="#e3e8ee"/>'
                      f'<text x="{left - 4}" y="{yy + 4:.1f}" text-anchor="end">{lab}</text>')
     for i, label in enumerate(xs):
@@ -227,7 +257,8 @@ def line_chart(series: list[tuple[str, list[float | None], str, str]], xs: list[
         parts.append(f'<line x1="{lx}" y1="{top - 16}" x2="{lx + 16}" y2="{top - 16}" stroke="{colour}" '
                      f'stroke-width="2" stroke-dasharray="{dash}"/><text x="{lx + 20}" y="{top - 12}">'
                      f'{escape(label)}</text>')
-        pts, runs = [], []
+        pts: list[tuple[float, float]] = []
+        runs: list[list[tuple[float, float]]] = []
         for i, v in enumerate(values):
             if v is None:
                 if pts:
@@ -249,7 +280,7 @@ def line_chart(series: list[tuple[str, list[float | None], str, str]], xs: list[
     return "".join(parts)
 
 
-def items_section(items) -> str:
+def items_section(items: ItemTables) -> str:
     """Learning evidence per item (:class:`~wardtwin.reports.items.ItemEvidence`): the learning
     curve of all items together (found rate, SPL, median time to find by attempt number), found
     rate on first and repeat attempts per item, the items table and the trainees who never
