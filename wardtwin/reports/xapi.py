@@ -43,12 +43,22 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from wardtwin.errors import WardtwinError
 from wardtwin.reports.summary import SessionSummary
 from wardtwin.store.journal import EventIds
+
+if TYPE_CHECKING:
+    from hashlib import _Hash
+
+    from wardtwin.reports.pseudonym import Pseudonymiser
+
+#: An xAPI statement (or a part of one): JSON as :mod:`json` reads and writes it.
+Statement = dict[str, Any]
 
 XAPI_VERSION = "1.0.3"
 STATEMENT_NAMESPACE = uuid.UUID("0c6f5e0a-8d0e-4b7e-9a55-1f3f1c1f7a10")
@@ -72,7 +82,7 @@ class LrsConflictError(LrsError):
     """The LRS holds other statements under ids this export uses (``conflicts``: their ids).
     Everything else was sent; the conflicting statements were not."""
 
-    def __init__(self, url: str, conflicts: list[str], counts: dict):
+    def __init__(self, url: str, conflicts: list[str], counts: dict[str, int]) -> None:
         self.conflicts, self.counts = conflicts, counts
         shown = ", ".join(conflicts[:3]) + (f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else "")
         super().__init__(f"{url}: {len(conflicts)} statement(s) conflict with different statements the LRS already "
@@ -87,7 +97,7 @@ class Identity:
 
     __slots__ = ("activity_base", "account_home", "scope")
 
-    def __init__(self, activity_base: str = DEFAULT_BASE, account_home: str = DEFAULT_HOMEPAGE):
+    def __init__(self, activity_base: str = DEFAULT_BASE, account_home: str = DEFAULT_HOMEPAGE) -> None:
         self.activity_base, self.account_home = activity_base, account_home
         # the default identity keeps the ids of earlier releases; any other is part of every id
         self.scope = "" if (activity_base, account_home) == (DEFAULT_BASE, DEFAULT_HOMEPAGE) else (
@@ -117,7 +127,8 @@ def check_iri(value: str, what: str, *, base: bool = False) -> str:
     return value
 
 
-def identity_from(activity_base: str | None = None, account_home: str | None = None, env=None) -> Identity:
+def identity_from(activity_base: str | None = None, account_home: str | None = None,
+                  env: Mapping[str, str] | None = None) -> Identity:
     """The :class:`Identity` from the options given, else the configuration file's ``[xapi]``
     (:mod:`wardtwin.config`), else the defaults; each value checked with :func:`check_iri`."""
     from wardtwin.config import setting
@@ -140,7 +151,7 @@ def iso_duration(seconds: float) -> str:
     return out
 
 
-def _uuid5_text(prefix, name: str) -> str:
+def _uuid5_text(prefix: _Hash, name: str) -> str:
     """uuid5 text of a SHA-1 state ``prefix`` (holding the namespace) plus ``name``."""
     h = prefix.copy()
     h.update(name.encode("utf-8"))
@@ -159,7 +170,7 @@ def statement_id(event: str, verb: str) -> str:
     return _uuid5_text(_STATEMENT_PREFIX, f"{event}:{verb}")
 
 
-def _clock(started_at: str):
+def _clock(started_at: str) -> Callable[[float], str]:
     """``t (session seconds) -> xAPI timestamp`` (UTC, milliseconds, ``Z``) for a session start."""
     try:
         t0 = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
@@ -173,11 +184,11 @@ def _clock(started_at: str):
 class _Activities:
     """Activity objects shared between statements (the same dict for the same activity)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str) -> None:
         self.base = base
-        self._cache: dict = {}
+        self._cache: dict[tuple[object, ...], Statement] = {}
 
-    def _activity(self, key: tuple, path: str, name: str, kind: str, full: bool) -> dict:
+    def _activity(self, key: tuple[str, ...], path: str, name: str, kind: str, full: bool) -> Statement:
         """An activity (cached): its id alone, or with ``full`` its type and name too."""
         a = self._cache.get((*key, full))
         if a is None:
@@ -188,16 +199,16 @@ class _Activities:
             self._cache[(*key, full)] = a
         return a
 
-    def ward(self, ward: str, *, full: bool) -> dict:
+    def ward(self, ward: str, *, full: bool) -> Statement:
         """The ward activity; ``full=False``: its id alone (objectType defaults to Activity)."""
         return self._activity(("ward", ward), f"wards/{quote(ward, safe='')}", f"Ward {ward}", "module", full)
 
-    def tour(self, ward: str, tour: str, *, full: bool) -> dict:
+    def tour(self, ward: str, tour: str, *, full: bool) -> Statement:
         """The tour activity; ``full=False``: its id alone."""
         return self._activity(("tour", ward, tour), f"tours/{quote(ward, safe='')}/{quote(tour, safe='')}",
                               f"{tour} tour of {ward}", "course", full)
 
-    def step(self, ward: str, tour: str, step_id: str, target: str | None, kind: str | None) -> dict:
+    def step(self, ward: str, tour: str, step_id: str, target: str | None, kind: str | None) -> Statement:
         key = ("step", ward, tour, step_id, target, kind == "quiz")
         a = self._cache.get(key)
         if a is None:
@@ -210,8 +221,8 @@ class _Activities:
         return a
 
 
-def session_statements(s: SessionSummary, *, pseudonym=None, identity: Identity | None = None,
-                       pass_mark: float = 0.8, _acts=None) -> list[dict]:
+def session_statements(s: SessionSummary, *, pseudonym: Pseudonymiser | None = None, identity: Identity | None = None,
+                       pass_mark: float = 0.8, _acts: _Activities | None = None) -> list[Statement]:
     """The statements of one session, in time order. ``pseudonym``: a
     :class:`~wardtwin.reports.pseudonym.Pseudonymiser` (trainee and session ids replaced)."""
     identity = identity or Identity()
@@ -223,23 +234,24 @@ def session_statements(s: SessionSummary, *, pseudonym=None, identity: Identity 
     session = pseudonym.session(s.session) if pseudonym else s.session
     registration = _uuid5_text(_STATEMENT_PREFIX, identity.scope + session)
     platform = f"wardtwin {s.station}"
-    context = {"registration": registration, "platform": platform, "language": "en-US",
+    context: Statement = {"registration": registration, "platform": platform, "language": "en-US",
                "contextActivities": {"grouping": [acts.ward(s.ward, full=True)]},
                "extensions": {ext + "session": session, ext + "station": s.station, ext + "role": s.role,
                               ext + "layout_hash": s.layout_hash, ext + "tour_version": s.tour_version,
                               ext + "mode": s.mode}}
-    step_ctx = {"registration": registration,
+    step_ctx: Statement = {"registration": registration,
                 "contextActivities": {"parent": [acts.tour(s.ward, s.tour, full=False)],
                                       "grouping": [acts.ward(s.ward, full=False)]},
                 "extensions": {ext + "session": session}}
     ids = EventIds(session)
     scope = identity.scope
     clock = _clock(s.started_at)
-    out: list[dict] = []
+    out: list[Statement] = []
     end_seq = s.last_event if s.last_event is not None else 0
     end_t = s.duration_s
 
-    def add(verb, seq, t, obj, ctx, result=None, tag=""):
+    def add(verb: str, seq: int, t: float, obj: Statement, ctx: Statement, result: Statement | None = None,
+            tag: str = "") -> None:
         st = {"id": statement_id(scope + ids(seq), verb + tag), "actor": actor, "verb": _VERB_OBJECTS[verb], "object": obj,
               "context": ctx, "timestamp": clock(t), "version": XAPI_VERSION}
         if result is not None:
@@ -255,7 +267,7 @@ def session_statements(s: SessionSummary, *, pseudonym=None, identity: Identity 
         ok = st.status == "passed"
         obj = acts.step(s.ward, s.tour, st.step_id, st.target, st.kind)
         scaled = round(st.spl if st.spl is not None else (1.0 if ok else 0.0), 4)
-        res = {"success": ok, "completion": True, "duration": iso_duration(st.duration_s or 0.0),
+        res: Statement = {"success": ok, "completion": True, "duration": iso_duration(st.duration_s or 0.0),
                "score": {"scaled": scaled, "raw": scaled, "min": 0, "max": 1},
                "extensions": {ext + "hints": st.hints, ext + "revealed": st.revealed}}
         if st.walked_m is not None:
@@ -281,21 +293,23 @@ def session_statements(s: SessionSummary, *, pseudonym=None, identity: Identity 
     return out
 
 
-def statements(sessions: list[SessionSummary], *, identity: Identity | None = None, **kw) -> list[dict]:
+def statements(sessions: list[SessionSummary], *, identity: Identity | None = None,
+               pseudonym: Pseudonymiser | None = None, pass_mark: float = 0.8) -> list[Statement]:
     """The statements of every session (activity objects shared between them)."""
     identity = identity or Identity()
     acts = _Activities(identity.activity_base)
-    return [st for s in sessions for st in session_statements(s, identity=identity, _acts=acts, **kw)]
+    return [st for s in sessions for st in session_statements(s, identity=identity, _acts=acts, pseudonym=pseudonym,
+                                                              pass_mark=pass_mark)]
 
 
-def dumps(stmts: list[dict]) -> str:
+def dumps(stmts: list[Statement]) -> str:
     """The statements as a JSON array, one compact statement per line."""
     if not stmts:
         return "[]\n"
     return "[\n" + ",\n".join(map(_ENCODER.encode, stmts)) + "\n]\n"
 
 
-def encode_file(stmts: list[dict], gz: bool = False) -> bytes:
+def encode_file(stmts: list[Statement], gz: bool = False) -> bytes:
     """The bytes of a statements file: :func:`dumps` as UTF-8, gzipped (reproducibly) when ``gz``."""
     data = dumps(stmts).encode("utf-8")
     return gzip.compress(data, compresslevel=6, mtime=0) if gz else data
@@ -322,7 +336,7 @@ def check_endpoint(endpoint: str) -> str:
 _SPEC_IGNORED = ("id", "stored", "authority", "timestamp", "version")
 
 
-def _normal(x, default_type: str | None = None):
+def _normal(x: object, default_type: str | None = None) -> object:
     """A statement part for comparison: dicts without the defaulted ``objectType``."""
     if isinstance(x, dict):
         return {k: _normal(v, "Activity" if k in ("object", "parent", "grouping", "category", "other") else
@@ -333,7 +347,7 @@ def _normal(x, default_type: str | None = None):
     return x
 
 
-def equivalent(a: dict, b: dict) -> bool:
+def equivalent(a: Statement, b: Statement) -> bool:
     """Whether two statements are the same by xAPI 1.0.3's statement comparison rules: every
     property but id, stored, authority, timestamp and version equal (``objectType`` defaults
     aside)."""
@@ -342,7 +356,7 @@ def equivalent(a: dict, b: dict) -> bool:
                == _normal(b.get(k), "Agent" if k == "actor" else "Activity" if k == "object" else None) for k in keys)
 
 
-def voiding(verdict: dict, old_id: str) -> dict:
+def voiding(verdict: Statement, old_id: str) -> Statement:
     """The statement that voids ``old_id`` (a superseded verdict), by ``verdict``'s actor, in the
     same registration (so a query for the attempt finds it); its id and content depend on both
     only, so sending it again changes nothing."""
@@ -356,7 +370,8 @@ def voiding(verdict: dict, old_id: str) -> dict:
 class _Lrs:
     """HTTP to one LRS's statements resource, with retries of network errors, 429 and 5xx."""
 
-    def __init__(self, endpoint, auth, retries, backoff, timeout, sleep, counts):
+    def __init__(self, endpoint: str, auth: str | None, retries: int, backoff: float, timeout: float,
+                 sleep: Callable[[float], object], counts: dict[str, int]) -> None:
         url = check_endpoint(endpoint).rstrip("/")
         self.url = url if url.endswith("/statements") else url + "/statements"
         self.headers = {"Content-Type": "application/json", "X-Experience-API-Version": XAPI_VERSION}
@@ -364,14 +379,15 @@ class _Lrs:
             self.headers["Authorization"] = "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii")
         self.retries, self.backoff, self.timeout, self.sleep, self.counts = retries, backoff, timeout, sleep, counts
 
-    def send(self, method: str, target: str, body=None) -> tuple[int, bytes]:
+    def send(self, method: str, target: str, body: object = None) -> tuple[int, bytes]:
         """``(status, body)``; 404 (GET) and 409 are answers, other errors raise :class:`LrsError`."""
         data = None if body is None else json.dumps(body).encode("utf-8")
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(target, data=data, method=method, headers=self.headers)
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    return resp.status, resp.read()
+                    status: int = resp.status
+                    return status, resp.read()
             except urllib.error.HTTPError as exc:
                 with exc:
                     detail = exc.read()[:300]
@@ -390,13 +406,13 @@ class _Lrs:
             self.sleep(self.backoff * 2 ** attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _json(self, body: bytes, what: str):
+    def _json(self, body: bytes, what: str) -> Any:
         try:
             return json.loads(body)
         except ValueError:
             raise LrsError(f"{self.url}: the LRS answered {what} with something that is not JSON") from None
 
-    def get(self, statement_id: str) -> dict | None:
+    def get(self, statement_id: str) -> Statement | None:
         """The stored statement with that id, or None."""
         code, body = self.send("GET", f"{self.url}?statementId={quote(statement_id)}")
         if code == 404:
@@ -406,11 +422,12 @@ class _Lrs:
             doc = next((s for s in doc["statements"] if isinstance(s, dict) and s.get("id") == statement_id), None)
         return doc if isinstance(doc, dict) else None
 
-    def query(self, **params) -> list[dict]:
+    def query(self, **params: str) -> list[Statement]:
         """Every statement matching ``params`` (xAPI query parameters), following ``more``."""
         from urllib.parse import urlencode, urljoin
 
-        out, target = [], f"{self.url}?{urlencode(params)}"
+        out: list[Statement] = []
+        target = f"{self.url}?{urlencode(params)}"
         for _ in range(1000):
             code, body = self.send("GET", target)
             doc = self._json(body, "a query") if code == 200 else {}
@@ -421,7 +438,7 @@ class _Lrs:
             target = urljoin(self.url, more)
         return out
 
-    def store_one(self, st: dict) -> str:
+    def store_one(self, st: Statement) -> str:
         """``sent``, ``already`` (an equivalent statement is stored) or ``conflict``."""
         stored = self.get(st["id"])
         if stored is None:
@@ -431,7 +448,7 @@ class _Lrs:
             stored = self.get(st["id"])
         return "already" if stored is not None and equivalent(st, stored) else "conflict"
 
-    def post(self, stmts: list[dict], batch: int, conflicts: list[str]) -> None:
+    def post(self, stmts: list[Statement], batch: int, conflicts: list[str]) -> None:
         """POST in batches; a batch answered 409 is settled statement by statement."""
         counts = self.counts
         for i in range(0, len(stmts), batch):
@@ -454,9 +471,9 @@ class _Lrs:
                         conflicts.append(st["id"])
 
 
-def post_statements(stmts: list[dict], endpoint: str, *, auth: str | None = None, batch: int = 50,
-                    retries: int = 5, backoff: float = 0.5, timeout: float = 10.0, sleep=time.sleep,
-                    void_superseded: bool = True) -> dict:
+def post_statements(stmts: list[Statement], endpoint: str, *, auth: str | None = None, batch: int = 50,
+                    retries: int = 5, backoff: float = 0.5, timeout: float = 10.0,
+                    sleep: Callable[[float], object] = time.sleep, void_superseded: bool = True) -> dict[str, int]:
     """Send statements to an LRS (see the module docstring): POST in batches; a batch answered
     409 is settled one by one (fetched and compared: equivalent = already stored; missing = PUT;
     different = a conflict). Then, with ``void_superseded``, every earlier verdict of the same
@@ -468,7 +485,7 @@ def post_statements(stmts: list[dict], endpoint: str, *, auth: str | None = None
     conflicts: list[str] = []
     verdict_verbs = (VERBS["passed"], VERBS["failed"])
 
-    def is_verdict(st):
+    def is_verdict(st: Statement) -> bool:
         return st["verb"]["id"] in verdict_verbs and EXT + "pass_mark" in st.get("result", {}).get("extensions", {})
 
     if void_superseded:  # a verdict voided earlier (its pass mark came back) is issued again under a new id
@@ -476,7 +493,7 @@ def post_statements(stmts: list[dict], endpoint: str, *, auth: str | None = None
     lrs.post(stmts, batch, conflicts)
     if void_superseded:
         skip = set(conflicts)
-        voids = []
+        voids: list[Statement] = []
         for v in stmts:
             if not is_verdict(v) or v["id"] in skip:
                 continue
@@ -496,7 +513,7 @@ def post_statements(stmts: list[dict], endpoint: str, *, auth: str | None = None
     return counts
 
 
-def _live_verdict(lrs: _Lrs, verdict: dict) -> dict:
+def _live_verdict(lrs: _Lrs, verdict: Statement) -> Statement:
     """``verdict``, or when the LRS holds our voiding of it (the same verdict was superseded
     before and is current again), the same verdict under the next id of its chain
     (``uuid5(id, "reissued-k")``) that is not voided. A statement once voided stays voided."""
@@ -508,7 +525,7 @@ def _live_verdict(lrs: _Lrs, verdict: dict) -> dict:
     raise LrsError(f"{lrs.url}: verdict {verdict['id']} was voided 1000 times")
 
 
-def describe(counts: dict) -> str:
+def describe(counts: Mapping[str, int]) -> str:
     """LRS counts in words, for the command's last line."""
     text = f"{counts['sent']} sent, {counts['already']} already there"
     if counts.get("voided"):
