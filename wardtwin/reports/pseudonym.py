@@ -21,7 +21,7 @@ MIN_KEY_BYTES = 16
 MAX_KEY_FILE_BYTES = 4096
 
 
-def load_key(key_file: str | os.PathLike | None = None) -> bytes:
+def load_key(key_file: str | os.PathLike[str] | None = None) -> bytes:
     """The pseudonymisation key (see the module docstring), or :class:`UsageError` saying how to set one."""
     if key_file is None and os.environ.get("WARDTWIN_PSEUDONYM_KEY"):
         key = os.environ["WARDTWIN_PSEUDONYM_KEY"].encode("utf-8")
@@ -45,7 +45,7 @@ def load_key(key_file: str | os.PathLike | None = None) -> bytes:
 class Pseudonymiser:
     """Callable: trainee id -> stable pseudonym."""
 
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes) -> None:
         self._key = key
         self._cache: dict[str, str] = {}
 
