@@ -22,6 +22,7 @@ from wardtwin.model import load_model
 from wardtwin.rules import deadend
 from wardtwin.rules.distance import (
     _STEPS, CELL, SEED_RADIUS, Field, Grid, _label_rooms, build_grid, cell_triangles, distance_field, inside_cells,
+    step_graph,
 )
 from wardtwin.rules.engine import Fields
 
@@ -289,6 +290,50 @@ def test_cell_triangles_equal_mesh_locate(models, name):
     iy, ix = np.nonzero(want)
     assert np.array_equal(got[iy, ix], mesh.locate(np.column_stack([X[iy, ix], Y[iy, ix]])))
     assert (got[~want] == -1).all() and (got[grid.inside] >= 0).all()
+
+
+def _reference_step_graph(masks, offsets, lengths, n, links):
+    """The graph row by row in Python: each node's steps in bit order, then its links."""
+    rows = [[] for _ in range(n)]
+    for u, mk in enumerate(np.asarray(masks).ravel().tolist()):
+        rows[u] = [(u + off, w) for k, (off, w) in enumerate(zip(offsets, lengths)) if mk >> k & 1]
+    for u, v, w in zip(*(np.asarray(a).tolist() for a in links)):
+        rows[u].append((v, w))
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    return indptr, np.array([v for r in rows for v, _w in r]), np.array([w for r in rows for _v, w in r])
+
+
+def _same_graph(got, ref):
+    E = int(ref[0][-1])
+    assert np.array_equal(got[0], ref[0]) and got[0].dtype == np.int32
+    assert np.array_equal(got[1][:E], ref[1]) and got[1].dtype == np.int32
+    assert np.array_equal(got[2][:E], ref[2])
+
+
+def test_step_graph_equals_the_rows_built_one_by_one(models):
+    """The chunked CSR builder gives each node its steps in bit order and then its links in
+    their order: on a grid's graph (16 steps and the portal links; chunks smaller than the
+    grid) and on random masks and links (8 steps, nodes without any, links from every kind
+    of node, spare slots)."""
+    grid = build_grid(models["medsurg-28"])
+    ny, nx = grid.shape
+    W = nx + 2 * grid.pad
+    offsets = [dy * W + dx for dx, dy, _o in _STEPS]
+    lengths = [math.hypot(dx, dy) * grid.cell for dx, dy, _o in _STEPS]
+    n = grid.n_cells + grid.n_portals
+    ref = _reference_step_graph(grid.masks, offsets, lengths, n, grid.links)
+    for chunk in (1000, 1 << 16):
+        _same_graph(step_graph(grid.masks, offsets, lengths, n, grid.links, 7, chunk=chunk), ref)
+    rng = np.random.default_rng(3)
+    masks = rng.integers(0, 256, 500) * (rng.random(500) < 0.8)
+    lu = np.concatenate([rng.integers(0, 600, 300), [599, 0, 0, 499]])
+    links = (lu, rng.integers(0, 600, len(lu)), rng.random(len(lu)))
+    offs, lens = [1, -1, 30, -30, 31, -29, 29, -31], [0.25, 0.25, 0.25, 0.25, 0.35, 0.35, 0.35, 0.35]
+    ref = _reference_step_graph(masks, offs, lens, 600, links)
+    for chunk in (1, 7, 64, 1 << 16):
+        _same_graph(step_graph(masks, offs, lens, 600, links, 5, chunk=chunk), ref)
+    _same_graph(step_graph(masks, offs, lens, 600, None, 0, chunk=13),
+                _reference_step_graph(masks, offs, lens, 600, (np.zeros(0, int),) * 3))
 
 
 def test_the_worst_place_of_an_empty_field_is_none():

@@ -9,7 +9,8 @@ clean (no findings). Times are this process's CPU time (the machine may be share
 
 For each room count it times the stages of ``wardtwin check`` (load, each layout check, the
 wall derivation and door placement, the compile: floor union, walkable area, navigation mesh,
-room pieces, and the walking-reachability findings) and the total. Where the old, quadratic
+room pieces, the walking-reachability findings, the rule pack's rules measured on the floor,
+and the ward's version printed at the end: ``wardver``) and the total. Where the old, quadratic
 wall derivation is cheap enough (``--old-max`` rooms) it is timed in the same run on the same
 rooms, and its walls compared with the new ones; above that, the old time is extrapolated
 quadratically from the largest measured count (marked ``~``).
@@ -22,21 +23,31 @@ The revision reads its own ``assets`` (``WARDTWIN_ASSETS``). The ratio is the fi
 on a shared machine: absolute CPU times there vary by a third from one minute to the next.
 
 The stages are the library's own calls (``load_ward``, ``derive_walls``, ``place_doors``,
-``run_checks`` per check, ``compile_ward``, ``navigation_findings``), so what they do to run
-faster counts (they pause the cyclic garbage collector, for one). ``wardtwin check`` also
-measures the rule pack's rules on the floor (:mod:`wardtwin.rules`), which is not timed here.
+``run_checks`` per check, ``compile_ward``, ``navigation_findings``, the rule engine's
+``evaluate`` with the ward's pack, ``ward_version``), so what they do to run faster counts
+(they pause the cyclic garbage collector, for one). The floor checks clean of layout and
+reachability findings; the rules find a few (it is one long floor with its exits far apart):
+the ``rule`` column counts them, and with ``--baseline`` both versions must find the same.
+
+``--cli`` times the command itself instead: ``python -m wardtwin check FLOOR`` in a fresh
+process, its wall-clock, user and system CPU time and peak memory (of the child, from
+``wait4``), with the machine's load average beside each run; with ``--baseline`` the
+revision's command alternates with the working tree's, and their outputs must be identical.
 
 Floor (issue 17): 10,000 rooms check in at most 10 s. Exits 1 when the count of about 10,000
-rooms takes longer, when a floor does not check clean, or when the old and new walls differ.
+rooms takes longer, when a floor does not check clean, when the old and new walls differ, or
+when the baseline's findings differ from the working tree's.
 
     python tools/bench_check_scale.py [--rooms 1000 3000 10000] [--big] [--old-max 3000]
-        [--chairs] [--checks] [--wall] [--profile N] [--baseline REV [--repeat 3]]
+        [--chairs] [--checks] [--wall] [--profile N] [--baseline REV [--repeat 3]] [--cli]
+        [--workdir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import math
@@ -153,12 +164,14 @@ class Timer:
 
 
 #: Stage columns of the table, in order.
-STAGES = ("load", "walls", "doors", "checks", "compile", "walk", "total")
+STAGES = ("load", "walls", "doors", "checks", "compile", "walk", "rules", "wardver", "total")
 
 
 def timed_check(ward: Path) -> tuple[dict, list]:
-    """Run ``wardtwin check``'s stages (as :func:`wardtwin.model.check` does) with a timer
-    around each. Returns ``(seconds per stage, findings)``."""
+    """Run ``wardtwin check``'s stages (as :func:`wardtwin.model.check` and the command do)
+    with a timer around each. Returns ``(seconds per stage, findings)``: the layout's and
+    reachability findings; those of the rules are counted (``rule_findings``) and hashed
+    (``rule_digest``: the same findings give the same digest) in the times."""
     from wardtwin import layout as _layout  # noqa: F401
     from wardtwin.layout import vocab
     from wardtwin.layout.checks import CHECKS, run_checks
@@ -197,7 +210,41 @@ def timed_check(ward: Path) -> tuple[dict, list]:
         model = compile_ward(layout, PERSON_RADIUS, plan=plan)
     with tm("walk"):
         findings = findings + navigation_findings(layout, model)
-    return {**tm.t, "total": clock() - t0, "per_check": per_check}, findings
+    extra = {}
+    if not exit_code(findings):
+        with tm("rules"):
+            rule_findings = _rules(layout, model)
+        if rule_findings is not None:
+            text = "\n".join(sorted(f.format() for f in rule_findings))
+            extra = {"rule_findings": len(rule_findings), "rule_digest": hashlib.sha256(text.encode()).hexdigest()[:16]}
+    with tm("wardver"):
+        _version(layout)
+    return {**tm.t, "total": clock() - t0, "per_check": per_check, **extra}, findings
+
+
+def _rules(layout, model):
+    """The findings of the ward's rule pack measured on the floor (None: a wardtwin without
+    rule packs)."""
+    try:
+        from wardtwin.rules.engine import evaluate
+        from wardtwin.rules.pack import choose_pack
+    except ImportError:
+        return None
+    try:
+        from wardtwin.gcpause import paused_gc
+    except ImportError:
+        paused_gc = contextlib.nullcontext
+    with paused_gc():  # as in wardtwin.model.check, which pauses the collector throughout
+        return evaluate(layout, model, choose_pack(layout))
+
+
+def _version(layout) -> None:
+    """The ward's version, as ``wardtwin check`` prints it last (nothing in a wardtwin without)."""
+    try:
+        from wardtwin.versions import ward_version
+    except ImportError:
+        return
+    ward_version(layout)
 
 
 def old_derive_walls(rooms):
@@ -277,7 +324,8 @@ def measure(counts, old_max: int, workdir: Path | None = None, chairs: bool = Fa
 
 
 def table(rows: list[dict]) -> str:
-    head = f"{'rooms':>7} " + " ".join(f"{s:>8}" for s in STAGES) + f" {'old walls':>10} {'ratio':>7} {'findings':>8}"
+    head = (f"{'rooms':>7} " + " ".join(f"{s:>8}" for s in STAGES) + f" {'old walls':>10} {'ratio':>7} {'findings':>8}"
+            f" {'rule':>5}")
     lines = [head, "-" * len(head)]
     measured = [r for r in rows if r["old_walls"] is not None]
     ref = measured[-1] if measured else None
@@ -291,7 +339,7 @@ def table(rows: list[dict]) -> str:
             old, mark = None, " "
         old_s = f"{mark}{old:9.2f}" if old is not None else f"{'-':>10}"
         ratio = f"{old / r['walls']:6.0f}x" if old is not None and r.get("walls") else f"{'-':>7}"
-        lines.append(f"{r['rooms']:7d} {cells} {old_s} {ratio} {r['findings']:8d}")
+        lines.append(f"{r['rooms']:7d} {cells} {old_s} {ratio} {r['findings']:8d} {r.get('rule_findings', '-'):>5}")
     return "\n".join(lines)
 
 
@@ -322,11 +370,11 @@ def _child_run(root: Path, ward: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def compare(counts, rev: str, repeat: int = 3, chairs: bool = False) -> list[dict]:
+def compare(counts, rev: str, repeat: int = 3, chairs: bool = False, workdir: Path | None = None) -> list[dict]:
     """For each room count: the fastest of ``repeat`` timed checks by revision ``rev`` and by
     the working tree, alternating, each in a fresh process. One row per (count, version)."""
     rows = []
-    with tempfile.TemporaryDirectory(prefix="wardtwin-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="wardtwin-scale-", dir=workdir) as tmp:
         base = _export(rev, Path(tmp) / "base")
         for n in counts:
             ward = Path(tmp) / f"floor{n}"
@@ -345,15 +393,100 @@ def compare(counts, rev: str, repeat: int = 3, chairs: bool = False) -> list[dic
 
 def compare_table(rows: list[dict]) -> str:
     """Base and new rows of :func:`compare`, and new/base per stage."""
-    head = f"{'rooms':>7} {'version':>10} " + " ".join(f"{s:>8}" for s in STAGES) + f" {'findings':>8}"
+    head = f"{'rooms':>7} {'version':>10} " + " ".join(f"{s:>8}" for s in STAGES) + f" {'findings':>8} {'rule':>5}"
     lines = [head, "-" * len(head)]
     for base, new in zip(rows[::2], rows[1::2]):
         for r in (base, new):
             cells = " ".join(f"{r[s]:8.2f}" if s in r else f"{'-':>8}" for s in STAGES)
-            lines.append(f"{r['rooms']:7d} {r['version'][:10]:>10} {cells} {r['findings']:8d}")
+            lines.append(f"{r['rooms']:7d} {r['version'][:10]:>10} {cells} {r['findings']:8d} "
+                         f"{r.get('rule_findings', '-'):>5}")
         ratio = " ".join(f"{new[s] / base[s]:7.2f}x" if base.get(s) and s in new else f"{'-':>8}" for s in STAGES)
         lines.append(f"{'':7} {'new/base':>10} {ratio}")
     return "\n".join(lines)
+
+
+def _cli_run(root: Path, ward: Path, tmp: Path) -> dict:
+    """One ``python -m wardtwin check WARD`` by the wardtwin under ``root`` in a fresh process:
+    its wall-clock, user and system CPU seconds and peak memory (MiB, from ``wait4``), the
+    load average when it ended, its exit code and output."""
+    env = dict(os.environ, PYTHONPATH=str(root))
+    if root != ROOT:
+        env["WARDTWIN_ASSETS"] = str(root / "assets")
+    out_p, err_p = tmp / "out.txt", tmp / "err.txt"
+    with open(out_p, "wb") as out, open(err_p, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "wardtwin", "check", str(ward)], cwd=str(root), env=env,
+                                stdout=out, stderr=err)
+        _pid, status, ru = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime, "peak": ru.ru_maxrss / 1024,
+            "code": proc.returncode, "out": out_p.read_text(errors="replace"),
+            "err": err_p.read_text(errors="replace")[-2000:], "load": os.getloadavg()[0]}
+
+
+def cli_compare(counts, rev: str | None, repeat: int = 3, chairs: bool = False,
+                workdir: Path | None = None) -> list[dict]:
+    """For each room count: ``repeat`` runs of the command by the working tree (and, with
+    ``rev``, by that revision, alternating); the fastest run of each (by wall clock) with its
+    user and system time, peak memory and load average. One row per (count, version)."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="wardtwin-scale-", dir=workdir) as tmp:
+        versions = [("new", ROOT)]
+        if rev:
+            versions.insert(0, (rev, _export(rev, Path(tmp) / "base")))
+        for n in counts:
+            ward = Path(tmp) / f"floor{n}"
+            rooms = write_floor(ward, n, chairs)
+            best: dict[str, dict] = {}
+            for _ in range(repeat):
+                for name, root in versions:
+                    r = _cli_run(root, ward, Path(tmp))
+                    if r["code"] not in (0, 1):
+                        raise SystemExit(f"wardtwin check under {root} exited {r['code']}:\n{r['err']}")
+                    if name not in best or r["wall"] < best[name]["wall"]:
+                        best[name] = r
+            for name, _root in versions:
+                rows.append({"rooms": rooms, "version": name, **best[name]})
+            shutil.rmtree(ward)
+    return rows
+
+
+def cli_table(rows: list[dict]) -> str:
+    """The rows of :func:`cli_compare`, and new/base where a baseline ran."""
+    head = (f"{'rooms':>7} {'version':>10} {'wall s':>7} {'user s':>7} {'sys s':>6} {'cpu s':>6} {'peak MiB':>8} "
+            f"{'load':>5} {'exit':>4} {'lines':>5}")
+    lines = [head, "-" * len(head)]
+    base = None
+    for r in rows:
+        lines.append(f"{r['rooms']:7d} {r['version'][:10]:>10} {r['wall']:7.2f} {r['user']:7.2f} {r['sys']:6.2f} "
+                     f"{r['user'] + r['sys']:6.2f} {r['peak']:8.0f} {r['load']:5.2f} {r['code']:4d} "
+                     f"{len(r['out'].splitlines()):5d}")
+        if r["version"] != "new":
+            base = r
+        elif base is not None and base["rooms"] == r["rooms"]:
+            lines.append(f"{'':7} {'new/base':>10} {r['wall'] / base['wall']:6.2f}x {r['user'] / base['user']:6.2f}x "
+                         f"{'':6} {(r['user'] + r['sys']) / (base['user'] + base['sys']):5.2f}x")
+    return "\n".join(lines)
+
+
+def _cli_verdict(rows: list[dict]) -> int:
+    """Exit code of ``--cli``: 1 when a version's output differs from the baseline's, or about
+    10,000 rooms take longer than :data:`TARGET_10K` of wall-clock time."""
+    code = 0
+    base = None
+    for r in rows:
+        if r["version"] != "new":
+            base = r
+            continue
+        if base is not None and base["rooms"] == r["rooms"] and (base["out"], base["code"]) != (r["out"], r["code"]):
+            print(f"FAIL: {r['rooms']} rooms: the output differs from {base['version']}'s")
+            code = 1
+        if 10_000 <= r["rooms"] < 11_000 and r["wall"] > TARGET_10K:
+            print(f"FAIL: {r['rooms']} rooms took {r['wall']:.1f} s wall ({r['user'] + r['sys']:.1f} s CPU at load "
+                  f"{r['load']:.1f}); at most {TARGET_10K:.0f} s expected")
+            code = 1
+    return code
 
 
 def main(argv=None) -> int:
@@ -369,6 +502,10 @@ def main(argv=None) -> int:
     ap.add_argument("--baseline", metavar="REV",
                     help="also time the wardtwin of this git revision, in alternating fresh processes")
     ap.add_argument("--repeat", type=int, default=3, help="runs of each version with --baseline (default 3)")
+    ap.add_argument("--cli", action="store_true",
+                    help="time the command `python -m wardtwin check` itself (wall, user, sys, memory)")
+    ap.add_argument("--workdir", metavar="DIR", help="where the floors (and the exported baseline) are written "
+                    "(default: the system's temporary folder)")
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "WARD"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.wall:
@@ -380,6 +517,12 @@ def main(argv=None) -> int:
         t.pop("per_check", None)
         print(json.dumps({**t, "findings": len(findings)}))
         return 0
+    workdir = Path(a.workdir) if a.workdir else None
+    if a.cli:
+        counts = sorted(set(a.rooms + ([BIG] if a.big else [])))
+        rows = cli_compare(counts, a.baseline, max(1, a.repeat), a.chairs, workdir)
+        print(cli_table(rows))
+        return _cli_verdict(rows)
     if a.profile:
         import cProfile
         import pstats
@@ -394,12 +537,17 @@ def main(argv=None) -> int:
         return 0
     counts = sorted(set(a.rooms + ([BIG] if a.big else [])))
     if a.baseline:
-        both = compare(counts, a.baseline, max(1, a.repeat), a.chairs)
+        both = compare(counts, a.baseline, max(1, a.repeat), a.chairs, workdir)
         print(compare_table(both))
         print()
         rows = [dict(r, codes=[], same_walls=None, old_walls=None) for r in both if r["version"] == "new"]
-        return _verdict(rows)
-    rows = measure(counts, a.old_max, chairs=a.chairs)
+        code = _verdict(rows)
+        for base, new in zip(both[::2], both[1::2]):
+            if base.get("rule_digest") and base.get("rule_digest") != new.get("rule_digest"):
+                print(f"FAIL: {new['rooms']} rooms: the rules' findings differ from {a.baseline}'s")
+                code = 1
+        return code
+    rows = measure(counts, a.old_max, workdir, chairs=a.chairs)
     print(table(rows))
     if a.checks:
         for r in rows:

@@ -329,38 +329,62 @@ def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
 _POPCOUNT = np.array([bin(m).count("1") for m in range(1 << 16)], dtype=np.int64)
 
 
-def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: int = 0):
+def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: int = 0, chunk: int = 1 << 16):
     """A graph as CSR arrays ``(indptr, indices, weights)`` (int32, int32, float64) over ``n``
     nodes, built in linear time: node ``u`` (< ``len(masks)``) steps to ``u + offsets[k]`` (of
-    length ``lengths[k]``) where bit ``k`` of ``masks[u]`` is set (at most 16 steps), then
-    follows its ``links`` ``(from, to, length)``. ``spare`` unused slots at the end of
-    ``indices`` and ``weights`` leave room for more rows (see :func:`distance_field`)."""
-    masks = np.asarray(masks, dtype=np.int64).ravel()
-    m = len(masks)
+    length ``lengths[k]``) where bit ``k`` of ``masks[u]`` is set (at most 16 steps, in ``k``
+    order), then follows its ``links`` ``(from, to, length)`` (in their order). ``spare``
+    unused slots at the end of ``indices`` and ``weights`` leave room for more rows (see
+    :func:`distance_field`). The steps are written ``chunk`` nodes at a time: a node's set bits
+    pick its row out of the dense ``(node, step)`` table, around the slots of its links."""
+    S = len(offsets)
+    if S > 16:
+        raise ValueError("at most 16 steps")
+    m16 = (np.asarray(masks, dtype=np.int64).ravel() & ((1 << S) - 1)).astype(np.uint16)
+    m = len(m16)
     steps = np.zeros(n, dtype=np.int64)
-    steps[:m] = _POPCOUNT[masks & 0xFFFF]
+    steps[:m] = _POPCOUNT[m16]
     lu, lv, lw = links if links is not None else (np.zeros(0, np.int64),) * 2 + (np.zeros(0),)
     lu = np.asarray(lu, dtype=np.int64)
-    count = steps + np.bincount(lu, minlength=n)
+    L = len(lu)
+    lcount = np.bincount(lu, minlength=n) if L else None
     indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(count, out=indptr[1:])
+    np.cumsum(steps + lcount if L else steps, out=indptr[1:])
     E = int(indptr[-1])
     if E + spare >= 2**31:
         raise MemoryError("the grid's graph is too large")
     indices = np.empty(E + spare, dtype=np.int32)
     weights = np.empty(E + spare, dtype=float)
-    for k, (off, w) in enumerate(zip(offsets, lengths)):
-        u = np.flatnonzero(masks >> k & 1)
-        pos = indptr[u] + _POPCOUNT[masks[u] & ((1 << k) - 1)]
-        indices[pos] = u + off
-        weights[pos] = w
-    if len(lu):
+    if L:  # each link's slot: after its node's steps, links of one node in their given order
         order = np.argsort(lu, kind="stable")
         su = lu[order]
-        first = np.searchsorted(su, su, side="left")
-        pos = indptr[su] + steps[su] + (np.arange(len(su)) - first)
-        indices[pos] = np.asarray(lv, dtype=np.int64)[order]
-        weights[pos] = np.asarray(lw, dtype=float)[order]
+        lpos = indptr[su] + steps[su] + (np.arange(L) - (np.cumsum(lcount) - lcount)[su])  # ascending
+        del su, lcount
+    off = np.asarray(offsets, dtype=np.int64)
+    wts = np.asarray(lengths, dtype=float)
+    shifts = np.arange(S, dtype=np.uint16)
+    k0 = 0
+    for a in range(0, m, chunk):
+        b = min(m, a + chunk)
+        lo, hi = int(indptr[a]), int(indptr[b])
+        if lo == hi:
+            continue
+        bits = ((m16[a:b, None] >> shifts) & 1).astype(bool)
+        to = (np.arange(a, b, dtype=np.int64)[:, None] + off)[bits]
+        w = np.broadcast_to(wts, bits.shape)[bits]
+        k1 = int(np.searchsorted(lpos, hi)) if L else 0
+        if k1 > k0:  # leave the links' slots free
+            free = np.ones(hi - lo, dtype=bool)
+            free[lpos[k0:k1] - lo] = False
+            indices[lo:hi][free] = to
+            weights[lo:hi][free] = w
+            k0 = k1
+        else:
+            indices[lo:hi] = to
+            weights[lo:hi] = w
+    if L:
+        indices[lpos] = np.asarray(lv, dtype=np.int64)[order]
+        weights[lpos] = np.asarray(lw, dtype=float)[order]
     return indptr.astype(np.int32), indices, weights
 
 
