@@ -8,8 +8,15 @@ Pure and deterministic (shapely), m².
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TypedDict
+
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from wardtwin.layout.model import Layout
+    from wardtwin.layout.plan import Plan
 
 #: An intended ``area`` is met within this fraction of it ...
 AREA_TOLERANCE = 0.05
@@ -17,7 +24,18 @@ AREA_TOLERANCE = 0.05
 AREA_TOLERANCE_M2 = 0.5
 
 
-def net_areas(plan, only=None) -> dict[str, float]:
+class RoomArea(TypedDict):
+    """One room's areas (m²) in ``wardtwin check --format json``."""
+
+    id: str
+    kind: str
+    outline_area_m2: float
+    net_area_m2: float
+    intended_area_m2: float | None
+    area_ok: bool | None
+
+
+def net_areas(plan: Plan, only: Iterable[str] | None = None) -> dict[str, float]:
     """Room id -> net area (m², rounded to 0.01) for each room with a valid outline (of the
     ids in ``only``, when given), in floor-plan order."""
     t = plan.layout.ward.wall_thickness
@@ -33,7 +51,7 @@ def net_areas(plan, only=None) -> dict[str, float]:
     if len(need):
         lines = shapely.linestrings(np.array([[walls[i].start, walls[i].end] for i in need], dtype=float))
         bands[list(need)] = shapely.buffer(lines, t / 2, cap_style="square", join_style="mitre")
-    out = {}
+    out: dict[str, float] = {}
     for rid, poly in plan.room_polygons.items():
         if wanted is not None and rid not in wanted:
             continue
@@ -48,7 +66,7 @@ def area_within(net: float, intended: float) -> bool:
     return abs(net - intended) <= max(AREA_TOLERANCE * intended, AREA_TOLERANCE_M2)
 
 
-def room_areas(layout, plan=None) -> list[dict]:
+def room_areas(layout: Layout, plan: Plan | None = None) -> list[RoomArea]:
     """Per room, for reports (``wardtwin check --format json``): id, kind, the outline's area
     along the wall centre lines, the net area inside the wall faces, and the intended ``area``
     with whether the net one meets it (None where the room states none)."""
@@ -56,7 +74,7 @@ def room_areas(layout, plan=None) -> list[dict]:
 
     plan = plan if plan is not None else plan_of(layout)
     net = net_areas(plan)
-    out = []
+    out: list[RoomArea] = []
     for r in layout.rooms:
         if r.id not in net:
             continue

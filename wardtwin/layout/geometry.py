@@ -14,7 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Polygon
+from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry import Point as ShapelyPoint
 from shapely.ops import polylabel
 from shapely.strtree import STRtree
 
@@ -23,6 +24,9 @@ from wardtwin.layout.model import Door, Point, Room
 
 #: Vertices closer than this (m) are the same point when walls are derived.
 SNAP = 1e-3
+
+#: A straight piece of wall line from one point to another (m).
+Segment = tuple[Point, Point]
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class Wall:
         return ((x1 - x0) / n, (y1 - y0) / n)
 
     @property
-    def rooms(self) -> frozenset:
+    def rooms(self) -> frozenset[str | None]:
         return frozenset((self.left, self.right))
 
     def point_at(self, t: float) -> Point:
@@ -122,12 +126,12 @@ class _Snapper:
     two rooms share (however each wrote them) become the very same coordinates. A point met
     again maps to what it mapped to the first time."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.grid: dict[tuple[int, int], list[tuple[float, float]]] = {}
         self.seen: dict[tuple[float, float], tuple[float, float]] = {}
 
-    def __call__(self, p) -> tuple[float, float]:
-        p = (float(p[0]), float(p[1]))
+    def __call__(self, point: Sequence[float]) -> tuple[float, float]:
+        p = (float(point[0]), float(point[1]))
         q = self.seen.get(p)
         if q is not None:
             return q
@@ -144,13 +148,15 @@ class _Snapper:
         return p
 
 
-def _near_corners(allv: np.ndarray, e_p: np.ndarray, e_q: np.ndarray, edges: np.ndarray):
+def _near_corners(allv: np.ndarray, e_p: np.ndarray, e_q: np.ndarray,
+                  edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(edge, corner)`` index pairs: for each edge in ``edges`` (from ``allv[e_p]`` to
     ``allv[e_q]``), a superset of the corners within :data:`SNAP` of it. Horizontal and
     vertical edges (most of a ward's) look the corners up in sorted arrays; others ask an
     STRtree of the corners."""
     p, q = allv[e_p[edges]], allv[e_q[edges]]
-    out_e, out_v = [], []
+    out_e: list[np.ndarray] = []
+    out_v: list[np.ndarray] = []
     rest = np.ones(len(edges), dtype=bool)
     for along in (0, 1):  # 0: horizontal edges (equal y), 1: vertical edges (equal x)
         across = 1 - along
@@ -227,22 +233,24 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
     ei, vi = ei[order], vi[order]
     lo = np.searchsorted(ei, np.arange(len(e_ring)), side="left").tolist()
     hi = np.searchsorted(ei, np.arange(len(e_ring)), side="right").tolist()
-    vi = vi.tolist()
-    e_ring, e_p, e_q = e_ring.tolist(), e_p.tolist(), e_q.tolist()
+    corners = vi.tolist()
+    ring_of, p_of, q_of = e_ring.tolist(), e_p.tolist(), e_q.tolist()
     dist = math.dist
-    pieces: dict[tuple, list] = {}
+    pieces: dict[Segment, list[tuple[str, Point, Point]]] = {}
     for e in edges.tolist():
-        rid = rings[e_ring[e]][0]
-        p, q = verts[e_p[e]], verts[e_q[e]]
+        rid = rings[ring_of[e]][0]
+        p, q = verts[p_of[e]], verts[q_of[e]]
+        stops: Sequence[Point]
         if lo[e] == hi[e]:  # no other room's corner on this edge: one piece
             stops = (p, q)
         else:  # cut at the other rooms' own corners (exact coordinates), in order along the edge
-            stops = [p]
-            for i in vi[lo[e]:hi[e]]:
+            cut = [p]
+            for i in corners[lo[e]:hi[e]]:
                 c = verts[i]
-                if c != stops[-1]:
-                    stops.append(c)
-            stops.append(q)
+                if c != cut[-1]:
+                    cut.append(c)
+            cut.append(q)
+            stops = cut
         for pa, pb in zip(stops, stops[1:]):
             if dist(pa, pb) <= SNAP:
                 continue
@@ -254,9 +262,9 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
                 got.append((rid, pa, pb))
     # each piece goes to its owner of lowest id (in its direction); the other side is the
     # next distinct owner (None: an exterior wall)
-    segments: dict[tuple, list] = {}
+    segments: dict[tuple[str, str | None], list[Segment]] = {}
     for owners in pieces.values():
-        other = None
+        other: str | None = None
         if len(owners) == 1:
             rid, pa, pb = owners[0]
         elif len(owners) == 2:
@@ -273,48 +281,49 @@ def derive_walls(rooms: Iterable[Room]) -> tuple[Wall, ...]:
                 if o[0] != rid:
                     other = o[0]
                     break
-        got = segments.get((rid, other))
-        if got is None:
+        segs_of = segments.get((rid, other))
+        if segs_of is None:
             segments[(rid, other)] = [(pa, pb)]
         else:
-            got.append((pa, pb))
+            segs_of.append((pa, pb))
     walls: list[Wall] = []
     for _key, left, right, segs in sorted(((l, r or ""), l, r, segs) for (l, r), segs in segments.items()):
         walls.extend(Wall(a, b, left, right) for a, b in (segs if len(segs) == 1 else _merge(segs)))
     return tuple(walls)
 
 
-def _first(o):
+def _first(o: tuple[str, Point, Point]) -> str:
     return o[0]
 
 
-def _merge(segs: list) -> list:
+def _merge(segs: list[Segment]) -> list[Segment]:
     """Join segments that continue one another in the same direction."""
-    by_start = {}
+    by_start: dict[Point, list[Segment]] = {}
     for s in segs:
         by_start.setdefault(s[0], []).append(s)
-    has_pred = set()
+    has_pred: set[int] = set()
     for a, b in segs:
         for nxt in by_start.get(b, []):
             if _collinear((a, b), nxt):
                 has_pred.add(id(nxt))
-    out, used = [], set()
+    out: list[Segment] = []
+    used: set[int] = set()
     for s in sorted(segs):
         if id(s) in has_pred or id(s) in used:
             continue
         used.add(id(s))
         a, b = s
         while True:
-            nxt = next((n for n in by_start.get(b, []) if id(n) not in used and _collinear((a, b), n)), None)
-            if nxt is None:
+            follow = next((n for n in by_start.get(b, []) if id(n) not in used and _collinear((a, b), n)), None)
+            if follow is None:
                 break
-            used.add(id(nxt))
-            b = nxt[1]
+            used.add(id(follow))
+            b = follow[1]
         out.append((a, b))
     return out
 
 
-def _collinear(s1, s2) -> bool:
+def _collinear(s1: Segment, s2: Segment) -> bool:
     (ax, ay), (bx, by) = s1
     (cx, cy), (dx, dy) = s2
     u, v = (bx - ax, by - ay), (dx - cx, dy - cy)
@@ -332,10 +341,11 @@ def place_doors(doors: Iterable[Door], walls: Sequence[Wall], thickness: float,
     when the other side is ``outside``). A door's ``at`` may be up to half a wall thickness
     (plus 1 cm) off the centre line."""
     tol = thickness / 2 + 0.01
-    by_pair: dict[frozenset, list[int]] = {}
+    by_pair: dict[frozenset[str | None], list[int]] = {}
     for i, w in enumerate(walls):
         by_pair.setdefault(w.rooms, []).append(i)
-    openings, problems = [], []
+    openings: list[Opening] = []
+    problems: list[DoorProblem] = []
     for door in doors:
         a, b = door.between
         pair = frozenset((a, None if b == outside else b))
@@ -350,7 +360,7 @@ def place_doors(doors: Iterable[Door], walls: Sequence[Wall], thickness: float,
                                         "a door must sit on a wall its two rooms share (an exterior wall for a door to outside)"))
             continue
 
-        def dist(i):
+        def dist(i: int) -> float:
             w = walls[i]
             t, d = w.project(door.at)
             over = max(0.0, -t, t - w.length)
@@ -391,7 +401,7 @@ def wall_band(wall: Wall, thickness: float, t0: float = 0.0, t1: float | None = 
 
 
 def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float,
-                pieces: list | None = None) -> list[Polygon]:
+                pieces: list[Segment] | None = None) -> list[Polygon]:
     """Every wall's solid with its door openings cut out (one polygon per remaining piece).
     The same polygons as :func:`wall_band` gives for each piece, buffered in one call.
     ``pieces``: the :func:`wall_pieces` when the caller has them (or a selection of them)."""
@@ -399,7 +409,7 @@ def wall_solids(walls: Sequence[Wall], openings: Iterable[Opening], thickness: f
 
 
 def wall_solid_union(walls: Sequence[Wall], openings: Iterable[Opening], thickness: float,
-                     pieces: list | None = None):
+                     pieces: list[Segment] | None = None) -> Polygon | MultiPolygon:
     """The union of :func:`wall_solids` (m): the same area, with horizontal and vertical pieces
     that continue one another on one line (the walls of a row of rooms, between doors) joined
     first, so that the union has about half as many solids to merge."""
@@ -408,11 +418,12 @@ def wall_solid_union(walls: Sequence[Wall], openings: Iterable[Opening], thickne
     return shapely.union_all(bands) if bands else Polygon()
 
 
-def _join_straight(ends: list) -> list:
+def _join_straight(ends: list[Segment]) -> list[Segment]:
     """``ends`` (``(a, b)`` segments) with the horizontal ones on one line (equal y) that touch
     or overlap joined into one segment, and the same for vertical ones (equal x); other
     segments as they are. The segments cover the same points as before."""
-    out, lines = [], {}
+    out: list[Segment] = []
+    lines: dict[tuple[int, float], list[tuple[float, float]]] = {}
     for a, b in ends:
         if a[1] == b[1] and a[0] != b[0]:
             lines.setdefault((0, a[1]), []).append((min(a[0], b[0]), max(a[0], b[0])))
@@ -433,19 +444,19 @@ def _join_straight(ends: list) -> list:
     return out
 
 
-def wall_pieces(walls: Sequence[Wall], openings: Iterable[Opening]) -> list:
+def wall_pieces(walls: Sequence[Wall], openings: Iterable[Opening]) -> list[Segment]:
     """``(start, end)`` of every stretch of wall left between door openings (m)."""
     cuts: dict[int, list[tuple[float, float]]] = {}
     for o in openings:
         cuts.setdefault(o.wall, []).append((o.t0, o.t1))
-    ends = []
+    ends: list[Segment] = []
     for i, w in enumerate(walls):
         (x0, y0), (x1, y1) = w.start, w.end
         length = math.dist(w.start, w.end)
         n = length or 1.0
         dx, dy = (x1 - x0) / n, (y1 - y0) / n  # as Wall.point_at computes them
 
-        def at(t):
+        def at(t: float) -> Point:
             return (x0 + dx * t, y0 + dy * t)
 
         t = 0.0
@@ -458,7 +469,7 @@ def wall_pieces(walls: Sequence[Wall], openings: Iterable[Opening]) -> list:
     return ends
 
 
-def _bands(ends: list, width: float) -> list[Polygon]:
+def _bands(ends: Sequence[Segment], width: float) -> list[Polygon]:
     """The rectangle ``width`` wide along each ``(a, b)`` segment (as :func:`wall_band`
     makes it; empty for a segment of no length), buffered in one call."""
     out: list[Polygon] = [Polygon()] * len(ends)
@@ -496,7 +507,7 @@ def back_midpoint(at: Point, size: tuple[float, float], rotation_deg: float) -> 
     return (at[0] + math.sin(r) * size[1] / 2, at[1] - math.cos(r) * size[1] / 2)
 
 
-def narrow_parts(poly: Polygon, clear: float, min_area: float = 0.5):
+def narrow_parts(poly: Polygon, clear: float, min_area: float = 0.5) -> list[Polygon]:
     """The parts of ``poly`` that a disc of diameter ``clear`` (m) cannot reach: what a
     morphological opening (shrink by clear/2, grow back) removes, keeping pieces over
     ``min_area`` m². Empty when the whole polygon is at least ``clear`` wide."""
@@ -519,7 +530,7 @@ def valid_reason(poly: Polygon) -> str | None:
     span = d[np.argmax(np.hypot(d[:, 0], d[:, 1]))]
     if np.abs(d[:, 0] * span[1] - d[:, 1] * span[0]).max() <= 1e-9 * max(1.0, float(np.hypot(*span))):
         return "its corners lie on one line (it has no area)"
-    reason = shapely.is_valid_reason(poly)
+    reason: str = shapely.is_valid_reason(poly)
     if reason.startswith("Self-intersection") or reason.startswith("Ring Self-intersection"):
         loc = reason[reason.find("[") + 1:reason.find("]")].split()
         if len(loc) >= 2:
@@ -530,7 +541,7 @@ def valid_reason(poly: Polygon) -> str | None:
     return reason
 
 
-def label_point(poly: Polygon):
+def label_point(poly: Polygon) -> ShapelyPoint:
     """A point to name a room at: the centroid when it sits well inside (long corridors), else
     the pole of inaccessibility (L-shaped rooms)."""
     pole = polylabel(poly, 0.05)
@@ -540,7 +551,7 @@ def label_point(poly: Polygon):
     return pole
 
 
-def overlap_area(a, b) -> float:
+def overlap_area(a: Polygon | MultiPolygon, b: Polygon | MultiPolygon) -> float:
     """Area (m²) where ``a`` and ``b`` overlap by more than :data:`SNAP` across; thinner slivers
     (corners or faces within a millimetre) count as touching."""
     inter = a.intersection(b)

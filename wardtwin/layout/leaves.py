@@ -20,8 +20,13 @@ Conventions (see docs/layout-format.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wardtwin.layout import vocab
+
+if TYPE_CHECKING:
+    from wardtwin.layout.model import Door, Layout
+    from wardtwin.layout.plan import Plan
 
 #: Room kinds whose doors to a corridor are bed routes.
 BED_ROOMS = ("patient_room", "isolation_room")
@@ -41,7 +46,7 @@ class Leaf:
     side: float
 
 
-def hinge_at_start(plan, door_id: str) -> bool:
+def hinge_at_start(plan: Plan, door_id: str) -> bool:
     """Whether a door's (main) leaf hangs on the jamb at the start of its opening (low t)."""
     door = plan.layout.door_by_id[door_id]
     if door.hinge not in vocab.HINGE_SIDES:
@@ -53,7 +58,7 @@ def hinge_at_start(plan, door_id: str) -> bool:
     return (door.hinge == "right") != right_at_end
 
 
-def door_leaves(plan, door_id: str) -> tuple[Leaf, ...]:
+def door_leaves(plan: Plan, door_id: str) -> tuple[Leaf, ...]:
     """The hinged leaves of a door as declared (none for sliding doors and openings)."""
     door = plan.layout.door_by_id[door_id]
     o = plan.opening_by_door.get(door_id)
@@ -73,7 +78,7 @@ def door_leaves(plan, door_id: str) -> tuple[Leaf, ...]:
     return (Leaf(o.t1, -1.0, wm, side), Leaf(o.t0, 1.0, w - wm, side))
 
 
-def is_bed_route(layout, door) -> bool:
+def is_bed_route(layout: Layout, door: Door) -> bool:
     """Whether a bed passes through ``door``: declared with ``bed_route``, else derived."""
     if door.bed_route is not None:
         return bool(door.bed_route)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from wardtwin.layout import vocab
@@ -18,6 +20,9 @@ from wardtwin.layout.geometry import (
     wall_solids,
 )
 from wardtwin.layout.model import Item, Layout, Point
+
+if TYPE_CHECKING:
+    from wardtwin.layout.windows import WindowOpening, WindowProblem
 
 
 _PUBLIC = {"corridor", "elevator_lobby", "nurse_station", "reception"}
@@ -39,19 +44,19 @@ class Plan:
     open_walls: tuple[Wall, ...] = ()
 
     @cached_property
-    def _windows(self):
+    def _windows(self) -> tuple[tuple[WindowOpening, ...], tuple[WindowProblem, ...]]:
         from wardtwin.layout.windows import place_windows
 
         known = [w for w in self.layout.windows if w.room in self.layout.room_by_id]
         return place_windows(known, self.walls, self.layout.ward.wall_thickness)
 
     @cached_property
-    def window_openings(self):
+    def window_openings(self) -> tuple[WindowOpening, ...]:
         """Each placed window's :class:`~wardtwin.layout.windows.WindowOpening`."""
         return self._windows[0]
 
     @cached_property
-    def window_problems(self):
+    def window_problems(self) -> tuple[WindowProblem, ...]:
         """Why windows could not be placed (:class:`~wardtwin.layout.windows.WindowProblem`)."""
         return self._windows[1]
 
@@ -60,7 +65,7 @@ class Plan:
         return tuple(dict.fromkeys([b for a, b, _ in self.open_edges if a == room]
                                    + [a for a, b, _ in self.open_edges if b == room]))
 
-    def open_floor(self, room: str):
+    def open_floor(self, room: str) -> Polygon | MultiPolygon | None:
         """The room's outline joined with the rooms it is open to (an alcove and its parent)."""
         poly = self.room_polygons.get(room)
         more = [self.room_polygons[r] for r in self.open_neighbours(room) if r in self.room_polygons]
@@ -98,7 +103,7 @@ class Plan:
         return wall_solids(self.walls, self.openings, self.layout.ward.wall_thickness, self.wall_pieces)
 
     @cached_property
-    def solid_union(self):
+    def solid_union(self) -> Polygon | MultiPolygon:
         """The union of :attr:`solids` (m): every wall's solid, door openings left open."""
         return wall_solid_union(self.walls, self.openings, self.layout.ward.wall_thickness, self.wall_pieces)
 
@@ -112,7 +117,7 @@ class Plan:
         lines = shapely.linestrings(np.array(pieces, dtype=float)) if pieces else []
         return STRtree(lines)
 
-    def solids_near(self, geom, distance: float = 0.0) -> list[Polygon]:
+    def solids_near(self, geom: BaseGeometry, distance: float = 0.0) -> list[Polygon]:
         """The wall solids (of :attr:`solids`) that intersect ``geom`` (``distance`` 0) or lie
         within ``distance`` m of it. Makes only the solids asked about when :attr:`solids` is
         not made yet (a planner's ``check`` asks about a few, near its wall-mounted items)."""
@@ -145,7 +150,7 @@ class Plan:
     @cached_property
     def footprints(self) -> dict[str, Polygon]:
         """Item id -> footprint (m), for items whose type is known."""
-        out = {}
+        out: dict[str, Polygon] = {}
         for it in self.layout.items:
             t = self.layout.item_type(it)
             if t is not None:
@@ -158,7 +163,7 @@ class Plan:
 
     @cached_property
     def _room_index(self) -> list[tuple[float, float, float, float, Polygon, str]]:
-        out = []
+        out: list[tuple[float, float, float, float, Polygon, str]] = []
         for rid, poly in self.room_polygons.items():  # floor-plan order
             shapely.prepare(poly)
             out.append((*poly.bounds, poly, rid))
@@ -185,7 +190,7 @@ class Plan:
         wall = self.walls[self.opening_by_door[door_id].wall]
         a, b = door.between
 
-        def kind(r):
+        def kind(r: str) -> str:
             room = lay.room_by_id.get(r)
             return room.kind if room else vocab.OUTSIDE
 
@@ -224,12 +229,13 @@ def plan_of(layout: Layout) -> Plan:
     """Derive walls and door openings of a layout. An alcove's walls shared with the room it
     is ``open_to`` are left out: it is open to that room along them."""
     walls = derive_walls(layout.rooms)
-    open_pairs = {frozenset((r.id, r.open_to)): (r.id, r.open_to) for r in layout.rooms
-                  if r.kind == "alcove" and r.open_to in layout.room_by_id and r.open_to != r.id}
+    open_pairs: dict[frozenset[str | None], tuple[str, str]] = {
+        frozenset((r.id, r.open_to)): (r.id, r.open_to) for r in layout.rooms
+        if r.kind == "alcove" and r.open_to in layout.room_by_id and r.open_to != r.id}
     edges: dict[tuple[str, str], float] = {}
     left_out: list[Wall] = []
     if open_pairs:
-        kept = []
+        kept: list[Wall] = []
         for w in walls:
             pair = open_pairs.get(w.rooms)
             if pair is None:

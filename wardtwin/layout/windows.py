@@ -52,12 +52,13 @@ def place_windows(windows: Iterable[Window], walls: Sequence[Wall],
         for r in (w.left, w.right):
             if r is not None:
                 by_room.setdefault(r, []).append(i)
-    openings, problems = [], []
+    openings: list[WindowOpening] = []
+    problems: list[WindowProblem] = []
     for win in windows:
         what = f"window {win.id} of room {win.room}"
         candidates = by_room.get(win.room, [])
 
-        def dist(i):
+        def dist(i: int) -> float:
             w = walls[i]
             t, d = w.project(win.at)
             return math.hypot(max(0.0, -t, t - w.length), d)
