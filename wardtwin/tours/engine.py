@@ -105,6 +105,8 @@ class Session:
         self.start_data: dict[str, object] = {}
         self._layout_hash = layout_hash
         where = start if start is not None else (tour.start or model.layout.ward.entrance)
+        if where is None:  # (a compiled ward has an entrance)
+            raise UsageError(f"ward {model.layout.ward.id}: no entrance to start the tour at; give a start")
         xy = self.nav.place(where) if isinstance(where, str) else (float(where[0]), float(where[1]))
         self.pose = Pose(xy[0], xy[1], 0.0)
         self.autopilot = Autopilot(self.settings, self.pose)

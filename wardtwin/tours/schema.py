@@ -88,8 +88,10 @@ class Share(Quantity):
         except QuantityError as exc:
             ctx.report(exc.kind, loc, f"{label}: {exc}")
             return INVALID
-        if not self.lo <= number <= self.hi:
-            ctx.report("out-of-range", loc, f"{label}: {number:g} found; a share from {self.lo:g} to {self.hi:g} "
+        lo = -math.inf if self.lo is None else self.lo  # (no bound given: none)
+        hi = math.inf if self.hi is None else self.hi
+        if not lo <= number <= hi:
+            ctx.report("out-of-range", loc, f"{label}: {number:g} found; a share from {lo:g} to {hi:g} "
                        "expected (e.g. 0.8, or 80%)")
             return INVALID
         return number

@@ -270,7 +270,7 @@ def validate_tour(tour: Tour, model: WardModel, nav: Navigator | None = None) ->
         vc.report(None, "ward", "tour-wrong-ward",
                   f"tour `ward`: the tour is for ward {tour.ward!r}, not {lay.ward.id!r} ({lay.ward.name})")
     start = tour.start or lay.ward.entrance
-    vc.pos = vc.place(None, "start") if tour.start else vc.nav.place(start)
+    vc.pos = vc.place(None, "start") if tour.start else vc.nav.place(start) if start is not None else None
     if vc.pos is not None and tour.start and not vc.on_floor(None, "start", vc.pos):
         vc.pos = None
     if vc.pos is not None:
