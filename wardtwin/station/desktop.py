@@ -21,17 +21,16 @@ from typing import Protocol
 
 import numpy as np
 from panda3d.core import (
-    Camera, KeyboardButton, LineSegs, NodePath, OrthographicLens, PNMImage, Point2, Point3, StringStream, TextNode,
-    Vec3, Vec4, WindowProperties,
+    Camera, KeyboardButton, NodePath, OrthographicLens, PNMImage, Point2, Point3, StringStream, TextNode, Vec3, Vec4,
+    WindowProperties,
 )
 
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.exchange.files import write_bytes_atomic
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
-from wardtwin.scene.panda import WardScene
 from wardtwin.station.frames import FrameStats
-from wardtwin.station.host import Host, claim, has_display, start_pose
+from wardtwin.station.host import Host, claim, has_display, lines, start_pose
 from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker
 from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing, pick
 from wardtwin.station.script import KEYS, ScriptPlayer, load_script, parse_script
@@ -88,24 +87,13 @@ class Driver(Protocol):
         """The HUD's status and help lines, given the station's status line."""
 
 
-def _line(seg: LineSegs, coords, close: bool = False) -> None:
-    coords = list(coords)
-    if not coords:
-        return
-    seg.move_to(coords[0][0], coords[0][1], 0)
-    for x, y in coords[1:]:
-        seg.draw_to(x, y, 0)
-    if close:
-        seg.draw_to(coords[0][0], coords[0][1], 0)
-
-
 class DesktopStation(Closes):
     """A desktop station over a compiled ward ``model``.
 
-    ``scene``: a :class:`WardScene`, a :class:`WardGeometry` or None (built from
-    ``model.plan``). ``at``/``heading``: where to start (see :func:`start_pose`; degrees).
-    ``offscreen``: no window; the clock steps exactly ``1/fps`` s per frame. ``size``: window
-    or buffer (width, height) pixels. ``script``: commands (a path or parsed
+    ``scene``: the ward's :class:`WardGeometry` (None: built from ``model.plan``).
+    ``at``/``heading``: where to start (see :func:`start_pose`; degrees). ``offscreen``: no
+    window; the clock steps exactly ``1/fps`` s per frame. ``size``: window or buffer (width,
+    height) pixels. ``script``: commands (a path or parsed
     :class:`~wardtwin.station.script.Command` tuple) that drive the input instead of the
     keyboard while they last. Screenshots go to ``screenshot_dir`` as ``<ward>-NNN.png``.
     ``live``: a :class:`~wardtwin.layout.watch.LiveWard` to follow (live preview: each new
@@ -195,21 +183,10 @@ class DesktopStation(Closes):
         base.camLens.set_fov(fov)
         base.camLens.set_near_far(0.05, 500.0)
 
-    def _build(self, scene) -> None:
+    def _build(self, geometry) -> None:
         base = self.base
-        if scene is None:
-            scene = ward_geometry(self.plan)
-        if isinstance(scene, WardGeometry):
-            scene = WardScene(scene, locate=self._locate)
-            self._own_locate = None
-        else:
-            self._own_locate = scene.locate
-            scene.locate = self._locate
-        self.scene = scene
-        self.geometry = scene.geometry
-        scene.root.reparent_to(base.render)
-        scene.show_labels(True)
-        scene.show_ceilings(True)
+        self.scene = self.host.attach(geometry, self.plan, self._locate)
+        self.geometry = self.scene.geometry
         aspect = self.size[0] / self.size[1]
         self.orbit: Orbit = framing(self.geometry.bounds, base.camLens.get_fov()[0], aspect)
         self._build_minimap()
@@ -239,11 +216,7 @@ class DesktopStation(Closes):
     def _locate(self, x: float, y: float):
         """The room for the scene's portal cells: none in planner mode (seen from above, the
         whole-ward batch is drawn)."""
-        if self.mode == "planner":
-            return None
-        if getattr(self, "_own_locate", None) is not None:
-            return self._own_locate(x, y)
-        return self.model.room_at((x, y))
+        return None if self.mode == "planner" else self.model.room_at((x, y))
 
     def _build_minimap(self) -> None:
         base = self.base
@@ -271,35 +244,19 @@ class DesktopStation(Closes):
         cam.set_hpr(0, -90, 0)  # straight down, north up
         self.map_region.set_camera(cam)
 
-        walls = LineSegs("minimap-rooms")
-        walls.set_thickness(1.5)
-        walls.set_color(*MAP_WALL)
-        for p in polys:
-            _line(walls, p.exterior.coords)
-        self.map_root.attach_new_node(walls.create())
-        doors = LineSegs("minimap-doors")
-        doors.set_thickness(3.0)
+        self.map_root.attach_new_node(lines("minimap-rooms", [p.exterior.coords for p in polys], 1.5, MAP_WALL))
+        doors: dict[bool, list] = {False: [], True: []}  # exit -> door openings
         for o in self.plan.openings:
-            w = self.plan.walls[o.wall]
-            door = self.layout.door_by_id.get(o.door)
-            doors.set_color(*(MAP_EXIT if door is not None and door.exit else MAP_DOOR))
-            _line(doors, [w.point_at(o.t0), w.point_at(o.t1)])
-        self.map_root.attach_new_node(doors.create()).set_bin("fixed", 1)
-        items = LineSegs("minimap-safety")
-        items.set_thickness(1.5)
-        items.set_color(*MAP_SAFETY)
-        for it in self.layout.items:
-            t = self.layout.item_type(it)
-            fp = self.plan.footprints.get(it.id)
-            if t is not None and t.safety_critical and fp is not None:
-                _line(items, fp.exterior.coords)
-        self.map_root.attach_new_node(items.create()).set_bin("fixed", 2)
+            w, door = self.plan.walls[o.wall], self.layout.door_by_id.get(o.door)
+            doors[door is not None and door.exit].append([w.point_at(o.t0), w.point_at(o.t1)])
+        for exit_, colour in ((False, MAP_DOOR), (True, MAP_EXIT)):
+            self.map_root.attach_new_node(lines("minimap-doors", doors[exit_], 3.0, colour)).set_bin("fixed", 1)
+        safety = [self.plan.footprints[it.id].exterior.coords for it in self.layout.items
+                  if it.id in self.plan.footprints and (t := self.layout.item_type(it)) is not None and t.safety_critical]
+        self.map_root.attach_new_node(lines("minimap-safety", safety, 1.5, MAP_SAFETY)).set_bin("fixed", 2)
         s = max(wm, hm) / 45
-        marker = LineSegs("minimap-trainee")
-        marker.set_thickness(2.5)
-        marker.set_color(*MAP_MARKER)
-        _line(marker, [(0, 1.2 * s), (-0.75 * s, -0.8 * s), (0, -0.3 * s), (0.75 * s, -0.8 * s)], close=True)
-        self.map_marker = self.map_root.attach_new_node(marker.create())
+        arrow = [(0, 1.2 * s), (-0.75 * s, -0.8 * s), (0, -0.3 * s), (0.75 * s, -0.8 * s)]
+        self.map_marker = self.map_root.attach_new_node(lines("minimap-trainee", [arrow], 2.5, MAP_MARKER, close=True))
         self.map_marker.set_bin("fixed", 3)
         self.map_region.set_active(self.minimap)
 
@@ -682,21 +639,18 @@ class DesktopStation(Closes):
         return self.state
 
     # -- output -------------------------------------------------------------------------
-    def _frame(self) -> PNMImage:
-        img = PNMImage()
-        if self.frames == 0:
-            self.base.graphicsEngine.render_frame()
-        if not self.base.win.get_screenshot(img):
-            raise StationError("the rendered frame could not be read back")
-        return img
-
-    def image(self) -> np.ndarray:
-        """The last rendered frame as an (height, width, 3) uint8 RGB array, top row first."""
+    def _frame(self):
+        """The last rendered frame (a Texture in RAM; before the first frame, one drawn now)."""
         if self.frames == 0:
             self.base.graphicsEngine.render_frame()
         tex = self.base.win.get_screenshot()
         if tex is None:
             raise StationError("the rendered frame could not be read back")
+        return tex
+
+    def image(self) -> np.ndarray:
+        """The last rendered frame as an (height, width, 3) uint8 RGB array, top row first."""
+        tex = self._frame()
         h, w = tex.get_y_size(), tex.get_x_size()
         data = np.frombuffer(bytes(tex.get_ram_image_as("RGB")), np.uint8).reshape(h, w, 3)
         return data[::-1].copy()
@@ -704,9 +658,9 @@ class DesktopStation(Closes):
     def screenshot(self, path: str | os.PathLike | None = None) -> Path:
         """Write the last rendered frame as PNG (atomically) to ``path`` or to the next free
         ``<ward>-NNN.png`` in the screenshot folder; returns the path."""
-        img = self._frame()
+        img = PNMImage()
         stream = StringStream()
-        if not img.write(stream, "frame.png"):
+        if not self._frame().store(img) or not img.write(stream, "frame.png"):
             raise StationError("the frame could not be encoded as PNG")
         if path is None:
             self.screenshot_dir.mkdir(parents=True, exist_ok=True)
@@ -746,8 +700,7 @@ class DesktopStation(Closes):
 
     @property
     def renderer(self) -> str:
-        gsg = self.base.win.get_gsg() if self.base is not None and self.base.win is not None else None
-        return gsg.get_driver_renderer() if gsg is not None else "none"
+        return self.host.renderer if self.host is not None else "none"
 
     # -- live preview -------------------------------------------------------------------
     def _start_watch(self) -> None:
@@ -803,19 +756,14 @@ class DesktopStation(Closes):
         keep = self.selected.id if self.selected is not None else None
         self._select(None)
         old = self.scene
-        if getattr(self, "_own_locate", None) is not None:
-            old.locate = self._own_locate
-        self._own_locate = None
         self.model, self.layout, self.plan = model, model.layout, model.plan
         self.walker = walker
         x, y = walker.snap(self.state.x, self.state.y)
         self.state = dataclasses.replace(self.state, x=x, y=y)
-        scene = WardScene(geometry, locate=self._locate)
+        self.scene, self.geometry = self.host.attach(geometry, self.plan, self._locate), geometry
         old.root.remove_node()
-        self.scene, self.geometry = scene, geometry
-        scene.root.reparent_to(self.base.render)
-        scene.show_labels(self.labels)
-        scene.show_ceilings(self._ceilings[self.mode])
+        self.scene.show_labels(self.labels)
+        self.scene.show_ceilings(self._ceilings[self.mode])
         self.base.win.remove_display_region(self.map_region)
         self.map_root.remove_node()
         self._build_minimap()
@@ -872,13 +820,8 @@ class DesktopStation(Closes):
     # -- shutting down ------------------------------------------------------------------
     def close(self) -> None:
         """Destroy the ShowBase and restore the clock (safe to call twice)."""
-        if self.base is not None:
-            if getattr(self, "_events", None) is not None:
-                self._events.ignoreAll()
-            if getattr(self, "scene", None) is not None:
-                if getattr(self, "_own_locate", None) is not None:
-                    self.scene.locate = self._own_locate
-                self.scene.root.detach_node()
+        if self.base is not None and getattr(self, "_events", None) is not None:
+            self._events.ignoreAll()
         self.base = None
         if self.host is not None:
             self.host.close()
@@ -898,7 +841,7 @@ def view(model, *, at: str | None = None, heading: float | None = None, offscree
     """``wardtwin view``: walk a compiled ward at a desktop station; returns the run's
     :meth:`DesktopStation.summary`."""
     commands = load_script(script) if script is not None else None
-    start_pose(model, at, heading)  # unknown places fail before a window opens
+    start_pose(model, at, heading)  # unknown places fail before a window opens (or a running one is found)
     with DesktopStation(model, at=at, heading=heading, offscreen=offscreen, size=size, fps=fps,
                         script=commands, screenshot_dir=screenshot_dir) as station:
         return station.run(frames)

@@ -11,10 +11,12 @@ import math
 import os
 import sys
 
-from panda3d.core import ClockObject, loadPrcFileData, unloadPrcFile
+from panda3d.core import ClockObject, GeomNode, LineSegs, loadPrcFileData, unloadPrcFile
 
 from wardtwin.errors import UsageError
 from wardtwin.scene import offscreen as _offscreen
+from wardtwin.scene.geometry import WardGeometry, ward_geometry
+from wardtwin.scene.panda import WardScene
 from wardtwin.station.locomotion import yaw_towards
 
 #: Longest time step a frame may take in a window or headset, s (a stall does not become a leap).
@@ -61,6 +63,21 @@ def claim(fps) -> None:
         raise UsageError(f"frame rate {fps!r}: a whole number of frames per second from 1 to 1000 expected")
 
 
+def lines(name: str, polylines, thickness: float, colour, *, close: bool = False) -> GeomNode:
+    """One node of line strips ``thickness`` pixels wide in ``colour``, each through its points:
+    (x, y) on the ground (z = 0) or (x, y, z), m; ``close``: back to its first point."""
+    seg = LineSegs(name)
+    seg.set_thickness(thickness)
+    seg.set_color(*colour)
+    for pts in polylines:
+        pts = [(*p, 0.0)[:3] for p in pts]
+        if pts:
+            seg.move_to(*pts[0])
+            for p in pts[1:] + pts[:1] * close:
+                seg.draw_to(*p)
+    return seg.create()
+
+
 class Host:
     """Panda3D's engine for one station, opened at once: ``prc`` are the station's own
     configuration lines (loaded as ``name``); ``offscreen``: an offscreen buffer and a clock
@@ -70,7 +87,7 @@ class Host:
 
     def __init__(self, name: str, prc, *, offscreen: bool, fps: int, fail, on_quit):
         claim(fps)
-        self.offscreen, self.fps, self.tasks = offscreen, fps, []
+        self.offscreen, self.fps, self.tasks, self.scene = offscreen, fps, [], None
         if offscreen:
             _offscreen.configure()
         self._prc = loadPrcFileData(name, "\n".join([*PRC, *prc, *(HEADLESS if offscreen else ())]))
@@ -91,6 +108,22 @@ class Host:
         if offscreen:  # deterministic: every frame is exactly 1/fps s
             self.clock.set_mode(ClockObject.M_non_real_time)
             self.clock.set_frame_rate(fps)
+
+    def attach(self, geometry: WardGeometry | None, plan, locate) -> WardScene:
+        """The station's scene, under ``render`` with its labels and ceilings on: ``geometry``
+        (None: built from ``plan``) drawn with portal cells found by ``locate`` (plan (x, y) m ->
+        room id or None). :meth:`close` takes it off ``render`` again."""
+        self.scene = WardScene(geometry if geometry is not None else ward_geometry(plan), locate=locate)
+        self.scene.root.reparent_to(self.base.render)
+        self.scene.show_labels(True)
+        self.scene.show_ceilings(True)
+        return self.scene
+
+    @property
+    def renderer(self) -> str:
+        """The name of the renderer the window or buffer draws with ("none" once closed)."""
+        gsg = self.base.win.get_gsg() if self.base is not None and self.base.win is not None else None
+        return gsg.get_driver_renderer() if gsg is not None else "none"
 
     def add_task(self, fn, name: str, sort: int = 0):
         """Run ``fn(task)`` every frame until :meth:`stop`."""
@@ -113,6 +146,8 @@ class Host:
         """Destroy the ShowBase, restore the clock and unload the configuration (idempotent)."""
         if self.base is not None:
             self.stop()
+            if self.scene is not None:
+                self.scene.root.detach_node()
             self.clock.set_mode(self._clock_saved)
             self.base.destroy()
             self.base = None

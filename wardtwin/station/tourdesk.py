@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from panda3d.core import LineSegs
-
 from wardtwin.errors import UsageError
 from wardtwin.station.desktop import FPS, DesktopStation
 from wardtwin.station.guides import CRUMB_COLOUR, Guides
+from wardtwin.station.host import lines
 from wardtwin.station.locomotion import WALK_SPEED, WalkSettings
 from wardtwin.station.tourbot import ScriptedTrainee
 from wardtwin.station.tourplay import TOUR_KEYS, TourPlayer
@@ -143,13 +142,8 @@ class DeskTour:
         self.panel, self.panel_np = st.text(b.a2dBottomCenter, "tour-panel", PANEL_SCALE, (0, 0.3), card=True)
         self.toast, self.toast_np = st.text(b.a2dTopCenter, "tour-toast", 0.055, (0, -0.2), card=True, wrap=30)
         self.toast.set_align(self.toast.A_center)
-        seg = LineSegs("guide-arrow")
-        seg.set_thickness(5)
-        seg.set_color(*CRUMB_COLOUR)
-        for a, b_ in (((0, -0.06), (0, 0.06)), ((-0.045, 0.015), (0, 0.06)), ((0.045, 0.015), (0, 0.06))):
-            seg.move_to(a[0], 0, a[1])
-            seg.draw_to(b_[0], 0, b_[1])
-        self.guide_np = b.a2dTopCenter.attach_new_node(seg.create())
+        arrow = [[(0, 0, -0.06), (0, 0, 0.06)], [(-0.045, 0, 0.015), (0, 0, 0.06)], [(0.045, 0, 0.015), (0, 0, 0.06)]]
+        self.guide_np = b.a2dTopCenter.attach_new_node(lines("guide-arrow", arrow, 5, CRUMB_COLOUR))
         self.guide_np.set_pos(0, 0, -0.42)
         self.guide_text, self.guide_text_np = st.text(b.a2dTopCenter, "guide-distance", 0.04, (0.09, -0.43))
         self.guide_np.hide()

@@ -31,17 +31,15 @@ import time as _time
 from dataclasses import dataclass, replace
 
 import numpy as np
-from panda3d.core import (
-    CardMaker, LineSegs, LQuaternionf, TextNode, TransparencyAttrib,
-)
+from panda3d.core import CardMaker, LQuaternionf, TextNode, TransparencyAttrib
 
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.scene import offscreen as _offscreen
-from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.mesh import MeshBuilder
-from wardtwin.scene.panda import WardScene, mesh_node
+from wardtwin.scene.panda import mesh_node
+from wardtwin.station import panelui
 from wardtwin.station.frames import FrameStats
-from wardtwin.station.host import Host, claim, has_display, start_pose
+from wardtwin.station.host import Host, claim, has_display, lines, start_pose
 from wardtwin.station.planner import pick
 from wardtwin.station.tourrun import Closes
 from wardtwin.station.vr import panel as panels
@@ -117,7 +115,7 @@ class VRStation(Closes):
     ``source``: a :class:`PoseSource` (offscreen default: a still :class:`ScriptedPoseSource`;
     with a headset default: :class:`~wardtwin.station.vr.xr.OpenXRPoseSource`, which raises
     :class:`~wardtwin.station.vr.xr.XRUnavailableError` naming what is missing before anything
-    is opened). ``scene``: a :class:`WardScene`, a :class:`WardGeometry` or None (built).
+    is opened). ``scene``: the ward's :class:`WardGeometry` (None: built).
     ``at``/``heading``: where the trainee starts (see
     :func:`~wardtwin.station.host.start_pose`; degrees). ``offscreen``: no window, no
     headset, a fixed-step clock of ``fps`` frames per second (default: the source's refresh
@@ -127,6 +125,8 @@ class VRStation(Closes):
 
     Use as a context manager (or call :meth:`close`): it owns the process's ShowBase.
     """
+
+    base = host = rig = None
 
     def __init__(self, model, source: PoseSource | None = None, *, scene=None, at: str | None = None,
                  heading: float | None = None, offscreen: bool = True, eye_size=None, fps: int | None = None,
@@ -153,10 +153,7 @@ class VRStation(Closes):
             raise
 
     def _init(self, model, scene, at, heading, eye_size, fps, settings, hooks) -> None:
-        self.base = self.host = self.rig = None
-        if fps is None:
-            fps = int(round(self.source.refresh_rate))
-        claim(fps)
+        fps = int(round(self.source.refresh_rate)) if fps is None else fps  # (the host checks it)
         size = eye_size if eye_size is not None else (self.source.eye_size or HEADSET_EYE)
         size = (int(size[0]), int(size[1]))
         if not (16 <= size[0] <= 8192 and 16 <= size[1] <= 8192):
@@ -185,7 +182,7 @@ class VRStation(Closes):
         self.hover: PointerHit | None = None
         self.panel = None  # the layout shown (see show_panel)
         self.panel_follow = True  # see PANEL_FOLLOW_M
-        self._panel_place = None
+        self.panel_place = None  # where it hangs in the ward (a panel.Placement), None while none is shown
         self._panel_np = None
         self._button_nps: list = []
         self._lit = None
@@ -218,22 +215,14 @@ class VRStation(Closes):
             base.win.set_clear_color_active(False)
             base.win.set_clear_depth_active(False)
 
-    def _build(self, scene) -> None:
+    def _build(self, geometry) -> None:
         base = self.base
-        if scene is None:
-            scene = ward_geometry(self.model.plan)
-        if isinstance(scene, WardGeometry):
-            scene = WardScene(scene, locate=lambda x, y: self.model.room_at((x, y)))
-        self.scene = scene
-        scene.root.reparent_to(base.render)
-        scene.show_labels(True)
-        scene.show_ceilings(True)
+        self.scene = self.host.attach(geometry, self.model.plan, lambda x, y: self.model.room_at((x, y)))
         try:
             self.rig = StereoRig(base.graphicsEngine, base.win, base.render, self.eye_size, readback=self.offscreen,
                                  vignette=self.settings.vignette, clear_colour=_offscreen.BACKGROUND)
         except WardtwinError as exc:
             raise VRStationError(str(exc)) from None
-        self.renderer = base.win.get_gsg().get_driver_renderer() if base.win.get_gsg() else "?"
         # the controller, the teleport arc and landing marker, the pointer ray
         mb = MeshBuilder()
         mb.box(-0.02, -0.06, -0.015, 0.02, 0.06, 0.015, (0.15, 0.15, 0.17, 1.0))
@@ -330,12 +319,12 @@ class VRStation(Closes):
             return
         self.panel = layout
         if layout is None:
-            self._panel_place = None
+            self.panel_place = None
             self._drop_panel()
             return
         if anchor or old is None or getattr(old, "kind", None) != getattr(layout, "kind", None) or \
-                self._panel_place is None:
-            self._panel_place = panels.place(self.head)
+                self.panel_place is None:
+            self.panel_place = panels.place(self.head)
         self._draw_panel()
 
     def _ray(self):
@@ -348,14 +337,12 @@ class VRStation(Closes):
 
     def _panel_pointer(self, ray) -> PointerHit | None:
         lay = self.panel
-        if ray is None or self._panel_place is None or lay is None:
+        if ray is None or self.panel_place is None or lay is None:
             return None
-        h = panels.hit(self._panel_place, lay.width, lay.height, *ray)
+        h = panels.hit(self.panel_place, lay.width, lay.height, *ray)
         if h is None:
             return None
-        u, v = h.uv
-        button = next((b for b in lay.buttons if b.rect[0] <= u <= b.rect[2] and b.rect[1] <= v <= b.rect[3]), None)
-        return PointerHit("panel", button, h.point, h.t)
+        return PointerHit("panel", panelui.hit(lay, *h.uv), h.point, h.t)
 
     def pointer(self) -> PointerHit | None:
         """What the controller's ray points at now: a panel button (or the card), else the
@@ -413,10 +400,9 @@ class VRStation(Closes):
         return self._quit or getattr(self.source, "exit_requested", False)
 
     @property
-    def panel_place(self):
-        """Where the panel hangs in the ward (a :class:`~wardtwin.station.vr.panel.Placement`),
-        or None while no panel is shown."""
-        return self._panel_place
+    def renderer(self) -> str:
+        """The name of the renderer the eyes draw with ("none" once closed)."""
+        return self.host.renderer if self.host is not None else "none"
 
     def _frame_task(self, task):
         dt = self.host.dt()
@@ -472,14 +458,14 @@ class VRStation(Closes):
         self._apply()
 
     def _follow_panel(self) -> None:
-        plc = self._panel_place
+        plc = self.panel_place
         if plc is None or not self.panel_follow:
             return
         h = self.head
         dx, dy = plc.centre[0] - h.position[0], plc.centre[1] - h.position[1]
         off = abs(wrap_angle(math.atan2(-dx, dy) - h.yaw))
         if math.hypot(dx, dy) > PANEL_FOLLOW_M or off > PANEL_FOLLOW_ANGLE:
-            self._panel_place = plc = panels.place(h)
+            self.panel_place = plc = panels.place(h)
             if self._panel_np is not None:
                 self._panel_np.set_pos(*plc.centre)
                 self._panel_np.set_h(math.degrees(plc.yaw))
@@ -524,13 +510,8 @@ class VRStation(Closes):
         if land is None or len(land.arc) < 2:
             self.marker_np.hide()
             return
-        seg = LineSegs("arc")
-        seg.set_thickness(3.0)
-        seg.set_color(*(ARC_COLOUR if land.valid else MARKER_BAD))
-        seg.move_to(*land.arc[0])
-        for p in land.arc[1:]:
-            seg.draw_to(*p)
-        self.arc_np.attach_new_node(seg.create()).set_light_off(1)
+        colour = ARC_COLOUR if land.valid else MARKER_BAD
+        self.arc_np.attach_new_node(lines("arc", [land.arc], 3.0, colour)).set_light_off(1)
         if land.valid:
             self.marker_np.set_pos(land.point[0], land.point[1], 0.005)
             self.marker_np.set_color(*MARKER_OK)
@@ -552,12 +533,8 @@ class VRStation(Closes):
         o = rig.point(ray[0])
         d = rig.pose.rotate(ray[1])
         length = self.hover.distance if self.hover is not None else 2.0
-        seg = LineSegs("pointer")
-        seg.set_thickness(2.0)
-        seg.set_color(*POINTER_COLOUR)
-        seg.move_to(*o)
-        seg.draw_to(*(o[k] + d[k] * length for k in range(3)))
-        self.pointer_np.attach_new_node(seg.create()).set_light_off(1)
+        ray = [o, tuple(o[k] + d[k] * length for k in range(3))]
+        self.pointer_np.attach_new_node(lines("pointer", [ray], 2.0, POINTER_COLOUR)).set_light_off(1)
 
     def _drop_panel(self) -> None:
         if self._panel_np is not None:
@@ -579,7 +556,7 @@ class VRStation(Closes):
 
     def _draw_panel(self) -> None:
         self._drop_panel()
-        lay, plc = self.panel, self._panel_place
+        lay, plc = self.panel, self.panel_place
         root = self.base.render.attach_new_node("panel")
         root.set_pos(*plc.centre)
         root.set_h(math.degrees(plc.yaw))
@@ -657,18 +634,16 @@ class VRStation(Closes):
     # -- teardown -----------------------------------------------------------------------
     def close(self) -> None:
         """Close the rig, the ShowBase and the source it opened (idempotent)."""
-        host = getattr(self, "host", None)
+        host, source = self.host, getattr(self, "source", None)
         if host is not None and host.base is not None:
             host.stop()
-        if getattr(self, "source", None) is not None:
-            self.source.end_session()  # while the window's OpenGL context, which the swapchains use, exists
-        if getattr(self, "rig", None) is not None:
+        if source is not None:
+            source.end_session()  # while the window's OpenGL context, which the swapchains use, exists
+        if self.rig is not None:
             self.rig.close()
             self.rig = None
-        if getattr(self, "base", None) is not None and getattr(self, "scene", None) is not None:
-            self.scene.root.detach_node()
         self.base = None
         if host is not None:
             host.close()
-        if getattr(self, "_own_source", False) and getattr(self, "source", None) is not None:
+        if getattr(self, "_own_source", False) and source is not None:
             self.source.close()
