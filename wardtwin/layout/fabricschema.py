@@ -10,10 +10,13 @@ with the hint to run ``wardtwin upgrade``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, cast
+
 from wardtwin.layout import modschema as _mod
 from wardtwin.layout import schema as _schema
 from wardtwin.layout import vocab
-from wardtwin.layout.schema import Bool, Ctx, Enum, Field, Id, Length, ListOf, Obj, Point, Quantity
+from wardtwin.layout.schema import Bool, Ctx, Enum, Field, Id, Int, Length, ListOf, Obj, Point, Quantity, Type
 from wardtwin.layout.units import parse_quantity
 from wardtwin.layout.yamlsafe import LMap
 
@@ -28,11 +31,11 @@ MAX_FIRE_RATING = 240
 class Area(Quantity):
     units, base, what = AREA_UNITS, "m²", "area"
 
-    def parse(self, value):
+    def parse(self, value: object) -> float:
         return parse_quantity(value, AREA_UNITS, "area")
 
 
-class Minutes(_mod.Int):
+class Minutes(Int):
     """Whole minutes (a fire rating: 30, 60, 90, 120)."""
 
 
@@ -60,7 +63,7 @@ DOOR_FIELDS = [
 ]
 
 
-def _window(pid) -> Obj:
+def _window(pid: Callable[[str], Type]) -> Obj:
     return Obj("window", [
         Field("id", pid("window id, unique in the ward"), required=True),
         Field("room", pid("the room whose exterior wall holds it"), required=True),
@@ -92,7 +95,7 @@ V2_ROOM_KEYS = tuple(f.key for f in ROOM_FIELDS)
 V2_DOOR_KEYS = tuple(f.key for f in DOOR_FIELDS)
 
 
-def register(schemas: dict) -> None:
+def register(schemas: dict[str, Obj]) -> None:
     """Add the keys to the floor plan, module and placement schemas."""
     for obj, fields in ((_schema.ROOM, ROOM_FIELDS), (_mod.MODULE_ROOM, ROOM_FIELDS),
                         (_schema.DOOR, DOOR_FIELDS), (_mod.MODULE_DOOR, DOOR_FIELDS), (_mod.OVERRIDE, OVERRIDE_FIELDS)):
@@ -123,16 +126,17 @@ def v1_findings(kind: str, data: LMap, ctx: Ctx) -> None:
             if not isinstance(e, dict):
                 continue
             label = f"{what} {e.get('id')}"
+            located = cast(LMap, e)  # (read by read_yaml)
             for k in keys:
                 if k in getattr(e, "key_locs", {}):
-                    ctx.report("unknown-key", e.key_locs[k], f"{label}: key {k!r} {hint}")
+                    ctx.report("unknown-key", located.key_locs[k], f"{label}: key {k!r} {hint}")
             vkey, new = values
             if e.get(vkey) in new:
-                ctx.report("unknown-value", e.value_locs.get(vkey, e.loc),
+                ctx.report("unknown-value", located.value_locs.get(vkey, located.loc),
                            f"{label}: {vkey} {e.get(vkey)!r} {hint}")
 
 
-def json_v1_rules() -> list:
+def json_v1_rules() -> list[dict[str, Any]]:
     """JSON Schema rules that keep version-2 room and door keys out of version-1 floor plans."""
     return [{"if": {"properties": {"version": {"const": 1}}},
              "then": {"properties": {

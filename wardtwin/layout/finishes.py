@@ -50,7 +50,7 @@ class Finishes:
     door_frame: str | None = None
     handrail: str | None = None
     accent: str | None = None
-    floors: dict = field(default_factory=dict, compare=True, hash=False)
+    floors: dict[str, str] = field(default_factory=dict, compare=True, hash=False)
 
     def colour(self, key: str) -> str:
         """The colour of ``key`` (one of :data:`DEFAULTS`' keys): the ward's or the default."""
@@ -60,12 +60,12 @@ class Finishes:
         """The floor colour of a room of ``kind``: per kind, else the ward's floor, else ``default``."""
         return self.floors.get(kind) or self.floor or default
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         """A hashable summary (for caches)."""
         return tuple(getattr(self, k) for k in KEYS) + tuple(sorted(self.floors.items()))
 
 
-def finishes_of(checked) -> Finishes | None:
+def finishes_of(checked: object) -> Finishes | None:
     """The :class:`Finishes` of a checked ``finishes`` mapping (None: none given or invalid)."""
     if not isinstance(checked, dict):
         return None
@@ -75,7 +75,7 @@ def finishes_of(checked) -> Finishes | None:
                     floors=floors)
 
 
-def register(schemas: dict) -> None:
+def register(schemas: dict[str, Obj]) -> None:
     """Add ``finishes`` to the ward file's schema (any version: it changes only the look)."""
     schemas["ward"].fields.setdefault("finishes", Field("finishes", FINISHES))
 

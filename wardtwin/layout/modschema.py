@@ -9,20 +9,21 @@ that module's schemas. Expansion itself is :mod:`wardtwin.layout.modules`.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from wardtwin.layout import schema as _schema
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import (
-    ID_PATTERN, INVALID, Angle, Bool, Ctx, Enum, Field, Id, Int, Length, ListOf, Obj, Point, Str, Type, did_you_mean,
-    located_items,
+    ID_PATTERN, INVALID, Angle, Bool, Ctx, Enum, Field, Id, Int, Json, Length, ListOf, Obj, Point, Str, Type,
+    did_you_mean, located_items,
 )
 from wardtwin.layout.units import describe
-from wardtwin.layout.yamlsafe import LList, LMap
+from wardtwin.layout.yamlsafe import LList, LMap, Loc
 
 #: The layout language version that brought modules.
 MODULES_VERSION = 2
 #: Keys a version-1 file may not use (file kind -> keys).
-V2_KEYS = {"floorplan": ("placements",), "ward": ("module_library",)}
+V2_KEYS: dict[str, tuple[str, ...]] = {"floorplan": ("placements",), "ward": ("module_library",)}
 
 #: One field of an id pattern: ``{id}``, ``{n}``, ``{n:02}``, ``{n:3d}``.
 FIELD_RE = re.compile(r"\{\{|\}\}|\{([A-Za-z_]*)(?::([^{}]*))?\}|[{}]")
@@ -38,7 +39,7 @@ class PatternError(ValueError):
 
 def pattern_fields(text: str) -> set[str]:
     """The field names a pattern uses (``{"id", "n"}``); raises :class:`PatternError`."""
-    used = set()
+    used: set[str] = set()
     for m in FIELD_RE.finditer(text):
         tok = m.group(0)
         if tok in ("{{", "}}"):
@@ -57,10 +58,10 @@ def pattern_fields(text: str) -> set[str]:
     return used
 
 
-def fill(text: str, values: dict) -> str:
+def fill(text: str, values: dict[str, object]) -> str:
     """``text`` with each field replaced by its value (``{n:02}`` of 7 -> ``07``); raises
     :class:`PatternError` for a field that has no value here."""
-    def one(m):
+    def one(m: re.Match[str]) -> str:
         tok = m.group(0)
         if tok in ("{{", "}}"):
             return tok[0]
@@ -71,6 +72,7 @@ def fill(text: str, values: dict) -> str:
                 "; give the placement an `id`" if name == "id" else "; give the placement an `n`"))
         if name == "n":
             sm = _SPEC.match(spec or "")
+            assert sm is not None  # pattern_fields checked the format
             width = int(sm.group(2) or 0)
             return f"{value:{'0' if sm.group(1) else ''}{width}d}"
         return str(value)
@@ -81,12 +83,12 @@ def fill(text: str, values: dict) -> str:
 class Pattern(Str):
     """Text with fields (``Patient room {n}``); ``is_id``: the text is an id once filled."""
 
-    def __init__(self, doc="", max_len=2000, is_id=False):
+    def __init__(self, doc: str = "", max_len: int = 2000, is_id: bool = False):
         super().__init__(doc, max_len, None, "id pattern (letters, digits, '.', '_', '-' and fields such as "
                                                 "{id} or {n:02})" if is_id else "text")
         self.is_id = is_id
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if self.is_id and isinstance(value, float):
             ctx.report("wrong-type", loc, f"{label}: the number {value!r} found; an {self.what} expected "
                        "(quote it if it really is an id)")
@@ -104,7 +106,7 @@ class Pattern(Str):
             return INVALID
         return text
 
-    def json(self):
+    def json(self) -> Json:
         if not self.is_id:
             return super().json()
         chars = r"^([A-Za-z0-9._-]|\{(id|n)(:0?[0-9]{0,2}d?)?\})+$"
@@ -115,10 +117,10 @@ class Pattern(Str):
 class MapOf(Type):
     """A mapping from ids (``key``) to ``value``s; keeps the positions of keys and values."""
 
-    def __init__(self, value: Type, doc="", key: Type | None = None, max_items=10_000):
+    def __init__(self, value: Type, doc: str = "", key: Type | None = None, max_items: int = 10_000):
         self.value, self.doc, self.key, self.max_items = value, doc, key or Id(), max_items
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if not isinstance(value, dict):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping `{{id: ...}}` expected")
             return INVALID
@@ -136,7 +138,7 @@ class MapOf(Type):
             out.key_locs[key], out.value_locs[key] = kloc, vloc
         return out
 
-    def json(self):
+    def json(self) -> Json:
         return {"type": "object", "description": self.doc, "propertyNames": {"pattern": ID_PATTERN},
                 "additionalProperties": self.value.json(), "maxProperties": self.max_items}
 
@@ -144,10 +146,10 @@ class MapOf(Type):
 class IdList(ListOf):
     """A list of ids that keeps where each was written (for findings about one of them)."""
 
-    def __init__(self, doc=""):
+    def __init__(self, doc: str = ""):
         super().__init__(Id(), doc)
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         out = super().check(value, ctx, loc, label)
         if out is INVALID:
             return out
@@ -159,7 +161,7 @@ class IdList(ListOf):
 
 # ---- what a module holds: rooms, doors and items whose ids and names are patterns
 
-def _pid(doc):
+def _pid(doc: str) -> Pattern:
     return Pattern(doc, 64, is_id=True)
 
 
@@ -197,7 +199,7 @@ MODULE_ITEM = Obj("item", [
 ], "an item of the module")
 
 #: Keys a placement's `set` may change, by the kind of object.
-SETTABLE = {
+SETTABLE: dict[str, tuple[str, ...]] = {
     "room": ("id", "name", "kind", "number", "ceiling_height"),
     "door": ("id", "width", "type", "exit"),
     "item": ("id", "type", "label", "asset_tag", "mount", "elevation"),
@@ -261,7 +263,7 @@ MODULE = Obj("module", _header("module") + [
 ], "modules/NAME.yaml: rooms, doors and items placed as a group by a floor plan's `placements`")
 
 
-def register(schemas: dict) -> None:
+def register(schemas: dict[str, Obj]) -> None:
     """Add version 2's keys to the ward and floor plan schemas, and the module kind."""
     schemas["floorplan"].fields["placements"] = Field(
         "placements", ListOf(PLACEMENT, "modules placed in the ward (version 2)"), default=[])
@@ -285,7 +287,7 @@ def version_findings(kind: str, data: LMap, ctx: Ctx) -> None:
                        f"`wardtwin upgrade WARD` rewrites a ward to version {MODULES_VERSION})")
 
 
-def json_version_rules(kind: str) -> dict:
+def json_version_rules(kind: str) -> Json:
     """JSON Schema rules that keep version-2 keys out of version-1 files."""
     keys = V2_KEYS.get(kind)
     if not keys:

@@ -3,20 +3,30 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol, TypeVar
 
 from wardtwin.errors import UnknownNameError
 from wardtwin.layout.findings import Finding
 from wardtwin.gcpause import gc_paused
+from wardtwin.layout.model import Source
 from wardtwin.layout.plan import Plan
 
-CHECKS: dict[str, Callable[[Plan], Iterable[Finding]]] = {}
+Check = Callable[[Plan], Iterable[Finding]]
+CHECKS: dict[str, Check] = {}
+_C = TypeVar("_C", bound=Check)
 
 
-def register(name: str):
+class Sourced(Protocol):
+    """Anything written in a ward's files: a room, door, window, item, type or the ward."""
+
+    @property
+    def src(self) -> Source: ...
+
+
+def register(name: str) -> Callable[[_C], _C]:
     """Decorator: add a check under ``name`` (names are unique)."""
 
-    def deco(fn):
+    def deco(fn: _C) -> _C:
         if name in CHECKS:
             raise ValueError(f"check {name!r} registered twice")
         CHECKS[name] = fn
@@ -25,7 +35,7 @@ def register(name: str):
     return deco
 
 
-def finding(obj, code: str, message: str, key: str | None = None) -> Finding:
+def finding(obj: Sourced, code: str, message: str, key: str | None = None) -> Finding:
     """A finding pointing at ``obj``'s source (at ``key``'s value when given)."""
     line, col = obj.src.at(key) if key else (obj.src.line, obj.src.column)
     return Finding.make(code, obj.src.file, line, col, message + obj.src.note(key))
