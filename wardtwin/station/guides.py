@@ -3,9 +3,11 @@ hinted route, and the item lit up once the answer is revealed. Imports Panda3D."
 
 from __future__ import annotations
 
-import math
+import numpy as np
+from panda3d.core import GeomNode
 
-from panda3d.core import Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat, GeomVertexWriter
+from wardtwin.scene.mesh import Mesh
+from wardtwin.scene.panda import mesh_node
 
 CRUMB_COLOUR = (1.0, 0.78, 0.10, 1.0)
 #: Breadcrumb radius and height above the floor, m.
@@ -15,25 +17,15 @@ CRUMB_Z = 0.02
 
 def discs(name: str, points, radius: float, z: float, colour) -> GeomNode:
     """Flat octagons of ``radius`` m at height ``z`` m over plan points (m), in one Geom."""
-    vdata = GeomVertexData(name, GeomVertexFormat.get_v3c4(), Geom.UH_static)
-    vw, cw = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "color")
-    tris = GeomTriangles(Geom.UH_static)
-    k = 0
-    for x, y in points:
-        vw.add_data3(x, y, z)
-        cw.add_data4(*colour)
-        for i in range(8):
-            a = i * math.pi / 4
-            vw.add_data3(x + radius * math.cos(a), y + radius * math.sin(a), z)
-            cw.add_data4(*colour)
-        for i in range(8):
-            tris.add_vertices(k, k + 1 + i, k + 1 + (i + 1) % 8)
-        k += 9
-    geom = Geom(vdata)
-    geom.add_primitive(tris)
-    node = GeomNode(name)
-    node.add_geom(geom)
-    return node
+    a = np.arange(8) * np.pi / 4
+    disc = np.vstack([(0.0, 0.0), radius * np.column_stack([np.cos(a), np.sin(a)])])  # its centre, then 8 corners
+    xy = (np.asarray(points, dtype=float).reshape(-1, 1, 2) + disc).reshape(-1, 2)
+    n, k = len(xy), np.arange(8)
+    fan = np.column_stack([np.zeros(8), k + 1, (k + 1) % 8 + 1])
+    tris = (fan + 9 * np.arange(n // 9)[:, None, None]).reshape(-1, 3).astype(np.uint32)
+    mesh = Mesh(np.column_stack([xy, np.full(n, z)]).astype(np.float32), np.tile(np.float32((0, 0, 1)), (n, 1)),
+                np.tile(np.float32(colour), (n, 1)), tris)
+    return mesh_node(name, mesh, lit=True)
 
 
 class Guides:

@@ -118,9 +118,6 @@ class Rig:
         w = self.point(head.position)
         return replace(self, yaw=wrap_angle(self.yaw + angle)).placing(head, w[0], w[1])
 
-    def moved(self, dx: float, dy: float) -> "Rig":
-        return Rig(self.x + dx, self.y + dy, self.yaw)
-
 
 @dataclass(frozen=True)
 class MotionState:
@@ -189,9 +186,7 @@ class VRLocomotion:
         sx, sy = controller.stick if allowed else (0.0, 0.0)
         turning = abs(sx) > abs(sy)
         rig = state.rig
-        out = dict(aiming=state.aiming, landing=state.landing, snap_armed=state.snap_armed, last_snap=state.last_snap,
-                   snap_turns=state.snap_turns, teleports=state.teleports, distance=state.distance,
-                   turned=state.turned)
+        out: dict = {}  # the fields of the new state that change
         speed = yaw_rate = 0.0
         snapped = teleported = False
 
@@ -199,7 +194,7 @@ class VRLocomotion:
         if s.turn == "snap":
             if abs(sx) <= s.release:
                 out["snap_armed"] = True
-            elif (turning and abs(sx) >= s.press and out["snap_armed"] and not state.aiming
+            elif (turning and abs(sx) >= s.press and state.snap_armed and not state.aiming
                   and t - state.last_snap >= s.snap_debounce):
                 angle = -math.copysign(s.snap_angle, sx)  # stick right: turn clockwise
                 rig = rig.turned(head, angle)
@@ -216,24 +211,18 @@ class VRLocomotion:
 
         # -- locomotion -----------------------------------------------------------------
         if s.locomotion == "teleport":
-            if not allowed:
-                out.update(aiming=False, landing=None)
-            elif state.aiming and sy <= -s.press:  # pulled back: cancel
+            if not allowed or (state.aiming and sy <= -s.press):  # held, or pulled back: cancel
                 out.update(aiming=False, landing=None)
             elif ((not turning or state.aiming) and sy >= s.press) or (state.aiming and sy > s.release):
                 ray = controller.ray
-                if ray is not None:
-                    o = rig.point(ray[0])
-                    d = rig.pose.rotate(ray[1])
-                    out.update(aiming=True, landing=self.teleporter.aim(o, d))
-                else:
-                    out.update(aiming=True, landing=None)
+                aim = self.teleporter.aim(rig.point(ray[0]), rig.pose.rotate(ray[1])) if ray is not None else None
+                out.update(aiming=True, landing=aim)
             elif state.aiming:  # released: go
                 land = state.landing
                 if land is not None and land.valid:
                     before = rig.point(head.position)
                     rig = rig.placing(head, land.point[0], land.point[1])
-                    out["distance"] = out["distance"] + math.hypot(land.point[0] - before[0], land.point[1] - before[1])
+                    out["distance"] = state.distance + math.hypot(land.point[0] - before[0], land.point[1] - before[1])
                     out["teleports"] = state.teleports + 1
                     teleported = True
                 out.update(aiming=False, landing=None)
@@ -244,10 +233,9 @@ class VRLocomotion:
                 start = self.walker.start(w.position[0], w.position[1], w.yaw)
                 moved = self.walker.step(start, Inputs(forward=ay), dt)
                 dx, dy = moved.x - start.x, moved.y - start.y
-                rig = rig.moved(dx, dy)
+                rig = replace(rig, x=rig.x + dx, y=rig.y + dy)
                 d = math.hypot(dx, dy)
                 out["distance"] = state.distance + d
                 speed = d / dt
-        new = MotionState(rig, t, **out)
-        return MotionStep(new, speed, yaw_rate, snapped, teleported)
+        return MotionStep(replace(state, rig=rig, time=t, **out), speed, yaw_rate, snapped, teleported)
 

@@ -15,13 +15,14 @@ import math
 
 import numpy as np
 from panda3d.core import (
-    Camera, CardMaker, FrameBufferProperties, Geom, GeomNode, GeomTriangles, GeomVertexData, GeomVertexFormat,
-    GeomVertexWriter, GraphicsOutput, GraphicsPipe, LQuaternionf, NodePath, OrthographicLens, PerspectiveLens,
-    PythonCallbackObject, Texture, TransparencyAttrib, WindowProperties,
+    Camera, CardMaker, FrameBufferProperties, GeomNode, GraphicsOutput, GraphicsPipe, LQuaternionf, NodePath,
+    OrthographicLens, PerspectiveLens, PythonCallbackObject, Texture, TransparencyAttrib, WindowProperties,
 )
 
 from wardtwin.errors import WardtwinError
+from wardtwin.scene.mesh import Mesh
 from wardtwin.scene.offscreen import clear_depth_and_stencil
+from wardtwin.scene.panda import mesh_node
 from wardtwin.station.vr import comfort
 from wardtwin.station.vr.pose import FOV_H, EyeView, Fov
 
@@ -146,22 +147,13 @@ class StereoRig:
         """The vignette's mesh for an eye whose view axis meets its image at ``centre``: black,
         its alpha the mask's (vertex colours), drawn in the overlay's -1..1 view (x, z)."""
         verts, tris = comfort.ring(self.vignette_settings, centre)
-        vdata = GeomVertexData("vignette", GeomVertexFormat.get_v3c4(), Geom.UH_static)
-        vdata.set_num_rows(len(verts))
-        vertex, colour = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "color")
-        for x, z, a in verts.tolist():  # built when an eye's field of view changes, not per frame
-            vertex.add_data3(x, 0.0, z)
-            colour.add_data4(0.0, 0.0, 0.0, a)
-        prim = GeomTriangles(Geom.UH_static)
-        prim.set_index_type(Geom.NT_uint32)
+        n = len(verts)
+        colours = np.zeros((n, 4), np.float32)
+        colours[:, 3] = verts[:, 2]
         # counter-clockwise in (x, z) as the overlay camera sees it (x right, z up): front faces
-        prim.modify_vertices().unclean_set_num_rows(tris.size)
-        prim.modify_vertices().modify_handle().copy_data_from(tris.astype(np.uint32).tobytes())
-        geom = Geom(vdata)
-        geom.add_primitive(prim)
-        node = GeomNode("vignette-ring")
-        node.add_geom(geom)
-        return node
+        ring = Mesh(np.column_stack([verts[:, 0], np.zeros(n), verts[:, 1]]).astype(np.float32),
+                    np.tile(np.float32((0, -1, 0)), (n, 1)), colours, tris.astype(np.uint32))
+        return mesh_node("vignette-ring", ring, lit=True)
 
     # -- per frame ----------------------------------------------------------------------
     def place(self, x: float, y: float, yaw: float) -> None:

@@ -29,6 +29,7 @@ import shapely
 
 from wardtwin.errors import UsageError
 from wardtwin.station.locomotion import Walker
+from wardtwin.tours.sight import line_of_sight
 
 #: Door head height, m (the scene's doors are 2.1 m high; arched openings are higher).
 DOOR_HEIGHT = 2.1
@@ -79,7 +80,8 @@ class Teleporter:
         self.walker = walker if walker is not None else Walker(model.walkable)
         self.ceiling = float(max([model.layout.ward.ceiling_height]
                                  + [r.ceiling_height for r in model.layout.rooms if r.ceiling_height is not None]))
-        self._solids = shapely.STRtree(list(model.plan.solids))
+        self.model = model
+        self._solids = model.plan.solids_index
         shapely.prepare(self.walkable)
         lines = []
         for o in model.plan.openings:
@@ -154,16 +156,11 @@ class Teleporter:
         if s.snap > 0:
             px, py = self.walker.snap(hx, hy)
             if (math.hypot(px - hx, py - hy) <= s.snap and self.walkable.covers(shapely.Point(px, py))
-                    and not self._blocked((hx, hy), (px, py))):
+                    and line_of_sight(self.model, (hx, hy), (px, py))):
                 return Landing(True, (px, py), hit, arc, "snapped")
         return Landing(False, None, hit, arc, "outside")
 
     # -- internals ----------------------------------------------------------------------
-    def _blocked(self, a, b) -> bool:
-        if a == b:
-            return False
-        return len(self._solids.query(shapely.LineString([a, b]), predicate="intersects")) > 0
-
     def _first_wall(self, pts: np.ndarray):
         """(segment index, point m) of the first wall the polyline ``pts`` meets, or (None, None)."""
         if len(pts) < 2:
