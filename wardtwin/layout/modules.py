@@ -25,16 +25,20 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Literal, cast
 
 from wardtwin.layout import vocab
 from wardtwin.layout.fabric import door_extras, room_extras, window_of
 from wardtwin.layout.findings import Finding
-from wardtwin.layout.model import Door, Item, Room, Source
+from wardtwin.layout.model import Door, Item, Point, Room, Source, Window
 from wardtwin.layout.modschema import SETTABLE, PatternError, fill, pattern_fields
 from wardtwin.layout.schema import ID_PATTERN, INVALID
 from wardtwin.layout.yamlsafe import LList, LMap
+
+#: Reads and checks one file: ``read(path, kind, findings, within)`` (see :mod:`wardtwin.layout.load`).
+Reader = Callable[[Path, str, list[Finding], Path | None], LMap | None]
 
 #: Deepest nesting of modules placed in modules.
 MAX_DEPTH = 8
@@ -76,7 +80,7 @@ class Transform:
     offset: float = 0.0
 
     @classmethod
-    def of(cls, at, rotation: float = 0.0, mirror: bool = False) -> "Transform":
+    def of(cls, at: Sequence[float], rotation: float = 0.0, mirror: bool = False) -> "Transform":
         c, s = _cos_sin(rotation)
         k = -1.0 if mirror else 1.0
         return cls((k * c, -s, k * s, c), (float(at[0]), float(at[1])), -1 if mirror else 1, float(rotation))
@@ -94,12 +98,12 @@ class Transform:
                          (a * tx + b * ty + outer.t[0], c * tx + d * ty + outer.t[1]),
                          outer.sign * self.sign, outer.sign * self.offset + outer.offset)
 
-    def point(self, p) -> tuple[float, float]:
+    def point(self, p: Sequence[float]) -> Point:
         a, b, c, d = self.m
         x, y = float(p[0]), float(p[1])
         return _clean(a * x + b * y + self.t[0]), _clean(c * x + d * y + self.t[1])
 
-    def polygon(self, pts) -> tuple:
+    def polygon(self, pts: Iterable[Sequence[float]]) -> tuple[Point, ...]:
         """The outline moved; a mirrored one is walked backwards from the same first corner, so
         that it keeps its sense of rotation."""
         out = [self.point(p) for p in pts]
@@ -132,12 +136,12 @@ class Module:
 class _Library:
     """Finds, reads (once) and checks module files."""
 
-    def __init__(self, root: Path, wd, wname: str, read: Callable, findings: list):
+    def __init__(self, root: Path, wd: LMap | None, wname: str, read: Reader, findings: list[Finding]):
         self.read, self.findings = read, findings
         self.folders: list[Path] = [root / WARD_MODULES]
-        self.cache: dict[str, Module | None] = {}
+        self.cache: dict[str, Module | Literal[False] | None] = {}
         lib = wd.get("module_library") if isinstance(wd, dict) else None
-        if isinstance(lib, str) and lib:
+        if isinstance(lib, str) and lib and wd is not None:
             path = root / lib
             line, col = wd.at("module_library")
             if not path.is_dir():
@@ -148,10 +152,11 @@ class _Library:
             else:
                 self.folders.append(path)
 
-    def get(self, name: str) -> Module | None:
+    def get(self, name: str) -> Module | Literal[False] | None:
+        """The module ``name``; False when its file has errors of its own; None when there is none."""
         if name in self.cache:
             return self.cache[name]
-        found = None
+        found: Module | Literal[False] | None = None
         for folder in self.folders:
             path = folder / f"{name}.yaml"
             if not os.path.lexists(path):
@@ -168,13 +173,13 @@ class _Library:
         return found
 
 
-def _entries(data, key) -> list:
+def _entries(data: object, key: str) -> list[LMap]:
     v = data.get(key) if isinstance(data, dict) else None
-    return [x for x in v if isinstance(x, dict)] if isinstance(v, list) else []
+    return cast(list[LMap], [x for x in v if isinstance(x, dict)] if isinstance(v, list) else [])  # (checked data)
 
 
-def _fields_of(obj: dict) -> set:
-    used = set()
+def _fields_of(obj: dict[str, Any]) -> set[str]:
+    used: set[str] = set()
     for key in ("id", "name", "number", "room", "label", "asset_tag", "open_to"):
         v = obj.get(key)
         if isinstance(v, str):
@@ -200,21 +205,22 @@ class _Obj:
     whether it is still outside the instance being built) and where modules wrote it."""
 
     kind: str
-    f: dict
-    refs: list  # [[name, outside: bool], ...]: a door's between, an item's room
-    via: tuple  # ((label, Source), ...)
-    keys: dict = field(default_factory=dict)  # overridden key -> position in the top placement's file
+    f: dict[str, Any]
+    refs: list[list[Any]]  # [[name, outside: bool], ...]: a door's between, an item's room
+    via: tuple[tuple[str, Source], ...]  # ((label, Source), ...)
+    keys: dict[str, tuple[int, int]] = field(default_factory=dict)  # overridden key -> position in the top placement's file
 
 
 class _Expander:
-    def __init__(self, lib: _Library, findings: list):
+    def __init__(self, lib: _Library, findings: list[Finding]):
         self.lib, self.findings, self.count = lib, findings, 0
         self.broken: set[str] = set()
 
-    def report(self, code: str, file: str, loc, message: str) -> None:
+    def report(self, code: str, file: str, loc: Sequence[int], message: str) -> None:
         self.findings.append(Finding.make(code, file, loc[0], loc[1], message))
 
-    def place(self, p: LMap, file: str, outer: Transform, outer_vars: dict, stack: tuple, top: bool) -> list:
+    def place(self, p: LMap, file: str, outer: Transform, outer_vars: dict[str, Any], stack: tuple[str, ...],
+              top: bool) -> list[_Obj]:
         """Every object of one placement (all its copies), in ward coordinates."""
         if not _ok(p, "module", "at"):
             return []
@@ -237,21 +243,21 @@ class _Expander:
             return []
         if mod is False:  # its file has findings of its own
             return []
-        rep = p.get("repeat") if isinstance(p.get("repeat"), dict) else None
+        rep: LMap | None = p.get("repeat") if isinstance(p.get("repeat"), dict) else None
         count = rep["count"] if rep and _ok(rep, "count", "step") else 1
         step = rep["step"] if rep and _ok(rep, "count", "step") else (0.0, 0.0)
         n_step = rep["n_step"] if rep and _ok(rep, "n_step") else 1
-        alternate = bool(rep) and rep.get("mirror") == "alternate"
+        alternate = rep is not None and rep.get("mirror") == "alternate"
         n0 = p.get("n") if isinstance(p.get("n"), int) else (outer_vars.get("n") if not top else 1)
         if n0 is None:
             n0 = 1
-        connect = p.get("connect") if isinstance(p.get("connect"), dict) else {}
+        connect = cast(dict[str, str], p["connect"]) if isinstance(p.get("connect"), dict) else {}
         rotation = p["rotation"] if _ok(p, "rotation") else 0.0
         mirror = bool(p["mirror"]) if _ok(p, "mirror") else False
         out: list[_Obj] = []
         for k in range(count):
             n = n0 + k * n_step
-            pid = p.get("id") if isinstance(p.get("id"), str) else None
+            pid: str | None = p.get("id") if isinstance(p.get("id"), str) else None
             if pid is not None:
                 try:
                     pid = fill(pid, {"n": n, "id": outer_vars.get("id")})
@@ -284,13 +290,14 @@ class _Expander:
             return []
         return self.overrides(p, file, out, where, top)
 
-    def instance(self, mod: Module, values: dict, t: Transform, stack: tuple, pfile: str, p: LMap):
+    def instance(self, mod: Module, values: dict[str, Any], t: Transform, stack: tuple[str, ...], pfile: str,
+                 p: LMap) -> list[_Obj] | None:
         """One copy of a module; None after reporting a pattern that cannot be filled."""
         out: list[_Obj] = []
         data = mod.data
         for kind, key in (("room", "rooms"), ("door", "doors"), ("item", "items"), ("window", "windows")):
             for e in _entries(data, key):
-                src = Source(mod.file, e.loc[0], e.loc[1], {k: tuple(v) for k, v in e.value_locs.items()})
+                src = Source(mod.file, e.loc[0], e.loc[1], {k: (v[0], v[1]) for k, v in e.value_locs.items()})
                 label = f"{kind} {e.get('id')!s}"
                 try:
                     f = self._fields(kind, e, values, t)
@@ -311,7 +318,7 @@ class _Expander:
                                 f"placement of module {mod.name}: {label} ({mod.file}:{e.loc[0]}) gives {bad!r}, "
                                 "not a valid id (letters, digits, '.', '_' or '-', at most 64)")
                     return None
-                refs = [[r, r != vocab.OUTSIDE] for r in f.pop("between", ())] if kind == "door" else (
+                refs: list[list[Any]] = [[r, r != vocab.OUTSIDE] for r in f.pop("between", ())] if kind == "door" else (
                     [[f.pop("room"), True]] if kind in ("item", "window") else [])
                 out.append(_Obj(kind, f, refs, ((f"written in module {mod.name}", src),)))
         for q in _entries(data, "placements"):
@@ -328,12 +335,12 @@ class _Expander:
         return out
 
     @staticmethod
-    def _fields(kind: str, e: LMap, values: dict, t: Transform) -> dict | None:
+    def _fields(kind: str, e: LMap, values: dict[str, Any], t: Transform) -> dict[str, Any] | None:
         need = {"room": ("id", "name", "kind", "polygon"), "door": ("id", "between", "at", "width"),
                 "item": ("id", "type", "room", "at"), "window": ("id", "room", "at", "width")}[kind]
         if not _ok(e, *need) or (kind == "room" and INVALID in e["polygon"]):
             return None
-        f = {k: (None if e.get(k) is INVALID else e.get(k)) for k in _KEYS[kind]}
+        f: dict[str, Any] = {k: (None if e.get(k) is INVALID else e.get(k)) for k in _KEYS[kind]}
         for k in ("id", "name", "number", "room", "label", "asset_tag", "open_to"):
             if isinstance(f.get(k), str):
                 f[k] = fill(f[k], values)
@@ -351,11 +358,11 @@ class _Expander:
             f["rotation"] = t.angle(f["rotation"] or 0.0)
         return f
 
-    def overrides(self, p: LMap, file: str, objs: list, where: str, top: bool) -> list:
+    def overrides(self, p: LMap, file: str, objs: list[_Obj], where: str, top: bool) -> list[_Obj]:
         """Apply the placement's ``omit`` and ``set``; report ids that name nothing."""
         ids = {o.f["id"]: o for o in objs}
-        omit = p.get("omit") if isinstance(p.get("omit"), list) else []
-        gone = set()
+        omit = cast(list[Any], p["omit"]) if isinstance(p.get("omit"), list) else []
+        gone: set[str] = set()
         for i, oid in enumerate(omit):
             if oid is INVALID:
                 continue
@@ -368,8 +375,8 @@ class _Expander:
         rooms_gone = {i for i in gone if ids[i].kind == "room"}
         kept = [o for o in objs if o.f["id"] not in gone
                 and not any(not outside and r in rooms_gone for r, outside in o.refs)]
-        sets = p.get("set") if isinstance(p.get("set"), dict) else {}
-        renamed = {}
+        sets: Any = p.get("set") if isinstance(p.get("set"), dict) else {}  # checked data: an LMap of LMaps
+        renamed: dict[str, str] = {}
         for oid, change in sets.items():
             kloc = sets.key_locs.get(oid, p.at("set"))
             o = ids.get(oid)
@@ -379,6 +386,7 @@ class _Expander:
                 continue
             if not isinstance(change, dict):
                 continue
+            change = cast(LMap, change)  # (checked data)
             for key, value in change.items():
                 vloc = change.value_locs.get(key, kloc)
                 if value is INVALID or value is None:
@@ -398,7 +406,7 @@ class _Expander:
                     continue
                 o.f[key] = value
                 if top:
-                    o.keys[key] = tuple(vloc)
+                    o.keys[key] = (vloc[0], vloc[1])
         if renamed:
             for o in kept:
                 for ref in o.refs:
@@ -407,13 +415,13 @@ class _Expander:
         return kept
 
 
-def _near(name, ids) -> str:
+def _near(name: object, ids: Iterable[str]) -> str:
     from wardtwin.layout.schema import did_you_mean
 
     return did_you_mean(name, list(ids)[:2000])
 
 
-def _ok(m, *keys) -> bool:
+def _ok(m: object, *keys: str) -> bool:
     return isinstance(m, dict) and all(k in m and m.get(k) is not INVALID and m.get(k) is not None for k in keys)
 
 
@@ -421,14 +429,15 @@ def _ok(m, *keys) -> bool:
 class Expanded:
     """What a ward's placements make, in placement order."""
 
-    rooms: list = field(default_factory=list)
-    doors: list = field(default_factory=list)
-    items: list = field(default_factory=list)
-    windows: list = field(default_factory=list)
-    broken: set = field(default_factory=set)
+    rooms: list[Room] = field(default_factory=list)
+    doors: list[Door] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    windows: list[Window] = field(default_factory=list)
+    broken: set[str] = field(default_factory=set)
 
 
-def expand_placements(root: Path, fp, wd, fname: str, wname: str, read: Callable, findings: list) -> Expanded:
+def expand_placements(root: Path, fp: LMap, wd: LMap | None, fname: str, wname: str, read: Reader,
+                      findings: list[Finding]) -> Expanded:
     """The rooms, doors and items of the floor plan's ``placements`` (checked data of a
     version-2 ``floorplan.yaml``). ``read(path, kind, findings, within)`` reads and checks one
     file (that of :mod:`wardtwin.layout.load`). Problems are added to ``findings``."""
@@ -440,6 +449,7 @@ def expand_placements(root: Path, fp, wd, fname: str, wname: str, read: Callable
     for p in placements:
         if not isinstance(p, dict):
             continue
+        p = cast(LMap, p)  # (checked data)
         psrc = (fname, p.loc[0], p.loc[1])
         for o in ex.place(p, fname, Transform(), {}, (), top=True):
             src = Source(*psrc, dict(o.keys), via=o.via)
