@@ -12,15 +12,20 @@ import os
 import shutil
 import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from wardtwin.layout import vocab
 from wardtwin.layout.model import Layout
 
+if TYPE_CHECKING:
+    from wardtwin.layout.finishes import Finishes
 
-class _Flow(list):
+
+class _Flow(list[Any]):
     """A list dumped in flow style: ``[x, y]``."""
 
 
@@ -33,7 +38,7 @@ _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2
 _BREAKS = ("\x85", "\u2028", "\u2029")
 
 
-def _str(dumper, value: str):
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # double quotes escape them; any other style would read them back as a space
     style = '"' if any(c in value for c in _BREAKS) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
@@ -42,27 +47,27 @@ def _str(dumper, value: str):
 _Dumper.add_representer(str, _str)
 
 
-def _pt(p) -> _Flow:
+def _pt(p: Sequence[float]) -> _Flow:
     return _Flow([float(p[0]), float(p[1])])
 
 
-def _drop_none(d: dict) -> dict:
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-def _finishes(f) -> dict | None:
+def _finishes(f: Finishes | None) -> dict[str, Any] | None:
     """The ``finishes`` mapping of ward.yaml (None: none set)."""
     if f is None:
         return None
     from wardtwin.layout.finishes import KEYS
 
-    out = {k: getattr(f, k) for k in KEYS if getattr(f, k)}
+    out: dict[str, Any] = {k: getattr(f, k) for k in KEYS if getattr(f, k)}
     if f.floors:
         out["floors"] = dict(sorted(f.floors.items()))
     return out or None
 
 
-def layout_documents(layout: Layout) -> dict[str, dict]:
+def layout_documents(layout: Layout) -> dict[str, dict[str, Any]]:
     """File name -> document (plain data) for each file of the ward folder."""
     w = layout.ward
     # version 2's building fabric (windows, door leaves, lifts, alcoves, areas) needs version 2
@@ -71,7 +76,7 @@ def layout_documents(layout: Layout) -> dict[str, dict]:
         d.hinge or d.swing or d.leaves or d.fire_rating is not None or d.smoke or d.hold_open
         or d.bed_route is not None or d.type in vocab.V2_DOOR_TYPES for d in layout.doors)
     fv = 2 if fabric else 1
-    docs = {
+    docs: dict[str, dict[str, Any]] = {
         "ward.yaml": _drop_none({
             "kind": "ward", "version": 1, "id": w.id, "name": w.name, "entrance": w.entrance,
             "wall_thickness": w.wall_thickness, "ceiling_height": w.ceiling_height, "description": w.description,
@@ -102,7 +107,7 @@ def layout_documents(layout: Layout) -> dict[str, dict]:
         },
     }
     if layout.ward_type_ids:
-        types = []
+        types: list[dict[str, Any]] = []
         for tid in layout.ward_type_ids:
             t = layout.catalog[tid]
             types.append(_drop_none({
@@ -123,12 +128,12 @@ def layout_hash(layout: Layout) -> str:
     return ward_version(layout)
 
 
-def dump_yaml(doc: dict) -> str:
+def dump_yaml(doc: dict[str, Any]) -> str:
     """One document as YAML text."""
     return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def dump_ward(layout: Layout, folder: str | os.PathLike) -> Path:
+def dump_ward(layout: Layout, folder: str | os.PathLike[str]) -> Path:
     """Write the layout as a ward folder (created; existing files of the four kinds replaced).
     Returns the folder."""
     folder = Path(folder)

@@ -10,11 +10,16 @@ choosing a ward's is :mod:`wardtwin.rules.pack`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from wardtwin.layout import schema as _schema
 from wardtwin.layout import vocab
-from wardtwin.layout.schema import INVALID, Enum, Field, Id, ListOf, Obj, Str, Type, did_you_mean, located_items
+from wardtwin.layout.schema import (
+    INVALID, Ctx, Enum, Field, Id, Json, ListOf, Obj, Str, Type, did_you_mean, located_items,
+)
 from wardtwin.layout.units import QuantityError, describe, excerpt, parse_quantity
-from wardtwin.layout.yamlsafe import LMap
+from wardtwin.layout.yamlsafe import LMap, Loc
 from wardtwin.rules.registry import BASE, OPTIONAL, RULES, SEVERITIES, STRUCTURED, UNITS, Quantity
 
 #: The rule pack file format's version.
@@ -25,10 +30,10 @@ class Limit(Type):
     """A quantity written with its unit (``75 ft``, ``60 s``, ``1.2 m/s``); a ratio is a plain
     number. Returns ``(value in the base unit, text as written)``."""
 
-    def __init__(self, quantity: Quantity, doc=""):
+    def __init__(self, quantity: Quantity, doc: str = ""):
         self.quantity, self.doc = quantity, doc
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         q = self.quantity
         units = UNITS[q]
         if q is Quantity.RATIO:
@@ -51,7 +56,7 @@ class Limit(Type):
             return INVALID
         return number, str(value).strip()
 
-    def json(self):
+    def json(self) -> Json:
         if self.quantity is Quantity.RATIO:
             return {"type": "number", "exclusiveMinimum": 0, "maximum": 1, "description": self.doc}
         units = "|".join(u.replace("/", "/") for u in UNITS[self.quantity])
@@ -59,7 +64,7 @@ class Limit(Type):
                 "description": f"{self.doc} ({', '.join(UNITS[self.quantity])})"}
 
 
-def _room_kind_entries(value: dict, ctx, loc, label: str):
+def _room_kind_entries(value: dict[Any, Any], ctx: Ctx, loc: Loc, label: str) -> Iterator[tuple[str, Any, Loc]]:
     """``(room kind, value, value's location)`` of each entry of a mapping keyed by room kind;
     a key that is not a room kind is reported at its own place and skipped."""
     for kind, item in value.items():
@@ -77,18 +82,18 @@ class Requires(Type):
 
     doc = "room kind -> the catalog types it must hold; a list inside the list means any one of them"
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if not isinstance(value, dict):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping room kind -> types expected")
             return INVALID
-        out = {}
+        out: dict[str, tuple[tuple[str, ...], ...]] = {}
         for kind, types, vloc in _room_kind_entries(value, ctx, loc, label):
             entries = ListOf(_Alternatives(), "types").check(types, ctx, vloc, f"{label} {kind}")
             if entries is not INVALID:
                 out[kind] = tuple(e for e in entries if e is not INVALID)
         return out
 
-    def json(self):
+    def json(self) -> Json:
         alt = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]}
         return {"type": "object", "description": self.doc, "propertyNames": {"enum": list(vocab.ROOM_KINDS)},
                 "additionalProperties": {"type": "array", "items": alt}}
@@ -99,11 +104,11 @@ class Kinds(Type):
 
     doc = "the room kinds the rule applies to"
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         kinds = ListOf(Enum(vocab.ROOM_KINDS, "room kind", "room kind"), "room kinds", 1).check(value, ctx, loc, label)
         return INVALID if kinds is INVALID or INVALID in kinds else tuple(kinds)
 
-    def json(self):
+    def json(self) -> Json:
         return {"type": "array", "description": self.doc, "minItems": 1, "items": {"enum": list(vocab.ROOM_KINDS)}}
 
 
@@ -112,28 +117,28 @@ class Minimums(Type):
 
     doc = "room kind -> its minimum net area (m2, ft2)"
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if not isinstance(value, dict):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping room kind -> area expected")
             return INVALID
-        out = {}
+        out: dict[str, tuple[float, str]] = {}
         for kind, area, vloc in _room_kind_entries(value, ctx, loc, label):
             got = Limit(Quantity.AREA).check(area, ctx, vloc, f"{label} {kind}")
             if got is not INVALID:
                 out[kind] = got
         return out
 
-    def json(self):
+    def json(self) -> Json:
         return {"type": "object", "description": self.doc, "propertyNames": {"enum": list(vocab.ROOM_KINDS)},
                 "additionalProperties": Limit(Quantity.AREA).json()}
 
 
 #: the type of each structured parameter (registry.STRUCTURED)
-_STRUCTURED_TYPES = {"requires": Requires, "kinds": Kinds, "minimums": Minimums}
+_STRUCTURED_TYPES: dict[str, type[Type]] = {"requires": Requires, "kinds": Kinds, "minimums": Minimums}
 
 
 class _Alternatives(Type):
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if isinstance(value, list):
             ids = ListOf(Id("type id"), "alternatives", 1).check(value, ctx, loc, label)
             return INVALID if ids is INVALID or INVALID in ids else tuple(ids)
@@ -146,7 +151,7 @@ def entry_schema(rule_id: str, override: bool = False) -> Obj:
     an override), ``source`` (required in a pack), ``severity``, the rule's parameters and,
     for a distance rule, ``targets`` (the catalog types it measures to)."""
     r = RULES[rule_id]
-    fields = []
+    fields: list[Field] = []
     if r.quantity is not Quantity.NONE:
         fields.append(Field("limit", Limit(r.quantity, f"the limit of {rule_id}"), required=not override))
     fields.append(Field("source", Str("the clause the limit comes from (standard, edition, section)", 400),
@@ -164,10 +169,10 @@ def entry_schema(rule_id: str, override: bool = False) -> Obj:
 class RuleMap(Type):
     """``rule id -> entry``; an id no rule has is ``unknown-rule``, at the key."""
 
-    def __init__(self, doc="", override=False):
+    def __init__(self, doc: str = "", override: bool = False):
         self.doc, self.override = doc, override
 
-    def check(self, value, ctx, loc, label):
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
         if not isinstance(value, dict):
             ctx.report("wrong-type", loc, f"{label}: {describe(value)} found; a mapping rule id -> entry expected")
             return INVALID
@@ -183,7 +188,7 @@ class RuleMap(Type):
             out.key_locs[k], out.value_locs[k] = kloc, vloc
         return out
 
-    def json(self):
+    def json(self) -> Json:
         return {"type": "object", "description": self.doc, "additionalProperties": False,
                 "properties": {k: entry_schema(k, self.override).json() for k in RULES}}
 
@@ -201,7 +206,7 @@ PACK = Obj("rules", [
 WARD_KEYS = ("rules", "rule_overrides")
 
 
-def register(schemas: dict, v2_keys: dict) -> None:
+def register(schemas: dict[str, Obj], v2_keys: dict[str, tuple[str, ...]]) -> None:
     """Add ``rules`` and ``rule_overrides`` to the ward schema (version 2). Packs are not a
     ward file kind: :data:`PACK` checks them (:mod:`wardtwin.rules.pack`)."""
     ward = schemas["ward"]

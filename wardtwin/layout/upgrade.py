@@ -24,7 +24,7 @@ from wardtwin.layout import vocab
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.load import display_path, resolve_ward
 from wardtwin.layout.model import Layout
-from wardtwin.layout.yamlsafe import MAX_FILE_BYTES, parse_yaml, read_yaml
+from wardtwin.layout.yamlsafe import MAX_FILE_BYTES, LMap, parse_yaml, read_yaml
 
 #: The version :func:`upgrade_plan` writes.
 NEWEST = max(vocab.VERSIONS)
@@ -66,12 +66,15 @@ def upgrade_text(text: str, name: str) -> tuple[str | None, list[Finding]]:
     data, problems = parse_yaml(body, name)
     if data is None:
         return None, problems
-    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(data, LMap):  # (a mapping read_yaml read)
+        return None, []
+    version = data.get("version")
     if isinstance(version, bool) or version != 1:
         return None, []
     line, col = data.at("version")
     at = _offset(body, line, col)
     token = _TOKEN.match(body, at)
+    assert token is not None  # the parser read the number 1 there
     new = body[:at] + str(NEWEST) + body[token.end():]
     again, _ = parse_yaml(new, name)
     if not isinstance(again, dict) or again != {**data, "version": NEWEST}:  # pragma: no cover (a bug)
@@ -79,7 +82,7 @@ def upgrade_text(text: str, name: str) -> tuple[str | None, list[Finding]]:
     return (text[:1] if body is not text else "") + new, []
 
 
-def upgrade_plan(ward: str | os.PathLike) -> UpgradePlan:
+def upgrade_plan(ward: str | os.PathLike[str]) -> UpgradePlan:
     """The rewrites that bring a ward folder's files (ward, floor plan, equipment, catalog) to
     the newest version. Reads with the ward's confinement; writes nothing."""
     root = resolve_ward(ward)
