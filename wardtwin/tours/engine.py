@@ -34,7 +34,7 @@ from wardtwin.model import WardModel
 from wardtwin.tours.autopilot import Autopilot, Motion, MotionMeter, trainee_motion
 from wardtwin.tours.sight import Navigator
 from wardtwin.tours.spec import ComfortSettings, Pose, Step, Tour
-from wardtwin.tours.steps import PathMetrics, Run, step_type
+from wardtwin.tours.steps import PathMetrics, Prompt, Run, step_type
 
 #: Stations that run sessions (texts of :class:`~wardtwin.events.StationKind`).
 STATIONS = values(StationKind)
@@ -144,9 +144,9 @@ class Session:
         return self.run.waiting
 
     @property
-    def prompt(self) -> dict[str, object]:
-        """What a station shows for the current step (text, choices, ...)."""
-        return dict(self.run.prompt) if self.run is not None and not self.ended else {}
+    def prompt(self) -> Prompt:
+        """What a station shows for the current step (text, choices, ...; a copy)."""
+        return self.run.prompt.copy() if self.run is not None and not self.ended else {}
 
     @property
     def elapsed(self) -> float:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, TypedDict, TypeVar
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events import ComfortRating, Driver, EventType, HintShown, Outcome, TourMode
@@ -105,6 +105,34 @@ def say_duration(text: str) -> float:
     return round(SAY_BASE + SAY_PER_WORD * len(str(text).split()), 2)
 
 
+class Prompt(TypedDict, total=False):
+    """What a station shows for a step (:attr:`Run.prompt`): ``kind`` (the step type), ``title``
+    and ``driver`` always; the rest by step type: narration ``text`` (``audio`` file, shown
+    ``duration_s`` s), a ride's ``target``, a find's ``radius_m`` (m) and ``time_limit_s`` (s), a
+    route's ``exit`` door, a question with its ``choices`` (and the ``item`` looked at), a
+    rating ``scale`` (with the comfort rule's ``stop_at``), a questionnaire's ``instrument``,
+    ``phase`` and symptom ``items``."""
+
+    kind: str
+    title: str | None
+    driver: Driver
+    text: str | None
+    audio: str | None
+    duration_s: float
+    target: str | None
+    radius_m: float
+    time_limit_s: float
+    exit: str
+    question: str | None
+    choices: list[str]
+    item: str
+    scale: list[int]
+    stop_at: int
+    instrument: str
+    phase: str
+    items: list[str]
+
+
 class Run:
     """One step being run. ``driver``: who moves (``autopilot`` or ``trainee``); ``waiting``:
     the answer it waits for (None: none; ``ack``, ``choice``, ``fms``, ``ssq``, ``resume``);
@@ -118,7 +146,7 @@ class Run:
         self.step = step
         self.driver = Driver.TRAINEE
         self.waiting: str | None = None
-        self.prompt: dict[str, object] = {"kind": step.type, "title": step.title}
+        self.prompt: Prompt = {"kind": step.type, "title": step.title}
         self.targets: tuple[Target, ...] = ()
         self.goal: Point | None = None
         self.shortest: float | None = None
@@ -172,7 +200,8 @@ class Say(Run):
     def begin(self, s: Session) -> None:
         self.duration = self.step.get("duration", say_duration(self.step.get("text", "")))
         self.waiting = "ack"
-        self.prompt.update(text=self.step.get("text"), audio=self.step.get("audio"), duration_s=self.duration)
+        self.prompt.update({"text": self.step.get("text"), "audio": self.step.get("audio"),
+                            "duration_s": self.duration})
         if _guided(s):
             self.driver = Driver.AUTOPILOT
             if self.step.get("at"):
@@ -207,7 +236,7 @@ class GoTo(Run):
     def begin(self, s: Session) -> None:
         self.driver = Driver.AUTOPILOT
         step = self.step
-        self.prompt.update(text=step.get("text"), target=step.get("target"))
+        self.prompt.update({"text": step.get("text"), "target": step.get("target")})
         goal = s.nav.place(step.get("target"))
         r = s.nav.route(s.pose.xy, goal)
         if r is None:
@@ -268,8 +297,8 @@ class Find(Run):
         self.route = best.route
         self.goal, self.shortest = best.route.goal, best.route.length
         name = s.model.item_by_id[self.best.id].display if step.get("item") else _what(s, step)
-        self.prompt.update(text=step.get("text") or f"Find the {name}.", radius_m=self.radius,
-                           time_limit_s=self.time_limit)
+        self.prompt.update({"text": step.get("text") or f"Find the {name}.", "radius_m": self.radius,
+                            "time_limit_s": self.time_limit})
         if _guided(s):
             self.driver = Driver.AUTOPILOT
             s.autopilot.follow(best.route.points, face=self.best.center, pause=0.0)
@@ -391,8 +420,8 @@ class RouteStep(Run):
         self.door = door
         self.door_point = s.nav.place(door)
         self.goal, self.shortest = r.goal, r.length
-        self.prompt.update(text=step.get("text") or ("Walk to exit " + door if step.get("to")
-                                                     else "Walk to the nearest exit."), exit=door)
+        self.prompt.update({"text": step.get("text") or ("Walk to exit " + door if step.get("to")
+                                                         else "Walk to the nearest exit."), "exit": door})
         if _guided(s):
             self.driver = Driver.AUTOPILOT
             s.autopilot.follow(r.points, pause=0.0)
@@ -450,7 +479,7 @@ class _Choice(Run):
         step = self.step
         self.time_limit = step.get("time_limit", math.inf)
         self.waiting = "choice"
-        self.prompt.update(question=step.get("question"), choices=list(step.get("choices", ())))
+        self.prompt.update({"question": step.get("question"), "choices": list(step.get("choices", ()))})
 
     def update(self, s: Session, answer: object) -> None:
         if s.elapsed >= self.time_limit - 1e-9:  # an answer given in the same time step came too late
@@ -486,7 +515,7 @@ class Identify(_Choice):
         self._ask(s)
         item = self.step.get("item")
         self.targets = (s.nav.target(item),)
-        self.prompt.update(question=self.step.get("question") or "What is this?", item=item)
+        self.prompt.update({"question": self.step.get("question") or "What is this?", "item": item})
         if s.mode in (TourMode.GUIDED, TourMode.MIXED):
             self.driver = Driver.AUTOPILOT
             r = s.nav.route(s.pose.xy, s.nav.place(item))
@@ -519,9 +548,9 @@ class ComfortCheck(Run):
         self.action = self.step.get("action", s.settings.fms_action)
         self.paused_once = False
         self.waiting = "fms"
-        self.prompt.update(text=self.step.get("text") or
-                           "How sick do you feel right now, from 0 (not at all) to 20 (frank sickness)?",
-                           scale=[0, 20], stop_at=self.stop_at)
+        self.prompt.update({"text": self.step.get("text") or
+                            "How sick do you feel right now, from 0 (not at all) to 20 (frank sickness)?",
+                            "scale": [0, 20], "stop_at": self.stop_at})
         if _guided(s):
             self.driver = Driver.AUTOPILOT
 
@@ -559,8 +588,8 @@ class Questionnaire(Run):
         from wardtwin.metrics.scores import SSQ_ITEMS
 
         self.waiting = "ssq"
-        self.prompt.update(instrument=self.step.get("instrument", "ssq"), phase=self.step.get("phase"),
-                           text=self.step.get("text"), items=list(SSQ_ITEMS), scale=[0, 3])
+        self.prompt.update({"instrument": self.step.get("instrument", "ssq"), "phase": self.step.get("phase"),
+                            "text": self.step.get("text"), "items": list(SSQ_ITEMS), "scale": [0, 3]})
         if _guided(s):
             self.driver = Driver.AUTOPILOT
 
