@@ -5,11 +5,14 @@ standard library only, reading headers and JSON, not whole files: no Panda3D).""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from wardtwin.errors import InputFileError
 from wardtwin.exchange.gltfcheck import ModelFileError, check_model_file
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.plan import Plan
 
 MODEL_SUFFIXES = (".glb", ".gltf", ".bam", ".egg")
@@ -49,14 +52,15 @@ def model_problem(path: Path, assets_dir: Path) -> tuple[str, str] | None:
 
 
 @register("assets")
-def assets(plan: Plan):
+def assets(plan: Plan) -> Iterator[Finding]:
     for t in plan.layout.catalog.values():
         rel = t.draw.model
         if not rel:
             if not t.draw.shape:
                 yield finding(t, "missing-key", f"type {t.id}: `draw` needs a `shape` or a `model`", "draw")
             continue
-        full = model_path(t.assets_dir, rel)
+        assets_dir = cast(Path, t.assets_dir)  # set for every type a catalog file defines
+        full = model_path(assets_dir, rel)
         if full is None:
             yield finding(t, "asset-path-escapes", f"type {t.id}: model path {rel!r} leads outside the assets "
                           f"folder {t.assets_dir}; a relative path inside it expected", "draw")
@@ -65,6 +69,6 @@ def assets(plan: Plan):
                           f"{', '.join(MODEL_SUFFIXES)} expected", "draw")
         elif not os.path.lexists(full):
             yield finding(t, "asset-missing", f"type {t.id}: model {rel!r} not found in {t.assets_dir}", "draw")
-        elif (problem := model_problem(full, t.assets_dir)) is not None:
+        elif (problem := model_problem(full, assets_dir)) is not None:
             code, why = problem
             yield finding(t, code, f"type {t.id}: model {rel!r} cannot be used: {why}", "draw")

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from wardtwin.layout import vocab
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.leaves import is_bed_route
+from wardtwin.layout.geometry import Opening
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -15,7 +19,7 @@ BED_DOOR_MIN = 1.0541
 
 
 @register("door-rooms")
-def door_rooms(plan: Plan):
+def door_rooms(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for d in lay.doors:
         a, b = d.between
@@ -33,11 +37,11 @@ def door_rooms(plan: Plan):
 
 
 @register("door-placement")
-def door_placement(plan: Plan):
+def door_placement(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for p in plan.door_problems:
         yield finding(lay.door_by_id[p.door], p.code, p.message, "at")
-    by_wall: dict[int, list] = {}
+    by_wall: dict[int, list[Opening]] = {}
     for o in plan.openings:
         by_wall.setdefault(o.wall, []).append(o)
     for ops in by_wall.values():
@@ -50,7 +54,7 @@ def door_placement(plan: Plan):
 
 
 @register("door-width")
-def door_width(plan: Plan):
+def door_width(plan: Plan) -> Iterator[Finding]:
     """Door widths against the ward's rule pack (``door-clear-width``, ``bed-door-clear-width``;
     a rule the pack does not set is not checked)."""
     from wardtwin.rules.pack import choose_pack, rule_finding
@@ -61,10 +65,10 @@ def door_width(plan: Plan):
     for d in lay.doors:
         a, b = d.between
         line, col = d.src.at("width")
-        if door is not None and d.width < door.value - 1e-9:
+        if door is not None and door.value is not None and d.width < door.value - 1e-9:
             yield rule_finding(door, d.src.file, line, col, f"door {d.id} between {a} and {b}: {d.width:.2f} m wide, "
                                f"at least {door.shown} clear needed" + d.src.note("width"))
-        elif bed is not None and d.width < bed.value - 1e-9:
+        elif bed is not None and bed.value is not None and d.width < bed.value - 1e-9:
             # a bed passes a patient or isolation room's door to the corridor, a bed lift's, or one
             # declared `bed_route: true` (not an anteroom's staff door, an ensuite's or a toilet's)
             if is_bed_route(lay, d):

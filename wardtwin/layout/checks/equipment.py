@@ -3,11 +3,15 @@ other floor items, wall items against a wall, nothing above the ceiling."""
 
 from __future__ import annotations
 
-from shapely.geometry import Point
+from collections.abc import Callable, Iterator
+
+from shapely.geometry import Point, Polygon
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.geometry import back_midpoint, opening_polygons, overlap_area
+from wardtwin.layout.model import EquipmentType, Item
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -19,7 +23,7 @@ WALL_GAP = 0.03
 DOOR_CLEARANCE = 0.6
 
 
-def _placed(plan: Plan):
+def _placed(plan: Plan) -> Iterator[tuple[Item, EquipmentType, Polygon]]:
     """(item, type, footprint) for every item whose type and room exist."""
     lay = plan.layout
     for it in lay.items:
@@ -29,7 +33,7 @@ def _placed(plan: Plan):
 
 
 @register("equipment-refs")
-def equipment_refs(plan: Plan):
+def equipment_refs(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for it in lay.items:
         if it.type not in lay.catalog and it.type not in lay.broken_ids:
@@ -42,7 +46,7 @@ def equipment_refs(plan: Plan):
 
 
 @register("equipment-placement")
-def equipment_placement(plan: Plan):
+def equipment_placement(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for it, t, fp in _placed(plan):
         room = plan.room_polygons.get(it.room)
@@ -78,7 +82,8 @@ def equipment_placement(plan: Plan):
                               f"face; put its back (local -y, see `rotation`) against a wall", "at")
 
 
-def _first_overlaps(placed, also=None):
+def _first_overlaps(placed: list[tuple[Item, Polygon]], also: Callable[[Item, Item], bool] | None = None,
+                    ) -> Iterator[tuple[Item, Item, float]]:
     """``(earlier, later, area m²)`` for each item of ``placed`` (``(item, footprint)`` pairs)
     whose footprint overlaps an earlier one's by more than :data:`AREA_TOL` (and for which
     ``also(earlier, later)`` holds, when given): the first such earlier item only, so n items
@@ -97,7 +102,7 @@ def _first_overlaps(placed, also=None):
 
 
 @register("equipment-overlap")
-def equipment_overlap(plan: Plan):
+def equipment_overlap(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     floor = [(it, fp) for it, _t, fp in _placed(plan) if lay.mount_of(it) == "floor"]
     for a, b, area in _first_overlaps(floor):
@@ -106,10 +111,10 @@ def equipment_overlap(plan: Plan):
 
 
 @register("equipment-stacked")
-def equipment_stacked(plan: Plan):
+def equipment_stacked(plan: Plan) -> Iterator[Finding]:
     """Wall and ceiling items of one type whose footprints overlap at overlapping heights."""
     lay = plan.layout
-    by_type: dict[str, list] = {}
+    by_type: dict[str, list[tuple[Item, EquipmentType, Polygon]]] = {}
     for it, t, fp in _placed(plan):
         if lay.mount_of(it) != "floor":
             by_type.setdefault(it.type, []).append((it, t, fp))
@@ -123,7 +128,7 @@ def equipment_stacked(plan: Plan):
 
 
 @register("door-clearance")
-def door_clearance(plan: Plan):
+def door_clearance(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     floor = [(it, t, fp) for it, t, fp in _placed(plan) if lay.mount_of(it) == "floor"]
     if not floor or not plan.openings:

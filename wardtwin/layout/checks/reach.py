@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 
 from wardtwin.layout import vocab
 from wardtwin.layout.checks import finding, register
@@ -29,7 +30,7 @@ def reachable_rooms(plan: Plan, start: str) -> set[str]:
 
 
 @register("entrance")
-def entrance(plan: Plan):
+def entrance(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     e = lay.ward.entrance
     if e is not None and e not in lay.room_by_id and e not in lay.broken_ids:
@@ -40,7 +41,7 @@ def entrance(plan: Plan):
 
 
 @register("door-reachability")
-def door_reachability(plan: Plan):
+def door_reachability(plan: Plan) -> Iterator[Finding]:
     """Rooms no door path leads to. An approximation: the walking check of the compiled model
     (door widths, equipment in the way) replaces it once the layout has no other errors."""
     lay = plan.layout
@@ -58,7 +59,7 @@ def door_reachability(plan: Plan):
 
 
 @register("exits")
-def exits(plan: Plan):
+def exits(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     n = len(plan.exits)
     if n < 2:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
+from shapely.geometry import Polygon
 from shapely.strtree import STRtree
 
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.geometry import narrow_parts, overlap_area, valid_reason
+from wardtwin.layout.model import Room
 from wardtwin.layout.plan import Plan
+
+if TYPE_CHECKING:
+    from wardtwin.rules.pack import Limit
 
 #: Clear corridor width in new health-care occupancies: 8 ft (NFPA 101), m.
 CORRIDOR_CLEAR = 2.44
@@ -19,7 +28,7 @@ MAX_ROOM_SIDE = 500.0
 
 
 @register("room-polygons")
-def room_polygons(plan: Plan):
+def room_polygons(plan: Plan) -> Iterator[Finding]:
     for r, poly, ok in zip(plan.layout.rooms, plan.room_outlines, plan.room_outline_valid):
         why = valid_reason(poly) if not ok or poly.area < 0.25 else None
         if why:
@@ -27,7 +36,7 @@ def room_polygons(plan: Plan):
 
 
 @register("room-size")
-def room_size(plan: Plan):
+def room_size(plan: Plan) -> Iterator[Finding]:
     for r in plan.layout.rooms:
         xs, ys = [p[0] for p in r.polygon], [p[1] for p in r.polygon]
         if not xs:
@@ -39,7 +48,7 @@ def room_size(plan: Plan):
 
 
 @register("room-overlaps")
-def room_overlaps(plan: Plan):
+def room_overlaps(plan: Plan) -> Iterator[Finding]:
     ids = list(plan.room_polygons)
     polys = [plan.room_polygons[i] for i in ids]
     if not polys:
@@ -98,12 +107,12 @@ def _upright_rectangles(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @register("corridor-width")
-def corridor_width(plan: Plan):
+def corridor_width(plan: Plan) -> Iterator[Finding]:
     """Corridor widths against the ward's rule pack (``corridor-clear-width``)."""
     from wardtwin.rules.pack import choose_pack, rule_finding
 
     lim = choose_pack(plan.layout).limit("corridor-clear-width")
-    if lim is None:
+    if lim is None or lim.value is None:
         return
     clear = lim.value
     t = plan.layout.ward.wall_thickness
@@ -120,17 +129,18 @@ def corridor_width(plan: Plan):
                                f"outlines run along wall centre lines, so {clear + t:.2f} m between lines "
                                "is needed" + r.src.note("polygon"))
             continue
-        yield from _passage_past_items(plan, r, poly, lim)
+        yield from _passage_past_items(plan, r, poly, lim, clear)
 
 
 #: Cross-sections taken along each floor item in a corridor, to find the narrowest passage.
 _SAMPLES = 5
 
 
-def _passage_past_items(plan: Plan, room, poly, lim):
+def _passage_past_items(plan: Plan, room: Room, poly: Polygon, lim: Limit, clear: float) -> Iterator[Finding]:
     """The corridor's clear width with its floor items counted: across the corridor (square
     to its nearest wall) at :data:`_SAMPLES` places along each floor item, the widest clear
-    way past; one finding at the item leaving the narrowest, naming the width and where."""
+    way past; one finding at the item leaving the narrowest, naming the width and where.
+    ``clear``: the rule's limit (m)."""
     import numpy as np
     import shapely
     from shapely.geometry import LineString
@@ -138,9 +148,9 @@ def _passage_past_items(plan: Plan, room, poly, lim):
     from wardtwin.rules.pack import rule_finding
 
     lay = plan.layout
-    items = [(it, plan.footprint(it)) for it in lay.items
-             if it.room == room.id and lay.mount_of(it) == "floor" and lay.item_type(it) is not None]
-    items = [(it, fp) for it, fp in items if fp is not None and not fp.is_empty]
+    candidates = [(it, plan.footprint(it)) for it in lay.items
+                  if it.room == room.id and lay.mount_of(it) == "floor" and lay.item_type(it) is not None]
+    items = [(it, fp) for it, fp in candidates if fp is not None and not fp.is_empty]
     if not items:
         return
     t = lay.ward.wall_thickness
@@ -156,7 +166,7 @@ def _passage_past_items(plan: Plan, room, poly, lim):
         nx = np.array([-ax[1], ax[0]])
         proj = [float(np.dot(np.asarray(p) - (c.x, c.y), ax)) for p in fp.exterior.coords]
         lo, hi = min(proj) + 0.01, max(proj) - 0.01
-        reach = 2 * (lim.value + t) + 1.0
+        reach = 2 * (clear + t) + 1.0
         for k in range(_SAMPLES):
             s = lo + (hi - lo) * k / (_SAMPLES - 1)
             o = np.array([c.x, c.y]) + s * ax
@@ -168,7 +178,7 @@ def _passage_past_items(plan: Plan, room, poly, lim):
             key = (round(best.length, 6), abs(s))  # ties: the cross-section nearest the item's middle
             if worst is None or key < worst[3]:
                 worst = (best.length, it, best.interpolate(0.5, normalized=True), key)
-    if worst is None or worst[0] >= lim.value - 1e-9:
+    if worst is None or worst[0] >= clear - 1e-9:
         return
     width, it, p, _key = worst
     line, col = it.src.at("at")

@@ -3,8 +3,11 @@ to a lobby, room keys that fit the room's kind, intended areas met."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from wardtwin.layout.areas import AREA_TOLERANCE, AREA_TOLERANCE_M2, area_within, net_areas
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 
@@ -15,7 +18,7 @@ MIN_OPEN_EDGE = 0.5
 
 
 @register("room-keys")
-def room_keys(plan: Plan):
+def room_keys(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for r in lay.rooms:
         if r.open_to is not None and r.kind != "alcove":
@@ -27,7 +30,7 @@ def room_keys(plan: Plan):
 
 
 @register("alcoves")
-def alcoves(plan: Plan):
+def alcoves(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     opened = {a: n for a, _b, n in plan.open_edges}
     for r in lay.rooms:
@@ -50,7 +53,7 @@ def alcoves(plan: Plan):
 
 
 @register("lifts")
-def lifts(plan: Plan):
+def lifts(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for d in lay.doors:
         rooms = [lay.room_by_id.get(r) for r in d.between]
@@ -62,15 +65,15 @@ def lifts(plan: Plan):
 
 
 @register("net-areas")
-def net_area(plan: Plan):
+def net_area(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
-    wanted = [r for r in lay.rooms if r.area is not None and r.id in plan.room_polygons]
+    wanted = [(r, r.area) for r in lay.rooms if r.area is not None and r.id in plan.room_polygons]
     if not wanted:
         return
     net = net_areas(plan)
-    for r in wanted:
-        if not area_within(net[r.id], r.area):
-            tol = max(AREA_TOLERANCE * r.area, AREA_TOLERANCE_M2)
+    for r, area in wanted:
+        if not area_within(net[r.id], area):
+            tol = max(AREA_TOLERANCE * area, AREA_TOLERANCE_M2)
             yield finding(r, "area-mismatch", f"room {r.id}: net area {net[r.id]:.2f} m² inside the wall faces, "
                           f"intended {r.area:.2f} m² (within {tol:.2f} m²: 5% or 0.5 m²); outlines run along wall "
                           "centre lines, so a room's outline is larger than its net area", "area")

@@ -4,13 +4,16 @@ that make up the opening, and leaves that swing into a corridor's required clear
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 from shapely.geometry import LineString
 
 from wardtwin.layout import vocab
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.checks.rooms import CORRIDOR_CLEAR
 from wardtwin.layout.leaves import door_leaves
+from wardtwin.layout.model import Point
 from wardtwin.layout.plan import Plan
 
 #: How far (m) a corridor's width is looked for across from a door.
@@ -18,7 +21,7 @@ _REACH = 50.0
 
 
 @register("door-keys")
-def door_keys(plan: Plan):
+def door_keys(plan: Plan) -> Iterator[Finding]:
     for d in plan.layout.doors:
         if d.hinge is not None and d.type not in vocab.HINGE_TYPES:
             yield finding(d, "door-key-not-for-type", f"door {d.id}: `hinge: {d.hinge}` on a {d.type} door; only "
@@ -45,7 +48,7 @@ def door_keys(plan: Plan):
                               "make up the opening (within 0.10 m for the frame's stops)", "leaves")
 
 
-def _across(plan: Plan, room: str, foot, normal) -> float | None:
+def _across(plan: Plan, room: str, foot: Point, normal: tuple[float, float]) -> float | None:
     """The corridor's width (between wall centre lines) straight across from a door."""
     poly = plan.room_polygons.get(room)
     if poly is None:
@@ -61,7 +64,7 @@ def _across(plan: Plan, room: str, foot, normal) -> float | None:
 
 
 @register("leaf-sweep")
-def leaf_sweep(plan: Plan):
+def leaf_sweep(plan: Plan) -> Iterator[Finding]:
     """A leaf declared to open into a corridor (``swing``) leaves less than the corridor's clear width
     (:data:`CORRIDOR_CLEAR`) between its open edge and the far wall face."""
     lay = plan.layout
@@ -77,7 +80,7 @@ def leaf_sweep(plan: Plan):
         side = leaves[0].side
         into = wall.left if side > 0 else wall.right
         room = lay.room_by_id.get(into) if into else None
-        if room is None or room.kind != "corridor":
+        if into is None or room is None or room.kind != "corridor":
             continue
         dx, dy = wall.direction
         normal = (-dy * side, dx * side)

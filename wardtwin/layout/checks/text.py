@@ -5,8 +5,11 @@ newlines."""
 
 from __future__ import annotations
 
-from wardtwin.layout.checks import register
+from collections.abc import Iterator
+
+from wardtwin.layout.checks import Sourced, register
 from wardtwin.layout.findings import Finding
+from wardtwin.layout.model import Layout, Source
 from wardtwin.layout.plan import Plan
 from wardtwin.safetext import FREE_TEXT_ALLOWED, shown, unsafe_in
 
@@ -14,7 +17,7 @@ from wardtwin.safetext import FREE_TEXT_ALLOWED, shown, unsafe_in
 FREE_TEXT_KEYS = frozenset({"description", "text", "explanation", "hint", "question"})
 
 
-def unsafe_text_finding(src, key: str, value, what: str) -> Finding | None:
+def unsafe_text_finding(src: Source, key: str, value: object, what: str) -> Finding | None:
     """An ``unsafe-character`` finding for ``value`` (written at ``src``'s ``key``), or None
     when it is clean. ``what`` names the value in the message (e.g. ``room 101 name``)."""
     if not isinstance(value, str):
@@ -31,7 +34,7 @@ def unsafe_text_finding(src, key: str, value, what: str) -> Finding | None:
                         "(no control or bidirectional-override characters)" + src.note(key))
 
 
-def _texts(lay):
+def _texts(lay: Layout) -> Iterator[tuple[Sourced, str, object, str]]:
     """``(object, key, value, what)`` for every id, name and label of a layout."""
     w = lay.ward
     for key in ("id", "name", "entrance", "description"):
@@ -52,7 +55,7 @@ def _texts(lay):
 
 
 @register("text-characters")
-def text_characters(plan: Plan):
+def text_characters(plan: Plan) -> Iterator[Finding]:
     for obj, key, value, what in _texts(plan.layout):
         f = unsafe_text_finding(obj.src, key, value, what)
         if f is not None:

@@ -3,14 +3,17 @@ clear of doors and other windows, a head above the sill and below the ceiling.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from wardtwin.layout.checks import finding, register
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.plan import Plan
 from wardtwin.layout.schema import did_you_mean
 from wardtwin.layout.windows import clashes
 
 
 @register("window-placement")
-def window_placement(plan: Plan):
+def window_placement(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for w in lay.windows:
         if w.room not in lay.room_by_id and w.room not in lay.broken_ids:
@@ -27,7 +30,7 @@ def window_placement(plan: Plan):
 
 
 @register("window-height")
-def window_height(plan: Plan):
+def window_height(plan: Plan) -> Iterator[Finding]:
     lay = plan.layout
     for w in lay.windows:
         room = lay.room_by_id.get(w.room)
