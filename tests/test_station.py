@@ -42,6 +42,23 @@ def walker(model):
 _GROWN = {}
 
 
+def _run(walker, s: WalkState, inputs, dt: float) -> WalkState:
+    """``walker.step`` over a sequence of inputs, one step of ``dt`` s each."""
+    for i in inputs:
+        s = walker.step(s, i, dt)
+    return s
+
+
+def _screen_point(st, xyz) -> tuple[float, float] | None:
+    """Where a world point (m) appears in a desktop station's window, as fractions (0..1 from
+    the top left); None when it is behind the camera or off screen."""
+    from panda3d.core import Point2, Point3
+
+    p = st.base.cam.get_relative_point(st.base.render, Point3(*xyz))
+    film = Point2()
+    return ((film.x + 1) / 2, (1 - film.y) / 2) if st.base.camLens.project(p, film) else None
+
+
 def _inside(model, s: WalkState, tol: float = 1e-7) -> bool:
     """True when the state is in the walkable area (within ``tol`` m)."""
     key = (id(model), tol)
@@ -95,7 +112,7 @@ def test_walking_into_a_wall_stops_at_the_walkable_edge(model, walker):
 
 def test_walking_at_a_wall_slides_along_it(model, walker):
     s = walker.start(4.5, 7.2, 0.0)
-    n = walker.run(s, [Inputs(forward=1, strafe=1)] * 30, DT)  # 45 degrees into the north wall
+    n = _run(walker, s, [Inputs(forward=1, strafe=1)] * 30, DT)  # 45 degrees into the north wall
     assert n.y == pytest.approx(7.275, abs=TOL)
     # the tangent component goes on: 1.4 m/s * cos 45 deg east, for 0.5 s (less the approach)
     assert n.x - s.x == pytest.approx(0.5 * WALK_SPEED / math.sqrt(2), abs=1e-6)
@@ -104,7 +121,7 @@ def test_walking_at_a_wall_slides_along_it(model, walker):
 
 def test_a_bed_is_an_obstacle(model, walker):
     s = walker.start(1.8, 6.3, math.pi)  # corridor, facing south through door D101 at the bed
-    s = walker.run(s, [Inputs(forward=1)] * 240, DT)
+    s = _run(walker, s, [Inputs(forward=1)] * 240, DT)
     assert model.room_at(s.position) == "101"
     assert s.y == pytest.approx(0.075 + 2.2 + 0.25, abs=TOL)  # foot of the bed + radius
 
@@ -135,13 +152,13 @@ def test_long_steps_do_not_tunnel_through_walls(model, walker):
 
 def test_turning_rates_and_pitch_clamp(walker):
     s = walker.start(3.6, 6.3, 0.0)
-    left = walker.run(s, [Inputs(turn=1)] * 60, DT)
+    left = _run(walker, s, [Inputs(turn=1)] * 60, DT)
     assert math.degrees(left.yaw) == pytest.approx(60.0, abs=1e-9)
     assert left.position == s.position and left.distance == 0
-    right = walker.run(s, [Inputs(turn=-3)] * 30, DT)  # clipped to the turn rate
+    right = _run(walker, s, [Inputs(turn=-3)] * 30, DT)  # clipped to the turn rate
     assert math.degrees(right.yaw) == pytest.approx(-30.0, abs=1e-9)
     assert right.turned == pytest.approx(math.radians(30))
-    half = walker.run(s, [Inputs(turn=1)] * 240, DT)  # 240 degrees wraps to -120
+    half = _run(walker, s, [Inputs(turn=1)] * 240, DT)  # 240 degrees wraps to -120
     assert math.degrees(half.yaw) == pytest.approx(-120.0, abs=1e-9)
     look = walker.step(s, Inputs(look_yaw=math.radians(10), look_pitch=math.radians(200)), DT)
     assert math.degrees(look.yaw) == pytest.approx(10.0)
@@ -154,8 +171,8 @@ def test_locomotion_is_deterministic(model):
     rng = np.random.default_rng(7)
     inputs = [Inputs(forward=float(f), strafe=float(r), turn=float(t))
               for f, r, t in rng.uniform(-1, 1, size=(300, 3))]
-    a = Walker(model.walkable).run(Walker(model.walkable).start(3.6, 6.3), inputs, DT)
-    b = Walker(model.walkable).run(Walker(model.walkable).start(3.6, 6.3), inputs, DT)
+    a = _run(Walker(model.walkable), Walker(model.walkable).start(3.6, 6.3), inputs, DT)
+    b = _run(Walker(model.walkable), Walker(model.walkable).start(3.6, 6.3), inputs, DT)
     assert a == b
 
 
@@ -427,14 +444,14 @@ def test_planner_pick_shows_the_catalog_entry(fresh):
     fresh.press("tab")
     assert fresh.mode == "planner" and fresh.scene.current_cell is None
     fresh.step(1)
-    at = fresh.screen_point((1.0, 10.0, 1.05))  # top of the crash cart CC-1
+    at = _screen_point(fresh, (1.0, 10.0, 1.05))  # top of the crash cart CC-1
     assert at is not None
     entry = fresh.click(*at)
     assert entry is not None and entry.id == "CC-1"
     assert (entry.name, entry.category, entry.description) == (
         "Test crash cart", "resuscitation", "A crash cart used by the tests.")
     assert "Test crash cart" in fresh.panel.get_text() and not fresh.panel_np.is_hidden()
-    bed = fresh.screen_point((5.4, 1.175, 0.6))
+    bed = _screen_point(fresh, (5.4, 1.175, 0.6))
     fresh.play(f"click {bed[0]:.4f} {bed[1]:.4f}")
     fresh.run()
     assert fresh.selected.id == "BED-102"

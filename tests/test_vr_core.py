@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
+import vignette
 from conftest import TINY, assert_imports_without_panda3d
 from wardtwin.angles import wrap_angle
 from wardtwin.errors import UsageError
@@ -170,11 +171,11 @@ def test_vignette_fades_out_after_motion_stops():
 
 
 def test_vignette_mask_clear_in_the_centre_dark_at_the_edges():
-    m = comfort.mask(200, 100)
+    m = vignette.mask(200, 100)
     assert m.shape == (100, 200)
     assert m[50, 100] == 0.0 and m[45:55, 90:110].max() == 0.0
     assert m[0, 0] == pytest.approx(1.0) and m[50, 0] > 0.8 and m[0, 100] > 0.8
-    off = comfort.mask(100, 100, centre=(0.6, 0.5))  # an asymmetric eye: clear around its axis
+    off = vignette.mask(100, 100, centre=(0.6, 0.5))  # an asymmetric eye: clear around its axis
     assert off[50, 60] == 0.0 and off[50, 0] > off[50, 99]
     f = Fov(math.radians(-40), math.radians(50), math.radians(45), math.radians(-45))
     cx, cy = comfort.axis_point(f)
@@ -196,7 +197,7 @@ def test_vignette_ring_covers_exactly_the_darkened_part_with_the_masks_alpha(cen
     # pixel centres of a 96x96 image, in normalised device coordinates (y up)
     u = (np.arange(96) + 0.5) / 96
     x, y = np.meshgrid(2 * u - 1, 1 - 2 * u)
-    m = comfort.mask(96, 96, s, centre)
+    m = vignette.mask(96, 96, s, centre)
     inside = shapely.contains_xy(cover, x, y)
     assert inside[m > 1e-3].all()  # every darkened pixel is drawn
     r = np.hypot(x - (2 * centre[0] - 1), y - (1 - 2 * centre[1]))

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point
 
+import vignette
 from conftest import TINY
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.model import load_model
@@ -233,7 +234,7 @@ def test_vignette_darkens_only_the_periphery_only_while_moving(fresh):
     fresh.vignette_visible = False
     moving_off = fresh.eye_images()
     fresh.vignette_visible = True
-    m = comfort.mask(EYE[0], EYE[1], fresh.settings.vignette)
+    m = vignette.mask(EYE[0], EYE[1], fresh.settings.vignette)
     centre, edge = m == 0.0, m >= 0.95
     assert centre.mean() > 0.2 and edge.mean() > 0.05
     for on, off in zip(moving_on, moving_off):
@@ -242,7 +243,7 @@ def test_vignette_darkens_only_the_periphery_only_while_moving(fresh):
         assert (diff >= -1).all()  # nothing gets brighter
         lum_on, lum_off = on[edge].astype(float).mean(), off[edge].astype(float).mean()
         assert lum_on == pytest.approx(lum_off * (1 - s), rel=0.08, abs=3)  # the edge: darkened by the strength
-        expected = comfort.apply(off, s, m)
+        expected = vignette.apply(off, s, m)
         assert np.abs(expected.astype(int) - on.astype(int)).mean() < 2.0
 
     fresh.source.set(controller=Controller())  # stop

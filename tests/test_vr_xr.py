@@ -16,7 +16,14 @@ from wardtwin.errors import WardtwinError
 
 xr = pytest.importorskip("xr", reason="pyopenxr is not installed (pip install -e '.[vr]')")
 
-from wardtwin.station.vr.xr import XRUnavailableError, detect, explain, pose_from_xr, pose_to_xr  # noqa: E402
+from wardtwin.station.vr.xr import XRUnavailableError, detect, explain, pose_from_xr  # noqa: E402
+
+
+def pose_to_xr(xr, p):
+    """A station pose as an OpenXR ``Posef`` (the inverse of pose_from_xr)."""
+    x, y, z = p.position
+    w, qx, qy, qz = p.orientation
+    return xr.Posef(xr.Quaternionf(qx, qz, -qy, w), xr.Vector3f(x, z, -y))
 
 
 def _no_runtime() -> bool:

@@ -438,8 +438,6 @@ def cmd_tour(args) -> int:
         _print_findings(display_path(resolve_tour(args.ward, args.tour)), findings, "text", sys.stderr)
         print(f"{args.tour}: the tour cannot run; fix the findings above first", file=sys.stderr)
         return code or 2
-    from wardtwin.station.tourplay import tour_lines
-
     cmi5 = None
     if launch is not None:  # only now: the fetch URL works once, so the tour must be able to run
         from wardtwin.lms.client import Cmi5Session
@@ -463,8 +461,9 @@ def cmd_tour(args) -> int:
 
             station = Desk(offscreen=args.offscreen, size=args.size or (1280, 720), fps=args.fps,
                            screenshot_dir=args.screenshot_dir)
-        info = run_tour(model, tour, station, args.db, trainee=args.trainee, role=args.role, mode=args.mode,
-                        session_id=args.session, comfort=comfort, observer=cmi5).as_dict()
+        run = run_tour(model, tour, station, args.db, trainee=args.trainee, role=args.role, mode=args.mode,
+                       session_id=args.session, comfort=comfort, observer=cmi5)
+        info = run.as_dict()
     finally:
         if cmi5 is not None:  # the station closes it; this covers a station that never opened
             cmi5.close()
@@ -473,7 +472,7 @@ def cmd_tour(args) -> int:
     if args.format == "json":
         print(json.dumps(info, indent=2))
     else:
-        print("\n".join(escape(line) for line in tour_lines(info)))
+        print("\n".join(escape(line) for line in run.lines()))
         print(escape(f"session {info['session']} recorded in {args.db}"))
         if cmi5 is not None:
             print(_cmi5_line(info["cmi5"], args.db))

@@ -442,15 +442,6 @@ class DesktopStation(Closes):
         f = render.get_relative_point(cam, far)
         return (o.x, o.y, o.z), (f.x - o.x, f.y - o.y, f.z - o.z)
 
-    def screen_point(self, xyz) -> tuple[float, float] | None:
-        """Where a world point (m) appears, as window fractions (0..1 from the top left); None
-        when it is behind the camera or off screen."""
-        p = self.base.cam.get_relative_point(self.base.render, Point3(*xyz))
-        film = Point2()
-        if not self.base.camLens.project(p, film):
-            return None
-        return ((film.x + 1) / 2, (1 - film.y) / 2)
-
     def click(self, fx: float, fy: float) -> CatalogEntry | None:
         """A click at a window point (fractions 0..1 from the top left). In planner mode it
         picks the item under the pointer and shows its catalog entry (None: nothing there)."""

@@ -211,12 +211,6 @@ class Walker:
             state.moving_time + (dt if walked > 0 else 0.0), state.turned + abs(turn), blocked,
         )
 
-    def run(self, state: WalkState, inputs, dt: float) -> WalkState:
-        """:meth:`step` over a sequence of inputs, one step of ``dt`` s each."""
-        for i in inputs:
-            state = self.step(state, i, dt)
-        return state
-
     # -- internals ----------------------------------------------------------------------
     def _clamp_pitch(self, pitch: float) -> float:
         lim = self.settings.pitch_limit

@@ -460,14 +460,6 @@ class TourSummary:
         d["review"] = [(name, str(status)) for name, status in self.review]
         return d
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "TourSummary":
-        """The summary :meth:`to_dict` gave."""
-        return cls(d["session"], d["trainee"], None if d["outcome"] is None else Outcome(d["outcome"]),
-                   d["duration_s"], d["completed"], d["failed"], d["skipped"], d["steps"],
-                   [(name, StepStatus(status)) for name, status in d["review"]], d["ssq_pre"], d["ssq_post"],
-                   d["fms_max"])
-
 
 def end_summary(s: Session) -> TourSummary:
     """How ``s`` went (see :class:`TourSummary`)."""
@@ -509,17 +501,6 @@ def summary_lines(summary: TourSummary) -> list[str]:
     if summary.fms_max is not None:
         out.append(f"Highest comfort rating (FMS 0-20): {summary.fms_max}.")
     return out
-
-
-def tour_lines(info: dict) -> list[str]:
-    """What ``wardtwin tour`` prints at the end."""
-    t = info.get("tour")
-    lines = summary_lines(TourSummary.from_dict(t)) if t else ["The tour did not end."]
-    f = info.get("frame_times") or {}
-    if f.get("count"):
-        lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
-                     f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
-    return lines
 
 
 class LazyRecorder:

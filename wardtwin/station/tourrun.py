@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from wardtwin.station.tourplay import LazyRecorder, TourPlayer, TourSummary, end_summary
+from wardtwin.station.tourplay import LazyRecorder, TourPlayer, TourSummary, end_summary, summary_lines
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
 
@@ -86,6 +86,15 @@ class TourRun:
     def as_dict(self) -> dict:
         """The station's summary with ``tour`` and ``session`` (``wardtwin tour --format json``)."""
         return {**self.station, "tour": self.tour.to_dict(), "session": self.session}
+
+    def lines(self) -> list[str]:
+        """What ``wardtwin tour`` prints at the end: the tour's summary and the frame times."""
+        lines, info = summary_lines(self.tour), self.station
+        f = info.get("frame_times") or {}
+        if f.get("count"):
+            lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
+                         f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
+        return lines
 
 
 def play(station: Station, player: TourPlayer, limit_s: float = MAX_TOUR_TIME) -> None:

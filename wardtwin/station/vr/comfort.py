@@ -89,27 +89,10 @@ class Vignette:
             self.strength = 0.0
         return self.strength
 
-    def reset(self) -> None:
-        self.strength = 0.0
-
 
 def smoothstep(e0: float, e1: float, x):
     t = np.clip((np.asarray(x, dtype=float) - e0) / (e1 - e0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
-
-
-def mask(width: int, height: int, settings: VignetteSettings = VignetteSettings(),
-         centre: tuple[float, float] = (0.5, 0.5)) -> np.ndarray:
-    """The vignette's shape as a (height, width) float array, 0 (clear) to 1 (fully dark at
-    full strength), top row first. ``centre``: where the view axis meets the image, as
-    fractions of its width and height from the top left."""
-    if width < 1 or height < 1:
-        raise UsageError(f"vignette mask {width}x{height}: a size of at least 1x1 pixels expected")
-    xs = (np.arange(width) + 0.5) / width
-    ys = (np.arange(height) + 0.5) / height
-    dx = (xs[None, :] - centre[0]) / 0.5
-    dy = (ys[:, None] - centre[1]) / 0.5
-    return smoothstep(settings.inner, settings.outer, np.hypot(dx, dy)).astype(np.float32)
 
 
 def ring(settings: VignetteSettings = VignetteSettings(), centre: tuple[float, float] = (0.5, 0.5),
@@ -119,7 +102,8 @@ def ring(settings: VignetteSettings = VignetteSettings(), centre: tuple[float, f
     its alpha the mask's at each of ``steps`` rings between ``inner`` and ``outer`` (linear
     in between) and 1 beyond. Returns (vertices (n, 3): x, y in normalised device
     coordinates (-1..1, y up) and alpha; triangles (m, 3) vertex indices, counter-clockwise).
-    ``centre`` as in :func:`mask`. Drawing it costs only the pixels it darkens."""
+    ``centre``: where the view axis meets the image, as fractions of its width and height from
+    the top left. Drawing it costs only the pixels it darkens."""
     s = settings
     ax, ay = 2 * centre[0] - 1, 1 - 2 * centre[1]
     far = math.hypot(abs(ax) + 1, abs(ay) + 1) * 1.01  # past the farthest corner of the image
@@ -147,13 +131,6 @@ def axis_point(fov) -> tuple[float, float]:
     (a :class:`~wardtwin.station.vr.pose.Fov`), as fractions from the top left."""
     tl, tr, tu, td = fov.tangents
     return (-tl / (tr - tl), tu / (tu - td))
-
-
-def apply(image: np.ndarray, strength: float, m: np.ndarray) -> np.ndarray:
-    """``image`` (h, w, 3 uint8) darkened by the vignette ``m`` at ``strength`` (a reference
-    of what the rig's overlay draws)."""
-    f = 1.0 - float(strength) * m[..., None]
-    return np.clip(np.rint(image.astype(np.float32) * f), 0, 255).astype(np.uint8)
 
 
 #: A head this far (m) inside a wall, or outside the ward's rooms, starts the view's fade to

@@ -188,11 +188,6 @@ class Pose:
         p = quat_rotate(q, self.position)
         return Pose._of((-p[0], -p[1], -p[2]), q)
 
-    def moved(self, dx: float = 0.0, dy: float = 0.0, dz: float = 0.0) -> "Pose":
-        """The same orientation, moved by (dx, dy, dz) m in the parent frame."""
-        x, y, z = self.position
-        return Pose((x + dx, y + dy, z + dz), self.orientation)
-
 
 @dataclass(frozen=True)
 class Fov:

@@ -187,25 +187,16 @@ def pose_from_xr(p) -> Pose:
     return Pose((o.x, -o.z, o.y), (q.w, q.x, -q.z, q.y))
 
 
-def pose_to_xr(xr, p: Pose):
-    """A station pose as an OpenXR ``Posef``."""
-    x, y, z = p.position
-    w, qx, qy, qz = p.orientation
-    return xr.Posef(xr.Quaternionf(qx, qz, -qy, w), xr.Vector3f(x, z, -y))
-
-
 def fov_from_xr(f) -> Fov:
     return Fov(f.angle_left, f.angle_right, f.angle_up, f.angle_down)
 
 
 #: Controller bindings: interaction profile -> {action: input path under /user/hand/right}.
+_TOUCH = {"stick": "input/thumbstick", "trigger": "input/trigger/value", "grip": "input/squeeze/value",
+          "recentre": "input/a/click", "aim": "input/aim/pose"}
 _BINDINGS = {
-    "/interaction_profiles/oculus/touch_controller": {
-        "stick": "input/thumbstick", "trigger": "input/trigger/value", "grip": "input/squeeze/value",
-        "recentre": "input/a/click", "aim": "input/aim/pose"},
-    "/interaction_profiles/valve/index_controller": {
-        "stick": "input/thumbstick", "trigger": "input/trigger/value", "grip": "input/squeeze/value",
-        "recentre": "input/a/click", "aim": "input/aim/pose"},
+    "/interaction_profiles/oculus/touch_controller": _TOUCH,
+    "/interaction_profiles/valve/index_controller": _TOUCH,
     "/interaction_profiles/htc/vive_controller": {
         "stick": "input/trackpad", "trigger": "input/trigger/value", "grip": "input/squeeze/click",
         "recentre": "input/menu/click", "aim": "input/aim/pose"},
