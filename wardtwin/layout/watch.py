@@ -19,11 +19,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from wardtwin.errors import WardtwinError
-from wardtwin.layout.findings import Severity, exit_code
+from wardtwin.layout.findings import Finding, Severity, exit_code
+from wardtwin.layout.model import Door, Item, Layout, Room
 from wardtwin.safetext import escape
 
 #: Seconds between two looks at the ward's files (a look stats a few dozen files: well
@@ -47,6 +49,12 @@ PANEL_WIDTH = 160
 Stamp = tuple[int, int, int]
 MISSING: Stamp = (-1, -1, -1)
 _YAML = (".yaml", ".yml")
+#: Reads a ward: ``load(ward) -> (layout or None, findings, model or None)`` (see :func:`default_load`).
+Loader = Callable[[Any], tuple[Layout | None, Iterable[Finding], object | None]]
+#: Makes what the caller shows of a usable version's model (e.g. its 3D geometry).
+Preparer = Callable[[Any], object]
+#: Measures more findings on a usable version: ``refine(layout, model)``.
+Refiner = Callable[[Any, Any], Iterable[Finding]]
 _WORST = {Severity.FATAL: 0, Severity.ERROR: 1, Severity.WARNING: 2, Severity.INFO: 3}
 
 
@@ -66,7 +74,7 @@ class WardFiles:
     library and pack are looked up again whenever ``ward.yaml`` changes (read with the safe
     reader; a broken ``ward.yaml`` simply names none)."""
 
-    def __init__(self, root: str | os.PathLike, max_files: int = MAX_FILES):
+    def __init__(self, root: str | os.PathLike[str], max_files: int = MAX_FILES):
         self.root = Path(root)
         self.max_files = max_files
         self.truncated = False  # the last scan stopped at max_files
@@ -81,7 +89,8 @@ class WardFiles:
         if s == self._ward_stamp:
             return
         self._ward_stamp = s
-        dirs, files = [], []
+        dirs: list[Path] = []
+        files: list[Path] = []
         if s != MISSING:
             from wardtwin.layout.yamlsafe import read_yaml
 
@@ -108,7 +117,8 @@ class WardFiles:
             out[str(f)] = _stamp(str(f))
         return out
 
-    def _folder(self, folder: Path, suffixes, depth: int, max_depth: int, out: dict) -> None:
+    def _folder(self, folder: Path, suffixes: tuple[str, ...] | None, depth: int, max_depth: int,
+                out: dict[str, Stamp]) -> None:
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -167,7 +177,7 @@ class Debounce:
         if scan == self.loaded:  # changed back (or never changed): nothing to read
             self._first = self._last = None
             return False
-        if self._first is None:
+        if self._first is None or self._last is None:
             return False
         return now - self._last >= self.settle or now - self._first >= self.max_wait
 
@@ -186,9 +196,9 @@ class Loaded:
     model, e.g. the 3D geometry), the files that ``changed`` since the last reading, when the
     save was seen (``seen_at``, the watcher's clock) and how long reading took (``seconds``)."""
 
-    layout: object | None
+    layout: Layout | None
     model: object | None
-    findings: tuple = ()
+    findings: tuple[Finding, ...] = ()
     code: int = 0
     problem: str | None = None
     extra: object = None
@@ -208,15 +218,15 @@ class Loaded:
         return self.model is not None and self.problem is None
 
 
-def default_load(ward) -> tuple[object | None, list, object | None]:
+def default_load(ward: str | os.PathLike[str]) -> tuple[Layout | None, list[Finding], object | None]:
     """``wardtwin check``'s reading: ``(layout, findings, model)`` (model None on errors)."""
     from wardtwin.model.checks import check
 
     return check(ward)
 
 
-def read_version(ward, load: Callable = default_load, prepare: Callable | None = None, *,
-                 refine: Callable | None = None, **info) -> Loaded:
+def read_version(ward: str | os.PathLike[str], load: Loader = default_load, prepare: Preparer | None = None, *,
+                 refine: Refiner | None = None, **info: Any) -> Loaded:
     """Read the ward once with ``load`` and, when it can be used, ``prepare(model)``; whatever
     goes wrong is in the result (a :class:`Loaded`), never raised. ``info``: more fields.
     ``refine``: a usable version's ``rules_pending`` is set (see :func:`refine_version`)."""
@@ -239,11 +249,11 @@ def read_version(ward, load: Callable = default_load, prepare: Callable | None =
                                   "wardtwin, please report it"), t0, info)
 
 
-def _failed(code: int, problem: str, t0: float, info: dict) -> Loaded:
+def _failed(code: int, problem: str, t0: float, info: dict[str, Any]) -> Loaded:
     return Loaded(None, None, (), code, problem, seconds=time.perf_counter() - t0, **info)
 
 
-def refine_version(result: Loaded, refine: Callable) -> Loaded:
+def refine_version(result: Loaded, refine: Refiner) -> Loaded:
     """``result`` with ``refine(layout, model)``'s findings added (the rule pack's, measured on
     the floor of a version already shown); never raises (a failure is its ``problem``)."""
     t0 = time.perf_counter()
@@ -264,14 +274,14 @@ class Marks:
     """The rooms, doors and items findings point at, each with the worst severity among its
     findings (``"fatal"``, ``"error"``, ``"warning"`` or ``"info"``)."""
 
-    rooms: dict = field(default_factory=dict)
-    doors: dict = field(default_factory=dict)
-    items: dict = field(default_factory=dict)
+    rooms: dict[str, str] = field(default_factory=dict)
+    doors: dict[str, str] = field(default_factory=dict)
+    items: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.rooms or self.doors or self.items)
 
-    def within(self, layout) -> "Marks":
+    def within(self, layout: Layout | None) -> "Marks":
         """Only the marks whose object ``layout`` has (what a twin of ``layout`` can show)."""
         if layout is None:
             return Marks()
@@ -290,7 +300,7 @@ _POINT = re.compile(r"the point \((-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\)")
 
 def _tokens(message: str) -> set[str]:
     """Every word of a message that could be an id (trailing dots of a sentence dropped too)."""
-    out = set()
+    out: set[str] = set()
     for m in _TOKEN.finditer(message):
         t = m.group()
         out.add(t)
@@ -298,7 +308,7 @@ def _tokens(message: str) -> set[str]:
     return out
 
 
-def marks_of(layout, findings) -> Marks:
+def marks_of(layout: Layout | None, findings: Iterable[Finding]) -> Marks:
     """Which rooms, doors and items ``findings`` point at in ``layout``.
 
     A finding points at the object written at its file, line and column (a key's value, or
@@ -310,9 +320,10 @@ def marks_of(layout, findings) -> Marks:
     if layout is None:
         return marks
     kinds = {"room": marks.rooms, "door": marks.doors, "item": marks.items}
-    at_key: dict[tuple, list] = {}
-    at_line: dict[tuple, list] = {}
+    at_key: dict[tuple[str, int, int], list[tuple[str, str]]] = {}
+    at_line: dict[tuple[str, int], list[tuple[str, str]]] = {}
     by_id: dict[str, tuple[str, str]] = {}
+    objs: Sequence[Room | Door | Item]
     for kind, objs in (("room", layout.rooms), ("door", layout.doors), ("item", layout.items)):
         for o in objs:
             ref = (kind, o.id)
@@ -342,7 +353,7 @@ def marks_of(layout, findings) -> Marks:
     return marks
 
 
-def _room_at(layout, x: float, y: float) -> str | None:
+def _room_at(layout: Layout, x: float, y: float) -> str | None:
     import shapely
 
     pt = shapely.Point(x, y)
@@ -357,7 +368,7 @@ def _room_at(layout, x: float, y: float) -> str | None:
 
 
 # -- what is said -----------------------------------------------------------------------------
-def _counts(findings) -> str:
+def _counts(findings: Sequence[Finding]) -> str:
     parts = []
     for s in Severity:
         n = sum(1 for f in findings if f.severity is s)
@@ -429,8 +440,8 @@ class LiveWard:
     their own). The first reading (refined too) is made at once. Call :meth:`close` at the end.
     """
 
-    def __init__(self, ward, *, load: Callable = default_load, prepare: Callable | None = None,
-                 refine: Callable | None = None, poll: float = POLL, settle: float = SETTLE,
+    def __init__(self, ward: str | os.PathLike[str], *, load: Loader = default_load, prepare: Preparer | None = None,
+                 refine: Refiner | None = None, poll: float = POLL, settle: float = SETTLE,
                  max_wait: float = MAX_WAIT, clock: Callable[[], float] = time.monotonic, background: bool = False,
                  refine_background: bool | None = None):
         from wardtwin.layout.load import resolve_ward
@@ -451,7 +462,7 @@ class LiveWard:
         self._done: Loaded | None = None
         self._unrefined: Loaded | None = None
         first = read_version(ward, load, prepare, refine=refine, seen_at=self._last_look)
-        if first.rules_pending:  # the first reading comes whole
+        if first.rules_pending and refine is not None:  # the first reading comes whole
             whole = refine_version(first, refine)
             first = replace(whole, seconds=first.seconds + whole.seconds)
         self.current: Loaded = first
@@ -488,14 +499,16 @@ class LiveWard:
                                  self.background)
         if self._unrefined is not None and not self.debounce.pending:
             base, self._unrefined = self._unrefined, None
-            return self._run(lambda: refine_version(base, self.refine), self.refine_background)
+            refine = self.refine
+            assert refine is not None  # a version waits for rule findings only when there is a refine
+            return self._run(lambda: refine_version(base, refine), self.refine_background)
         return None
 
     def _run(self, job: Callable[[], Loaded], background: bool) -> Loaded | None:
         if not background:
             return self._accept(job())
 
-        def work():
+        def work() -> None:
             r = job()
             with self._lock:
                 self._done = r
@@ -537,8 +550,8 @@ class LiveWard:
         if t is not None:
             t.join()
 
-    def __enter__(self):
+    def __enter__(self) -> LiveWard:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
