@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence, TypedDict
 
 import numpy as np
 import shapely
@@ -45,6 +45,25 @@ MIN_PIECE_AREA = 1e-3
 OPEN = 1e-4
 #: The walkable outline is simplified within this (m).
 SIMPLIFY = 1e-4
+
+
+class ModelSummary(TypedDict):
+    """Plain numbers describing a compiled ward (:meth:`WardModel.summary`): the person's
+    radius (m), counts, floor and walkable areas (m², to 0.01) and the mesh's size."""
+
+    radius_m: float
+    rooms: int
+    walls: int
+    openings: int
+    items: int
+    floor_items: int
+    floor_area_m2: float
+    walkable_area_m2: float
+    walkable_parts: int
+    mesh_vertices: int
+    mesh_triangles: int
+    mesh_components: int
+    mesh_corners: int
 
 
 @dataclass(frozen=True)
@@ -178,7 +197,7 @@ class WardModel:
 
         return queries.resolve_place(self, name)
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> ModelSummary:
         """Plain numbers describing the model (for goldens and reports)."""
         return {
             "radius_m": self.radius,
