@@ -99,7 +99,7 @@ class TourStation(DesktopStation):
 
     def summary(self) -> dict:
         """The station's summary plus the tour's (``tour``: see
-        :meth:`~wardtwin.station.tourplay.TourSummary.to_dict`, None while it runs) and ``frames``."""
+        :meth:`~wardtwin.tours.summary.TourSummary.to_dict`, None while it runs) and ``frames``."""
         out = super().summary()
         out["tour"] = self.player.summary.to_dict() if self.player is not None and self.player.summary else None
         out["frame_times"] = self.frame_stats.summary()

@@ -31,12 +31,13 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from wardtwin.errors import UsageError
-from wardtwin.events import Driver, Event, EventType, Outcome, StepStatus
+from wardtwin.events import Driver, Event, EventType, Outcome
 from wardtwin.metrics.scores import FMS_MAX, SSQ_ITEMS
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.locomotion import IDLE, Inputs, Walker, WalkState
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
+from wardtwin.tours.summary import TourSummary, end_summary, summary_lines
 
 #: Named keys a player understands.
 TOUR_KEYS = ("enter", "space", "up", "down", "left", "right", "backspace", "h", "n", "p", "y", "escape",
@@ -431,76 +432,6 @@ class TourPlayer:
 
     def _toast(self, text: str, tone: str = "info") -> None:
         self._toasts = [t for t in self._toasts if t.text != text] + [Toast(text.strip(), TOAST_TIME, tone)]
-
-
-@dataclass(frozen=True)
-class TourSummary:
-    """How a session went, for the end-of-tour panel and the command line: ``outcome`` (None
-    while it runs), ``duration_s`` (s), steps ``completed`` / ``failed`` / ``skipped`` of the
-    ``steps`` in the tour, ``review`` ((step title or id, status) of the steps not completed),
-    SSQ totals before/after and the highest FMS rating (None: not asked)."""
-
-    session: str
-    trainee: str
-    outcome: Outcome | None
-    duration_s: float
-    completed: int
-    failed: int
-    skipped: int
-    steps: int
-    review: list[tuple[str, StepStatus]]
-    ssq_pre: float | None
-    ssq_post: float | None
-    fms_max: int | None
-
-    def to_dict(self) -> dict:
-        """As plain data (``wardtwin tour --format json``'s ``tour``; enum members as their text)."""
-        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        d["outcome"] = None if self.outcome is None else str(self.outcome)
-        d["review"] = [(name, str(status)) for name, status in self.review]
-        return d
-
-
-def end_summary(s: Session) -> TourSummary:
-    """How ``s`` went (see :class:`TourSummary`)."""
-    res = {r.index: r for r in s.results}
-    review = [(s.tour.steps[i].title or s.tour.steps[i].id, r.status) for i, r in sorted(res.items())
-              if r.status != StepStatus.COMPLETED]
-    ssq = {e.payload.phase: (e.payload.scores or {}).get("total") for e in s.events
-           if e.type == EventType.QUESTIONNAIRE and e.payload.instrument == "ssq"}
-    fms = [e.payload.fms for e in s.events if e.type == EventType.COMFORT_RATING]
-    return TourSummary(s.session_id, s.trainee, s.outcome, round(s.t, 1),
-                       sum(r.status == StepStatus.COMPLETED for r in s.results),
-                       sum(r.status == StepStatus.FAILED for r in s.results),
-                       sum(r.status == StepStatus.SKIPPED for r in s.results),
-                       len(s.tour.steps), review, ssq.get("pre"), ssq.get("post"), max(fms) if fms else None)
-
-
-_OUTCOME_TEXT = {
-    Outcome.COMPLETED: "You completed the orientation.",
-    Outcome.STOPPED_COMFORT: "We stopped for your comfort; your progress is saved.",
-    Outcome.QUIT: "You left the tour; your progress is saved.",
-    Outcome.ABANDONED: "The tour was interrupted; your progress is saved.",
-}
-
-
-def summary_lines(summary: TourSummary) -> list[str]:
-    """The end-of-tour summary as lines of text."""
-    m, sec = divmod(int(round(summary.duration_s)), 60)
-    out = [_OUTCOME_TEXT.get(summary.outcome, str(summary.outcome)),
-           f"{summary.completed} of {summary.steps} steps done in {m} min {sec:02d} s"
-           + (f", {summary.failed} missed" if summary.failed else "")
-           + (f", {summary.skipped} skipped" if summary.skipped else "") + "."]
-    if summary.review:
-        out.append("To review: " + "; ".join(f"{name} ({status})" for name, status in summary.review[:8])
-                   + (f"; and {len(summary.review) - 8} more" if len(summary.review) > 8 else ""))
-    if summary.ssq_pre is not None or summary.ssq_post is not None:
-        def fmt(v):
-            return "-" if v is None else f"{v:.1f}"
-        out.append(f"Simulator sickness (SSQ total): before {fmt(summary.ssq_pre)}, after {fmt(summary.ssq_post)}.")
-    if summary.fms_max is not None:
-        out.append(f"Highest comfort rating (FMS 0-20): {summary.fms_max}.")
-    return out
 
 
 class LazyRecorder:

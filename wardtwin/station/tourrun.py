@@ -13,7 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from wardtwin.station.tourplay import LazyRecorder, TourPlayer, TourSummary, end_summary, summary_lines
+from wardtwin.station.tourplay import LazyRecorder, TourPlayer
+from wardtwin.tours.summary import TourSummary, end_summary, summary_lines
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
 
