@@ -115,7 +115,7 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
 
     def read(store):
         tables = None
-        if fmt == "html" and SQL_TABLES and store.backend == "postgresql":
+        if fmt == "html" and SQL_TABLES:
             from wardtwin.reports.sqlagg import sql_tables
             tables = sql_tables(store, ward=ward, since=since_iso, pseudonym=pseudonym)
         if tables is not None:

@@ -30,15 +30,22 @@ import sqlite3
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from wardtwin.events import Event
 from wardtwin.store.dialect import Dialect, dialect_of
 from wardtwin.store.errors import NotAStoreError, SchemaTooNewError, StoreCorruptError, StoreError
 
-#: Migrations: (version, name, statements). Never edit a released one; append.
-MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+def _results_migration(store: "Store") -> None:
+    from wardtwin.store.results import migration
+
+    migration(store)
+
+
+#: Migrations: (version, name, statements: SQL text, or a function of the store for what one
+#: text cannot say). Never edit a released one; append.
+MIGRATIONS: tuple[tuple[int, str, tuple[Any, ...]], ...] = (
     (1, "sessions and events", (
         """CREATE TABLE sessions (
             id TEXT PRIMARY KEY, trainee TEXT NOT NULL, role TEXT, station TEXT NOT NULL,
@@ -66,6 +73,8 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         """INSERT INTO ward_versions (ward, version, first_seen)
             SELECT ward, layout_hash, MIN(started_at) FROM sessions GROUP BY ward, layout_hash""",
     )),
+    # typed results of sessions and steps (wardtwin.store.results), backfilled from the events
+    (4, "typed results of sessions and steps", (_results_migration,)),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 SESSION_COLUMNS = ("id", "trainee", "role", "station", "ward", "layout_hash", "tour", "tour_version", "mode",
@@ -361,7 +370,10 @@ class Store:
                 if number <= version:
                     continue
                 for stmt in statements:
-                    self.execute(stmt)
+                    if callable(stmt):
+                        stmt(self)
+                    else:
+                        self.execute(stmt)
                 self.execute("INSERT INTO wardtwin_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                              (number, name, utc_now()))
             self.schema_version = SCHEMA_VERSION
@@ -389,13 +401,26 @@ class Store:
         sessions = [session_row(e, started_at) for e in events if e.type == "session_started"]
         return self.write_rows(sessions, [event_row(e) for e in events])[1]
 
-    def write_rows(self, sessions: Sequence[tuple], events: Sequence[tuple]) -> tuple[int, int]:
+    def write_rows(self, sessions: Sequence[tuple], events: Sequence[tuple], *,
+                   results: bool = True) -> tuple[int, int]:
         """Insert raw rows (see :data:`SESSION_COLUMNS`, :data:`EVENT_COLUMNS`) in one transaction,
-        skipping ids already stored. Returns how many sessions and events were new."""
+        skipping ids already stored, and (``results``) recompute the typed results of the
+        sessions written (:mod:`wardtwin.store.results`). Returns how many sessions and events
+        were new."""
         with self.transaction(), self.translated():
             new_s = self.dialect.insert_many(self, "sessions", SESSION_COLUMNS, sessions)
             new_e = self.dialect.insert_many(self, "events", EVENT_COLUMNS, events)
+            if results and (new_s or new_e):
+                self.refresh_results({r[0] for r in sessions} | {r[1] for r in events})
         return new_s, new_e
+
+    def refresh_results(self, sessions: Iterable[str]) -> None:
+        """Recompute the typed results of ``sessions`` from their stored events (inside the
+        caller's transaction; nothing on a store whose schema predates them)."""
+        from wardtwin.store.results import RESULTS_SCHEMA, refresh
+
+        if self.schema_version >= RESULTS_SCHEMA:
+            refresh(self, list(sessions))
 
     # -- reading ----------------------------------------------------------------------------
     def session_rows(self, ward: str | None = None, since: str | None = None,

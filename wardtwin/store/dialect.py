@@ -6,6 +6,7 @@ triggers and the few SQL functions the report statement needs. Everything else i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sqlite3
@@ -126,6 +127,15 @@ class Dialect(ABC):
     def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
         """:meth:`chunks` of one large reporting statement (its sorts given memory)."""
 
+    @abstractmethod
+    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, list]:
+        """``(FROM item, params)``: ``rows`` passed as parameters, as a table of ``columns``
+        (``types``: text, integer or float)."""
+
+    @abstractmethod
+    def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
+        """``(condition, params)``: ``column`` is none of ``values`` (one parameter, however many)."""
+
 
 class SqliteDialect(Dialect):
     """A SQLite file (WAL mode, ``BEGIN IMMEDIATE`` transactions)."""
@@ -244,6 +254,13 @@ class SqliteDialect(Dialect):
         with store.translated():
             cur = store.conn.execute(q, params)
             yield iter(lambda: cur.fetchmany(batch), [])
+
+    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, list]:
+        cols = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(columns))
+        return f"(SELECT {cols} FROM json_each(?)) v", [json.dumps([list(r) for r in rows])]
+
+    def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
+        return f"{column} NOT IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
 
 
 class PostgresDialect(Dialect):
@@ -368,6 +385,15 @@ class PostgresDialect(Dialect):
             conn.execute("SET LOCAL jit = off")
             cur.execute(self.sql(q), params)
             yield iter(lambda: store.fetch(cur, batch), [])
+
+    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, list]:
+        arrays = {"text": "text[]", "integer": "integer[]", "float": "float8[]"}  # as the results tables
+        marks = ", ".join(f"?::{arrays[t]}" for t in types)
+        return (f"unnest({marks}) AS v({', '.join(columns)})",
+                [[r[i] for r in rows] for i in range(len(columns))])
+
+    def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
+        return f"{column} <> ALL(?::text[])", [list(values)]
 
 
 SQLITE: Dialect = SqliteDialect()

@@ -147,28 +147,46 @@ def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, *, repeats: flo
 
 
 def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
-    """Write many ``(started_at, events)`` sessions fast (COPY on PostgreSQL, executemany on
-    SQLite), idempotently. Returns (sessions, events) newly stored."""
+    """Write many new ``(started_at, events)`` sessions fast (COPY on PostgreSQL, executemany
+    on SQLite) with their typed results (:mod:`wardtwin.store.results`, folded from the events
+    given), idempotently. Returns (sessions, events) newly stored."""
+    import json
+
+    from wardtwin.store import results
     from wardtwin.store.db import EVENT_COLUMNS, SESSION_COLUMNS, _json, session_row
     from wardtwin.store.journal import EventIds
 
     total = [0, 0]
     s_rows: list = []
     e_rows: list = []
+    folded: list = []
+    with_results = store.schema_version >= results.RESULTS_SCHEMA
 
     def flush():
         with store.transaction(), store.translated():
             a = store.dialect.bulk_insert(store, "sessions", SESSION_COLUMNS, s_rows)
             b = store.dialect.bulk_insert(store, "events", EVENT_COLUMNS, e_rows)
+            if with_results:
+                results.write(store, [], folded, bulk=True)
         total[0] += a
         total[1] += b
         s_rows.clear()
         e_rows.clear()
+        folded.clear()
 
     for n, (started_at, evs) in enumerate(sessions, 1):
-        s_rows.append(session_row(evs[0], started_at))
+        row = session_row(evs[0], started_at)
+        s_rows.append(row)
         ids = EventIds(evs[0].session)
-        e_rows.extend((ids(e.seq), e.session, e.seq, e.type, float(e.t), e.step, _json(dict(e.data))) for e in evs)
+        rows = [(ids(e.seq), e.session, e.seq, e.type, float(e.t), e.step, _json(dict(e.data))) for e in evs]
+        e_rows.extend(rows)
+        if with_results:  # the fold of the events as stored (their data read back from its JSON text)
+            head = dict(zip(SESSION_COLUMNS, row))
+            head["comfort"], head["data"] = json.loads(head["comfort"]), json.loads(head["data"])
+            datas = json.loads("[" + ",".join(r[6] for r in rows) + "]")
+            s = results.fold(head, [(r[2], r[3], r[4], r[5], d) for r, d in zip(rows, datas)])
+            if s is not None:
+                folded.append(s)
         if n % chunk == 0:
             flush()
     if s_rows:

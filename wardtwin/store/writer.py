@@ -52,6 +52,9 @@ from wardtwin.store.journal import EventIds, Journal, encode_line, journal_dir, 
 
 #: Events per database transaction of a journaled writer.
 DEFAULT_BATCH = 256
+#: Events after which a writer recomputes its session's typed results (:mod:`wardtwin.store.results`);
+#: also at the session's end and on close. Reports summarise a session whose results lag behind.
+RESULTS_EVERY = 256
 
 
 class SessionWriter:
@@ -84,6 +87,8 @@ class SessionWriter:
         self._journal: Journal | None = None
         self._pending_s: list[tuple] = []
         self._pending_e: list[tuple] = []
+        self._unrefreshed = 0  # events stored since the session's results were last recomputed
+        self._ended = False
         try:
             self.store.dialect.set_durability(self.store, durability == "fsync")
             folder = journal_dir(self.store)
@@ -131,9 +136,13 @@ class SessionWriter:
             self.started_at = started_at
         if self.next_seq <= ev.seq:
             self.next_seq = ev.seq + 1
+        self._ended = self._ended or ev.type == EventType.SESSION_ENDED
         j = self._journal
         if j is None:
             self._write_direct(ev, started_at)
+            self._unrefreshed += 1
+            if self._ended or self._unrefreshed >= RESULTS_EVERY:
+                self._refresh()
             return
         data = _json(dict(ev.data))
         j.append(encode_line(ev.seq, ev.type, ev.t, ev.step, data, started_at))
@@ -178,16 +187,28 @@ class SessionWriter:
         the next flush, and for a recovery if this process dies."""
         if not self._pending_e and not self._pending_s:
             return
-        self.store.write_rows(self._pending_s, self._pending_e)
+        self._unrefreshed += len(self._pending_e)
+        results = self._ended or self._unrefreshed >= RESULTS_EVERY
+        self.store.write_rows(self._pending_s, self._pending_e, results=results)
+        if results:
+            self._unrefreshed = 0
         self._pending_s, self._pending_e = [], []
         if self._journal is not None:
             self._journal.reset()
+
+    def _refresh(self) -> None:
+        """Recompute the session's typed results now (one transaction)."""
+        with self.store.transaction():
+            self.store.refresh_results([self.session])
+        self._unrefreshed = 0
 
     def close(self) -> None:
         """Fold what is pending, delete the journal and close the store if this writer opened it.
         If the fold fails, the journal is kept (for the next recovery) and the error raised."""
         try:
             self.flush()
+            if self._unrefreshed and not self.store.read_only:
+                self._refresh()
             if self._journal is not None:
                 self._journal.remove()
         finally:
