@@ -252,7 +252,7 @@ class DesktopStation(Closes):
         for exit_, colour in ((False, MAP_DOOR), (True, MAP_EXIT)):
             self.map_root.attach_new_node(lines("minimap-doors", doors[exit_], 3.0, colour)).set_bin("fixed", 1)
         safety = [self.plan.footprints[it.id].exterior.coords for it in self.layout.items
-                  if it.id in self.plan.footprints and (t := self.layout.item_type(it)) is not None and t.safety_critical]
+                  if it.id in self.plan.footprints and getattr(self.layout.item_type(it), "safety_critical", False)]
         self.map_root.attach_new_node(lines("minimap-safety", safety, 1.5, MAP_SAFETY)).set_bin("fixed", 2)
         s = max(wm, hm) / 45
         arrow = [(0, 1.2 * s), (-0.75 * s, -0.8 * s), (0, -0.3 * s), (0.75 * s, -0.8 * s)]

@@ -46,6 +46,16 @@ _CLAMP_ITERATIONS = 30
 _SLIDES = 3
 
 
+def check_ranges(settings, what: str, limits) -> None:
+    """Raise :class:`UsageError` unless each field ``name`` of ``settings`` is a finite number
+    (not a bool) from ``lo`` to ``hi``, for each ``(name, lo, hi)`` of ``limits``; ``what``
+    names the settings in the message."""
+    for name, lo, hi in limits:
+        v = getattr(settings, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and lo <= v <= hi):
+            raise UsageError(f"{what} {name}={v!r}: a number from {lo:.4g} to {hi:.4g} expected")
+
+
 @dataclass(frozen=True)
 class WalkSettings:
     """Per-trainee locomotion settings (SI units inside: m, m/s, rad/s, rad)."""
@@ -56,11 +66,8 @@ class WalkSettings:
     eye_height: float = EYE_HEIGHT
 
     def __post_init__(self):
-        for name, lo, hi in (("speed", 0.0, 5.0), ("turn_rate", 0.0, 4 * math.pi),
-                             ("pitch_limit", 0.0, math.pi / 2), ("eye_height", 0.3, 2.5)):
-            v = getattr(self, name)
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
-                raise UsageError(f"walk setting {name}={v!r}: a number from {lo:g} to {hi:.4g} expected")
+        check_ranges(self, "walk setting", (("speed", 0.0, 5.0), ("turn_rate", 0.0, 4 * math.pi),
+                                            ("pitch_limit", 0.0, math.pi / 2), ("eye_height", 0.3, 2.5)))
 
     @classmethod
     def from_units(cls, speed: float = WALK_SPEED, turn_deg_s: float = 60.0, pitch_limit_deg: float = 80.0,

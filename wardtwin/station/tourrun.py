@@ -94,7 +94,8 @@ class TourRun:
         f = info.get("frame_times") or {}
         if f.get("count"):
             lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
-                         f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms ({info.get('renderer', '?')})")
+                         f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms "
+                         f"({info.get('renderer', '?')})")
         return lines
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wardtwin.errors import UsageError
+from wardtwin.station.locomotion import check_ranges
 
 
 @dataclass(frozen=True)
@@ -41,13 +42,10 @@ class VignetteSettings:
     fade_out: float = 0.25
 
     def __post_init__(self):
-        checks = (("max_strength", 0.0, 1.0), ("speed_full", 0.05, 10.0), ("yaw_rate_full", 0.05, 20.0),
-                  ("still_speed", 0.0, 1.0), ("still_yaw_rate", 0.0, 1.0), ("inner", 0.0, 2.0),
-                  ("outer", 0.01, 3.0), ("fade_out", 0.0, 5.0))
-        for name, lo, hi in checks:
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and lo <= v <= hi):
-                raise UsageError(f"vignette setting {name}={v!r}: a number from {lo:g} to {hi:g} expected")
+        check_ranges(self, "vignette setting", (
+            ("max_strength", 0.0, 1.0), ("speed_full", 0.05, 10.0), ("yaw_rate_full", 0.05, 20.0),
+            ("still_speed", 0.0, 1.0), ("still_yaw_rate", 0.0, 1.0), ("inner", 0.0, 2.0), ("outer", 0.01, 3.0),
+            ("fade_out", 0.0, 5.0)))
         if self.outer <= self.inner:
             raise UsageError(f"vignette radii inner={self.inner} outer={self.outer}: inner < outer expected")
 

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from wardtwin.errors import UsageError
-from wardtwin.station.locomotion import Inputs, WalkSettings, Walker
+from wardtwin.station.locomotion import Inputs, WalkSettings, Walker, check_ranges
 from wardtwin.station.vr.comfort import VignetteSettings
 from wardtwin.angles import wrap_angle
 from wardtwin.station.vr.pose import Controller, Pose, quat_axis
@@ -67,13 +67,10 @@ class VRSettings:
             raise UsageError(f"locomotion {self.locomotion!r}: one of {', '.join(LOCOMOTION)} expected")
         if self.turn not in TURNS:
             raise UsageError(f"turn {self.turn!r}: one of {', '.join(TURNS)} expected")
-        for name, lo, hi in (("snap_angle", math.radians(5), math.radians(180)), ("snap_debounce", 0.0, 2.0),
-                             ("turn_rate", 0.0, math.radians(360)), ("speed", 0.0, MAX_SPEED),
-                             ("deadzone", 0.0, 0.6), ("press", 0.1, 1.0), ("release", 0.0, 0.9),
-                             ("trigger_press", 0.05, 1.0), ("trigger_release", 0.0, 0.95)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and lo <= v <= hi):
-                raise UsageError(f"VR setting {name}={v!r}: a number from {lo:.4g} to {hi:.4g} expected")
+        check_ranges(self, "VR setting", (
+            ("snap_angle", math.radians(5), math.radians(180)), ("snap_debounce", 0.0, 2.0),
+            ("turn_rate", 0.0, math.radians(360)), ("speed", 0.0, MAX_SPEED), ("deadzone", 0.0, 0.6),
+            ("press", 0.1, 1.0), ("release", 0.0, 0.9), ("trigger_press", 0.05, 1.0), ("trigger_release", 0.0, 0.95)))
         if self.release >= self.press or self.trigger_release >= self.trigger_press:
             raise UsageError("VR settings: the release threshold must be below the press threshold")
 

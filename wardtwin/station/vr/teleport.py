@@ -28,7 +28,7 @@ import numpy as np
 import shapely
 
 from wardtwin.errors import UsageError
-from wardtwin.station.locomotion import Walker
+from wardtwin.station.locomotion import Walker, check_ranges
 from wardtwin.tours.sight import line_of_sight
 
 #: Door head height, m (the scene's doors are 2.1 m high; arched openings are higher).
@@ -49,11 +49,9 @@ class TeleportSettings:
     door_height: float = DOOR_HEIGHT
 
     def __post_init__(self):
-        for name, lo, hi in (("launch_speed", 0.5, 30.0), ("gravity", 0.5, 50.0), ("step", 0.002, 0.2),
-                             ("max_time", 0.1, 10.0), ("snap", 0.0, 1.0), ("door_height", 1.5, 5.0)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not (math.isfinite(v) and lo <= v <= hi):
-                raise UsageError(f"teleport setting {name}={v!r}: a number from {lo:g} to {hi:g} expected")
+        check_ranges(self, "teleport setting", (
+            ("launch_speed", 0.5, 30.0), ("gravity", 0.5, 50.0), ("step", 0.002, 0.2), ("max_time", 0.1, 10.0),
+            ("snap", 0.0, 1.0), ("door_height", 1.5, 5.0)))
 
 
 @dataclass(frozen=True)
