@@ -22,7 +22,7 @@ from wardtwin.model import load_model
 from wardtwin.rules import deadend
 from wardtwin.rules.distance import (
     _STEPS, CELL, SEED_RADIUS, Field, Grid, _label_rooms, build_grid, cell_triangles, distance_field, inside_cells,
-    step_graph,
+    step_graph, step_masks,
 )
 from wardtwin.rules.engine import Fields
 
@@ -242,10 +242,10 @@ def test_room_labels_rectangles_and_other_shapes():
     xs = x0 + (np.arange(22) + 0.5) * cell
     ys = y0 + (np.arange(20) + 0.5) * cell
     X, Y = np.meshgrid(xs, ys)
-    got = _label_rooms(polys, x0, y0, cell, xs, ys, X, Y)
+    got = _label_rooms(polys, x0, y0, cell, xs, ys)
     assert np.array_equal(got, _reference_labels(polys, x0, y0, cell, X, Y))
     assert set(np.unique(got).tolist()) >= {-1, 0, 1, 2, 3, 6}
-    assert np.array_equal(_label_rooms(polys[::-1], x0, y0, cell, xs, ys, X, Y),
+    assert np.array_equal(_label_rooms(polys[::-1], x0, y0, cell, xs, ys),
                           _reference_labels(polys[::-1], x0, y0, cell, X, Y))
 
 
@@ -259,6 +259,14 @@ def _shapes():
                                                                rng.choice([0.25, 0.5, 1.125], 20))]
     out.append(box(1.125, 1.125, 13.875, 11.375).difference(shapely.union_all(holes)))
     out.append(shapely.union_all([box(0.5, 0.5, 3.125, 3.125), box(5.0, 5.0, 8.0, 8.125)]))  # two parts
+    # upright edges on a column of centres, and a hair beside one (their crossings are exact)
+    up = np.nextafter(4.125, 9.0)
+    out.append(Polygon([(2.125, 1.0), (up, 1.0), (up, 3.0), (6.125 - 1e-12, 3.0), (6.125 - 1e-12, 5.3),
+                        (8.125 + 1e-9, 5.3), (8.125 + 1e-9, 7.125), (2.125, 7.125)],
+                       [[(3.125, 4.0), (3.125, 6.0), (np.nextafter(5.125, 0.0), 6.0), (np.nextafter(5.125, 0.0), 4.0)]]))
+    # a peak on a centre; level edges a hair off a row of centres, and one on it
+    out.append(Polygon([(1.0, 9.0), (3.125, 10.125), (5.0, 9.0), (5.0, 8.125), (1.0, 8.125)]))
+    out.append(box(9.0, 2.125 + 1e-9, 12.0, np.nextafter(4.125, 0.0)))
     return out
 
 
@@ -336,9 +344,65 @@ def test_step_graph_equals_the_rows_built_one_by_one(models):
                 _reference_step_graph(masks, offs, lens, 600, (np.zeros(0, int),) * 3))
 
 
+def _reference_masks(inside, P, steps):
+    """Step masks from whole shifted copies of the padded grid."""
+    pin = np.pad(inside, P)
+    H, W = pin.shape
+    mask = np.zeros(pin.shape, dtype=np.int64)
+
+    def shifted(dx, dy):
+        out = np.zeros_like(pin)
+        out[max(0, -dy):H - max(0, dy), max(0, -dx):W - max(0, dx)] = \
+            pin[max(0, dy):H - max(0, -dy), max(0, dx):W - max(0, -dx)]
+        return out
+
+    for k, (dx, dy, over) in enumerate(steps):
+        ok = pin & shifted(dx, dy)
+        for ax, ay in over:
+            ok &= shifted(ax, ay)
+        mask[ok] |= 1 << k
+    return mask
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "floor", "random"])
+def test_step_masks_equal_shifted_copies(models, name):
+    if name == "random":
+        inside = np.random.default_rng(5).random((37, 53)) < 0.7
+        inside[0, :] = inside[:, -1] = True  # cells on the edge
+    else:
+        inside = build_grid(models[name]).inside
+    assert np.array_equal(step_masks(inside, 2, _STEPS), _reference_masks(inside, 2, _STEPS))
+    assert np.array_equal(build_grid(models["icu-12"]).masks.reshape(-1),
+                          _reference_masks(build_grid(models["icu-12"]).inside, 2, _STEPS).reshape(-1))
+    eight = [(dx, dy, ((dx, 0), (0, dy)) if dx and dy else ())
+             for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))]
+    assert np.array_equal(step_masks(inside, 1, eight), _reference_masks(inside, 1, eight))
+
+
 def test_the_worst_place_of_an_empty_field_is_none():
     """A field on an empty grid (no walkable floor) has no worst place, and says so without
     an error."""
     empty = Grid(0.0, 0.0, CELL, np.zeros((0, 0), bool), np.zeros((0, 0), np.int32), (), [])
     field = Field("exit", empty, np.zeros((0, 0)), np.zeros((0, 0), np.int64), (), ())
     assert field.worst() is None
+
+
+def test_plain_pages_restore_numpy_huge_page_advice():
+    """The rules run with numpy's huge-page advice off and leave it as they found it."""
+    from wardtwin.rules.engine import plain_pages
+
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if switch is None:
+        pytest.skip("this numpy has no huge-page switch")
+    before = switch(True)
+    try:
+        with plain_pages():
+            assert switch(False) is False
+        assert switch(True) is True
+        with pytest.raises(KeyError):
+            with plain_pages():
+                raise KeyError("x")
+        assert switch(True) is True
+    finally:
+        switch(before)

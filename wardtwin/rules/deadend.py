@@ -20,7 +20,7 @@ import math
 import numpy as np
 import shapely
 
-from wardtwin.rules.distance import _label_rooms, inside_cells, step_graph
+from wardtwin.rules.distance import _label_rooms, inside_cells, step_graph, step_masks
 from wardtwin.rules.engine import Context, at, rule
 from wardtwin.rules.pack import Limit, rule_finding
 
@@ -108,32 +108,17 @@ def dead_end_field(model):
     nx, ny = math.ceil(maxx / CELL) - ix0, math.ceil(maxy / CELL) - iy0
     x0, y0 = ix0 * CELL, iy0 * CELL
     xs, ys = x0 + (np.arange(nx) + 0.5) * CELL, y0 + (np.arange(ny) + 0.5) * CELL
-    X, Y = np.meshgrid(xs, ys)
     inside = inside_cells(union, xs, ys) & inside_cells(model.floor, xs, ys)
-    room = _label_rooms([corr[i] for i in ids], x0, y0, CELL, xs, ys, X, Y)  # the room listed first wins
+    room = _label_rooms([corr[i] for i in ids], x0, y0, CELL, xs, ys)  # the room listed first wins
     room[~inside] = -1
     W = nx + 2
-    pin = np.zeros((ny + 2, W), bool)
-    pin[1:-1, 1:-1] = inside
-    H = ny + 2
-
-    def shifted(dx, dy):
-        out = np.zeros_like(pin)
-        out[max(0, -dy):H - max(0, dy), max(0, -dx):W - max(0, dx)] = \
-            pin[max(0, dy):H - max(0, -dy), max(0, dx):W - max(0, -dx)]
-        return out
-
     d2 = CELL * math.sqrt(2)
-    mask = np.zeros(pin.shape, dtype=np.int64)
-    offsets, lengths = [], []
-    for k, (dx, dy) in enumerate(((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))):
-        ok = pin & shifted(dx, dy)
-        if dx and dy:  # a diagonal step passes the two cells beside it
-            ok &= shifted(dx, 0) & shifted(0, dy)
-        mask[ok] |= 1 << k
-        offsets.append(dy * W + dx)
-        lengths.append(d2 if dx and dy else CELL)
-    n = pin.size
+    moves = ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1))
+    # a diagonal step passes the two cells beside it
+    mask = step_masks(inside, 1, [(dx, dy, ((dx, 0), (0, dy)) if dx and dy else ()) for dx, dy in moves])
+    offsets = [dy * W + dx for dx, dy in moves]
+    lengths = [d2 if dx and dy else CELL for dx, dy in moves]
+    n = mask.size
     seeds = []
     for p, q in segs:  # the core's cells: points every half cell along each line
         m = max(1, int(math.ceil(math.dist(p, q) / (CELL / 2))))

@@ -105,30 +105,36 @@ def build_grid(model, cell: float = CELL) -> Grid:
     nx, ny = ix1 - ix0, iy1 - iy0
     xs = x0 + (np.arange(nx) + 0.5) * cell
     ys = y0 + (np.arange(ny) + 0.5) * cell
-    X, Y = np.meshgrid(xs, ys)
     inside = inside_cells(walk, xs, ys)
     ids = tuple(rooms)
-    room = _label_rooms([rooms[i] for i in ids], x0, y0, cell, xs, ys, X, Y)
+    room = _label_rooms([rooms[i] for i in ids], x0, y0, cell, xs, ys)
     # usable steps per cell, on a grid padded by 2 so that no step leaves the array
     P = 2
+    mask = step_masks(inside, P, [(dx, dy, over) for dx, dy, over in _STEPS])
+    portal_xy, links, tri_portals = _portals(model.mesh, inside, xs, ys, P, nx + 2 * P, (ny + 2 * P) * (nx + 2 * P))
+    return Grid(x0, y0, cell, inside, room, ids, mask.ravel(), P, portal_xy, links, tri_portals, model.mesh)
+
+
+def step_masks(inside: np.ndarray, pad: int, steps) -> np.ndarray:
+    """Per cell of ``inside`` padded by ``pad`` cells on each side (uint16, ``[iy, ix]``): bit
+    ``k`` set where step ``k`` ``(dx, dy, cells passed over)`` (at most 16, each at most
+    ``pad`` cells long) starts and ends in ``inside`` and passes over walkable cells only."""
+    ny, nx = inside.shape
+    P = pad
     pin = np.zeros((ny + 2 * P, nx + 2 * P), dtype=bool)
     pin[P:P + ny, P:P + nx] = inside
-    mask = np.zeros(pin.shape, dtype=np.int64)
-    H, W = pin.shape
+    mask = np.zeros(pin.shape, dtype=np.uint16)
+    core = mask[P:P + ny, P:P + nx]
 
-    def shifted(dx, dy):
-        out = np.zeros_like(pin)
-        out[max(0, -dy):H - max(0, dy), max(0, -dx):W - max(0, dx)] = \
-            pin[max(0, dy):H - max(0, -dy), max(0, dx):W - max(0, -dx)]
-        return out
+    def at(dx, dy):  # pin of the cell (dx, dy) away from each cell of the core
+        return pin[P + dy:P + dy + ny, P + dx:P + dx + nx]
 
-    for k, (dx, dy, over) in enumerate(_STEPS):
-        ok = pin & shifted(dx, dy)
+    for k, (dx, dy, over) in enumerate(steps):
+        ok = inside & at(dx, dy)
         for ax, ay in over:
-            ok &= shifted(ax, ay)
-        mask[ok] |= 1 << k
-    portal_xy, links, tri_portals = _portals(model.mesh, inside, X, Y, P, nx + 2 * P, (ny + 2 * P) * (nx + 2 * P))
-    return Grid(x0, y0, cell, inside, room, ids, mask.ravel(), P, portal_xy, links, tri_portals, model.mesh)
+            ok &= at(ax, ay)
+        core |= ok.astype(np.uint16) << np.uint16(k)
+    return mask
 
 
 #: Cell centres this close (m) to a ring's crossing of their row, or rows this close to a
@@ -139,8 +145,10 @@ _EPS = 1e-7
 def inside_cells(geom, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """``shapely.contains_xy(geom, X, Y)`` on the grid of centres ``xs`` x ``ys`` (ascending,
     m), by scanlines: along each row the rings' crossings toggle in and out (a crossing counts
-    where the edge's lower end is at or below the row, its upper end above); the centres near
-    a crossing or on a row through a corner (within :data:`_EPS`) are tested one by one.
+    where the edge's lower end is at or below the row, its upper end above). Centres exactly on
+    an upright edge (its crossings are exact) or on a level edge along their row are on the
+    boundary (outside); those within :data:`_EPS` of a slanted edge's crossing, of a corner,
+    or of a level edge just off their row are tested one by one.
     ``[iy, ix]``: True where the centre is inside (not on the boundary)."""
     ny, nx = len(ys), len(xs)
     X = Y = None
@@ -162,30 +170,44 @@ def inside_cells(geom, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     col = np.searchsorted(xs, x, side="right")  # the first centre past the crossing
     flips = np.bincount(row * (nx + 1) + col, minlength=ny * (nx + 1)).reshape(ny, nx + 1)
     inside = (np.cumsum(flips[:, :nx], axis=1) & 1).astype(bool)
-    # doubtful: centres within _EPS of a crossing ...
-    doubt = np.zeros(ny * (nx + 1) + 1, dtype=np.int64)
-    lo = np.searchsorted(xs, x - _EPS, side="left")
-    hi = np.searchsorted(xs, x + _EPS, side="right")
-    # ... and, on a row within _EPS of a corner, the centres along the corner's edges
-    ends = np.concatenate([a[:, 1], b[:, 1]])
-    er0 = np.searchsorted(ys, ends - _EPS, side="left")
-    er1 = np.searchsorted(ys, ends + _EPS, side="right")
-    k = np.flatnonzero(er1 > er0)
-    segs = np.concatenate([np.arange(len(a))] * 2)[k]
-    n_rows = er1[k] - er0[k]
-    seg2 = np.repeat(segs, n_rows)
-    row2 = np.repeat(er0[k], n_rows) + (np.arange(len(seg2)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows))
-    xlo = np.minimum(a[seg2, 0], b[seg2, 0])
-    xhi = np.maximum(a[seg2, 0], b[seg2, 0])
-    lo2 = np.searchsorted(xs, xlo - _EPS, side="left")
-    hi2 = np.searchsorted(xs, xhi + _EPS, side="right")
-    rows = np.concatenate([row, row2])
-    starts = rows * (nx + 1) + np.concatenate([lo, lo2])
-    stops = rows * (nx + 1) + np.concatenate([hi, hi2])
-    keep = stops > starts
-    np.add.at(doubt, starts[keep], 1)
-    np.add.at(doubt, stops[keep], -1)
-    doubt = (np.cumsum(doubt)[:-1].reshape(ny, nx + 1)[:, :nx] > 0)
+    # on the boundary (exactly): centres on an upright edge (its crossings are exact) ...
+    up = ax == bx
+    on_r, on_lo, on_hi = [row[up]], [np.searchsorted(xs, x[up], side="left")], [np.searchsorted(xs, x[up], side="right")]
+    # ... doubtful: centres within _EPS of a slanted edge's crossing ...
+    sl = ~up
+    d_r = [row[sl]]
+    d_lo, d_hi = [np.searchsorted(xs, x[sl] - _EPS, side="left")], [np.searchsorted(xs, x[sl] + _EPS, side="right")]
+    # ... on the boundary: centres on a level edge lying on their row; doubtful: centres near a
+    # level edge within _EPS of their row (not on it), and centres within _EPS of a corner
+    lvl = np.flatnonzero(a[:, 1] == b[:, 1])
+    xlo, xhi = np.minimum(a[lvl, 0], b[lvl, 0]), np.maximum(a[lvl, 0], b[lvl, 0])
+    for yy, x_lo, x_hi, level in ((a[lvl, 1], xlo, xhi, True), (a[:, 1], a[:, 0], a[:, 0], False),
+                                  (b[:, 1], b[:, 0], b[:, 0], False)):
+        r0 = np.searchsorted(ys, yy - _EPS, side="left")
+        r1 = np.searchsorted(ys, yy + _EPS, side="right")
+        k = np.flatnonzero(r1 > r0)
+        n_rows = r1[k] - r0[k]
+        kk = np.repeat(k, n_rows)
+        rr = np.repeat(r0[k], n_rows) + (np.arange(len(kk)) - np.repeat(np.cumsum(n_rows) - n_rows, n_rows))
+        exact = (ys[rr] == yy[kk]) if level else np.zeros(len(kk), bool)
+        on_r.append(rr[exact])
+        on_lo.append(np.searchsorted(xs, x_lo[kk[exact]], side="left"))
+        on_hi.append(np.searchsorted(xs, x_hi[kk[exact]], side="right"))
+        d_r.append(rr[~exact])
+        d_lo.append(np.searchsorted(xs, x_lo[kk[~exact]] - _EPS, side="left"))
+        d_hi.append(np.searchsorted(xs, x_hi[kk[~exact]] + _EPS, side="right"))
+
+    def spans(rows, lo, hi) -> np.ndarray:  # [iy, ix]: in any of the spans [lo, hi) of the rows
+        rows, lo, hi = np.concatenate(rows), np.concatenate(lo), np.concatenate(hi)
+        cover = np.zeros(ny * (nx + 1) + 1, dtype=np.int64)
+        keep = hi > lo
+        np.add.at(cover, rows[keep] * (nx + 1) + lo[keep], 1)
+        np.add.at(cover, rows[keep] * (nx + 1) + hi[keep], -1)
+        return np.cumsum(cover)[:-1].reshape(ny, nx + 1)[:, :nx] > 0
+
+    on = spans(on_r, on_lo, on_hi)
+    inside[on] = False
+    doubt = spans(d_r, d_lo, d_hi) & ~on
     iy, ix = np.nonzero(doubt)
     if len(iy):
         shapely.prepare(geom)
@@ -199,7 +221,7 @@ def cell_triangles(mesh, xs: np.ndarray, ys: np.ndarray, want: np.ndarray) -> np
     triangle (by more than :data:`_EPS`) is in it; the others (near an edge or a corner's row,
     or in no triangle) are located one by one."""
     ny, nx = len(ys), len(xs)
-    out = np.full((ny, nx), -1, dtype=np.int64)
+    out = np.full((ny, nx), -1, dtype=np.int32 if mesh.n_triangles < 2**31 else np.int64)
     T = mesh.n_triangles
     if T and ny and nx:
         V = mesh.vertices[mesh.triangles]  # (T, 3, 2)
@@ -236,11 +258,12 @@ def cell_triangles(mesh, xs: np.ndarray, ys: np.ndarray, want: np.ndarray) -> np
     return out
 
 
-def _label_rooms(polys, x0: float, y0: float, cell: float, xs, ys, X, Y) -> np.ndarray:
-    """The index of the room holding each cell centre (-1: none); the room listed first wins
-    on a shared line. An axis-aligned rectangle holds the centres strictly inside it, filled by
-    index ranges; other rooms test the centres of their bounding box."""
-    room = np.full(X.shape, -1, dtype=np.int32)
+def _label_rooms(polys, x0: float, y0: float, cell: float, xs, ys) -> np.ndarray:
+    """The index of the room holding each cell centre (``[iy, ix]`` of the centres ``xs`` x
+    ``ys``; -1: none); the room listed first wins on a shared line. An axis-aligned rectangle
+    holds the centres strictly inside it, filled by index ranges; other rooms test the centres
+    of their bounding box."""
+    room = np.full((len(ys), len(xs)), -1, dtype=np.int32)
     if not polys:
         return room
     geoms = np.asarray(polys, dtype=object)
@@ -271,12 +294,12 @@ def _label_rooms(polys, x0: float, y0: float, cell: float, xs, ys, X, Y) -> np.n
         cy0, cy1 = max(0, int((by0 - y0) / cell) - 1), min(ny, int((by1 - y0) / cell) + 2)
         if cx0 >= cx1 or cy0 >= cy1:
             continue
-        sub = shapely.contains_xy(polys[k], X[cy0:cy1, cx0:cx1], Y[cy0:cy1, cx0:cx1])
+        sub = shapely.contains_xy(polys[k], *np.meshgrid(xs[cx0:cx1], ys[cy0:cy1]))
         room[cy0:cy1, cx0:cx1][sub] = k
     return room
 
 
-def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
+def _portals(mesh, inside, xs, ys, P: int, W: int, n_cells: int):
     """The mesh's portals as nodes: each links to the other portals of its two triangles and to
     the cells whose centres lie in them (a triangle is convex: every such segment is walkable).
     ``(midpoints, (from, to, length), triangle portals)``."""
@@ -308,8 +331,8 @@ def _portals(mesh, inside, X, Y, P: int, W: int, n_cells: int):
                 vs.append(n_cells + j)
                 ws.append(np.hypot(xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1]))
     iy, ix = np.nonzero(inside)
-    cx, cy = X[iy, ix], Y[iy, ix]
-    tri = cell_triangles(mesh, X[0], Y[:, 0], inside)[iy, ix]
+    cx, cy = xs[ix], ys[iy]
+    tri = cell_triangles(mesh, xs, ys, inside)[iy, ix]
     flat = (iy + P) * W + ix + P
     for col in range(3):
         ok = tri >= 0
@@ -517,23 +540,26 @@ def distance_field(grid: Grid, kind: str, targets: Sequence[tuple[str, tuple[flo
     W = nx + 2 * P
     n, K, T = grid.n_cells, grid.n_portals, len(targets)
     N = n + K
-    dist = np.full(N, math.inf)
-    owner = np.full(N, -1, dtype=np.int64)
-    if T:
-        points = np.array([[float(p[0]), float(p[1])] for _name, p in targets], dtype=float).reshape(-1, 2)
-        t, node, d = _seeds(grid, points)
-        indptr, indices, lengths = _graph(grid, len(t))
-        E = int(indptr[-1])
-        order = np.argsort(t, kind="stable")
-        indices[E:E + len(t)] = node[order]  # the targets' rows, in the spare slots
-        lengths[E:E + len(t)] = d[order]
-        top = np.concatenate([indptr, E + np.cumsum(np.bincount(t, minlength=T))]).astype(np.int32)
-        g = csr_matrix((lengths[:E + len(t)], indices[:E + len(t)], top), shape=(N + T, N + T), copy=False)
-        got, _pred, src = dijkstra(g, directed=True, indices=np.arange(N, N + T), return_predecessors=True,
-                                   min_only=True)
-        dist = got[:N]
-        owner = np.where(src[:N] >= N, src[:N].astype(np.int64) - N, -1)
-        owner = np.where(np.isfinite(dist), owner, -1)
+    if not T:  # nothing to walk to: read-only views of one value, no memory per cell
+        inf, none = np.array(math.inf), np.array(-1, dtype=np.int64)
+        return Field(kind, grid, np.broadcast_to(inf, (ny, nx)), np.broadcast_to(none, (ny, nx)), (), (),
+                     np.broadcast_to(inf, (K,)), np.broadcast_to(none, (K,)))
+    points = np.array([[float(p[0]), float(p[1])] for _name, p in targets], dtype=float).reshape(-1, 2)
+    t, node, d = _seeds(grid, points)
+    indptr, indices, lengths = _graph(grid, len(t))
+    E = int(indptr[-1])
+    order = np.argsort(t, kind="stable")
+    indices[E:E + len(t)] = node[order]  # the targets' rows, in the spare slots
+    lengths[E:E + len(t)] = d[order]
+    top = np.concatenate([indptr, E + np.cumsum(np.bincount(t, minlength=T))]).astype(np.int32)
+    g = csr_matrix((lengths[:E + len(t)], indices[:E + len(t)], top), shape=(N + T, N + T), copy=False)
+    got, _pred, src = dijkstra(g, directed=True, indices=np.arange(N, N + T), return_predecessors=True,
+                               min_only=True)
+    del _pred, g
+    dist = got[:N]
+    src = src[:N]
+    owner = np.where((src >= N) & np.isfinite(dist), src.astype(np.int64) - N, -1)
+    del src
     pv, po = dist[n:].copy(), owner[n:].copy()
     vals = dist[:n].reshape(ny + 2 * P, W)[P:P + ny, P:P + nx]
     own = owner[:n].reshape(ny + 2 * P, W)[P:P + ny, P:P + nx].copy()
