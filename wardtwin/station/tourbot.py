@@ -148,8 +148,7 @@ def keys_for(intent: tuple) -> list[str]:
                 keys += ["down"] * (i - row) + [str(v)]
                 row = min(i + 1, len(SSQ_ITEMS) - 1)
         return keys + ["enter"]
-    return {"ack": ["enter"], "resume": ["p"], "skip": ["n"], "hint": ["h"], "quit": ["escape", "y"],
-            "close": ["enter"]}[kind]
+    return [key for _, key in buttons_for(intent)]  # the others: one panel button a key
 
 
 def buttons_for(intent: tuple) -> list[tuple]:

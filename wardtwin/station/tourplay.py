@@ -432,35 +432,3 @@ class TourPlayer:
 
     def _toast(self, text: str, tone: str = "info") -> None:
         self._toasts = [t for t in self._toasts if t.text != text] + [Toast(text.strip(), TOAST_TIME, tone)]
-
-
-class LazyRecorder:
-    """A session sink that opens the store at the first event (a station that cannot open
-    its window records nothing and creates no file). When the store refuses the session (a
-    damaged store, a session id already recorded with other content) the error is raised and
-    the recorder stops: the events the station emits while it closes are not offered again."""
-
-    def __init__(self, store, session: str):
-        self.store, self.session, self.writer = store, session, None
-        self.failed = False
-
-    def __call__(self, event) -> None:
-        if self.failed:
-            return
-        try:
-            if self.writer is None:
-                from wardtwin.store import SessionWriter
-
-                self.writer = SessionWriter(self.store, self.session)
-            self.writer.write(event)
-        except BaseException:
-            self.failed = True
-            writer, self.writer = self.writer, None
-            if writer is not None:
-                writer.abandon()
-            raise
-
-    def close(self) -> None:
-        writer, self.writer = self.writer, None
-        if writer is not None:
-            writer.close()

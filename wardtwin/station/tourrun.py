@@ -13,10 +13,11 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
-from wardtwin.station.tourplay import LazyRecorder, TourPlayer
-from wardtwin.tours.summary import TourSummary, end_summary, summary_lines
+from wardtwin.station.tourplay import TourPlayer
+from wardtwin.store.writer import LazySessionWriter
 from wardtwin.tours.engine import Session
 from wardtwin.tours.spec import Pose
+from wardtwin.tours.summary import TourSummary, end_summary, summary_lines
 
 #: Longest a tour may run, s of simulated time (then it is abandoned).
 MAX_TOUR_TIME = 4 * 3600.0
@@ -126,7 +127,7 @@ def run_tour(model, tour, station: Opener, recorder=None, *, trainee: str, role:
     sink). A run interrupted (Ctrl-C) or lost (``lost``, then raised) is recorded as
     abandoned; the recorder is closed on the way out."""
     sid = session_id or str(uuid.uuid4())
-    sink = recorder if recorder is None or callable(recorder) else LazyRecorder(recorder, sid)
+    sink = recorder if recorder is None or callable(recorder) else LazySessionWriter(recorder, sid)
     if observer is not None:
         sink = observer.wrap(sink)
     try:

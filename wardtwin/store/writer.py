@@ -236,3 +236,34 @@ class SessionWriter:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class LazySessionWriter:
+    """A session's sink that opens its :class:`SessionWriter` (and so the store) at the first
+    event: a station that cannot open its window records nothing and creates no file. When the
+    store refuses the session (a damaged store, a session id already recorded with other
+    content) the error is raised and the sink stops: the events the station emits while it
+    closes are not offered again."""
+
+    def __init__(self, store: Store | str | os.PathLike, session: str):
+        self.store, self.session, self.writer = store, session, None
+        self.failed = False
+
+    def __call__(self, event: Event) -> None:
+        if self.failed:
+            return
+        try:
+            if self.writer is None:
+                self.writer = SessionWriter(self.store, self.session)
+            self.writer.write(event)
+        except BaseException:
+            self.failed = True
+            writer, self.writer = self.writer, None
+            if writer is not None:
+                writer.abandon()
+            raise
+
+    def close(self) -> None:
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            writer.close()
