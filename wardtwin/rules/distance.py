@@ -352,7 +352,7 @@ def _portals(mesh, inside, xs, ys, P: int, W: int, n_cells: int):
 _POPCOUNT = np.array([bin(m).count("1") for m in range(1 << 16)], dtype=np.int64)
 
 
-def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: int = 0, chunk: int = 1 << 16):
+def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: int = 0, chunk: int = 1 << 14):
     """A graph as CSR arrays ``(indptr, indices, weights)`` (int32, int32, float64) over ``n``
     nodes, built in linear time: node ``u`` (< ``len(masks)``) steps to ``u + offsets[k]`` (of
     length ``lengths[k]``) where bit ``k`` of ``masks[u]`` is set (at most 16 steps, in ``k``
@@ -363,7 +363,7 @@ def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: i
     S = len(offsets)
     if S > 16:
         raise ValueError("at most 16 steps")
-    m16 = (np.asarray(masks, dtype=np.int64).ravel() & ((1 << S) - 1)).astype(np.uint16)
+    m16 = (np.asarray(masks, dtype=np.int64).ravel() & ((1 << S) - 1)).astype("<u2")
     m = len(m16)
     steps = np.zeros(n, dtype=np.int64)
     steps[:m] = _POPCOUNT[m16]
@@ -374,7 +374,7 @@ def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: i
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(steps + lcount if L else steps, out=indptr[1:])
     E = int(indptr[-1])
-    if E + spare >= 2**31:
+    if E + spare >= 2**31 or n + max(map(abs, offsets), default=0) >= 2**31:
         raise MemoryError("the grid's graph is too large")
     indices = np.empty(E + spare, dtype=np.int32)
     weights = np.empty(E + spare, dtype=float)
@@ -383,18 +383,18 @@ def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: i
         su = lu[order]
         lpos = indptr[su] + steps[su] + (np.arange(L) - (np.cumsum(lcount) - lcount)[su])  # ascending
         del su, lcount
-    off = np.asarray(offsets, dtype=np.int64)
-    wts = np.asarray(lengths, dtype=float)
-    shifts = np.arange(S, dtype=np.uint16)
+    off = np.zeros(16, dtype=np.int32)
+    off[:S] = offsets
+    wts = np.tile(np.concatenate([np.asarray(lengths, dtype=float), np.zeros(16 - S)]), (min(chunk, m), 1))
     k0 = 0
     for a in range(0, m, chunk):
         b = min(m, a + chunk)
         lo, hi = int(indptr[a]), int(indptr[b])
         if lo == hi:
             continue
-        bits = ((m16[a:b, None] >> shifts) & 1).astype(bool)
-        to = (np.arange(a, b, dtype=np.int64)[:, None] + off)[bits]
-        w = np.broadcast_to(wts, bits.shape)[bits]
+        bits = np.unpackbits(m16[a:b].view(np.uint8).reshape(-1, 2), axis=1, bitorder="little").view(bool)
+        to = (np.arange(a, b, dtype=np.int32)[:, None] + off)[bits]
+        w = wts[:b - a][bits]
         k1 = int(np.searchsorted(lpos, hi)) if L else 0
         if k1 > k0:  # leave the links' slots free
             free = np.ones(hi - lo, dtype=bool)
