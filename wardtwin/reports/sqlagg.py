@@ -33,60 +33,60 @@ STALE_LIMIT = 2000
 
 
 def _aggregates(d) -> tuple[dict, list[str]]:
-    """Parts 1-5 (see :class:`SqlTables`): per-step and per-item tables."""
-    reached = "st.status <> 'not_reached'"
-    # part 1: per tour step
-    sk = "ward, tour, step, step_id"
+    """Parts 1-4 (see :func:`build_statement`): per-step and per-item tables. Groups are keyed by
+    small integers numbered in ``s`` (``wt``: ward and tour, ``wk``: ward, ``tk``: trainee), so
+    the sorts compare numbers; text keys are compared bytewise."""
     c = d.collate_bytes
-    skc = f"ward{c}, tour{c}, step, step_id{c}"  # sorted bytewise (PostgreSQL: not by the locale, slower)
-    step_med = (f"SELECT {sk}, AVG(dur) AS med FROM (SELECT {sk}, dur, ROW_NUMBER() OVER (PARTITION BY {skc} ORDER BY dur) "
-                f"AS rn, COUNT(*) OVER (PARTITION BY {skc}) AS cnt FROM st WHERE {reached} AND dur IS NOT NULL) q "
-                f"WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY {sk}")
-    step_tgt = (f"SELECT {sk}, target FROM (SELECT {sk}, target, ROW_NUMBER() OVER (PARTITION BY {skc} "
-                f"ORDER BY session) AS rn FROM st WHERE {reached} AND target IS NOT NULL AND target <> '') q "
-                f"WHERE rn = 1")
-    p1 = (f"SELECT 1 AS part, g.ward AS a1, g.tour AS a2, g.step_id AS a3, t.target AS a4, NULL AS a5, NULL AS a6, "
-          f"NULL AS a7, NULL AS a8, NULL AS a9, NULL AS a10, "
-          f"g.n AS i1, g.passed AS i2, g.failed AS i3, g.skipped AS i4, g.hinted AS i5, g.hints AS i6, g.revealed AS i7, "
-          f"g.step AS i8, m.med AS f1, g.spl AS f2, g.soft AS f3, NULL AS f4, g.kinds AS x1, NULL AS x2, NULL AS x3, 0 AS o "
-          f"FROM (SELECT {sk}, COUNT(*) AS n, SUM(CASE WHEN status = 'passed' THEN 1 ELSE 0 END) AS passed, "
+    reached = "status <> 'not_reached'"
+    # part 1: per tour step (reached steps; durations of ended steps, as the fold's). Counts and
+    # means by hashing; the median sorts only (key, duration); the first target (by session
+    # order) is read back by its session
+    sk = "wt, step, step_id"
+    on = "{0}.wt = g.wt AND {0}.step = g.step AND {0}.step_id = g.step_id"
+    p1 = (f"SELECT 1 AS part, g.ward AS a1, g.tour AS a2, g.step_id AS a3, t.target AS a4, "
+          f"NULL AS a5, NULL AS a6, NULL AS a7, NULL AS a8, NULL AS a9, NULL AS a10, "
+          f"g.n AS i1, g.passed AS i2, g.failed AS i3, g.skipped AS i4, g.hinted AS i5, g.hints AS i6, "
+          f"g.revealed AS i7, g.step AS i8, m.med AS f1, g.spl AS f2, g.soft AS f3, NULL AS f4, "
+          f"k.kinds AS x1, NULL AS x2, NULL AS x3, 0 AS o "
+          f"FROM (SELECT {sk}, MIN(ward) AS ward, MIN(tour) AS tour, COUNT(*) AS n, "
+          f"SUM(CASE WHEN status = 'passed' THEN 1 ELSE 0 END) AS passed, "
           f"SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, "
           f"SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS skipped, "
           f"SUM(CASE WHEN hints > 0 THEN 1 ELSE 0 END) AS hinted, SUM(hints) AS hints, "
           f"SUM(CASE WHEN revealed > 0 THEN 1 ELSE 0 END) AS revealed, AVG(spl) AS spl, AVG(soft) AS soft, "
-          f"{d.json_agg('kind', distinct=True)} AS kinds FROM st WHERE {reached} GROUP BY {sk}) g "
-          f"LEFT JOIN sm m ON m.ward = g.ward AND m.tour = g.tour AND m.step = g.step AND m.step_id = g.step_id "
-          f"LEFT JOIN stg t ON t.ward = g.ward AND t.tour = g.tour AND t.step = g.step AND t.step_id = g.step_id")
+          f"MIN(CASE WHEN target IS NOT NULL AND target <> '' THEN session END) AS first "
+          f"FROM st WHERE {reached} GROUP BY {sk}) g "
+          f"LEFT JOIN (SELECT {sk}, {d.median('dur')} AS med FROM st WHERE {reached} AND dur IS NOT NULL "
+          f"GROUP BY {sk}) m ON {on.format('m')} "
+          f"LEFT JOIN (SELECT {sk}, {d.json_agg('kind')} AS kinds FROM (SELECT DISTINCT {sk}, kind FROM st "
+          f"WHERE {reached}) q GROUP BY {sk}) k ON {on.format('k')} "
+          f"LEFT JOIN st t ON {on.format('t')} AND t.session = g.first")
     # items: find attempts numbered per trainee and item, in session order then step order
-    att = (f"SELECT trainee, ward, target AS item, tour, CASE WHEN status = 'passed' THEN 1 ELSE 0 END AS found, "
-           f"dur, spl, soft, ROW_NUMBER() OVER (PARTITION BY trainee{c}, ward{c}, target{c} "
-           f"ORDER BY session, step) "
-           f"AS n FROM st WHERE {reached} AND kind = 'find' AND target IS NOT NULL AND target <> ''")
+    att = (f"SELECT tk, wk, trainee, ward, target AS item, tour, "
+           f"CASE WHEN status = 'passed' THEN 1 ELSE 0 END AS found, dur, spl, soft, "
+           f"ROW_NUMBER() OVER (PARTITION BY tk, wk, target ORDER BY session, step) AS n "
+           f"FROM st WHERE {reached} AND kind = 'find' AND target IS NOT NULL AND target <> ''")
     bucket = "CASE WHEN n >= 4 THEN '4+' ELSE CAST(n AS TEXT) END"
-    ag = (f"SELECT ward, item, 'all' AS grp, found, dur, spl, soft FROM att UNION ALL "
-          f"SELECT ward, item, CASE WHEN n = 1 THEN 'first' ELSE 'repeat' END, found, dur, spl, soft FROM att UNION ALL "
-          f"SELECT ward, item, {bucket}, found, dur, spl, soft FROM att UNION ALL "
-          f"SELECT '', '', {bucket}, found, dur, spl, soft FROM att")
-    gk = "ward, item, grp"
-    gkc = f"ward{c}, item{c}, grp{c}"
-    ag_med = (f"SELECT {gk}, AVG(dur) AS med FROM (SELECT {gk}, dur, ROW_NUMBER() OVER (PARTITION BY {gkc} ORDER BY dur) "
-              f"AS rn, COUNT(*) OVER (PARTITION BY {gkc}) AS cnt FROM ag WHERE found = 1 AND dur IS NOT NULL) q "
-              f"WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY {gk}")
-    p2 = (f"SELECT 2 AS part, g.ward, g.item, g.grp, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"g.n, g.found, NULL, NULL, NULL, NULL, NULL, NULL, m.med, g.spl, g.soft, NULL, NULL, NULL, NULL, 0 "
-          f"FROM (SELECT {gk}, COUNT(*) AS n, SUM(found) AS found, AVG(spl) AS spl, AVG(soft) AS soft FROM ag "
-          f"GROUP BY {gk}) g LEFT JOIN am m ON m.ward = g.ward AND m.item = g.item AND m.grp = g.grp")
-    who = ("SELECT trainee, ward, item, MAX(found) AS found FROM att GROUP BY trainee, ward, item")
+    stats = (f"COUNT(*), SUM(found), NULL, NULL, NULL, NULL, NULL, NULL, "
+             f"{d.median('CASE WHEN found = 1 THEN dur END')}, AVG(spl), AVG(soft), NULL, NULL, NULL, NULL, 0")
+    first = "CASE WHEN n = 1 THEN 'first' ELSE 'repeat' END"
+    groups = (("'all'", "wk, item"), (first, f"wk, item, {first}"), (bucket, f"wk, item, {bucket}"))
+    p2 = [f"SELECT 2, MIN(ward), item, {grp}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {stats} FROM att GROUP BY {by}"
+          for grp, by in groups]
+    p2.append(f"SELECT 2, '', '', {bucket}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {stats} FROM att "
+              f"GROUP BY {bucket}")
+    who = f"SELECT tk, wk, MIN(trainee) AS trainee, MIN(ward) AS ward, item, MAX(found) AS found FROM att " \
+          f"GROUP BY tk, wk, item"
     p3 = (f"SELECT 3, i.ward, i.item, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
           f"w.trainees, w.never, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.tours, NULL, NULL, 0 "
-          f"FROM (SELECT ward, item, {d.json_agg('tour', distinct=True)} AS tours FROM att GROUP BY ward, item) i "
-          f"JOIN (SELECT ward, item, COUNT(*) AS trainees, SUM(1 - found) AS never FROM who GROUP BY ward, item) w "
-          f"ON w.ward = i.ward AND w.item = i.item")
-    p4 = (f"SELECT 4, trainee, ward, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+          f"FROM (SELECT wk, MIN(ward) AS ward, item, {d.json_agg('tour', distinct=True)} AS tours FROM att "
+          f"GROUP BY wk, item) i "
+          f"JOIN (SELECT wk, item, COUNT(*) AS trainees, SUM(1 - found) AS never FROM who GROUP BY wk, item) w "
+          f"ON w.wk = i.wk AND w.item = i.item")
+    p4 = (f"SELECT 4, MIN(trainee), MIN(ward), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
           f"COUNT(*), SUM(found), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"{d.json_agg('CASE WHEN found = 0 THEN item END')}, NULL, NULL, 0 FROM who GROUP BY trainee, ward")
-    ctes = {"sm": step_med, "stg": step_tgt, "att": att, "ag": ag, "am": ag_med, "who": who}
-    return ctes, [p1, p2, p3, p4]
+          f"{d.json_agg('CASE WHEN found = 0 THEN item END')}, NULL, NULL, 0 FROM who GROUP BY tk, wk")
+    return {"att": att, "who": who}, [p1, *p2, p3, p4]
 
 
 def _results(d, stale: Sequence[tuple], table: str, columns: Sequence[str], types: Sequence[str],
@@ -125,9 +125,12 @@ def build_statement(d, where: str, stale_ids: Sequence[str] = (), stale_sessions
     params = [*excl, *p2, *excl, *p1]  # in the text's order: ``st`` (after ``s``), then part 0
     cond = f" WHERE {where}" if where else ""
     s = (f"SELECT id, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, "
-         f"ROW_NUMBER() OVER (ORDER BY started_at{c}, id{c}) AS sn FROM sessions{cond}")
-    st = (f"SELECT s.sn AS session, t.step, t.status, t.step_id, t.kind, t.target, t.duration_s AS dur, t.hints, "
-          f"t.revealed, t.spl, t.soft_spl AS soft, s.trainee, s.ward, s.tour, s.started_at "
+         f"ROW_NUMBER() OVER (ORDER BY started_at{c}, id{c}) AS sn, DENSE_RANK() OVER (ORDER BY ward{c}, tour{c}) AS wt, "
+         f"DENSE_RANK() OVER (ORDER BY ward{c}) AS wk, DENSE_RANK() OVER (ORDER BY trainee{c}) AS tk "
+         f"FROM sessions{cond}")
+    st = (f"SELECT s.sn AS session, s.wt, s.wk, s.tk, t.step, t.status, t.step_id{c} AS step_id, t.kind, "
+          f"t.target{c} AS target, "
+          f"t.duration_s AS dur, t.hints, t.revealed, t.spl, t.soft_spl AS soft, s.trainee, s.ward, s.tour "
           f"FROM ({tr}) t JOIN s ON s.id = t.session")
     part0 = (f"SELECT 0 AS part, s.id AS a1, s.trainee AS a2, s.role AS a3, s.station AS a4, s.ward AS a5, "
              f"s.tour AS a6, s.layout_hash AS a7, s.tour_version AS a8, s.started_at AS a9, r.outcome AS a10, "
@@ -138,7 +141,7 @@ def build_statement(d, where: str, stale_ids: Sequence[str] = (), stale_sessions
     more, parts = _aggregates(d)
     ctes = {"s": s, "st": st, **more}
     # computed once, read several times (both backends would otherwise inline them)
-    mat = {"s", "st", "att", "ag", "who"}
+    mat = {"s", "st", "att", "who"}
     with_ = ", ".join(f"{name} AS{' MATERIALIZED' if name in mat else ''} ({q})" for name, q in ctes.items())
     body = " UNION ALL ".join([part0, *parts])
     return f"WITH {with_} SELECT * FROM ({body}) u ORDER BY part, o", params

@@ -123,6 +123,11 @@ class Dialect(ABC):
         """SQL: a JSON array of ``items``."""
 
     @abstractmethod
+    def median(self, expr: str) -> str:
+        """SQL: an aggregate, the median of the non-null values of ``expr`` as Python's
+        ``statistics.median`` gives it (the middle value, or the mean of the two middle ones)."""
+
+    @abstractmethod
     @contextmanager
     def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
         """:meth:`chunks` of one large reporting statement (its sorts given memory)."""
@@ -167,6 +172,7 @@ class SqliteDialect(Dialect):
             if not read_only:
                 _set_wal(conn, timeout)
                 conn.execute("PRAGMA synchronous = NORMAL")
+            conn.create_aggregate("wardtwin_median", 1, _Median)
         except BaseException as exc:
             if conn is not None:
                 conn.close()
@@ -248,6 +254,9 @@ class SqliteDialect(Dialect):
 
     def json_array(self, *items: str) -> str:
         return f"json_array({', '.join(items)})"
+
+    def median(self, expr: str) -> str:
+        return f"wardtwin_median({expr})"
 
     @contextmanager
     def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
@@ -375,6 +384,11 @@ class PostgresDialect(Dialect):
     def json_array(self, *items: str) -> str:
         return f"json_build_array({', '.join(items)})"
 
+    def median(self, expr: str) -> str:
+        # the lower and the upper middle value (the same one for an odd count), halved as Python does
+        return (f"((percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr}) "
+                f"+ percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr} DESC)) / 2)")
+
     @contextmanager
     def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
         conn = store.conn
@@ -394,6 +408,22 @@ class PostgresDialect(Dialect):
 
     def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
         return f"{column} <> ALL(?::text[])", [list(values)]
+
+
+class _Median:
+    """SQLite aggregate ``wardtwin_median(x)``: ``statistics.median`` of the non-null values."""
+
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def step(self, value: float | None) -> None:
+        if value is not None:
+            self.values.append(value)
+
+    def finalize(self) -> float | None:
+        from statistics import median
+
+        return median(self.values) if self.values else None
 
 
 SQLITE: Dialect = SqliteDialect()
