@@ -130,7 +130,7 @@ def test_odd_sessions_fold_as_in_python_and_damage_leaves_the_report_to_python(c
             build_report(store_url, "html", tmp_path / "r.html")
         assert not (tmp_path / "r.html").exists()
     else:
-        assert build_report(store_url, "html", tmp_path / "r.html")["sessions"] == 6
+        assert build_report(store_url, "html", tmp_path / "r.html").sessions == 6
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -551,12 +551,12 @@ def cmd_report(args) -> int:
                         pseudonymise=args.pseudonymise, key_file=args.pseudonym_key_file, lrs=args.lrs,
                         lrs_auth=args.lrs_auth, pass_mark=args.pass_mark, excel=args.excel,
                         activity_base=args.activity_base, account_home=args.account_home)
-    extra = f", {info['statements']} statements" if "statements" in info else ""
-    if "lrs" in info:
+    extra = f", {info.statements} statements" if info.statements is not None else ""
+    if info.lrs is not None:
         from wardtwin.reports.xapi import describe
 
-        extra += f"; LRS: {describe(info['lrs'])}"
-    print(f"wrote {_shown(args.out)}: {args.format} report of {info['sessions']} sessions{extra}",
+        extra += f"; LRS: {describe(info.lrs)}"
+    print(f"wrote {_shown(args.out)}: {args.format} report of {info.sessions} sessions{extra}",
           file=_status_stream(args.out))
     return 0
 

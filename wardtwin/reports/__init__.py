@@ -23,11 +23,53 @@ OUT is checked before the store is read: only a new path or a regular file (a fo
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Protocol
 
 from wardtwin.errors import UsageError
 
+if TYPE_CHECKING:
+    from wardtwin.reports.aggregate import Due, Row, _VersionFacts
+    from wardtwin.reports.html import ReportSource
+    from wardtwin.reports.pseudonym import Pseudonymiser
+    from wardtwin.reports.summary import SessionSummary
+    from wardtwin.reports.xapi import Identity
+    from wardtwin.store.db import Store
+    from wardtwin.store.versions import VersionRegistry
+
+    class Tables(ReportSource, Protocol):
+        """The tables of the html report: :class:`~wardtwin.reports.aggregate.ReportTables`
+        (from session summaries) or :class:`~wardtwin.reports.sqlagg.SqlTables` (from SQL)."""
+
+        @property
+        def versions(self) -> Sequence[_VersionFacts] | None: ...
+
+        def roster(self, due: Due | None = None) -> list[Row]: ...
+
+        def cohort(self) -> list[Row]: ...
+
+        def steps(self) -> list[Row]: ...
+
 FORMATS = ("csv", "html", "xapi")
+
+
+@dataclass(frozen=True)
+class ReportWritten:
+    """What :func:`build_report` wrote: ``sessions`` reported, the ``format`` and where (``out``);
+    csv: the ``files`` written; html: the ``trainees`` in the roster; xapi: the ``statements``,
+    the file's ``bytes`` and, when sent to an LRS, its counts (``lrs``: sent, already, conflicts,
+    voided, retries)."""
+
+    sessions: int
+    format: str
+    out: str
+    files: tuple[str, ...] = ()
+    trainees: int | None = None
+    statements: int | None = None
+    bytes: int | None = None
+    lrs: dict[str, int] | None = None
 
 
 def parse_since(text: str | None) -> str | None:
@@ -43,11 +85,13 @@ def parse_since(text: str | None) -> str | None:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | None = None,
-                 pseudonymise: bool = False, key_file=None, lrs: str | None = None, lrs_auth: str | None = None,
-                 pass_mark: float = 0.8, sessions=None, excel: bool = False, activity_base: str | None = None,
-                 account_home: str | None = None) -> dict:
-    """Write one report; returns a small dict describing what was written (and sent)."""
+def build_report(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *,
+                 ward: str | None = None, since: str | None = None, pseudonymise: bool = False,
+                 key_file: str | os.PathLike[str] | None = None, lrs: str | None = None,
+                 lrs_auth: str | None = None, pass_mark: float = 0.8, sessions: list[SessionSummary] | None = None,
+                 excel: bool = False, activity_base: str | None = None,
+                 account_home: str | None = None) -> ReportWritten:
+    """Write one report; returns what was written (and sent)."""
     from wardtwin.gcpause import paused_gc
 
     if fmt not in FORMATS:
@@ -75,7 +119,7 @@ def build_report(db, fmt: str, out, *, ward: str | None = None, since: str | Non
                       lrs_auth=lrs_auth, pass_mark=pass_mark, sessions=sessions, excel=excel, identity=identity)
 
 
-def _check_out(fmt: str, out) -> None:
+def _check_out(fmt: str, out: str | os.PathLike[str]) -> None:
     """Refuse an output path the format cannot be written to, before any work is done."""
     from wardtwin.exchange.files import check_output_dir, check_output_path, is_stdout
 
@@ -87,8 +131,10 @@ def _check_out(fmt: str, out) -> None:
         check_output_path(out)
 
 
-def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pass_mark, sessions, excel=False,
-           identity=None) -> dict:
+def _build(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *, ward: str | None,
+           since: str | None, since_iso: str | None, pseudonym: Pseudonymiser | None, lrs: str | None,
+           lrs_auth: str | None, pass_mark: float, sessions: list[SessionSummary] | None, excel: bool = False,
+           identity: Identity | None = None) -> ReportWritten:
     from wardtwin.exchange.files import write_output
 
     if fmt == "xapi":
@@ -98,22 +144,20 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
         if sessions is None:
             from wardtwin.store.db import read_store
             sessions = read_store(db, lambda store: load_summaries(store, ward=ward, since=since_iso))
-        info = {"sessions": len(sessions), "format": fmt, "out": os.fspath(out)}
         stmts = statements(sessions, pseudonym=pseudonym, pass_mark=pass_mark, identity=identity)
         data = encode_file(stmts, gz=os.fspath(out).endswith(".gz"))
+        counts = None
         if lrs:  # first: a failed post or a conflict leaves no statements file
-            info["lrs"] = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
+            counts = post_statements(stmts, lrs, auth=lrs_auth or os.environ.get("WARDTWIN_LRS_AUTH"))
         write_output(out, data)
-        info["statements"] = len(stmts)
-        info["bytes"] = len(data)
-        return info
+        return ReportWritten(len(sessions), fmt, os.fspath(out), statements=len(stmts), bytes=len(data), lrs=counts)
     if sessions is not None:
         return _tables(sessions, None, fmt, out, pseudonym=pseudonym, excel=excel, ward=ward, since=since)
     from wardtwin.reports.summary import iter_summaries
     from wardtwin.store.db import read_store
     from wardtwin.store.versions import version_registry
 
-    def read(store):
+    def read(store: Store) -> ReportWritten:
         tables = None
         if fmt == "html" and SQL_TABLES:
             from wardtwin.reports.sqlagg import sql_tables
@@ -123,7 +167,8 @@ def _build(db, fmt, out, *, ward, since, since_iso, pseudonym, lrs, lrs_auth, pa
         return _tables(iter_summaries(store, ward=ward, since=since_iso), version_registry(store, ward), fmt, out,
                        pseudonym=pseudonym, excel=excel, ward=ward, since=since)
 
-    return read_store(db, read)
+    written: ReportWritten = read_store(db, read)
+    return written
 
 
 #: On PostgreSQL the html report's tables come from one SQL statement
@@ -134,7 +179,7 @@ SQL_TABLES = False
 
 
 #: The CSV files' columns (:data:`~wardtwin.reports.csvout.CSV_FILES`).
-def csv_columns() -> dict:
+def csv_columns() -> dict[str, tuple[str, ...]]:
     from wardtwin.reports import aggregate as a
     from wardtwin.reports import items as i
 
@@ -144,7 +189,9 @@ def csv_columns() -> dict:
             "items_never_found.csv": i.NEVER_FOUND_COLUMNS}
 
 
-def _tables(sessions, registry, fmt, out, *, pseudonym, excel, ward, since) -> dict:
+def _tables(sessions: Iterable[SessionSummary], registry: VersionRegistry | None, fmt: str,
+            out: str | os.PathLike[str], *, pseudonym: Pseudonymiser | None, excel: bool, ward: str | None,
+            since: str | None) -> ReportWritten:
     """The csv or html report of ``sessions`` (an iterator, in start order), streamed: each
     session goes into the running tables (:class:`~wardtwin.reports.aggregate.ReportTables`)
     and, for csv, its rows straight into sessions.csv and step_results.csv; nothing is written
@@ -156,7 +203,7 @@ def _tables(sessions, registry, fmt, out, *, pseudonym, excel, ward, since) -> d
         from wardtwin.reports.csvout import CsvFolder
 
         with CsvFolder(out, csv_columns(), excel=excel) as folder:
-            batch = []
+            batch: list[SessionSummary] = []
             for s in sessions:
                 tables.add(s)
                 batch.append(s)
@@ -174,13 +221,14 @@ def _tables(sessions, registry, fmt, out, *, pseudonym, excel, ward, since) -> d
             folder.write("item_attempts.csv", tables.items.curve())
             folder.write("items_never_found.csv", tables.items.never_found())
             files = folder.commit()
-        return {"sessions": tables.n_sessions, "format": fmt, "out": os.fspath(out), "files": [f.name for f in files]}
+        return ReportWritten(tables.n_sessions, fmt, os.fspath(out), files=tuple(f.name for f in files))
     for s in sessions:
         tables.add(s)
     return _html(tables, registry, out, ward=ward, since=since)
 
 
-def _html(tables, registry, out, *, ward, since) -> dict:
+def _html(tables: Tables, registry: VersionRegistry | None, out: str | os.PathLike[str], *, ward: str | None,
+          since: str | None) -> ReportWritten:
     """The html report of ``tables`` (a :class:`~wardtwin.reports.aggregate.ReportTables` or
     :class:`~wardtwin.reports.sqlagg.SqlTables`)."""
     from wardtwin.exchange.files import write_output
@@ -192,13 +240,13 @@ def _html(tables, registry, out, *, ward, since) -> dict:
     html = render(tables, roster, tables.cohort(), tables.steps(), title="wardtwin orientation report",
                   generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters)
     write_output(out, html.encode("utf-8"))
-    return {"sessions": tables.n_sessions, "format": "html", "out": os.fspath(out), "trainees": len(roster)}
+    return ReportWritten(tables.n_sessions, "html", os.fspath(out), trainees=len(roster))
 
 
-def _due(tables, registry):
+def _due(tables: Tables, registry: VersionRegistry | None) -> Due | None:
     """``(trainee, ward) -> DueRow`` for the roster's refresher column (None without a registry)."""
     if registry is None:
         return None
     from wardtwin.versions.due import due_rows
 
-    return {(r.trainee, r.ward): r for r in due_rows(tables.versions, registry)}
+    return {(r.trainee, r.ward): r for r in due_rows(tables.versions or [], registry)}

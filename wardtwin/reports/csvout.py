@@ -83,7 +83,7 @@ def to_csv(rows: Sequence[Mapping[str, object]], columns: Sequence[str] | None =
     return buf.getvalue()
 
 
-def write_csvs(folder: str | Path, tables: Mapping[str, Sequence[Mapping[str, object]]],
+def write_csvs(folder: str | os.PathLike[str], tables: Mapping[str, Sequence[Mapping[str, object]]],
                columns: dict[str, Sequence[str]] | None = None, *, excel: bool = False) -> list[Path]:
     """One CSV file per table (``name -> rows``) in ``folder``; ``columns``: the header of each
     (needed for tables that may be empty); ``excel``: each file starts with a UTF-8 byte order
@@ -104,7 +104,7 @@ class CsvFolder:
     failed report leaves nothing. Cells as :func:`to_csv` writes them (formulas neutralised),
     memory bounded by one row whatever the number of rows."""
 
-    def __init__(self, folder: str | Path, columns: Mapping[str, Sequence[str]], *, excel: bool = False) -> None:
+    def __init__(self, folder: str | os.PathLike[str], columns: Mapping[str, Sequence[str]], *, excel: bool = False) -> None:
         from wardtwin.exchange.files import check_output_dir
 
         self._created = not os.path.lexists(check_output_dir(folder))  # removed again when nothing is written

@@ -150,8 +150,8 @@ def histogram(series: list[tuple[str, list[float], str]], *, bins: list[float], 
     return "".join(parts)
 
 
-def render(sessions: ReportSource | list[SessionSummary], roster: list[Row], cohort: list[Row],
-           steps: list[Row], *,
+def render(sessions: ReportSource | list[SessionSummary], roster: Sequence[Row], cohort: Sequence[Row],
+           steps: Sequence[Row], *,
            title: str, generated: str, filters: str) -> str:
     """The whole report as one HTML document. ``sessions``: the
     :class:`~wardtwin.reports.aggregate.ReportTables` the tables came from (or a list of
