@@ -8,6 +8,7 @@ grouped under a heading (per step chart: one group per ward and tour)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any, Protocol
@@ -66,6 +67,9 @@ svg.curve text{font-size:11px}
 """
 
 
+_HTML_SPECIAL = re.compile("[&<>\"']")
+
+
 def _fmt(v: object) -> str:
     if v is None:
         return "–"
@@ -73,7 +77,17 @@ def _fmt(v: object) -> str:
         return "yes" if v else "no"
     if isinstance(v, float):
         return f"{v:.3g}" if abs(v) < 10 else f"{v:,.1f}"
-    return escape(str(v))
+    text = str(v)
+    return escape(text) if _HTML_SPECIAL.search(text) else text
+
+
+def _td(v: object) -> str:
+    return f'<td class="n">{_fmt(v)}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool) \
+        else f"<td>{_fmt(v)}</td>"
+
+
+#: Distinct cell values whose HTML one :func:`table` call remembers (roles, outcomes, scores repeat).
+_CELL_CACHE = 1 << 16
 
 
 def table(rows: Sequence[Row], columns: list[tuple[str, str]], *, cls: str,
@@ -83,10 +97,21 @@ def table(rows: Sequence[Row], columns: list[tuple[str, str]], *, cls: str,
     head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
     keys = [k for k, _ in columns]
     body = []
+    cells: dict[tuple[type, object], str] = {}  # (type, value): 1 and True are different cells
     for r in rows:
-        tds = "".join([f'<td class="n">{_fmt(v)}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
-                       else f"<td>{_fmt(v)}</td>" for v in map(r.get, keys)])
-        body.append(f'<tr{" class=bad" if bad and bad(r) else ""}>{tds}</tr>')
+        tds = []
+        for v in map(r.get, keys):
+            key: tuple[type, object] | None = (v.__class__, v)
+            try:
+                td = cells.get(key) if key is not None else None
+            except TypeError:  # an unhashable value
+                td, key = None, None
+            if td is None:
+                td = _td(v)
+                if key is not None and len(cells) < _CELL_CACHE and not (v.__class__ is float and v == 0):
+                    cells[key] = td  # (-0.0 equals 0.0 but is shown "-0")
+            tds.append(td)
+        body.append(f'<tr{" class=bad" if bad and bad(r) else ""}>{"".join(tds)}</tr>')
     return (f'<div class="scroll"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
             '</tbody></table></div>')
 
