@@ -83,7 +83,7 @@ def test_index_links_every_image_relatively_and_escapes_text(gallery):
     out, info = gallery
     page = (out / "index.html").read_text(encoding="utf-8")
     srcs = re.findall(r'<img src="([^"]+)"', page)
-    assert len(srcs) == info["views"] and sorted(srcs) == sorted(info["files"][:-1])
+    assert len(srcs) == info.views and sorted(srcs) == sorted(info.files[:-1])
     for s in srcs:
         assert "/" not in s and ":" not in s and (out / s).is_file()
         assert (out / s).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -160,7 +160,7 @@ def differing_fraction(a: np.ndarray, b: np.ndarray) -> float:
 @pytest.mark.parametrize("key", REFERENCE_VIEWS)
 def test_view_matches_its_reference(gallery, key):
     out, info = gallery
-    name = next(n for n in info["files"] if n.endswith(f"-{key}.png"))
+    name = next(n for n in info.files if n.endswith(f"-{key}.png"))
     small = _small(_read_png(out / name))
     ref = GOLDEN / f"tiny-{key}.png"
     if os.environ.get("WARDTWIN_UPDATE_GOLDEN") == "1":
@@ -175,8 +175,8 @@ def test_the_comparison_catches_a_change_in_the_look(gallery):
     """The tolerance is not so loose that a visible change passes: the orbit view against the
     plan view's reference, and against itself with one room's colour changed, both fail."""
     out, info = gallery
-    orbit = _small(_read_png(out / next(n for n in info["files"] if n.endswith("-orbit.png"))))
-    plan = _small(_read_png(out / next(n for n in info["files"] if n.endswith("-plan.png"))))
+    orbit = _small(_read_png(out / next(n for n in info.files if n.endswith("-orbit.png"))))
+    plan = _small(_read_png(out / next(n for n in info.files if n.endswith("-plan.png"))))
     assert differing_fraction(orbit, plan) > ALLOWED_FRACTION
     changed = orbit.copy()
     changed[30:60, 40:90] = (200, 40, 40)

@@ -380,7 +380,7 @@ def test_bam_round_trip_draws_the_ward_as_built(tiny, offscreen, tmp_path):
     loaded = NodePath(Loader.get_global_ptr().load_sync(Filename.from_os_specific(str(tmp_path / "tiny.bam")), opts))
     assert loaded.get_name() == "ward"
     assert loaded.find("**/cells").is_empty() and loaded.find("**/=portal-cull").is_empty()
-    assert loaded.count_num_descendants() + 1 == info["nodes"]
+    assert loaded.count_num_descendants() + 1 == info.summary.nodes
     scene = WardScene(g, locate=plan.room_at)
     shots = {}
     for name, root in (("scene", scene.root), ("bam", loaded)):

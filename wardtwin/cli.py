@@ -351,8 +351,9 @@ def cmd_build(args) -> int:
     from wardtwin.scene.export import build
 
     info = build(layout, args.out, plan=model.plan)
-    print(escape(f"wrote {Path(args.out)}/{{{','.join(info['files'].values())}}}: {info['triangles']} triangles, "
-                 f"{info['draw_calls']} draw calls, {info['labels']} labels ({time.perf_counter() - t0:.2f} s)"))
+    print(escape(f"wrote {Path(args.out)}/{{{','.join(info.files)}}}: {info.summary.triangles} triangles, "
+                 f"{info.summary.draw_calls} draw calls, {info.summary.labels} labels "
+                 f"({time.perf_counter() - t0:.2f} s)"))
     return 0
 
 
@@ -369,7 +370,7 @@ def cmd_snapshot(args) -> int:
 
     info = snapshot(model, args.out, at=args.at, look=args.look, view=args.view, size=args.size,
                     labels=not args.no_labels, ceilings=args.ceilings)
-    print(f"wrote {_shown(args.out)}: {info['view']} view, {args.size[0]}x{args.size[1]}, {info['renderer']}")
+    print(f"wrote {_shown(args.out)}: {info.view} view, {args.size[0]}x{args.size[1]}, {info.renderer}")
     return 0
 
 
@@ -381,7 +382,7 @@ def cmd_gallery(args) -> int:
     from wardtwin.scene.gallery import write_gallery
 
     info = write_gallery(model, args.out, size=args.size)
-    print(f"wrote {_shown(args.out)}: {info['views']} views, {args.size[0]}x{args.size[1]}, and index.html")
+    print(f"wrote {_shown(args.out)}: {info.views} views, {args.size[0]}x{args.size[1]}, and index.html")
     return 0
 
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 import html
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wardtwin.layout.model import Layout
+    from wardtwin.model.compiled import WardModel
 
 #: Room kinds walked along rather than entered: each one of them is shown, not one per kind.
 CORRIDOR_KINDS = ("corridor", "elevator_lobby")
@@ -35,25 +41,41 @@ class GalleryView:
     name: str
 
 
+@dataclass(frozen=True)
+class Gallery:
+    """A gallery as written: its folder ``dir``, the number of ``views``, the ``files`` written
+    (the PNGs in view order, then ``index.html``) and the image ``size`` (width, height, pixels)."""
+
+    dir: str
+    views: int
+    files: tuple[str, ...]
+    size: tuple[int, int]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The gallery as plain JSON data (tuples as lists)."""
+        return {"dir": self.dir, "views": self.views, "files": list(self.files), "size": list(self.size)}
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:48] or "view"
 
 
-def gallery_views(layout) -> list[GalleryView]:
+def gallery_views(layout: Layout) -> list[GalleryView]:
     """The views of a ward's gallery, in the order shown (see the module doc). Rooms: the first
     of each kind in the floor plan's order; items of the patient rooms' standard fit-out
     (oxygen, suction... in every room, :func:`~wardtwin.layout.fitout.fitout_types`): the
     first of each type."""
     out: list[GalleryView] = []
 
-    def add(group, title, view, at):
+    def add(group: str, title: str, view: str, at: str | None) -> None:
         out.append(GalleryView(group, title, view, at, f"{len(out) + 1:03d}-{group}-{_slug(at or view)}.png"))
 
     from wardtwin.layout.fitout import fitout_types
 
     add("ward", "Whole ward from above, at an angle (orbit)", "orbit", None)
     add("ward", "Plan, from straight above", "plan", None)
-    fitout, shown_fitout = fitout_types(layout), set()
+    fitout = fitout_types(layout)
+    shown_fitout: set[str] = set()
     for it in layout.items:
         t = layout.item_type(it)
         if t is not None and t.safety_critical:
@@ -72,12 +94,13 @@ def gallery_views(layout) -> list[GalleryView]:
     return out
 
 
-def _room_name(layout, room: str) -> str:
+def _room_name(layout: Layout, room: str) -> str:
     r = layout.room_by_id.get(room)
     return (r.name or r.id) if r is not None else room
 
 
-def render_gallery(model, views, size=SIZE) -> dict[str, bytes]:
+def render_gallery(model: WardModel, views: Sequence[GalleryView],
+                   size: tuple[int, int] = SIZE) -> dict[str, bytes]:
     """PNG bytes of each view, by file name, rendered offscreen with one buffer and one scene."""
     from wardtwin.scene.camera import overview, viewpoint
     from wardtwin.scene.geometry import ward_geometry
@@ -94,7 +117,7 @@ def render_gallery(model, views, size=SIZE) -> dict[str, bytes]:
         lens = off.camera.node().get_lens()
         for v in views:
             off.camera.node().set_lens(lens)
-            if v.view == "eye":
+            if v.view == "eye" and v.at is not None:  # eye views are taken at a place
                 scene.show_ceilings(True)
                 eye, target = viewpoint(model, v.at)
                 off.look(eye, target, scene=scene)
@@ -113,7 +136,7 @@ _GROUPS = (("ward", "The whole ward"), ("safety", "Safety-critical items, as som
            ("room", "One room of each kind, as someone coming in sees it"), ("corridor", "Corridors"))
 
 
-def index_html(ward_name: str, ward_id: str, views, size=SIZE) -> str:
+def index_html(ward_name: str, ward_id: str, views: Sequence[GalleryView], size: tuple[int, int] = SIZE) -> str:
     """The gallery's page: every view with its caption, grouped; all text escaped, images by
     relative links, no scripts or outside resources."""
     e = html.escape
@@ -140,10 +163,11 @@ def index_html(ward_name: str, ward_id: str, views, size=SIZE) -> str:
     return "\n".join(parts)
 
 
-def write_gallery(model, out_dir: str | os.PathLike, size=SIZE) -> dict:
+def write_gallery(model: WardModel, out_dir: str | os.PathLike[str], size: tuple[int, int] = SIZE) -> Gallery:
     """Render the gallery of ``model`` (a compiled ward) into ``out_dir``: one PNG per view and
     ``index.html``. Every output path is checked first and every view rendered before
-    anything is written (files are written atomically, the index last). Returns a summary."""
+    anything is written (files are written atomically, the index last). Returns what was
+    written (:class:`Gallery`)."""
     from wardtwin.exchange.files import check_output_dir, check_output_path, ensure_output_dir, write_bytes_atomic
 
     layout = model.layout
@@ -158,6 +182,6 @@ def write_gallery(model, out_dir: str | os.PathLike, size=SIZE) -> dict:
     for v in views:
         write_bytes_atomic(out / v.name, images[v.name])
     write_bytes_atomic(out / "index.html", page.encode("utf-8"))
-    return {"dir": str(out), "views": len(views), "files": [v.name for v in views] + ["index.html"],
-            "size": list(size)}
+    return Gallery(dir=str(out), views=len(views), files=(*(v.name for v in views), "index.html"),
+                   size=(size[0], size[1]))
 
