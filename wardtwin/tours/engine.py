@@ -26,8 +26,8 @@ from typing import Any, Literal, cast
 
 from wardtwin.errors import UnknownNameError, UsageError
 from wardtwin.events import (
-    Driver, Event, EventType, Outcome, Payload, Resumed, StationKind, StepSkipped, StepStarted, StepStatus, TourMode,
-    values,
+    Driver, Event, Outcome, Paused, Payload, Resumed, SessionEnded, SessionStarted, StationKind, StepCompleted,
+    StepFailed, StepSkipped, StepStarted, StepStatus, TourMode, values,
 )
 from wardtwin.layout.model import Point
 from wardtwin.model import WardModel
@@ -169,19 +169,12 @@ class Session:
             extra = dict(self.start_data or {})
             comfort = {**self.settings.to_dict(),
                        **dict(cast(Mapping[str, object], extra.pop("comfort", None) or {}))}
-            data: dict[str, Any] = {
-                **extra, "trainee": self.trainee, "station": self.station.value, "ward": lay.ward.id,
-                "layout_hash": self._layout_hash or layout_hash(lay), "tour": self.tour.id,
-                "tour_version": self.tour.digest, "mode": self.mode.value, "comfort": comfort,
-                "steps": len(self.tour.steps),
-                "start": [round(self.pose.x, 3), round(self.pose.y, 3)]}
-            if self.tour.revision:
-                data["tour_revision"] = self.tour.revision
-            if self.role:
-                data["role"] = self.role
-            if self.seed is not None:
-                data["seed"] = self.seed
-            self.emit(EventType.SESSION_STARTED, step=None, **data)
+            self.emit(SessionStarted(
+                trainee=self.trainee, station=self.station, ward=lay.ward.id,
+                layout_hash=self._layout_hash or layout_hash(lay), tour=self.tour.id, tour_version=self.tour.digest,
+                mode=self.mode.value, comfort=comfort, steps=len(self.tour.steps),
+                start=[round(self.pose.x, 3), round(self.pose.y, 3)], tour_revision=self.tour.revision or None,
+                role=self.role or None, seed=self.seed, extra=extra), step=None)  # extra: the station's display
             self._start(0)
         return self._take()
 
@@ -248,7 +241,7 @@ class Session:
             self.run.hint(self, requested=True)
         return self._take()
 
-    def pause(self, reason: str = "trainee", **data: object) -> list[Event]:
+    def pause(self, reason: str = "trainee", **data: Any) -> list[Event]:
         """Pause: time passes but the step's clock (hints, limits) stops."""
         self._out = []
         if self.begun and not self.ended:
@@ -280,22 +273,14 @@ class Session:
         return self._take()
 
     # -- used by step runs ------------------------------------------------------------------
-    def emit(self, type: EventType | str | Payload, at: float | None = None,
-             step: int | None | Literal["current"] = "current", **data: object) -> Event:
-        """Emit an event at session time ``at`` (default: now): of ``type`` with ``data``, or the
-        event carrying a typed payload (``type`` a :class:`~wardtwin.events.Payload`, no ``data``)."""
-        kind: EventType | str
-        body: Mapping[str, object]
-        if isinstance(type, Payload):
-            if data:
-                raise UsageError(f"emit: a {type.type} payload and data keys {', '.join(data)} given; one or the other")
-            kind, body = type.type, type.to_data()
-        else:
-            kind, body = type, data
+    def emit(self, payload: Payload, at: float | None = None,
+             step: int | None | Literal["current"] = "current") -> Event:
+        """Emit the event carrying ``payload`` (its type and data) at session time ``at``
+        (default: now), of step ``step`` (default: the current one)."""
         t = self.t if at is None else max(min(at, self.t), self._last_t)
         self._last_t = t
         idx = (self.index if self.run is not None else None) if step == "current" else step
-        ev = Event(self.session_id, self._seq, kind, round(t, 6), idx, body)
+        ev = Event.of(self.session_id, self._seq, round(t, 6), payload, idx)
         self._seq += 1
         self.events.append(ev)
         self._out.append(ev)
@@ -308,7 +293,7 @@ class Session:
         if not self.paused:
             self.paused = True
             self.autopilot.speed = 0.0
-            self.emit(EventType.PAUSED, reason=reason, **data)
+            self.emit(Paused(reason=reason, **data))
 
     def teleport(self, xy: Point) -> None:
         """Move the trainee to ``xy`` at once (a teleport in the motion exposure)."""
@@ -319,7 +304,7 @@ class Session:
         self.pose = self.autopilot.pose
 
     def finish(self, success: bool, reason: str | None = None, advance: bool = True, at: float | None = None,
-               **data: object) -> None:
+               **data: Any) -> None:
         """End the current step (completed when ``success``), then start the next."""
         run = self.run
         assert run is not None  # called by the running step
@@ -329,10 +314,7 @@ class Session:
         body: dict[str, Any] = {
             "duration_s": duration, "success": bool(success), "hints": run.hints, "revealed": run.revealed,
             **(metrics.to_data() if metrics is not None else {}), **data}
-        if success:
-            self.emit(EventType.STEP_COMPLETED, at=at, **body)
-        else:
-            self.emit(EventType.STEP_FAILED, at=at, reason=reason or "failed", **body)
+        self.emit(StepCompleted(**body) if success else StepFailed(reason=reason or "failed", **body), at=at)
         self._result(StepStatus.COMPLETED if success else StepStatus.FAILED, reason, duration, metrics)
         if advance:
             self.advance(at)
@@ -375,7 +357,7 @@ class Session:
         if not self.ended and self.index == i:
             run.prompt["driver"] = run.driver
 
-    def end(self, outcome: Outcome | str, at: float | None = None, **data: object) -> None:
+    def end(self, outcome: Outcome | str, at: float | None = None, **data: Any) -> None:
         """End the session with ``outcome`` (completed, stopped_comfort, abandoned, quit)."""
         if self.ended:
             return
@@ -385,9 +367,8 @@ class Session:
         counts = {k.value: sum(1 for r in self.results if r.status == k) for k in StepStatus}
         t = self.t if at is None else at
         extra = dict(self.end_data() or {}) if self.end_data is not None else {}
-        self.emit(EventType.SESSION_ENDED, at=at, step=None, outcome=outcome.value, duration_s=round(t, 3),
-                  motion=self.meter.summary().to_data(), steps={**counts, "total": len(self.tour.steps)},
-                  **{**extra, **data})
+        self.emit(SessionEnded(outcome=outcome, duration_s=round(t, 3), motion=self.meter.summary().to_data(),
+                               steps={**counts, "total": len(self.tour.steps)}, **{**extra, **data}), at=at, step=None)
         self.ended = True
         self.outcome = outcome
         self.paused = False

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, TypedDict, TypeVar
 
 from wardtwin.errors import UnknownNameError, UsageError
-from wardtwin.events import ComfortRating, Driver, EventType, HintShown, Outcome, TourMode
+from wardtwin.events import AnswerRevealed, ComfortRating, Driver, HintShown, Outcome, TourMode
 from wardtwin.events import Questionnaire as QuestionnaireAnswered
 from wardtwin.layout import vocab
 from wardtwin.layout.schema import Angle, Enum, Field, Id, Length, Obj, Str
@@ -330,8 +330,9 @@ class Find(Run):
             self.hint(s, at=s.scheduled(self.hint_after))
         if mine and not self.revealed and e >= self.reveal_after:
             self.revealed = True
-            s.emit(EventType.ANSWER_REVEALED, at=s.scheduled(self.reveal_after), item=self.best.id, room=self.best.room,
-                   at_xy=[round(self.best.center[0], 3), round(self.best.center[1], 3)])
+            s.emit(AnswerRevealed(item=self.best.id, room=self.best.room,
+                                  at_xy=[round(self.best.center[0], 3), round(self.best.center[1], 3)]),
+                   at=s.scheduled(self.reveal_after))
         if mine and e >= self.time_limit - 1e-9:
             at = s.scheduled(self.time_limit)
             if s.mode == TourMode.MIXED:
