@@ -406,3 +406,41 @@ def test_plain_pages_restore_numpy_huge_page_advice():
         assert switch(True) is True
     finally:
         switch(before)
+
+
+def _reference_parts(mesh, tg):
+    """Union-find over neighbouring triangles of one group, the lower index the root."""
+    parent = list(range(mesh.n_triangles))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for t in range(mesh.n_triangles):
+        for o in mesh.neighbors[t].tolist():
+            if o >= 0 and tg[t] >= 0 and tg[t] == tg[o]:
+                ra, rb = find(t), find(o)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    return np.array([find(t) for t in range(mesh.n_triangles)])
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "icu-12", "floor"])
+def test_triangle_parts_equal_union_find(models, name):
+    """room-cut-off's parts (connected components, each named by its lowest triangle) are the
+    union-find's roots: with the rooms' groups and with random groups (some triangles in none)."""
+    from wardtwin.rules.clearance import triangle_parts
+
+    mesh = models[name].mesh
+    rng = np.random.default_rng(11)
+    cent = mesh.vertices[mesh.triangles].mean(axis=1)
+    by_room = np.full(mesh.n_triangles, -1)
+    ids = list(models[name].rooms)
+    pi, ri = shapely.STRtree([models[name].rooms[r] for r in ids]).query(shapely.points(cent), predicate="intersects")
+    by_room[pi[::-1]] = ri[::-1]
+    for tg in (by_room, rng.integers(-1, 3, mesh.n_triangles), np.zeros(mesh.n_triangles, int)):
+        got = triangle_parts(mesh, tg)
+        assert np.array_equal(got, _reference_parts(mesh, tg))
+    assert len(np.unique(triangle_parts(mesh, by_room))) > 1

@@ -164,6 +164,24 @@ def _room_groups(ctx: Context) -> tuple[dict, list]:
     return group, names
 
 
+def triangle_parts(mesh, tg: np.ndarray) -> np.ndarray:
+    """Per mesh triangle, the lowest index of the triangles joined to it through neighbours of
+    the same group ``tg`` (a group >= 0; a triangle of group -1 is a part of its own)."""
+    from scipy.sparse import coo_matrix  # here: scipy takes a while to import
+    from scipy.sparse.csgraph import connected_components
+
+    T = mesh.n_triangles
+    nb = mesh.neighbors
+    t_idx, k_idx = np.nonzero(nb >= 0)
+    other = nb[t_idx, k_idx]
+    same = (tg[t_idx] == tg[other]) & (tg[t_idx] >= 0)
+    g = coo_matrix((np.ones(int(same.sum()), dtype=np.int8), (t_idx[same], other[same])), shape=(T, T))
+    _n, label = connected_components(g, directed=False)
+    low = np.full(int(label.max(initial=-1)) + 1, T, dtype=np.int64)
+    np.minimum.at(low, label, np.arange(T))
+    return low[label]
+
+
 @rule("room-cut-off")
 def room_cut_off(lim: Limit, ctx: Context):
     """A room (with the alcoves open to it) whose walkable floor, inside the room, falls into
@@ -184,33 +202,16 @@ def room_cut_off(lim: Limit, ctx: Context):
     pi, ri = tree.query(shapely.points(cent), predicate="intersects")
     tg = np.full(T, -1, dtype=np.int64)
     tg[pi[::-1]] = np.array([group[ids[k]] for k in ri[::-1]], dtype=np.int64)  # the first room written wins
-    # union-find over neighbouring triangles of the same group
-    parent = list(range(T))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    nb = mesh.neighbors
-    t_idx, k_idx = np.nonzero(nb >= 0)
-    other = nb[t_idx, k_idx]
-    same = (tg[t_idx] == tg[other]) & (tg[t_idx] >= 0)
-    for a, b in zip(t_idx[same].tolist(), other[same].tolist()):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    roots = np.array([find(t) for t in range(T)])
+    roots = triangle_parts(mesh, tg)
     kinds = {r.id: r.kind for r in lay.rooms}
-    part_area: dict = {}
-    for g, rt, a in zip(tg.tolist(), roots.tolist(), area.tolist()):
-        if g >= 0:
-            part_area[(g, rt)] = part_area.get((g, rt), 0.0) + a
+    # each part's area, summed in triangle order; a part is one group's (its root's)
+    has = tg >= 0
+    part_of = roots[has]
+    sums = np.bincount(part_of, weights=area[has], minlength=T)
     by_group: dict[int, list] = {}
-    for (g, rt), a in part_area.items():
-        if a >= MIN_PART:
-            by_group.setdefault(g, []).append((a, rt))
+    for rt in np.unique(part_of).tolist():
+        if sums[rt] >= MIN_PART:
+            by_group.setdefault(int(tg[rt]), []).append((float(sums[rt]), rt))
     for g in sorted(by_group):
         parts = sorted(by_group[g], key=lambda x: (-x[0], x[1]))
         members = names[g]
