@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from statistics import fmean, median
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from wardtwin.reports.summary import STEP_STATUSES, SessionSummary
 
@@ -225,6 +225,38 @@ def _roster_row(s: SessionSummary, trainee: str, attempts: int, pseudonym: Pseud
     }
 
 
+class CohortSession(Protocol):
+    """What a cohort group reads of a session: a :class:`SessionSummary`, or the SQL path's
+    session row (:mod:`wardtwin.reports.sqlagg`). Times in s; SSQ scores by scale name."""
+
+    @property
+    def trainee(self) -> str: ...
+
+    @property
+    def completed(self) -> bool: ...
+
+    @property
+    def duration_s(self) -> float: ...
+
+    @property
+    def score(self) -> float: ...
+
+    @property
+    def ssq_pre(self) -> Mapping[str, Any] | None: ...
+
+    @property
+    def ssq_post(self) -> Mapping[str, Any] | None: ...
+
+    @property
+    def any_symptom(self) -> bool | None: ...
+
+    @property
+    def fms_max(self) -> int | None: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+
 class _Group:
     """One cohort group's running numbers (see :func:`cohort`)."""
 
@@ -242,7 +274,7 @@ class _Group:
         self.fms: list[int] = []
         self.stopped = self.abandoned = self.quit = 0
 
-    def add(self, s: SessionSummary) -> None:
+    def add(self, s: CohortSession) -> None:
         self.sessions += 1
         self.trainees.add(s.trainee)
         if s.completed:

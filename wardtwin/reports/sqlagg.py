@@ -22,17 +22,22 @@ Measured (``tools/bench_store.py --pg``): see the README's performance notes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from wardtwin.reports.aggregate import _cohort_rows, _Group, _r, _VersionFacts
+from wardtwin.reports.aggregate import Due, Row, _cohort_rows, _Group, _r, _VersionFacts
 from wardtwin.reports.items import CURVE_ATTEMPTS, _change
+
+if TYPE_CHECKING:
+    from wardtwin.store.db import Store
+    from wardtwin.store.dialect import Dialect
 
 #: Sessions without current results that the SQL path summarises itself; more: the Python path.
 STALE_LIMIT = 2000
 
 
-def _aggregates(d) -> tuple[dict, list[str]]:
+def _aggregates(d: Dialect) -> tuple[dict[str, str], list[str]]:
     """Parts 1-4 (see :func:`build_statement`): per-step and per-item tables. Groups are keyed by
     small integers numbered in ``s`` (``wt``: ward and tour, ``wk``: ward, ``tk``: trainee), so
     the sorts compare numbers; text keys are compared bytewise."""
@@ -89,8 +94,8 @@ def _aggregates(d) -> tuple[dict, list[str]]:
     return {"att": att, "who": who}, [p1, *p2, p3, p4]
 
 
-def _results(d, stale: Sequence[tuple], table: str, columns: Sequence[str], types: Sequence[str],
-             exclude: str) -> tuple[str, list]:
+def _results(d: Dialect, stale: Sequence[tuple[Any, ...]], table: str, columns: Sequence[str],
+             types: Sequence[str], exclude: str) -> tuple[str, list[Any]]:
     """SQL (a subquery) of the rows of results ``table``: the stored ones, but for the stale
     sessions (``exclude``: the condition leaving theirs out, or empty) whose rows ``stale``
     are passed as parameters instead."""
@@ -101,8 +106,9 @@ def _results(d, stale: Sequence[tuple], table: str, columns: Sequence[str], type
     return f"SELECT {cols} FROM {table} WHERE {exclude} UNION ALL SELECT {cols} FROM {values}", params
 
 
-def build_statement(d, where: str, stale_ids: Sequence[str] = (), stale_sessions: Sequence[tuple] = (),
-                    stale_steps: Sequence[tuple] = ()) -> tuple[str, list]:
+def build_statement(d: Dialect, where: str, stale_ids: Sequence[str] = (),
+                    stale_sessions: Sequence[tuple[Any, ...]] = (),
+                    stale_steps: Sequence[tuple[Any, ...]] = ()) -> tuple[str, list[Any]]:
     """``(statement, parameters)``: the parameters that follow those of the sessions' filter
     (``where``: on the sessions table, ``?`` marks; its parameters come first). ``stale_*``: the sessions whose stored
     results are not used, and their rows (:func:`~wardtwin.store.results.result_rows`). Rows:
@@ -116,7 +122,7 @@ def build_statement(d, where: str, stale_ids: Sequence[str] = (), stale_sessions
     )
 
     c = d.collate_bytes
-    excl: list = []
+    excl: list[Any] = []
     exclude = ""
     if stale_ids:
         exclude, excl = d.not_in_param("session", list(stale_ids))
@@ -154,6 +160,20 @@ class _Session:
     __slots__ = ("trainee", "completed", "duration_s", "score", "ssq_pre", "ssq_post", "any_symptom", "fms_max",
                  "outcome")
 
+    trainee: str
+    completed: bool
+    duration_s: float
+    score: float
+    ssq_pre: dict[str, float] | None
+    ssq_post: dict[str, Any] | None
+    any_symptom: bool | None
+    fms_max: int | None
+    outcome: str
+
+
+#: One attempt group of an item: (attempts, found, median time to find s, SPL mean, SoftSPL mean).
+_Stats = tuple[int, int, float | None, float | None, float | None]
+
 
 class _Bad(Exception):
     """A row the SQL path leaves to the Python fold."""
@@ -162,22 +182,23 @@ class _Bad(Exception):
 class SqlItems:
     """The per-item tables (:class:`~wardtwin.reports.items.ItemEvidence`'s methods) from parts 2-4."""
 
-    def __init__(self, pseudonym):
+    def __init__(self, pseudonym: Callable[[str], str] | None) -> None:
         self._p = pseudonym
-        self.groups: dict[tuple, dict] = {}  # (ward, item) -> grp -> (attempts, found, median, spl, soft)
-        self.pooled: dict[str, tuple] = {}
-        self.meta: dict[tuple, tuple] = {}  # (ward, item) -> (tours, trainees, never)
-        self.never: list[tuple] = []
+        # (ward, item) -> grp -> (attempts, found, median, spl, soft)
+        self.groups: dict[tuple[str, str], dict[str, _Stats]] = {}
+        self.pooled: dict[str, _Stats] = {}
+        self.meta: dict[tuple[str, str], tuple[str, int, int]] = {}  # (ward, item) -> (tours, trainees, never)
+        self.never: list[tuple[str, str, int, int, list[str]]] = []  # (trainee, ward, tried, found, missed)
 
     @staticmethod
-    def _rate(g):
+    def _rate(g: _Stats | None) -> float | None:
         return g[1] / g[0] if g and g[0] else None
 
-    def items(self) -> list[dict]:
-        rows = []
+    def items(self) -> list[Row]:
+        rows: list[Row] = []
         for key in sorted(self.groups):
             g = self.groups[key]
-            a, f, r = g.get("all"), g.get("first"), g.get("repeat")
+            a, f, r = g["all"], g.get("first"), g.get("repeat")  # (every item has its "all" group)
             tours, trainees, never = self.meta.get(key, ("", 0, 0))
             fr, rr = self._rate(f), self._rate(r)
             fm, rm = (f[2] if f else None), (r[2] if r else None)
@@ -194,8 +215,8 @@ class SqlItems:
             })
         return rows
 
-    def curve(self) -> list[dict]:
-        rows = []
+    def curve(self) -> list[Row]:
+        rows: list[Row] = []
         for key in sorted(self.groups):
             g = self.groups[key]
             for a in CURVE_ATTEMPTS:
@@ -206,12 +227,12 @@ class SqlItems:
                                  "spl_mean": _r(st[3])})
         return rows
 
-    def pooled_curve(self) -> list[dict]:
+    def pooled_curve(self) -> list[Row]:
         return [{"ward": "", "item": "", "attempt": a, "attempts": st[0], "found": st[1],
                  "found_rate": _r(self._rate(st)), "median_time_s": _r(st[2], 1), "spl_mean": _r(st[3])}
                 for a in CURVE_ATTEMPTS if (st := self.pooled.get(a)) and st[0]]
 
-    def never_found(self) -> list[dict]:
+    def never_found(self) -> list[Row]:
         p = self._p
         rows = [{"trainee": p(t) if p else t, "ward": w, "items_tried": tried, "items_found": found,
                  "never_found": len(missed), "items_never_found": " ".join(sorted(missed))}
@@ -224,20 +245,20 @@ class SqlTables:
     """:class:`~wardtwin.reports.aggregate.ReportTables`' tables (roster, cohort, steps, items,
     SSQ totals, version facts) from the rows of :func:`build_statement`."""
 
-    def __init__(self, pseudonym=None):
+    def __init__(self, pseudonym: Callable[[str], str] | None = None) -> None:
         self.pseudonym = pseudonym
         self.versions: list[_VersionFacts] = []
         self.n_sessions = 0
-        self._best: dict[str, list] = {}  # trainee -> [latest, latest completed, attempts] (session rows)
+        self._best: dict[str, list[Any]] = {}  # trainee -> [latest, latest completed, attempts] (session rows)
         self._all = _Group()
-        self._by = {"role": {}, "station": {}}
-        self._steps: list[dict] = []
+        self._by: dict[str, dict[str, _Group]] = {"role": {}, "station": {}}
+        self._steps: list[Row] = []
         self.items = SqlItems(pseudonym)
         self.ssq_pre: list[float] = []
         self.ssq_post: list[float] = []
 
-    def roster(self, due=None) -> list[dict]:
-        rows = []
+    def roster(self, due: Due | None = None) -> list[Row]:
+        rows: list[Row] = []
         p = self.pseudonym
         for trainee, (latest, done, attempts) in self._best.items():
             r = done or latest
@@ -257,14 +278,14 @@ class SqlTables:
         rows.sort(key=lambda r: r["trainee"])
         return rows
 
-    def cohort(self) -> list[dict]:
+    def cohort(self) -> list[Row]:
         return _cohort_rows(self._all, self._by)
 
-    def steps(self) -> list[dict]:
+    def steps(self) -> list[Row]:
         return sorted(self._steps, key=lambda r: (r["ward"], r["tour"], r["step"], r["step_id"]))
 
     # -- reading the rows ---------------------------------------------------------------------
-    def add_session(self, row) -> None:
+    def add_session(self, row: Sequence[Any]) -> None:
         """One part-0 row (raises :class:`_Bad` for a row left to the Python path)."""
         from wardtwin.store.db import is_time
 
@@ -279,7 +300,8 @@ class SqlTables:
         if role is not None and type(role) is not str:
             raise _Bad(sid)
         pre = None if pre_total is None else {"total": float(pre_total)}
-        post = None if post_total is None else {"total": float(post_total), "any_symptom": bool(any_symptom)}
+        post: dict[str, Any] | None = (None if post_total is None else
+                                       {"total": float(post_total), "any_symptom": bool(any_symptom)})
         duration = float(duration)
         s = _Session()
         s.trainee, s.outcome, s.duration_s = trainee, outcome, duration
@@ -310,7 +332,7 @@ class SqlTables:
         if post:
             self.ssq_post.append(post["total"])
 
-    def add_step(self, row) -> None:
+    def add_step(self, row: Sequence[Any]) -> None:
         (_, ward, tour, step_id, target, _, _, _, _, _, _, n, passed, failed, skipped, hinted, hints, revealed, step,
          med, spl, soft, _, kinds, _, _, _) = row
         ks = sorted({k for k in _json(kinds) if k}) if kinds else []
@@ -323,7 +345,7 @@ class SqlTables:
         })
 
 
-def _json(value):
+def _json(value: Any) -> Any:
     """A JSON aggregate's value: text (SQLite) or already decoded (psycopg decodes json)."""
     return json.loads(value) if isinstance(value, str) else value
 
@@ -336,7 +358,8 @@ def _ended_at(started_at: str, duration: float) -> str:
     return (t0 + timedelta(seconds=duration)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _stale_rows(store, where: str, params: Sequence[Any]) -> tuple[list[str], list[tuple], list[tuple]] | None:
+def _stale_rows(store: Store, where: str,
+                params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
     """The sessions without current results and their rows, summarised from their events; None
     where the Python path must build the report (too many, or one it cannot summarise)."""
     from wardtwin.store.results import result_rows, stale_sessions, summaries
@@ -344,8 +367,8 @@ def _stale_rows(store, where: str, params: Sequence[Any]) -> tuple[list[str], li
     ids = stale_sessions(store, where, params)
     if len(ids) > STALE_LIMIT:
         return None
-    s_rows: list[tuple] = []
-    st_rows: list[tuple] = []
+    s_rows: list[tuple[Any, ...]] = []
+    st_rows: list[tuple[Any, ...]] = []
     for _, summary in summaries(store, ids):
         if summary is None:
             return None  # damage: the Python path names it
@@ -355,8 +378,8 @@ def _stale_rows(store, where: str, params: Sequence[Any]) -> tuple[list[str], li
     return ids, s_rows, st_rows
 
 
-def sql_tables(store, *, ward: str | None = None, since: str | None = None, pseudonym=None,
-               batch: int = 5000) -> SqlTables | None:
+def sql_tables(store: Store, *, ward: str | None = None, since: str | None = None,
+               pseudonym: Callable[[str], str] | None = None, batch: int = 5000) -> SqlTables | None:
     """The report's tables of ``store`` (sessions of ``ward`` started on/after ``since``) from
     one SQL statement, or None where the Python path must build them (see the module's text)."""
     from wardtwin.store.db import _session_filter
