@@ -112,6 +112,29 @@ def test_the_plain_look_is_the_former_one(cache, monkeypatch):
         ward_geometry(plan, "fancy")
 
 
+def test_the_plain_look_has_the_former_equipment_and_signs(cache):
+    """The switch turns the whole new look off: the simple equipment shapes (the detailed models
+    replaced them) and one name plate per door (no door signs on both faces, no wayfinding, no
+    EXIT lettering), so that benchmarks compare with the look as it was."""
+    from wardtwin.scene.shapes import FORMER, build_shape
+
+    plan = _plan("medsurg-28")
+    plain, full = ward_geometry(plan, "plain"), ward_geometry(plan, "full")
+    lay = plan.layout
+    cart = next(it for it in lay.items if lay.item_type(it).draw.shape == "crash_cart")
+    t = lay.item_type(cart)
+    simple = build_shape(FORMER["crash_cart"], *map(float, t.footprint), float(t.height), (0.5, 0.5, 0.5, 1.0))
+    assert plain.item_parts[cart.id].mesh.n_triangles == simple.n_triangles
+    assert full.item_parts[cart.id].mesh.n_triangles > simple.n_triangles
+    bed = next(it for it in lay.items if lay.item_type(it).draw.shape == "bed")
+    assert plain.item_parts[bed.id].mesh.n_triangles < full.item_parts[bed.id].mesh.n_triangles
+    doors = [a.ref for a in plain.signs]
+    assert len(doors) == len(set(doors)) and 0 < len(doors) < len(lay.doors)  # at most one per door
+    assert all(a.align == "center" and a.text != "EXIT" for a in plain.signs)
+    assert any(a.align == "left" for a in full.signs) and any(a.text == "EXIT" for a in full.signs)
+    assert len(plain.layer("sign")) < len(full.layer("sign"))
+
+
 def test_windows_give_daylight_and_their_glass_glows(cache):
     plan = _plan("medsurg-28")
     g = ward_geometry(plan, "full")

@@ -27,7 +27,7 @@ from wardtwin.scene import bake as bake_module
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
 from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
-from wardtwin.scene.signs import destinations, door_signs, exit_sign_lines, wayfinding_signs
+from wardtwin.scene.signs import destinations, door_signs, exit_sign_lines, former_door_sign, wayfinding_signs
 
 #: Height of door openings, m.
 DOOR_HEIGHT = 2.1
@@ -238,13 +238,15 @@ def _portals(plan: Plan) -> list[Portal]:
     return out
 
 
-def _walls_and_doors(plan: Plan, style=None, lights: list | None = None) -> tuple[list[Part], list[Anchor]]:
+def _walls_and_doors(plan: Plan, style=None, lights: list | None = None,
+                     former: bool = False) -> tuple[list[Part], list[Anchor]]:
     """Walls as two half-thickness slabs, each owned by the room it faces (so a room's cell
     holds exactly the wall faces seen from inside it), with door openings and lintels; door
     frames, leaves and exit signs cut at the wall's centre line, each half owned by the room
     on its side (so nothing of a room crosses the plane of a portal out of it). In the full
     look (``style``) wall faces are cut into grids for the bake, window glass is a part of
-    its own (it gives light: added to ``lights``) and doors get their details."""
+    its own (it gives light: added to ``lights``) and doors get their details. ``former``: the
+    signs of the former look (one name plate per door, no wayfinding, no EXIT lettering)."""
     lay = plan.layout
     t = lay.ward.wall_thickness
     by_wall: dict[int, list[Opening]] = {}
@@ -309,8 +311,11 @@ def _walls_and_doors(plan: Plan, style=None, lights: list | None = None) -> tupl
                 if mesh.n_triangles:
                     owned.setdefault((layer, room), []).append(mesh.transformed(m))
             top = ARCH_HEIGHT if door.type == "opening" else DOOR_HEIGHT
-            placed = door_signs(plan, wall, o, door, t, m) + wayfinding_signs(plan, wall, o, door, t, m, dests)
-            lines = exit_sign_lines(wall, o, door, t, m, top) if door.exit else []
+            if former:
+                placed, lines = former_door_sign(plan, wall, o, door, t, m), []
+            else:
+                placed = door_signs(plan, wall, o, door, t, m) + wayfinding_signs(plan, wall, o, door, t, m, dests)
+                lines = exit_sign_lines(wall, o, door, t, m, top) if door.exit else []
             for room, plate, texts in placed:
                 owned.setdefault(("sign", room), []).append(plate)
                 lines += texts
@@ -451,7 +456,9 @@ def _door(wall: Wall, o: Opening, door, t: float, side: float, leaves=None,
     return b.build(), e.build()
 
 
-def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
+def _items(plan: Plan, former: bool = False) -> tuple[list[Part], list[Anchor]]:
+    """Every item's part (its model file, or its procedural shape; ``former``: as the former
+    look drew it) and the labels of the safety-critical ones."""
     lay = plan.layout
     parts, labels = [], []
     fitout = fitout_types(lay)
@@ -465,7 +472,7 @@ def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
         else:  # the procedural shape
             shape = t.draw.shape if t.draw.shape in SHAPES else "box"
             colour = hex_rgba(t.draw.color) if t.draw.color else (0.6, 0.6, 0.6, 1.0)
-            mesh = build_shape(shape, w, d, t.height, colour)
+            mesh = build_shape(shape, w, d, t.height, colour, former)
         z = lay.elevation_of(it)
         parts.append(Part(f"item/{it.id}", "item", mesh.transformed(placement_matrix(it.at[0], it.at[1], z, it.rotation)),
                           it.id, it.room))
@@ -483,14 +490,16 @@ def _items(plan: Plan) -> tuple[list[Part], list[Anchor]]:
 def ward_geometry(plan: Plan, look: str | None = None, *, cache: bool = True) -> WardGeometry:
     """All 3D parts of a ward (see the module doc). ``look``: "full" (materials, fittings and
     baked light, see :mod:`wardtwin.scene.dress` and :mod:`wardtwin.scene.bake`) or "plain"
-    (the former flat look); None: :func:`default_look`. ``cache``: the bake's cache."""
+    (the look before issue 18: flat colours lit by the scene, the simple equipment shapes, one
+    name plate per door); None: :func:`default_look`. ``cache``: the bake's cache."""
     look = default_look() if look is None else look
     if look not in LOOKS:
         raise UnknownNameError("look", look, LOOKS)
     lights: list = []
+    former = look == "plain"
     parts = _floors_and_ceilings(plan)
-    wall_parts, signs = _walls_and_doors(plan)
-    item_parts, labels = _items(plan)
+    wall_parts, signs = _walls_and_doors(plan, former=former)
+    item_parts, labels = _items(plan, former)
     parts = parts + wall_parts + item_parts
     if look == "full":
         parts, lights = _full_look(plan, parts, cache)

@@ -541,9 +541,12 @@ class WardScene:
 
     def _build_cells(self) -> None:
         g = self.geometry
+        # sign plates go with the signs' text, below; in the plain look (the former one) with
+        # their room, as they were
+        former = g.look == "plain"
         by_room: dict[str, list] = {}
         for p in g.parts:
-            if p.room and p.layer != "sign":  # sign plates go with the signs' text, below
+            if p.room and (former or p.layer != "sign"):
                 by_room.setdefault(p.room, []).append(p)
         corners: list = []
         item_cell: list[int] = []
@@ -576,7 +579,8 @@ class WardScene:
         # door and wayfinding signs, plates and text, always drawn at eye level (small; the
         # depth test hides them), so that no text stands without its plate where a room is clipped
         signs = self.cells.attach_new_node("signs")
-        self._batch(signs, g.layer("sign"), "sign-plates")
+        if not former:
+            self._batch(signs, g.layer("sign"), "sign-plates")
         self._signs(signs, g.signs)
         self._portal_cull = _PortalCull(g.portals, self._cells)
         # two callbacks around the cells: the first, traversed before them, shows what the

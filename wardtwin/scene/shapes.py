@@ -30,14 +30,31 @@ def shape(name: str):
     return deco
 
 
+#: The former look (``WARDTWIN_LOOK=plain``, the look before issue 18): the simple shape each
+#: detailed one (:mod:`wardtwin.scene.equipment`) replaced; "bed" and "chair" are drawn as they
+#: were (:data:`FORMER_SHAPES`).
+FORMER = {
+    "crash_cart": "cart", "extinguisher": "cylinder", "pull_station": "panel", "eyewash": "sink",
+    "spill_kit": "cabinet", "dispenser": "panel", "ppe_station": "cabinet", "evac_chair": "cabinet",
+    "valve_box": "cabinet", "monitor": "panel", "iv_pole": "pole", "overbed_table": "table",
+    "flowmeter": "panel", "suction": "panel", "call_button": "panel",
+}
+FORMER_SHAPES: dict[str, ShapeFn] = {}
+
+
 @lru_cache(maxsize=512)
-def build_shape(name: str, w: float, d: float, h: float, rgba: tuple) -> Mesh:
+def build_shape(name: str, w: float, d: float, h: float, rgba: tuple, former: bool = False) -> Mesh:
     """The mesh of shape ``name`` sized ``w`` x ``d`` x ``h`` m in ``rgba`` (cached: items of
-    one type share it; treat the arrays as read-only)."""
+    one type share it; treat the arrays as read-only). ``former``: as the former look drew it
+    (:data:`FORMER`)."""
     if name not in SHAPES:
         raise UnknownNameError("shape", name, SHAPES)
     b = MeshBuilder()
-    SHAPES[name](b, w, d, h, rgba)
+    if former:
+        name = FORMER.get(name, name)
+        (FORMER_SHAPES.get(name) or SHAPES[name])(b, w, d, h, rgba)
+    else:
+        SHAPES[name](b, w, d, h, rgba)
     return b.build()
 
 
@@ -72,6 +89,35 @@ def _cart(b, w, d, h, c):
         for sy in (-1, 1):
             b.cylinder(sx * (w / 2 - wheel), sy * (d / 2 - wheel), wheel / 2, wheel / 2, 0.03, DARK, 8, axis="x")
     b.box(-w * 0.45, -d / 2 - 0.04, h * 0.75, w * 0.45, -d / 2, h * 0.8, STEEL)  # push handle
+
+
+def _former_bed(b, w, d, h, c):
+    deck = h * 0.55
+    b.cbox(0, 0, 0.12, w * 0.9, d * 0.9, deck - 0.12, STEEL)  # base
+    for sx in (-1, 1):
+        for sy in (-1, 1):
+            b.cylinder(sx * w * 0.38, sy * d * 0.4, 0.06, 0.06, 0.04, DARK, 8, axis="x")
+    b.cbox(0, 0.03, deck, w * 0.92, d * 0.86, 0.16, WHITE)  # mattress
+    b.cbox(0, -d * 0.3, deck + 0.16, w * 0.55, 0.35, 0.08, shade(WHITE, 0.95))  # pillow
+    b.cbox(0, 0.15, deck + 0.16, w * 0.9, d * 0.55, 0.02, c)  # blanket
+    b.box(-w / 2, -d / 2, 0.12, w / 2, -d / 2 + 0.06, h, shade(c, 0.8))  # headboard (back)
+    b.box(-w / 2, d / 2 - 0.06, 0.12, w / 2, d / 2, deck + 0.25, shade(c, 0.8))  # footboard
+    for sx in (-1, 1):  # side rails
+        b.box(sx * w / 2 - 0.02, -d * 0.35, deck + 0.05, sx * w / 2 + 0.02, d * 0.05, deck + 0.32, STEEL)
+
+
+def _former_chair(b, w, d, h, c):
+    seat = min(0.48, h * 0.5)
+    b.cbox(0, 0.03, seat - 0.1, w * 0.9, d * 0.85, 0.12, c)
+    b.box(-w * 0.45, -d / 2, seat, w * 0.45, -d / 2 + 0.12, h, shade(c, 0.85))  # back
+    for sx in (-1, 1):
+        x0 = w / 2 - 0.06 if sx > 0 else -w / 2
+        b.box(x0, -d * 0.45, seat, x0 + 0.06, d * 0.4, seat + 0.2, shade(c, 0.7))  # arm
+        for sy in (-1, 1):
+            b.cbox(sx * w * 0.38, sy * d * 0.38, 0, 0.04, 0.04, seat - 0.1, DARK)
+
+
+FORMER_SHAPES.update(bed=_former_bed, chair=_former_chair)
 
 
 @shape("table")

@@ -159,6 +159,42 @@ def door_signs(plan, wall, o, door, t: float, m: np.ndarray) -> list[tuple[str, 
     return out
 
 
+#: The former look's door sign (``WARDTWIN_LOOK=plain``, before issue 18): its text height and
+#: average advance per character, m; its plate's colour.
+FORMER_TEXT = 0.07
+FORMER_CHAR = 0.6 * FORMER_TEXT
+FORMER_PLATE = hex_rgba("#274b6d")
+
+
+def former_door_sign(plan, wall, o, door, t: float, m: np.ndarray) -> list[tuple[str, Mesh, list[SignText]]]:
+    """The former look's one sign at a door: a name plate beside it on the face of the wall
+    outside the room it names (not a corridor or lobby), as :func:`door_signs` returns signs.
+    None for archways that are not exits and doors between public rooms."""
+    lay = plan.layout
+    kinds = {r: lay.room_by_id[r].kind for r in door.between if r in lay.room_by_id}
+    targets = [r for r, k in kinds.items() if k not in PUBLIC]
+    if not targets or door.type == "opening" and not door.exit:
+        return []
+    room = lay.room_by_id[targets[0]]
+    if len(targets) == 2 and room.kind in ("ensuite", "toilet", "shower", "anteroom"):
+        room = lay.room_by_id[targets[1]]
+    side = -1.0 if room.id == wall.left else 1.0  # the sign faces away from the room it names
+    name = escape(room.name or room.id)
+    text = escape(room.number) if room.number and room.kind in ("patient_room", "isolation_room") else name
+    if door.exit and room.kind == "stair":
+        text = f"{name} - EXIT"
+    half = (FORMER_CHAR * len(text) + 0.08) / 2
+    x = o.t1 + 0.1 + half
+    if x + half > wall.length:
+        x = o.t0 - 0.1 - half
+    y = side * (t / 2 + 0.01)
+    b = MeshBuilder()
+    b.box(x - half, min(y, y + side * 0.012), 1.47, x + half, max(y, y + side * 0.012), 1.63, FORMER_PLATE)
+    face_room = wall.left if side > 0 or wall.right is None else wall.right
+    line = SignText(door.id, text, _world(m, x, y + side * 0.02, 1.525), _facing(wall, side), FORMER_TEXT, face_room)
+    return [(face_room, b.build().transformed(m), [line])]
+
+
 def exit_sign_lines(wall, o, door, t: float, m: np.ndarray, top: float) -> list[SignText]:
     """EXIT on each face of the green box over an exit door (its box spans ``top`` + 0.05 to
     + 0.22 m and stands 0.06 m out of each wall face, see ``geometry._door``)."""
