@@ -167,7 +167,9 @@ class SessionStarted(Payload):
     """Who runs which tour of which ward version, where and how. ``mode``: a
     :class:`~wardtwin.events.kinds.TourMode` for sessions the engine runs (kept as text: stored
     and synthetic sessions may name others); ``comfort``: the comfort settings;
-    ``seed``: simulations; ``steps``: how many the tour has; ``start``: [x, y] (m)."""
+    ``seed``: simulations; ``steps``: how many the tour has; ``start``: [x, y] (m);
+    ``pass_mark``: the tour's share of steps to pass (0-1), when the tour sets one (reports
+    judge passed/failed by it unless told another)."""
 
     type = EventType.SESSION_STARTED
     trainee: str = _req(STR)
@@ -184,6 +186,7 @@ class SessionStarted(Payload):
     tour_revision: str | None = _opt(STR)
     seed: int | None = _opt(INT)
     started_at: str | None = _opt(STR)
+    pass_mark: float | None = _opt(NUM)
 
 
 @_register

@@ -88,8 +88,8 @@ def parse_since(text: str | None) -> str | None:
 def build_report(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *,
                  ward: str | None = None, since: str | None = None, pseudonymise: bool = False,
                  key_file: str | os.PathLike[str] | None = None, lrs: str | None = None,
-                 lrs_auth: str | None = None, pass_mark: float = 0.8, sessions: list[SessionSummary] | None = None,
-                 excel: bool = False, activity_base: str | None = None,
+                 lrs_auth: str | None = None, pass_mark: float | None = None,
+                 sessions: list[SessionSummary] | None = None, excel: bool = False, activity_base: str | None = None,
                  account_home: str | None = None) -> ReportWritten:
     """Write one report; returns what was written (and sent)."""
     from wardtwin.gcpause import paused_gc
@@ -133,7 +133,7 @@ def _check_out(fmt: str, out: str | os.PathLike[str]) -> None:
 
 def _build(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *, ward: str | None,
            since: str | None, since_iso: str | None, pseudonym: Pseudonymiser | None, lrs: str | None,
-           lrs_auth: str | None, pass_mark: float, sessions: list[SessionSummary] | None, excel: bool = False,
+           lrs_auth: str | None, pass_mark: float | None, sessions: list[SessionSummary] | None, excel: bool = False,
            identity: Identity | None = None) -> ReportWritten:
     from wardtwin.exchange.files import write_output
 

@@ -91,6 +91,8 @@ class SessionSummary:
     first_event: int | None = None  #: seq numbers
     last_event: int | None = None
     ended: bool = False
+    #: the tour's pass mark recorded when the session started (0-1); None: not recorded
+    pass_mark: float | None = None
 
     # -- derived -----------------------------------------------------------------------------
     @property
@@ -232,6 +234,13 @@ def _word(v: object) -> str:
     return v
 
 
+def _share(v: object) -> float | None:
+    """A recorded pass mark: a number from 0 to 1, else None (not recorded, or unusable)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+        return None
+    return float(v)
+
+
 def _step_count(v: object) -> int:
     """The number of steps a session row announces: a whole number from 0 to MAX_STEP."""
     from wardtwin.store.db import MAX_STEP
@@ -250,6 +259,7 @@ def summarise(session_row: SessionRow, events: Iterable[Event | EventTuple]) -> 
     s = SessionSummary(r["id"], r["trainee"], r.get("role"), r["station"], r["ward"], r["layout_hash"], r["tour"],
                        r["tour_version"], r["mode"], r.get("comfort") or {}, r["started_at"])
     n_steps = (r.get("data") or {}).get("steps")
+    s.pass_mark = _share((r.get("data") or {}).get("pass_mark"))
     rows: list[EventTuple] = cast(list[EventTuple], events) if type(events) is list and (
         not events or type(events[0]) is tuple) else \
         [ev if isinstance(ev, tuple) else (ev.seq, ev.type, ev.t, ev.step, ev.data) for ev in events]

@@ -25,7 +25,8 @@ session id by its keyed pseudonym everywhere (extension, registration, statement
 statements cannot be joined to a named export of the same sessions without the key.
 
 Verdicts: a completed session's ``passed``/``failed`` statement depends on the pass mark, which
-is part of its id and sits in its result (``ext/pass_mark``). When statements are posted,
+is part of its id and sits in its result (``ext/pass_mark``): the one given, else the tour's
+``pass_mark`` recorded when the session started, else :data:`DEFAULT_PASS_MARK`. When statements are posted,
 :func:`post_statements` asks the LRS for the session's earlier verdicts (same registration and
 tour) and voids every one that is not the current verdict (xAPI's ``voided`` verb), so re-exporting
 with another pass mark leaves one verdict per attempt. A 409 from the LRS is not taken as "already
@@ -70,6 +71,8 @@ DEFAULT_BASE = "https://wardtwin.invalid/xapi/"
 DEFAULT_HOMEPAGE = "https://wardtwin.invalid/trainees"
 #: Extension keys (what a value means, not where an activity lives: the same at every site).
 EXT = "https://wardtwin.invalid/xapi/ext/"
+#: The pass mark of sessions that recorded none (their tour set none, or they predate the record).
+DEFAULT_PASS_MARK = 0.8
 _VERB_OBJECTS = {v: {"id": iri, "display": {"en-US": v}} for v, iri in VERBS.items()}
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
@@ -222,9 +225,12 @@ class _Activities:
 
 
 def session_statements(s: SessionSummary, *, pseudonym: Pseudonymiser | None = None, identity: Identity | None = None,
-                       pass_mark: float = 0.8, _acts: _Activities | None = None) -> list[Statement]:
+                       pass_mark: float | None = None, _acts: _Activities | None = None) -> list[Statement]:
     """The statements of one session, in time order. ``pseudonym``: a
-    :class:`~wardtwin.reports.pseudonym.Pseudonymiser` (trainee and session ids replaced)."""
+    :class:`~wardtwin.reports.pseudonym.Pseudonymiser` (trainee and session ids replaced).
+    ``pass_mark``: None judges by the session's own (see the module's text)."""
+    if pass_mark is None:
+        pass_mark = s.pass_mark if s.pass_mark is not None else DEFAULT_PASS_MARK
     identity = identity or Identity()
     acts = _acts or _Activities(identity.activity_base)
     actor = {"objectType": "Agent", "account": {"homePage": identity.account_home,
@@ -294,7 +300,7 @@ def session_statements(s: SessionSummary, *, pseudonym: Pseudonymiser | None = N
 
 
 def statements(sessions: list[SessionSummary], *, identity: Identity | None = None,
-               pseudonym: Pseudonymiser | None = None, pass_mark: float = 0.8) -> list[Statement]:
+               pseudonym: Pseudonymiser | None = None, pass_mark: float | None = None) -> list[Statement]:
     """The statements of every session (activity objects shared between them)."""
     identity = identity or Identity()
     acts = _Activities(identity.activity_base)
