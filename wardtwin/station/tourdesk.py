@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from wardtwin.errors import UsageError
+from wardtwin.events import StationKind
 from wardtwin.station.desktop import FPS, DesktopStation
 from wardtwin.station.guides import CRUMB_COLOUR, Guides
 from wardtwin.station.host import lines
@@ -245,7 +246,7 @@ class Desk:
     opener); fields as for :class:`TourStation`. Offscreen, ``bot`` (default: a
     :class:`ScriptedTrainee`) plays the trainee."""
 
-    kind: ClassVar[str] = "desktop"
+    kind: ClassVar[StationKind] = StationKind.DESKTOP
     offscreen: bool = False
     size: tuple[int, int] = (1280, 720)
     fps: int = FPS

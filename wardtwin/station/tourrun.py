@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar, Protocol, runtime_checkable
 
+from wardtwin.events import StationKind
 from wardtwin.station.tourplay import TourPlayer
 from wardtwin.store.writer import LazySessionWriter
 from wardtwin.tours.engine import Session
@@ -94,7 +95,7 @@ class TourRun:
         lines, info = summary_lines(self.tour), self.station
         f = info.get("frame_times") or {}
         if f.get("count"):
-            lines.append(f"{info.get('station', 'desktop')} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
+            lines.append(f"{info.get('station', StationKind.DESKTOP)} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
                          f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms "
                          f"({info.get('renderer', '?')})")
         return lines
@@ -111,7 +112,7 @@ def play(station: Station, player: TourPlayer, limit_s: float = MAX_TOUR_TIME) -
 class Opener(Protocol):
     """Opens a station of its ``kind`` (``desktop``, ``vr``) for a session not yet begun."""
 
-    kind: ClassVar[str]
+    kind: ClassVar[StationKind]
 
     def __call__(self, session: Session) -> StationTour: ...
 

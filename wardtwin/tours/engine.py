@@ -73,7 +73,7 @@ class Session:
     event as it is emitted (a recorder); ``nav``: a shared :class:`Navigator`."""
 
     def __init__(self, model: WardModel, tour: Tour, *, session_id: str, trainee: str,
-                 settings: ComfortSettings | None = None, mode: str | None = None, station: str = "sim",
+                 settings: ComfortSettings | None = None, mode: str | None = None, station: str = StationKind.SIM,
                  role: str | None = None, seed: int | None = None, start: str | Sequence[float] | None = None,
                  sink: Callable[[Event], object] | None = None, nav: Navigator | None = None,
                  layout_hash: str | None = None) -> None:
@@ -174,7 +174,7 @@ class Session:
                 layout_hash=self._layout_hash or layout_hash(lay), tour=self.tour.id, tour_version=self.tour.digest,
                 mode=self.mode.value, comfort=comfort, steps=len(self.tour.steps),
                 start=[round(self.pose.x, 3), round(self.pose.y, 3)], tour_revision=self.tour.revision or None,
-                role=self.role or None, seed=self.seed, extra=extra), step=None)  # extra: the station's display
+                role=self.role or None, seed=self.seed, pass_mark=self.tour.pass_mark, extra=extra), step=None)  # extra: the station's display
             self._start(0)
         return self._take()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from wardtwin.errors import UsageError
+from wardtwin.events.kinds import TourMode
 from wardtwin.exchange.reading import resolve
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.load import display_path, resolve_ward
@@ -139,7 +140,7 @@ def load_tour(path: str | os.PathLike[str]) -> tuple[Tour | None, list[Finding]]
         return None if checked.get(k) is INVALID else checked.get(k)
 
     tour = Tour(id=str(checked["id"]), name=checked["name"], ward=str(checked["ward"]), steps=tuple(steps),
-                mode=opt("mode") or "guided", start=opt("start"), comfort=_comfort(opt("comfort")),
+                mode=opt("mode") or TourMode.GUIDED.value, start=opt("start"), comfort=_comfort(opt("comfort")),
                 revision=opt("revision"), description=opt("description"), digest=_digest(data),
                 pass_mark=opt("pass_mark"),
                 src=_source(name, checked))

@@ -226,7 +226,7 @@ def _tour_schema() -> Obj:
         Field("ward", Id("id of the ward the tour is for (ward.yaml `id`)"), required=True),
         Field("revision", Str("the planner's revision label of this tour", max_len=40)),
         Field("description", Str("free text", max_len=2000)),
-        Field("mode", Enum(MODES, "default session mode", "mode"), default="guided"),
+        Field("mode", Enum(MODES, "default session mode", "mode"), default=TourMode.GUIDED.value),
         Field("pass_mark", Share("share of the steps completed to pass the tour, 0 to 1: the mastery score of "
                                  "its cmi5 package (default 0.8)", lo=0.0, hi=1.0)),
         Field("start", Place("where the trainee starts (default: the ward's entrance)")),

@@ -19,7 +19,7 @@ from typing import Literal, Protocol, TypedDict, cast
 import numpy as np
 
 from wardtwin.errors import UnknownNameError
-from wardtwin.events import Driver, Event, EventType, Outcome, StepStatus
+from wardtwin.events import Driver, Event, EventType, Outcome, StationKind, StepStatus
 from wardtwin.layout.model import Point
 from wardtwin.metrics.scores import SSQ_ITEMS
 from wardtwin.model import WardModel
@@ -229,7 +229,7 @@ def run_trainee(model: WardModel, tour: Tour, rng: np.random.Generator, *, skill
     nav = nav or Navigator(model)
     tr = Trainee(skill, rng, tour.comfort)
     s = Session(model, tour, session_id=session_id, trainee=trainee_id, settings=tr.settings, mode=mode,
-                station="sim", sink=sink, nav=nav, layout_hash=layout_hash, seed=seed, role=skill.name)
+                station=StationKind.SIM, sink=sink, nav=nav, layout_hash=layout_hash, seed=seed, role=skill.name)
     walker = Walker(s, tr, nav)
     s.begin()
     while not s.ended:

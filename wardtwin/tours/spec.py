@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from wardtwin.errors import UsageError
+from wardtwin.events.kinds import TourMode
 from wardtwin.layout.model import Source
 
 #: Turn styles of :class:`ComfortSettings`.
@@ -138,7 +139,7 @@ class Tour:
     name: str
     ward: str
     steps: tuple[Step, ...]
-    mode: str = "guided"
+    mode: str = TourMode.GUIDED.value
     start: str | None = None
     comfort: ComfortSettings = ComfortSettings()
     revision: str | None = None

@@ -34,6 +34,7 @@ import numpy as np
 from panda3d.core import CardMaker, LQuaternionf, TextNode, TransparencyAttrib
 
 from wardtwin.errors import UsageError, WardtwinError
+from wardtwin.events import StationKind
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.mesh import MeshBuilder
 from wardtwin.scene.panda import mesh_node
@@ -623,7 +624,7 @@ class VRStation(Closes):
         room = self.layout.room_by_id.get(rid)
         m = self.motion
         return {
-            "station": "vr", "source": self.source.kind, "frames": self.frames, "time_s": round(self.time, 6),
+            "station": StationKind.VR, "source": self.source.kind, "frames": self.frames, "time_s": round(self.time, 6),
             "x": round(h.position[0], 4), "y": round(h.position[1], 4), "heading_deg": round(math.degrees(h.yaw), 2),
             "room": rid, "room_name": room.name if room else None, "distance_m": round(m.distance, 4),
             "teleports": m.teleports, "snap_turns": m.snap_turns, "turned_deg": round(math.degrees(m.turned), 2),

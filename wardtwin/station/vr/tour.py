@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from wardtwin.errors import UsageError
-from wardtwin.events import Driver
+from wardtwin.events import Driver, StationKind
 from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
@@ -208,7 +208,7 @@ class Headset:
     of the session's); ``seated``: the trainee sits (eye height set at the seated height at
     each recentre) instead of standing."""
 
-    kind: ClassVar[str] = "vr"
+    kind: ClassVar[StationKind] = StationKind.VR
     offscreen: bool = False
     eye_size: tuple[int, int] | None = None
     fps: int | None = None
