@@ -430,7 +430,7 @@ def test_statements_reach_the_lms_as_the_tour_runs(tmp_path):
         sts = [st for st in stub.lrs_statements(info["registration"]) if st["id"] != info["launched"]]
         assert check_cmi5_session(sts, lp, info["session"], 0.75) == ["initialized", "completed", "passed",
                                                                         "terminated"]
-        assert s.summary()["queued"] == 0 and len(stub.received) == 5
+        assert s.summary().queued == 0 and len(stub.received) == 5
 
 
 def test_the_station_never_waits_for_the_lrs(tmp_path):
@@ -445,7 +445,7 @@ def test_the_station_never_waits_for_the_lrs(tmp_path):
         stub.hold.set()
         assert s.drain()
         _feed(s, ev[1:])
-        assert s.summary()["queued"] == 0 and len(stub.received) == 5
+        assert s.summary().queued == 0 and len(stub.received) == 5
 
 
 def test_statements_stored_in_ralph_through_the_lms(tmp_path):
@@ -453,7 +453,7 @@ def test_statements_stored_in_ralph_through_the_lms(tmp_path):
     with LmsStub(upstream, mastery=0.8) as stub:
         info, lp, s = _session(stub, tmp_path)
         _feed(s, _events(sid="t2", completed=8))
-        assert s.summary()["queued"] == 0, s.summary()
+        assert s.summary().queued == 0, s.summary()
         held = stub.lrs_statements(info["registration"])  # ralph's answer
         verbs = [h["verb"]["id"].rsplit("/", 1)[-1] for h in held]
         assert verbs == ["launched", "initialized", "passed", "completed", "passed", "terminated"], verbs
@@ -472,7 +472,7 @@ def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_pat
         stub.down = True  # the LRS drops away after the launch
         _feed(s, _events(sid="t4"))
         summary = s.summary()
-        assert summary["made"] == 5 and summary["queued"] == 5 and summary["errors"]
+        assert summary.made == 5 and summary.queued == 5 and summary.errors
         assert stub.statements == [st for st in stub.statements if st["id"] == info["launched"]]
         with Outbox(tmp_path / "w.db.cmi5-queue") as ob:
             queued = [q.statement["id"] for q in ob.pending()]
@@ -484,7 +484,7 @@ def test_unreachable_lrs_queues_then_the_next_launch_sends_once_in_order(tmp_pat
         ids = [st["id"] for st in stub.received]
         assert ids[:5] == queued  # in order
         assert len(ids) == len(set(ids)) == 10  # once
-        assert s2.summary()["queued"] == 0
+        assert s2.summary().queued == 0
         check_cmi5_session(stub.lrs_statements(info["registration"])[1:], lp, info["session"], 0.8)
 
 
@@ -512,7 +512,7 @@ def test_cmi5_send_sends_the_queue_once_in_order(tmp_path, capfd):
         info, lp, s = _session(stub, tmp_path)
         stub.fail_status = 503  # the LRS answers, but cannot store
         _feed(s, _events(sid="t6"))
-        assert s.summary()["queued"] == 5
+        assert s.summary().queued == 5
         code, out, err = run_cli(capfd, "cmi5-send", "--db", db)
         assert code == 2 and "5 left" in out and "503" in err  # still failing: said, kept
         stub.fail_status = None

@@ -9,9 +9,13 @@ import json
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wardtwin.errors import WardtwinError
 from wardtwin.safetext import escape
+
+if TYPE_CHECKING:
+    from wardtwin.lms.client import Cmi5Summary
 
 
 def _print_findings(ward: str, findings, fmt: str, out=None, rooms=None) -> None:
@@ -468,24 +472,25 @@ def cmd_tour(args) -> int:
     finally:
         if cmi5 is not None:  # the station closes it; this covers a station that never opened
             cmi5.close()
-    if cmi5 is not None:
-        info["cmi5"] = cmi5.summary()
+    cmi5_summary = cmi5.summary() if cmi5 is not None else None
+    if cmi5_summary is not None:
+        info["cmi5"] = cmi5_summary.as_dict()
     if args.format == "json":
         print(json.dumps(info, indent=2))
     else:
         print("\n".join(escape(line) for line in run.lines()))
-        print(escape(f"session {info['session']} recorded in {args.db}"))
-        if cmi5 is not None:
-            print(_cmi5_line(info["cmi5"], args.db))
+        print(escape(f"session {run.session} recorded in {args.db}"))
+        if cmi5_summary is not None:
+            print(_cmi5_line(cmi5_summary, args.db))
     return 0
 
 
-def _cmi5_line(c: dict, db: str) -> str:
+def _cmi5_line(c: Cmi5Summary, db: str) -> str:
     """The tour's last line about its cmi5 statements."""
-    if c["queued"] == 0:
-        return escape(f"cmi5: {c['made']} statement(s) sent to {c['endpoint']} (verdict: {c['verdict'] or 'none'})")
-    why = f" ({c['errors'][0]})" if c["errors"] else ""
-    return escape(f"cmi5: {c['made']} statement(s) made, {c['queued']} queued in {c['queue']}{why}; they are sent with "
+    if c.queued == 0:
+        return escape(f"cmi5: {c.made} statement(s) sent to {c.endpoint} (verdict: {c.verdict or 'none'})")
+    why = f" ({c.errors[0]})" if c.errors else ""
+    return escape(f"cmi5: {c.made} statement(s) made, {c.queued} queued in {c.queue}{why}; they are sent with "
                   f"the next cmi5 launch, or now with `wardtwin cmi5-send --db {db}`")
 
 

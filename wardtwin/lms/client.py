@@ -21,18 +21,25 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlencode
 
 from wardtwin.lms.cmi5 import (
     AU_VERBS, LAUNCH_DATA, LEARNER_PREFERENCES, AuTracker, Cmi5Error, LaunchData, LaunchParams, parse_launch_data,
 )
-from wardtwin.lms.outbox import Outbox
+from wardtwin.lms.outbox import Outbox, Queued
 from wardtwin.reports.xapi import XAPI_VERSION, LrsConflictError, LrsError, _Lrs
 from wardtwin.safetext import escape
+
+if TYPE_CHECKING:
+    from wardtwin.events import Event
 
 #: Seconds to wait for the LMS at launch, and for the LRS while a tour runs.
 LAUNCH_TIMEOUT = 10.0
@@ -41,7 +48,7 @@ SEND_TIMEOUT = 5.0
 BATCH = 50
 
 
-def _call(method: str, url: str, *, auth: str | None = None, body=None, timeout: float = LAUNCH_TIMEOUT,
+def _call(method: str, url: str, *, auth: str | None = None, body: Any = None, timeout: float = LAUNCH_TIMEOUT,
           what: str) -> tuple[int, bytes]:
     """``(status, body)`` of one request; HTTP errors are answers, a network failure raises
     :class:`Cmi5Error` naming ``what``."""
@@ -66,7 +73,7 @@ def _call(method: str, url: str, *, auth: str | None = None, body=None, timeout:
         raise Cmi5Error(f"cannot reach the LMS for {what} ({escape(str(reason))})") from None
 
 
-def _json(body: bytes, what: str):
+def _json(body: bytes, what: str) -> Any:
     try:
         return json.loads(body)
     except ValueError:
@@ -78,8 +85,9 @@ def fetch_token(launch: LaunchParams, timeout: float = LAUNCH_TIMEOUT) -> str:
     URL used before, an expired session) raises :class:`Cmi5Error` with the LMS's code and text."""
     code, body = _call("POST", launch.fetch, timeout=timeout, what="the auth token (fetch URL)")
     doc = _json(body, "the fetch URL") if code == 200 else None
-    if isinstance(doc, dict) and isinstance(doc.get("auth-token"), str) and doc["auth-token"]:
-        return doc["auth-token"]
+    token = doc.get("auth-token") if isinstance(doc, dict) else None
+    if isinstance(token, str) and token:
+        return token
     if isinstance(doc, dict) and "error-code" in doc:
         meaning = {"1": "already used or expired", "2": "security error", "3": "LMS application error"}
         ec = str(doc.get("error-code"))
@@ -94,12 +102,12 @@ def basic(token: str) -> str:
     return "Basic " + token
 
 
-def _endpoint(launch_or_url) -> str:
+def _endpoint(launch_or_url: LaunchParams | str) -> str:
     url = launch_or_url.endpoint if isinstance(launch_or_url, LaunchParams) else launch_or_url
     return url if url.endswith("/") else url + "/"
 
 
-def _agent_query(launch: LaunchParams, **more) -> str:
+def _agent_query(launch: LaunchParams, **more: str) -> str:
     return urlencode({"agent": json.dumps(launch.actor, separators=(",", ":")), **more})
 
 
@@ -115,8 +123,9 @@ def launch_data(launch: LaunchParams, auth: str, timeout: float = LAUNCH_TIMEOUT
     return parse_launch_data(_json(body, "LMS.LaunchData"))
 
 
-def learner_preferences(launch: LaunchParams, auth: str, timeout: float = LAUNCH_TIMEOUT) -> dict | None:
-    """The learner's ``cmi5LearnerPreferences`` agent profile, or None (none, or unreadable)."""
+def learner_preferences(launch: LaunchParams, auth: str, timeout: float = LAUNCH_TIMEOUT) -> dict[str, Any] | None:
+    """The learner's ``cmi5LearnerPreferences`` agent profile (a JSON document, kept as read), or
+    None (none, or unreadable)."""
     url = f"{_endpoint(launch)}agents/profile?" + _agent_query(launch, profileId=LEARNER_PREFERENCES)
     try:
         code, body = _call("GET", url, auth=auth, timeout=timeout, what="learner preferences")
@@ -159,7 +168,7 @@ def queued_verbs(outbox: Outbox, launch: LaunchParams) -> set[str]:
     """The verbs among completed and passed that statements still queued hold for this
     registration and AU (an earlier session's, made while the LRS could not be reached)."""
     wanted = {AU_VERBS["completed"]: "completed", AU_VERBS["passed"]: "passed"}
-    found = set()
+    found: set[str] = set()
     for q in outbox.pending():
         st = q.statement
         if (st.get("object", {}).get("id") == launch.activity_id and st.get("verb", {}).get("id") in wanted
@@ -176,11 +185,12 @@ class SendReport:
     sent: int = 0
     left: int = 0
     errors: list[str] = field(default_factory=list)
-    failed: set = field(default_factory=set)
+    failed: set[tuple[str, str | None]] = field(default_factory=set)
 
 
 def send_pending(outbox: Outbox, *, timeout: float = LAUNCH_TIMEOUT, retries: int = 0, auth: str | None = None,
-                 skip=frozenset(), sleep=None) -> SendReport:
+                 skip: Collection[tuple[str, str | None]] = frozenset(),
+                 sleep: Callable[[float], None] | None = None) -> SendReport:
     """Send the queued statements, oldest first, in batches; those of one endpoint and session
     (authorization) stop at their first failure, so they stay in order. ``auth``: an
     Authorization value used instead of the queued ones (``cmi5-send --lrs-auth``); ``skip``:
@@ -188,7 +198,7 @@ def send_pending(outbox: Outbox, *, timeout: float = LAUNCH_TIMEOUT, retries: in
     import time
 
     report = SendReport()
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple[str, str | None], list[Queued]] = {}
     for q in outbox.pending():
         groups.setdefault((q.endpoint, q.auth), []).append(q)
     for key, items in groups.items():
@@ -198,8 +208,9 @@ def send_pending(outbox: Outbox, *, timeout: float = LAUNCH_TIMEOUT, retries: in
             continue
         counts = {"sent": 0, "already": 0, "conflicts": 0, "retries": 0}
         lrs = _Lrs(key[0], None, retries, 0.5, timeout, sleep or time.sleep, counts)
-        if auth or key[1]:
-            lrs.headers["Authorization"] = auth or key[1]
+        authorization = auth or key[1]
+        if authorization:
+            lrs.headers["Authorization"] = authorization
         for i in range(0, len(items), BATCH):
             chunk = items[i:i + BATCH]
             conflicts: list[str] = []
@@ -219,6 +230,38 @@ def send_pending(outbox: Outbox, *, timeout: float = LAUNCH_TIMEOUT, retries: in
     return report
 
 
+@dataclass(frozen=True)
+class Cmi5Summary:
+    """A launched session's statements at its end: ``made`` (this session's), ``queued`` (still
+    in the queue, every session's; -1 when the queue could not be read), ``queue`` (its path),
+    ``endpoint``, ``errors`` (why statements are still queued: this session's, then earlier
+    sessions'), ``verdict`` (passed, failed or None), ``session_id`` (the LMS's) and
+    ``earlier_sent`` (statements of earlier sessions sent at launch)."""
+
+    made: int
+    queued: int
+    queue: str
+    endpoint: str
+    errors: tuple[str, ...]
+    verdict: str | None
+    session_id: str
+    earlier_sent: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as ``wardtwin tour --format json`` shows it under ``cmi5``."""
+        return {"made": self.made, "queued": self.queued, "queue": self.queue, "endpoint": self.endpoint,
+                "errors": list(self.errors), "verdict": self.verdict, "session_id": self.session_id,
+                "earlier_sent": self.earlier_sent}
+
+
+class _Sink(Protocol):
+    """A session's event sink (the store's recorder): each event, then ``close`` at the end."""
+
+    def __call__(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Cmi5Session:
     """The cmi5 side of one launched tour session: a sink for the session's events (after the
     store's, see :meth:`wrap`) that queues the AU's statements and has a sender thread send
@@ -226,10 +269,10 @@ class Cmi5Session:
     :meth:`close` stops the sender, sends what is left once more and closes the queue."""
 
     def __init__(self, launch: LaunchParams, data: LaunchData, auth: str, outbox: Outbox, tracker: AuTracker,
-                 timeout: float = SEND_TIMEOUT):
+                 timeout: float = SEND_TIMEOUT) -> None:
         self.launch, self.data, self.auth, self.outbox, self.tracker = launch, data, auth, outbox, tracker
         self.timeout = timeout
-        self.key = (launch.endpoint, auth)
+        self.key: tuple[str, str | None] = (launch.endpoint, auth)
         self.made = 0
         self.offline = False
         self.errors: list[str] = []
@@ -241,8 +284,8 @@ class Cmi5Session:
         self._thread: threading.Thread | None = None
 
     @classmethod
-    def start(cls, launch: LaunchParams, queue, *, pass_mark: float | None = None, now=None,
-              timeout: float = LAUNCH_TIMEOUT) -> "Cmi5Session":
+    def start(cls, launch: LaunchParams, queue: str | os.PathLike[str], *, pass_mark: float | None = None,
+              now: Callable[[], datetime] | None = None, timeout: float = LAUNCH_TIMEOUT) -> Cmi5Session:
         """Fetch the auth token, read LaunchData, learner preferences and the registration's
         earlier verdicts, open the queue at ``queue`` (a path), send what earlier sessions left
         there, and start the sender. Raises :class:`Cmi5Error` when the LMS's side of the launch
@@ -256,8 +299,9 @@ class Cmi5Session:
             earlier = send_pending(outbox, timeout=timeout)
             # the registration's verdicts: in the LRS, or still queued here by an earlier session
             prior = prior_verbs(launch, auth, timeout) | queued_verbs(outbox, launch)
-            kw = {"now": now} if now is not None else {}
-            self = cls(launch, data, auth, outbox, AuTracker(launch, data, pass_mark=pass_mark, prior=prior, **kw))
+            tracker = (AuTracker(launch, data, pass_mark=pass_mark, prior=prior) if now is None
+                       else AuTracker(launch, data, pass_mark=pass_mark, prior=prior, now=now))
+            self = cls(launch, data, auth, outbox, tracker)
             self.earlier = earlier
         except BaseException:
             outbox.close()
@@ -266,12 +310,12 @@ class Cmi5Session:
         self._thread.start()
         return self
 
-    def wrap(self, inner):
+    def wrap(self, inner: _Sink | None) -> _Tee:
         """A sink that gives each event to ``inner`` (the store's recorder, or None) first, then
         to this session; closing it closes both."""
         return _Tee(inner, self)
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: Event) -> None:
         """Queue the statements ``event`` makes (on disk before this returns) for the sender."""
         statements = self.tracker.on_event(event)
         if not statements:
@@ -331,28 +375,27 @@ class Cmi5Session:
         finally:
             self.outbox.close()
 
-    def summary(self) -> dict:
-        """``made`` (statements of this session), ``queued`` (still in the queue, every session),
-        ``queue`` (its path), ``endpoint``, ``errors`` (why statements are still queued: this
-        session's, then earlier sessions'), ``verdict`` (passed, failed or None)."""
+    def summary(self) -> Cmi5Summary:
+        """This session's statements and what is still queued (:class:`Cmi5Summary`)."""
         left = 0
         try:
             with Outbox(self.outbox.path) as ob:
                 left = len(ob.pending())
         except Exception:  # the summary never hides the tour's own outcome
             left = -1
-        return {"made": self.made, "queued": left, "queue": str(self.outbox.path), "endpoint": self.launch.endpoint,
-                "errors": list(self.errors if self.offline else []) + self.earlier.errors, "verdict": self.tracker.verdict,
-                "session_id": self.data.session_id, "earlier_sent": self.earlier.sent}
+        return Cmi5Summary(made=self.made, queued=left, queue=str(self.outbox.path), endpoint=self.launch.endpoint,
+                           errors=(*(self.errors if self.offline else []), *self.earlier.errors),
+                           verdict=self.tracker.verdict, session_id=self.data.session_id,
+                           earlier_sent=self.earlier.sent)
 
 
 class _Tee:
     """Each event to the store's sink, then to the cmi5 session."""
 
-    def __init__(self, inner, cmi5: Cmi5Session):
+    def __init__(self, inner: _Sink | None, cmi5: Cmi5Session) -> None:
         self.inner, self.cmi5 = inner, cmi5
 
-    def __call__(self, event) -> None:
+    def __call__(self, event: Event) -> None:
         if self.inner is not None:
             self.inner(event)
         self.cmi5(event)

@@ -30,12 +30,14 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from wardtwin.errors import UsageError, WardtwinError
-from wardtwin.events import EventType, Outcome
+from wardtwin.events import Event, EventType, Outcome, SessionEnded, StepStarted
 from wardtwin.reports.xapi import XAPI_VERSION, iso_duration
 from wardtwin.safetext import escape
 
@@ -76,7 +78,7 @@ class LaunchParams:
 
     endpoint: str
     fetch: str
-    actor: dict
+    actor: dict[str, Any]
     registration: str
     activity_id: str
     url: str = ""
@@ -93,17 +95,18 @@ class LaunchParams:
 class LaunchData:
     """The ``LMS.LaunchData`` state document (cmi5 section 10)."""
 
-    context_template: dict
+    context_template: dict[str, Any]
     launch_mode: str = "Normal"
     move_on: str = "NotApplicable"
     mastery_score: float | None = None
     return_url: str | None = None
     launch_parameters: str | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def session_id(self) -> str:
-        return self.context_template["extensions"][EXT_SESSION]
+        """The LMS's session id (the context template's session id extension)."""
+        return str(self.context_template["extensions"][EXT_SESSION])
 
 
 def _http_url(value: str, name: str) -> str:
@@ -127,12 +130,12 @@ def _iri(value: str, name: str) -> str:
     return value
 
 
-def check_actor(actor, where: str = "cmi5 launch: actor") -> dict:
+def check_actor(actor: Any, where: str = "cmi5 launch: actor") -> dict[str, Any]:
     """``actor`` when it is an xAPI Agent with an account (homePage and name), as cmi5 9.2
     requires, else a :class:`UsageError`."""
     acc = actor.get("account") if isinstance(actor, dict) else None
-    if (not isinstance(acc, dict) or not isinstance(acc.get("homePage"), str) or not isinstance(acc.get("name"), str)
-            or not acc["name"] or actor.get("objectType", "Agent") != "Agent"):
+    if (not isinstance(actor, dict) or not isinstance(acc, dict) or not isinstance(acc.get("homePage"), str)
+            or not isinstance(acc.get("name"), str) or not acc["name"] or actor.get("objectType", "Agent") != "Agent"):
         raise UsageError(f"{where}: an xAPI Agent with an account (homePage and name) expected, e.g. "
                          '{"objectType": "Agent", "account": {"homePage": "https://lms.example.org", "name": "RN-0042"}}')
     return actor
@@ -152,7 +155,7 @@ def parse_launch(text: str) -> LaunchParams:
                          "activityId) expected")
     query = query.split("#", 1)[0]
     params: dict[str, str] = {}
-    others = []
+    others: list[tuple[str, str]] = []
     for k, v in parse_qsl(query, keep_blank_values=True):
         if k in LAUNCH_PARAMS:
             if k in params:
@@ -188,7 +191,7 @@ def parse_launch(text: str) -> LaunchParams:
                         url=base, ward=ward, tour=tour)
 
 
-def parse_launch_data(doc) -> LaunchData:
+def parse_launch_data(doc: Any) -> LaunchData:
     """The ``LMS.LaunchData`` document (parsed JSON) as :class:`LaunchData`; one that lacks what
     cmi5 section 10 requires of the LMS (a context template with the session id, a known launch
     mode, a moveOn value, a masteryScore from 0 to 1) raises :class:`Cmi5Error`."""
@@ -196,7 +199,8 @@ def parse_launch_data(doc) -> LaunchData:
         raise Cmi5Error("LMS.LaunchData is not a JSON object")
     tpl = doc.get("contextTemplate")
     ext = tpl.get("extensions") if isinstance(tpl, dict) else None
-    if not isinstance(ext, dict) or not isinstance(ext.get(EXT_SESSION), str) or not ext[EXT_SESSION]:
+    if (not isinstance(tpl, dict) or not isinstance(ext, dict) or not isinstance(ext.get(EXT_SESSION), str)
+            or not ext[EXT_SESSION]):
         raise Cmi5Error("LMS.LaunchData: contextTemplate with the session id extension "
                         f"({EXT_SESSION}) expected")
     mode = doc.get("launchMode")
@@ -240,7 +244,7 @@ class AuTracker:
     holds for the AU; ``now``: the clock for timestamps (a function returning a datetime)."""
 
     def __init__(self, launch: LaunchParams, data: LaunchData, *, pass_mark: float | None = None,
-                 prior=(), now=_utc_now):
+                 prior: Iterable[str] = (), now: Callable[[], datetime] = _utc_now) -> None:
         self.launch, self.data, self.now = launch, data, now
         self.pass_mark = data.mastery_score if data.mastery_score is not None else (
             DEFAULT_PASS_MARK if pass_mark is None else pass_mark)
@@ -248,9 +252,9 @@ class AuTracker:
         self.initialized = self.terminated = False
         self.verdict: str | None = None
         self._last: datetime | None = None
-        self._steps: dict[int, dict] = {}  # step index -> its step_started data (id, kind, title)
+        self._steps: dict[int, StepStarted] = {}  # step index -> its step_started payload (id, kind, title)
 
-    def _context(self, moveon: bool, mastery: bool) -> dict:
+    def _context(self, moveon: bool, mastery: bool) -> dict[str, Any]:
         ctx = copy.deepcopy(self.data.context_template)  # the template's values are never overwritten
         ctx.setdefault("registration", self.launch.registration)
         acts = ctx.setdefault("contextActivities", {})
@@ -264,8 +268,8 @@ class AuTracker:
             ctx.setdefault("extensions", {}).setdefault(EXT_MASTERY, self.data.mastery_score)
         return ctx
 
-    def _statement(self, verb: str, result: dict | None = None, *, moveon: bool = False,
-                   mastery: bool = False) -> dict:
+    def _statement(self, verb: str, result: dict[str, Any] | None = None, *, moveon: bool = False,
+                   mastery: bool = False) -> dict[str, Any]:
         st = {"id": statement_id(self.launch.registration, self.data.session_id, verb), "actor": self.launch.actor,
               "verb": {"id": AU_VERBS[verb], "display": {"en-US": verb}},
               "object": {"objectType": "Activity", "id": self.launch.activity_id},
@@ -285,7 +289,7 @@ class AuTracker:
         self._last = t
         return t
 
-    def on_event(self, event) -> list[dict]:
+    def on_event(self, event: Event) -> list[dict[str, Any]]:
         """The statements ``event`` (a :class:`~wardtwin.events.Event`) makes, in order."""
         if self.terminated:
             return []
@@ -295,42 +299,43 @@ class AuTracker:
         if not self.initialized:
             return []
         if event.type == EventType.STEP_STARTED and event.step is not None:
-            self._steps[event.step] = dict(event.data)
+            self._steps[event.step] = cast(StepStarted, event.payload)
             return []
         if event.type in STEP_VERBS and event.step is not None:
-            return [self._step_statement(event)]
+            return [self._step_statement(event, event.step)]
         if event.type != EventType.SESSION_ENDED:
             return []
-        ended = event.payload  # a SessionEnded
+        ended = cast(SessionEnded, event.payload)
         t = float(ended.duration_s)
-        out = []
+        out: list[dict[str, Any]] = []
         if ended.outcome == Outcome.COMPLETED and self.data.launch_mode == "Normal":
             out += self._judged(t, ended.steps or {})
         self.terminated = True
         out.append(self._statement("terminated", {"duration": iso_duration(t)}))
         return out
 
-    def _step_statement(self, event) -> dict:
+    def _step_statement(self, event: Event, step: int) -> dict[str, Any]:
         """A "cmi5 allowed" statement (cmi5 7.1.3: the context template, no cmi5 category) about
         one step: passed, failed or skipped, its object ``<activityId>/steps/<step id>`` with the
         AU as its parent; id from the registration, session and the event's number."""
         from urllib.parse import quote
 
-        info = self._steps.get(event.step, {})
-        sid = str(info.get("id") or f"step-{event.step + 1}")
+        started = self._steps.get(step)
+        sid = str((started.id if started is not None else None) or f"step-{step + 1}")
         verb, iri = STEP_VERBS[event.type]
         d = event.data
-        kind = "http://adlnet.gov/expapi/activities/" + ("interaction" if info.get("kind") in ("quiz", "identify")
-                                                         else "objective")
+        interaction = started is not None and started.kind in ("quiz", "identify")
+        kind = "http://adlnet.gov/expapi/activities/" + ("interaction" if interaction else "objective")
         obj = {"objectType": "Activity", "id": f"{self.launch.activity_id.rstrip('/')}/steps/{quote(sid, safe='')}",
-               "definition": {"name": {"en-US": str(info.get("title") or sid)}, "type": kind}}
+               "definition": {"name": {"en-US": str((started.title if started is not None else None) or sid)},
+                              "type": kind}}
         ctx = copy.deepcopy(self.data.context_template)
         ctx.setdefault("registration", self.launch.registration)
         acts = ctx.setdefault("contextActivities", {})
         parents = acts.get("parent")
         parents = [parents] if isinstance(parents, dict) else list(parents or [])
         acts["parent"] = parents + [{"objectType": "Activity", "id": self.launch.activity_id}]
-        result = {"duration": iso_duration(float(d.get("duration_s") or 0.0))}
+        result: dict[str, Any] = {"duration": iso_duration(float(d.get("duration_s") or 0.0))}
         if verb != "skipped":
             result["success"] = verb == "passed"
         if isinstance(d.get("spl"), (int, float)) and not isinstance(d.get("spl"), bool):
@@ -341,9 +346,9 @@ class AuTracker:
                 "actor": self.launch.actor, "verb": {"id": iri, "display": {"en-US": verb}}, "object": obj,
                 "context": ctx, "result": result, "timestamp": timestamp(self._stamp()), "version": XAPI_VERSION}
 
-    def _judged(self, t: float, steps: dict) -> list[dict]:
+    def _judged(self, t: float, steps: Mapping[str, Any]) -> list[dict[str, Any]]:
         """completed, then passed or failed, for a tour completed in Normal launch mode."""
-        out = []
+        out: list[dict[str, Any]] = []
         if "completed" not in self.prior:
             out.append(self._statement("completed", {"completion": True, "duration": iso_duration(t)}, moveon=True))
             self.prior.add("completed")

@@ -60,7 +60,7 @@ class Outbox:
     """The queue file at ``path`` (see the module docstring). Use as a context manager, or
     call :meth:`close`."""
 
-    def __init__(self, path):
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self._tlock = threading.RLock()
         try:
@@ -82,10 +82,10 @@ class Outbox:
             os.close(self._fd)
             self._fd = -1
 
-    def __enter__(self):
+    def __enter__(self) -> Outbox:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @contextlib.contextmanager
