@@ -330,13 +330,15 @@ def _portals(mesh, inside, xs, ys, P: int, W: int, n_cells: int):
                 us.append(n_cells + i)
                 vs.append(n_cells + j)
                 ws.append(np.hypot(xy[j, 0] - xy[i, 0], xy[j, 1] - xy[i, 1]))
-    iy, ix = np.nonzero(inside)
+    tri = cell_triangles(mesh, xs, ys, inside)
+    iy, ix = np.nonzero(tri >= 0)  # the cells inside, in a triangle
+    tp = tri_portals[tri[iy, ix]]
+    del tri
     cx, cy = xs[ix], ys[iy]
-    tri = cell_triangles(mesh, xs, ys, inside)[iy, ix]
     flat = (iy + P) * W + ix + P
+    del iy, ix
     for col in range(3):
-        ok = tri >= 0
-        pk = np.where(ok, tri_portals[np.where(ok, tri, 0), col], -1)
+        pk = tp[:, col]
         sel = np.flatnonzero(pk >= 0)
         w = np.hypot(xy[pk[sel], 0] - cx[sel], xy[pk[sel], 1] - cy[sel])
         near = w <= PORTAL_REACH  # only cells near a portal need it; the grid links the rest

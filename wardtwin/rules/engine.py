@@ -42,6 +42,7 @@ class Fields:
         self.model = model
         self._grid: Grid | None = None
         self._fields: dict = {}
+        self._floor: np.ndarray | None = None
 
     @property
     def grid(self) -> Grid:
@@ -71,11 +72,15 @@ class Fields:
 
     def floor_mask(self) -> np.ndarray:
         """Cells that count as "any point of the ward": walkable, in a room that is not past
-        an exit or unwalked (:data:`NOT_FLOOR`)."""
-        g = self.grid
-        kinds = self.model.layout.room_by_id
-        bad = np.array([kinds[r].kind in NOT_FLOOR if r in kinds else False for r in g.room_ids] + [True], bool)
-        return g.inside & ~bad[g.room]
+        an exit or unwalked (:data:`NOT_FLOOR`); computed once (read-only)."""
+        got = self._floor
+        if got is None:
+            g = self.grid
+            kinds = self.model.layout.room_by_id
+            bad = np.array([kinds[r].kind in NOT_FLOOR if r in kinds else False for r in g.room_ids] + [True], bool)
+            got = self._floor = g.inside & ~bad[g.room]
+            got.setflags(write=False)
+        return got
 
 
 class Context:
