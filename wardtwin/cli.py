@@ -936,8 +936,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pseudonym-key-file", help="file holding the pseudonymisation key")
     r.add_argument("--lrs", help="xapi: also send the statements to this LRS endpoint (.../xapi/)")
     r.add_argument("--lrs-auth", help="xapi: USER:PASSWORD for the LRS (default $WARDTWIN_LRS_AUTH)")
-    r.add_argument("--pass-mark", type=_share, default=0.8, help="xapi: share of steps passed to pass, 0 to 1 "
-                   "(or a percentage: 80%%; default 0.8)")
+    r.add_argument("--pass-mark", type=_share, help="xapi: share of steps passed to pass, 0 to 1 (or a "
+                   "percentage: 80%%; default: the tour's pass_mark recorded with each session, else 0.8)")
     r.add_argument("--activity-base", metavar="IRI", help="xapi: the IRI activities (wards, tours, steps) live "
                    "under, e.g. https://lms.example-hospital.org/xapi/ (default: [xapi] activity_base in the "
                    "configuration file, else https://wardtwin.invalid/xapi/)")
