@@ -171,11 +171,10 @@ def _build(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *,
     return written
 
 
-#: On PostgreSQL the html report's tables come from one SQL statement
-#: (:mod:`wardtwin.reports.sqlagg`) where it can fold the store's events exactly as the Python
-#: path does; else, on SQLite (whose JSON functions make the statement slower than Python
-#: there) and when False, from every session's summary (:func:`_tables`).
-SQL_TABLES = False
+#: The html report's tables come from one SQL statement over the typed results the store keeps
+#: (:mod:`wardtwin.reports.sqlagg`; faster than summarising every session, on both backends);
+#: where it cannot answer (see there), and when False, from every session's summary (:func:`_tables`).
+SQL_TABLES = True
 
 
 #: The CSV files' columns (:data:`~wardtwin.reports.csvout.CSV_FILES`).
