@@ -106,9 +106,9 @@ def summary(layout: Layout, geometry: WardGeometry, scene: WardScene, model: Nod
 
 def build(layout: Layout, out_dir: str | os.PathLike[str], plan: Plan | None = None) -> BuildResult:
     """Write ``<id>.bam``, ``<id>.glb`` and ``<id>.json`` into ``out_dir`` and return what was
-    written (the summary and the file names). All three are written to a temporary folder first and moved into place only when
-    all succeeded; only new paths or regular files are replaced (anything else there:
-    :class:`~wardtwin.errors.OutputPathError`, before any work)."""
+    written (the summary and the file names). All three are written to a temporary folder first
+    and moved into place only when all succeeded; only new paths or regular files are replaced
+    (anything else there: :class:`~wardtwin.errors.OutputPathError`, before any work)."""
     out = ensure_output_dir(out_dir)
     stem = layout.ward.id
     targets = {k: check_output_path(out / f"{stem}.{k}") for k in ("bam", "glb", "json")}
