@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -145,11 +146,11 @@ def test_live_ward_reloads_after_a_save_and_keeps_the_last_good_version(tmp_path
 
 def test_rule_findings_follow_the_version_they_belong_to(tmp_path):
     from wardtwin.model.checks import check
-    from wardtwin.station.desktop import _check_without_rules, _rule_findings
+    from wardtwin.rules.engine import evaluate
 
     ward = _copy(tmp_path)
     clock = Clock()
-    with LiveWard(ward, load=_check_without_rules, refine=_rule_findings, clock=clock) as live:
+    with LiveWard(ward, load=partial(check, rules=False), refine=evaluate, clock=clock) as live:
         full = [f.format() for f in check(ward)[1]]
         assert [f.format() for f in live.current.findings] == full and live.current.refined  # the first: whole
         _edit(ward / "equipment.yaml", MOVE)
@@ -167,11 +168,12 @@ def test_rule_findings_follow_the_version_they_belong_to(tmp_path):
 
 
 def test_a_save_before_the_rules_are_measured_supersedes_them(tmp_path):
-    from wardtwin.station.desktop import _check_without_rules, _rule_findings
+    from wardtwin.model.checks import check
+    from wardtwin.rules.engine import evaluate
 
     ward = _copy(tmp_path)
     clock = Clock()
-    with LiveWard(ward, load=_check_without_rules, refine=_rule_findings, clock=clock) as live:
+    with LiveWard(ward, load=partial(check, rules=False), refine=evaluate, clock=clock) as live:
         _edit(ward / "equipment.yaml", MOVE)
         clock.t += 1
         live.poll()
@@ -395,11 +397,13 @@ def test_view_watch_offscreen_follows_a_save(tmp_path):
 @pytest.fixture
 def live_station(tmp_path):
     from wardtwin.scene.geometry import ward_geometry
-    from wardtwin.station.desktop import DesktopStation, _check_without_rules, _rule_findings
+    from wardtwin.model.checks import check
+    from wardtwin.rules.engine import evaluate
+    from wardtwin.station.desktop import DesktopStation
 
     ward = _copy(tmp_path)
     clock = Clock()
-    live = LiveWard(ward, load=_check_without_rules, prepare=lambda m: ward_geometry(m.plan), refine=_rule_findings,
+    live = LiveWard(ward, load=partial(check, rules=False), prepare=lambda m: ward_geometry(m.plan), refine=evaluate,
                     clock=clock)
     seen = []
     g = live.good

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +121,11 @@ def bench_map(ward: Path, runs: int, tmp: Path):
 def bench_view(ward: Path, runs: int, size, background: bool):
     from wardtwin.layout.watch import LiveWard
     from wardtwin.scene.geometry import ward_geometry
-    from wardtwin.station.desktop import DesktopStation, _check_without_rules, _rule_findings
+    from wardtwin.model.checks import check
+    from wardtwin.rules.engine import evaluate
+    from wardtwin.station.desktop import DesktopStation
 
-    live = LiveWard(ward, load=_check_without_rules, prepare=lambda m: ward_geometry(m.plan), refine=_rule_findings,
+    live = LiveWard(ward, load=partial(check, rules=False), prepare=lambda m: ward_geometry(m.plan), refine=evaluate,
                     background=background, refine_background=True)  # as `wardtwin view --watch` does
     good, rules, broken = [], [], []
     try:

@@ -12,6 +12,7 @@ ShowBase) per process.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -852,10 +853,13 @@ def view_live(ward, *, at: str | None = None, heading: float | None = None, offs
     Returns ``(summary or None when no window opened, exit code)``: 0 when the newest reading
     can be used, else its findings' exit code."""
     from wardtwin.layout.watch import LiveWard
+    from wardtwin.model.checks import check
+    from wardtwin.rules.engine import evaluate
 
     commands = load_script(script) if script is not None else None
-    live = LiveWard(ward, load=_check_without_rules, prepare=lambda model: ward_geometry(model.plan),
-                    refine=_rule_findings, refine_background=True)
+    # each reading: `wardtwin check` less the rule pack's measurements, which follow on the new twin
+    live = LiveWard(ward, load=functools.partial(check, rules=False), prepare=lambda model: ward_geometry(model.plan),
+                    refine=evaluate, refine_background=True)
     say = report or (lambda result, shown: None)
     info = None
     try:
@@ -877,18 +881,3 @@ def view_live(ward, *, at: str | None = None, heading: float | None = None, offs
     finally:
         live.close()
     return info, live.exit_code
-
-
-def _check_without_rules(ward):
-    """``wardtwin check`` less the rule pack's measurements (they follow the new twin)."""
-    from wardtwin.model.checks import check
-
-    return check(ward, rules=False)
-
-
-def _rule_findings(layout, model) -> list:
-    """The rule pack's findings measured on a compiled ward (the rest of ``wardtwin check``)."""
-    from wardtwin.rules.engine import evaluate
-    from wardtwin.rules.pack import choose_pack
-
-    return evaluate(layout, model, choose_pack(layout))
