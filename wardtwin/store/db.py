@@ -8,7 +8,13 @@ Schema (version :data:`SCHEMA_VERSION`), identical on both backends:
   ``started_at`` is the wall clock (UTC, ISO 8601) when the session started; ``comfort`` and
   ``data`` are JSON text;
 - ``events(id, session, seq, type, t, step, data)``: ``id`` (uuid5 of session and seq) is the
-  primary key, so every write is ``INSERT ... ON CONFLICT DO NOTHING`` and idempotent.
+  primary key, so every write is ``INSERT ... ON CONFLICT DO NOTHING`` and idempotent;
+- ``ward_versions``, ``ward_changes``, ``refresher_tours`` (version 3, :mod:`wardtwin.store.versions`);
+- ``session_results``, ``step_results`` (version 4, :mod:`wardtwin.store.results`): each
+  session's and step's results in typed columns, derived from the events when they are written.
+
+What differs between SQLite and PostgreSQL is the store's :attr:`Store.dialect`
+(:mod:`wardtwin.store.dialect`), chosen once when the store opens.
 
 Opening a database applies missing migrations in one transaction each (serialised between
 processes); a database whose schema is newer than this code is refused with

@@ -70,15 +70,15 @@ class Dialect(ABC):
 
     @abstractmethod
     @contextmanager
-    def chunks(self, store: Store, q: str, params: Sequence, batch: int, name: str) -> Iterator[Iterator[list]]:
+    def chunks(self, store: Store, q: str, params: Sequence[Any], batch: int, name: str) -> Iterator[Iterator[list[Any]]]:
         """An iterator of lists of up to ``batch`` rows of ``q`` (``?`` marks), read so that
         memory stays bounded; ``name`` names a server-side cursor."""
 
     @abstractmethod
-    def in_list(self, column: str, values: Sequence) -> tuple[str, list]:
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """``(condition, params)``: ``column`` is one of ``values``."""
 
-    def execute_prepared(self, store: Store, sql: str, row: Sequence) -> None:
+    def execute_prepared(self, store: Store, sql: str, row: Sequence[Any]) -> None:
         """Run one write statement that a caller repeats often (prepared where that helps)."""
         store.conn.execute(sql, row)
 
@@ -88,7 +88,7 @@ class Dialect(ABC):
     def check_integrity(self, store: Store) -> None:
         """Refuse a damaged store before anything is written (see :func:`~wardtwin.store.db.check_integrity`)."""
 
-    def insert_many(self, store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> int:
+    def insert_many(self, store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         """Insert ``rows`` inside the caller's transaction, skipping keys already stored; the
         number that were new."""
         if not rows:
@@ -98,9 +98,9 @@ class Dialect(ABC):
             cur.execute(store.insert_sql(table, columns), rows[0])
         else:
             cur.executemany(store.insert_sql(table, columns), rows)
-        return max(cur.rowcount, 0)
+        return int(max(cur.rowcount, 0))
 
-    def bulk_insert(self, store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> int:
+    def bulk_insert(self, store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         """:meth:`insert_many` for large batches (COPY on PostgreSQL)."""
         return self.insert_many(store, table, columns, rows)
 
@@ -129,16 +129,16 @@ class Dialect(ABC):
 
     @abstractmethod
     @contextmanager
-    def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
+    def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
         """:meth:`chunks` of one large reporting statement (its sorts given memory)."""
 
     @abstractmethod
-    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, list]:
+    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
         """``(FROM item, params)``: ``rows`` passed as parameters, as a table of ``columns``
         (``types``: text, integer or float)."""
 
     @abstractmethod
-    def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
+    def not_in_param(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """``(condition, params)``: ``column`` is none of ``values`` (one parameter, however many)."""
 
 
@@ -225,12 +225,12 @@ class SqliteDialect(Dialect):
             raise err from exc
 
     @contextmanager
-    def chunks(self, store: Store, q: str, params: Sequence, batch: int, name: str) -> Iterator[Iterator[list]]:
+    def chunks(self, store: Store, q: str, params: Sequence[Any], batch: int, name: str) -> Iterator[Iterator[list[Any]]]:
         store.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache while reading in index order
         cur = store.execute(q, params)
         yield iter(lambda: cur.fetchmany(batch), [])
 
-    def in_list(self, column: str, values: Sequence) -> tuple[str, list]:
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} IN ({', '.join('?' for _ in values)})", list(values)
 
     def set_durability(self, store: Store, fsync: bool) -> None:
@@ -259,16 +259,16 @@ class SqliteDialect(Dialect):
         return f"wardtwin_median({expr})"
 
     @contextmanager
-    def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
+    def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
         with store.translated():
             cur = store.conn.execute(q, params)
             yield iter(lambda: cur.fetchmany(batch), [])
 
-    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, list]:
+    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
         cols = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(columns))
         return f"(SELECT {cols} FROM json_each(?)) v", [json.dumps([list(r) for r in rows])]
 
-    def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
+    def not_in_param(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} NOT IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
 
 
@@ -343,18 +343,18 @@ class PostgresDialect(Dialect):
             tx.__exit__(None, None, None)
 
     @contextmanager
-    def chunks(self, store: Store, q: str, params: Sequence, batch: int, name: str) -> Iterator[Iterator[list]]:
+    def chunks(self, store: Store, q: str, params: Sequence[Any], batch: int, name: str) -> Iterator[Iterator[list[Any]]]:
         with store.translated(), store.conn.transaction(), store.conn.cursor(name=name) as cur:
             cur.execute(self.sql(q), params)
             yield iter(lambda: store.fetch(cur, batch), [])
 
-    def in_list(self, column: str, values: Sequence) -> tuple[str, list]:
+    def in_list(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} = ANY(?)", [list(values)]
 
-    def execute_prepared(self, store: Store, sql: str, row: Sequence) -> None:
+    def execute_prepared(self, store: Store, sql: str, row: Sequence[Any]) -> None:
         store.conn.execute(sql, row, prepare=True)  # autocommit: one transaction
 
-    def bulk_insert(self, store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> int:
+    def bulk_insert(self, store: Store, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
         if not rows:
             return 0
         cur = store.conn.cursor()
@@ -364,7 +364,7 @@ class PostgresDialect(Dialect):
                 cp.write_row(r)
         cols = ", ".join(columns)
         cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM tmp_{table} ON CONFLICT DO NOTHING")
-        n = max(cur.rowcount, 0)
+        n = int(max(cur.rowcount, 0))
         cur.execute(f"DELETE FROM tmp_{table}")  # a second batch in the same transaction
         return n
 
@@ -390,7 +390,7 @@ class PostgresDialect(Dialect):
                 f"+ percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr} DESC)) / 2)")
 
     @contextmanager
-    def report_chunks(self, store: Store, q: str, params: Sequence, batch: int) -> Iterator[Iterator[list]]:
+    def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
         conn = store.conn
         with store.translated(), conn.transaction(), conn.cursor(name="wardtwin_sql_report") as cur:
             # memory for the sorts and hashes of one statement; no JIT (compiling its long
@@ -400,13 +400,13 @@ class PostgresDialect(Dialect):
             cur.execute(self.sql(q), params)
             yield iter(lambda: store.fetch(cur, batch), [])
 
-    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence]) -> tuple[str, list]:
+    def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
         arrays = {"text": "text[]", "integer": "integer[]", "float": "float8[]"}  # as the results tables
         marks = ", ".join(f"?::{arrays[t]}" for t in types)
         return (f"unnest({marks}) AS v({', '.join(columns)})",
                 [[r[i] for r in rows] for i in range(len(columns))])
 
-    def not_in_param(self, column: str, values: Sequence) -> tuple[str, list]:
+    def not_in_param(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} <> ALL(?::text[])", [list(values)]
 
 
@@ -416,11 +416,11 @@ class _Median:
     def __init__(self) -> None:
         self.values: list[float] = []
 
-    def step(self, value: float | None) -> None:
+    def step(self, value: Any) -> None:
         if value is not None:
             self.values.append(value)
 
-    def finalize(self) -> float | None:
+    def finalize(self) -> Any:
         from statistics import median
 
         return median(self.values) if self.values else None
@@ -430,7 +430,7 @@ SQLITE: Dialect = SqliteDialect()
 POSTGRESQL: Dialect = PostgresDialect()
 
 
-def dialect_of(url: str | os.PathLike) -> tuple[Dialect, str, bool]:
+def dialect_of(url: str | os.PathLike[str]) -> tuple[Dialect, str, bool]:
     """``(dialect, target, read_only)`` of a store URL: :data:`SQLITE` (target a path) or
     :data:`POSTGRESQL` (target the URL).
 

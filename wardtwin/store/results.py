@@ -61,7 +61,7 @@ def migration(store: Store) -> None:
     refresh(store, [r[0] for r in store.execute("SELECT id FROM sessions").fetchall()])
 
 
-def result_rows(s: SessionSummary) -> tuple[tuple, list[tuple]]:
+def result_rows(s: SessionSummary) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
     """The ``session_results`` row and the ``step_results`` rows of a session's summary."""
     passed = sum(1 for st in s.steps if st.status == "passed")
     pre, post = s.ssq_pre, s.ssq_post
@@ -73,7 +73,7 @@ def result_rows(s: SessionSummary) -> tuple[tuple, list[tuple]]:
     return row, steps
 
 
-def fold(session_row: dict, events: list[tuple]) -> SessionSummary | None:
+def fold(session_row: dict[str, Any], events: list[tuple[Any, ...]]) -> SessionSummary | None:
     """The summary of a session (``session_row`` as :meth:`Store.session_rows` gives it; events
     ``(seq, type, t, step, data)`` decoded, in seq order), None when the fold refuses its data."""
     from wardtwin.reports.summary import _BAD_DATA, UnusableEvent, summarise
@@ -92,7 +92,7 @@ def summaries(store: Store, ids: Sequence[str]) -> Iterable[tuple[str, SessionSu
     if not ids:
         return
     cond, params = store.dialect.in_list("id", ids)
-    rows: dict[str, dict | None] = {}
+    rows: dict[str, dict[str, Any] | None] = {}
     for r in store.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE {cond}", params).fetchall():
         if session_problem(r):
             rows[r[0]] = None
@@ -100,7 +100,7 @@ def summaries(store: Store, ids: Sequence[str]) -> Iterable[tuple[str, SessionSu
         d = dict(zip(SESSION_COLUMNS, r))
         d["comfort"], d["data"] = json.loads(d["comfort"]), json.loads(d["data"])
         rows[r[0]] = d
-    events: dict[str, list | None] = {sid: [] for sid in ids}
+    events: dict[str, list[Any] | None] = {sid: [] for sid in ids}
     for chunk in store.iter_event_chunks(("session", "seq", "type", "t", "step", "data"), sessions=list(ids)):
         for sid, seq, typ, t, step, data in chunk:
             evs = events.get(sid)
@@ -131,8 +131,8 @@ def write(store: Store, ids: Sequence[str], folded: Sequence[SessionSummary], *,
     """Replace the results of sessions ``ids`` by those of ``folded`` (a session of ``ids``
     missing there is left without results). ``bulk``: the sessions are new (nothing to delete;
     COPY on PostgreSQL)."""
-    s_rows: list[tuple] = []
-    st_rows: list[tuple] = []
+    s_rows: list[tuple[Any, ...]] = []
+    st_rows: list[tuple[Any, ...]] = []
     for s in folded:
         row, steps = result_rows(s)
         s_rows.append(row)
