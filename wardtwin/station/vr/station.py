@@ -618,7 +618,8 @@ class VRStation(Closes):
 
     def summary(self) -> dict:
         """Where the trainee is and what was done: frames and time (s), head position (m) and
-        heading (degrees), room, locomotion totals, recentres, the frame times, the source."""
+        heading (degrees), room, locomotion totals, recentres, the frame times, the source and
+        the renderer."""
         h = self.head
         rid = self.model.room_at((h.position[0], h.position[1]))
         room = self.layout.room_by_id.get(rid)
@@ -629,7 +630,7 @@ class VRStation(Closes):
             "room": rid, "room_name": room.name if room else None, "distance_m": round(m.distance, 4),
             "teleports": m.teleports, "snap_turns": m.snap_turns, "turned_deg": round(math.degrees(m.turned), 2),
             "recentres": self.source.recentres, "eye_size": list(self.eye_size), "ipd_m": round(self.source.ipd, 4),
-            "frame_times": self.frame_times(),
+            "frame_times": self.frame_times(), "renderer": self.renderer,
         }
 
     # -- teardown -----------------------------------------------------------------------

@@ -97,11 +97,8 @@ class VRTour(Closes):
         play(self.station, self.player)
 
     def summary(self) -> dict:
-        """The station's summary with its ``renderer`` and the scripted trainee's ``selections``."""
-        out = self.station.summary()
-        out["renderer"] = self.station.renderer
-        out["selections"] = self.bot.selections if self.bot is not None else None
-        return out
+        """The station's summary with the scripted trainee's ``selections``."""
+        return {**self.station.summary(), "selections": self.bot.selections if self.bot is not None else None}
 
     def close(self) -> None:
         """Close what :class:`Headset` opened for this tour (nothing otherwise)."""
