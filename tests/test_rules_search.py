@@ -263,7 +263,8 @@ def _shapes():
     up = np.nextafter(4.125, 9.0)
     out.append(Polygon([(2.125, 1.0), (up, 1.0), (up, 3.0), (6.125 - 1e-12, 3.0), (6.125 - 1e-12, 5.3),
                         (8.125 + 1e-9, 5.3), (8.125 + 1e-9, 7.125), (2.125, 7.125)],
-                       [[(3.125, 4.0), (3.125, 6.0), (np.nextafter(5.125, 0.0), 6.0), (np.nextafter(5.125, 0.0), 4.0)]]))
+                       [[(3.125, 4.0), (3.125, 6.0), (np.nextafter(5.125, 0.0), 6.0),
+                         (np.nextafter(5.125, 0.0), 4.0)]]))
     # a peak on a centre; level edges a hair off a row of centres, and one on it
     out.append(Polygon([(1.0, 9.0), (3.125, 10.125), (5.0, 9.0), (5.0, 8.125), (1.0, 8.125)]))
     out.append(box(9.0, 2.125 + 1e-9, 12.0, np.nextafter(4.125, 0.0)))

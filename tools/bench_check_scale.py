@@ -428,8 +428,10 @@ def _cli_run(root: Path, ward: Path, tmp: Path) -> dict:
 def cli_compare(counts, rev: str | None, repeat: int = 3, chairs: bool = False,
                 workdir: Path | None = None) -> list[dict]:
     """For each room count: ``repeat`` runs of the command by the working tree (and, with
-    ``rev``, by that revision, alternating); the fastest run of each (by wall clock) with its
-    user and system time, peak memory and load average. One row per (count, version)."""
+    ``rev``, by that revision, alternating); of each, the run of least CPU time (user + system:
+    on a shared machine the wall clock mostly measures the others' load) with its wall-clock
+    time, peak memory and load average, and the least wall-clock time of any run
+    (``best_wall``). One row per (count, version)."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="wardtwin-scale-", dir=workdir) as tmp:
         versions = [("new", ROOT)]
@@ -444,8 +446,10 @@ def cli_compare(counts, rev: str | None, repeat: int = 3, chairs: bool = False,
                     r = _cli_run(root, ward, Path(tmp))
                     if r["code"] not in (0, 1):
                         raise SystemExit(f"wardtwin check under {root} exited {r['code']}:\n{r['err']}")
-                    if name not in best or r["wall"] < best[name]["wall"]:
+                    walls = min(r["wall"], best[name]["best_wall"]) if name in best else r["wall"]
+                    if name not in best or r["user"] + r["sys"] < best[name]["user"] + best[name]["sys"]:
                         best[name] = r
+                    best[name]["best_wall"] = walls
             for name, _root in versions:
                 rows.append({"rooms": rooms, "version": name, **best[name]})
             shutil.rmtree(ward)
@@ -455,13 +459,13 @@ def cli_compare(counts, rev: str | None, repeat: int = 3, chairs: bool = False,
 def cli_table(rows: list[dict]) -> str:
     """The rows of :func:`cli_compare`, and new/base where a baseline ran."""
     head = (f"{'rooms':>7} {'version':>10} {'wall s':>7} {'user s':>7} {'sys s':>6} {'cpu s':>6} {'peak MiB':>8} "
-            f"{'load':>5} {'exit':>4} {'lines':>5}")
+            f"{'load':>5} {'exit':>4} {'lines':>5} {'best wall':>9}")
     lines = [head, "-" * len(head)]
     base = None
     for r in rows:
         lines.append(f"{r['rooms']:7d} {r['version'][:10]:>10} {r['wall']:7.2f} {r['user']:7.2f} {r['sys']:6.2f} "
                      f"{r['user'] + r['sys']:6.2f} {r['peak']:8.0f} {r['load']:5.2f} {r['code']:4d} "
-                     f"{len(r['out'].splitlines()):5d}")
+                     f"{len(r['out'].splitlines()):5d} {r['best_wall']:9.2f}")
         if r["version"] != "new":
             base = r
         elif base is not None and base["rooms"] == r["rooms"]:
@@ -472,7 +476,7 @@ def cli_table(rows: list[dict]) -> str:
 
 def _cli_verdict(rows: list[dict]) -> int:
     """Exit code of ``--cli``: 1 when a version's output differs from the baseline's, or about
-    10,000 rooms take longer than :data:`TARGET_10K` of wall-clock time."""
+    10,000 rooms take longer than :data:`TARGET_10K` of wall-clock time in every run."""
     code = 0
     base = None
     for r in rows:
@@ -482,9 +486,9 @@ def _cli_verdict(rows: list[dict]) -> int:
         if base is not None and base["rooms"] == r["rooms"] and (base["out"], base["code"]) != (r["out"], r["code"]):
             print(f"FAIL: {r['rooms']} rooms: the output differs from {base['version']}'s")
             code = 1
-        if 10_000 <= r["rooms"] < 11_000 and r["wall"] > TARGET_10K:
-            print(f"FAIL: {r['rooms']} rooms took {r['wall']:.1f} s wall ({r['user'] + r['sys']:.1f} s CPU at load "
-                  f"{r['load']:.1f}); at most {TARGET_10K:.0f} s expected")
+        if 10_000 <= r["rooms"] < 11_000 and r["best_wall"] > TARGET_10K:
+            print(f"FAIL: {r['rooms']} rooms took {r['best_wall']:.1f} s wall at best ({r['user'] + r['sys']:.1f} s "
+                  f"CPU at load {r['load']:.1f}); at most {TARGET_10K:.0f} s expected")
             code = 1
     return code
 

@@ -172,7 +172,8 @@ def inside_cells(geom, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     inside = (np.cumsum(flips[:, :nx], axis=1) & 1).astype(bool)
     # on the boundary (exactly): centres on an upright edge (its crossings are exact) ...
     up = ax == bx
-    on_r, on_lo, on_hi = [row[up]], [np.searchsorted(xs, x[up], side="left")], [np.searchsorted(xs, x[up], side="right")]
+    on_r = [row[up]]
+    on_lo, on_hi = [np.searchsorted(xs, x[up], side="left")], [np.searchsorted(xs, x[up], side="right")]
     # ... doubtful: centres within _EPS of a slanted edge's crossing ...
     sl = ~up
     d_r = [row[sl]]
