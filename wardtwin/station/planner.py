@@ -14,6 +14,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
+from wardtwin.angles import wrap_angle
 from wardtwin.errors import UnknownNameError
 
 #: How far (m) from a clicked floor or wall point an item's footprint may be and still be picked.
@@ -43,7 +44,7 @@ class Orbit:
     def orbit(self, d_heading: float, d_pitch: float) -> "Orbit":
         """Turned by ``d_heading`` rad (+ counter-clockwise) and tilted down by ``d_pitch`` rad."""
         p = min(ORBIT_PITCH[1], max(ORBIT_PITCH[0], self.pitch + d_pitch))
-        return replace(self, heading=math.remainder(self.heading + d_heading, 2 * math.pi), pitch=p)
+        return replace(self, heading=wrap_angle(self.heading + d_heading), pitch=p)
 
     def zoom(self, factor: float) -> "Orbit":
         """Distance times ``factor`` (< 1 nearer), within :data:`ORBIT_DISTANCE`."""

@@ -30,6 +30,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
+from wardtwin.angles import bearing, wrap_angle
 from wardtwin.errors import UsageError
 from wardtwin.events import Driver, Event, EventType, Outcome
 from wardtwin.metrics.scores import FMS_MAX, SSQ_ITEMS
@@ -236,8 +237,7 @@ class TourPlayer:
         dx, dy = gx - pose.x, gy - pose.y
         if math.hypot(dx, dy) < 1e-6:
             return None
-        b = math.atan2(-dx, dy) - pose.heading
-        return (math.atan2(math.sin(b), math.cos(b)), left)
+        return (wrap_angle(bearing(dx, dy) - pose.heading), left)
 
     # -- frames -------------------------------------------------------------------------
     def frame(self, dt: float, pose: Pose | None = None, *, snap_turn: bool = False,
@@ -272,7 +272,7 @@ class TourPlayer:
         if math.hypot(p.x - state.x, p.y - state.y) > 1e-6 or (s.driver == Driver.AUTOPILOT and not s.ended):
             x, y = (p.x, p.y) if walker.inside(p.x, p.y) else walker.snap(p.x, p.y)
             yaw = p.look if s.driver == Driver.AUTOPILOT else state.yaw
-            state = dataclasses.replace(state, x=x, y=y, yaw=math.atan2(math.sin(yaw), math.cos(yaw)))
+            state = dataclasses.replace(state, x=x, y=y, yaw=wrap_angle(yaw))
         return state
 
     # -- input --------------------------------------------------------------------------

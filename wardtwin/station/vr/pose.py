@@ -21,7 +21,7 @@ import bisect
 import math
 from dataclasses import dataclass, replace
 
-from wardtwin.angles import wrap_angle
+from wardtwin.angles import bearing, wrap_angle
 from wardtwin.errors import UsageError
 from wardtwin.station.tourrun import Closes
 
@@ -161,7 +161,7 @@ class Pose:
             fx, fy = -ux, -uy
             if self.forward[2] < 0:
                 fx, fy = ux, uy
-        return wrap_angle(math.atan2(-fx, fy))
+        return wrap_angle(bearing(fx, fy))
 
     @property
     def pitch(self) -> float:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from panda3d.core import CardMaker, LQuaternionf, TextNode, TransparencyAttrib
 
+from wardtwin.angles import bearing, wrap_angle
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.events import StationKind
 from wardtwin.scene import offscreen as _offscreen
@@ -46,7 +47,6 @@ from wardtwin.station.tourrun import Closes
 from wardtwin.station.vr import panel as panels
 from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
 from wardtwin.station.vr.motion import MotionState, VRLocomotion, VRSettings
-from wardtwin.angles import wrap_angle
 from wardtwin.station.vr.pose import Pose, PoseSource, ScriptedPoseSource, TrackedFrame
 from wardtwin.station.vr.rig import StereoRig
 from wardtwin.tours.spec import Pose as TourPose
@@ -464,7 +464,7 @@ class VRStation(Closes):
             return
         h = self.head
         dx, dy = plc.centre[0] - h.position[0], plc.centre[1] - h.position[1]
-        off = abs(wrap_angle(math.atan2(-dx, dy) - h.yaw))
+        off = abs(wrap_angle(bearing(dx, dy) - h.yaw))
         if math.hypot(dx, dy) > PANEL_FOLLOW_M or off > PANEL_FOLLOW_ANGLE:
             self.panel_place = plc = panels.place(h)
             if self._panel_np is not None:

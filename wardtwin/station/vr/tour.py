@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+from wardtwin.angles import bearing
 from wardtwin.errors import UsageError
 from wardtwin.events import Driver, StationKind
 from wardtwin.station import panelui
@@ -182,7 +183,7 @@ class VRScriptedTrainee:
         hx, hy, hz = head.position
         origin = (hx, hy, hz - HAND_DROP)
         dx, dy, dz = (target[k] - origin[k] for k in range(3))
-        aim = Pose.from_ypr(origin, math.atan2(-dx, dy), math.atan2(dz, math.hypot(dx, dy)))
+        aim = Pose.from_ypr(origin, bearing(dx, dy), math.atan2(dz, math.hypot(dx, dy)))
         trigger = 0.0
         if self._phase == "aim":
             self._phase = "press"
