@@ -21,7 +21,8 @@ from wardtwin.model import load_model
 from wardtwin.station.locomotion import (
     EYE_HEIGHT, IDLE, MAX_SUBSTEP, WALK_SPEED, Inputs, WalkSettings, WalkState, Walker, steer,
 )
-from wardtwin.station.planner import Orbit, catalog_entry, framing, pick
+from wardtwin.model.picking import pick
+from wardtwin.station.planner import Orbit, catalog_entry, framing
 from wardtwin.station.script import KEYS, ScriptError, ScriptPlayer, parse_script
 
 DT = 1 / 60
@@ -516,7 +517,7 @@ def test_pick_prefilter_never_drops_a_prism_the_ray_meets(model):
     """The bounding-box filter of pick() keeps every item and wall the exact test hits."""
     import random
 
-    from wardtwin.station.planner import _box_hits, ray_prism
+    from wardtwin.model.picking import _box_hits, ray_prism
 
     plan, lay = model.plan, model.layout
     ids = sorted(plan.footprints)

@@ -28,12 +28,13 @@ from panda3d.core import (
 
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.exchange.files import write_bytes_atomic
+from wardtwin.model.picking import pick
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.host import Host, claim, has_display, lines, start_pose
 from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, Walker
-from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing, pick
+from wardtwin.station.planner import CatalogEntry, Orbit, catalog_entry, framing
 from wardtwin.station.script import KEYS, ScriptPlayer, load_script, parse_script
 from wardtwin.station.tourrun import Closes
 from wardtwin.tours.spec import Pose

@@ -36,13 +36,13 @@ from panda3d.core import CardMaker, LQuaternionf, TextNode, TransparencyAttrib
 from wardtwin.angles import bearing, wrap_angle
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.events import StationKind
+from wardtwin.model.picking import pick
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.mesh import MeshBuilder
 from wardtwin.scene.panda import mesh_node
 from wardtwin.station import panelui
 from wardtwin.station.frames import FrameStats
 from wardtwin.station.host import Host, claim, has_display, lines, start_pose
-from wardtwin.station.planner import pick
 from wardtwin.station.tourrun import Closes
 from wardtwin.station.vr import panel as panels
 from wardtwin.station.vr.comfort import FreeSpace, Vignette, wall_fade
