@@ -108,7 +108,7 @@ class TourStation(DesktopStation):
 
     def close(self) -> None:
         """Close the station; a tour still running is recorded as abandoned."""
-        if self.player is not None and not self.player.ended:
+        if self.player is not None and not self.player.session.ended:
             self.player.close("station_closed")
         super().close()
 

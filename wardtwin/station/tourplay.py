@@ -161,10 +161,6 @@ class TourPlayer:
 
     # -- what the station reads ---------------------------------------------------------
     @property
-    def ended(self) -> bool:
-        return self.session.ended
-
-    @property
     def modal(self) -> bool:
         """A form or question is up: the station's walking keys are the form's."""
         return self.panel.modal

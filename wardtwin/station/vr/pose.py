@@ -317,23 +317,13 @@ class PoseSource(Closes):
         self._last_raw: TrackedFrame | None = None
         self._reference = Pose()  # the raw head pose at the last recentre (position and yaw only)
         self.recentres = 0
-        self._ipd = IPD  # subclasses set what their device or script says
-        self._rate = REFRESH_RATE
+        self.ipd = IPD  # interpupillary distance, m (subclasses set what their device or script says)
+        self.refresh_rate = REFRESH_RATE  # display refresh rate, Hz (the station's frame rate)
 
     # -- what subclasses provide --------------------------------------------------------
     def _track(self, time: float) -> TrackedFrame:
         """The raw frame at ``time`` s in the source's own tracking space."""
         raise NotImplementedError
-
-    @property
-    def ipd(self) -> float:
-        """Interpupillary distance, m."""
-        return self._ipd
-
-    @property
-    def refresh_rate(self) -> float:
-        """Display refresh rate, Hz (the station's frame rate)."""
-        return self._rate
 
     @property
     def eye_size(self) -> tuple[int, int] | None:
@@ -418,11 +408,11 @@ class ScriptedPoseSource(PoseSource):
             raise UsageError(f"eye height {eye_height!r} m: 0.3 to 2.5 expected")
         if fov is not None and not isinstance(fov, Fov):
             raise UsageError(f"field of view {fov!r}: a Fov or None expected")
-        self._ipd = float(ipd)
+        self.ipd = float(ipd)
         self.fov = fov
         self.interpolate = bool(interpolate)
         self.hand = bool(hand)
-        self._rate = float(rate)
+        self.refresh_rate = float(rate)
         self.eye_height = float(eye_height)
         self._last_controller = NO_CONTROLLER
         self.set_script(keys)
@@ -454,7 +444,7 @@ class ScriptedPoseSource(PoseSource):
         self._last_controller = ctrl
         if ctrl.aim is None and self.hand:
             ctrl = replace(ctrl, aim=Pose(head.transform(HAND_OFFSET), head.orientation))
-        return TrackedFrame(time, head, eyes_from_head(head, self._ipd, self.fov), ctrl)
+        return TrackedFrame(time, head, eyes_from_head(head, self.ipd, self.fov), ctrl)
 
     def _at(self, time: float) -> tuple[Pose, Controller]:
         heads = [k for k in self.keys if k.head is not None]

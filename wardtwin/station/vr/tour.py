@@ -85,10 +85,6 @@ class VRTour(Closes):
         station.add_hook(self)
 
     @property
-    def session(self) -> Session:
-        return self.player.session
-
-    @property
     def lost(self) -> BaseException | None:
         """Why the headset's runtime went away mid-tour (None: it did not)."""
         return getattr(self.station.source, "lost", None)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from wardtwin.errors import WardtwinError
 from wardtwin.station.vr.pose import (
-    NO_CONTROLLER, SEATED_EYE_HEIGHT, Controller, EyeView, Fov, Pose, PoseSource, TrackedFrame, eyes_from_head, IPD,
+    NO_CONTROLLER, SEATED_EYE_HEIGHT, Controller, EyeView, Fov, Pose, PoseSource, TrackedFrame, eyes_from_head,
 )
 
 #: What to do instead, appended to every message.
@@ -233,8 +233,6 @@ class OpenXRPoseSource(PoseSource):
         self._space = None
         self._swapchains: list = []
         self._images: list = []
-        self._ipd = IPD
-        self._rate = 90.0
         self.lost: XRUnavailableError | None = None  # why the runtime went away mid-session
         self.frames_ended = 0  # headset frames ended (xrEndFrame)
         self.frames_shown = 0  # of those, with the eyes' images (a projection layer)
@@ -343,7 +341,7 @@ class OpenXRPoseSource(PoseSource):
             return False
         self._frame_state = fs
         if fs.predicted_display_period > 0:
-            self._rate = 1e9 / fs.predicted_display_period
+            self.refresh_rate = 1e9 / fs.predicted_display_period
         return bool(fs.should_render)
 
     def _track(self, time: float) -> TrackedFrame:
@@ -360,7 +358,7 @@ class OpenXRPoseSource(PoseSource):
             return self._still(time)  # the loop ends with this frame
         self._views = views
         eyes = tuple(EyeView(pose_from_xr(v.pose), fov_from_xr(v.fov)) for v in views[:2])
-        self._ipd = math.dist(eyes[0].pose.position, eyes[1].pose.position)
+        self.ipd = math.dist(eyes[0].pose.position, eyes[1].pose.position)
         a, b = eyes[0].pose, eyes[1].pose
         head = Pose(tuple((p + q) / 2 for p, q in zip(a.position, b.position)), a.orientation)
         try:
@@ -376,7 +374,7 @@ class OpenXRPoseSource(PoseSource):
     def _still(self, time: float) -> TrackedFrame:
         """A still head at the tracking origin, no controller (no headset frame to track)."""
         head = Pose((0.0, 0.0, 0.0 if self.mode == "seated" else SEATED_EYE_HEIGHT))
-        return TrackedFrame(time, head, eyes_from_head(head, self._ipd), NO_CONTROLLER)
+        return TrackedFrame(time, head, eyes_from_head(head, self.ipd), NO_CONTROLLER)
 
     def _controller(self, t) -> Controller:
         xr = self.xr
