@@ -116,7 +116,7 @@ def test_scripted_source_interpolates_heads_and_holds_inputs():
 def test_scripted_eyes_are_an_ipd_apart_across_the_head():
     src = ScriptedPoseSource([Key(0, Pose.at(0.2, 0.1, 1.7, math.radians(30)))], ipd=0.07)
     f = src.poll(0.0)
-    assert f.ipd == pytest.approx(0.07) and src.ipd == 0.07
+    assert math.dist(f.eyes[0].pose.position, f.eyes[1].pose.position) == pytest.approx(0.07) and src.ipd == 0.07
     left, right = f.eyes
     d = np.subtract(right.pose.position, left.pose.position)
     assert d == pytest.approx(np.multiply(f.head.right, 0.07))  # left to right along the head's x
@@ -134,7 +134,7 @@ def test_recentre_standing_keeps_the_floor_and_turns_forward():
     after = src.poll(0.1)
     assert after.head.position == pytest.approx((0, 0, 1.72), abs=1e-12)  # the trainee's own height
     assert after.head.yaw == pytest.approx(0, abs=1e-12)
-    assert after.ipd == pytest.approx(IPD)
+    assert math.dist(after.eyes[0].pose.position, after.eyes[1].pose.position) == pytest.approx(IPD)
     assert src.recentres == 1
 
 

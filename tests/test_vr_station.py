@@ -97,7 +97,7 @@ def _project_x(station, eye_index: int, p) -> float:
     eye = station.tracked.eyes[eye_index].pose
     world_eye = station.motion.rig.to_world(eye)
     local = world_eye.inverse().transform(p)
-    f = station.rig.focal_px(eye_index)
+    f = station.rig.eyes[eye_index].fov.focal_px(EYE[0])
     fov = station.rig.eyes[eye_index].fov
     return EYE[0] * comfort.axis_point(fov)[0] + f * local[0] / local[1]
 
@@ -137,7 +137,7 @@ def test_disparity_of_a_near_object_matches_the_ipd(fresh, ipd):
     fresh.step(1)
     head = fresh.head
     distance = 0.4
-    f = fresh.rig.focal_px(0)
+    f = fresh.rig.eyes[0].fov.focal_px(EYE[0])
     expected = f * ipd / distance  # parallel eyes: x_left - x_right = f * IPD / Z
     # the object swept across one pixel in eighths: the pixel grid's rounding averages out
     xs = []
@@ -167,7 +167,7 @@ def test_a_scripted_yaw_turns_the_view_by_the_right_amount(fresh):
         before = [_centroid_x(img) for img in fresh.eye_images()]
         for i in range(2):  # within a pixel (the grid, and a tilted square's centroid)
             assert before[i] == pytest.approx(_project_x(fresh, i, at), abs=1.0)
-        f = fresh.rig.focal_px(0)
+        f = fresh.rig.eyes[0].fov.focal_px(EYE[0])
         cx = EYE[0] / 2
         seen_before = math.degrees(math.atan((cx - sum(before) / 2) / f))  # bearing of the marker in the view
         # the head turns 30 degrees left over half a second (scripted, interpolated)
@@ -206,7 +206,7 @@ def test_an_asymmetric_field_of_view_is_rendered_as_reported(fresh):
     for i in range(2):
         assert xs[i] == pytest.approx(_project_x(fresh, i, at), abs=1.0)
     # the symmetric projection would put it elsewhere: the lens really is off-centre
-    f = fresh.rig.focal_px(0)
+    f = fresh.rig.eyes[0].fov.focal_px(EYE[0])
     assert abs(xs[0] - (EYE[0] / 2 + f * (0.25 + fresh.source.ipd / 2) / 1.5)) > 10
 
 
@@ -373,7 +373,7 @@ def test_hooks_read_and_override_the_pose(fresh):
     assert fresh.scene.current_cell == "corridor"
     cam = fresh.rig.eyes[0].camera.get_pos(fresh.base.render)
     assert cam.x == pytest.approx(2.03, abs=0.04)
-    fresh.remove_hook(ride)
+    fresh.hooks.remove(ride)
     fresh.allow_motion = False
     fresh.source.set(controller=Controller(stick=(0, 1.0)))
     fresh.step(2)
@@ -394,9 +394,9 @@ def test_recentre_keeps_the_trainee_where_they_stand(fresh):
 
 
 def test_frame_times_and_summary(fresh):
-    n0 = fresh.frame_times()["count"]
+    n0 = fresh.frame_stats.summary()["count"]
     fresh.step(5)
-    ft = fresh.frame_times()
+    ft = fresh.frame_stats.summary()
     assert ft["count"] == n0 + 5
     assert set(ft) >= {"count", "over_budget_11ms", "over_budget_14ms", "p95_ms", "mean_ms"}
     assert 0 <= ft["over_budget_14ms"] <= ft["over_budget_11ms"] <= ft["count"]

@@ -108,7 +108,7 @@ def run_path(station, pts, length: float, frames: int, warm: int = 10) -> list[f
             if k >= warm:
                 times.append(time.perf_counter() - t)
     finally:
-        station.remove_hook(hook)
+        station.hooks.remove(hook)
     return times
 
 
@@ -141,10 +141,10 @@ def measure(ward: str, frames: int, eye, stats: pstats_text.TextStats | None = N
         for _ in range(2):
             st.place(*along(pts, 0.0))
             stereo += run_path(st, pts, length, frames // 2)
-            st.rig.set_eye_active(1, False)
+            st.rig.eyes[1].buffer.set_active(False)
             st.place(*along(pts, 0.0))
             mono += run_path(st, pts, length, frames // 2)
-            st.rig.set_eye_active(1, True)
+            st.rig.eyes[1].buffer.set_active(True)
         st.place(*along(pts, 0.0))
         pipelined = run_pipelined(st, pts, length, frames)
         renderer = st.renderer

@@ -276,12 +276,6 @@ class TrackedFrame:
     eyes: tuple[EyeView, EyeView]
     controller: Controller = NO_CONTROLLER
 
-    @property
-    def ipd(self) -> float:
-        """Distance between the two eyes, m."""
-        a, b = self.eyes[0].pose.position, self.eyes[1].pose.position
-        return math.dist(a, b)
-
     def mapped(self, t: Pose) -> "TrackedFrame":
         """Every pose of the frame expressed through ``t`` (``t`` composed with each)."""
         c = self.controller

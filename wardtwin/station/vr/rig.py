@@ -197,15 +197,6 @@ class StereoRig:
                 eye.fade.set_alpha_scale(self.fade)
             (eye.overlay.show if self.strength > 0.0 or self.fade > 0.0 else eye.overlay.hide)()
 
-    def set_eye_active(self, i: int, on: bool) -> None:
-        """Render eye ``i`` (0 left, 1 right) or not (a mono baseline in benchmarks)."""
-        self.eyes[i].buffer.set_active(bool(on))
-
-    def focal_px(self, i: int) -> float:
-        """Horizontal focal length of eye ``i``'s projection, pixels."""
-        eye = self.eyes[i]
-        return (eye.fov or self._default_fov()).focal_px(self.size[0])
-
     def after_draw(self, fn) -> None:
         """Call ``fn()`` each frame once both eyes are drawn, with the OpenGL context current
         (a headset copies the eye textures to its swapchains then)."""

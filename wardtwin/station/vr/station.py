@@ -182,7 +182,6 @@ class VRStation(Closes):
         self.selection: PointerHit | None = None
         self.hover: PointerHit | None = None
         self.panel = None  # the layout shown (see show_panel)
-        self.panel_follow = True  # see PANEL_FOLLOW_M
         self.panel_place = None  # where it hangs in the ward (a panel.Placement), None while none is shown
         self._panel_np = None
         self._button_nps: list = []
@@ -256,9 +255,6 @@ class VRStation(Closes):
             raise UsageError(f"hook {hook!r}: a callable expected")
         self.hooks.append(hook)
 
-    def remove_hook(self, hook) -> None:
-        self.hooks.remove(hook)
-
     def configure(self, settings: VRSettings) -> None:
         """Change the trainee's VR settings (locomotion, turning, vignette) from the next
         frame; where they stand is kept, an aim in progress is dropped."""
@@ -310,9 +306,9 @@ class VRStation(Closes):
         ``width`` and ``height`` m, ``texts`` of ``text, x, y, size`` (m; left end and
         baseline), ``buttons`` of ``label, rect (x0, y0, x1, y1) m, on``). It appears in front
         of the trainee and stays there (world-locked) while its content changes; it is placed
-        again when it was hidden, when its ``kind`` changes, with ``anchor``, and
-        (:attr:`panel_follow`) when the trainee has moved or turned well away from it. Call it
-        every frame with the layout of the moment: nothing is rebuilt while it is unchanged."""
+        again when it was hidden, when its ``kind`` changes, with ``anchor``, and when the trainee
+        has moved or turned well away from it (see :data:`PANEL_FOLLOW_M`). Call it every frame
+        with the layout of the moment: nothing is rebuilt while it is unchanged."""
         if layout is not None and not all(hasattr(layout, a) for a in ("width", "height", "texts", "buttons")):
             raise UsageError(f"panel {layout!r}: a PanelLayout (width, height, texts, buttons) or None expected")
         old = self.panel
@@ -460,7 +456,7 @@ class VRStation(Closes):
 
     def _follow_panel(self) -> None:
         plc = self.panel_place
-        if plc is None or not self.panel_follow:
+        if plc is None:
             return
         h = self.head
         dx, dy = plc.centre[0] - h.position[0], plc.centre[1] - h.position[1]
@@ -611,11 +607,6 @@ class VRStation(Closes):
         except WardtwinError as exc:
             raise VRStationError(str(exc)) from None
 
-    def frame_times(self) -> dict:
-        """Wall time per frame so far: ``count``, ``over_budget_11ms`` (90 Hz),
-        ``over_budget_14ms`` (72 Hz), ``mean_ms``, ``p95_ms``, ``max_ms``."""
-        return self.frame_stats.summary()
-
     def summary(self) -> dict:
         """Where the trainee is and what was done: frames and time (s), head position (m) and
         heading (degrees), room, locomotion totals, recentres, the frame times, the source and
@@ -630,7 +621,7 @@ class VRStation(Closes):
             "room": rid, "room_name": room.name if room else None, "distance_m": round(m.distance, 4),
             "teleports": m.teleports, "snap_turns": m.snap_turns, "turned_deg": round(math.degrees(m.turned), 2),
             "recentres": self.source.recentres, "eye_size": list(self.eye_size), "ipd_m": round(self.source.ipd, 4),
-            "frame_times": self.frame_times(), "renderer": self.renderer,
+            "frame_times": self.frame_stats.summary(), "renderer": self.renderer,
         }
 
     # -- teardown -----------------------------------------------------------------------
