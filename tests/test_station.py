@@ -375,7 +375,7 @@ def test_goto_an_item_ends_facing_it(model, fresh):
     :func:`wardtwin.scene.camera.use_view`), then turns and tilts the view to its centre: it
     used to stop on the walkable point nearest the item, too close to see it."""
     from wardtwin.scene.camera import use_view
-    from wardtwin.station.locomotion import yaw_towards
+    from wardtwin.angles import bearing as yaw_towards
 
     fresh.teleport(*model.place("corridor"))
     fresh.play("goto CC-1")

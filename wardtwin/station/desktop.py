@@ -683,7 +683,7 @@ class DesktopStation(Closes):
         room = self.layout.room_by_id.get(rid)
         return {
             "frames": self.frames, "time_s": round(self.time, 6), "walk_time_s": round(s.time, 6), "x": round(s.x, 4), "y": round(s.y, 4),
-            "heading_deg": round(s.heading_deg, 2), "room": rid, "room_name": room.name if room else None,
+            "heading_deg": round(math.degrees(s.yaw), 2), "room": rid, "room_name": room.name if room else None,
             "distance_m": round(s.distance, 4), "mode": self.mode,
             "screenshots": [str(p) for p in self.screenshots],
             "renderer": self.renderer,

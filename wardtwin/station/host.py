@@ -13,11 +13,11 @@ import sys
 
 from panda3d.core import ClockObject, GeomNode, LineSegs, loadPrcFileData, unloadPrcFile
 
+from wardtwin.angles import bearing
 from wardtwin.errors import UsageError
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.panda import WardScene
-from wardtwin.station.locomotion import yaw_towards
 
 #: Longest time step a frame may take in a window or headset, s (a stall does not become a leap).
 MAX_DT = 0.1
@@ -40,11 +40,11 @@ def start_pose(model, at: str | None = None, heading_deg: float | None = None) -
     elif name in lay.item_by_id:
         ix, iy = lay.item_by_id[name].at
         if math.hypot(ix - x, iy - y) > 1e-6:
-            yaw = yaw_towards(ix - x, iy - y)
+            yaw = bearing(ix - x, iy - y)
     elif name in lay.door_by_id:
         anchor = model.room_anchor.get(lay.door_by_id[name].between[0])
         if anchor is not None and math.hypot(anchor[0] - x, anchor[1] - y) > 1e-6:
-            yaw = yaw_towards(anchor[0] - x, anchor[1] - y)
+            yaw = bearing(anchor[0] - x, anchor[1] - y)
     return x, y, yaw
 
 

@@ -124,19 +124,6 @@ class WalkState:
     def position(self) -> tuple[float, float]:
         return (self.x, self.y)
 
-    @property
-    def heading_deg(self) -> float:
-        """Yaw in degrees (file units), counter-clockwise from north, in (-180, 180]."""
-        return math.degrees(self.yaw)
-
-    @property
-    def forward(self) -> tuple[float, float]:
-        """Unit plan vector the trainee faces."""
-        return (-math.sin(self.yaw), math.cos(self.yaw))
-
-
-yaw_towards = bearing  # the yaw (rad) that faces the plan direction (dx, dy)
-
 
 class Walker:
     """Steps a :class:`WalkState` inside a walkable area (a shapely Polygon or MultiPolygon, m),
@@ -324,7 +311,7 @@ def steer(state: WalkState, target: tuple[float, float], dt: float, settings: Wa
     dist = math.hypot(dx, dy)
     if dist <= arrive or dt <= 0:
         return IDLE
-    err = wrap_angle(yaw_towards(dx, dy) - state.yaw)
+    err = wrap_angle(bearing(dx, dy) - state.yaw)
     max_turn = settings.turn_rate * dt
     turn = 0.0 if max_turn == 0 else max(-1.0, min(1.0, err / max_turn))
     left = abs(err - turn * max_turn)

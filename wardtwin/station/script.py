@@ -29,8 +29,8 @@ from pathlib import Path
 
 from wardtwin.errors import InputFileError, WardtwinError
 from wardtwin.exchange.reading import read_bounded
-from wardtwin.angles import wrap_angle
-from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, steer, yaw_towards
+from wardtwin.angles import bearing, wrap_angle
+from wardtwin.station.locomotion import IDLE, Inputs, WalkSettings, WalkState, steer
 
 #: Keys with an action, and the action (the same table drives the desktop keyboard).
 KEYS = {
@@ -250,7 +250,7 @@ class ScriptPlayer:
             if last and inputs == IDLE:
                 if face is None or math.dist(face[:2], state.position) < 1e-6:
                     return None
-                err = wrap_angle(yaw_towards(face[0] - state.x, face[1] - state.y) - state.yaw)
+                err = wrap_angle(bearing(face[0] - state.x, face[1] - state.y) - state.yaw)
                 if abs(err) > 1e-9 and s.turn_rate > 0:
                     inputs = Inputs(turn=max(-1.0, min(1.0, err / (s.turn_rate * dt))))
                 elif len(face) > 2:  # then tilt the view to the point, at the turning rate
