@@ -361,8 +361,9 @@ def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: i
     length ``lengths[k]``) where bit ``k`` of ``masks[u]`` is set (at most 16 steps, in ``k``
     order), then follows its ``links`` ``(from, to, length)`` (in their order). ``spare``
     unused slots at the end of ``indices`` and ``weights`` leave room for more rows (see
-    :func:`distance_field`). The steps are written ``chunk`` nodes at a time: a node's set bits
-    pick its row out of the dense ``(node, step)`` table, around the slots of its links."""
+    :func:`distance_field`). The steps are written ``chunk`` nodes (with any step) at a time: a
+    node's set bits pick its row out of the dense ``(node, step)`` table, around the slots of
+    its links."""
     S = len(offsets)
     if S > 16:
         raise ValueError("at most 16 steps")
@@ -386,25 +387,26 @@ def step_graph(masks: np.ndarray, offsets, lengths, n: int, links=None, spare: i
         su = lu[order]
         lpos = indptr[su] + steps[su] + (np.arange(L) - (np.cumsum(lcount) - lcount)[su])  # ascending
         del su, lcount
-    off = np.zeros(16, dtype=np.int32)
+    B = 8 if S <= 8 else 16  # bits read per node
+    off = np.zeros(B, dtype=np.int32)
     off[:S] = offsets
-    wts = np.tile(np.concatenate([np.asarray(lengths, dtype=float), np.zeros(16 - S)]), (min(chunk, m), 1))
-    k0 = 0
-    for a in range(0, m, chunk):
-        b = min(m, a + chunk)
-        lo, hi = int(indptr[a]), int(indptr[b])
-        if lo == hi:
-            continue
-        bits = np.unpackbits(m16[a:b].view(np.uint8).reshape(-1, 2), axis=1, bitorder="little").view(bool)
-        to = (np.arange(a, b, dtype=np.int32)[:, None] + off)[bits]
-        w = wts[:b - a][bits]
-        k1 = int(np.searchsorted(lpos, hi)) if L else 0
-        if k1 > k0:  # leave the links' slots free
+    wts = np.tile(np.concatenate([np.asarray(lengths, dtype=float), np.zeros(B - S)]), (min(chunk, m), 1))
+    stepping = np.flatnonzero(m16)  # the nodes with any step
+    for i in range(0, len(stepping), chunk):
+        rows = stepping[i:i + chunk]
+        lo, hi = int(indptr[rows[0]]), int(indptr[rows[-1] + 1])
+        if B == 8:
+            bits = np.unpackbits(m16[rows].astype(np.uint8)[:, None], axis=1, bitorder="little").view(bool)
+        else:
+            bits = np.unpackbits(m16[rows].view(np.uint8).reshape(-1, 2), axis=1, bitorder="little").view(bool)
+        to = (rows.astype(np.int32)[:, None] + off)[bits]
+        w = wts[:len(rows)][bits]
+        k0, k1 = (int(np.searchsorted(lpos, lo)), int(np.searchsorted(lpos, hi))) if L else (0, 0)
+        if k1 > k0:  # leave the links' slots free (the rows' own, and those of link-only rows between)
             free = np.ones(hi - lo, dtype=bool)
             free[lpos[k0:k1] - lo] = False
             indices[lo:hi][free] = to
             weights[lo:hi][free] = w
-            k0 = k1
         else:
             indices[lo:hi] = to
             weights[lo:hi] = w
