@@ -70,10 +70,6 @@ class TourStation(DesktopStation):
             raise
         self.player, self.bot = self.tour.player, bot
 
-    @property
-    def station(self) -> TourStation:
-        return self
-
     def press(self, key: str) -> None:
         """Press a tour key (see :data:`~wardtwin.station.tourplay.TOUR_KEYS`) or a station key."""
         if key in TOUR_KEYS:

@@ -61,12 +61,11 @@ class Station(Protocol):
 
 
 class StationTour(Protocol):
-    """A station running a tour (what :func:`run_tour`'s opener returns): ``station`` (a
-    :class:`Station`), its ``player`` (:class:`~wardtwin.station.tourplay.TourPlayer`),
-    :meth:`play` (frames until the tour is over, see :func:`play`), ``lost`` (why the
-    station went away mid-tour, or None), :meth:`summary` and :meth:`close`."""
+    """A station running a tour (what :func:`run_tour`'s opener returns): its ``player``
+    (:class:`~wardtwin.station.tourplay.TourPlayer`), :meth:`play` (frames until the tour is
+    over, see :func:`play`), ``lost`` (why the station went away mid-tour, or None),
+    :meth:`summary` and :meth:`close`."""
 
-    station: Station
     player: TourPlayer
     lost: BaseException | None
 

@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
+from shapely.geometry import Point
 
 from wardtwin.errors import UsageError
 from wardtwin.station.locomotion import check_ranges
@@ -147,19 +149,13 @@ class FreeSpace:
     (m, plan). Equipment does not count: a trainee may lean over a bed."""
 
     def __init__(self, plan):
-        import shapely
-        from shapely.ops import unary_union
-
-        rooms = unary_union(list(plan.room_polygons.values()))
-        walls = unary_union(list(plan.solids)) if plan.solids else None
+        rooms = shapely.union_all(list(plan.room_polygons.values()))
+        walls = shapely.union_all(list(plan.solids)) if plan.solids else None
         self.area = rooms.difference(walls) if walls is not None else rooms
         shapely.prepare(self.area)
 
     def depth(self, x: float, y: float) -> float:
         """How far (m) the point (x, y) is from the free space (0 inside it)."""
-        import shapely
-        from shapely.geometry import Point
-
         if shapely.intersects_xy(self.area, x, y):  # a point covered by (or on the edge of) the area
             return 0.0
         return float(self.area.distance(Point(x, y)))
