@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from wardtwin.angles import wrap_angle
 from wardtwin.errors import UnknownNameError
 
 #: Orbit limits: pitch below the horizon (rad) and distance to the target (m).
@@ -38,7 +37,8 @@ class Orbit:
     def orbit(self, d_heading: float, d_pitch: float) -> "Orbit":
         """Turned by ``d_heading`` rad (+ counter-clockwise) and tilted down by ``d_pitch`` rad."""
         p = min(ORBIT_PITCH[1], max(ORBIT_PITCH[0], self.pitch + d_pitch))
-        return replace(self, heading=wrap_angle(self.heading + d_heading), pitch=p)
+        h = math.remainder(self.heading + d_heading, 2 * math.pi)  # exact: a still orbit does not drift
+        return replace(self, heading=h, pitch=p)
 
     def zoom(self, factor: float) -> "Orbit":
         """Distance times ``factor`` (< 1 nearer), within :data:`ORBIT_DISTANCE`."""
