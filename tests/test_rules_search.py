@@ -445,3 +445,37 @@ def test_triangle_parts_equal_union_find(models, name):
         got = triangle_parts(mesh, tg)
         assert np.array_equal(got, _reference_parts(mesh, tg))
     assert len(np.unique(triangle_parts(mesh, by_room))) > 1
+
+
+@pytest.mark.parametrize("name", ["medsurg-28", "floor"])
+def test_portal_links_equal_the_cells_located_one_by_one(models, name):
+    """The grid's links: each walkable cell to and from the portals of the mesh triangle holding
+    its centre (mesh.locate) within PORTAL_REACH, then portal to portal within each triangle;
+    the cell links in portal column order, cells in row order."""
+    from wardtwin.rules.distance import PORTAL_REACH
+
+    model = models[name]
+    grid = build_grid(model)
+    n = grid.n_cells
+    ny, nx = grid.shape
+    P = grid.pad
+    W = nx + 2 * P
+    iy, ix = np.nonzero(grid.inside)
+    X, Y = grid.centres()
+    tri = model.mesh.locate(np.column_stack([X[iy, ix], Y[iy, ix]]))
+    us, vs = [], []
+    for col in range(3):
+        cu, cv = [], []
+        for k in range(len(iy)):
+            p = grid.tri_portals[tri[k], col] if tri[k] >= 0 else -1
+            if p >= 0 and math.hypot(*(grid.portal_xy[p] - (X[iy[k], ix[k]], Y[iy[k], ix[k]]))) <= PORTAL_REACH:
+                cu.append((iy[k] + P) * W + ix[k] + P)
+                cv.append(n + p)
+        us += [cu, cv]
+        vs += [cv, cu]
+    u, v, w = (np.asarray(a) for a in grid.links)
+    tail = sum(len(c) for c in us)
+    assert np.array_equal(u[len(u) - tail:], np.concatenate(us))
+    assert np.array_equal(v[len(v) - tail:], np.concatenate(vs))
+    assert (u[:len(u) - tail] >= n).all() and (v[:len(v) - tail] >= n).all()  # portal to portal first
+    assert tail > 0
