@@ -40,58 +40,63 @@ STALE_LIMIT = 2000
 def _aggregates(d: Dialect) -> tuple[dict[str, str], list[str]]:
     """Parts 1-4 (see :func:`build_statement`): per-step and per-item tables. Groups are keyed by
     small integers numbered in ``s`` (``wt``: ward and tour, ``wk``: ward, ``tk``: trainee), so
-    the sorts compare numbers; text keys are compared bytewise."""
-    c = d.collate_bytes
+    the sorts and hashes of the million step rows compare numbers and the rows stay narrow; the
+    names are looked up at the end (``wn``, ``tn``); text keys are compared bytewise."""
     reached = "status <> 'not_reached'"
+    # names of the integer keys (one row per ward and tour, per trainee)
+    wn = "SELECT wt, MIN(wk) AS wk, MIN(ward) AS ward, MIN(tour) AS tour FROM s GROUP BY wt"
+    tn = "SELECT tk, MIN(trainee) AS trainee FROM s GROUP BY tk"
+    wkn = "(SELECT wk, MIN(ward) AS ward FROM wn GROUP BY wk)"
     # part 1: per tour step (reached steps; durations of ended steps, as the fold's). Counts and
     # means by hashing; the median sorts only (key, duration); the first target (by session
     # order) is read back by its session
     sk = "wt, step, step_id"
     on = "{0}.wt = g.wt AND {0}.step = g.step AND {0}.step_id = g.step_id"
-    p1 = (f"SELECT 1 AS part, g.ward AS a1, g.tour AS a2, g.step_id AS a3, t.target AS a4, "
+    p1 = (f"SELECT 1 AS part, n.ward AS a1, n.tour AS a2, g.step_id AS a3, t.target AS a4, "
           f"NULL AS a5, NULL AS a6, NULL AS a7, NULL AS a8, NULL AS a9, NULL AS a10, "
           f"g.n AS i1, g.passed AS i2, g.failed AS i3, g.skipped AS i4, g.hinted AS i5, g.hints AS i6, "
           f"g.revealed AS i7, g.step AS i8, m.med AS f1, g.spl AS f2, g.soft AS f3, NULL AS f4, "
           f"k.kinds AS x1, NULL AS x2, NULL AS x3, 0 AS o "
-          f"FROM (SELECT {sk}, MIN(ward) AS ward, MIN(tour) AS tour, COUNT(*) AS n, "
+          f"FROM (SELECT {sk}, COUNT(*) AS n, "
           f"SUM(CASE WHEN status = 'passed' THEN 1 ELSE 0 END) AS passed, "
           f"SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, "
           f"SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS skipped, "
           f"SUM(CASE WHEN hints > 0 THEN 1 ELSE 0 END) AS hinted, SUM(hints) AS hints, "
           f"SUM(CASE WHEN revealed > 0 THEN 1 ELSE 0 END) AS revealed, AVG(spl) AS spl, AVG(soft) AS soft, "
           f"MIN(CASE WHEN target IS NOT NULL AND target <> '' THEN session END) AS first "
-          f"FROM st WHERE {reached} GROUP BY {sk}) g "
+          f"FROM st WHERE {reached} GROUP BY {sk}) g JOIN wn n ON n.wt = g.wt "
           f"LEFT JOIN (SELECT {sk}, {d.median('dur')} AS med FROM st WHERE {reached} AND dur IS NOT NULL "
           f"GROUP BY {sk}) m ON {on.format('m')} "
           f"LEFT JOIN (SELECT {sk}, {d.json_agg('kind')} AS kinds FROM (SELECT DISTINCT {sk}, kind FROM st "
           f"WHERE {reached}) q GROUP BY {sk}) k ON {on.format('k')} "
           f"LEFT JOIN st t ON {on.format('t')} AND t.session = g.first")
     # items: find attempts numbered per trainee and item, in session order then step order
-    att = (f"SELECT tk, wk, trainee, ward, target AS item, tour, "
-           f"CASE WHEN status = 'passed' THEN 1 ELSE 0 END AS found, dur, spl, soft, "
-           f"ROW_NUMBER() OVER (PARTITION BY tk, wk, target ORDER BY session, step) AS n "
+    att = (f"SELECT tk, wk, wt, target AS item, CASE WHEN status = 'passed' THEN 1 ELSE 0 END AS found, "
+           f"dur, spl, soft, ROW_NUMBER() OVER (PARTITION BY tk, wk, target ORDER BY session, step) AS n "
            f"FROM st WHERE {reached} AND kind = 'find' AND target IS NOT NULL AND target <> ''")
     bucket = "CASE WHEN n >= 4 THEN '4+' ELSE CAST(n AS TEXT) END"
-    stats = (f"COUNT(*), SUM(found), NULL, NULL, NULL, NULL, NULL, NULL, "
-             f"{d.median('CASE WHEN found = 1 THEN dur END')}, AVG(spl), AVG(soft), NULL, NULL, NULL, NULL, 0")
+    stats = (f"COUNT(*) AS n, SUM(found) AS found, {d.median('CASE WHEN found = 1 THEN dur END')} AS med, "
+             f"AVG(spl) AS spl, AVG(soft) AS soft")
     first = "CASE WHEN n = 1 THEN 'first' ELSE 'repeat' END"
-    groups = (("'all'", "wk, item"), (first, f"wk, item, {first}"), (bucket, f"wk, item, {bucket}"))
-    p2 = [f"SELECT 2, MIN(ward), item, {grp}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {stats} FROM att GROUP BY {by}"
-          for grp, by in groups]
-    p2.append(f"SELECT 2, '', '', {bucket}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, {stats} FROM att "
-              f"GROUP BY {bucket}")
-    who = f"SELECT tk, wk, MIN(trainee) AS trainee, MIN(ward) AS ward, item, MAX(found) AS found FROM att " \
-          f"GROUP BY tk, wk, item"
-    p3 = (f"SELECT 3, i.ward, i.item, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"w.trainees, w.never, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.tours, NULL, NULL, 0 "
-          f"FROM (SELECT wk, MIN(ward) AS ward, item, {d.json_agg('tour', distinct=True)} AS tours FROM att "
-          f"GROUP BY wk, item) i "
-          f"JOIN (SELECT wk, item, COUNT(*) AS trainees, SUM(1 - found) AS never FROM who GROUP BY wk, item) w "
-          f"ON w.wk = i.wk AND w.item = i.item")
-    p4 = (f"SELECT 4, MIN(trainee), MIN(ward), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"COUNT(*), SUM(found), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"{d.json_agg('CASE WHEN found = 0 THEN item END')}, NULL, NULL, 0 FROM who GROUP BY tk, wk")
-    return {"att": att, "who": who}, [p1, *p2, p3, p4]
+    row2 = ("SELECT 2, {ward}, {item}, g.grp, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.n, g.found, NULL, NULL, "
+            "NULL, NULL, NULL, NULL, g.med, g.spl, g.soft, NULL, NULL, NULL, NULL, 0 FROM ({q}) g")
+    p2 = [row2.format(ward="w.ward", item="g.item", q=f"SELECT wk, item, {grp} AS grp, {stats} FROM att GROUP BY {by}")
+          + f" JOIN {wkn} w ON w.wk = g.wk"
+          for grp, by in (("'all'", "wk, item"), (first, f"wk, item, {first}"), (bucket, f"wk, item, {bucket}"))]
+    p2.append(row2.format(ward="''", item="''", q=f"SELECT {bucket} AS grp, {stats} FROM att GROUP BY {bucket}"))
+    who = "SELECT tk, wk, item, MAX(found) AS found FROM att GROUP BY tk, wk, item"
+    p3 = (f"SELECT 3, w.ward, i.item, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+          f"c.trainees, c.never, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.tours, NULL, NULL, 0 "
+          f"FROM (SELECT q.wk, q.item, {d.json_agg('n.tour', distinct=True)} AS tours "
+          f"FROM (SELECT DISTINCT wk, item, wt FROM att) q JOIN wn n ON n.wt = q.wt GROUP BY q.wk, q.item) i "
+          f"JOIN (SELECT wk, item, COUNT(*) AS trainees, SUM(1 - found) AS never FROM who GROUP BY wk, item) c "
+          f"ON c.wk = i.wk AND c.item = i.item JOIN {wkn} w ON w.wk = i.wk")
+    p4 = (f"SELECT 4, t.trainee, w.ward, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
+          f"g.n, g.found, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.missed, NULL, NULL, 0 "
+          f"FROM (SELECT tk, wk, COUNT(*) AS n, SUM(found) AS found, "
+          f"CASE WHEN SUM(found) < COUNT(*) THEN {d.json_agg('CASE WHEN found = 0 THEN item END')} END AS missed "
+          f"FROM who GROUP BY tk, wk) g JOIN tn t ON t.tk = g.tk JOIN {wkn} w ON w.wk = g.wk")
+    return {"wn": wn, "tn": tn, "att": att, "who": who}, [p1, *p2, p3, p4]
 
 
 def _results(d: Dialect, stale: Sequence[tuple[Any, ...]], table: str, columns: Sequence[str],
@@ -136,7 +141,7 @@ def build_statement(d: Dialect, where: str, stale_ids: Sequence[str] = (),
          f"FROM sessions{cond}")
     st = (f"SELECT s.sn AS session, s.wt, s.wk, s.tk, t.step, t.status, t.step_id{c} AS step_id, t.kind, "
           f"t.target{c} AS target, "
-          f"t.duration_s AS dur, t.hints, t.revealed, t.spl, t.soft_spl AS soft, s.trainee, s.ward, s.tour "
+          f"t.duration_s AS dur, t.hints, t.revealed, t.spl, t.soft_spl AS soft "
           f"FROM ({tr}) t JOIN s ON s.id = t.session")
     part0 = (f"SELECT 0 AS part, s.id AS a1, s.trainee AS a2, s.role AS a3, s.station AS a4, s.ward AS a5, "
              f"s.tour AS a6, s.layout_hash AS a7, s.tour_version AS a8, s.started_at AS a9, r.outcome AS a10, "
@@ -147,7 +152,7 @@ def build_statement(d: Dialect, where: str, stale_ids: Sequence[str] = (),
     more, parts = _aggregates(d)
     ctes = {"s": s, "st": st, **more}
     # computed once, read several times (both backends would otherwise inline them)
-    mat = {"s", "st", "att", "who"}
+    mat = {"s", "st", "wn", "att", "who"}
     with_ = ", ".join(f"{name} AS{' MATERIALIZED' if name in mat else ''} ({q})" for name, q in ctes.items())
     body = " UNION ALL ".join([part0, *parts])
     return f"WITH {with_} SELECT * FROM ({body}) u ORDER BY part, o", params

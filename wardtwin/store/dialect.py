@@ -385,9 +385,10 @@ class PostgresDialect(Dialect):
         return f"json_build_array({', '.join(items)})"
 
     def median(self, expr: str) -> str:
-        # the lower and the upper middle value (the same one for an odd count), halved as Python does
-        return (f"((percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr}) "
-                f"+ percentile_disc(0.5) WITHIN GROUP (ORDER BY {expr} DESC)) / 2)")
+        # the lower and the upper middle value (the same one for an odd count: the k-th of n is
+        # at ceil(p * n)), halved as Python does; one sort, the two calls being one aggregate
+        agg = f"(percentile_disc(ARRAY[0.5, 0.500000001]) WITHIN GROUP (ORDER BY {expr}))"
+        return f"(({agg}[1] + {agg}[2]) / 2)"
 
     @contextmanager
     def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
