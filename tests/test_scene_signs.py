@@ -78,7 +78,11 @@ def test_wayfinding_points_to_the_exits_and_the_nurse_station(medsurg):
     corridor_side = [a for a in g.signs if a.ref == "D-ns" and a.room == "corridor"]
     texts = [a.text for a in corridor_side]
     assert texts[0] == "Nurse station"  # ahead, through the opening: listed first
-    assert sum(t.startswith("EXIT") for t in texts) == 2 and "Lifts" in texts
+    assert sum(t.startswith("EXIT") for t in texts) == 2
+    # the lifts: their lobby's door is just behind a reader facing the nurse station (signed
+    # there, not here); the sign at that door, read from the corridor, has them ahead
+    assert "Lifts" not in texts
+    assert _ways(layout, plan, "D-lobby")["corridor"][0] == ("Lifts", "ahead")
     ceiling = layout.ward.ceiling_height
     for a in corridor_side:  # hung above head height, under the ceiling
         assert 2.0 < a.position[2] < ceiling
@@ -169,19 +173,82 @@ def test_signs_are_in_the_model_file_as_geometry(tiny):
         assert lo.x - 0.3 <= x <= hi.x + 0.3 and lo.y - 0.3 <= y <= hi.y + 0.3 and lo.z - 0.3 <= z <= hi.z + 0.3
 
 
-def test_wayfinding_arrows_point_the_way(medsurg):
-    """From the corridor, facing the nurse station's opening (south): the nurse station is
-    ahead, stair A (the west end) to the right, stair B (the east end) to the left."""
+def _ways(layout, plan, door_id: str, finder=None) -> dict[str, list[tuple[str, str | None]]]:
+    """The wayfinding lines at a door, per room they are read from: (text, arrow), in order."""
     from wardtwin.scene.geometry import _wall_matrix
-    from wardtwin.scene.signs import destinations, wayfinding_signs
+    from wardtwin.scene.signs import Wayfinder, wayfinding_signs
 
-    layout, plan, g = medsurg
-    o = next(o for o in plan.openings if o.door == "D-ns")
+    finder = finder or Wayfinder(plan)
+    o = next(o for o in plan.openings if o.door == door_id)
     wall = plan.walls[o.wall]
     t = layout.ward.wall_thickness
-    signs = wayfinding_signs(plan, wall, o, layout.door_by_id["D-ns"], t, _wall_matrix(wall), destinations(plan))
-    way = {x.text: x.way for room, _, texts in signs if room == "corridor" for x in texts}
-    assert way["Nurse station"] == "ahead"
+    signs = wayfinding_signs(plan, wall, o, layout.door_by_id[door_id], t, _wall_matrix(wall), finder)
+    return {room: [(x.text, x.way) for x in texts] for room, _, texts in signs}
+
+
+def test_wayfinding_arrows_point_the_way(medsurg):
+    """From the corridor, facing the nurse station's opening (south): the nurse station is
+    ahead, stair A (the west end) to the right, stair B (the east end) to the left; the lift
+    lobby's door, just behind the reader, is signed at that door, not here."""
+    layout, plan, g = medsurg
+    lines = _ways(layout, plan, "D-ns")["corridor"]
+    way = dict(lines)
+    assert lines[0] == ("Nurse station", "ahead")
     west = next(k for k in way if k.startswith("EXIT") and "west" in k)
     east = next(k for k in way if k.startswith("EXIT") and "east" in k)
     assert (way[west], way[east]) == ("right", "left")
+    assert "Lifts" not in way
+
+
+U_CORRIDOR = Path(__file__).parent / "wards" / "u-corridor"
+
+
+def test_wayfinding_follows_the_walk_not_the_straight_line():
+    """In a U-shaped corridor stair A's door lies to the right of someone in the south
+    corridor facing the nurse station's opening (north) as the crow flies, but the walk to it
+    goes west (left) round the U: the arrow follows the walk. The outside exit at the south
+    corridor's east end is to the right. In the west leg, facing back into the south corridor,
+    the walk to stair A starts straight behind the reader: not signed there."""
+    from wardtwin.scene.signs import Wayfinder
+
+    layout, findings = check_ward(U_CORRIDOR)
+    assert exit_code(findings) == 0
+    plan = plan_of(layout)
+    finder = Wayfinder(plan)
+    stair = next(d for d in finder.destinations if d.label == "EXIT Stair A")
+    assert stair.point[0] > 10.0 + 3  # the straight line: well to the east (right) of the opening at x = 10
+
+    ns = _ways(layout, plan, "D-ns", finder)
+    assert ns["corridor-south"] == [("Nurse station", "ahead"), ("EXIT Stair A", "left"), ("EXIT", "right")]
+    assert [w for _, w in ns["nurse-station"]] == ["ahead", "ahead"]
+    sw = _ways(layout, plan, "D-sw", finder)
+    assert sw["corridor-west"] == [("Nurse station", "ahead"), ("EXIT", "ahead")]  # stair A: behind
+    assert dict(sw["corridor-south"])["EXIT Stair A"] == "ahead"
+    nw = _ways(layout, plan, "D-nw", finder)
+    assert dict(nw["corridor-north"])["EXIT Stair A"] == "left"  # east along the north leg, facing south
+    assert nw["corridor-west"] == [("EXIT Stair A", "ahead")]
+
+
+def test_icu_lobby_sign_points_the_short_way_round_the_racetrack():
+    """icu-12, at the lift lobby's door facing east: the nurse station is reached north-about
+    (left), though it lies south-west as the crow flies; stair B is to the south (right)."""
+    layout, findings = check_ward("icu-12")
+    plan = plan_of(layout)
+    lines = _ways(layout, plan, "D-lobby")["corridor-east"]
+    assert lines[0] == ("Lifts", "ahead")
+    way = dict(lines)
+    assert way["Nurse station"] == "left" and way["EXIT Stair B (east)"] == "right"
+
+
+def test_route_way_reads_the_first_metres_of_the_walk():
+    """The reader at (0, 1) faces an opening from x = -1 to 1 on the line y = 0 (looking
+    south, so their right is west): through it is ahead; west right, east left; a walk that
+    starts straight back is not signed."""
+    from wardtwin.scene.signs import route_way
+
+    args = ((0.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (-1.0, 0.0), (1.0, 0.0))
+    assert route_way([(0, 1), (0.5, -3)], *args) == "ahead"
+    assert route_way([(0, 1), (-4, 1.2), (-4, -5)], *args) == "right"
+    assert route_way([(0, 1), (1, 1.5), (6, 1.5)], *args) == "left"
+    assert route_way([(0, 1), (0.2, 6)], *args) is None
+    assert route_way([(0, 1), (2, 3)], *args) == "left"  # back and to the side: the side

@@ -27,7 +27,7 @@ from wardtwin.scene import bake as bake_module
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, shade
 from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
-from wardtwin.scene.signs import destinations, door_signs, exit_sign_lines, former_door_sign, wayfinding_signs
+from wardtwin.scene.signs import Wayfinder, door_signs, exit_sign_lines, former_door_sign, wayfinding_signs
 
 #: Height of door openings, m.
 DOOR_HEIGHT = 2.1
@@ -258,7 +258,7 @@ def _walls_and_doors(plan: Plan, style=None, lights: list | None = None,
     owned: dict[tuple[str, str], list[Mesh]] = {}
     signs: list[Anchor] = []
     ext = _wall_ends(plan.walls, t, style is not None)
-    dests = destinations(plan)
+    finder = Wayfinder(plan)  # walking routes for the wayfinding signs
     for i, wall in enumerate(plan.walls):
         h = _wall_height(plan, wall)
         ops = sorted(by_wall.get(i, []), key=lambda o: o.t0)
@@ -314,7 +314,7 @@ def _walls_and_doors(plan: Plan, style=None, lights: list | None = None,
             if former:
                 placed, lines = former_door_sign(plan, wall, o, door, t, m), []
             else:
-                placed = door_signs(plan, wall, o, door, t, m) + wayfinding_signs(plan, wall, o, door, t, m, dests)
+                placed = door_signs(plan, wall, o, door, t, m) + wayfinding_signs(plan, wall, o, door, t, m, finder)
                 lines = exit_sign_lines(wall, o, door, t, m, top) if door.exit else []
             for room, plate, texts in placed:
                 owned.setdefault(("sign", room), []).append(plate)

@@ -8,8 +8,9 @@ and written into the ``.bam`` like the labels).
   :func:`wardtwin.scene.geometry._door` draws.
 - **Wayfinding signs** hung from the ceiling in front of every opening between two public
   rooms (corridors, lobbies, the nurse station), one on each side: the key destinations (the
-  exits, the nurse station, the lifts) with an arrow each: ahead when the way to it goes
-  through the opening, else left or right.
+  exits, the nurse station, the lifts) with an arrow each that follows the walking route
+  (the ward's navigation mesh, :mod:`wardtwin.model`) from in front of the sign: ahead when it
+  goes through the opening, else left or right as its first metres turn.
 
 Sizes are for reading from 3 m at 1280x720 (75 degrees across): capitals of 0.05 m or more
 are 13 pixels or more high there. Text is the layout's own (room names): drawn as text, with
@@ -21,12 +22,17 @@ frame (x along the wall, +y its left room) and placed with the wall's matrix. No
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from wardtwin.safetext import escape
 from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba
+
+if TYPE_CHECKING:
+    from wardtwin.model.compiled import Route, WardModel
 
 #: Text heights (a text line's scale, m; capitals are about 0.7 of it).
 NUMBER_TEXT = 0.11  # a room's number
@@ -210,11 +216,13 @@ def exit_sign_lines(wall, o, door, t: float, m: np.ndarray, top: float) -> list[
 
 @dataclass(frozen=True)
 class Destination:
-    """A key place signposted: its ``label``, the ``room`` it is in or through, where it is."""
+    """A key place signposted: its ``label``, the ``room`` it is in or through, where it is
+    (m); ``exit``: an exit door (signed from the room it opens off too)."""
 
     label: str
     room: str
     point: tuple[float, float]
+    exit: bool = False
 
 
 def destinations(plan) -> list[Destination]:
@@ -234,7 +242,7 @@ def destinations(plan) -> list[Destination]:
         if room is None:
             continue
         name = escape(lay.room_by_id[stair].name) if stair else ""
-        out.append(Destination(f"EXIT {name}".strip(), room, (float(p[0]), float(p[1]))))
+        out.append(Destination(f"EXIT {name}".strip(), room, (float(p[0]), float(p[1])), exit=True))
     for r in lay.rooms:
         if r.kind == "nurse_station":
             label = escape(r.name or "Nurse station")
@@ -250,39 +258,95 @@ def destinations(plan) -> list[Destination]:
     return out
 
 
-def _hops(plan, start: str, without: str) -> dict[str, int]:
-    """Doors to pass from room ``start`` to each room, not through door ``without``."""
-    lay = plan.layout
-    graph: dict[str, list[str]] = {}
-    for d in lay.doors:
-        if d.id == without:
-            continue
-        rs = [r for r in d.between if r in lay.room_by_id]
-        if len(rs) == 2:
-            graph.setdefault(rs[0], []).append(rs[1])
-            graph.setdefault(rs[1], []).append(rs[0])
-    for wall in getattr(plan, "open_walls", ()):  # an alcove's open edge joins two rooms too
-        graph.setdefault(wall.left, []).append(wall.right)
-        graph.setdefault(wall.right, []).append(wall.left)
-    dist = {start: 0}
-    queue = [start]
-    while queue:
-        nxt = []
-        for r in queue:
-            for q in graph.get(r, ()):
-                if q not in dist:
-                    dist[q] = dist[r] + 1
-                    nxt.append(q)
-        queue = nxt
-    return dist
+class Wayfinder:
+    """Walking routes from wayfinding signs to the :func:`destinations`, over the ward's
+    navigation mesh (:func:`wardtwin.model.compile_ward`, compiled on first use: a ward with
+    no opening between public rooms never needs it). Points and lengths in m."""
+
+    def __init__(self, plan) -> None:
+        self.plan = plan
+        self.destinations = destinations(plan)
+        self._model: WardModel | None = None
+
+    @property
+    def model(self) -> WardModel:
+        if self._model is None:
+            from wardtwin.model.compiled import compile_ward
+
+            self._model = compile_ward(self.plan.layout, plan=self.plan)
+        return self._model
+
+    def route(self, start: tuple[float, float], goal: tuple[float, float]) -> Route | None:
+        """The shortest walking path, or None when none connects the two points."""
+        return self.model.route(start, goal)
 
 
-def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray, dests) -> list[tuple[str, Mesh, list[SignText]]]:
+#: The reader of a wayfinding sign stands this far in front of its opening, m; the arrow
+#: follows the walking route's first ``LEAD`` m from there (the direction to the point that far
+#: along it); a route that starts within ``BEHIND`` degrees of straight behind the reader is
+#: not signed there (it is signed where the reader came from).
+READER = 1.0
+LEAD = 2.5
+BEHIND = 30.0
+
+
+def _along(points: Sequence[tuple[float, float]], dist: float) -> np.ndarray:
+    """The point ``dist`` m along a polyline (its last point when it is shorter)."""
+    pts = np.asarray(points, float)
+    for a, b in zip(pts[:-1], pts[1:]):
+        step = float(np.hypot(*(b - a)))
+        if step >= dist and step > 0:
+            return a + (b - a) * (dist / step)
+        dist -= step
+    return pts[-1]
+
+
+def _through(points: Sequence[tuple[float, float]], centre: np.ndarray, f: np.ndarray, a: np.ndarray, b: np.ndarray,
+             reach: float) -> bool:
+    """True when the polyline's first ``reach`` m cross the wall's line (through ``centre``,
+    ``f`` its normal toward the start) between ``a`` and ``b`` (the opening's ends) from the
+    start's side."""
+    pts = np.asarray(points, float)
+    along = (b - a) / max(float(np.hypot(*(b - a))), 1e-9)
+    walked = 0.0
+    for p, q in zip(pts[:-1], pts[1:]):
+        dp, dq = float((p - centre) @ f), float((q - centre) @ f)
+        if dp > 0 >= dq:
+            x = p + (q - p) * (dp / (dp - dq))
+            u = float((x - a) @ along)
+            if -0.05 <= u <= float(np.hypot(*(b - a))) + 0.05:
+                return True
+        walked += float(np.hypot(*(q - p)))
+        if walked >= reach:
+            break
+    return False
+
+
+def route_way(points: Sequence[tuple[float, float]], centre: Sequence[float], f: Sequence[float],
+              right: Sequence[float], a: Sequence[float], b: Sequence[float]) -> str | None:
+    """The arrow for a walking route (``points``, from the reader) as the reader sees it:
+    "ahead" when its first metres pass through the opening (from ``a`` to ``b``, on the wall
+    line through ``centre``), else "left" or "right" as its point :data:`LEAD` m along lies
+    (``f``: toward the reader, who looks along -``f``; ``right``: the reader's right), None
+    when that point is within :data:`BEHIND` degrees of straight behind."""
+    centre, f, right, a, b = (np.asarray(v, float) for v in (centre, f, right, a, b))
+    if _through(points, centre, f, a, b, READER + LEAD):
+        return "ahead"
+    d = _along(points, LEAD) - np.asarray(points[0], float)
+    forward, lateral = float(d @ -f), float(d @ right)
+    if math.degrees(math.atan2(abs(lateral), forward)) > 180.0 - BEHIND or lateral == 0.0:
+        return None
+    return "right" if lateral > 0 else "left"
+
+
+def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray,
+                     finder: Wayfinder) -> list[tuple[str, Mesh, list[SignText]]]:
     """The hanging signs in front of an opening between two public rooms, one on each side
-    that has something to point to: (room, plate mesh in the ward's frame, lines). A
-    destination is ahead when fewer doors lead to it from the far side than from the near one
-    (not through this opening); else left or right as it lies along the wall (one within
-    0.5 m of straight behind is left out). At most four lines: ahead first."""
+    that has something to point to: (room, plate mesh in the ward's frame, lines). Each line's
+    arrow follows the walking route to its destination from :data:`READER` m in front of the
+    opening (:func:`route_way`; a destination with no route or whose route starts behind the
+    reader is left out). At most four lines: ahead first, then left, then right, each the
+    nearest by walking first."""
     lay = plan.layout
     if door.exit or wall.right is None:
         return []
@@ -291,24 +355,21 @@ def wayfinding_signs(plan, wall, o, door, t: float, m: np.ndarray, dests) -> lis
         return []
     mid = (o.t0 + o.t1) / 2
     centre = np.array(wall.point_at(mid), float)
+    ends = np.array(wall.point_at(o.t0), float), np.array(wall.point_at(o.t1), float)
+    order = {"ahead": 0, "left": 1, "right": 2}
     out = []
     for side, here, there in ((1.0, wall.left, wall.right), (-1.0, wall.right, wall.left)):
         f = np.array(_facing(wall, side))  # toward the reader in ``here``
         right = np.array([-f[1], f[0]])  # the reader looks along -f: their right is (-f) x up
-        near, far = _hops(plan, here, door.id), _hops(plan, there, door.id)
+        reader = centre + f * READER
         rows = []
-        for dst in dests:
-            if dst.room == here:
+        for dst in finder.destinations:
+            if dst.room == here and not dst.exit:  # in the room the reader is in
                 continue
-            v = np.array(dst.point) - centre
-            ahead = dst.room == there or far.get(dst.room, 10**6) < near.get(dst.room, 10**6)
-            if ahead:
-                rows.append((0, float(-v @ f), "ahead", dst.label))
-            else:
-                lateral = float(v @ right)
-                if abs(lateral) < 0.5:
-                    continue
-                rows.append((1 if lateral < 0 else 2, abs(lateral), "right" if lateral > 0 else "left", dst.label))
+            r = finder.route((float(reader[0]), float(reader[1])), dst.point)
+            way = None if r is None else route_way(r.points, centre, f, right, *ends)
+            if way is not None:
+                rows.append((order[way], r.length, way, dst.label))
         if not rows:
             continue
         rows = sorted(rows)[:4]
