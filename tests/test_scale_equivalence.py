@@ -16,10 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wardtwin.layout import check_ward, load_ward
 from wardtwin.gcpause import gc_paused, paused_gc
-from wardtwin.layout.geometry import derive_walls, wall_solid_union, wall_solids
+
+from wardtwin.layout import geometry
+from wardtwin.layout.geometry import derive_walls, disjoint_groups_union, wall_solid_union, wall_solids
 from wardtwin.layout.plan import plan_of
 from wardtwin.model import compile_ward
 from wardtwin.model.navmesh import _components, _unique_points
@@ -54,6 +58,58 @@ def test_joined_wall_union_covers_exactly_the_wall_solids(floors):
         assert joined.area == pytest.approx(plain.area, rel=1e-12), name
         assert plain.symmetric_difference(joined).area < 1e-9, name
         assert len(shapely.get_parts(joined)) == len(shapely.get_parts(plain)), name
+
+
+def test_grouped_union_is_the_plain_union_of_the_joined_bands(floors, monkeypatch):
+    """The wall union of disjoint groups merged in pairs is union_all's (exactly, once
+    normalised, on the office grid), and the compiled floor is the same either way."""
+    for name, lay in floors.items():
+        plan = plan_of(lay)
+        t = lay.ward.wall_thickness
+        grouped = wall_solid_union(plan.walls, plan.openings, t)
+        with monkeypatch.context() as m:
+            m.setattr(geometry, "GROUPED_UNION_MIN", 10**9)
+            plain = wall_solid_union(plan.walls, plan.openings, t)
+            plain_floor = compile_ward(lay).floor
+        assert grouped.area == pytest.approx(plain.area, rel=1e-12), name
+        assert plain.symmetric_difference(grouped).area < 1e-9, name
+        assert len(shapely.get_parts(grouped)) == len(shapely.get_parts(plain)), name
+        if name == "grid":
+            assert shapely.normalize(grouped).equals_exact(shapely.normalize(plain), 0), name
+        assert compile_ward(lay).floor.equals_exact(plain_floor, 1e-9), name
+
+
+_band = st.tuples(st.floats(0, 40), st.floats(0, 40), st.floats(-6, 6), st.floats(-6, 6), st.floats(0.05, 0.6))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_band, min_size=0, max_size=150), st.booleans())
+def test_grouped_union_covers_what_union_all_covers(bands, axis):
+    """Random bands (axis-aligned or not; touching, crossing, overlapping or apart): the grouped
+    union has union_all's area and parts and differs from it by no area."""
+    polys = []
+    for x, y, dx, dy, w in bands:
+        if axis:
+            dx, dy = (dx, 0.0) if abs(dx) >= abs(dy) else (0.0, dy)
+        if math.hypot(dx, dy) > 1e-3:
+            polys.append(shapely.LineString([(x, y), (x + dx, y + dy)]).buffer(w / 2, cap_style="flat"))
+    plain = shapely.union_all(polys) if polys else shapely.Polygon()
+    got = disjoint_groups_union(polys) if len(polys) >= geometry.GROUPED_UNION_MIN else None
+    if got is None:  # below the threshold: force the grouped path too
+        got = _grouped_anyway(polys)
+    assert got.is_valid
+    assert got.area == pytest.approx(plain.area, rel=1e-9, abs=1e-9)
+    assert plain.symmetric_difference(got).area < 1e-6
+    assert len(shapely.get_parts(got)) == len(shapely.get_parts(plain))
+
+
+def _grouped_anyway(polys):
+    old = geometry.GROUPED_UNION_MIN
+    geometry.GROUPED_UNION_MIN = 0
+    try:
+        return disjoint_groups_union(polys)
+    finally:
+        geometry.GROUPED_UNION_MIN = old
 
 
 def _reference(model):

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
 from shapely.geometry import Point as ShapelyPoint
 from shapely.ops import polylabel
 from shapely.strtree import STRtree
@@ -415,7 +416,48 @@ def wall_solid_union(walls: Sequence[Wall], openings: Iterable[Opening], thickne
     first, so that the union has about half as many solids to merge."""
     pieces = _join_straight(wall_pieces(walls, openings) if pieces is None else pieces)
     bands = [b for b in _bands(pieces, thickness) if not b.is_empty]
-    return shapely.union_all(bands) if bands else Polygon()
+    return disjoint_groups_union(bands)
+
+
+#: Fewest polygons :func:`disjoint_groups_union` groups; below it one ``union_all`` is as fast.
+GROUPED_UNION_MIN = 64
+
+
+def disjoint_groups_union(polygons: Sequence[Polygon]) -> Polygon | MultiPolygon:
+    """The union of valid ``polygons`` (as ``shapely.union_all`` gives it, the same area),
+    computed faster for many of them: they are dealt into groups in which no two touch (a
+    greedy colouring of the touching pairs found with an STR tree), each group is already its
+    own union (a valid MultiPolygon), and the few groups are merged in pairs. ``union_all``
+    would merge them two at a time, about 15 levels of overlays over a floor's every edge for
+    15,000 wall pieces; the walls of a grid of rooms fall into 3 groups."""
+    if not polygons:
+        return Polygon()
+    if len(polygons) < GROUPED_UNION_MIN:
+        return shapely.union_all(polygons)
+    geoms = np.array(polygons, dtype=object)
+    first, second = STRtree(geoms).query(geoms, predicate="intersects")
+    below = first < second
+    neighbours: list[list[int]] = [[] for _ in range(len(geoms))]
+    for i, k in zip(first[below].tolist(), second[below].tolist()):
+        neighbours[i].append(k)
+        neighbours[k].append(i)
+    colour = [-1] * len(geoms)
+    for i, near in enumerate(neighbours):
+        used = {colour[k] for k in near}
+        c = 0
+        while c in used:
+            c += 1
+        colour[i] = c
+    colours = np.array(colour)
+    groups: list[BaseGeometry] = [shapely.multipolygons(geoms[colours == c]) for c in range(int(colours.max()) + 1)]
+    while len(groups) > 1:
+        groups = [shapely.union(groups[k], groups[k + 1]) if k + 1 < len(groups) else groups[k]
+                  for k in range(0, len(groups), 2)]
+    out = groups[0]
+    if isinstance(out, MultiPolygon) and len(out.geoms) == 1:
+        return out.geoms[0]
+    assert isinstance(out, (Polygon, MultiPolygon))
+    return out
 
 
 def _join_straight(ends: list[Segment]) -> list[Segment]:
