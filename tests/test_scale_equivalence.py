@@ -268,3 +268,59 @@ def test_mesh_in_strips_walks_the_same_as_the_whole_mesh(floors, radius, monkeyp
         assert _close(strips.room_anchor[r], whole.room_anchor[r]), r
     for i, j in zip(whole.items, strips.items):
         assert _close(i.access, j.access), i.id
+
+
+_coordinate = st.one_of(
+    st.integers(-200_000, 200_000), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.just(10**400), st.sampled_from(["2.5 m", "30 cm", "1e9 m", "x", ""]), st.none(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_coordinate, min_size=0, max_size=3))
+def test_a_point_checked_in_one_step_is_checked_as_each_coordinate_would_be(values):
+    """A point schema's one-step check of two plain numbers (the bulk of a floor plan) gives
+    the value and findings the per-coordinate check gives, for any list read from YAML."""
+    from wardtwin.layout.schema import Ctx, Point
+    from wardtwin.layout.yamlsafe import LList, Loc
+
+    value = LList(values)
+    value.loc, value.item_locs = Loc(3, 4), [Loc(3, 5 + 3 * i) for i in range(len(values))]
+    fast, plain = Point(), Point()
+    plain._pair = None
+    assert fast._pair is not None
+    got_ctx, want_ctx = Ctx("f.yaml"), Ctx("f.yaml")
+    got = fast.check(value, got_ctx, value.loc, "room r `at`")
+    want = plain.check(value, want_ctx, value.loc, "room r `at`")
+    assert got == want and [type(v) for v in got] == [type(v) for v in want] if isinstance(want, list) else got is want
+    assert got_ctx.findings == want_ctx.findings
+
+
+def _ring_as_before(points):
+    """The ward version's outline as it was computed point by point (the reference)."""
+    from wardtwin.versions.identity import PLACES, _pt
+
+    pts = [(float(p[0]), float(p[1])) for p in points]
+    if len(pts) > 1 and pts[0] == pts[-1]:
+        pts.pop()
+    if len(pts) >= 3:
+        if sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1])) < 0:
+            pts.reverse()
+        k = min(range(len(pts)), key=lambda i: (round(pts[i][0], PLACES), round(pts[i][1], PLACES)))
+        pts = pts[k:] + pts[:k]
+    return [_pt(p) for p in pts]
+
+
+_xy = st.one_of(st.floats(-1e5, 1e5), st.sampled_from([0.0, -0.0, 1e-7, -1e-7, 0.5, 2.0000004, 2.0000006]),
+                st.integers(-5, 5))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_xy, _xy), min_size=0, max_size=8), st.booleans())
+def test_the_version_outline_is_the_point_by_point_one(points, close):
+    from wardtwin.versions.identity import _ring
+
+    if close and points:
+        points = points + [points[0]]
+    got, want = _ring(points), _ring_as_before(points)
+    assert repr(got) == repr(want)  # -0.0 and 0.0 told apart

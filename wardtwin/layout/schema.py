@@ -251,8 +251,26 @@ class ListOf(Type):
                  noun: str | None = None, item_label: Callable[[int], str] | None = None, over: str = ""):
         self.item, self.doc, self.min_items, self.max_items, self.exact = item, doc, min_items, max_items, exact
         self.noun, self.item_label, self.over = noun, item_label, over
+        #: (lo, hi) when this is a pair of plain numbers in a closed range (a point): such a pair
+        #: of ints or floats inside it is checked in one step, as the item would check each
+        self._pair: tuple[float, float] | None = None
+        if (exact == 2 and type(item) in (Length, Angle) and isinstance(item, Quantity) and not item.lo_open
+                and item.lo is not None and item.hi is not None):
+            self._pair = (item.lo, item.hi)
 
     def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
+        if self._pair is not None and type(value) is LList and len(value) == 2:
+            a, b = value
+            ta, tb = type(a), type(b)
+            if (ta is float or ta is int) and (tb is float or tb is int):
+                lo, hi = self._pair
+                try:
+                    fa, fb = float(a), float(b)
+                except OverflowError:  # an integer too large: the item reports it
+                    pass
+                else:
+                    if lo <= fa <= hi and lo <= fb <= hi:  # (never a nan or an infinity)
+                        return [fa, fb]
         span = f"{self.min_items} to {self.max_items}"
         if not isinstance(value, list):
             wanted = f"a list of {span} {self.noun}" if self.noun else "a list"

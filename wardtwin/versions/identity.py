@@ -49,8 +49,19 @@ def canonical_ring(points) -> list[tuple[float, float]]:
     twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1]))
     if twice_area < 0:
         pts.reverse()
-    k = min(range(len(pts)), key=lambda i: (round(pts[i][0], PLACES), round(pts[i][1], PLACES)))
+    keys = [(round(x, PLACES), round(y, PLACES)) for x, y in pts]
+    k = keys.index(min(keys))  # the first lowest corner
     return pts[k:] + pts[:k]
+
+
+def _ring(points) -> list[list[float]]:
+    """:func:`canonical_ring` with each coordinate as :func:`_num` gives it (a ring's
+    coordinates are never None)."""
+    out = []
+    for x, y in canonical_ring(points):
+        rx, ry = round(x, PLACES), round(y, PLACES)
+        out.append([rx if rx else 0.0, ry if ry else 0.0])  # -0.0 and 0.0 are one value
+    return out
 
 
 def normalised(layout: Layout) -> dict:
@@ -68,7 +79,7 @@ def normalised(layout: Layout) -> dict:
         "ward": {"id": w.id, "name": w.name, "entrance": w.entrance, "wall_thickness": _num(w.wall_thickness),
                  "ceiling_height": _num(w.ceiling_height), "description": w.description},
         "rooms": [{"id": r.id, "name": r.name, "kind": r.kind, "number": r.number,
-                   "polygon": [_pt(p) for p in canonical_ring(r.polygon)], "ceiling_height": _num(r.ceiling_height),
+                   "polygon": _ring(r.polygon), "ceiling_height": _num(r.ceiling_height),
                    **_v2(area=_num(r.area), open_to=r.open_to, lift=r.lift)}
                   for r in sorted(layout.rooms, key=lambda r: r.id)],
         "doors": [{"id": d.id, "between": list(d.between), "at": _pt(d.at), "width": _num(d.width), "type": d.type,
