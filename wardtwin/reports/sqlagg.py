@@ -78,12 +78,13 @@ def _aggregates(d: Dialect) -> tuple[dict[str, str], list[str]]:
     bucket = "CASE WHEN n >= 4 THEN '4+' ELSE CAST(n AS TEXT) END"
     stats = (f"COUNT(*) AS n, SUM(found) AS found, {d.median('CASE WHEN found = 1 THEN dur END')} AS med, "
              f"AVG(spl) AS spl, AVG(soft) AS soft")
-    first = "CASE WHEN n = 1 THEN 'first' ELSE 'repeat' END"
     row2 = ("SELECT 2, {ward}, {item}, g.grp, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.n, g.found, NULL, NULL, "
             "NULL, NULL, NULL, NULL, g.med, g.spl, g.soft, NULL, NULL, NULL, NULL, 0 FROM ({q}) g")
-    p2 = [row2.format(ward="w.ward", item="g.item", q=f"SELECT wk, item, {grp} AS grp, {stats} FROM att GROUP BY {by}")
-          + f" JOIN {wkn} w ON w.wk = g.wk"
-          for grp, by in (("'all'", "wk, item"), (first, f"wk, item, {first}"), (bucket, f"wk, item, {bucket}"))]
+    # the first attempts are attempt group '1' (SqlTables reads them from it): no pass of their own
+    p2 = [row2.format(ward="w.ward", item="g.item", q=f"SELECT wk, item, {grp} AS grp, {stats} FROM att{where} "
+                      f"GROUP BY {by}") + f" JOIN {wkn} w ON w.wk = g.wk"
+          for grp, where, by in (("'all'", "", "wk, item"), ("'repeat'", " WHERE n > 1", "wk, item"),
+                                 (bucket, "", f"wk, item, {bucket}"))]
     p2.append(row2.format(ward="''", item="''", q=f"SELECT {bucket} AS grp, {stats} FROM att GROUP BY {bucket}"))
     who = "SELECT tk, wk, item, MAX(found) AS found FROM att GROUP BY tk, wk, item"
     p3 = (f"SELECT 3, w.ward, i.item, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
@@ -415,6 +416,8 @@ def sql_tables(store: Store, *, ward: str | None = None, since: str | None = Non
                         g = items.pooled if row[1] == "" and row[2] == "" else \
                             items.groups.setdefault((row[1], row[2]), {})
                         g[row[3]] = (row[11], row[12], row[19], row[20], row[21])
+                        if row[3] == "1":
+                            g["first"] = g["1"]
                     elif part == 3:
                         tours = "/".join(sorted(set(_json(row[23]))))
                         items.meta[(row[1], row[2])] = (tours, row[11], row[12])
