@@ -324,3 +324,46 @@ def test_the_version_outline_is_the_point_by_point_one(points, close):
         points = points + [points[0]]
     got, want = _ring(points), _ring_as_before(points)
     assert repr(got) == repr(want)  # -0.0 and 0.0 told apart
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.lists(_coordinate, min_size=0, max_size=3), _coordinate), min_size=0, max_size=5))
+def test_an_outline_of_points_checked_in_one_step_is_checked_point_by_point(points):
+    """A list of points (a room's outline) checks each plain pair in one step, without its
+    label: the same value and findings (labels, places) as checking each point in full."""
+    from wardtwin.layout.schema import Ctx, ListOf, Point
+    from wardtwin.layout.yamlsafe import LList, Loc
+
+    def located(values, line):
+        out = LList(values)
+        out.loc, out.item_locs = Loc(line, 1), [Loc(line, 2 + i) for i in range(len(values))]
+        return out
+
+    value = located([located(p, 9 + k) if isinstance(p, list) else p for k, p in enumerate(points)], 8)
+    fast, plain = ListOf(Point(), min_items=3, max_items=1000), ListOf(Point(), min_items=3, max_items=1000)
+    plain.item._pair = None
+    got_ctx, want_ctx = Ctx("f.yaml"), Ctx("f.yaml")
+    got = fast.check(value, got_ctx, value.loc, "room r `polygon`")
+    want = plain.check(value, want_ctx, value.loc, "room r `polygon`")
+    assert repr(got) == repr(want)
+    assert got_ctx.findings == want_ctx.findings
+
+
+_words = st.sampled_from(["office", "on", "off", "Off", "yes", "no", "n", "y", "null", "~", "true", "False",
+                          "1.5", "-2", "0x1F", "1_000", ".inf", "offices", "oN", "toilet", "<<x", "+1"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_words, min_size=1, max_size=12))
+def test_plain_text_resolved_once_reads_as_pyyaml_reads_it(words):
+    """A plain value the resolver once called text is not resolved again: every value still
+    reads as PyYAML's safe loader reads it, however often and in whatever order it repeats."""
+    import yaml
+
+    from wardtwin.layout.yamlsafe import parse_yaml
+
+    text = "items:\n" + "".join(f"  - {w}\n" for w in words) + "flow: [" + ", ".join(words) + "]\n"
+    data, findings = parse_yaml(text, "f.yaml")
+    want = yaml.safe_load(text)
+    assert not findings
+    assert repr(list(data["items"])) == repr(want["items"]) and repr(list(data["flow"])) == repr(want["flow"])

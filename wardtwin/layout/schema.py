@@ -258,7 +258,9 @@ class ListOf(Type):
                 and item.lo is not None and item.hi is not None):
             self._pair = (item.lo, item.hi)
 
-    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
+    def _quick_pair(self, value: Any) -> list[float] | None:
+        """``value`` checked in one step when it is a pair of plain numbers inside ``_pair``
+        (as the item's check would give it), else None (the full check decides)."""
         if self._pair is not None and type(value) is LList and len(value) == 2:
             a, b = value
             ta, tb = type(a), type(b)
@@ -267,10 +269,16 @@ class ListOf(Type):
                 try:
                     fa, fb = float(a), float(b)
                 except OverflowError:  # an integer too large: the item reports it
-                    pass
-                else:
-                    if lo <= fa <= hi and lo <= fb <= hi:  # (never a nan or an infinity)
-                        return [fa, fb]
+                    return None
+                if lo <= fa <= hi and lo <= fb <= hi:  # (never a nan or an infinity)
+                    return [fa, fb]
+        return None
+
+    def check(self, value: Any, ctx: Ctx, loc: Loc, label: str) -> Any:
+        if self._pair is not None:
+            quick = self._quick_pair(value)
+            if quick is not None:
+                return quick
         span = f"{self.min_items} to {self.max_items}"
         if not isinstance(value, list):
             wanted = f"a list of {span} {self.noun}" if self.noun else "a list"
@@ -289,7 +297,15 @@ class ListOf(Type):
             return INVALID
         name = self.item_label or (lambda i: f"{label}[{i}]")
         located = cast(LList, value)  # read by read_yaml: it knows where each entry was written
-        out = [self.item.check(v, ctx, located.at(i), name(i)) for i, v in enumerate(located)]
+        item = self.item
+        if isinstance(item, ListOf) and item._pair is not None:  # points: most need no label
+            pair = item._quick_pair
+            out = []
+            for i, v in enumerate(located):
+                quick = pair(v)
+                out.append(quick if quick is not None else item.check(v, ctx, located.at(i), name(i)))
+        else:
+            out = [item.check(v, ctx, located.at(i), name(i)) for i, v in enumerate(located)]
         return INVALID if (self.exact is not None and INVALID in out) else out
 
     def json(self) -> Json:

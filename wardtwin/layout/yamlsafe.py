@@ -208,6 +208,9 @@ class _EventBuilder:
         self.findings: list[tuple[str, Loc, str]] = []
         self.documents = 0
         self.loader = yaml.SafeLoader("")  # for its resolver and scalar constructors
+        #: plain scalars the resolver called text (it decides from the value alone): a room
+        #: kind such as ``office`` is resolved once, not once per room
+        self.texts: set[str] = set()
 
     def _scalar(self, ev: Any) -> Any:
         """The value of a scalar event (PyYAML's or libyaml's ``ScalarEvent``)."""
@@ -223,6 +226,8 @@ class _EventBuilder:
             raise _Refused("yaml-alias", here, "merge keys (<<) are not allowed; write the keys out instead")
         if tag not in _SCALAR_TAGS:
             raise _Refused("yaml-tag", here, f"tag {tag!r} is not allowed; plain values only")
+        if tag == _STD + "str" and ev.tag is None and ev.implicit[0]:
+            self.texts.add(ev.value)
         if tag == _STD + "timestamp":
             return ev.value  # a date is text to wardtwin
         value = ev.value
@@ -255,6 +260,7 @@ class _EventBuilder:
         scalar_event, end_events, kinds = yaml.ScalarEvent, (yaml.MappingEndEvent, yaml.SequenceEndEvent), self._KINDS
         no_key, first_typed, scalar, new_loc = _NO_KEY, _RESOLVED_FIRST, self._scalar, _new_tuple
         fast_num = _DECIMAL.match
+        texts = self.texts
 
         for ev in events:
             kind = type(ev)
@@ -267,6 +273,8 @@ class _EventBuilder:
                     num = fast_num(value) if ev.tag is None else None
                     if num is not None:  # a plain decimal number, as PyYAML would read it
                         value = float(value) if num.group(1) else int(value)
+                    elif value in texts and ev.tag is None:  # plain text met before: stays text
+                        pass
                     else:
                         value = scalar(ev)  # anything else but plain text: typed, or refused
                 box = None
