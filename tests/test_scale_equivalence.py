@@ -367,3 +367,20 @@ def test_plain_text_resolved_once_reads_as_pyyaml_reads_it(words):
     want = yaml.safe_load(text)
     assert not findings
     assert repr(list(data["items"])) == repr(want["items"]) and repr(list(data["flow"])) == repr(want["flow"])
+
+
+def test_the_joined_text_search_finds_what_the_text_by_text_one_finds(floors):
+    """The text check searches all texts joined by spaces first and looks no further when that
+    finds nothing: sound because the pattern matches one character and a space is safe; a
+    ward with one unsafe name still gets its finding."""
+    from wardtwin.layout.checks import run_checks
+    from wardtwin.safetext import UNSAFE
+
+    assert UNSAFE.pattern.startswith("[") and UNSAFE.pattern.endswith("]") and not UNSAFE.search(" ")
+    lay = floors["grid"]
+    assert run_checks(plan_of(lay), only=["text-characters"]) == []
+    rooms = list(lay.rooms)
+    rooms[7] = dataclasses.replace(rooms[7], name="Room\u202eevil")
+    bad = dataclasses.replace(lay, rooms=tuple(rooms))
+    found = run_checks(plan_of(bad), only=["text-characters"])
+    assert [f.code for f in found] == ["unsafe-character"] and "U+202E" in found[0].message

@@ -11,7 +11,7 @@ from wardtwin.layout.checks import Sourced, register
 from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Layout, Source
 from wardtwin.layout.plan import Plan
-from wardtwin.safetext import FREE_TEXT_ALLOWED, shown, unsafe_in
+from wardtwin.safetext import FREE_TEXT_ALLOWED, UNSAFE, shown, unsafe_in
 
 #: Keys whose values are free text (tabs and newlines allowed).
 FREE_TEXT_KEYS = frozenset({"description", "text", "explanation", "hint", "question"})
@@ -34,29 +34,41 @@ def unsafe_text_finding(src: Source, key: str, value: object, what: str) -> Find
                         "(no control or bidirectional-override characters)" + src.note(key))
 
 
+#: ``(key, what)`` of the texts of each kind of object, in the order they are checked.
+_WARD_KEYS = tuple((k, f"ward `{k}`") for k in ("id", "name", "entrance", "description"))
+_ROOM_KEYS = tuple((k, f"room `{k}`") for k in ("id", "name", "number"))
+_ITEM_KEYS = tuple((k, f"item `{k}`") for k in ("id", "type", "room", "label", "asset_tag"))
+_TYPE_KEYS = tuple((k, f"equipment type `{k}`") for k in ("id", "name", "description"))
+
+
 def _texts(lay: Layout) -> Iterator[tuple[Sourced, str, object, str]]:
     """``(object, key, value, what)`` for every id, name and label of a layout."""
     w = lay.ward
-    for key in ("id", "name", "entrance", "description"):
-        yield w, key, getattr(w, key), f"ward `{key}`"
+    for key, what in _WARD_KEYS:
+        yield w, key, getattr(w, key), what
     for r in lay.rooms:
-        for key in ("id", "name", "number"):
-            yield r, key, getattr(r, key), f"room `{key}`"
+        for key, what in _ROOM_KEYS:
+            yield r, key, getattr(r, key), what
     for d in lay.doors:
         yield d, "id", d.id, "door `id`"
     for it in lay.items:
-        for key in ("id", "type", "room", "label", "asset_tag"):
-            yield it, key, getattr(it, key), f"item `{key}`"
+        for key, what in _ITEM_KEYS:
+            yield it, key, getattr(it, key), what
     for tid in lay.ward_type_ids:
         t = lay.catalog.get(tid)
         if t is not None:
-            for key in ("id", "name", "description"):
-                yield t, key, getattr(t, key), f"equipment type `{key}`"
+            for key, what in _TYPE_KEYS:
+                yield t, key, getattr(t, key), what
 
 
 @register("text-characters")
 def text_characters(plan: Plan) -> Iterator[Finding]:
-    for obj, key, value, what in _texts(plan.layout):
+    texts = list(_texts(plan.layout))
+    # one search over all the texts first: almost every ward has no unsafe character at all
+    # (the pattern matches single characters, so none can span the joining space)
+    if not UNSAFE.search(" ".join([v for _, _, v, _ in texts if isinstance(v, str)])):
+        return
+    for obj, key, value, what in texts:
         f = unsafe_text_finding(obj.src, key, value, what)
         if f is not None:
             yield f
