@@ -56,12 +56,18 @@ def canonical_ring(points) -> list[tuple[float, float]]:
 
 def _ring(points) -> list[list[float]]:
     """:func:`canonical_ring` with each coordinate as :func:`_num` gives it (a ring's
-    coordinates are never None)."""
-    out = []
-    for x, y in canonical_ring(points):
-        rx, ry = round(x, PLACES), round(y, PLACES)
-        out.append([rx if rx else 0.0, ry if ry else 0.0])  # -0.0 and 0.0 are one value
-    return out
+    coordinates are never None): the coordinates rounded once, for finding the lowest corner
+    and for the result alike."""
+    pts = [(float(p[0]), float(p[1])) for p in points]
+    if len(pts) > 1 and pts[0] == pts[-1]:
+        pts.pop()
+    if len(pts) >= 3 and sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1])) < 0:
+        pts.reverse()
+    keys = [(round(x, PLACES), round(y, PLACES)) for x, y in pts]
+    if len(keys) >= 3:
+        k = keys.index(min(keys))  # the first lowest corner
+        keys = keys[k:] + keys[:k]
+    return [[rx if rx else 0.0, ry if ry else 0.0] for rx, ry in keys]  # -0.0 and 0.0 are one value
 
 
 def normalised(layout: Layout) -> dict:
