@@ -37,14 +37,19 @@ import re
 import stat
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from wardtwin.events import EVENT_NAMESPACE, EventType
 from wardtwin.store.errors import StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError
 
+if TYPE_CHECKING:
+    from wardtwin.store.db import Store
+
 try:
     import fcntl
+    _HAS_FCNTL = True
 except ImportError:  # pragma: no cover - Windows: no journals
-    fcntl = None
+    _HAS_FCNTL = False
 
 JOURNAL_SUFFIX = ".pending"
 JOURNAL_FORMAT = 1
@@ -57,11 +62,11 @@ _NO_SURPRISES = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | ge
 JOURNAL_LIMIT = 64 << 20
 
 
-def journal_dir(store) -> Path | None:
+def journal_dir(store: Store) -> Path | None:
     """The journal folder of a SQLite file store (``<db>.pending``), or None when the store
     cannot have journals (PostgreSQL, an in-memory database, no ``fcntl``)."""
-    path = getattr(store, "path", None)
-    if fcntl is None or not store.dialect.file_backed or path is None:
+    path = store.path
+    if not _HAS_FCNTL or not store.dialect.file_backed or path is None:
         return None
     return path.with_name(path.name + JOURNAL_SUFFIX)
 
@@ -174,7 +179,7 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, list[list]]:
+def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, list[list[Any]]]:
     """``(session, events)`` of a journal's bytes; each event ``[seq, type, t, step, data(, started_at)]``.
 
     A last line without its newline is the event whose write was cut short: dropped. Zero bytes
@@ -187,7 +192,7 @@ def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, 
     if not text.endswith("\n"):
         lines = lines[:-1]  # the event in flight (or an empty file)
     session = None
-    events = []
+    events: list[list[Any]] = []
     for i, line in enumerate(lines):
         if not line:
             continue
@@ -215,12 +220,13 @@ def parse(blob: bytes, where: str, *, strict: bool = True) -> tuple[str | None, 
     return session, events
 
 
-def journal_rows(session: str, events: list[list]) -> tuple[list[tuple], list[tuple]]:
+def journal_rows(session: str, events: list[list[Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """``sessions`` and ``events`` rows (as :meth:`Store.write_rows` takes them) of journal events."""
     from wardtwin.store.db import _json, session_row
     from wardtwin.events import Event
 
-    s_rows, e_rows = [], []
+    s_rows: list[tuple[Any, ...]] = []
+    e_rows: list[tuple[Any, ...]] = []
     ids = EventIds(session)
     for item in events:
         seq, type_, t, step, data = item[:5]
@@ -296,7 +302,7 @@ class Journal:
             raise
         return cls(path, fd, session, len(header), fsync)
 
-    def leftover(self) -> list[list]:
+    def leftover(self) -> list[list[Any]]:
         """Events a previous writer of this session left in the journal (it crashed)."""
         blob = _read_all(self.fd)
         if len(blob) <= self.header_len:
@@ -340,7 +346,7 @@ class Journal:
             fd, self.fd = self.fd, -1
             os.close(fd)
 
-    def __del__(self):  # a writer dropped without close(): let a recovery take its journal
+    def __del__(self) -> None:  # a writer dropped without close(): let a recovery take its journal
         try:
             self.release()
         except Exception:
@@ -360,7 +366,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def recover(store) -> tuple[int, int]:
+def recover(store: Store) -> tuple[int, int]:
     """Fold the journals of crashed writers into ``store`` (each in one transaction) and delete
     them; journals of live writers are skipped. Returns ``(journals, events new)``.
 
@@ -391,14 +397,14 @@ def recover(store) -> tuple[int, int]:
     return n_j, n_e
 
 
-def read_pending(store) -> dict[str, tuple[list | None, list[list]]]:
+def read_pending(store: Store) -> dict[str, tuple[list[Any] | None, list[list[Any]]]]:
     """Events still only in journals, without locking or writing anything (for read-only
     readers): ``{session: (its session_started line or None, event lines)}``. Lines a live writer is
     writing at this moment may be missing. A journal that is not a regular file (a symbolic
     link, a device), is over :data:`JOURNAL_LIMIT`, or holds a damaged line raises
     :class:`StoreCorruptError` naming it."""
     folder = journal_dir(store)
-    out: dict[str, tuple[list | None, list[list]]] = {}
+    out: dict[str, tuple[list[Any] | None, list[list[Any]]]] = {}
     if folder is None or not folder.is_dir():
         return out
     for path in sorted(folder.glob("*.jsonl")):
@@ -414,7 +420,7 @@ def read_pending(store) -> dict[str, tuple[list | None, list[list]]]:
     return out
 
 
-def _read_journal(path: Path, where: str) -> tuple[str | None, list[list]]:
+def _read_journal(path: Path, where: str) -> tuple[str | None, list[list[Any]]]:
     """``parse`` of one journal read whole (bounded, a regular file only), its session_started
     line checked; ``(None, [])`` when it is gone."""
     from wardtwin.errors import WardtwinError
@@ -432,8 +438,9 @@ def _read_journal(path: Path, where: str) -> tuple[str | None, list[list]]:
     session, events = parse(blob, str(path))
     for item in events:
         if item[1] == EventType.SESSION_STARTED:
-            try:
-                why = session_problem(journal_rows(session, [item])[0][0])
+            try:  # no header line (the first line empty): the line belongs to no session
+                why = ("the journal has no session header line" if session is None
+                       else session_problem(journal_rows(session, [item])[0][0]))
             except (WardtwinError, KeyError, TypeError, ValueError) as exc:
                 why = str(exc)
             if why:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence, TypeVar
 
 from wardtwin.events import event_id
 from wardtwin.store.db import (
@@ -31,6 +31,7 @@ from wardtwin.store.db import (
 )
 
 _IN_CHUNK = 500  # ids per IN (...) list
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class SyncResult:
     conflicts: tuple[tuple[str, str], ...] = ()
 
 
-def _chunks(items: Sequence, size: int = _IN_CHUNK) -> Iterable[Sequence]:
+def _chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterable[Sequence[_T]]:
     for i in range(0, len(items), size):
         yield items[i:i + size]
 
@@ -56,7 +57,7 @@ def _event_extent(store: Store, sessions: Sequence[str] | None = None) -> dict[s
     if sessions is None:
         q = "SELECT session, COUNT(*), MAX(seq) FROM events GROUP BY session"
         return {r[0]: (int(r[1]), int(r[2])) for r in store.execute(q).fetchall()}
-    out = {}
+    out: dict[str, tuple[int, int]] = {}
     for part in _chunks(list(sessions)):
         marks = ", ".join("?" for _ in part)
         q = f"SELECT session, COUNT(*), MAX(seq) FROM events WHERE session IN ({marks}) GROUP BY session"
@@ -72,8 +73,8 @@ def _present_sessions(store: Store, ids: Sequence[str]) -> set[str]:
     return out
 
 
-def _session_rows(store: Store, ids: Sequence[str]) -> dict[str, tuple]:
-    out: dict[str, tuple] = {}
+def _session_rows(store: Store, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    out: dict[str, tuple[Any, ...]] = {}
     for part in _chunks(list(ids)):
         marks = ", ".join("?" for _ in part)
         q = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id IN ({marks})"
@@ -81,10 +82,10 @@ def _session_rows(store: Store, ids: Sequence[str]) -> dict[str, tuple]:
     return out
 
 
-def _event_contents(store: Store, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple]:
+def _event_contents(store: Store, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[Any, ...]]:
     """``{(session, seq): event_content}`` of the events at ``keys`` that ``store`` holds (by id)."""
     ids = {event_id(sid, seq): (sid, seq) for sid, seq in keys}
-    out = {}
+    out: dict[tuple[str, int], tuple[Any, ...]] = {}
     for part in _chunks(sorted(ids)):
         marks = ", ".join("?" for _ in part)
         q = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE id IN ({marks})"
@@ -101,8 +102,8 @@ def _probe_seqs(dst: Store, sid: str, src_max: int, dst_ext: tuple[int, int]) ->
     return sorted({0, min(m_dst, src_max)})
 
 
-def find_conflicts(src: Store, dst: Store, src_ids: Sequence[str], src_ext: dict,
-                   dst_ext: dict) -> dict[str, str]:
+def find_conflicts(src: Store, dst: Store, src_ids: Sequence[str], src_ext: dict[str, tuple[int, int]],
+                   dst_ext: dict[str, tuple[int, int]]) -> dict[str, str]:
     """``{session: what differs}`` for the sessions ``dst`` holds with other content than ``src``
     (see the module docstring for what is compared)."""
     out: dict[str, str] = {}
@@ -131,7 +132,7 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
     dst_ext = _event_extent(dst, sorted(set(src_ids) | set(src_ext)))
     conflicts = find_conflicts(src, dst, src_ids, src_ext, dst_ext)
     missing = sorted(set(src_ids) - _present_sessions(dst, src_ids) - set(conflicts))
-    plan = []  # (session, copy events with seq above this)
+    plan: list[tuple[str, int]] = []  # (session, copy events with seq above this)
     current = 0
     for sid in sorted(set(src_ext) - set(conflicts)):
         n_dst, m_dst = dst_ext.get(sid, (0, -1))
@@ -148,7 +149,7 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
                 rows = src.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id IN ({marks}) "
                                    "ORDER BY id", tuple(part)).fetchall()
                 n_s += dst.dialect.insert_many(dst, "sessions", SESSION_COLUMNS, [tuple(r) for r in rows])
-            chunk: list[tuple] = []
+            chunk: list[tuple[Any, ...]] = []
             for sid, above in plan:
                 chunk.extend(tuple(r) for r in src.execute(
                     f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE session = ? AND seq > ? ORDER BY seq",
@@ -186,7 +187,7 @@ def _copy_version_tables(src: Store, dst: Store) -> None:
         dst.dialect.insert_many(dst, table, columns, rows)
 
 
-def sync_urls(src_url, dst_url, *, batch: int = 5000) -> tuple[SyncResult, str, str]:
+def sync_urls(src_url: str | os.PathLike[str], dst_url: str | os.PathLike[str], *, batch: int = 5000) -> tuple[SyncResult, str, str]:
     """``(result, source, destination)`` (the two as shown in messages) of :func:`sync` from
     the store at ``src_url`` (an existing wardtwin store, checked and refused when damaged or
     foreign before anything else) into ``dst_url`` (created when new). A destination file
@@ -204,7 +205,7 @@ def sync_urls(src_url, dst_url, *, batch: int = 5000) -> tuple[SyncResult, str, 
             raise
 
 
-def _new_sqlite_file(url) -> Path | None:
+def _new_sqlite_file(url: str | os.PathLike[str]) -> Path | None:
     """The SQLite file ``url`` names when nothing is there yet (this call will create it), else None."""
     from wardtwin.store.dialect import dialect_of
 
