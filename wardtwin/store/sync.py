@@ -187,7 +187,8 @@ def _copy_version_tables(src: Store, dst: Store) -> None:
         dst.dialect.insert_many(dst, table, columns, rows)
 
 
-def sync_urls(src_url: str | os.PathLike[str], dst_url: str | os.PathLike[str], *, batch: int = 5000) -> tuple[SyncResult, str, str]:
+def sync_urls(src_url: str | os.PathLike[str], dst_url: str | os.PathLike[str], *,
+              batch: int = 5000) -> tuple[SyncResult, str, str]:
     """``(result, source, destination)`` (the two as shown in messages) of :func:`sync` from
     the store at ``src_url`` (an existing wardtwin store, checked and refused when damaged or
     foreign before anything else) into ``dst_url`` (created when new). A destination file

@@ -9,19 +9,23 @@ last event is not ``session_ended`` (abandoned) or who quit.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import numpy as np
 
 from wardtwin.events import Event, EventType, Outcome
 from wardtwin.metrics.scores import FMS_STOP_DEFAULT, SSQ_ITEMS, soft_spl, spl, ssq_scores
 
+if TYPE_CHECKING:
+    from wardtwin.metrics.session import SessionSummary
+    from wardtwin.store.db import Store
+
 ROLES = ("nurse", "healthcare_assistant", "doctor", "allied_health", "porter")
 ROLE_P = (0.5, 0.2, 0.15, 0.1, 0.05)
 KINDS = ("find", "find", "find", "ride", "quiz")
 
 
-def _ssq(rng: np.random.Generator, level: float) -> dict:
+def _ssq(rng: np.random.Generator, level: float) -> dict[str, int]:
     return {k: int(min(3, rng.poisson(level))) for k in SSQ_ITEMS}
 
 
@@ -45,7 +49,7 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
     evs: list[Event] = []
     seq = 0
 
-    def add(type_, t, step=None, **data):
+    def add(type_: str, t: float, step: int | None = None, **data: Any) -> None:
         nonlocal seq
         evs.append(Event(session, seq, type_, round(float(t), 3), step, data))
         seq += 1
@@ -84,9 +88,10 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
             walked = shortest * float(1 + rng.gamma(1.0, 0.15 + difficulty))
             remaining = 0.0 if success else float(rng.uniform(0.5, shortest))
             dur = walked / 1.1 + float(rng.gamma(2.0, 4.0))
-            d = dict(success=success, hints=hints, revealed=revealed, walked_m=round(walked, 2),
-                     shortest_m=round(shortest, 2), spl=round(spl(success, shortest, walked), 4),
-                     soft_spl=round(soft_spl(shortest, walked, remaining), 4))
+            d: dict[str, Any] = dict(
+                success=success, hints=hints, revealed=revealed, walked_m=round(walked, 2),
+                shortest_m=round(shortest, 2), spl=round(spl(success, shortest, walked), 4),
+                soft_spl=round(soft_spl(shortest, walked, remaining), 4))
             path += walked
             moving += walked / 1.1
             teleports += int(teleport) * int(walked // 6 + 1)
@@ -108,7 +113,7 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
                 reason="timeout" if kind == "find" else "wrong answer", **d)
         t += 2.0
         if k % 5 == 4:
-            fms = int(min(20, max(0, fms + rng.poisson(susceptibility) - rng.integers(0, 2))))
+            fms = min(20, max(0, fms + int(rng.poisson(susceptibility)) - int(rng.integers(0, 2))))
             add(EventType.COMFORT_RATING, t, k, fms=fms)
             t += 3.0
             if fms >= FMS_STOP_DEFAULT:
@@ -132,7 +137,7 @@ def synthetic_session(rng: np.random.Generator, index: int, n_steps: int, *, war
 
 
 def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, *, repeats: float = 0.0,
-                       **kw) -> Iterator[tuple[str, list[Event]]]:
+                       **kw: Any) -> Iterator[tuple[str, list[Event]]]:
     """:func:`synthetic_session` for trainees 0..n-1 from ``numpy.random.default_rng(seed)``.
     ``repeats`` (0-1): the share of trainees who take the tour again (a second attempt; of those,
     the same share a third), for learning curves; 0 (the default) draws nothing more, so the
@@ -146,7 +151,7 @@ def synthetic_sessions(seed: int, n_trainees: int, n_steps: int, *, repeats: flo
             yield synthetic_session(rng, i, n_steps, attempt=attempt, **kw)
 
 
-def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
+def bulk_load(store: Store, sessions: Iterable[tuple[str, list[Event]]], *, chunk: int = 500) -> tuple[int, int]:
     """Write many new ``(started_at, events)`` sessions fast (COPY on PostgreSQL, executemany
     on SQLite) with their typed results (:mod:`wardtwin.store.results`, folded from the events
     given), idempotently. Returns (sessions, events) newly stored."""
@@ -157,12 +162,12 @@ def bulk_load(store, sessions, *, chunk: int = 500) -> tuple[int, int]:
     from wardtwin.store.journal import EventIds
 
     total = [0, 0]
-    s_rows: list = []
-    e_rows: list = []
-    folded: list = []
+    s_rows: list[tuple[Any, ...]] = []
+    e_rows: list[tuple[Any, ...]] = []
+    folded: list[SessionSummary] = []
     with_results = store.schema_version >= results.RESULTS_SCHEMA
 
-    def flush():
+    def flush() -> None:
         with store.transaction(), store.translated():
             a = store.dialect.bulk_insert(store, "sessions", SESSION_COLUMNS, s_rows)
             b = store.dialect.bulk_insert(store, "events", EVENT_COLUMNS, e_rows)
