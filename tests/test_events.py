@@ -71,12 +71,36 @@ def test_missing_keys_and_unknown_names():
     assert StepCompleted.from_data({"duration_s": 1.0, "revealed": 0}).revealed == 0
 
 
-def test_events_sit_below_tours_store_and_reports():
-    root = Path(events_pkg.__file__).parent
-    for py in sorted(root.glob("*.py")):
+def _wardtwin_imports(package: str) -> list[tuple[str, str]]:
+    """``(file, imported wardtwin module)`` for every import in ``wardtwin/<package>/`` (those
+    inside functions and under TYPE_CHECKING included)."""
+    root = Path(events_pkg.__file__).parent.parent / package
+    found = []
+    for py in sorted(root.rglob("*.py")):
         for node in ast.walk(ast.parse(py.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            for name in names:
-                if name.startswith("wardtwin."):
-                    assert name.split(".")[1] in ("errors", "events"), f"{py.name} imports {name}"
+            found.extend((py.name, name) for name in names if name.startswith("wardtwin."))
+    return found
+
+
+def test_events_sit_below_tours_store_and_reports():
+    for file, name in _wardtwin_imports("events"):
+        assert name.split(".")[1] in ("errors", "events"), f"{file} imports {name}"
+
+
+def test_metrics_sit_below_store_and_reports():
+    """The session fold (metrics/session.py) needs only the scores and the event contract."""
+    imports = _wardtwin_imports("metrics")
+    assert ("session.py", "wardtwin.events") in imports
+    for file, name in imports:
+        assert name.split(".")[1] in ("errors", "events", "metrics"), f"{file} imports {name}"
+
+
+def test_store_imports_nothing_from_reports_or_tours():
+    """Layering (DESIGN.md): events -> tours / store -> reports; the store's typed results use
+    the fold in wardtwin.metrics, not the reports'."""
+    imports = _wardtwin_imports("store")
+    assert ("results.py", "wardtwin.metrics.session") in imports
+    for file, name in imports:
+        assert name.split(".")[1] not in ("reports", "tours", "station", "scene", "cli"), f"{file} imports {name}"

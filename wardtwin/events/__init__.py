@@ -6,7 +6,7 @@ stations and tour modes as enums), :mod:`~wardtwin.events.payloads` (one typed p
 event type) and :mod:`~wardtwin.events.event` (the :class:`Event` itself, its stable id).
 """
 
-from wardtwin.events.event import EVENT_NAMESPACE, EVENT_TYPES, OUTCOMES, Event, event_id
+from wardtwin.events.event import EVENT_NAMESPACE, EVENT_TYPES, MAX_STEP, MAX_T, OUTCOMES, Event, event_id
 from wardtwin.events.kinds import Driver, EventType, Outcome, StationKind, StepStatus, TourMode, values
 from wardtwin.events.payloads import (
     PAYLOADS, AnswerRevealed, ComfortRating, HintShown, Paused, Payload, Questionnaire, Resumed, SessionEnded,
@@ -15,7 +15,7 @@ from wardtwin.events.payloads import (
 
 __all__ = [
     "AnswerRevealed", "ComfortRating", "Driver", "EVENT_NAMESPACE", "EVENT_TYPES", "Event", "EventType", "HintShown",
-    "OUTCOMES", "Outcome", "PAYLOADS", "Paused", "Payload", "Questionnaire", "Resumed", "SessionEnded",
-    "SessionStarted", "StationKind", "StepCompleted", "StepFailed", "StepSkipped", "StepStarted", "StepStatus",
-    "TourMode", "event_id", "payload_type", "values",
+    "MAX_STEP", "MAX_T", "OUTCOMES", "Outcome", "PAYLOADS", "Paused", "Payload", "Questionnaire", "Resumed",
+    "SessionEnded", "SessionStarted", "StationKind", "StepCompleted", "StepFailed", "StepSkipped", "StepStarted",
+    "StepStatus", "TourMode", "event_id", "payload_type", "values",
 ]

@@ -28,6 +28,11 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     t: tuple(name for name, _, required in cls._spec if required) for t, cls in PAYLOADS.items()}
 #: The session outcomes (texts of :class:`~wardtwin.events.kinds.Outcome`).
 OUTCOMES = values(Outcome)
+#: Bounds a stored event must keep: its time (session seconds, exclusive) and its step index
+#: (0 to MAX_STEP - 1; a sanity bound: larger values are damage, and a report would build that
+#: many step rows). A session announces at most MAX_STEP steps.
+MAX_T = 1e9
+MAX_STEP = 1_000_000
 
 
 def event_id(session: str, seq: int) -> str:
@@ -91,4 +96,4 @@ class Event:
         return ev
 
 
-__all__ = ["EVENT_NAMESPACE", "EVENT_TYPES", "Event", "OUTCOMES", "event_id"]
+__all__ = ["EVENT_NAMESPACE", "EVENT_TYPES", "Event", "MAX_STEP", "MAX_T", "OUTCOMES", "event_id"]

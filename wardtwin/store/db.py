@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from wardtwin.events import Event
+from wardtwin.events import MAX_STEP, MAX_T, Event
 from wardtwin.store.dialect import Dialect, dialect_of
 from wardtwin.store.errors import NotAStoreError, SchemaTooNewError, StoreCorruptError, StoreError
 
@@ -138,10 +138,6 @@ def _shown_value(v) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-#: Bounds a stored event must keep: session seconds, and step indexes (a sanity bound: larger
-#: values are damage, and a report would build that many step rows).
-MAX_T = 1e9
-MAX_STEP = 1_000_000
 _SESSION_TEXT = ("id", "trainee", "station", "ward", "layout_hash", "tour", "tour_version", "mode", "started_at")
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT")
 

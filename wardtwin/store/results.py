@@ -3,7 +3,7 @@ reports aggregate them in SQL without reading any event's JSON.
 
 ``session_results`` (one row per session) and ``step_results`` (one row per session and step,
 ``not_reached`` steps included) hold what the report's fold
-(:func:`wardtwin.reports.summary.summarise`, the reference) makes of a session's stored events:
+(:func:`wardtwin.metrics.session.summarise`, the reference) makes of a session's stored events:
 outcome, duration (s), steps total and passed, the step ids not passed, FMS maximum, SSQ totals;
 per step its id, kind, target, status, duration (s), hints, reveals, SPL and SoftSPL. They are
 derived data: written with the events (:meth:`~wardtwin.store.db.Store.write_rows`, the station
@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
+from wardtwin.metrics.session import BAD_DATA, SessionSummary, UnusableEvent, summarise
+
 if TYPE_CHECKING:
-    from wardtwin.reports.summary import SessionSummary
     from wardtwin.store.db import Store
 
 #: The schema version that added the results tables.
@@ -76,11 +77,9 @@ def result_rows(s: SessionSummary) -> tuple[tuple[Any, ...], list[tuple[Any, ...
 def fold(session_row: dict[str, Any], events: list[tuple[Any, ...]]) -> SessionSummary | None:
     """The summary of a session (``session_row`` as :meth:`Store.session_rows` gives it; events
     ``(seq, type, t, step, data)`` decoded, in seq order), None when the fold refuses its data."""
-    from wardtwin.reports.summary import _BAD_DATA, UnusableEvent, summarise
-
     try:
         return summarise(session_row, events)
-    except (UnusableEvent, *_BAD_DATA):
+    except (UnusableEvent, *BAD_DATA):
         return None
 
 
