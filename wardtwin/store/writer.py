@@ -39,7 +39,7 @@ runs ``wardtwin sync`` later.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from typing import Any, Mapping
 
 from wardtwin.errors import UsageError
 from wardtwin.events import Event, EventType
@@ -73,7 +73,7 @@ class SessionWriter:
     same session is its own record: folded, never a conflict.
     """
 
-    def __init__(self, store: Store | str | os.PathLike, session: str, *, durability: str = "os",
+    def __init__(self, store: Store | str | os.PathLike[str], session: str, *, durability: str = "os",
                  batch: int = DEFAULT_BATCH):
         if durability not in ("os", "fsync"):
             raise UsageError(f"durability {durability!r}: 'os' or 'fsync' expected")
@@ -83,10 +83,10 @@ class SessionWriter:
         self._ids = EventIds(session)
         self.started_at: str | None = None
         self._own = not isinstance(store, Store)
-        self.store = open_store(store) if self._own else store
+        self.store = store if isinstance(store, Store) else open_store(store)
         self._journal: Journal | None = None
-        self._pending_s: list[tuple] = []
-        self._pending_e: list[tuple] = []
+        self._pending_s: list[tuple[Any, ...]] = []
+        self._pending_e: list[tuple[Any, ...]] = []
         self._unrefreshed = 0  # events stored since the session's results were last recomputed
         self._ended = False
         try:
@@ -113,7 +113,8 @@ class SessionWriter:
         """Events written to the journal but not yet folded into the database."""
         return len(self._pending_e)
 
-    def emit(self, type: str, t: float, step: int | None = None, data: Mapping | None = None, **more) -> Event:
+    def emit(self, type: str, t: float, step: int | None = None, data: Mapping[str, Any] | None = None,
+             **more: Any) -> Event:
         """Build the next event of this session (validated by :class:`Event`) and write it."""
         ev = Event(self.session, self.next_seq, type, t, step, {**(data or {}), **more})
         self.write(ev)
@@ -231,10 +232,10 @@ class SessionWriter:
             self.store.close()
             self._own = False
 
-    def __enter__(self):
+    def __enter__(self) -> SessionWriter:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -245,8 +246,9 @@ class LazySessionWriter:
     content) the error is raised and the sink stops: the events the station emits while it
     closes are not offered again."""
 
-    def __init__(self, store: Store | str | os.PathLike, session: str):
-        self.store, self.session, self.writer = store, session, None
+    def __init__(self, store: Store | str | os.PathLike[str], session: str):
+        self.store, self.session = store, session
+        self.writer: SessionWriter | None = None
         self.failed = False
 
     def __call__(self, event: Event) -> None:
