@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from wardtwin.gcpause import gc_paused
 from wardtwin.layout.model import Layout
 
 #: Version of the normalisation: part of what is hashed, so a change of the rules changes every id.
@@ -110,8 +111,11 @@ def _v2(**fields) -> dict:
     return {k: v for k, v in fields.items() if v is not None}
 
 
+@gc_paused
 def ward_version(layout: Layout) -> str:
     """The ward version id: 16 hex digits of SHA-256 over :func:`normalised` content as
-    compact, key-sorted JSON."""
+    compact, key-sorted JSON. Made with the cyclic collector paused (it makes tens of
+    thousands of small lists and dicts and no cycles: ``check`` prints it after a large
+    ward's model, and the collector would scan those objects again and again)."""
     text = json.dumps(normalised(layout), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
