@@ -33,10 +33,10 @@ import json
 import os
 import re
 import sqlite3
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from wardtwin.events import MAX_STEP, MAX_T, Event
@@ -51,7 +51,7 @@ def _results_migration(store: "Store") -> None:
 
 #: Migrations: (version, name, statements: SQL text, or a function of the store for what one
 #: text cannot say). Never edit a released one; append.
-MIGRATIONS: tuple[tuple[int, str, tuple[Any, ...]], ...] = (
+MIGRATIONS: tuple[tuple[int, str, tuple[str | Callable[[Store], None], ...]], ...] = (
     (1, "sessions and events", (
         """CREATE TABLE sessions (
             id TEXT PRIMARY KEY, trainee TEXT NOT NULL, role TEXT, station TEXT NOT NULL,
@@ -98,13 +98,13 @@ def utc_now() -> str:
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
-def _json(value) -> str:
+def _json(value: Any) -> str:
     """Compact JSON with sorted keys (the text the store keeps): the same as ``json.dumps`` with
     those options, without building an encoder per call."""
     return _ENCODER.encode(value)
 
 
-def session_row(ev: Event, started_at: str | None = None) -> tuple:
+def session_row(ev: Event, started_at: str | None = None) -> tuple[Any, ...]:
     """The ``sessions`` row a ``session_started`` event makes."""
     d = ev.data
     return (ev.session, str(d["trainee"]), d.get("role"), str(d["station"]), str(d["ward"]), str(d["layout_hash"]),
@@ -112,7 +112,7 @@ def session_row(ev: Event, started_at: str | None = None) -> tuple:
             started_at or d.get("started_at") or utc_now(), _json(dict(d)))
 
 
-def event_row(ev: Event) -> tuple:
+def event_row(ev: Event) -> tuple[Any, ...]:
     """The ``events`` row of an event (data as sorted JSON text)."""
     return (ev.id, ev.session, ev.seq, ev.type, float(ev.t), ev.step, _json(dict(ev.data)))
 
@@ -121,19 +121,19 @@ def event_row(ev: Event) -> tuple:
 EVENT_CONTENT = ("type", "t", "step", "data")
 
 
-def session_differences(stored: Sequence, new: Sequence) -> list[str]:
+def session_differences(stored: Sequence[Any], new: Sequence[Any]) -> list[str]:
     """The :data:`SESSION_COLUMNS` (``id`` aside) in which two rows of one session differ."""
     return [c for c, a, b in zip(SESSION_COLUMNS, stored, new) if c != "id" and a != b]
 
 
-def event_content(row: Sequence) -> tuple:
+def event_content(row: Sequence[Any]) -> tuple[Any, float, int | None, Any]:
     """``(type, t, step, data)`` of an :data:`EVENT_COLUMNS` row, in a form that compares equal
     across backends (``t`` a float, ``step`` an int or None)."""
     r = dict(zip(EVENT_COLUMNS, row))
     return (r["type"], float(r["t"]), None if r["step"] is None else int(r["step"]), r["data"])
 
 
-def _shown_value(v) -> str:
+def _shown_value(v: object) -> str:
     text = repr(v)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -142,13 +142,13 @@ _SESSION_TEXT = ("id", "trainee", "station", "ward", "layout_hash", "tour", "tou
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT")
 
 
-def _what(v) -> str:
+def _what(v: object) -> str:
     """A stored value's kind, for messages."""
     kinds = {type(None): "NULL", bytes: "a blob", int: "a number", float: "a number", str: "text"}
     return kinds.get(type(v), type(v).__name__)
 
 
-def json_object(text) -> tuple[dict | None, str | None]:
+def json_object(text: object) -> tuple[dict[str, Any] | None, str | None]:
     """``(object, None)`` for JSON text holding an object, else ``(None, what is wrong)``."""
     if not isinstance(text, str):
         return None, f"is {_what(text)}, not JSON text"
@@ -161,7 +161,7 @@ def json_object(text) -> tuple[dict | None, str | None]:
     return value, None
 
 
-def is_time(value) -> bool:
+def is_time(value: object) -> bool:
     """True for a UTC ISO 8601 time as the store writes ``started_at``."""
     if not isinstance(value, str) or not _TIME.match(value):
         return False
@@ -172,7 +172,7 @@ def is_time(value) -> bool:
     return True
 
 
-def session_problem(row: Sequence) -> str | None:
+def session_problem(row: Sequence[Any]) -> str | None:
     """What is wrong with a raw ``sessions`` row (:data:`SESSION_COLUMNS`, JSON as text), or None."""
     r = dict(zip(SESSION_COLUMNS, row))
     for c in _SESSION_TEXT:
@@ -189,7 +189,7 @@ def session_problem(row: Sequence) -> str | None:
     return None
 
 
-def event_problem(seq, type_, t, step, data=None) -> str | None:
+def event_problem(seq: Any, type_: Any, t: Any, step: Any, data: Any = None) -> str | None:
     """What is wrong with a stored event's values (``data`` as text, or None when it was
     decoded and checked already), or None."""
     if type(seq) is not int:
@@ -208,7 +208,7 @@ def event_problem(seq, type_, t, step, data=None) -> str | None:
     return None
 
 
-def damaged_row(url: str, table: str, session, problem: str, seq=None) -> StoreCorruptError:
+def damaged_row(url: str, table: str, session: object, problem: str, seq: object = None) -> StoreCorruptError:
     """The error for a stored row whose values are damaged: names the store, the table, the
     session (and event) and what is wrong."""
     where = f"session {_shown_value(session)}" + ("" if seq is None else f", event {_shown_value(seq)}")
@@ -222,7 +222,7 @@ def conflict_message(url: str, session: str, what: str) -> str:
             "--session is left out)")
 
 
-def describe_session_difference(stored: Sequence, new: Sequence) -> str:
+def describe_session_difference(stored: Sequence[Any], new: Sequence[Any]) -> str:
     """How a stored session row differs from a new one, for :func:`conflict_message`."""
     cols = session_differences(stored, new)
     shown = [c for c in ("trainee", "ward", "tour", "station", "started_at") if c in cols][:3] or cols[:3]
@@ -244,15 +244,16 @@ def redact(url: str) -> str:
     return url
 
 
-def parse_url(url: str | os.PathLike) -> tuple[str, str, bool]:
+def parse_url(url: str | os.PathLike[str]) -> tuple[str, str, bool]:
     """``(backend name, target, read_only)`` (see :func:`~wardtwin.store.dialect.dialect_of`)."""
     dialect, target, read_only = dialect_of(url)
     return dialect.name, target, read_only
 
 
-def _session_filter(ward: str | None, since: str | None) -> tuple[list[str], list]:
+def _session_filter(ward: str | None, since: str | None) -> tuple[list[str], list[Any]]:
     """SQL conditions on the sessions table (and their parameters) for a ward and a start date."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if ward:
         where.append("ward = ?")
         params.append(ward)
@@ -268,10 +269,13 @@ class Store:
     url: str  #: for messages (password hidden)
     path: Path | None  #: the database file (SQLite), else None
 
-    def __init__(self, dialect: Dialect, conn, url: str, read_only: bool, timeout: float, path: Path | None = None):
+    def __init__(self, dialect: Dialect, conn: Any, url: str, read_only: bool, timeout: float,
+                 path: Path | None = None):
+        # conn: the driver's connection (a sqlite3.Connection or a psycopg.Connection; the
+        # dialect knows which and uses each driver's own calls)
         self.dialect, self.conn, self.url, self.read_only, self.timeout = dialect, conn, url, read_only, timeout
         self.path = path
-        self._fingerprint: tuple | None = None  # an immutable read-only SQLite open: the file as it was
+        self._fingerprint: tuple[int, int, int, bool] | None = None  # an immutable read-only SQLite open: the file as it was
         self.schema_version = 0
 
     @property
@@ -288,7 +292,7 @@ class Store:
         return self.dialect.translate(exc, self.url)
 
     @contextmanager
-    def translated(self):
+    def translated(self) -> Iterator[None]:
         """Driver errors raised inside become StoreErrors (those the driver's error can be read
         as); StoreErrors pass through."""
         try:
@@ -301,12 +305,12 @@ class Store:
                 raise
             raise err from exc
 
-    def execute(self, text: str, params: Sequence = ()) -> "_Rows":
+    def execute(self, text: str, params: Sequence[Any] = ()) -> "_Rows":
         """Run one statement; its rows are fetched through :class:`_Rows` (errors translated)."""
         with self.translated():
             return _Rows(self, self.conn.execute(self.sql(text), params))
 
-    def transaction(self):
+    def transaction(self) -> AbstractContextManager[None]:
         """A context manager: one transaction, rolled back on any exception."""
         return self.dialect.transaction(self)
 
@@ -326,10 +330,10 @@ class Store:
         except Exception:  # pragma: no cover - closing never matters more than the caller's error
             pass
 
-    def __enter__(self):
+    def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- schema -----------------------------------------------------------------------------
@@ -403,7 +407,7 @@ class Store:
         sessions = [session_row(e, started_at) for e in events if e.type == "session_started"]
         return self.write_rows(sessions, [event_row(e) for e in events])[1]
 
-    def write_rows(self, sessions: Sequence[tuple], events: Sequence[tuple], *,
+    def write_rows(self, sessions: Sequence[tuple[Any, ...]], events: Sequence[tuple[Any, ...]], *,
                    results: bool = True) -> tuple[int, int]:
         """Insert raw rows (see :data:`SESSION_COLUMNS`, :data:`EVENT_COLUMNS`) in one transaction,
         skipping ids already stored, and (``results``) recompute the typed results of the
@@ -426,14 +430,14 @@ class Store:
 
     # -- reading ----------------------------------------------------------------------------
     def session_rows(self, ward: str | None = None, since: str | None = None,
-                     ids: Sequence[str] | None = None) -> list[dict]:
+                     ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Sessions (as dicts of :data:`SESSION_COLUMNS`, JSON decoded), oldest first."""
         where, params = _session_filter(ward, since)
         q = f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions"
         if where:
             q += " WHERE " + " AND ".join(where)
         q += " ORDER BY started_at, id"
-        rows = []
+        rows: list[dict[str, Any]] = []
         wanted = set(ids) if ids is not None else None
         for r in self.execute(q, params).fetchall():
             if wanted is not None and r[0] not in wanted:
@@ -448,7 +452,7 @@ class Store:
         return rows
 
     def iter_session_rows(self, ward: str | None = None, since: str | None = None,
-                          batch: int = 2000) -> Iterator[dict]:
+                          batch: int = 2000) -> Iterator[dict[str, Any]]:
         """:meth:`session_rows`, streamed: one row at a time (each checked), read in batches
         through a cursor (a server-side one on PostgreSQL), so memory stays bounded."""
         where, params = _session_filter(ward, since)
@@ -467,24 +471,27 @@ class Store:
                     d["data"] = json.loads(d["data"])
                     yield d
 
-    def _chunks(self, q: str, params: Sequence, batch: int, name: str):
+    def _chunks(self, q: str, params: Sequence[Any], batch: int,
+                name: str) -> AbstractContextManager[Iterator[list[Any]]]:
         """An iterator of lists of up to ``batch`` rows of query ``q`` (a server-side cursor in
         its own transaction on PostgreSQL; driver errors translated)."""
         return self.dialect.chunks(self, q, params, batch, name)
 
-    def fetch(self, cur, batch: int) -> list:
+    def fetch(self, cur: Any, batch: int) -> list[Any]:
         """Up to ``batch`` rows of a driver cursor (errors translated)."""
         with self.translated():
-            return cur.fetchmany(batch)
+            rows: list[Any] = cur.fetchmany(batch)
+            return rows
 
-    def iter_event_rows(self, batch: int = 20000, columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[tuple]:
+    def iter_event_rows(self, batch: int = 20000,
+                        columns: Sequence[str] = EVENT_COLUMNS) -> Iterator[tuple[Any, ...]]:
         """Every event row (``columns``, by default :data:`EVENT_COLUMNS`) ordered by session and seq."""
         for rows in self.iter_event_chunks(columns, batch=batch):
             yield from rows
 
     def iter_event_chunks(self, columns: Sequence[str] = EVENT_COLUMNS, *, ward: str | None = None,
                           since: str | None = None, batch: int = 20000,
-                          sessions: Sequence[str] | None = None) -> Iterator[list[tuple]]:
+                          sessions: Sequence[str] | None = None) -> Iterator[list[tuple[Any, ...]]]:
         """Event rows (``columns``) ordered by session and seq, in lists of up to ``batch`` rows;
         only the events of sessions of ``ward`` started on/after ``since`` when those are given,
         and only those of the ``sessions`` listed when that is given."""
@@ -514,18 +521,18 @@ class Store:
                             (session,)).fetchall()
         return [Event(r[1], r[2], r[3], r[4], r[5], json.loads(r[6])) for r in rows]
 
-    def stored_session(self, session: str) -> tuple | None:
+    def stored_session(self, session: str) -> tuple[Any, ...] | None:
         """The raw ``sessions`` row (:data:`SESSION_COLUMNS`) of ``session``, None when absent."""
         row = self.execute(f"SELECT {', '.join(SESSION_COLUMNS)} FROM sessions WHERE id = ?", (session,)).fetchone()
         return None if row is None else tuple(row)
 
-    def stored_event(self, session: str, seq: int) -> tuple | None:
+    def stored_event(self, session: str, seq: int) -> tuple[Any, float, int | None, Any] | None:
         """The :func:`event_content` of event ``seq`` of ``session``, None when absent."""
         row = self.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE session = ? AND seq = ?",
                            (session, int(seq))).fetchone()
         return None if row is None else event_content(row)
 
-    def counts(self) -> dict:
+    def counts(self) -> dict[str, int]:
         """Numbers of sessions and events, and sessions whose last event is not ``session_ended``."""
         n_s = self.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
         n_e = self.execute("SELECT COUNT(*) FROM events").fetchone()[0]
@@ -539,27 +546,31 @@ class _Rows:
     """A driver cursor whose fetches turn driver errors into StoreErrors too (a damaged page, or
     text that is not UTF-8, is met while rows are fetched, not when the statement starts)."""
 
-    def __init__(self, store: Store, cursor):
-        self._store, self._cursor = store, cursor
+    def __init__(self, store: Store, cursor: Any):
+        self._store, self._cursor = store, cursor  # the driver's cursor (sqlite3 or psycopg)
 
-    def fetchone(self):
+    def fetchone(self) -> Any:
+        """The next row (a tuple), None when there is none."""
         with self._store.translated():
             return self._cursor.fetchone()
 
-    def fetchall(self) -> list:
+    def fetchall(self) -> list[tuple[Any, ...]]:
         with self._store.translated():
-            return self._cursor.fetchall()
+            rows: list[tuple[Any, ...]] = self._cursor.fetchall()
+            return rows
 
-    def fetchmany(self, size: int) -> list:
+    def fetchmany(self, size: int) -> list[tuple[Any, ...]]:
         with self._store.translated():
-            return self._cursor.fetchmany(size)
+            rows: list[tuple[Any, ...]] = self._cursor.fetchmany(size)
+            return rows
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
         return iter(self.fetchall())
 
     @property
     def rowcount(self) -> int:
-        return self._cursor.rowcount
+        n: int = self._cursor.rowcount
+        return n
 
 
 def _damaged(url: str, detail: str) -> StoreCorruptError:
@@ -575,7 +586,7 @@ def _not_object(column: str) -> str:
 
 #: ``(table, key columns, SQL condition of a damaged row, checker of the row's values)``:
 #: rows whose values no wardtwin writes (the SQL finds one fast, the checker says what is wrong).
-_ROW_CHECKS = (
+_ROW_CHECKS: tuple[tuple[str, tuple[str, ...], str, Callable[[Sequence[Any]], str | None]], ...] = (
     ("sessions", SESSION_COLUMNS,
      " OR ".join([f"typeof({c}) != 'text'" for c in _SESSION_TEXT]
                  + ["(role IS NOT NULL AND typeof(role) != 'text')", "julianday(started_at) IS NULL",
@@ -622,9 +633,15 @@ def check_sqlite_rows(store: Store) -> None:
         except sqlite3.OperationalError as exc:
             if "json_" in str(exc):  # a SQLite built without JSON: the pages were checked, at least
                 return
-            raise store._translate(exc) from exc
+            err = store._translate(exc)
+            if err is None:
+                raise
+            raise err from exc
         except sqlite3.Error as exc:
-            raise store._translate(exc) from exc
+            err = store._translate(exc)
+            if err is None:
+                raise
+            raise err from exc
         if bad is not None:
             why = problem(bad) or "values of the wrong kind for its columns"
             raise damaged_row(store.url, table, bad[0], why, None if table == "sessions" else bad[1])
@@ -650,7 +667,7 @@ def refuse_foreign(store: Store, create: bool) -> None:
                              "create them)")
 
 
-def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool = False,
+def open_store(url: str | os.PathLike[str], *, create: bool = True, read_only: bool = False,
                timeout: float = DEFAULT_TIMEOUT) -> Store:
     """Open (and migrate) the session database at ``url``: a SQLite path / ``sqlite:`` URL, or a
     ``postgresql://`` URL. ``create=False`` refuses a missing SQLite file (and an empty one);
@@ -678,7 +695,11 @@ def open_store(url: str | os.PathLike, *, create: bool = True, read_only: bool =
     return store
 
 
-def read_store(url: str | os.PathLike, read, *, tries: int = 3, timeout: float = DEFAULT_TIMEOUT):
+_T = TypeVar("_T")
+
+
+def read_store(url: str | os.PathLike[str], read: Callable[[Store], _T], *, tries: int = 3,
+               timeout: float = DEFAULT_TIMEOUT) -> _T:
     """``read(store)`` on ``url`` opened read-only, read again when a SQLite file changed under
     it (:meth:`Store.stale`: a writer started during an immutable read); at most ``tries`` reads."""
     for attempt in range(tries):
@@ -694,7 +715,7 @@ def read_store(url: str | os.PathLike, read, *, tries: int = 3, timeout: float =
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def fingerprint(path: Path) -> tuple:
+def fingerprint(path: Path) -> tuple[int, int, int, bool]:
     """What changes when a writer touches a SQLite file: the file's identity, size and time, and
     whether a write-ahead log is beside it."""
     st = os.stat(path)

@@ -74,12 +74,16 @@ def result_rows(s: SessionSummary) -> tuple[tuple[Any, ...], list[tuple[Any, ...
     return row, steps
 
 
+#: What the fold raises for data it refuses (one tuple: mypy reads no starred names in ``except``).
+_REFUSED: tuple[type[Exception], ...] = (UnusableEvent, *BAD_DATA)
+
+
 def fold(session_row: dict[str, Any], events: list[tuple[Any, ...]]) -> SessionSummary | None:
     """The summary of a session (``session_row`` as :meth:`Store.session_rows` gives it; events
     ``(seq, type, t, step, data)`` decoded, in seq order), None when the fold refuses its data."""
     try:
         return summarise(session_row, events)
-    except (UnusableEvent, *BAD_DATA):
+    except _REFUSED:
         return None
 
 
