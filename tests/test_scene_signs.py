@@ -252,3 +252,51 @@ def test_route_way_reads_the_first_metres_of_the_walk():
     assert route_way([(0, 1), (1, 1.5), (6, 1.5)], *args) == "left"
     assert route_way([(0, 1), (0.2, 6)], *args) is None
     assert route_way([(0, 1), (2, 3)], *args) == "left"  # back and to the side: the side
+
+
+def _same_geometry(a, b) -> None:
+    """Two builds of a ward's geometry in one run: the same parts (names, meshes), signs,
+    labels, portals, bounds and lights."""
+    assert [(p.name, p.layer, p.ref, p.room, p.emissive) for p in a.parts] == \
+        [(p.name, p.layer, p.ref, p.room, p.emissive) for p in b.parts]
+    for p, q in zip(a.parts, b.parts):
+        for k in ("positions", "normals", "colors", "triangles", "uvs"):
+            x, y = getattr(p.mesh, k), getattr(q.mesh, k)
+            assert (x is None and y is None) or np.array_equal(x, y), (p.name, k)
+    assert (a.signs, a.labels, a.portals, a.bounds, a.look) == (b.signs, b.labels, b.portals, b.bounds, b.look)
+    assert len(a.lights) == len(b.lights)
+
+
+def test_geometry_routes_on_the_model_it_is_given(monkeypatch):
+    """``ward_geometry(plan, model=...)``: the wayfinding signs follow the compiled model given
+    (the ward is not compiled again) and the geometry is the one built without it; without a
+    model the ward is compiled once for both builds of the walls (plain and full); a model
+    compiled for another person's radius walks differently, so it is left aside."""
+    import wardtwin.model.compiled as compiled
+    from wardtwin.model import PERSON_RADIUS
+
+    layout, findings = check_ward(U_CORRIDOR)
+    assert exit_code(findings) == 0
+    plan = plan_of(layout)
+    model = compiled.compile_ward(layout, plan=plan)
+    calls: list[float] = []
+    real = compiled.compile_ward
+
+    def counted(layout, radius=PERSON_RADIUS, plan=None):
+        calls.append(radius)
+        return real(layout, radius, plan)
+
+    monkeypatch.setattr(compiled, "compile_ward", counted)
+    given = ward_geometry(plan, "full", cache=False, model=model)
+    assert calls == []
+    assert any(a.text == "EXIT Stair A" for a in given.signs)  # (wayfinding signs: routes were walked)
+    alone = ward_geometry(plan, "full", cache=False)
+    assert calls == [PERSON_RADIUS]
+    _same_geometry(given, alone)
+
+    wide = real(layout, 0.5, plan)
+    ward_geometry(plan, "full", cache=False, model=wide)
+    assert calls == [PERSON_RADIUS, PERSON_RADIUS]
+    from wardtwin.scene.signs import Wayfinder
+
+    assert Wayfinder(plan, model=model).model is model

@@ -354,7 +354,7 @@ def cmd_build(args) -> int:
         return code
     from wardtwin.scene.export import build
 
-    info = build(layout, args.out, plan=model.plan)
+    info = build(layout, args.out, plan=model.plan, model=model)
     print(escape(f"wrote {Path(args.out)}/{{{','.join(info.files)}}}: {info.summary.triangles} triangles, "
                  f"{info.summary.draw_calls} draw calls, {info.summary.labels} labels "
                  f"({time.perf_counter() - t0:.2f} s)"))

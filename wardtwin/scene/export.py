@@ -104,16 +104,18 @@ def summary(layout: Layout, geometry: WardGeometry, scene: WardScene, model: Nod
         bounds=geometry.bounds)
 
 
-def build(layout: Layout, out_dir: str | os.PathLike[str], plan: Plan | None = None) -> BuildResult:
+def build(layout: Layout, out_dir: str | os.PathLike[str], plan: Plan | None = None, *,
+          model: WardModel | None = None) -> BuildResult:
     """Write ``<id>.bam``, ``<id>.glb`` and ``<id>.json`` into ``out_dir`` and return what was
     written (the summary and the file names). All three are written to a temporary folder first
     and moved into place only when all succeeded; only new paths or regular files are replaced
-    (anything else there: :class:`~wardtwin.errors.OutputPathError`, before any work)."""
+    (anything else there: :class:`~wardtwin.errors.OutputPathError`, before any work).
+    ``model``: the ward already compiled, when the caller has it (see :func:`ward_geometry`)."""
     out = ensure_output_dir(out_dir)
     stem = layout.ward.id
     targets = {k: check_output_path(out / f"{stem}.{k}") for k in ("bam", "glb", "json")}
     plan = plan or plan_of(layout)
-    geometry = ward_geometry(plan)
+    geometry = ward_geometry(plan, model=model)
     scene = WardScene(geometry)
     model = scene.standalone()
     info = BuildResult(summary(layout, geometry, scene, model), BuildFiles(*(f"{stem}.{k}" for k in targets)))
@@ -150,7 +152,7 @@ def snapshot(model: WardModel, out: str | os.PathLike[str], *, at: str | None = 
         place = at
     check_output_path(out)  # before rendering: a refused path costs nothing
     plan = model.plan
-    geometry = ward_geometry(plan)
+    geometry = ward_geometry(plan, model=model)  # the signs' routes: this model's, not compiled again
     scene = WardScene(geometry, locate=plan.room_at)
     scene.show_labels(labels)
     scene.show_ceilings(view == "eye" if ceilings is None else ceilings)

@@ -108,7 +108,7 @@ def render_gallery(model: WardModel, views: Sequence[GalleryView],
     from wardtwin.scene.panda import WardScene
 
     plan = model.plan
-    geometry = ward_geometry(plan)
+    geometry = ward_geometry(plan, model=model)
     scene = WardScene(geometry, locate=plan.room_at)
     out: dict[str, bytes] = {}
     aspect = size[0] / size[1]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -28,6 +29,9 @@ from wardtwin.scene.mesh import Mesh, MeshBuilder, hex_rgba, placement_matrix, s
 from wardtwin.scene.models import item_model
 from wardtwin.scene.shapes import SHAPES, build_shape
 from wardtwin.scene.signs import Wayfinder, door_signs, exit_sign_lines, former_door_sign, wayfinding_signs
+
+if TYPE_CHECKING:
+    from wardtwin.model.compiled import WardModel
 
 #: Height of door openings, m.
 DOOR_HEIGHT = 2.1
@@ -239,14 +243,15 @@ def _portals(plan: Plan) -> list[Portal]:
 
 
 def _walls_and_doors(plan: Plan, style=None, lights: list | None = None,
-                     former: bool = False) -> tuple[list[Part], list[Anchor]]:
+                     former: bool = False, finder: Wayfinder | None = None) -> tuple[list[Part], list[Anchor]]:
     """Walls as two half-thickness slabs, each owned by the room it faces (so a room's cell
     holds exactly the wall faces seen from inside it), with door openings and lintels; door
     frames, leaves and exit signs cut at the wall's centre line, each half owned by the room
     on its side (so nothing of a room crosses the plane of a portal out of it). In the full
     look (``style``) wall faces are cut into grids for the bake, window glass is a part of
     its own (it gives light: added to ``lights``) and doors get their details. ``former``: the
-    signs of the former look (one name plate per door, no wayfinding, no EXIT lettering)."""
+    signs of the former look (one name plate per door, no wayfinding, no EXIT lettering).
+    ``finder``: the wayfinding signs' routes (a new :class:`Wayfinder` when None)."""
     lay = plan.layout
     t = lay.ward.wall_thickness
     by_wall: dict[int, list[Opening]] = {}
@@ -258,7 +263,7 @@ def _walls_and_doors(plan: Plan, style=None, lights: list | None = None,
     owned: dict[tuple[str, str], list[Mesh]] = {}
     signs: list[Anchor] = []
     ext = _wall_ends(plan.walls, t, style is not None)
-    finder = Wayfinder(plan)  # walking routes for the wayfinding signs
+    finder = finder or Wayfinder(plan)  # walking routes for the wayfinding signs
     for i, wall in enumerate(plan.walls):
         h = _wall_height(plan, wall)
         ops = sorted(by_wall.get(i, []), key=lambda o: o.t0)
@@ -487,22 +492,27 @@ def _items(plan: Plan, former: bool = False) -> tuple[list[Part], list[Anchor]]:
     return parts, labels
 
 
-def ward_geometry(plan: Plan, look: str | None = None, *, cache: bool = True) -> WardGeometry:
+def ward_geometry(plan: Plan, look: str | None = None, *, cache: bool = True,
+                  model: WardModel | None = None) -> WardGeometry:
     """All 3D parts of a ward (see the module doc). ``look``: "full" (materials, fittings and
     baked light, see :mod:`wardtwin.scene.dress` and :mod:`wardtwin.scene.bake`) or "plain"
     (the look before issue 18: flat colours lit by the scene, the simple equipment shapes, one
-    name plate per door); None: :func:`default_look`. ``cache``: the bake's cache."""
+    name plate per door); None: :func:`default_look`. ``cache``: the bake's cache. ``model``:
+    the ward already compiled (:func:`wardtwin.model.compile_ward` of ``plan``), whose walking
+    routes the wayfinding signs follow instead of compiling it again (see :class:`Wayfinder`);
+    the geometry is the same either way."""
     look = default_look() if look is None else look
     if look not in LOOKS:
         raise UnknownNameError("look", look, LOOKS)
     lights: list = []
     former = look == "plain"
     parts = _floors_and_ceilings(plan)
-    wall_parts, signs = _walls_and_doors(plan, former=former)
+    finder = Wayfinder(plan, model=model)  # one for both builds of the walls (plain and full)
+    wall_parts, signs = _walls_and_doors(plan, former=former, finder=finder)
     item_parts, labels = _items(plan, former)
     parts = parts + wall_parts + item_parts
     if look == "full":
-        parts, lights = _full_look(plan, parts, cache)
+        parts, lights = _full_look(plan, parts, cache, finder)
         item_parts = [p for p in parts if p.layer == "item"]
     lo = np.min([p.mesh.bounds()[0] for p in parts if p.mesh.n_triangles], axis=0)
     hi = np.max([p.mesh.bounds()[1] for p in parts if p.mesh.n_triangles], axis=0)
@@ -511,7 +521,8 @@ def ward_geometry(plan: Plan, look: str | None = None, *, cache: bool = True) ->
                         look, tuple(lights))
 
 
-def _full_look(plan: Plan, plain: list[Part], cache: bool) -> tuple[list[Part], list]:
+def _full_look(plan: Plan, plain: list[Part], cache: bool,
+               finder: Wayfinder | None = None) -> tuple[list[Part], list]:
     """The parts of the full look, and its lights: dressed (:mod:`wardtwin.scene.dress`) and
     baked (:mod:`wardtwin.scene.bake`), or as kept from an earlier build of the same ward
     (keyed by a hash of ``plain``, the ward's plain parts, and what else the look depends on)."""
@@ -527,7 +538,7 @@ def _full_look(plan: Plan, plain: list[Part], cache: bool) -> tuple[list[Part], 
         return kept
     lights: list = []
     parts = _floors_and_ceilings(plan, style, lights)
-    wall_parts, _ = _walls_and_doors(plan, style, lights)
+    wall_parts, _ = _walls_and_doors(plan, style, lights, finder=finder)
     parts += wall_parts
     parts += [Part(f"trim/{rid}", "wall", mesh, rid, rid) for rid, mesh in dress.wall_trim(plan, style).items()]
     rooms = {rid: (dress.segments(plan, rid), lay.ceiling_of(lay.room_by_id[rid])) for rid in plan.room_polygons}

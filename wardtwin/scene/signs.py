@@ -258,15 +258,25 @@ def destinations(plan) -> list[Destination]:
     return out
 
 
+def _routes_like(model: WardModel, plan) -> bool:
+    """True when ``model`` walks the same as ``compile_ward(plan.layout, plan=plan)``: the same
+    layout, compiled for a person of the default radius."""
+    from wardtwin.model.compiled import PERSON_RADIUS
+
+    return model.layout is plan.layout and model.radius == PERSON_RADIUS
+
+
 class Wayfinder:
     """Walking routes from wayfinding signs to the :func:`destinations`, over the ward's
     navigation mesh (:func:`wardtwin.model.compile_ward`, compiled on first use: a ward with
-    no opening between public rooms never needs it). Points and lengths in m."""
+    no opening between public rooms never needs it). ``model``: the ward already compiled, used
+    instead when it is the plan's layout compiled for :data:`~wardtwin.model.PERSON_RADIUS`
+    (the routes are then the same; any other model is left aside). Points and lengths in m."""
 
-    def __init__(self, plan) -> None:
+    def __init__(self, plan, *, model: WardModel | None = None) -> None:
         self.plan = plan
         self.destinations = destinations(plan)
-        self._model: WardModel | None = None
+        self._model: WardModel | None = model if model is not None and _routes_like(model, plan) else None
 
     @property
     def model(self) -> WardModel:

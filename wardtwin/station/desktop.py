@@ -187,7 +187,7 @@ class DesktopStation(Closes):
 
     def _build(self, geometry) -> None:
         base = self.base
-        self.scene = self.host.attach(geometry, self.plan, self._locate)
+        self.scene = self.host.attach(geometry, self.plan, self._locate, model=self.model)
         self.geometry = self.scene.geometry
         aspect = self.size[0] / self.size[1]
         self.orbit: Orbit = framing(self.geometry.bounds, base.camLens.get_fov()[0], aspect)
@@ -726,7 +726,8 @@ class DesktopStation(Closes):
         replaced = False
         if result.usable:
             if result.model is not self.model:  # (the same model: its rule findings came)
-                geometry = result.extra if isinstance(result.extra, WardGeometry) else ward_geometry(result.model.plan)
+                geometry = (result.extra if isinstance(result.extra, WardGeometry)
+                            else ward_geometry(result.model.plan, model=result.model))
                 try:
                     self._replace(result.model, geometry)
                 except WardtwinError as exc:  # e.g. no floor to stand on: the last good twin stays
@@ -753,7 +754,7 @@ class DesktopStation(Closes):
         self.walker = walker
         x, y = walker.snap(self.state.x, self.state.y)
         self.state = dataclasses.replace(self.state, x=x, y=y)
-        self.scene, self.geometry = self.host.attach(geometry, self.plan, self._locate), geometry
+        self.scene, self.geometry = self.host.attach(geometry, self.plan, self._locate, model=model), geometry
         old.root.remove_node()
         self.scene.show_labels(self.labels)
         self.scene.show_ceilings(self._ceilings[self.mode])
@@ -859,8 +860,10 @@ def view_live(ward, *, at: str | None = None, heading: float | None = None, offs
 
     commands = load_script(script) if script is not None else None
     # each reading: `wardtwin check` less the rule pack's measurements, which follow on the new twin
-    live = LiveWard(ward, load=functools.partial(check, rules=False), prepare=lambda model: ward_geometry(model.plan),
-                    refine=evaluate, refine_background=True)
+    # (the twin's geometry reuses the reading's compiled model: the signs' routes are not compiled again)
+    live = LiveWard(ward, load=functools.partial(check, rules=False),
+                    prepare=lambda model: ward_geometry(model.plan, model=model), refine=evaluate,
+                    refine_background=True)
     say = report or (lambda result, shown: None)
     info = None
     try:

@@ -10,6 +10,7 @@ import builtins
 import math
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from panda3d.core import ClockObject, GeomNode, LineSegs, loadPrcFileData, unloadPrcFile
 
@@ -18,6 +19,9 @@ from wardtwin.errors import UsageError
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.geometry import WardGeometry, ward_geometry
 from wardtwin.scene.panda import WardScene
+
+if TYPE_CHECKING:
+    from wardtwin.model.compiled import WardModel
 
 #: Longest time step a frame may take in a window or headset, s (a stall does not become a leap).
 MAX_DT = 0.1
@@ -109,11 +113,14 @@ class Host:
             self.clock.set_mode(ClockObject.M_non_real_time)
             self.clock.set_frame_rate(fps)
 
-    def attach(self, geometry: WardGeometry | None, plan, locate) -> WardScene:
+    def attach(self, geometry: WardGeometry | None, plan, locate, *, model: WardModel | None = None) -> WardScene:
         """The station's scene, under ``render`` with its labels and ceilings on: ``geometry``
-        (None: built from ``plan``) drawn with portal cells found by ``locate`` (plan (x, y) m ->
+        (None: built from ``plan``, with ``model``, the ward compiled, when given: see
+        :func:`ward_geometry`) drawn with portal cells found by ``locate`` (plan (x, y) m ->
         room id or None). :meth:`close` takes it off ``render`` again."""
-        self.scene = WardScene(geometry if geometry is not None else ward_geometry(plan), locate=locate)
+        if geometry is None:
+            geometry = ward_geometry(plan, model=model)
+        self.scene = WardScene(geometry, locate=locate)
         self.scene.root.reparent_to(self.base.render)
         self.scene.show_labels(True)
         self.scene.show_ceilings(True)

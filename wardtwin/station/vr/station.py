@@ -217,7 +217,8 @@ class VRStation(Closes):
 
     def _build(self, geometry) -> None:
         base = self.base
-        self.scene = self.host.attach(geometry, self.model.plan, lambda x, y: self.model.room_at((x, y)))
+        self.scene = self.host.attach(geometry, self.model.plan, lambda x, y: self.model.room_at((x, y)),
+                                      model=self.model)
         try:
             self.rig = StereoRig(base.graphicsEngine, base.win, base.render, self.eye_size, readback=self.offscreen,
                                  vignette=self.settings.vignette, clear_colour=_offscreen.BACKGROUND)
