@@ -125,8 +125,8 @@ def bench_view(ward: Path, runs: int, size, background: bool):
     from wardtwin.rules.engine import evaluate
     from wardtwin.station.desktop import DesktopStation
 
-    live = LiveWard(ward, load=partial(check, rules=False), prepare=lambda m: ward_geometry(m.plan, model=m), refine=evaluate,
-                    background=background, refine_background=True)  # as `wardtwin view --watch` does
+    live = LiveWard(ward, load=partial(check, rules=False), prepare=lambda m: ward_geometry(m.plan, model=m),
+                    refine=evaluate, background=background, refine_background=True)  # as `wardtwin view --watch` does
     good, rules, broken = [], [], []
     try:
         g = live.good
