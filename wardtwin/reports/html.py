@@ -97,19 +97,25 @@ def table(rows: Sequence[Row], columns: list[tuple[str, str]], *, cls: str,
     head = "".join(f"<th>{escape(h)}</th>" for _, h in columns)
     keys = [k for k, _ in columns]
     body = []
-    cells: dict[tuple[type, object], str] = {}  # (type, value): 1 and True are different cells
+    # the HTML of cell values seen, by type then value (1 and True are different cells)
+    cells: dict[type, dict[object, str]] = {}
+    n_cached = 0
     for r in rows:
         tds = []
         for v in map(r.get, keys):
-            key: tuple[type, object] | None = (v.__class__, v)
+            by = cells.get(v.__class__)
+            if by is None:
+                by = cells[v.__class__] = {}
             try:
-                td = cells.get(key) if key is not None else None
+                td = by.get(v)
             except TypeError:  # an unhashable value
-                td, key = None, None
+                tds.append(_td(v))
+                continue
             if td is None:
                 td = _td(v)
-                if key is not None and len(cells) < _CELL_CACHE and not (v.__class__ is float and v == 0):
-                    cells[key] = td  # (-0.0 equals 0.0 but is shown "-0")
+                if n_cached < _CELL_CACHE and not (v.__class__ is float and v == 0):
+                    by[v] = td  # (-0.0 equals 0.0 but is shown "-0")
+                    n_cached += 1
             tds.append(td)
         body.append(f'<tr{" class=bad" if bad and bad(r) else ""}>{"".join(tds)}</tr>')
     return (f'<div class="scroll"><table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'

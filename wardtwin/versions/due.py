@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 
 class DueStatus(str, Enum):
@@ -71,42 +71,71 @@ def due_rows(sessions: Iterable, registry, current: Mapping[str, str] | None = N
         changes.setdefault((c.ward, c.from_version, c.to_version), []).append(c)
     for r in registry.refreshers:
         edges.setdefault((r.ward, r.from_version), set()).add(r.to_version)
+    ward_edges: dict[str, dict[str, set]] = {}
+    for (w, v), ws in edges.items():
+        ward_edges.setdefault(w, {})[v] = ws
     by: dict[tuple[str, str], list] = {}
     for s in sessions:
-        by.setdefault((s.trainee, s.ward), []).append(s)
+        key = (s.trainee, s.ward)
+        ss = by.get(key)
+        if ss is None:
+            by[key] = [s]
+        else:
+            ss.append(s)
+    currents: dict[str, str | None] = {}  # ward -> its current version
+    # (ward, ((layout_hash, tour_version) of each completed session in order)) -> the row's
+    # (toured version, last tour version, status, unseen): trainees with the same history share it
+    verdicts: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str | None, str, DueStatus, tuple[str, ...]]] = {}
+    no_tour = DueStatus.NO_TOUR
     out = []
     for (trainee, ward), ss in sorted(by.items()):
-        cur = (current or {}).get(ward) or registry.latest(ward)
-        done = sorted((s for s in ss if s.completed), key=lambda s: (s.started_at, s.session))
+        if ward in currents:
+            cur = currents[ward]
+        else:
+            cur = currents[ward] = (current or {}).get(ward) or registry.latest(ward)
         if cur is None:
             continue
+        if len(ss) == 1:
+            done = ss if ss[0].completed else []
+        else:
+            done = sorted((s for s in ss if s.completed), key=lambda s: (s.started_at, s.session))
         if not done:
-            out.append(DueRow(trainee, ward, None, None, cur, DueStatus.NO_TOUR))
+            out.append(DueRow(trainee, ward, None, None, cur, no_tour))
             continue
-        known = None
-        covered: set[tuple[str, str]] = set()
-        for s in done:
-            r = refreshers.get(s.tour_version)
-            if r is None:
-                known, covered = s.layout_hash, set()
-            elif known is not None:
-                covered.add((r.from_version, r.to_version))
-                if known == r.from_version:
-                    known = r.to_version
-        last = done[-1].layout_hash
-        if known == cur:
-            out.append(DueRow(trainee, ward, known, last, cur, DueStatus.UP_TO_DATE))
-            continue
-        ward_edges = {v: ws for (w, v), ws in edges.items() if w == ward}
-        path = _path(ward_edges, known, cur) if known else None
-        if path is None:
-            out.append(DueRow(trainee, ward, known, last, cur, DueStatus.CHANGES_UNKNOWN))
-            continue
-        unseen = tuple(c.summary for a, b in path if (a, b) not in covered
-                       for c in changes.get((ward, a, b), []) if c.matters)
-        status = DueStatus.REFRESHER_DUE if unseen else DueStatus.UP_TO_DATE  # nothing that matters is unseen
-        out.append(DueRow(trainee, ward, known, last, cur, status, unseen))
+        history = tuple((s.layout_hash, s.tour_version) for s in done)
+        v = verdicts.get((ward, history))
+        if v is None:
+            v = verdicts[(ward, history)] = _verdict(history, cur, refreshers, ward_edges.get(ward, {}),
+                                                     changes, ward)
+        out.append(DueRow(trainee, ward, v[0], v[1], cur, v[2], v[3]))
     return out
+
+
+def _verdict(history: tuple[tuple[str, str], ...], cur: str, refreshers: Mapping[str, Any],
+             ward_edges: Mapping[str, set], changes: Mapping[tuple[str, str, str], list],
+             ward: str) -> tuple[str | None, str, DueStatus, tuple[str, ...]]:
+    """One trainee's (toured version, last tour version, status, unseen) from the
+    ``(layout_hash, tour_version)`` of their completed sessions in start order."""
+    known = None
+    covered: set[tuple[str, str]] = set()
+    for layout_hash, tour_version in history:
+        r = refreshers.get(tour_version)
+        if r is None:
+            known, covered = layout_hash, set()
+        elif known is not None:
+            covered.add((r.from_version, r.to_version))
+            if known == r.from_version:
+                known = r.to_version
+    last = history[-1][0]
+    if known == cur:
+        return known, last, DueStatus.UP_TO_DATE, ()
+    path = _path(ward_edges, known, cur) if known else None
+    if path is None:
+        return known, last, DueStatus.CHANGES_UNKNOWN, ()
+    unseen = tuple(c.summary for a, b in path if (a, b) not in covered
+                   for c in changes.get((ward, a, b), []) if c.matters)
+    status = DueStatus.REFRESHER_DUE if unseen else DueStatus.UP_TO_DATE  # nothing that matters is unseen
+    return known, last, status, unseen
 
 
 def due_lines(rows: list[DueRow], only_due: bool = True) -> list[str]:
