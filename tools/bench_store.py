@@ -20,7 +20,11 @@ target fails.
    report as it is; target < 500 MB) and the former list path (baseline).
 
     python tools/bench_store.py [--events 5000] [--trainees 2000] [--steps 40]
-                                [--pg URL] [--pg-trainees 100000] [--pg-steps 10] [--csv-events 1000000]
+                                [--pg URL] [--pg-trainees 100000] [--pg-steps 10] [--pg-schema NAME]
+                                [--csv-events 1000000]
+
+``--pg-schema NAME`` keeps row 3's loaded data (about 3 minutes to load) in that schema, and a
+later run with the same name reuses it: ``--pg-schema bench_keep --csv-events 0``.
 """
 
 from __future__ import annotations
@@ -131,6 +135,9 @@ def main(argv=None) -> int:
     ap.add_argument("--pg-trainees", type=int, default=100_000)
     ap.add_argument("--pg-steps", type=int, default=10)
     ap.add_argument("--csv-events", type=int, default=1_000_000)
+    ap.add_argument("--pg-schema", default=None,
+                    help="load row 3's data into this PostgreSQL schema and keep it (not dropped); a schema "
+                         "that already holds sessions is reused as it is, without loading (repeated runs)")
     a = ap.parse_args(argv)
     rows, ok = [], True
     rows.append(("load average (1, 5, 15 min) at the start", " ".join(f"{x:.1f}" for x in os.getloadavg()), "-", ""))
@@ -179,23 +186,43 @@ def main(argv=None) -> int:
                              "measured", ""))
         if a.pg:
             import psycopg
-            schema = "bench_" + uuid.uuid4().hex[:8]
+            schema = a.pg_schema or "bench_" + uuid.uuid4().hex[:8]
+            if not schema.isidentifier():
+                raise SystemExit(f"--pg-schema {schema!r}: a plain SQL name expected")
             with psycopg.connect(a.pg, autocommit=True) as c:
-                c.execute(f"CREATE SCHEMA {schema}")
+                c.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                kept = c.execute("SELECT to_regclass(%s)", (f"{schema}.sessions",)).fetchone()[0] is not None
+                if kept:
+                    kept = c.execute(f"SELECT COUNT(*) FROM {schema}.sessions").fetchone()[0] > 0
             url = a.pg + ("&" if "?" in a.pg else "?") + f"options=-csearch_path%3D{schema}"
             try:
                 t0 = time.perf_counter()
-                with open_store(url) as st:
-                    _, n_e = bulk_load(st, synthetic_sessions(2, a.pg_trainees, a.pg_steps), chunk=2000)
+                if kept:  # --pg-schema loaded by an earlier run
+                    with psycopg.connect(a.pg, autocommit=True) as c:
+                        n_e = c.execute(f"SELECT COUNT(*) FROM {schema}.events").fetchone()[0]
+                else:
+                    with open_store(url) as st:
+                        _, n_e = bulk_load(st, synthetic_sessions(2, a.pg_trainees, a.pg_steps), chunk=2000)
                 gen = time.perf_counter() - t0
                 load0 = os.getloadavg()
                 new = _child(url, "html", tmp / "pg.html", "sql")
                 fold = _child(url, "html", tmp / "pg-fold.html", "streamed")
                 old = _child(url, "html", tmp / "pg-old.html", "list")
                 load1 = os.getloadavg()
-                pg_per = _writer(url, 1000)
-                rows.append((f"data: {a.pg_trainees} trainees x {a.pg_steps} steps, PostgreSQL ({n_e} events)",
-                             f"{gen:.1f} s", "-", ""))
+                if a.pg_schema:  # the kept data stay as loaded: the writer writes into a schema of its own
+                    wschema = "bench_" + uuid.uuid4().hex[:8]
+                    with psycopg.connect(a.pg, autocommit=True) as c:
+                        c.execute(f"CREATE SCHEMA {wschema}")
+                    try:
+                        pg_per = _writer(a.pg + ("&" if "?" in a.pg else "?") + f"options=-csearch_path%3D{wschema}",
+                                         1000)
+                    finally:
+                        with psycopg.connect(a.pg, autocommit=True) as c:
+                            c.execute(f"DROP SCHEMA {wschema} CASCADE")
+                else:
+                    pg_per = _writer(url, 1000)
+                rows.append((f"data: {a.pg_trainees} trainees x {a.pg_steps} steps, PostgreSQL ({n_e} events)"
+                             + (f", reused from schema {schema}" if kept else ""), f"{gen:.1f} s", "-", ""))
                 rows.append(("HTML report, PostgreSQL, former list path (baseline)",
                              f"{old['s']:.2f} s", "measured", f"peak RSS {old['rss_mb']:.0f} MB"))
                 rows.append(("HTML report, PostgreSQL, Python fold of every session (streamed)",
@@ -211,8 +238,9 @@ def main(argv=None) -> int:
                 rows.append(("SessionWriter.emit, PostgreSQL (commit per event)", f"{pg_per * 1e3:.3f} ms/event",
                              "measured", ""))
             finally:
-                with psycopg.connect(a.pg, autocommit=True) as c:
-                    c.execute(f"DROP SCHEMA {schema} CASCADE")
+                if not a.pg_schema:
+                    with psycopg.connect(a.pg, autocommit=True) as c:
+                        c.execute(f"DROP SCHEMA {schema} CASCADE")
         else:
             rows.append(("HTML report, PostgreSQL", "skipped", "measured",
                          "no server: pass --pg URL or set WARDTWIN_TEST_PG_URL (.ci/services.sh)"))
