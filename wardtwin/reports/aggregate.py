@@ -289,9 +289,10 @@ class _Group:
         if s.fms_max is not None:
             self.fms.append(s.fms_max)
         o = s.outcome
-        self.stopped += o == "stopped_comfort"
-        self.abandoned += o == "abandoned"
-        self.quit += o == "quit"
+        if o != "completed":
+            self.stopped += o == "stopped_comfort"
+            self.abandoned += o == "abandoned"
+            self.quit += o == "quit"
 
     def row(self, dim: str, value: str) -> Row:
         n_tr = len(self.trainees)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Sequence
 
 from wardtwin.reports.aggregate import Due, Row, _cohort_rows, _Group, _r, _VersionFacts
@@ -264,11 +265,13 @@ class SqlTables:
     def roster(self, due: Due | None = None) -> list[Row]:
         rows: list[Row] = []
         p = self.pseudonym
+        get = due.get if due else None
         for trainee, (latest, done, attempts) in self._best.items():
             r = done or latest
             (sid, _, role, station, ward, tour, layout_hash, _, started_at, outcome, total, passed, missed,
              duration, post, fms_max) = r
             completed = outcome == "completed"
+            d = get((trainee, ward)) if get else None
             rows.append({
                 "trainee": p(trainee) if p else trainee, "role": role or "", "station": station, "ward": ward,
                 "tour": tour, "completed": completed, "outcome": outcome, "started_at": started_at,
@@ -277,9 +280,9 @@ class SqlTables:
                 "steps_missed": missed, "attempts": attempts,
                 "ssq_post_total": post["total"] if post else None, "fms_max": fms_max, "session": sid,
                 "ward_version": layout_hash if completed else "",
-                "refresher": due[(trainee, ward)].status.value if due and (trainee, ward) in due else "",
+                "refresher": d.status.value if d else "",
             })
-        rows.sort(key=lambda r: r["trainee"])
+        rows.sort(key=itemgetter("trainee"))
         return rows
 
     def cohort(self) -> list[Row]:
@@ -298,10 +301,9 @@ class SqlTables:
          missed, _, _) = row
         if not has_results or not is_time(started_at):
             raise _Bad(sid)  # results written after this statement's look for stale ones; or damage
-        for v in (sid, trainee, station, ward, tour, layout_hash, tour_version):
-            if type(v) is not str:
-                raise _Bad(sid)
-        if role is not None and type(role) is not str:
+        if not (type(sid) is str and type(trainee) is str and type(station) is str and type(ward) is str
+                and type(tour) is str and type(layout_hash) is str and type(tour_version) is str
+                and (role is None or type(role) is str)):
             raise _Bad(sid)
         pre = None if pre_total is None else {"total": float(pre_total)}
         post: dict[str, Any] | None = (None if post_total is None else
@@ -326,11 +328,15 @@ class SqlTables:
             b[1] = facts
         b[2] += 1
         self._all.add(s)
-        for dim, value in (("role", role or "unknown"), ("station", station)):
-            g = self._by[dim].get(value)
-            if g is None:
-                g = self._by[dim][value] = _Group()
-            g.add(s)
+        roles, stations = self._by["role"], self._by["station"]
+        g = roles.get(role or "unknown")
+        if g is None:
+            g = roles[role or "unknown"] = _Group()
+        g.add(s)
+        g = stations.get(station)
+        if g is None:
+            g = stations[station] = _Group()
+        g.add(s)
         if pre:
             self.ssq_pre.append(pre["total"])
         if post:
