@@ -102,7 +102,7 @@ def test_writer_refuses_other_events_at_stored_seqs_and_skips_identical_ones(tmp
             w.write(first)
             w.write(second)
             w.emit("resumed", 2.0)  # and the session goes on after them
-        assert st.counts() == {"sessions": 1, "events": 3, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 3, "abandoned": 1}
         with SessionWriter(st, "s1") as w:
             with pytest.raises(SessionConflictError, match=r"event 1 \(comfort_rating\) differs"):
                 w.write(Event("s1", 1, "comfort_rating", 1.0, 0, {"fms": 19}))
@@ -123,16 +123,16 @@ def test_a_crashed_stations_journal_is_folded_again_without_conflict(tmp_path):
     kept = tmp_path / "kept.jsonl"
     shutil.copy(journal, kept)
     with open_store(path) as st:  # folds the journal
-        assert st.counts() == {"sessions": 1, "events": 12, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 12, "abandoned": 1}
     shutil.copy(kept, journal)  # as if the truncation after the fold had not happened
     with open_store(path) as st:
-        assert st.counts() == {"sessions": 1, "events": 12, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 12, "abandoned": 1}
     shutil.copy(kept, journal)
     with open_store(path) as st, SessionWriter(st, "crashed") as w:  # the session's next writer folds it
         assert w.next_seq == 12
         w.emit("session_ended", 20.0, outcome="completed", duration_s=20.0)
     with open_store(path) as st:
-        assert st.counts() == {"sessions": 1, "events": 13, "abandoned": 0}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 13, "abandoned": 0}
     kept.unlink()
 
 

@@ -350,9 +350,9 @@ def test_scripted_walk_from_the_corridor_into_a_room(fresh):
     fresh.play("walk 4")
     frames0 = fresh.frames
     info = fresh.run()
-    assert info["room"] == "101" and info["room_name"] == "Patient 101"
-    assert info["y"] == pytest.approx(2.525, abs=TOL)  # stopped by the bed
-    assert info["distance_m"] == pytest.approx(6.3 - 2.525, abs=TOL)
+    assert info.room == "101" and info.room_name == "Patient 101"
+    assert info.y == pytest.approx(2.525, abs=TOL)  # stopped by the bed
+    assert info.distance_m == pytest.approx(6.3 - 2.525, abs=TOL)
     assert fresh.frames - frames0 == 4 * FPS + 1
     assert fresh.scene.current_cell == "101"
     first = fresh.state
@@ -366,8 +366,8 @@ def test_goto_through_the_door_in_the_station(model, fresh):
     fresh.teleport(*model.place("corridor"))
     fresh.play("goto 101")
     info = fresh.run()
-    assert info["room"] == "101"
-    assert info["distance_m"] == pytest.approx(model.distance(model.place("corridor"), model.place("101")), rel=0.05)
+    assert info.room == "101"
+    assert info.distance_m == pytest.approx(model.distance(model.place("corridor"), model.place("101")), rel=0.05)
 
 
 def test_goto_an_item_ends_facing_it(model, fresh):

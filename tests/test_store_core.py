@@ -38,7 +38,7 @@ def test_writes_are_idempotent(store_url):
             w.flush()  # journaled events reach the database in batches, or now
             assert st.write_event(ev0) is False and st.write_event(ev1) is False
         assert st.write_events([ev0, ev1, Event("s1", 2, "resumed", 6.0)]) == 1
-        assert st.counts() == {"sessions": 1, "events": 3, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 3, "abandoned": 1}
         assert [e.to_json() for e in st.events_of("s1")][:2] == [ev0.to_json(), ev1.to_json()]
         with SessionWriter(st, "s1") as w2:  # a resumed writer continues the numbering
             assert w2.next_seq == 3
@@ -50,7 +50,7 @@ def test_batch_is_all_or_nothing(store_url):
         bad = Event("s", 5, "comfort_rating", 5.0, 0, {"fms": 1, "note": object()})  # cannot be stored (an extra key)
         with pytest.raises(TypeError):
             st.write_events(good + [bad])
-        assert st.counts()["events"] == 0
+        assert st.counts().events == 0
 
 
 def test_sync_twice_no_duplicates(tmp_path, store_url):
@@ -61,10 +61,10 @@ def test_sync_twice_no_duplicates(tmp_path, store_url):
         with open_store(store_url) as dst:
             r1 = sync(src, dst)
             r2 = sync(src, dst)
-            assert (r1.sessions_new, r1.events_new) == (n["sessions"], n["events"])
+            assert (r1.sessions_new, r1.events_new) == (n.sessions, n.events)
             assert (r2.sessions_new, r2.events_new) == (0, 0)
             assert dst.counts() == n
-            assert dst.execute("SELECT COUNT(DISTINCT id) FROM events").fetchone()[0] == n["events"]
+            assert dst.execute("SELECT COUNT(DISTINCT id) FROM events").fetchone()[0] == n.events
     assert main(["sync", "--db", str(local), "--to", store_url]) == 0
 
 
@@ -76,7 +76,7 @@ def test_abandoned_session_reported(store_url, capsys):
         with SessionWriter(st, "fine") as w2:
             w2.emit("session_started", 0.0, **started("fine", trainee="T2"))
             w2.emit("session_ended", 9.0, outcome="completed", duration_s=9.0)
-        assert st.counts()["abandoned"] == 1
+        assert st.counts().abandoned == 1
         from wardtwin.reports.summary import load_summaries
         by = {s.session: s for s in load_summaries(st)}
         assert by["crashed"].outcome == "abandoned" and by["fine"].outcome == "completed"
@@ -120,7 +120,7 @@ def test_locked_sqlite_nothing_half_written(tmp_path):
         other.execute("ROLLBACK")
         other.close()
     with open_store(path) as st:
-        assert st.counts() == {"sessions": 1, "events": 1, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 1, "abandoned": 1}
 
 
 def test_read_only_sqlite(tmp_path):
@@ -128,7 +128,7 @@ def test_read_only_sqlite(tmp_path):
     with open_store(path) as st, SessionWriter(st, "a") as w:
         w.emit("session_started", 0.0, **started("a"))
     with open_store(f"sqlite://{path}?mode=ro") as st:
-        assert st.counts()["sessions"] == 1
+        assert st.counts().sessions == 1
         with pytest.raises(StoreReadOnlyError, match="ro.db.*read-only"):
             st.write_event(Event("a", 1, "resumed", 1.0))
     with pytest.raises(StoreUnavailableError, match="missing.db"):
@@ -143,7 +143,7 @@ def test_read_only_postgresql():
     with open_store(ro) as st:
         with pytest.raises(StoreReadOnlyError, match="read-only"):
             st.write_event(Event("a", 0, "session_started", 0.0, None, started("a")))
-        assert st.counts()["events"] == 0
+        assert st.counts().events == 0
 
 
 def test_unreachable_postgresql():

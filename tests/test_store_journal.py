@@ -60,7 +60,7 @@ def test_events_are_folded_in_batches_and_the_journal_goes_on_close(tmp_path):
             assert len(lines) == 1 + 5  # header + the events not folded yet
         assert not journal.exists()
         assert _stored_seqs(st, "s1") == list(range(25))
-        assert st.counts() == {"sessions": 1, "events": 25, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 25, "abandoned": 1}
 
 
 def test_crash_leftover_is_read_by_reports_and_folded_by_the_next_open(tmp_path):
@@ -76,10 +76,10 @@ def test_crash_leftover_is_read_by_reports_and_folded_by_the_next_open(tmp_path)
     with open_store(path) as st:  # a writable open folds the journal and deletes it
         assert _stored_seqs(st, "crashed") == list(range(23))
         assert list(journal_dir(st).iterdir()) == []
-        assert st.counts() == {"sessions": 1, "events": 23, "abandoned": 1}
+        assert st.counts().as_dict() == {"sessions": 1, "events": 23, "abandoned": 1}
     _crash(path, "early", 3, 256)  # nothing folded at all: even the session row is only in the journal
     with open_store(f"sqlite://{path}?mode=ro") as ro:
-        assert ro.counts()["sessions"] == 1
+        assert ro.counts().sessions == 1
         by = {s.session: s for s in load_summaries(ro, ward="w1")}
         assert by["early"].n_events == 3 and by["early"].outcome == "abandoned"
         assert load_summaries(ro, ward="elsewhere") == []
@@ -92,7 +92,7 @@ def test_resumed_writer_folds_its_own_leftover_and_continues_numbering(tmp_path)
         with SessionWriter(st, "again") as w:
             assert w.next_seq == 7 and _stored_seqs(st, "again") == list(range(7))
             w.emit("session_ended", 9.0, outcome="completed", duration_s=9.0)
-        assert _stored_seqs(st, "again") == list(range(8)) and st.counts()["abandoned"] == 0
+        assert _stored_seqs(st, "again") == list(range(8)) and st.counts().abandoned == 0
 
 
 def test_a_live_writers_journal_is_left_alone(tmp_path):
@@ -143,7 +143,7 @@ def test_damaged_journal_is_a_clear_error(tmp_path):
         open_store(path)
     journal.unlink()
     with open_store(path) as st:
-        assert st.counts()["events"] == 0
+        assert st.counts().events == 0
 
 
 def test_fsync_durability_and_odd_session_ids(tmp_path):

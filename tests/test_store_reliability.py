@@ -49,7 +49,7 @@ def test_sigkill_loses_only_the_event_in_flight(backend, tmp_path):
         assert seqs == list(range(len(seqs))) and len(seqs) >= acknowledged + 1
         (s,) = load_summaries(st)
         assert s.outcome == "abandoned" and s.n_events == len(seqs)
-        assert st.counts()["abandoned"] == 1
+        assert st.counts().abandoned == 1
         if backend == "sqlite":  # folded by that open, and gone
             assert list((tmp_path / "fleet.db.pending").iterdir()) == []
 
@@ -63,7 +63,7 @@ def test_16_concurrent_stations(backend, tmp_path):
         out, err = p.communicate(timeout=60)
         assert p.returncode == 0, err
     with open_store(url) as st:
-        assert st.counts() == {"sessions": 16, "events": 16 * (n + 1), "abandoned": 0}
+        assert st.counts().as_dict() == {"sessions": 16, "events": 16 * (n + 1), "abandoned": 0}
         assert st.execute("SELECT COUNT(DISTINCT id) FROM events").fetchone()[0] == 16 * (n + 1)
         rows = st.execute("SELECT session, COUNT(*), MIN(seq), MAX(seq) FROM events GROUP BY session").fetchall()
         assert sorted(tuple(r) for r in rows) == [(f"st{i:02d}", n + 1, 0, n) for i in range(16)]

@@ -30,7 +30,7 @@ def test_sync_sends_only_what_the_target_lacks(tmp_path, store_url):
                 w.emit("comfort_rating", float(i), step=0, fms=1)
         total = src.counts()
         r1 = sync(src, dst)
-        assert (r1.sessions_new, r1.events_new, r1.events_sent) == (13, total["events"], total["events"])
+        assert (r1.sessions_new, r1.events_new, r1.events_sent) == (13, total.events, total.events)
         r2 = sync(src, dst)  # nothing new: nothing read, nothing sent
         assert (r2.sessions_new, r2.events_new, r2.events_sent, r2.sessions_current) == (0, 0, 0, 13)
         with SessionWriter(src, "open-1") as w:  # the session goes on ...
@@ -43,7 +43,7 @@ def test_sync_sends_only_what_the_target_lacks(tmp_path, store_url):
         r3 = sync(src, dst)
         assert (r3.sessions_new, r3.events_new, r3.events_sent, r3.sessions_current) == (1, 6, 6, 12)
         assert dst.counts() == src.counts() and _ids(dst) == _ids(src)
-        assert r3.events_seen == src.counts()["events"] and r3.sessions_seen == 14
+        assert r3.events_seen == src.counts().events and r3.sessions_seen == 14
 
 
 def test_sync_repairs_a_gap_in_the_target(tmp_path, store_url):
@@ -75,4 +75,4 @@ def test_sync_command_includes_a_crashed_stations_journal(tmp_path, store_url, c
     assert main(["sync", "--db", str(local), "--to", store_url]) == 0
     assert "0 of 12 events new" in capsys.readouterr().out
     with open_store(store_url) as dst:
-        assert dst.counts() == {"sessions": 1, "events": 12, "abandoned": 1}
+        assert dst.counts().as_dict() == {"sessions": 1, "events": 12, "abandoned": 1}

@@ -158,7 +158,7 @@ def test_an_empty_file_is_a_store_only_where_stores_are_made(store, tmp_path, ca
     code, text = _run(capsys, "sync", "--db", store, "--to", empty)  # a new, empty destination: made a store
     assert code == 0, text
     with open_store(empty, read_only=True) as st:
-        assert st.counts()["sessions"] == 3
+        assert st.counts().sessions == 3
 
 
 def test_a_read_only_report_makes_no_file_beside_the_store(store, tmp_path, capsys):

@@ -88,8 +88,8 @@ def test_frame_stats_count_budget_misses():
     for ms in (5, 10, 12, 20, 9):
         f.add(ms / 1000)
     s = f.summary()
-    assert (s["count"], s["over_budget_11ms"], s["over_budget_14ms"]) == (5, 2, 1)
-    assert s["mean_ms"] == pytest.approx(11.2) and s["max_ms"] == pytest.approx(20.0)
+    assert (s.count, s.over_budget_11ms, s.over_budget_14ms) == (5, 2, 1)
+    assert s.mean_ms == pytest.approx(11.2) and s.max_ms == pytest.approx(20.0)
     with pytest.raises(UsageError):
         f.add(-1)
 
@@ -249,7 +249,7 @@ def test_station_records_the_session_in_the_store(station_cls, ward, tmp_path):
     with _open(station_cls, model, session, bot=ScriptedTrainee(model, hints={"cart"})) as st:
         info = st.run()
     writer.close()
-    assert info["tour"]["outcome"] == "completed" and info["frame_times"]["count"] > 100
+    assert info.tour["outcome"] == "completed" and info.frame_times.count > 100
     con = sqlite3.connect(db)
     rows = con.execute("SELECT seq, type, data FROM events WHERE session = 'desk-1' ORDER BY seq").fetchall()
     assert [r[0] for r in rows] == list(range(len(session.events)))
@@ -257,10 +257,10 @@ def test_station_records_the_session_in_the_store(station_cls, ward, tmp_path):
     start, end = json.loads(rows[0][2]), json.loads(rows[-1][2])
     assert start["station"] == "desktop" and start["trainee"] == "RN-7" and start["role"] == "RN"
     assert start["comfort"]["locomotion"] == "smooth" and start["display"]["size"] == [320, 180]
-    assert end["outcome"] == "completed" and 100 < end["frames"]["count"] <= info["frame_times"]["count"]
+    assert end["outcome"] == "completed" and 100 < end["frames"]["count"] <= info.frame_times.count
     assert "hint_shown" in [r[1] for r in rows]
     with open_store(str(db)) as store:
-        assert store.counts()["abandoned"] == 0
+        assert store.counts().abandoned == 0
     from wardtwin.reports import build_report
 
     build_report(str(db), "csv", str(tmp_path / "csv"))
@@ -318,7 +318,7 @@ def test_the_desktop_station_follows_the_station_protocol(station_cls, ward):
         st.place(p.x, p.y, 0.5)  # a pose in
         assert (st.pose.x, st.pose.y, st.pose.heading) == pytest.approx((p.x, p.y, 0.5))
         st.step(2)  # frames out
-        assert st.frames == 2 and st.summary()["frames"] == 2
+        assert st.frames == 2 and st.summary().frames == 2
     assert session.outcome == "abandoned"
 
 

@@ -154,7 +154,7 @@ def test_disparity_of_a_near_object_matches_the_ipd(fresh, ipd):
     assert xl - xr == pytest.approx(expected, abs=0.15)
     assert xl - EYE[0] / 2 == pytest.approx(expected / 2, abs=0.15)  # left eye: the object right of centre
     assert xr - EYE[0] / 2 == pytest.approx(-expected / 2, abs=0.15)
-    assert fresh.summary()["ipd_m"] == pytest.approx(ipd)
+    assert fresh.summary().ipd_m == pytest.approx(ipd)
 
 
 def test_a_scripted_yaw_turns_the_view_by_the_right_amount(fresh):
@@ -272,7 +272,7 @@ def test_smooth_turn_vignettes_and_snap_turn_takes_one_frame(fresh):
         assert fresh.vignette.strength == 0.0  # snap turns are not vignetted
     turns = [((b - a + 180) % 360) - 180 for a, b in zip(headings, headings[1:])]
     assert turns == pytest.approx([-45, 0, 0, 0, 0], abs=1e-3)  # the whole 45 degrees in exactly one frame
-    assert fresh.summary()["snap_turns"] >= 1
+    assert fresh.summary().snap_turns >= 1
 
 
 def test_teleport_lands_inside_the_walkable_area(fresh, model):
@@ -390,19 +390,19 @@ def test_recentre_keeps_the_trainee_where_they_stand(fresh):
     assert fresh.source.recentres == 1
     assert fresh.head.position == pytest.approx(where, abs=1e-9)
     assert fresh.head.yaw == pytest.approx(rig_yaw, abs=1e-9)
-    assert fresh.summary()["recentres"] == 1
+    assert fresh.summary().recentres == 1
 
 
 def test_frame_times_and_summary(fresh):
-    n0 = fresh.frame_stats.summary()["count"]
+    n0 = fresh.frame_stats.summary().count
     fresh.step(5)
     ft = fresh.frame_stats.summary()
-    assert ft["count"] == n0 + 5
-    assert set(ft) >= {"count", "over_budget_11ms", "over_budget_14ms", "p95_ms", "mean_ms"}
-    assert 0 <= ft["over_budget_14ms"] <= ft["over_budget_11ms"] <= ft["count"]
+    assert ft.count == n0 + 5
+    assert set(ft.as_dict()) >= {"count", "over_budget_11ms", "over_budget_14ms", "p95_ms", "mean_ms"}
+    assert 0 <= ft.over_budget_14ms <= ft.over_budget_11ms <= ft.count
     s = fresh.summary()
-    assert s["station"] == "vr" and s["source"] == "scripted" and s["room"] == "corridor"
-    assert s["eye_size"] == list(EYE) and s["frame_times"] == ft
+    assert s.station == "vr" and s.source == "scripted" and s.room == "corridor"
+    assert list(s.eye_size) == list(EYE) and s.frame_times == ft
 
 
 def test_misuse_is_a_usage_error(model, fresh):

@@ -129,7 +129,7 @@ def test_the_vr_station_follows_the_station_protocol(ward):
         st.place(x, y, 0.5)  # a pose in
         assert (st.pose.x, st.pose.y, st.pose.heading) == pytest.approx((x, y, 0.5))
         st.step(2)  # frames out
-        assert st.frames == 2 and st.summary()["frames"] == 2
+        assert st.frames == 2 and st.summary().frames == 2
 
 
 def test_reference_tour_through_the_vr_station(tmp_path):

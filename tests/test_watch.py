@@ -453,7 +453,7 @@ def test_station_keeps_the_camera_and_the_last_good_twin(live_station):
     assert st.scene.highlights.find("finding-marks")
     after = st.image()
     assert np.abs(after.astype(int) - before.astype(int)).max() > 60  # the door is marked on screen
-    assert st.summary()["showing_newest"] is False
+    assert st.summary().live.showing_newest is False
     _edit(ward / "floorplan.yaml", NARROW, back=True)
     _reload(st, clock)
     assert st.newest.usable and st.shown is st.newest and st.model is not good_model
@@ -467,7 +467,7 @@ def test_station_watch_ends_after_its_count(live_station):
     live.clock = time.monotonic  # watch() draws frames in real time
     _edit(ward / "equipment.yaml", MOVE)
     info = st.watch(count=1, timeout=60)
-    assert info["reloads"] == 1 and live.current.refined and not live.busy
+    assert info.live.reloads == 1 and live.current.refined and not live.busy
 
 
 def test_the_watch_benchmark_runs(capsys):

@@ -69,11 +69,11 @@ def main(argv=None) -> int:
     ended, shown = source.frames_ended, source.frames_shown
     print(f"runtime: {info.runtime}\nsystem: {info.system}\neye images: {info.eye_size[0]}x{info.eye_size[1]}, "
           f"{info.views} views; refresh {rate:.1f} Hz; renderer: {renderer}")
-    print(f"{wall:.1f} s: {summary['frames']} station frames, {ended} headset frames ended, {shown} with the "
+    print(f"{wall:.1f} s: {summary.frames} station frames, {ended} headset frames ended, {shown} with the "
           f"eyes' images ({shown / wall if wall else 0:.1f} a second)")
     if yaws:
         print(f"head heading from the runtime: {min(yaws):.1f} to {max(yaws):.1f} degrees; "
-              f"ipd {summary['ipd_m'] * 1000:.1f} mm; frame times: {summary['frame_times']}")
+              f"ipd {summary.ipd_m * 1000:.1f} mm; frame times: {summary.frame_times.as_dict()}")
     print(f"controller: aim pose tracked in {aims[0]} of {len(yaws)} frames")
     print("; ".join(looks) or "eye images could not be read back")
     return 0 if shown > 0 else 1

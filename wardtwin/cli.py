@@ -615,8 +615,8 @@ def cmd_db_info(args) -> int:
 
     with open_store(args.db, create=False) as st:
         c = st.counts()
-        print(f"{st.url}: {st.backend}, schema version {st.schema_version}; {c['sessions']} sessions, "
-              f"{c['events']} events, {c['abandoned']} abandoned (last event not session_ended)")
+        print(f"{st.url}: {st.backend}, schema version {st.schema_version}; {c.sessions} sessions, "
+              f"{c.events} events, {c.abandoned} abandoned (last event not session_ended)")
         for version, name, applied in st.applied_migrations():
             print(f"  migration {version}: {name} (applied {applied})")
     return 0

@@ -3,7 +3,8 @@
 Below :mod:`wardtwin.tours`, :mod:`wardtwin.store` and :mod:`wardtwin.reports` (it imports
 none of them): :mod:`~wardtwin.events.kinds` (event types, outcomes, step statuses, drivers,
 stations and tour modes as enums), :mod:`~wardtwin.events.payloads` (one typed payload per
-event type) and :mod:`~wardtwin.events.event` (the :class:`Event` itself, its stable id).
+event type), :mod:`~wardtwin.events.event` (the :class:`Event` itself, its stable id) and
+:mod:`~wardtwin.events.stations` (what a station reports of a run: frame times, summaries).
 """
 
 from wardtwin.events.event import EVENT_NAMESPACE, EVENT_TYPES, MAX_STEP, MAX_T, OUTCOMES, Event, event_id

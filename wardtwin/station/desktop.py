@@ -27,6 +27,7 @@ from panda3d.core import (
 )
 
 from wardtwin.errors import UsageError, WardtwinError
+from wardtwin.events.stations import LiveState, WalkSummary
 from wardtwin.exchange.files import write_bytes_atomic
 from wardtwin.model.picking import pick
 from wardtwin.scene import offscreen as _offscreen
@@ -595,7 +596,7 @@ class DesktopStation(Closes):
             step = PAN_RATE * o.distance * dt
             self.orbit = o.pan(inputs.forward * step, inputs.strafe * step)
 
-    def run(self, frames: int | None = None) -> dict:
+    def run(self, frames: int | None = None) -> WalkSummary:
         """Run until Esc (or the window is closed), or for ``frames`` frames; returns
         :meth:`summary`. Offscreen, without ``frames`` it plays its script to the end."""
         if frames is not None and not (isinstance(frames, int) and frames >= 0):
@@ -674,22 +675,19 @@ class DesktopStation(Closes):
             self._pending_shots -= 1
             self.screenshot()
 
-    def summary(self) -> dict:
-        """Where the trainee is and what was done: frames and their time (s), time in walk
-        mode (s), position (m), heading (degrees), room, distance walked (m), mode and
-        screenshots written."""
+    def summary(self) -> WalkSummary:
+        """Where the trainee is and what was done (see :class:`WalkSummary`)."""
         s = self.state
         rid = self.model.room_at(s.position)
         room = self.layout.room_by_id.get(rid)
-        return {
-            "frames": self.frames, "time_s": round(self.time, 6), "walk_time_s": round(s.time, 6), "x": round(s.x, 4), "y": round(s.y, 4),
-            "heading_deg": round(math.degrees(s.yaw), 2), "room": rid, "room_name": room.name if room else None,
-            "distance_m": round(s.distance, 4), "mode": self.mode,
-            "screenshots": [str(p) for p in self.screenshots],
-            "renderer": self.renderer,
-            **({"reloads": self.live.reloads, "findings": len(self.newest.findings) if self.newest else 0,
-                "showing_newest": self.newest is None or self.newest is self.shown} if self.live is not None else {}),
-        }
+        n_found = len(self.newest.findings) if self.newest else 0
+        live = None if self.live is None else LiveState(self.live.reloads, n_found,
+                                                        self.newest is None or self.newest is self.shown)
+        return WalkSummary(
+            frames=self.frames, time_s=round(self.time, 6), walk_time_s=round(s.time, 6), x=round(s.x, 4),
+            y=round(s.y, 4), heading_deg=round(math.degrees(s.yaw), 2), room=rid, room_name=room.name if room else None,
+            distance_m=round(s.distance, 4), mode=self.mode, screenshots=tuple(str(p) for p in self.screenshots),
+            renderer=self.renderer, live=live)
 
     @property
     def renderer(self) -> str:
@@ -779,7 +777,7 @@ class DesktopStation(Closes):
         self.marks = marks_of(result.layout, result.findings).within(self.layout)
         self.scene.show_marks(marks_mesh(self.plan, self.geometry, self.marks) if self.marks else None)
 
-    def watch(self, count: int | None = None, frames: int | None = None, timeout: float | None = None) -> dict:
+    def watch(self, count: int | None = None, frames: int | None = None, timeout: float | None = None) -> WalkSummary:
         """Live preview: run until Esc (or the window is closed), Ctrl-C, ``count`` more
         readings (and the rule findings of the last), ``frames`` frames or (offscreen)
         ``timeout`` s, applying each new reading of the ward; returns :meth:`summary`.
@@ -821,17 +819,17 @@ class DesktopStation(Closes):
             self.host.close()
 
 
-def summary_line(info: dict) -> str:
+def summary_line(info: WalkSummary) -> str:
     """One line for the command line: frames, final position, room, distance walked."""
-    room = f"{info['room_name']} ({info['room']})" if info["room"] else "outside the rooms"
-    shots = f", {len(info['screenshots'])} screenshot(s)" if info["screenshots"] else ""
-    return (f"{info['frames']} frames ({info['time_s']:.2f} s): at ({info['x']:.2f}, {info['y']:.2f}) m "
-            f"heading {info['heading_deg']:.0f} deg in {room}, walked {info['distance_m']:.2f} m{shots}")
+    room = f"{info.room_name} ({info.room})" if info.room else "outside the rooms"
+    shots = f", {len(info.screenshots)} screenshot(s)" if info.screenshots else ""
+    return (f"{info.frames} frames ({info.time_s:.2f} s): at ({info.x:.2f}, {info.y:.2f}) m "
+            f"heading {info.heading_deg:.0f} deg in {room}, walked {info.distance_m:.2f} m{shots}")
 
 
 def view(model, *, at: str | None = None, heading: float | None = None, offscreen: bool = False,
          frames: int | None = None, script=None, screenshot_dir="screenshots", size=(1280, 720),
-         fps: int = FPS) -> dict:
+         fps: int = FPS) -> WalkSummary:
     """``wardtwin view``: walk a compiled ward at a desktop station; returns the run's
     :meth:`DesktopStation.summary`."""
     commands = load_script(script) if script is not None else None
@@ -843,7 +841,7 @@ def view(model, *, at: str | None = None, heading: float | None = None, offscree
 
 def view_live(ward, *, at: str | None = None, heading: float | None = None, offscreen: bool = False,
               frames: int | None = None, script=None, screenshot_dir="screenshots", size=(1280, 720),
-              fps: int = FPS, count: int | None = None, report=None) -> tuple[dict | None, int]:
+              fps: int = FPS, count: int | None = None, report=None) -> tuple[WalkSummary | None, int]:
     """``wardtwin view WARD --watch``: the desktop station over a ward folder that is read
     again whenever its files change (see :mod:`wardtwin.layout.watch`): each usable version
     replaces the twin where the camera is, each reading's findings are listed in a panel and

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from wardtwin.errors import UsageError
+from wardtwin.events.stations import FrameTimes
 
 #: Frame budgets, s: 90 Hz and 72 Hz refresh.
 BUDGET_90HZ = 1 / 90
@@ -32,17 +33,11 @@ class FrameStats:
     def __len__(self) -> int:
         return len(self._times)
 
-    def summary(self) -> dict:
-        """``count``, ``over_budget_11ms``, ``over_budget_14ms``, ``mean_ms``, ``p95_ms`` and
-        ``max_ms`` (the key names of the ``session_ended`` event's ``frames``)."""
+    def summary(self) -> FrameTimes:
+        """The frame times so far (``as_dict()``: the ``session_ended`` event's ``frames``)."""
         t = np.asarray(self._times, dtype=float)
         if t.size == 0:
-            return {"count": 0, "over_budget_11ms": 0, "over_budget_14ms": 0}
-        return {
-            "count": int(t.size),
-            "over_budget_11ms": int(np.count_nonzero(t > BUDGET_90HZ)),
-            "over_budget_14ms": int(np.count_nonzero(t > BUDGET_72HZ)),
-            "mean_ms": round(float(t.mean()) * 1000, 3),
-            "p95_ms": round(float(np.percentile(t, 95)) * 1000, 3),
-            "max_ms": round(float(t.max()) * 1000, 3),
-        }
+            return FrameTimes()
+        return FrameTimes(int(t.size), int(np.count_nonzero(t > BUDGET_90HZ)), int(np.count_nonzero(t > BUDGET_72HZ)),
+                          round(float(t.mean()) * 1000, 3), round(float(np.percentile(t, 95)) * 1000, 3),
+                          round(float(t.max()) * 1000, 3))

@@ -23,6 +23,7 @@ from typing import ClassVar
 
 from wardtwin.errors import UsageError
 from wardtwin.events import StationKind
+from wardtwin.events.stations import DeskTourSummary
 from wardtwin.station.desktop import FPS, DesktopStation
 from wardtwin.station.guides import CRUMB_COLOUR, Guides
 from wardtwin.station.host import lines
@@ -77,7 +78,7 @@ class TourStation(DesktopStation):
         else:
             super().press(key)
 
-    def run(self, frames: int | None = None) -> dict:
+    def run(self, frames: int | None = None) -> DeskTourSummary:
         """Run until the trainee closes the end-of-tour summary (or the window), or for
         ``frames`` frames; offscreen without ``frames`` the scripted trainee plays the tour to
         its end. Returns :meth:`summary`."""
@@ -88,19 +89,18 @@ class TourStation(DesktopStation):
             play(self, self.player)
             self._flush_screenshots()
             return self.summary()
-        return super().run(frames)
+        super().run(frames)
+        return self.summary()
 
     def play(self) -> None:
         """:meth:`run` to the tour's end (see :class:`~wardtwin.station.tourrun.StationTour`)."""
         self.run()
 
-    def summary(self) -> dict:
+    def summary(self) -> DeskTourSummary:
         """The station's summary plus the tour's (``tour``: see
-        :meth:`~wardtwin.tours.summary.TourSummary.to_dict`, None while it runs) and ``frames``."""
-        out = super().summary()
-        out["tour"] = self.player.summary.to_dict() if self.player is not None and self.player.summary else None
-        out["frame_times"] = self.frame_stats.summary()
-        return out
+        :meth:`~wardtwin.tours.summary.TourSummary.to_dict`, None while it runs) and the frame times."""
+        tour = self.player.summary.to_dict() if self.player is not None and self.player.summary else None
+        return DeskTourSummary(**vars(super().summary()), tour=tour, frame_times=self.frame_stats.summary())
 
     def close(self) -> None:
         """Close the station; a tour still running is recorded as abandoned."""

@@ -144,7 +144,7 @@ class TourPlayer:
     def __init__(self, session: Session, frames: FrameStats | None = None):
         self.session = session
         self.frames = frames if frames is not None else FrameStats()
-        session.end_data = lambda: {"frames": self.frames.summary()} if len(self.frames) else {}
+        session.end_data = lambda: {"frames": self.frames.summary().as_dict()} if len(self.frames) else {}
         self.time = 0.0
         self.events: list[Event] = []
         self.breadcrumbs: list[tuple[float, float]] = []

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from wardtwin.events import StationKind
+from wardtwin.events.stations import StationSummary, TourStationSummary, VRSummary
 from wardtwin.station.tourplay import TourPlayer
 from wardtwin.store.writer import LazySessionWriter
 from wardtwin.tours.engine import Session
@@ -55,7 +56,7 @@ class Station(Protocol):
 
     def step(self, n: int = 1): ...
 
-    def summary(self) -> dict: ...
+    def summary(self) -> StationSummary: ...
 
     def close(self) -> None: ...
 
@@ -71,7 +72,7 @@ class StationTour(Protocol):
 
     def play(self) -> None: ...
 
-    def summary(self) -> dict: ...
+    def summary(self) -> TourStationSummary: ...
 
     def close(self) -> None: ...
 
@@ -83,20 +84,19 @@ class TourRun:
 
     session: str
     tour: TourSummary
-    station: dict
+    station: TourStationSummary
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The station's summary with ``tour`` and ``session`` (``wardtwin tour --format json``)."""
-        return {**self.station, "tour": self.tour.to_dict(), "session": self.session}
+        return {**self.station.as_dict(), "tour": self.tour.to_dict(), "session": self.session}
 
     def lines(self) -> list[str]:
         """What ``wardtwin tour`` prints at the end: the tour's summary and the frame times."""
         lines, info = summary_lines(self.tour), self.station
-        f = info.get("frame_times") or {}
-        if f.get("count"):
-            lines.append(f"{info.get('station', StationKind.DESKTOP)} station: {f['count']} frames, mean {f['mean_ms']:.1f} ms, "
-                         f"p95 {f['p95_ms']:.1f} ms, {f['over_budget_11ms']} over 11.1 ms "
-                         f"({info.get('renderer', '?')})")
+        f, kind = info.frame_times, info.station if isinstance(info, VRSummary) else StationKind.DESKTOP
+        if f.count:
+            lines.append(f"{kind} station: {f.count} frames, mean {f.mean_ms:.1f} ms, p95 {f.p95_ms:.1f} ms, "
+                         f"{f.over_budget_11ms} over 11.1 ms ({info.renderer})")
         return lines
 
 

@@ -7,7 +7,7 @@
 - :func:`sync`: copy what another store lacks, without duplicates (``wardtwin sync``).
 """
 
-from wardtwin.store.db import SCHEMA_VERSION, Store, open_store
+from wardtwin.store.db import SCHEMA_VERSION, Store, StoreCounts, open_store
 from wardtwin.store.errors import (
     NotAStoreError, SchemaTooNewError, StoreCorruptError, StoreError, StoreLockedError, StoreReadOnlyError,
     StoreUnavailableError,
@@ -16,5 +16,5 @@ from wardtwin.store.sync import SyncResult, sync
 from wardtwin.store.writer import SessionWriter
 
 __all__ = ["NotAStoreError", "SCHEMA_VERSION", "SchemaTooNewError", "SessionWriter", "Store", "StoreCorruptError",
-           "StoreError", "StoreLockedError", "StoreReadOnlyError", "StoreUnavailableError", "SyncResult", "open_store",
-           "sync"]
+           "StoreCounts", "StoreError", "StoreLockedError", "StoreReadOnlyError", "StoreUnavailableError", "SyncResult",
+           "open_store", "sync"]

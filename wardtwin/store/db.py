@@ -36,7 +36,7 @@ import sqlite3
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from wardtwin.events import MAX_STEP, MAX_T, Event
@@ -261,6 +261,19 @@ def _session_filter(ward: str | None, since: str | None) -> tuple[list[str], lis
         where.append("started_at >= ?")
         params.append(since)
     return where, params
+
+class StoreCounts(NamedTuple):
+    """A store's numbers of sessions and events, and of sessions whose last event is not
+    ``session_ended`` (``abandoned``)."""
+
+    sessions: int
+    events: int
+    abandoned: int
+
+    def as_dict(self) -> dict[str, int]:
+        """``{"sessions": ..., "events": ..., "abandoned": ...}``."""
+        return {"sessions": self.sessions, "events": self.events, "abandoned": self.abandoned}
+
 
 class Store:
     """An open session database. Use :func:`open_store`; close it (or use ``with``)."""
@@ -532,14 +545,14 @@ class Store:
                            (session, int(seq))).fetchone()
         return None if row is None else event_content(row)
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> StoreCounts:
         """Numbers of sessions and events, and sessions whose last event is not ``session_ended``."""
         n_s = self.execute("SELECT COUNT(*) FROM sessions").fetchone()[0]
         n_e = self.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         open_ = self.execute(
             "SELECT COUNT(*) FROM sessions s WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.session = s.id "
             "AND e.type = 'session_ended')").fetchone()[0]
-        return {"sessions": int(n_s), "events": int(n_e), "abandoned": int(open_)}
+        return StoreCounts(int(n_s), int(n_e), int(open_))
 
 
 class _Rows:

@@ -163,7 +163,7 @@ def sync(src: Store, dst: Store, *, batch: int = 5000) -> SyncResult:
                 sent += len(chunk)
             _copy_version_tables(src, dst)
             dst.refresh_results([*missing, *(sid for sid, _ in plan)])
-    return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts()["abandoned"],
+    return SyncResult(len(src_ids), sum(n for n, _ in src_ext.values()), n_s, n_e, src.counts().abandoned,
                       sent, current, tuple(sorted(conflicts.items())))
 
 

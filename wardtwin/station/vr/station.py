@@ -36,6 +36,7 @@ from panda3d.core import CardMaker, LQuaternionf, TextNode, TransparencyAttrib
 from wardtwin.angles import bearing, wrap_angle
 from wardtwin.errors import UsageError, WardtwinError
 from wardtwin.events import StationKind
+from wardtwin.events.stations import VRSummary
 from wardtwin.model.picking import pick
 from wardtwin.scene import offscreen as _offscreen
 from wardtwin.scene.mesh import MeshBuilder
@@ -375,7 +376,7 @@ class VRStation(Closes):
             self.frame_stats.add(_time.perf_counter() - t0)
         return self.last_tick
 
-    def run(self, frames: int | None = None) -> dict:
+    def run(self, frames: int | None = None) -> VRSummary:
         """Run ``frames`` frames (offscreen: required), or with a headset until the runtime
         ends the session or the window closes; returns :meth:`summary`."""
         if frames is None:
@@ -608,7 +609,7 @@ class VRStation(Closes):
         except WardtwinError as exc:
             raise VRStationError(str(exc)) from None
 
-    def summary(self) -> dict:
+    def summary(self) -> VRSummary:
         """Where the trainee is and what was done: frames and time (s), head position (m) and
         heading (degrees), room, locomotion totals, recentres, the frame times, the source and
         the renderer."""
@@ -616,14 +617,13 @@ class VRStation(Closes):
         rid = self.model.room_at((h.position[0], h.position[1]))
         room = self.layout.room_by_id.get(rid)
         m = self.motion
-        return {
-            "station": StationKind.VR, "source": self.source.kind, "frames": self.frames, "time_s": round(self.time, 6),
-            "x": round(h.position[0], 4), "y": round(h.position[1], 4), "heading_deg": round(math.degrees(h.yaw), 2),
-            "room": rid, "room_name": room.name if room else None, "distance_m": round(m.distance, 4),
-            "teleports": m.teleports, "snap_turns": m.snap_turns, "turned_deg": round(math.degrees(m.turned), 2),
-            "recentres": self.source.recentres, "eye_size": list(self.eye_size), "ipd_m": round(self.source.ipd, 4),
-            "frame_times": self.frame_stats.summary(), "renderer": self.renderer,
-        }
+        return VRSummary(
+            station=StationKind.VR, source=self.source.kind, frames=self.frames, time_s=round(self.time, 6),
+            x=round(h.position[0], 4), y=round(h.position[1], 4), heading_deg=round(math.degrees(h.yaw), 2),
+            room=rid, room_name=room.name if room else None, distance_m=round(m.distance, 4),
+            teleports=m.teleports, snap_turns=m.snap_turns, turned_deg=round(math.degrees(m.turned), 2),
+            recentres=self.source.recentres, eye_size=tuple(self.eye_size), ipd_m=round(self.source.ipd, 4),
+            frame_times=self.frame_stats.summary(), renderer=self.renderer)
 
     # -- teardown -----------------------------------------------------------------------
     def close(self) -> None:

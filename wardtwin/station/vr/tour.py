@@ -25,6 +25,7 @@ from typing import ClassVar
 from wardtwin.angles import bearing
 from wardtwin.errors import UsageError
 from wardtwin.events import Driver, StationKind
+from wardtwin.events.stations import VRTourSummary
 from wardtwin.station import panelui
 from wardtwin.station.guides import Guides
 from wardtwin.station.locomotion import IDLE, WalkSettings, WalkState
@@ -93,9 +94,10 @@ class VRTour(Closes):
         """Run frames until the trainee closes the summary or the runtime ends the session."""
         play(self.station, self.player)
 
-    def summary(self) -> dict:
+    def summary(self) -> VRTourSummary:
         """The station's summary with the scripted trainee's ``selections``."""
-        return {**self.station.summary(), "selections": self.bot.selections if self.bot is not None else None}
+        selections = self.bot.selections if self.bot is not None else None
+        return VRTourSummary(**vars(self.station.summary()), selections=selections)
 
     def close(self) -> None:
         """Close what :class:`Headset` opened for this tour (nothing otherwise)."""
