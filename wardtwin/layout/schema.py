@@ -185,9 +185,13 @@ class Quantity(Type):
             return INVALID
         low_bad = self.lo is not None and (number <= self.lo if self.lo_open else number < self.lo)
         if low_bad or (self.hi is not None and number > self.hi):
-            ctx.report("out-of-range", loc, f"{label}: {number:g} {self.base} found; expected {self._range()}")
+            ctx.report("out-of-range", loc, f"{label}: {self._out_of_range(number)}")
             return INVALID
         return number
+
+    def _out_of_range(self, number: float) -> str:
+        """What an out-of-range finding says after its label."""
+        return f"{number:g} {self.base} found; expected {self._range()}"
 
     def _range(self) -> str:
         parts = []

@@ -82,19 +82,10 @@ class Share(Quantity):
     def parse(self, value: object) -> float:
         return parse_quantity(value, self.units, "share")
 
-    def check(self, value: object, ctx: Ctx, loc: Loc, label: str) -> object:
-        try:
-            number = self.parse(value)
-        except QuantityError as exc:
-            ctx.report(exc.kind, loc, f"{label}: {exc}")
-            return INVALID
+    def _out_of_range(self, number: float) -> str:
         lo = -math.inf if self.lo is None else self.lo  # (no bound given: none)
         hi = math.inf if self.hi is None else self.hi
-        if not lo <= number <= hi:
-            ctx.report("out-of-range", loc, f"{label}: {number:g} found; a share from {lo:g} to {hi:g} "
-                       "expected (e.g. 0.8, or 80%)")
-            return INVALID
-        return number
+        return f"{number:g} found; a share from {lo:g} to {hi:g} expected (e.g. 0.8, or 80%)"
 
     def json(self) -> dict[str, object]:
         return {**super().json(), "description": f"{self.doc} (a number, or a percentage such as 80%)"}
