@@ -29,14 +29,21 @@ The stages are the library's own calls (``load_ward``, ``derive_walls``, ``place
 reachability findings; the rules find a few (it is one long floor with its exits far apart):
 the ``rule`` column counts them, and with ``--baseline`` both versions must find the same.
 
-``--cli`` times the command itself instead: ``python -m wardtwin check FLOOR`` in a fresh
-process, its wall-clock, user and system CPU time and peak memory (of the child, from
-``wait4``), with the machine's load average beside each run; with ``--baseline`` the
-revision's command alternates with the working tree's, and their outputs must be identical.
+The stages are timed in one process (``WARDTWIN_JOBS=1``): on a large ward ``wardtwin check``
+runs parts of them in a worker on a second core (see ``wardtwin.forked``), whose time this
+process's clock would not see, so the stage times here add up to all the work done.
 
-Floor (issue 17): 10,000 rooms check in at most 10 s. Exits 1 when the count of about 10,000
-rooms takes longer, when a floor does not check clean, when the old and new walls differ, or
-when the baseline's findings differ from the working tree's.
+``--cli`` times the command itself instead, as users run it (with its worker where the machine
+has a second core): ``python -m wardtwin check FLOOR`` in a fresh process, its wall-clock, user
+and system CPU time and peak memory (of the command, from ``wait4``; its worker's time is in
+the CPU columns, its memory is not), with the machine's load average beside each run; with
+``--baseline`` the revision's command alternates with the working tree's, and their outputs
+must be identical.
+
+Floor (issue 17): 10,000 rooms check in at most 10 s, the command's wall-clock time, so
+``--cli`` judges it. Exits 1 when the count of about 10,000 rooms takes longer there, when a
+floor does not check clean, when the old and new walls differ, or when the baseline's
+findings differ from the working tree's.
 
     python tools/bench_check_scale.py [--rooms 1000 3000 10000] [--big] [--old-max 3000]
         [--chairs] [--checks] [--wall] [--profile N] [--baseline REV [--repeat 3]] [--cli]
@@ -512,6 +519,8 @@ def main(argv=None) -> int:
                     "(default: the system's temporary folder)")
     ap.add_argument("--child", nargs=2, metavar=("ROOT", "WARD"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if not a.cli:  # stages timed in one process (a worker's time would not show; see the doc)
+        os.environ["WARDTWIN_JOBS"] = "1"
     if a.wall:
         global clock
         clock = time.perf_counter
@@ -561,8 +570,8 @@ def main(argv=None) -> int:
 
 
 def _verdict(rows: list[dict]) -> int:
-    """Exit code: 1 when a floor has findings, its walls differ from the old derivation's, or
-    about 10,000 rooms take longer than :data:`TARGET_10K`."""
+    """Exit code: 1 when a floor has findings or its walls differ from the old derivation's
+    (the time floor is :func:`_cli_verdict`'s)."""
     code = 0
     for r in rows:
         if r["findings"]:
@@ -571,12 +580,9 @@ def _verdict(rows: list[dict]) -> int:
         if r["same_walls"] is False:
             print(f"FAIL: {r['rooms']} rooms: the new wall derivation differs from the old one")
             code = 1
-        if 10_000 <= r["rooms"] < 11_000 and r["total"] > TARGET_10K:
-            print(f"FAIL: {r['rooms']} rooms took {r['total']:.1f} s; at most {TARGET_10K:.0f} s expected")
-            code = 1
-    big = [r for r in rows if r["rooms"] >= 10_000]
-    if not big:
-        print(f"(no count of 10,000 rooms or more; the {TARGET_10K:.0f} s floor was not tested)")
+    if any(r["rooms"] >= 10_000 for r in rows):
+        print(f"(the {TARGET_10K:.0f} s floor is the command's wall-clock time, on two cores where there are: "
+              "--cli judges it)")
     return code
 
 

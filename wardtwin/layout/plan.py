@@ -60,6 +60,14 @@ class Plan:
         """Why windows could not be placed (:class:`~wardtwin.layout.windows.WindowProblem`)."""
         return self._windows[1]
 
+    def keep(self, **derived: object) -> None:
+        """Keep values of this plan's derived properties made elsewhere (by a worker process,
+        from the same layout), where they are not made yet: ``plan.keep(solid_union=...)``."""
+        for name, value in derived.items():
+            if not isinstance(getattr(type(self), name, None), cached_property):
+                raise AttributeError(f"{name}: not a derived property of a plan")
+            self.__dict__.setdefault(name, value)
+
     def open_neighbours(self, room: str) -> tuple[str, ...]:
         """Rooms joined to ``room`` with no wall between: an alcove's parent, a parent's alcoves."""
         return tuple(dict.fromkeys([b for a, b, _ in self.open_edges if a == room]

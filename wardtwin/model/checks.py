@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 
-from wardtwin.layout.findings import Finding
+from wardtwin.forked import Background, can_fork
 from wardtwin.gcpause import gc_paused
+from wardtwin.layout.findings import Finding
 from wardtwin.layout.model import Item, Layout, Point, Room
 from wardtwin.model.compiled import ACCESS_REACH, PERSON_RADIUS, WardModel, compile_ward
 
@@ -65,6 +66,11 @@ def _reachable(m: WardModel, p: Point) -> bool:
     return m.entrance_component >= 0 and m.component_of(p) == m.entrance_component
 
 
+#: Wards of at least this many rooms compile while a worker checks them (on a second core):
+#: on smaller ones the checks take too little time for a worker to pay.
+PARALLEL_ROOMS = 1000
+
+
 @gc_paused
 def check(ward: str | os.PathLike[str], *, rules: bool = True) -> tuple[Layout | None, list[Finding], WardModel | None]:
     """Every finding about a ward folder, as ``wardtwin check`` reports them: the layout's own
@@ -78,6 +84,7 @@ def check(ward: str | os.PathLike[str], *, rules: bool = True) -> tuple[Layout |
     from wardtwin.layout.load import load_ward
     from wardtwin.layout.plan import plan_of
     from wardtwin.layout.validate import validate
+    from wardtwin.versions.identity import remember_version, ward_version
 
     layout, findings = load_ward(ward)
     if layout is None:
@@ -87,10 +94,32 @@ def check(ward: str | os.PathLike[str], *, rules: bool = True) -> tuple[Layout |
 
     plan = plan_of(layout)
     choice = choose_pack(layout)  # the ward's rule pack: its own findings, and the limits the checks use
-    findings = findings + list(choice.findings) + validate(layout, skip=["door-reachability"], plan=plan)
+    findings = findings + list(choice.findings)
+    # a large ward that has read cleanly is compiled while a worker unites its walls (which the
+    # compile asks for once it has united the rooms) and then runs the layout's checks and makes
+    # the ward's version (``wardtwin check`` prints it); the model is dropped when the checks
+    # find errors, as is anything compiling raised
+    ahead = len(layout.rooms) >= PARALLEL_ROOMS and not exit_code(findings) and can_fork()
+    model: WardModel | None = None
+    failed: Exception | None = None
+    with Background(lambda: plan.solid_union,
+                    lambda: (validate(layout, skip=["door-reachability"], plan=plan),
+                             ward_version(layout) if ahead else None), parallel=ahead) as side:
+        if ahead:
+            try:
+                model = compile_ward(layout, PERSON_RADIUS, plan=plan, walls_from=lambda: side.result(0))
+            except Exception as exc:  # noqa: BLE001 - raised below unless the checks explain it
+                failed = exc
+        checked, version = side.result(1)
+    if version is not None:
+        remember_version(layout, version)
+    findings = findings + checked
     if exit_code(findings):
         return layout, sort_findings(findings + validate(layout, only=["door-reachability"], plan=plan)), None
-    model = compile_ward(layout, PERSON_RADIUS, plan=plan)
+    if failed is not None:
+        raise failed
+    if model is None:
+        model = compile_ward(layout, PERSON_RADIUS, plan=plan)
     findings = findings + navigation_findings(layout, model)
     if rules and not exit_code(findings):  # the pack's rules measured on the floor, once it can be trusted
         findings = findings + evaluate(layout, model, choice)

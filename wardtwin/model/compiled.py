@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping, Sequence, TypedDict
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence, TypedDict
 
 import numpy as np
 import shapely
@@ -237,13 +237,16 @@ def walkable_area(floor: Polygon | MultiPolygon, obstacles: Polygon | MultiPolyg
 
 
 @gc_paused
-def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | None = None) -> WardModel:
+def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | None = None,
+                 walls_from: Callable[[], Polygon | MultiPolygon] | None = None) -> WardModel:
     """Compile a layout into a :class:`WardModel` for a person of ``radius`` m.
 
     The layout should be valid (see :func:`wardtwin.layout.check_ward`); compile does not
     validate again, and leaves out what it cannot place (invalid room outlines, doors off
     their wall, items of unknown type or room). ``plan``: the layout's derived geometry when
-    the caller has it already."""
+    the caller has it already; ``walls_from``: where its :attr:`~Plan.solid_union` comes from
+    when the plan has none yet (a worker making it meanwhile: it is asked for once the rooms'
+    union and the equipment are done, and kept in the plan)."""
     if isinstance(radius, bool) or not (isinstance(radius, (int, float)) and math.isfinite(radius) and 0 <= radius <= 2):
         raise UsageError(f"person radius {radius!r} m: a number from 0 to 2 expected")
     radius = float(radius)
@@ -251,9 +254,6 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
     unwalked = {r.id for r in layout.rooms if r.kind in vocab.UNWALKED_KINDS}  # shafts: no floor to walk on
     rooms = dict(sorted((k, v) for k, v in plan.room_polygons.items() if k not in unwalked))
     room_union = shapely.union_all(list(rooms.values())) if rooms else Polygon()
-    solids = plan.solid_union
-    floor = room_union.difference(solids) if not solids.is_empty else room_union
-    floor = shapely.normalize(floor)
 
     blocks: list[Polygon] = []
     placed: list[tuple[Item, EquipmentType, Polygon, str]] = []
@@ -267,6 +267,11 @@ def compile_ward(layout: Layout, radius: float = PERSON_RADIUS, plan: Plan | Non
         if mount == "floor":
             blocks.append(fp)
     obstacles = shapely.union_all(blocks) if blocks else Polygon()
+    if walls_from is not None:
+        plan.keep(solid_union=walls_from())
+    solids = plan.solid_union
+    floor = room_union.difference(solids) if not solids.is_empty else room_union
+    floor = shapely.normalize(floor)
     walkable = walkable_area(floor, obstacles, radius)
     mesh = build_navmesh(walkable)
 

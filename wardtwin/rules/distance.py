@@ -91,6 +91,17 @@ class Grid:
         return (self.x0 + (ix + 0.5) * self.cell, self.y0 + (iy + 0.5) * self.cell)
 
 
+def grid_cells(model, cell: float = CELL) -> int:
+    """The number of cells (padded) of ``model``'s grid, without building it."""
+    walk = model.walkable
+    if walk.is_empty:
+        return 0
+    minx, miny, maxx, maxy = walk.bounds
+    nx = math.ceil(maxx / cell) - math.floor(minx / cell)
+    ny = math.ceil(maxy / cell) - math.floor(miny / cell)
+    return (ny + 4) * (nx + 4)
+
+
 def build_grid(model, cell: float = CELL) -> Grid:
     """The grid of ``model``'s walkable area (see the module's doc)."""
     walk = model.walkable
@@ -432,6 +443,13 @@ def _graph(grid: Grid, spare: int):
         got = (got[0], np.concatenate([got[1], np.empty(more, np.int32)]), np.concatenate([got[2], np.empty(more)]))
     grid._cache["graph"] = got
     return got
+
+
+def prepare_graph(grid: Grid, n_targets: int) -> None:
+    """Build the grid's graph now, with room for the seeds of any ``n_targets`` targets (so
+    that no later field grows it)."""
+    span = int(math.ceil(SEED_RADIUS / grid.cell)) + 1
+    _graph(grid, n_targets * ((4 * span + 1) ** 2 + 3))
 
 
 def _seeds(grid: Grid, points: np.ndarray):

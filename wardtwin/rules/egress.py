@@ -10,7 +10,7 @@ from wardtwin.rules.fire import farthest_point
 from wardtwin.rules.pack import Limit, rule_finding
 
 
-@rule("exit-distance")
+@rule("exit-distance", reads=lambda lim: ("exit", None))
 def exit_distance(lim: Limit, ctx: Context):
     if not ctx.fields.exits():
         return ()  # too-few-exits says so

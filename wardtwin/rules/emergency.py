@@ -17,8 +17,13 @@ def beds(ctx: Context):
 
 def _bed_time(lim: Limit, ctx: Context, kind: str, what: str):
     speed = lim.params.get("speed") or 1.2
-    f = ctx.fields.field(kind, lim.targets)
     lay = ctx.layout
+    if not ctx.fields.targets((kind, lim.targets)):  # nothing to walk to: every bed is too far
+        if n := len(beds(ctx)):
+            yield rule_finding(lim, *at(lay.ward.src), f"ward {lay.ward.id}: no {what} ({', '.join(lim.targets)}) that a "
+                               f"person can walk to from its {n} bed(s); each must be within {lim.shown} at {speed:g} m/s")
+        return
+    f = ctx.fields.field(kind, lim.targets)
     found = []
     for b in beds(ctx):
         p = b.access if b.access is not None else b.front
@@ -27,11 +32,6 @@ def _bed_time(lim: Limit, ctx: Context, kind: str, what: str):
         if t > lim.value + 1e-9:
             found.append((t, d, b, who))
     if not found:
-        return
-    if not f.targets:
-        src = lay.ward.src
-        yield rule_finding(lim, *at(src), f"ward {lay.ward.id}: no {what} ({', '.join(lim.targets)}) that a person can "
-                           f"walk to from its {len(found)} bed(s); each must be within {lim.shown} at {speed:g} m/s")
         return
     found.sort(key=lambda x: (-x[0], x[2].id))
     t, d, b, who = found[0]
@@ -43,11 +43,11 @@ def _bed_time(lim: Limit, ctx: Context, kind: str, what: str):
                        f"{dist}; at most {lim.shown} ({lim.value * speed:.0f} m){others}" + item.src.note("at"))
 
 
-@rule("crash-cart-time")
+@rule("crash-cart-time", reads=lambda lim: ("crash-cart", lim.targets))
 def crash_cart_time(lim: Limit, ctx: Context):
     return _bed_time(lim, ctx, "crash-cart", "crash cart")
 
 
-@rule("aed-time")
+@rule("aed-time", reads=lambda lim: ("aed", lim.targets))
 def aed_time(lim: Limit, ctx: Context):
     return _bed_time(lim, ctx, "aed", "AED")

@@ -3,7 +3,8 @@
 ``evaluate(layout, model)`` runs every model rule the pack sets (plan rules such as door and
 corridor widths run with the layout's own checks) and returns their findings. Distance rules
 share :class:`Fields`: one walking-distance field per target kind, computed on first use and
-kept for the map (``wardtwin map --field``).
+kept for the map (``wardtwin map --field``). On a large ward the rules run on two cores (see
+:func:`evaluate` and :mod:`wardtwin.forked`).
 """
 
 from __future__ import annotations
@@ -15,22 +16,30 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from wardtwin.layout.findings import Finding
-from wardtwin.rules.distance import Field, Grid, build_grid, distance_field
+from wardtwin.forked import Background, share_out
+from wardtwin.rules.distance import Field, Grid, build_grid, distance_field, grid_cells, prepare_graph
 from wardtwin.rules.pack import Choice, Limit, choose_pack
 from wardtwin.rules.registry import RULES, Family
 
+#: A distance field's key: its kind and the catalog types of its targets (None: exit doors).
+FieldKey = tuple[str, "tuple[str, ...] | None"]
 #: rule id -> function (limit, context) -> findings; filled by the rule family modules
 EVALUATORS: dict[str, Callable[[Limit, "Context"], Iterable[Finding]]] = {}
+#: rule id -> the key of the distance field its evaluator reads, from its limit
+READS: dict[str, Callable[[Limit], FieldKey]] = {}
 #: Room kinds that are not part of the ward's floor for "any point" rules: past the exit, or
 #: not walked in.
 NOT_FLOOR = ("stair", "shaft", "lift")
 
 
-def rule(rule_id: str):
-    """Decorator: the evaluator of a model rule."""
+def rule(rule_id: str, reads: Callable[[Limit], FieldKey] | None = None):
+    """Decorator: the evaluator of a model rule; ``reads``: the key of the distance field it
+    reads (so that the field can be computed ahead)."""
     def deco(fn):
         assert rule_id in RULES and RULES[rule_id].family is Family.MODEL, rule_id
         EVALUATORS[rule_id] = fn
+        if reads is not None:
+            READS[rule_id] = reads
         return fn
     return deco
 
@@ -62,12 +71,16 @@ class Fields:
         plan = self.model.plan
         return [(d, resolve_place(self.model, d)) for d in plan.exits if d in plan.opening_by_door]
 
+    def targets(self, key: FieldKey) -> list[tuple[str, tuple[float, float]]]:
+        """The named points of ``key``'s field: the exits', or its items'."""
+        kind, targets = key
+        return self.exits() if kind == "exit" else self.items(targets or ())
+
     def field(self, kind: str, targets: tuple[str, ...] | None = None) -> Field:
         """The field of ``kind``: ``exit`` (exit doors), or the items of catalog ``targets``."""
         key = (kind, targets)
         if key not in self._fields:
-            pts = self.exits() if kind == "exit" else self.items(targets or ())
-            self._fields[key] = distance_field(self.grid, kind, pts)
+            self._fields[key] = distance_field(self.grid, kind, self.targets(key))
         return self._fields[key]
 
     def floor_mask(self) -> np.ndarray:
@@ -129,14 +142,48 @@ def evaluate(layout, model, choice: Choice | None = None, fields: Fields | None 
     choice = choice if choice is not None else choose_pack(layout)
     if choice.pack is None:
         return []
-    ctx = Context(layout, model, fields or Fields(model))
-    out: list[Finding] = []
-    with plain_pages():
-        for rid, lim in choice.pack.limits.items():
-            fn = EVALUATORS.get(rid)
-            if fn is not None:
-                out.extend(fn(lim, ctx))
-    return out
+    fields = fields or Fields(model)
+    ctx = Context(layout, model, fields)
+    rules = [(rid, lim, EVALUATORS[rid]) for rid, lim in choice.pack.limits.items() if rid in EVALUATORS]
+    keys = _field_keys(fields, rules)
+    # on a large ward: the rules that read no field run in a worker while this process builds
+    # the grid and its graph; then the fields' rules are shared out with a second worker (it
+    # reads this process's graph), the first the longest
+    parallel = bool(keys) and grid_cells(model) >= PARALLEL_CELLS
+    on_grid = [i for i, (rid, lim, _fn) in enumerate(rules) if _reads(rid, lim) in keys]
+    off_grid = [i for i in range(len(rules)) if i not in on_grid]
+    with plain_pages(), Background(lambda: [_job(*rules[i][:2], ctx)() for i in off_grid], parallel=parallel) as side:
+        if parallel:
+            prepare_graph(fields.grid, max(len(fields.targets(k)) for k in keys))
+        found = dict(zip(on_grid, share_out([_job(*rules[i][:2], ctx) for i in on_grid], parallel)))
+        found.update(zip(off_grid, side.result()))
+    return [f for i in range(len(rules)) for f in found[i]]
+
+
+#: Grids of fewer cells (padded) run their rules in this process alone: a worker costs more
+#: than it saves (a 0.25 m cell; 500,000 cells are about 30,000 m² of bounding box).
+PARALLEL_CELLS = 500_000
+
+
+def _job(rid: str, lim: Limit, ctx: Context) -> Callable[[], list[Finding]]:
+    fn = EVALUATORS[rid]
+    return lambda: list(fn(lim, ctx))
+
+
+def _reads(rid: str, lim: Limit) -> FieldKey | None:
+    reads = READS.get(rid)
+    return reads(lim) if reads is not None else None
+
+
+def _field_keys(fields: Fields, rules) -> list[FieldKey]:
+    """The fields the rules read, in the rules' order, among those not yet computed that have
+    targets (a field without is a constant)."""
+    keys: list[FieldKey] = []
+    for rid, lim, _fn in rules:
+        key = _reads(rid, lim)
+        if key is not None and key not in keys and key not in fields._fields and fields.targets(key):
+            keys.append(key)
+    return keys
 
 
 def at(src, key: str | None = None) -> tuple[str, int, int]:

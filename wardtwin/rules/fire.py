@@ -16,14 +16,14 @@ def farthest_point(lim: Limit, ctx: Context, kind: str, what: str, targets=None)
     than the limit: at the worst point's room, naming the point, its distance, the nearest
     target and how much floor is over the limit."""
     fields = ctx.fields
-    f = fields.field(kind, targets)
-    floor = fields.floor_mask()
-    if not f.targets:
+    if not fields.targets((kind, targets)):  # (decided without the grid)
         src = ctx.layout.ward.src
         yield rule_finding(lim, *at(src), f"ward {ctx.layout.ward.id}: no {what} "
                            f"({', '.join(lim.targets) or kind}) that a person can walk to; every point must be within "
                            f"{lim.shown} walk of one")
         return
+    f = fields.field(kind, targets)
+    floor = fields.floor_mask()
     w = f.worst(floor)
     if w is None or w[0] <= lim.value + 1e-9:
         return
@@ -36,12 +36,12 @@ def farthest_point(lim: Limit, ctx: Context, kind: str, what: str, targets=None)
                        f"({f.targets[who]}); at most {lim.shown}; {over:.0f} m² of floor is farther" + src.note("polygon"))
 
 
-@rule("extinguisher-distance")
+@rule("extinguisher-distance", reads=lambda lim: ("extinguisher", lim.targets))
 def extinguisher_distance(lim: Limit, ctx: Context):
     return farthest_point(lim, ctx, "extinguisher", "fire extinguisher", lim.targets)
 
 
-@rule("alarm-box-distance")
+@rule("alarm-box-distance", reads=lambda lim: ("alarm-box", lim.targets))
 def alarm_box_distance(lim: Limit, ctx: Context):
     return farthest_point(lim, ctx, "alarm-box", "manual fire alarm box", lim.targets)
 

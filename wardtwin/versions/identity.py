@@ -117,5 +117,18 @@ def ward_version(layout: Layout) -> str:
     compact, key-sorted JSON. Made with the cyclic collector paused (it makes tens of
     thousands of small lists and dicts and no cycles: ``check`` prints it after a large
     ward's model, and the collector would scan those objects again and again)."""
-    text = json.dumps(normalised(layout), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    got = layout.__dict__.get(_REMEMBERED)
+    if got is None:
+        text = json.dumps(normalised(layout), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        got = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        remember_version(layout, got)
+    return got
+
+
+#: Where a layout keeps its version once made (a layout does not change).
+_REMEMBERED = "_ward_version"
+
+
+def remember_version(layout: Layout, version: str) -> None:
+    """Keep ``version`` (:func:`ward_version`'s, made elsewhere: by a worker) with ``layout``."""
+    layout.__dict__[_REMEMBERED] = version
