@@ -137,7 +137,8 @@ def _families():
 
 def evaluate(layout, model, choice: Choice | None = None, fields: Fields | None = None) -> list[Finding]:
     """Findings of every model rule of the ward's pack (``choice``: the pack, default the
-    ward's own), in the pack's order."""
+    ward's own), in the pack's order. ``fields``: distance fields to use and keep (on a large
+    ward those computed by a worker process are not kept)."""
     _families()
     choice = choice if choice is not None else choose_pack(layout)
     if choice.pack is None:
@@ -147,8 +148,8 @@ def evaluate(layout, model, choice: Choice | None = None, fields: Fields | None 
     rules = [(rid, lim, EVALUATORS[rid]) for rid, lim in choice.pack.limits.items() if rid in EVALUATORS]
     keys = _field_keys(fields, rules)
     # on a large ward: the rules that read no field run in a worker while this process builds
-    # the grid and its graph; then the fields' rules are shared out with a second worker (it
-    # reads this process's graph), the first the longest
+    # the grid and its graph; then the rules that read a field are shared out with a second
+    # worker (which reads this process's graph)
     parallel = bool(keys) and grid_cells(model) >= PARALLEL_CELLS
     on_grid = [i for i, (rid, lim, _fn) in enumerate(rules) if _reads(rid, lim) in keys]
     off_grid = [i for i in range(len(rules)) if i not in on_grid]
