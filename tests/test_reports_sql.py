@@ -174,3 +174,58 @@ def test_the_html_report_is_the_same_on_both_paths(tmp_path, monkeypatch):
 
     assert body("sql.html") == body("py.html")
     assert read_store(url, lambda st: sql_tables(st)) is not None
+
+
+def test_the_sql_path_without_a_second_connection_reads_everything_in_one_transaction(tmp_path):
+    """Where a side connection cannot be made, the side statements run in the main transaction:
+    the same tables."""
+    url = _pg_cohort(tmp_path)
+    with open_store(url, read_only=True) as st:
+        expected = _all(sql_tables(st))
+        st.conninfo = None
+        assert _all(sql_tables(st)) == expected == _all(_python_tables(st))
+
+
+def test_side_statements_read_the_main_statements_snapshot(tmp_path):
+    """A session written while the report reads is in none of its statements (PostgreSQL: the
+    side connections import the main transaction's snapshot)."""
+    url = _pg_cohort(tmp_path)
+    count = "SELECT COUNT(*) FROM sessions"
+    with open_store(url, read_only=True) as st:
+        side = [("SELECT COUNT(*) FROM sessions, (SELECT pg_sleep(0.3)) p", [])] * 2
+        with st.dialect.report_reads(st, (count, []), side, 100) as (chunks, side_rows):
+            (before,), = [r for rows in chunks for r in rows]
+            with open_store(url) as writer:
+                _write(writer, [_ev("late-1", 0, "session_started", 0, **started("late-1"))],
+                       "2026-09-01T00:00:00.000000Z")
+            assert [rows[0][0] for rows in side_rows()] == [before, before]
+        assert st.execute(count).fetchone()[0] == before + 1
+
+
+def test_a_report_stopped_early_cancels_its_side_statements(tmp_path):
+    import threading
+
+    url = _pg_cohort(tmp_path)
+    threads = threading.active_count()
+    with open_store(url, read_only=True) as st:
+        side = [("SELECT pg_sleep(30)", [])]
+        with pytest.raises(RuntimeError, match="stop"):
+            with st.dialect.report_reads(st, ("SELECT 1", []), side, 100) as (chunks, _):
+                raise RuntimeError("stop")
+        assert threading.active_count() == threads  # the thread ended: its statement was cancelled
+        assert st.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] > 0  # the store still reads
+
+
+def test_report_reads_on_sqlite_share_one_read_transaction(tmp_path):
+    url = str(tmp_path / "s.db")
+    with open_store(url) as st:
+        bulk_load(st, synthetic_sessions(4, 5, 3))
+    count = "SELECT COUNT(*) FROM sessions"
+    with open_store(url, read_only=True) as st:
+        with st.dialect.report_reads(st, (count, []), [(count, [])], 100) as (chunks, side_rows):
+            (before,), = [r for rows in chunks for r in rows]
+            with open_store(url) as writer:
+                _write(writer, [_ev("late-1", 0, "session_started", 0, **started("late-1"))],
+                       "2026-09-01T00:00:00.000000Z")
+            assert side_rows() == [[(before,)]]
+        assert not st.conn.in_transaction

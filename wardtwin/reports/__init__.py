@@ -158,13 +158,16 @@ def _build(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *,
     from wardtwin.store.versions import version_registry
 
     def read(store: Store) -> ReportWritten:
-        tables = None
+        registry = version_registry(store, ward)
         if fmt == "html" and SQL_TABLES:
             from wardtwin.reports.sqlagg import sql_tables
-            tables = sql_tables(store, ward=ward, since=since_iso, pseudonym=pseudonym)
-        if tables is not None:
-            return _html(tables, version_registry(store, ward), out, ward=ward, since=since)
-        return _tables(iter_summaries(store, ward=ward, since=since_iso), version_registry(store, ward), fmt, out,
+
+            rosters: list[list[Row]] = []  # made while the server aggregates the steps and items
+            tables = sql_tables(store, ward=ward, since=since_iso, pseudonym=pseudonym,
+                                while_waiting=lambda t: rosters.append(t.roster(_due(t, registry))))
+            if tables is not None:
+                return _html(tables, registry, out, ward=ward, since=since, roster=rosters[0] if rosters else None)
+        return _tables(iter_summaries(store, ward=ward, since=since_iso), registry, fmt, out,
                        pseudonym=pseudonym, excel=excel, ward=ward, since=since)
 
     written: ReportWritten = read_store(db, read)
@@ -227,13 +230,15 @@ def _tables(sessions: Iterable[SessionSummary], registry: VersionRegistry | None
 
 
 def _html(tables: Tables, registry: VersionRegistry | None, out: str | os.PathLike[str], *, ward: str | None,
-          since: str | None) -> ReportWritten:
+          since: str | None, roster: list[Row] | None = None) -> ReportWritten:
     """The html report of ``tables`` (a :class:`~wardtwin.reports.aggregate.ReportTables` or
-    :class:`~wardtwin.reports.sqlagg.SqlTables`)."""
+    :class:`~wardtwin.reports.sqlagg.SqlTables`; ``roster``: its roster with the refresher
+    column, when already made)."""
     from wardtwin.exchange.files import write_output
     from wardtwin.reports.html import render
 
-    roster = tables.roster(_due(tables, registry))
+    if roster is None:
+        roster = tables.roster(_due(tables, registry))
     filters = " · ".join(x for x in (f"ward {ward}" if ward else "all wards",
                                       f"since {since}" if since else "") if x)
     html = render(tables, roster, tables.cohort(), tables.steps(), title="wardtwin orientation report",

@@ -1,20 +1,23 @@
 """The report's tables aggregated in SQL (issue 19 point 10): the same roster, cohort, per-step
 and per-item tables as :class:`~wardtwin.reports.aggregate.ReportTables` fed with every
-session's summary, from ONE statement over the typed results the store keeps beside the events
-(``session_results`` and ``step_results``, :mod:`wardtwin.store.results`: what the Python fold
-makes of each session, written with its events), so no event and no JSON is read: it groups the
-step rows (GROUP BY; window functions number the attempts and find the medians) and only one
-compact row per session and the small aggregate rows reach Python. The same statement runs on
-SQLite and PostgreSQL (the few functions that differ come from the store's dialect); sessions
-are keyed by their number in start order (``sn``), and text is sorted bytewise.
+session's summary, from three statements over the typed results the store keeps beside the
+events (``session_results`` and ``step_results``, :mod:`wardtwin.store.results`: what the Python
+fold makes of each session, written with its events), so no event and no JSON is read: one
+compact row per session (streamed, in start order), and the per-step and per-item aggregates
+(GROUP BY; window functions number the attempts; the medians are aggregates), which on
+PostgreSQL the server computes on connections of their own while Python reads the session
+rows and makes the roster, all in one snapshot (:meth:`~wardtwin.store.dialect.Dialect.report_reads`).
+The same statements run on SQLite and PostgreSQL (the few functions that differ come from the
+store's dialect); text is grouped and sorted bytewise.
 
 Sessions whose stored results are not current (a station still writing, a store written
 before the results existed, rows changed by hand: :func:`~wardtwin.store.results.stale_sessions`)
-are summarised here from their events, and their rows passed into the statement as parameters
-in place of the stored ones. The Python path builds the report instead (:func:`sql_tables`
-returns None) when one of those sessions' events cannot be summarised (damage, which that path
-reports), when there are more than :data:`STALE_LIMIT` of them, when events are still only in
-station journals, and for a store whose schema predates the results (read as it is).
+are summarised here from their events, and their rows passed into the statements as
+parameters in place of the stored ones. The Python path builds the report instead
+(:func:`sql_tables` returns None) when one of those sessions' events cannot be summarised
+(damage, which that path reports), when there are more than :data:`STALE_LIMIT` of them, when
+events are still only in station journals, and for a store whose schema predates the results
+(read as it is).
 
 Measured with ``tools/bench_store.py --pg`` (100,000 trainees, 2.78 million events): see the
 README's paragraph on the store's typed results.
@@ -33,129 +36,117 @@ from wardtwin.reports.items import CURVE_ATTEMPTS, _change
 
 if TYPE_CHECKING:
     from wardtwin.store.db import Store
-    from wardtwin.store.dialect import Dialect
+    from wardtwin.store.dialect import Dialect, Statement
 
 #: Sessions without current results that the SQL path summarises itself; more: the Python path.
 STALE_LIMIT = 2000
 
 
-def _aggregates(d: Dialect) -> tuple[dict[str, str], list[str]]:
-    """Parts 1-4 (see :func:`build_statement`): per-step and per-item tables. Groups are keyed by
-    small integers numbered in ``s`` (``wt``: ward and tour, ``wk``: ward, ``tk``: trainee), so
-    the sorts and hashes of the million step rows compare numbers and the rows stay narrow; the
-    names are looked up at the end (``wn``, ``tn``); text keys are compared bytewise."""
-    reached = "status <> 'not_reached'"
-    # names of the integer keys (one row per ward and tour, per trainee)
-    wn = "SELECT wt, MIN(wk) AS wk, MIN(ward) AS ward, MIN(tour) AS tour FROM s GROUP BY wt"
-    tn = "SELECT tk, MIN(trainee) AS trainee FROM s GROUP BY tk"
-    wkn = "(SELECT wk, MIN(ward) AS ward FROM wn GROUP BY wk)"
-    # part 1: per tour step (reached steps; durations of ended steps, as the fold's: the median
-    # and the kinds ignore NULLs). One grouping: counts, means, median and kinds in one pass over
-    # the step rows; the first target (by session order) is read back by its session
-    sk = "wt, step, step_id"
-    on = "{0}.wt = g.wt AND {0}.step = g.step AND {0}.step_id = g.step_id"
-    p1 = (f"SELECT 1 AS part, n.ward AS a1, n.tour AS a2, g.step_id AS a3, t.target AS a4, "
-          f"NULL AS a5, NULL AS a6, NULL AS a7, NULL AS a8, NULL AS a9, NULL AS a10, "
-          f"g.n AS i1, g.passed AS i2, g.failed AS i3, g.skipped AS i4, g.hinted AS i5, g.hints AS i6, "
-          f"g.revealed AS i7, g.step AS i8, g.med AS f1, g.spl AS f2, g.soft AS f3, NULL AS f4, "
-          f"g.kinds AS x1, NULL AS x2, NULL AS x3, 0 AS o "
-          f"FROM (SELECT {sk}, COUNT(*) AS n, "
-          f"SUM(CASE WHEN status = 'passed' THEN 1 ELSE 0 END) AS passed, "
-          f"SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed, "
-          f"SUM(CASE WHEN status = 'skipped' THEN 1 ELSE 0 END) AS skipped, "
-          f"SUM(CASE WHEN hints > 0 THEN 1 ELSE 0 END) AS hinted, SUM(hints) AS hints, "
-          f"SUM(CASE WHEN revealed > 0 THEN 1 ELSE 0 END) AS revealed, AVG(spl) AS spl, AVG(soft) AS soft, "
-          f"MIN(CASE WHEN target IS NOT NULL AND target <> '' THEN session END) AS first, "
-          f"{d.median('dur')} AS med, {d.json_agg('kind', distinct=True)} AS kinds "
-          f"FROM st WHERE {reached} GROUP BY {sk}) g JOIN wn n ON n.wt = g.wt "
-          f"LEFT JOIN st t ON {on.format('t')} AND t.session = g.first")
-    # items: find attempts numbered per trainee and item, in session order then step order
-    att = (f"SELECT tk, wk, wt, target AS item, CASE WHEN status = 'passed' THEN 1 ELSE 0 END AS found, "
-           f"dur, spl, soft, ROW_NUMBER() OVER (PARTITION BY tk, wk, target ORDER BY session, step) AS n "
-           f"FROM st WHERE {reached} AND kind = 'find' AND target IS NOT NULL AND target <> ''")
-    bucket = "CASE WHEN n >= 4 THEN '4+' ELSE CAST(n AS TEXT) END"
-    stats = (f"COUNT(*) AS n, SUM(found) AS found, {d.median('CASE WHEN found = 1 THEN dur END')} AS med, "
-             f"AVG(spl) AS spl, AVG(soft) AS soft")
-    row2 = ("SELECT 2, {ward}, {item}, g.grp, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.n, g.found, NULL, NULL, "
-            "NULL, NULL, NULL, NULL, g.med, g.spl, g.soft, NULL, NULL, NULL, NULL, 0 FROM ({q}) g")
-    # the first attempts are attempt group '1' (SqlTables reads them from it): no pass of their own
-    p2 = [row2.format(ward="w.ward", item="g.item", q=f"SELECT wk, item, {grp} AS grp, {stats} FROM att{where} "
-                      f"GROUP BY {by}") + f" JOIN {wkn} w ON w.wk = g.wk"
-          for grp, where, by in (("'all'", "", "wk, item"), ("'repeat'", " WHERE n > 1", "wk, item"),
-                                 (bucket, "", f"wk, item, {bucket}"))]
-    p2.append(row2.format(ward="''", item="''", q=f"SELECT {bucket} AS grp, {stats} FROM att GROUP BY {bucket}"))
-    who = "SELECT tk, wk, item, MAX(found) AS found FROM att GROUP BY tk, wk, item"
-    p3 = (f"SELECT 3, w.ward, i.item, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"c.trainees, c.never, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, i.tours, NULL, NULL, 0 "
-          f"FROM (SELECT q.wk, q.item, {d.json_agg('n.tour', distinct=True)} AS tours "
-          f"FROM (SELECT DISTINCT wk, item, wt FROM att) q JOIN wn n ON n.wt = q.wt GROUP BY q.wk, q.item) i "
-          f"JOIN (SELECT wk, item, COUNT(*) AS trainees, SUM(1 - found) AS never FROM who GROUP BY wk, item) c "
-          f"ON c.wk = i.wk AND c.item = i.item JOIN {wkn} w ON w.wk = i.wk")
-    p4 = (f"SELECT 4, t.trainee, w.ward, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
-          f"g.n, g.found, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, g.missed, NULL, NULL, 0 "
-          f"FROM (SELECT tk, wk, COUNT(*) AS n, SUM(found) AS found, "
-          f"CASE WHEN SUM(found) < COUNT(*) THEN {d.json_agg('CASE WHEN found = 0 THEN item END')} END AS missed "
-          f"FROM who GROUP BY tk, wk) g JOIN tn t ON t.tk = g.tk JOIN {wkn} w ON w.wk = g.wk")
-    return {"wn": wn, "tn": tn, "att": att, "who": who}, [p1, *p2, p3, p4]
+#: The attempt groups of an item whose figures the items statement gives (in its column order):
+#: every attempt, the repeat ones (second and later), and by attempt number (the first: "1").
+ATTEMPT_GROUPS = ("all", "repeat", "1", "2", "3", "4+")
+_GROUP_CONDITIONS = {"all": "", "repeat": "n > 1", "1": "n = 1", "2": "n = 2", "3": "n = 3", "4+": "n >= 4"}
+
+
+def _attempt_stats(d: Dialect, group: str) -> str:
+    """SQL: the five figures of one attempt group over ``att`` rows (attempts, found, median time
+    to find s, SPL mean, SoftSPL mean); a group without attempts gives 0 and NULLs."""
+    cond = _GROUP_CONDITIONS[group]
+    if not cond:
+        return (f"COUNT(*), SUM(found), {d.median('CASE WHEN found = 1 THEN dur END')}, AVG(spl), AVG(soft)")
+    return (f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), SUM(CASE WHEN {cond} THEN found END), "
+            f"{d.median(f'CASE WHEN {cond} AND found = 1 THEN dur END')}, AVG(CASE WHEN {cond} THEN spl END), "
+            f"AVG(CASE WHEN {cond} THEN soft END)")
 
 
 def _results(d: Dialect, stale: Sequence[tuple[Any, ...]], table: str, columns: Sequence[str],
-             types: Sequence[str], exclude: str) -> tuple[str, list[Any]]:
+             types: Sequence[str], exclude: tuple[str, list[Any]] | None) -> tuple[str, list[Any]]:
     """SQL (a subquery) of the rows of results ``table``: the stored ones, but for the stale
-    sessions (``exclude``: the condition leaving theirs out, or empty) whose rows ``stale``
-    are passed as parameters instead."""
+    sessions (``exclude``: the condition leaving theirs out and its parameters; None: none)
+    whose rows ``stale`` are passed as parameters instead."""
     cols = ", ".join(columns)
-    if not exclude:
+    if exclude is None:
         return f"SELECT {cols} FROM {table}", []
     values, params = d.param_table(columns, types, stale)
-    return f"SELECT {cols} FROM {table} WHERE {exclude} UNION ALL SELECT {cols} FROM {values}", params
+    return (f"SELECT {cols} FROM {table} WHERE {exclude[0]} UNION ALL SELECT {cols} FROM {values}",
+            [*exclude[1], *params])
 
 
-def build_statement(d: Dialect, where: str, stale_ids: Sequence[str] = (),
-                    stale_sessions: Sequence[tuple[Any, ...]] = (),
-                    stale_steps: Sequence[tuple[Any, ...]] = ()) -> tuple[str, list[Any]]:
-    """``(statement, parameters)``: the parameters that follow those of the sessions' filter
-    (``where``: on the sessions table, ``?`` marks; its parameters come first). ``stale_*``: the sessions whose stored
-    results are not used, and their rows (:func:`~wardtwin.store.results.result_rows`). Rows:
-    ``(part, a1..a10 text, i1..i8 integer, f1..f4 double, x1 JSON, x2..x3 text, o)``, ordered by
-    part and ``o``: part 0 one per session in start order (:meth:`SqlTables.add_session`), 1 per
-    tour step (:meth:`SqlTables.add_step`), 2 per item and attempt group (all, first, repeat, 1,
-    2, 3, 4+; ward and item empty: all items pooled), 3 per item (tours, trainees, trainees who
-    never found it), 4 per trainee and ward (items tried, found, never found)."""
+def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: Sequence[str] = (),
+                     stale_sessions: Sequence[tuple[Any, ...]] = (),
+                     stale_steps: Sequence[tuple[Any, ...]] = ()) -> tuple[Statement, Statement, Statement]:
+    """The report's three statements, ``(text, parameters)`` each, over the sessions matching
+    ``where`` (on the sessions table, ``?`` marks, ``params``). ``stale_*``: the sessions whose
+    stored results are not used, and their rows (:func:`~wardtwin.store.results.result_rows`).
+
+    1. sessions: one row per session in start order (:meth:`SqlTables.add_session`), with the
+       number of its tour (``wt``: ward and tour, numbered in bytewise order);
+    2. steps: one row per tour step (reached steps; :meth:`SqlTables.add_step`): its tour's
+       number, and the number in start order of the first session with a target there;
+    3. items: over the find attempts, numbered per trainee, ward and item in session then step
+       order: ``("i", ward, item, tours JSON, trainees, trainees who never found it, then five
+       figures per group of ATTEMPT_GROUPS)``, ``("p", "", "", NULL, NULL, NULL, ...)`` the
+       groups "1" to "4+" of every item pooled (the first two groups NULL), and ``("t",
+       trainee, ward, items never found JSON or NULL, items tried, items found, NULLs)``.
+
+    The statements number sessions and tours alike (the same filter, order and snapshot)."""
     from wardtwin.store.results import (
         SESSION_RESULT_COLUMNS, SESSION_RESULT_TYPES, STEP_RESULT_COLUMNS, STEP_RESULT_TYPES,
     )
 
     c = d.collate_bytes
-    excl: list[Any] = []
-    exclude = ""
-    if stale_ids:
-        exclude, excl = d.not_in_param("session", list(stale_ids))
-    sr, p1 = _results(d, stale_sessions, "session_results", SESSION_RESULT_COLUMNS, SESSION_RESULT_TYPES, exclude)
-    tr, p2 = _results(d, stale_steps, "step_results", STEP_RESULT_COLUMNS, STEP_RESULT_TYPES, exclude)
-    params = [*excl, *p2, *excl, *p1]  # in the text's order: ``st`` (after ``s``), then part 0
+    exclude = d.not_in_param("session", list(stale_ids)) if stale_ids else None
     cond = f" WHERE {where}" if where else ""
-    s = (f"SELECT id, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, "
-         f"ROW_NUMBER() OVER (ORDER BY started_at{c}, id{c}) AS sn, DENSE_RANK() OVER (ORDER BY ward{c}, tour{c}) AS wt, "
-         f"DENSE_RANK() OVER (ORDER BY ward{c}) AS wk, DENSE_RANK() OVER (ORDER BY trainee{c}) AS tk "
-         f"FROM sessions{cond}")
-    st = (f"SELECT s.sn AS session, s.wt, s.wk, s.tk, t.step, t.status, t.step_id{c} AS step_id, t.kind, "
-          f"t.target{c} AS target, "
-          f"t.duration_s AS dur, t.hints, t.revealed, t.spl, t.soft_spl AS soft "
-          f"FROM ({tr}) t JOIN s ON s.id = t.session")
-    part0 = (f"SELECT 0 AS part, s.id AS a1, s.trainee AS a2, s.role AS a3, s.station AS a4, s.ward AS a5, "
-             f"s.tour AS a6, s.layout_hash AS a7, s.tour_version AS a8, s.started_at AS a9, r.outcome AS a10, "
-             f"r.steps_total AS i1, r.steps_passed AS i2, r.fms_max AS i3, r.any_symptom AS i4, "
-             f"CASE WHEN r.session IS NULL THEN 0 ELSE 1 END AS i5, NULL AS i6, NULL AS i7, NULL AS i8, "
-             f"r.duration_s AS f1, r.ssq_pre_total AS f2, r.ssq_post_total AS f3, NULL AS f4, NULL AS x1, "
-             f"r.steps_missed AS x2, NULL AS x3, s.sn AS o FROM s LEFT JOIN ({sr}) r ON r.session = s.id")
-    more, parts = _aggregates(d)
-    ctes = {"s": s, "st": st, **more}
-    # computed once, read several times (both backends would otherwise inline them)
-    mat = {"s", "st", "wn", "att", "who"}
-    with_ = ", ".join(f"{name} AS{' MATERIALIZED' if name in mat else ''} ({q})" for name, q in ctes.items())
-    body = " UNION ALL ".join([part0, *parts])
-    return f"WITH {with_} SELECT * FROM ({body}) u ORDER BY part, o", params
+    params = list(params)
+
+    def steps() -> tuple[str, list[Any]]:
+        return _results(d, stale_steps, "step_results", STEP_RESULT_COLUMNS, STEP_RESULT_TYPES, exclude)
+
+    wt = f"DENSE_RANK() OVER (ORDER BY ward{c}, tour{c})"  # the sessions' tours numbered (ward, tour)
+    sr, sr_p = _results(d, stale_sessions, "session_results", SESSION_RESULT_COLUMNS, SESSION_RESULT_TYPES, exclude)
+    sessions = (f"SELECT s.id, s.trainee, s.role, s.station, s.ward, s.tour, s.layout_hash, s.tour_version, "
+                f"s.started_at, r.outcome, r.steps_total, r.steps_passed, r.fms_max, r.any_symptom, "
+                f"CASE WHEN r.session IS NULL THEN 0 ELSE 1 END, r.duration_s, r.ssq_pre_total, r.ssq_post_total, "
+                f"r.steps_missed, s.wt FROM (SELECT id, trainee, role, station, ward, tour, layout_hash, tour_version, "
+                f"started_at, {wt} AS wt FROM sessions{cond}) s LEFT JOIN ({sr}) r ON r.session = s.id "
+                f"ORDER BY s.started_at{c}, s.id{c}")
+    # per tour step: reached steps; durations of ended steps, as the fold's (the median and the
+    # kinds ignore NULLs); the first session (its number in start order) with a target there.
+    # Grouped by the tour's number (wt, named by the sessions' rows), over narrow rows
+    tr, tr_p = steps()
+    rows = (f"SELECT s.wt, t.step, t.step_id{c} AS step_id, CASE WHEN t.status = 'passed' THEN 1 ELSE 0 END AS passed, "
+            f"CASE WHEN t.status = 'failed' THEN 1 ELSE 0 END AS failed, "
+            f"CASE WHEN t.status = 'skipped' THEN 1 ELSE 0 END AS skipped, t.hints, t.revealed, t.spl, t.soft_spl, "
+            f"CASE WHEN t.target IS NOT NULL AND t.target <> '' THEN s.sn END AS targeted, t.duration_s, t.kind "
+            f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY started_at{c}, id{c}) AS sn, {wt} AS wt "
+            f"FROM sessions{cond}) s JOIN ({tr}) t ON t.session = s.id WHERE t.status <> 'not_reached'")
+    per_step = (f"SELECT wt, step, step_id, COUNT(*), SUM(passed), SUM(failed), SUM(skipped), "
+                f"SUM(CASE WHEN hints > 0 THEN 1 ELSE 0 END), SUM(hints), "
+                f"SUM(CASE WHEN revealed > 0 THEN 1 ELSE 0 END), AVG(spl), AVG(soft_spl), MIN(targeted), "
+                f"{d.median('duration_s')}, {d.json_agg('kind', distinct=True)} "
+                f"FROM ({rows}) x GROUP BY wt, step, step_id")
+    # items: the find attempts numbered (n), the trainee's finds so far (cf), and whether a
+    # later attempt follows (more: NULL at the trainee's last attempt at the item)
+    tr3, tr3_p = steps()
+    found = "CASE WHEN t.status = 'passed' THEN 1 ELSE 0 END"
+    att = (f"SELECT s.trainee{c} AS trainee, s.ward{c} AS ward, s.tour, t.target{c} AS item, {found} AS found, "
+           f"t.duration_s AS dur, t.spl, t.soft_spl AS soft, ROW_NUMBER() OVER w AS n, SUM({found}) OVER w AS cf, "
+           f"LEAD(1) OVER w AS more FROM (SELECT id, trainee, ward, tour, started_at FROM sessions{cond}) s "
+           f"JOIN ({tr3}) t ON t.session = s.id WHERE t.status <> 'not_reached' AND t.kind = 'find' "
+           f"AND t.target IS NOT NULL AND t.target <> '' "
+           f"WINDOW w AS (PARTITION BY s.trainee{c}, s.ward{c}, t.target{c} ORDER BY s.started_at{c}, s.id{c}, t.step)")
+    figures = ", ".join(_attempt_stats(d, g) for g in ATTEMPT_GROUPS)
+    pooled = ", ".join(["NULL"] * 10 + [_attempt_stats(d, g) for g in ATTEMPT_GROUPS[2:]])
+    blank = ", ".join(["NULL"] * 30)
+    found_items = "SUM(CASE WHEN cf > 0 THEN 1 ELSE 0 END)"
+    items = (f"WITH att AS MATERIALIZED ({att}) "
+             f"SELECT 'i', ward, item, {d.json_agg('tour', distinct=True)}, SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END), "
+             f"SUM(CASE WHEN more IS NULL AND cf = 0 THEN 1 ELSE 0 END), {figures} FROM att GROUP BY ward, item "
+             f"UNION ALL SELECT 'p', '', '', NULL, NULL, NULL, {pooled} FROM att "
+             f"UNION ALL SELECT 't', trainee, ward, CASE WHEN {found_items} < COUNT(*) THEN "
+             f"{d.json_agg('CASE WHEN cf = 0 THEN item END')} END, COUNT(*), {found_items}, {blank} "
+             f"FROM att WHERE more IS NULL GROUP BY trainee, ward")
+    return (sessions, [*params, *sr_p]), (per_step, [*params, *tr_p]), (items, [*params, *tr3_p])
 
 
 class _Session:
@@ -194,6 +185,24 @@ class SqlItems:
         self.pooled: dict[str, _Stats] = {}
         self.meta: dict[tuple[str, str], tuple[str, int, int]] = {}  # (ward, item) -> (tours, trainees, never)
         self.never: list[tuple[str, str, int, int, list[str]]] = []  # (trainee, ward, tried, found, missed)
+
+    def add_rows(self, rows: Sequence[Sequence[Any]]) -> None:
+        """The rows of the items statement (see :func:`build_statements`)."""
+        for row in rows:
+            kind = row[0]
+            if kind == "t":
+                missed = [m for m in _json(row[3]) if m is not None] if row[3] is not None else []
+                self.never.append((row[1], row[2], row[4], row[5], missed))
+                continue
+            g: dict[str, _Stats] = self.pooled if kind == "p" else self.groups.setdefault((row[1], row[2]), {})
+            for i, name in enumerate(ATTEMPT_GROUPS):
+                st = row[6 + 5 * i:11 + 5 * i]
+                if st[0]:
+                    g[name] = (st[0], st[1], st[2], st[3], st[4])
+            if "1" in g:
+                g["first"] = g["1"]
+            if kind == "i":
+                self.meta[(row[1], row[2])] = ("/".join(sorted(set(_json(row[3])))), row[4], row[5])
 
     @staticmethod
     def _rate(g: _Stats | None) -> float | None:
@@ -254,6 +263,7 @@ class SqlTables:
         self.pseudonym = pseudonym
         self.versions: list[_VersionFacts] = []
         self.n_sessions = 0
+        self.tours: dict[int, tuple[str, str]] = {}  # the sessions' tours by number (wt): (ward, tour)
         self._best: dict[str, list[Any]] = {}  # trainee -> [latest, latest completed, attempts] (session rows)
         self._all = _Group()
         self._by: dict[str, dict[str, _Group]] = {"role": {}, "station": {}}
@@ -293,12 +303,11 @@ class SqlTables:
 
     # -- reading the rows ---------------------------------------------------------------------
     def add_session(self, row: Sequence[Any]) -> None:
-        """One part-0 row (raises :class:`_Bad` for a row left to the Python path)."""
+        """One row of the sessions statement (raises :class:`_Bad` for a row left to the Python path)."""
         from wardtwin.store.db import is_time
 
-        (_, sid, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, outcome,
-         total, passed, fms_max, any_symptom, has_results, _, _, _, duration, pre_total, post_total, _, _,
-         missed, _, _) = row
+        (sid, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, outcome, total, passed,
+         fms_max, any_symptom, has_results, duration, pre_total, post_total, missed, wt) = row
         if not has_results or not is_time(started_at):
             raise _Bad(sid)  # results written after this statement's look for stale ones; or damage
         if not (type(sid) is str and type(trainee) is str and type(station) is str and type(ward) is str
@@ -317,6 +326,7 @@ class SqlTables:
         s.any_symptom = None if post is None else post["any_symptom"]
         s.fms_max = fms_max
         self.n_sessions += 1
+        self.tours[wt] = (ward, tour)
         self.versions.append(_VersionFacts(trainee, ward, layout_hash, tour_version, s.completed, started_at, sid))
         facts = (sid, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, outcome, total,
                  passed, missed, duration, post, fms_max)
@@ -342,9 +352,10 @@ class SqlTables:
         if post:
             self.ssq_post.append(post["total"])
 
-    def add_step(self, row: Sequence[Any]) -> None:
-        (_, ward, tour, step_id, target, _, _, _, _, _, _, n, passed, failed, skipped, hinted, hints, revealed, step,
-         med, spl, soft, _, kinds, _, _, _) = row
+    def add_step(self, row: Sequence[Any], target: str | None) -> None:
+        """One row of the steps statement, and the target of its first session with one."""
+        (wt, step, step_id, n, passed, failed, skipped, hinted, hints, revealed, spl, soft, _, med, kinds) = row
+        ward, tour = self.tours[wt]
         ks = sorted({k for k in _json(kinds) if k}) if kinds else []
         self._steps.append({
             "ward": ward, "tour": tour, "step": step, "step_id": step_id, "kind": "/".join(ks),
@@ -391,10 +402,36 @@ def _stale_rows(store: Store, where: str,
     return ids, s_rows, st_rows
 
 
+def _first_targets(store: Store, tables: SqlTables, steps: Sequence[Sequence[Any]],
+                   stale: tuple[Sequence[str], Sequence[tuple[Any, ...]], Sequence[tuple[Any, ...]]]
+                   ) -> dict[tuple[int, int], str | None]:
+    """``(session number, step) -> target`` of the steps rows' first sessions with a target (the
+    sessions' numbers in start order, as the sessions statement gave them; read in the same
+    snapshot: the stale sessions' rows, else the stored ones)."""
+    wanted = {(row[12], row[1]) for row in steps if row[12] is not None}
+    ids = {tables.versions[sn - 1].session: sn for sn in {sn for sn, _ in wanted}}
+    found: dict[tuple[int, int], str | None] = {}
+    stale_ids = set(stale[0])
+    for r in stale[2]:  # (session, step, step_id, kind, target, ...)
+        if r[0] in ids and (ids[r[0]], r[1]) in wanted:
+            found[(ids[r[0]], r[1])] = r[4]
+    stored = sorted(sid for sid in ids if sid not in stale_ids)
+    for i in range(0, len(stored), 500):
+        cond, params = store.dialect.in_list("session", stored[i:i + 500])
+        for sid, step, target in store.execute(f"SELECT session, step, target FROM step_results WHERE {cond}",
+                                               params).fetchall():
+            if (ids[sid], step) in wanted:
+                found[(ids[sid], step)] = target
+    return found
+
+
 def sql_tables(store: Store, *, ward: str | None = None, since: str | None = None,
-               pseudonym: Callable[[str], str] | None = None, batch: int = 5000) -> SqlTables | None:
+               pseudonym: Callable[[str], str] | None = None, batch: int = 5000,
+               while_waiting: Callable[[SqlTables], None] | None = None) -> SqlTables | None:
     """The report's tables of ``store`` (sessions of ``ward`` started on/after ``since``) from
-    one SQL statement, or None where the Python path must build them (see the module's text)."""
+    SQL statements, or None where the Python path must build them (see the module's text).
+    ``while_waiting(tables)`` runs once every session's row is read, while the server may still
+    aggregate the steps and items (it may read the store: the same snapshot)."""
     from wardtwin.store.db import _session_filter
     from wardtwin.store.journal import read_pending
     from wardtwin.store.results import RESULTS_SCHEMA
@@ -406,30 +443,20 @@ def sql_tables(store: Store, *, ward: str | None = None, since: str | None = Non
     stale = _stale_rows(store, cond, params)
     if stale is None:
         return None
-    q, more = build_statement(store.dialect, cond, *stale)
+    main, *side = build_statements(store.dialect, cond, params, *stale)
     tables = SqlTables(pseudonym)
-    items = tables.items
     try:
-        with store.dialect.report_chunks(store, q, [*params, *more], batch) as chunks:
+        with store.dialect.report_reads(store, main, side, batch) as (chunks, side_rows):
             for rows in chunks:
                 for row in rows:
-                    part = row[0]
-                    if part == 0:
-                        tables.add_session(row)
-                    elif part == 1:
-                        tables.add_step(row)
-                    elif part == 2:
-                        g = items.pooled if row[1] == "" and row[2] == "" else \
-                            items.groups.setdefault((row[1], row[2]), {})
-                        g[row[3]] = (row[11], row[12], row[19], row[20], row[21])
-                        if row[3] == "1":
-                            g["first"] = g["1"]
-                    elif part == 3:
-                        tours = "/".join(sorted(set(_json(row[23]))))
-                        items.meta[(row[1], row[2])] = (tours, row[11], row[12])
-                    else:
-                        missed = [m for m in _json(row[23]) if m is not None] if row[12] < row[11] else []
-                        items.never.append((row[1], row[2], row[11], row[12], missed))
+                    tables.add_session(row)
+            if while_waiting is not None:
+                while_waiting(tables)
+            steps, items = side_rows()
+            targets = _first_targets(store, tables, steps, stale)
+        for row in steps:
+            tables.add_step(row, targets.get((row[12], row[1])))
+        tables.items.add_rows(items)
     except _Bad:
         return None
     return tables

@@ -289,6 +289,8 @@ class Store:
         self.dialect, self.conn, self.url, self.read_only, self.timeout = dialect, conn, url, read_only, timeout
         self.path = path
         self._fingerprint: tuple[int, int, int, bool] | None = None  # an immutable read-only SQLite open: the file as it was
+        #: PostgreSQL: what the connection was made with (a report's side statements open more); else None
+        self.conninfo: str | None = None
         self.schema_version = 0
 
     @property

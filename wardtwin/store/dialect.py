@@ -10,11 +10,12 @@ import json
 import os
 import re
 import sqlite3
+import threading
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence
 from urllib.parse import quote
 
 from wardtwin.errors import UsageError
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 _PG_LOCK_KEY = 0x77617264  # "ward": serialises migrations between processes
 _REPAIR = ("restore it from a backup, or move it aside to start a new one (stations can `wardtwin sync` "
            "their sessions again)")
+
+
+#: A statement and its parameters (``?`` marks).
+Statement = tuple[str, Sequence[Any]]
 
 
 def first_line(exc: BaseException) -> str:
@@ -129,8 +134,13 @@ class Dialect(ABC):
 
     @abstractmethod
     @contextmanager
-    def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
-        """:meth:`chunks` of one large reporting statement (its sorts given memory)."""
+    def report_reads(self, store: Store, main: Statement, side: Sequence[Statement],
+                     batch: int) -> Iterator[tuple[Iterator[list[Any]], Callable[[], list[list[Any]]]]]:
+        """The reads of one report, all in one snapshot of the store: ``(chunks, side_rows)``:
+        :meth:`chunks` of statement ``main`` (``(text, params)``, ``?`` marks), and a function
+        giving every row of each ``side`` statement (call it after reading ``chunks``; on
+        PostgreSQL they run meanwhile on connections of their own, the statements' sorts
+        given memory)."""
 
     @abstractmethod
     def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
@@ -259,10 +269,20 @@ class SqliteDialect(Dialect):
         return f"wardtwin_median({expr})"
 
     @contextmanager
-    def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
+    def report_reads(self, store: Store, main: Statement, side: Sequence[Statement],
+                     batch: int) -> Iterator[tuple[Iterator[list[Any]], Callable[[], list[list[Any]]]]]:
+        conn = store.conn
+        began = not conn.in_transaction  # one read transaction: one snapshot of a WAL database
         with store.translated():
-            cur = store.conn.execute(q, params)
-            yield iter(lambda: cur.fetchmany(batch), [])
+            if began:
+                conn.execute("BEGIN")
+            try:
+                cur = conn.execute(*main)
+                yield (iter(lambda: store.fetch(cur, batch), []),
+                       lambda: [conn.execute(q, params).fetchall() for q, params in side])
+            finally:
+                if began and conn.in_transaction:
+                    conn.execute("COMMIT")  # nothing written: ends the read
 
     def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
         cols = ", ".join(f"json_extract(value, '$[{i}]') AS {c}" for i, c in enumerate(columns))
@@ -295,7 +315,9 @@ class PostgresDialect(Dialect):
             raise self.translate(exc, shown) or StoreError(f"{shown}: {first_line(exc)}") from exc
         if read_only:
             conn.execute("SET default_transaction_read_only = on")
-        return Store(self, conn, shown, read_only, timeout)
+        store = Store(self, conn, shown, read_only, timeout)
+        store.conninfo = target
+        return store
 
     def translate(self, exc: BaseException, url: str) -> StoreError | None:
         try:
@@ -390,16 +412,43 @@ class PostgresDialect(Dialect):
         agg = f"(percentile_disc(ARRAY[0.5, 0.500000001]) WITHIN GROUP (ORDER BY {expr}))"
         return f"(({agg}[1] + {agg}[2]) / 2)"
 
+    #: Each report statement's settings: memory for its sorts and hashes; no JIT (compiling its
+    #: long expressions takes longer than running them).
+    _REPORT_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
+
     @contextmanager
-    def report_chunks(self, store: Store, q: str, params: Sequence[Any], batch: int) -> Iterator[Iterator[list[Any]]]:
+    def report_reads(self, store: Store, main: Statement, side: Sequence[Statement],
+                     batch: int) -> Iterator[tuple[Iterator[list[Any]], Callable[[], list[list[Any]]]]]:
+        # The main statement streams through a server-side cursor in a REPEATABLE READ
+        # transaction whose snapshot the side statements' transactions import (each on a
+        # connection of its own, in a thread), so that the server computes them while Python
+        # reads the main rows, and all see the same data. Where a second connection cannot be
+        # made, the side statements run afterwards in the main transaction.
         conn = store.conn
+        side_runs = [_SideRun(self.sql(q), params) for q, params in side]
         with store.translated(), conn.transaction(), conn.cursor(name="wardtwin_sql_report") as cur:
-            # memory for the sorts and hashes of one statement; no JIT (compiling its long
-            # expressions takes longer than running them)
-            conn.execute("SET LOCAL work_mem = '256MB'")
-            conn.execute("SET LOCAL jit = off")
-            cur.execute(self.sql(q), params)
-            yield iter(lambda: store.fetch(cur, batch), [])
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])
+            for setting in self._REPORT_SETTINGS:
+                conn.execute(setting)
+            if store.conninfo and re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+                for run in side_runs:
+                    run.start(store.conninfo, snapshot, store.timeout, self._REPORT_SETTINGS)
+            try:
+                q, params = main
+                cur.execute(self.sql(q), params)
+
+                def side_rows() -> list[list[Any]]:
+                    rows = []
+                    for run in side_runs:
+                        got = run.result()
+                        rows.append(got if got is not None else conn.execute(run.q, run.params).fetchall())
+                    return rows
+
+                yield iter(lambda: store.fetch(cur, batch), []), side_rows
+            finally:
+                for run in side_runs:
+                    run.stop()
 
     def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
         arrays = {"text": "text[]", "integer": "integer[]", "float": "float8[]"}  # as the results tables
@@ -409,6 +458,70 @@ class PostgresDialect(Dialect):
 
     def not_in_param(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} <> ALL(?::text[])", [list(values)]
+
+
+class _SideRun:
+    """One side statement of :meth:`PostgresDialect.report_reads`, run in a thread on a
+    connection of its own inside the main transaction's exported snapshot."""
+
+    def __init__(self, q: str, params: Sequence[Any]) -> None:
+        self.q, self.params = q, params
+        self._rows: list[Any] | None = None
+        self._error: BaseException | None = None
+        self._conn: Any = None
+        self._stopped = False
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self, conninfo: str, snapshot: str, timeout: float, settings: Sequence[str]) -> None:
+        self._thread = threading.Thread(target=self._run, args=(conninfo, snapshot, timeout, settings),
+                                        name="wardtwin-report-side", daemon=True)
+        self._thread.start()
+
+    def _run(self, conninfo: str, snapshot: str, timeout: float, settings: Sequence[str]) -> None:
+        import psycopg
+
+        try:
+            conn = psycopg.connect(conninfo, autocommit=True, connect_timeout=max(1, int(timeout)))
+        except psycopg.Error:
+            return  # no second connection: the statement runs in the main transaction instead
+        try:
+            with self._lock:
+                if self._stopped:
+                    return
+                self._conn = conn
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                conn.execute(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
+                for setting in settings:
+                    conn.execute(setting)
+                if not self._stopped:
+                    self._rows = conn.execute(self.q, self.params).fetchall()
+        except BaseException as exc:  # re-raised (and translated) by the reading thread
+            self._error = exc
+        finally:
+            with self._lock:
+                self._conn = None
+            conn.close()
+
+    def result(self) -> list[Any] | None:
+        """The statement's rows (None: not run, no second connection); its error re-raised."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._rows
+
+    def stop(self) -> None:
+        """Cancel the statement if it still runs (the report stopped early) and wait for the thread."""
+        with self._lock:
+            self._stopped = True
+        while self._thread is not None and self._thread.is_alive():
+            with self._lock:  # again until it ends: a cancel that comes before the statement starts is lost
+                if self._conn is not None:
+                    self._conn.cancel()
+            self._thread.join(0.05)
 
 
 class _Median:
