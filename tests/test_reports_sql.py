@@ -193,13 +193,26 @@ def test_side_statements_read_the_main_statements_snapshot(tmp_path):
     count = "SELECT COUNT(*) FROM sessions"
     with open_store(url, read_only=True) as st:
         side = [("SELECT COUNT(*) FROM sessions, (SELECT pg_sleep(0.3)) p", [])] * 2
-        with st.dialect.report_reads(st, (count, []), side, 100) as (chunks, side_rows):
-            (before,), = [r for rows in chunks for r in rows]
+        with st.dialect.report_reads(st) as reads:
+            reads.start(side)
+            (before,), = [r for rows in reads.chunks(count, [], 100) for r in rows]
             with open_store(url) as writer:
                 _write(writer, [_ev("late-1", 0, "session_started", 0, **started("late-1"))],
                        "2026-09-01T00:00:00.000000Z")
-            assert [rows[0][0] for rows in side_rows()] == [before, before]
+            assert [rows[0][0] for rows in reads.side_rows()] == [before, before]
+            assert st.execute(count).fetchone()[0] == before  # the store's own reads too
         assert st.execute(count).fetchone()[0] == before + 1
+
+
+def test_starting_side_statements_again_stops_the_first_ones(tmp_path):
+    """The report starts its aggregates before it knows which sessions' results are stale, and
+    again with their rows when some are."""
+    url = _pg_cohort(tmp_path)
+    with open_store(url, read_only=True) as st:
+        with st.dialect.report_reads(st) as reads:
+            reads.start([("SELECT pg_sleep(30)", [])])
+            reads.start([("SELECT 1", []), ("SELECT 2", [])])
+            assert reads.side_rows() == [[(1,)], [(2,)]]
 
 
 def test_a_report_stopped_early_cancels_its_side_statements(tmp_path):
@@ -210,7 +223,8 @@ def test_a_report_stopped_early_cancels_its_side_statements(tmp_path):
     with open_store(url, read_only=True) as st:
         side = [("SELECT pg_sleep(30)", [])]
         with pytest.raises(RuntimeError, match="stop"):
-            with st.dialect.report_reads(st, ("SELECT 1", []), side, 100) as (chunks, _):
+            with st.dialect.report_reads(st) as reads:
+                reads.start(side)
                 raise RuntimeError("stop")
         assert threading.active_count() == threads  # the thread ended: its statement was cancelled
         assert st.execute("SELECT COUNT(*) FROM sessions").fetchone()[0] > 0  # the store still reads
@@ -222,10 +236,11 @@ def test_report_reads_on_sqlite_share_one_read_transaction(tmp_path):
         bulk_load(st, synthetic_sessions(4, 5, 3))
     count = "SELECT COUNT(*) FROM sessions"
     with open_store(url, read_only=True) as st:
-        with st.dialect.report_reads(st, (count, []), [(count, [])], 100) as (chunks, side_rows):
-            (before,), = [r for rows in chunks for r in rows]
+        with st.dialect.report_reads(st) as reads:
+            reads.start([(count, [])])
+            (before,), = [r for rows in reads.chunks(count, [], 100) for r in rows]
             with open_store(url) as writer:
                 _write(writer, [_ev("late-1", 0, "session_started", 0, **started("late-1"))],
                        "2026-09-01T00:00:00.000000Z")
-            assert side_rows() == [[(before,)]]
+            assert reads.side_rows() == [[(before,)]]
         assert not st.conn.in_transaction

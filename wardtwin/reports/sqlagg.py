@@ -440,19 +440,26 @@ def sql_tables(store: Store, *, ward: str | None = None, since: str | None = Non
         return None
     where, params = _session_filter(ward, since)
     cond = " AND ".join(where)
-    stale = _stale_rows(store, cond, params)
-    if stale is None:
-        return None
-    main, *side = build_statements(store.dialect, cond, params, *stale)
+    d = store.dialect
     tables = SqlTables(pseudonym)
     try:
-        with store.dialect.report_reads(store, main, side, batch) as (chunks, side_rows):
-            for rows in chunks:
+        with d.report_reads(store) as reads:
+            # the aggregates begin at once, as if every session's results were current (the
+            # usual case), while the stale ones are looked for in the same snapshot
+            main, *side = build_statements(d, cond, params)
+            reads.start(side)
+            stale = _stale_rows(store, cond, params)
+            if stale is None:
+                return None
+            if stale[0]:
+                main, *side = build_statements(d, cond, params, *stale)
+                reads.start(side)
+            for rows in reads.chunks(*main, batch):
                 for row in rows:
                     tables.add_session(row)
             if while_waiting is not None:
                 while_waiting(tables)
-            steps, items = side_rows()
+            steps, items = reads.side_rows()
             targets = _first_targets(store, tables, steps, stale)
         for row in steps:
             tables.add_step(row, targets.get((row[12], row[1])))

@@ -15,7 +15,7 @@ import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Sequence
 from urllib.parse import quote
 
 from wardtwin.errors import UsageError
@@ -134,13 +134,9 @@ class Dialect(ABC):
 
     @abstractmethod
     @contextmanager
-    def report_reads(self, store: Store, main: Statement, side: Sequence[Statement],
-                     batch: int) -> Iterator[tuple[Iterator[list[Any]], Callable[[], list[list[Any]]]]]:
-        """The reads of one report, all in one snapshot of the store: ``(chunks, side_rows)``:
-        :meth:`chunks` of statement ``main`` (``(text, params)``, ``?`` marks), and a function
-        giving every row of each ``side`` statement (call it after reading ``chunks``; on
-        PostgreSQL they run meanwhile on connections of their own, the statements' sorts
-        given memory)."""
+    def report_reads(self, store: Store) -> Iterator[ReportReads]:
+        """The reads of one report, all in one snapshot of the store (the store's own
+        statements inside included): see :class:`ReportReads`."""
 
     @abstractmethod
     def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
@@ -269,17 +265,14 @@ class SqliteDialect(Dialect):
         return f"wardtwin_median({expr})"
 
     @contextmanager
-    def report_reads(self, store: Store, main: Statement, side: Sequence[Statement],
-                     batch: int) -> Iterator[tuple[Iterator[list[Any]], Callable[[], list[list[Any]]]]]:
+    def report_reads(self, store: Store) -> Iterator[ReportReads]:
         conn = store.conn
         began = not conn.in_transaction  # one read transaction: one snapshot of a WAL database
         with store.translated():
             if began:
                 conn.execute("BEGIN")
             try:
-                cur = conn.execute(*main)
-                yield (iter(lambda: store.fetch(cur, batch), []),
-                       lambda: [conn.execute(q, params).fetchall() for q, params in side])
+                yield ReportReads(store)
             finally:
                 if began and conn.in_transaction:
                     conn.execute("COMMIT")  # nothing written: ends the read
@@ -417,38 +410,22 @@ class PostgresDialect(Dialect):
     _REPORT_SETTINGS = ("SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off")
 
     @contextmanager
-    def report_reads(self, store: Store, main: Statement, side: Sequence[Statement],
-                     batch: int) -> Iterator[tuple[Iterator[list[Any]], Callable[[], list[list[Any]]]]]:
-        # The main statement streams through a server-side cursor in a REPEATABLE READ
-        # transaction whose snapshot the side statements' transactions import (each on a
-        # connection of its own, in a thread), so that the server computes them while Python
-        # reads the main rows, and all see the same data. Where a second connection cannot be
-        # made, the side statements run afterwards in the main transaction.
+    def report_reads(self, store: Store) -> Iterator[ReportReads]:
+        # A REPEATABLE READ transaction whose snapshot the side statements' transactions
+        # import (each on a connection of its own, in a thread: the server computes them while
+        # Python reads the main rows), so that all see the same data. Where a second connection
+        # cannot be made, the side statements run in the main transaction when asked for.
         conn = store.conn
-        side_runs = [_SideRun(self.sql(q), params) for q, params in side]
-        with store.translated(), conn.transaction(), conn.cursor(name="wardtwin_sql_report") as cur:
+        with store.translated(), conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])
             for setting in self._REPORT_SETTINGS:
                 conn.execute(setting)
-            if store.conninfo and re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
-                for run in side_runs:
-                    run.start(store.conninfo, snapshot, store.timeout, self._REPORT_SETTINGS)
+            reads = _PgReportReads(store, snapshot if re.fullmatch(r"[0-9A-Fa-f-]+", snapshot) else None)
             try:
-                q, params = main
-                cur.execute(self.sql(q), params)
-
-                def side_rows() -> list[list[Any]]:
-                    rows = []
-                    for run in side_runs:
-                        got = run.result()
-                        rows.append(got if got is not None else conn.execute(run.q, run.params).fetchall())
-                    return rows
-
-                yield iter(lambda: store.fetch(cur, batch), []), side_rows
+                yield reads
             finally:
-                for run in side_runs:
-                    run.stop()
+                reads.stop()
 
     def param_table(self, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
         arrays = {"text": "text[]", "integer": "integer[]", "float": "float8[]"}  # as the results tables
@@ -458,6 +435,74 @@ class PostgresDialect(Dialect):
 
     def not_in_param(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         return f"{column} <> ALL(?::text[])", [list(values)]
+
+
+class ReportReads:
+    """The reads of one report inside :meth:`Dialect.report_reads` (one snapshot): a main
+    statement streamed (:meth:`chunks`), and side statements (:meth:`start`, then
+    :meth:`side_rows`) that PostgreSQL computes meanwhile on connections of their own; this
+    base class (SQLite) runs them when their rows are asked for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._side: list[Statement] = []
+
+    def start(self, side: Sequence[Statement]) -> None:
+        """Begin the ``side`` statements (``(text, params)``, ``?`` marks); those begun
+        before are stopped and forgotten."""
+        self.stop()
+        self._side = list(side)
+
+    def chunks(self, q: str, params: Sequence[Any], batch: int) -> Iterator[list[Any]]:
+        """Lists of up to ``batch`` rows of statement ``q`` (errors translated)."""
+        store = self.store
+        with store.translated():
+            cur = store.conn.execute(store.sql(q), params)
+        yield from iter(lambda: store.fetch(cur, batch), [])
+
+    def side_rows(self) -> list[list[Any]]:
+        """Every row of each side statement, in :meth:`start`'s order (errors translated)."""
+        return [self.store.execute(q, params).fetchall() for q, params in self._side]
+
+    def stop(self) -> None:
+        """Stop the side statements still running (nothing to stop here)."""
+
+
+class _PgReportReads(ReportReads):
+    """PostgreSQL's :class:`ReportReads`: ``snapshot``, the main transaction's exported
+    snapshot (None: side statements in the main transaction)."""
+
+    def __init__(self, store: Store, snapshot: str | None) -> None:
+        super().__init__(store)
+        self._snapshot = snapshot
+        self._runs: list[_SideRun] = []
+
+    def start(self, side: Sequence[Statement]) -> None:
+        super().start(side)
+        store = self.store
+        self._runs = [_SideRun(store.sql(q), params) for q, params in side]
+        if store.conninfo and self._snapshot:
+            for run in self._runs:
+                run.start(store.conninfo, self._snapshot, store.timeout, PostgresDialect._REPORT_SETTINGS)
+
+    def chunks(self, q: str, params: Sequence[Any], batch: int) -> Iterator[list[Any]]:
+        store = self.store
+        with store.translated(), store.conn.cursor(name="wardtwin_report_rows") as cur:
+            cur.execute(store.sql(q), params)
+            yield from iter(lambda: store.fetch(cur, batch), [])
+
+    def side_rows(self) -> list[list[Any]]:
+        rows = []
+        for run, (q, params) in zip(self._runs, self._side):
+            with self.store.translated():
+                got = run.result()
+            rows.append(got if got is not None else self.store.execute(q, params).fetchall())
+        return rows
+
+    def stop(self) -> None:
+        for run in self._runs:
+            run.stop()
+        self._runs = []
 
 
 class _SideRun:
