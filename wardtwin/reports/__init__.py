@@ -160,13 +160,20 @@ def _build(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *,
     def read(store: Store) -> ReportWritten:
         registry = version_registry(store, ward)
         if fmt == "html" and SQL_TABLES:
-            from wardtwin.reports.sqlagg import sql_tables
+            from wardtwin.reports.sqlagg import SqlTables, sql_tables
 
-            rosters: list[list[Row]] = []  # made while the server aggregates the steps and items
-            tables = sql_tables(store, ward=ward, since=since_iso, pseudonym=pseudonym,
-                                while_waiting=lambda t: rosters.append(t.roster(_due(t, registry))))
+            made: list[tuple[list[Row], str]] = []  # while the server aggregates the steps and items
+
+            def meanwhile(t: SqlTables) -> None:
+                from wardtwin.reports.html import roster_table
+
+                roster = t.roster(_due(t, registry))
+                made.append((roster, roster_table(roster)))
+                t.cohort()  # kept
+
+            tables = sql_tables(store, ward=ward, since=since_iso, pseudonym=pseudonym, while_waiting=meanwhile)
             if tables is not None:
-                return _html(tables, registry, out, ward=ward, since=since, roster=rosters[0] if rosters else None)
+                return _html(tables, registry, out, ward=ward, since=since, roster=made[0] if made else None)
         return _tables(iter_summaries(store, ward=ward, since=since_iso), registry, fmt, out,
                        pseudonym=pseudonym, excel=excel, ward=ward, since=since)
 
@@ -230,21 +237,21 @@ def _tables(sessions: Iterable[SessionSummary], registry: VersionRegistry | None
 
 
 def _html(tables: Tables, registry: VersionRegistry | None, out: str | os.PathLike[str], *, ward: str | None,
-          since: str | None, roster: list[Row] | None = None) -> ReportWritten:
+          since: str | None, roster: tuple[list[Row], str] | None = None) -> ReportWritten:
     """The html report of ``tables`` (a :class:`~wardtwin.reports.aggregate.ReportTables` or
     :class:`~wardtwin.reports.sqlagg.SqlTables`; ``roster``: its roster with the refresher
-    column, when already made)."""
+    column and the roster's HTML table, when already made)."""
     from wardtwin.exchange.files import write_output
     from wardtwin.reports.html import render
 
-    if roster is None:
-        roster = tables.roster(_due(tables, registry))
+    rows, roster_html = roster if roster is not None else (tables.roster(_due(tables, registry)), None)
     filters = " · ".join(x for x in (f"ward {ward}" if ward else "all wards",
                                       f"since {since}" if since else "") if x)
-    html = render(tables, roster, tables.cohort(), tables.steps(), title="wardtwin orientation report",
-                  generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters)
+    html = render(tables, rows, tables.cohort(), tables.steps(), title="wardtwin orientation report",
+                  generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), filters=filters,
+                  roster_html=roster_html)
     write_output(out, html.encode("utf-8"))
-    return ReportWritten(tables.n_sessions, "html", os.fspath(out), trainees=len(roster))
+    return ReportWritten(tables.n_sessions, "html", os.fspath(out), trainees=len(rows))
 
 
 def _due(tables: Tables, registry: VersionRegistry | None) -> Due | None:

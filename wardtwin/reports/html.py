@@ -181,12 +181,24 @@ def histogram(series: list[tuple[str, list[float], str]], *, bins: list[float], 
     return "".join(parts)
 
 
+_ROSTER_COLUMNS = [("trainee", "trainee"), ("role", "role"), ("station", "station"), ("completed", "completed"),
+                   ("outcome", "outcome"), ("ended_at", "when (UTC)"), ("duration_s", "duration s"),
+                   ("score", "score"), ("steps_missed", "steps missed"), ("attempts", "attempts"),
+                   ("ward_version", "ward version"), ("refresher", "refresher")]
+
+
+def roster_table(roster: Sequence[Row]) -> str:
+    """The roster's HTML table (:func:`render`'s, made beforehand where that helps)."""
+    return table(roster, _ROSTER_COLUMNS, cls="roster", bad=lambda r: not r["completed"])
+
+
 def render(sessions: ReportSource | list[SessionSummary], roster: Sequence[Row], cohort: Sequence[Row],
            steps: Sequence[Row], *,
-           title: str, generated: str, filters: str) -> str:
+           title: str, generated: str, filters: str, roster_html: str | None = None) -> str:
     """The whole report as one HTML document. ``sessions``: the
     :class:`~wardtwin.reports.aggregate.ReportTables` the tables came from (or a list of
-    :class:`SessionSummary`, whose item evidence is computed here)."""
+    :class:`SessionSummary`, whose item evidence is computed here); ``roster_html``: the
+    roster's table already made (:func:`roster_table`)."""
     if isinstance(sessions, list):
         from wardtwin.reports.aggregate import ReportTables
 
@@ -225,10 +237,6 @@ def render(sessions: ReportSource | list[SessionSummary], roster: Sequence[Row],
                  ("attempts", "attempts"), ("success_rate", "success"), ("median_duration_s", "median s"),
                  ("hint_rate", "hint rate"), ("reveal_rate", "reveal rate"), ("spl_mean", "SPL"),
                  ("soft_spl_mean", "SoftSPL")]
-    roster_cols = [("trainee", "trainee"), ("role", "role"), ("station", "station"), ("completed", "completed"),
-                   ("outcome", "outcome"), ("ended_at", "when (UTC)"), ("duration_s", "duration s"),
-                   ("score", "score"), ("steps_missed", "steps missed"), ("attempts", "attempts"),
-                   ("ward_version", "ward version"), ("refresher", "refresher")]
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>
@@ -249,7 +257,7 @@ Any symptom = a post-session SSQ item rated slight or more.</figcaption></figure
 {items_section(sessions.items)}
 <h2 id="roster">Roster</h2>
 <p class="meta">One row per trainee: the latest completed session, else the latest attempt.</p>
-{table(roster, roster_cols, cls="roster", bad=lambda r: not r["completed"])}
+{roster_table(roster) if roster_html is None else roster_html}
 </body></html>
 """
 

@@ -26,7 +26,9 @@ README's paragraph on the store's typed results.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable
+from itertools import compress
 from datetime import datetime, timedelta
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Sequence
@@ -37,6 +39,9 @@ from wardtwin.reports.items import CURVE_ATTEMPTS, _change
 if TYPE_CHECKING:
     from wardtwin.store.db import Store
     from wardtwin.store.dialect import Dialect, Statement
+
+_TEXT = {str}
+_TEXT_OR_NONE = {str, type(None)}
 
 #: Sessions without current results that the SQL path summarises itself; more: the Python path.
 STALE_LIMIT = 2000
@@ -149,24 +154,6 @@ def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: S
     return (sessions, [*params, *sr_p]), (per_step, [*params, *tr_p]), (items, [*params, *tr3_p])
 
 
-class _Session:
-    """What the cohort table reads of a session (the attributes of a
-    :class:`~wardtwin.reports.summary.SessionSummary` that :class:`_Group` uses)."""
-
-    __slots__ = ("trainee", "completed", "duration_s", "score", "ssq_pre", "ssq_post", "any_symptom", "fms_max",
-                 "outcome")
-
-    trainee: str
-    completed: bool
-    duration_s: float
-    score: float
-    ssq_pre: dict[str, float] | None
-    ssq_post: dict[str, Any] | None
-    any_symptom: bool | None
-    fms_max: int | None
-    outcome: str
-
-
 #: One attempt group of an item: (attempts, found, median time to find s, SPL mean, SoftSPL mean).
 _Stats = tuple[int, int, float | None, float | None, float | None]
 
@@ -264,9 +251,23 @@ class SqlTables:
         self.versions: list[_VersionFacts] = []
         self.n_sessions = 0
         self.tours: dict[int, tuple[str, str]] = {}  # the sessions' tours by number (wt): (ward, tour)
-        self._best: dict[str, list[Any]] = {}  # trainee -> [latest, latest completed, attempts] (session rows)
-        self._all = _Group()
-        self._by: dict[str, dict[str, _Group]] = {"role": {}, "station": {}}
+        # the session rows, and the columns the roster and the cohort read, in start order
+        self._rows: list[Sequence[Any]] = []
+        self._trainee: list[str] = []
+        self._role: list[str] = []  # "unknown" for none
+        self._station: list[str] = []
+        self._completed: list[bool] = []
+        self._duration: list[float] = []
+        self._score: list[float] = []
+        self._post: list[float | None] = []  # SSQ post total
+        self._has_post: list[bool] = []
+        self._symptom: list[bool] = []  # an SSQ post with any symptom
+        self._fms: list[int | None] = []
+        self._has_fms: list[bool] = []
+        self._outcome: list[str] = []
+        self._pre: list[float | None] = []  # SSQ pre total
+        self._has_pre: list[bool] = []
+        self._cohort: list[Row] | None = None
         self._steps: list[Row] = []
         self.items = SqlItems(pseudonym)
         self.ssq_pre: list[float] = []
@@ -276,81 +277,117 @@ class SqlTables:
         rows: list[Row] = []
         p = self.pseudonym
         get = due.get if due else None
-        for trainee, (latest, done, attempts) in self._best.items():
-            r = done or latest
-            (sid, _, role, station, ward, tour, layout_hash, _, started_at, outcome, total, passed, missed,
-             duration, post, fms_max) = r
-            completed = outcome == "completed"
+        every = self._rows
+        trainees, completed = self._trainee, self._completed
+        latest = dict(zip(trainees, range(len(trainees))))  # trainee -> their latest session
+        done = dict(zip(compress(trainees, completed), compress(range(len(trainees)), completed)))
+        attempts = Counter(trainees)
+        for trainee, i in latest.items():
+            (sid, _, role, station, ward, tour, layout_hash, _, started_at, outcome, total, passed, fms_max, _, _,
+             duration, _, post, missed, _) = every[done.get(trainee, i)]
+            duration = float(duration)
+            is_done = outcome == "completed"
             d = get((trainee, ward)) if get else None
             rows.append({
                 "trainee": p(trainee) if p else trainee, "role": role or "", "station": station, "ward": ward,
-                "tour": tour, "completed": completed, "outcome": outcome, "started_at": started_at,
+                "tour": tour, "completed": is_done, "outcome": outcome, "started_at": started_at,
                 "ended_at": _ended_at(started_at, duration), "duration_s": _r(duration, 1),
                 "score": _r(passed / total if total else 0.0, 3), "steps_passed": passed, "steps_total": total,
-                "steps_missed": missed, "attempts": attempts,
-                "ssq_post_total": post["total"] if post else None, "fms_max": fms_max, "session": sid,
-                "ward_version": layout_hash if completed else "",
+                "steps_missed": missed, "attempts": attempts[trainee],
+                "ssq_post_total": None if post is None else float(post), "fms_max": fms_max, "session": sid,
+                "ward_version": layout_hash if is_done else "",
                 "refresher": d.status.value if d else "",
             })
         rows.sort(key=itemgetter("trainee"))
         return rows
 
     def cohort(self) -> list[Row]:
-        return _cohort_rows(self._all, self._by)
+        """The cohort table (made once: call it when every session's row is read)."""
+        if self._cohort is None:
+            self._cohort = self._cohort_rows()
+        return self._cohort
+
+    def _cohort_rows(self) -> list[Row]:
+        by: dict[str, dict[str, _Group]] = {"role": {}, "station": {}}
+        for dim, column in (("role", self._role), ("station", self._station)):
+            where: dict[str, list[int]] = {}
+            for i, value in enumerate(column):
+                at = where.get(value)
+                if at is None:
+                    where[value] = [i]
+                else:
+                    at.append(i)
+            for value, at in where.items():
+                by[dim][value] = self._group(at)
+        return _cohort_rows(self._group(None), by)
+
+    def _group(self, at: list[int] | None) -> _Group:
+        """The cohort group of the sessions at indices ``at`` in start order (None: every
+        session), as :meth:`_Group.add` of each in turn would make it."""
+        def pick(column: list[Any]) -> list[Any]:
+            if at is None:
+                return column
+            return [column[at[0]]] if len(at) == 1 else list(itemgetter(*at)(column))
+
+        trainees, completed, posts, has_post = (pick(self._trainee), pick(self._completed), pick(self._post),
+                                                pick(self._has_post))
+        g = _Group()
+        g.sessions = len(trainees)
+        g.trainees = set(trainees)
+        g.done = dict(zip(compress(trainees, completed), compress(pick(self._duration), completed)))
+        g.scores = pick(self._score)
+        g.with_post = sum(has_post)
+        g.symptom = sum(pick(self._symptom))
+        g.post = list(compress(posts, has_post))
+        g.pre = list(compress(pick(self._pre), pick(self._has_pre)))
+        g.fms = list(compress(pick(self._fms), pick(self._has_fms)))
+        outcomes = Counter(pick(self._outcome))
+        g.stopped, g.abandoned, g.quit = outcomes["stopped_comfort"], outcomes["abandoned"], outcomes["quit"]
+        return g
 
     def steps(self) -> list[Row]:
         return sorted(self._steps, key=lambda r: (r["ward"], r["tour"], r["step"], r["step_id"]))
 
     # -- reading the rows ---------------------------------------------------------------------
-    def add_session(self, row: Sequence[Any]) -> None:
-        """One row of the sessions statement (raises :class:`_Bad` for a row left to the Python path)."""
+    def add_sessions(self, rows: Sequence[Sequence[Any]]) -> None:
+        """Rows of the sessions statement, in start order (raises :class:`_Bad` for rows left to
+        the Python path); read a column at a time."""
         from wardtwin.store.db import is_time
 
+        if not rows:
+            return
         (sid, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, outcome, total, passed,
-         fms_max, any_symptom, has_results, duration, pre_total, post_total, missed, wt) = row
-        if not has_results or not is_time(started_at):
-            raise _Bad(sid)  # results written after this statement's look for stale ones; or damage
-        if not (type(sid) is str and type(trainee) is str and type(station) is str and type(ward) is str
-                and type(tour) is str and type(layout_hash) is str and type(tour_version) is str
-                and (role is None or type(role) is str)):
-            raise _Bad(sid)
-        pre = None if pre_total is None else {"total": float(pre_total)}
-        post: dict[str, Any] | None = (None if post_total is None else
-                                       {"total": float(post_total), "any_symptom": bool(any_symptom)})
-        duration = float(duration)
-        s = _Session()
-        s.trainee, s.outcome, s.duration_s = trainee, outcome, duration
-        s.completed = outcome == "completed"
-        s.score = passed / total if total else 0.0
-        s.ssq_pre, s.ssq_post = pre, post
-        s.any_symptom = None if post is None else post["any_symptom"]
-        s.fms_max = fms_max
-        self.n_sessions += 1
-        self.tours[wt] = (ward, tour)
-        self.versions.append(_VersionFacts(trainee, ward, layout_hash, tour_version, s.completed, started_at, sid))
-        facts = (sid, trainee, role, station, ward, tour, layout_hash, tour_version, started_at, outcome, total,
-                 passed, missed, duration, post, fms_max)
-        b = self._best.get(trainee)
-        if b is None:
-            b = self._best[trainee] = [None, None, 0]
-        b[0] = facts
-        if s.completed:
-            b[1] = facts
-        b[2] += 1
-        self._all.add(s)
-        roles, stations = self._by["role"], self._by["station"]
-        g = roles.get(role or "unknown")
-        if g is None:
-            g = roles[role or "unknown"] = _Group()
-        g.add(s)
-        g = stations.get(station)
-        if g is None:
-            g = stations[station] = _Group()
-        g.add(s)
-        if pre:
-            self.ssq_pre.append(pre["total"])
-        if post:
-            self.ssq_post.append(post["total"])
+         fms_max, any_symptom, has_results, duration, pre_total, post_total, _, wt) = zip(*rows)
+        if not all(has_results) or not all(map(is_time, started_at)):
+            raise _Bad()  # results written after this statement's look for stale ones; or damage
+        if any(not set(map(type, c)) <= _TEXT for c in (sid, trainee, station, ward, tour, layout_hash,
+                                                          tour_version)) or not set(map(type, role)) <= _TEXT_OR_NONE:
+            raise _Bad()
+        completed = [o == "completed" for o in outcome]
+        self.n_sessions += len(rows)
+        self.tours.update(zip(wt, zip(ward, tour)))
+        self.versions.extend(map(_VersionFacts, trainee, ward, layout_hash, tour_version, completed, started_at, sid))
+        self._rows.extend(rows)
+        self._trainee.extend(trainee)
+        self._role.extend(r or "unknown" for r in role)
+        self._station.extend(station)
+        self._completed.extend(completed)
+        self._duration.extend(map(float, duration))
+        self._score.extend(p / t if t else 0.0 for p, t in zip(passed, total))
+        post = [None if x is None else float(x) for x in post_total]
+        pre = [None if x is None else float(x) for x in pre_total]
+        has_post = [x is not None for x in post]
+        has_pre = [x is not None for x in pre]
+        self._post.extend(post)
+        self._has_post.extend(has_post)
+        self._symptom.extend(bool(h and x) for h, x in zip(has_post, any_symptom))
+        self._fms.extend(fms_max)
+        self._has_fms.extend(x is not None for x in fms_max)
+        self._outcome.extend(outcome)
+        self._pre.extend(pre)
+        self._has_pre.extend(has_pre)
+        self.ssq_pre.extend(x for x in pre if x is not None)
+        self.ssq_post.extend(x for x in post if x is not None)
 
     def add_step(self, row: Sequence[Any], target: str | None) -> None:
         """One row of the steps statement, and the target of its first session with one."""
@@ -372,23 +409,26 @@ def _json(value: Any) -> Any:
 
 
 def _ended_at(started_at: str, duration: float) -> str:
-    try:
-        t0 = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    try:  # UTC (as the store writes it): read without its zone, written with a Z
+        naive = started_at[:-1]
+        t0 = (datetime.fromisoformat(naive) if started_at[-1:] == "Z" and "Z" not in naive and "+" not in naive else
+              datetime.fromisoformat(started_at.replace("Z", "+00:00")))
     except ValueError:
         return ""
     t = t0 + timedelta(seconds=duration)
     if t.year < 1000:  # strftime's %Y does not pad the year to four digits; isoformat does
         return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return t.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"  # the same text, 4x faster
+    if t.tzinfo is not None:
+        t = t.replace(tzinfo=None)
+    return t.isoformat(timespec="microseconds") + "Z"  # the same text as strftime's, 4x faster
 
 
-def _stale_rows(store: Store, where: str,
-                params: Sequence[Any]) -> tuple[list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
-    """The sessions without current results and their rows, summarised from their events; None
-    where the Python path must build the report (too many, or one it cannot summarise)."""
-    from wardtwin.store.results import result_rows, stale_sessions, summaries
+def _stale_rows(store: Store, ids: list[str]
+                ) -> tuple[list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]] | None:
+    """The stale sessions ``ids`` and their rows, summarised from their events; None where the
+    Python path must build the report (too many, or one it cannot summarise)."""
+    from wardtwin.store.results import result_rows, summaries
 
-    ids = stale_sessions(store, where, params)
     if len(ids) > STALE_LIMIT:
         return None
     s_rows: list[tuple[Any, ...]] = []
@@ -434,36 +474,51 @@ def sql_tables(store: Store, *, ward: str | None = None, since: str | None = Non
     aggregate the steps and items (it may read the store: the same snapshot)."""
     from wardtwin.store.db import _session_filter
     from wardtwin.store.journal import read_pending
-    from wardtwin.store.results import RESULTS_SCHEMA
+    from wardtwin.store.results import RESULTS_SCHEMA, stale_statement
 
     if store.schema_version < RESULTS_SCHEMA or read_pending(store):
         return None
     where, params = _session_filter(ward, since)
     cond = " AND ".join(where)
     d = store.dialect
-    tables = SqlTables(pseudonym)
-    try:
-        with d.report_reads(store) as reads:
-            # the aggregates begin at once, as if every session's results were current (the
-            # usual case), while the stale ones are looked for in the same snapshot
-            main, *side = build_statements(d, cond, params)
-            reads.start(side)
-            stale = _stale_rows(store, cond, params)
-            if stale is None:
+    with d.report_reads(store) as reads:
+        # Everything starts at once, as if every session's results were current (the usual
+        # case); the sessions whose results are not are looked for meanwhile (side statement
+        # 2), and when there are some, the statements run again with their rows.
+        main, *side = build_statements(d, cond, params)
+        reads.start([*side, (stale_statement(d, cond), params)])
+
+        def read_sessions() -> SqlTables | None:
+            tables = SqlTables(pseudonym)
+            chunks = reads.chunks(*main, batch)
+            try:
+                for rows in chunks:
+                    tables.add_sessions(rows)
+            except _Bad:
                 return None
-            if stale[0]:
-                main, *side = build_statements(d, cond, params, *stale)
-                reads.start(side)
-            for rows in reads.chunks(*main, batch):
-                for row in rows:
-                    tables.add_session(row)
-            if while_waiting is not None:
-                while_waiting(tables)
-            steps, items = reads.side_rows()
-            targets = _first_targets(store, tables, steps, stale)
-        for row in steps:
-            tables.add_step(row, targets.get((row[12], row[1])))
-        tables.items.add_rows(items)
-    except _Bad:
-        return None
+            finally:
+                chunks.close()  # its cursor, before another one opens
+            return tables
+
+        tables = read_sessions()
+        ids = [r[0] for r in reads.rows_of(2)]
+        stale: tuple[list[str], list[tuple[Any, ...]], list[tuple[Any, ...]]] = ([], [], [])
+        if ids:
+            got = _stale_rows(store, ids)
+            if got is None:
+                return None
+            stale = got
+            main, *side = build_statements(d, cond, params, *stale)
+            reads.start(side)
+            tables = read_sessions()
+        if tables is None:
+            return None  # a session row the SQL cannot read: left to the Python path
+        if while_waiting is not None:
+            while_waiting(tables)
+        steps, items = reads.rows_of(0), reads.rows_of(1)
+        targets = _first_targets(store, tables, steps, stale)
+    for row in steps:
+        tables.add_step(row, targets.get((row[12], row[1])))
+    tables.items.add_rows(items)
     return tables
+

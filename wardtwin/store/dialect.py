@@ -15,7 +15,7 @@ import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generator, Iterator, Sequence
 from urllib.parse import quote
 
 from wardtwin.errors import UsageError
@@ -446,14 +446,16 @@ class ReportReads:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._side: list[Statement] = []
+        self._got: dict[int, list[Any]] = {}
 
     def start(self, side: Sequence[Statement]) -> None:
         """Begin the ``side`` statements (``(text, params)``, ``?`` marks); those begun
         before are stopped and forgotten."""
         self.stop()
         self._side = list(side)
+        self._got = {}
 
-    def chunks(self, q: str, params: Sequence[Any], batch: int) -> Iterator[list[Any]]:
+    def chunks(self, q: str, params: Sequence[Any], batch: int) -> Generator[list[Any], None, None]:
         """Lists of up to ``batch`` rows of statement ``q`` (errors translated)."""
         store = self.store
         with store.translated():
@@ -462,7 +464,17 @@ class ReportReads:
 
     def side_rows(self) -> list[list[Any]]:
         """Every row of each side statement, in :meth:`start`'s order (errors translated)."""
-        return [self.store.execute(q, params).fetchall() for q, params in self._side]
+        return [self.rows_of(i) for i in range(len(self._side))]
+
+    def rows_of(self, i: int) -> list[Any]:
+        """Every row of side statement ``i`` (errors translated)."""
+        if i not in self._got:
+            self._got[i] = self._rows_of(i)
+        return self._got[i]
+
+    def _rows_of(self, i: int) -> list[Any]:
+        q, params = self._side[i]
+        return self.store.execute(q, params).fetchall()
 
     def stop(self) -> None:
         """Stop the side statements still running (nothing to stop here)."""
@@ -485,19 +497,16 @@ class _PgReportReads(ReportReads):
             for run in self._runs:
                 run.start(store.conninfo, self._snapshot, store.timeout, PostgresDialect._REPORT_SETTINGS)
 
-    def chunks(self, q: str, params: Sequence[Any], batch: int) -> Iterator[list[Any]]:
+    def chunks(self, q: str, params: Sequence[Any], batch: int) -> Generator[list[Any], None, None]:
         store = self.store
         with store.translated(), store.conn.cursor(name="wardtwin_report_rows") as cur:
             cur.execute(store.sql(q), params)
             yield from iter(lambda: store.fetch(cur, batch), [])
 
-    def side_rows(self) -> list[list[Any]]:
-        rows = []
-        for run, (q, params) in zip(self._runs, self._side):
-            with self.store.translated():
-                got = run.result()
-            rows.append(got if got is not None else self.store.execute(q, params).fetchall())
-        return rows
+    def _rows_of(self, i: int) -> list[Any]:
+        with self.store.translated():
+            got = self._runs[i].result()
+        return got if got is not None else super()._rows_of(i)
 
     def stop(self) -> None:
         for run in self._runs:

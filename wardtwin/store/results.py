@@ -25,6 +25,7 @@ from wardtwin.metrics.session import BAD_DATA, SessionSummary, UnusableEvent, su
 
 if TYPE_CHECKING:
     from wardtwin.store.db import Store
+    from wardtwin.store.dialect import Dialect
 
 #: The schema version that added the results tables.
 RESULTS_SCHEMA = 4
@@ -159,11 +160,16 @@ def stale_sql(session_id: str, results: str) -> str:
             f"<> COALESCE({results}.last_seq, -1))")
 
 
+def stale_statement(d: Dialect, where: str) -> str:
+    """SQL: the ids of the sessions (matching ``where`` on ``sessions``, ``?`` marks) without
+    current results, in start order."""
+    cond = f" AND {where}" if where else ""
+    c = d.collate_bytes
+    return (f"SELECT s.id FROM sessions s LEFT JOIN session_results r ON r.session = s.id "
+            f"WHERE {stale_sql('s.id', 'r')}{cond} ORDER BY s.started_at{c}, s.id{c}")
+
+
 def stale_sessions(store: Store, where: str, params: Sequence[Any]) -> list[str]:
     """The sessions (matching ``where`` on ``sessions``, ``?`` marks) without current results,
     in start order."""
-    cond = f" AND {where}" if where else ""
-    c = store.dialect.collate_bytes
-    q = (f"SELECT s.id FROM sessions s LEFT JOIN session_results r ON r.session = s.id "
-         f"WHERE {stale_sql('s.id', 'r')}{cond} ORDER BY s.started_at{c}, s.id{c}")
-    return [r[0] for r in store.execute(q, params).fetchall()]
+    return [r[0] for r in store.execute(stale_statement(store.dialect, where), params).fetchall()]
