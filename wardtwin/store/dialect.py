@@ -418,10 +418,13 @@ class PostgresDialect(Dialect):
         conn = store.conn
         with store.translated(), conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            snapshot = str(conn.execute("SELECT pg_export_snapshot()").fetchone()[0])
+            # a standby exports no snapshot: there, everything runs on this connection
+            snapshot = conn.execute("SELECT CASE WHEN pg_is_in_recovery() THEN NULL "
+                                    "ELSE pg_export_snapshot() END").fetchone()[0]
             for setting in self._REPORT_SETTINGS:
                 conn.execute(setting)
-            reads = _PgReportReads(store, snapshot if re.fullmatch(r"[0-9A-Fa-f-]+", snapshot) else None)
+            ok = isinstance(snapshot, str) and re.fullmatch(r"[0-9A-Fa-f-]+", snapshot)
+            reads = _PgReportReads(store, snapshot if ok else None)
             try:
                 yield reads
             finally:
