@@ -58,9 +58,9 @@ def _attempt_stats(d: Dialect, group: str) -> str:
     to find s, SPL mean, SoftSPL mean); a group without attempts gives 0 and NULLs."""
     cond = _GROUP_CONDITIONS[group]
     if not cond:
-        return (f"COUNT(*), SUM(found), {d.median('CASE WHEN found = 1 THEN dur END')}, AVG(spl), AVG(soft)")
+        return f"COUNT(*), SUM(found), {d.median('dur', 'found = 1')}, AVG(spl), AVG(soft)"
     return (f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END), SUM(CASE WHEN {cond} THEN found END), "
-            f"{d.median(f'CASE WHEN {cond} AND found = 1 THEN dur END')}, AVG(CASE WHEN {cond} THEN spl END), "
+            f"{d.median('dur', f'{cond} AND found = 1')}, AVG(CASE WHEN {cond} THEN spl END), "
             f"AVG(CASE WHEN {cond} THEN soft END)")
 
 

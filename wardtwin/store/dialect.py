@@ -128,9 +128,10 @@ class Dialect(ABC):
         """SQL: a JSON array of ``items``."""
 
     @abstractmethod
-    def median(self, expr: str) -> str:
-        """SQL: an aggregate, the median of the non-null values of ``expr`` as Python's
-        ``statistics.median`` gives it (the middle value, or the mean of the two middle ones)."""
+    def median(self, expr: str, where: str = "") -> str:
+        """SQL: an aggregate, the median of the non-null values of ``expr`` (of the rows where
+        ``where`` holds, when given) as Python's ``statistics.median`` gives it (the middle
+        value, or the mean of the two middle ones)."""
 
     @abstractmethod
     @contextmanager
@@ -261,8 +262,9 @@ class SqliteDialect(Dialect):
     def json_array(self, *items: str) -> str:
         return f"json_array({', '.join(items)})"
 
-    def median(self, expr: str) -> str:
-        return f"wardtwin_median({expr})"
+    def median(self, expr: str, where: str = "") -> str:
+        # FILTER: the other rows never reach the (Python) aggregate
+        return f"wardtwin_median({expr})" + (f" FILTER (WHERE {where})" if where else "")
 
     @contextmanager
     def report_reads(self, store: Store) -> Iterator[ReportReads]:
@@ -399,10 +401,11 @@ class PostgresDialect(Dialect):
     def json_array(self, *items: str) -> str:
         return f"json_build_array({', '.join(items)})"
 
-    def median(self, expr: str) -> str:
+    def median(self, expr: str, where: str = "") -> str:
         # the lower and the upper middle value (the same one for an odd count: the k-th of n is
         # at ceil(p * n)), halved as Python does; one sort, the two calls being one aggregate
-        agg = f"(percentile_disc(ARRAY[0.5, 0.500000001]) WITHIN GROUP (ORDER BY {expr}))"
+        cond = f" FILTER (WHERE {where})" if where else ""
+        agg = f"(percentile_disc(ARRAY[0.5, 0.500000001]) WITHIN GROUP (ORDER BY {expr}){cond})"
         return f"(({agg}[1] + {agg}[2]) / 2)"
 
     #: Each report statement's settings: memory for its sorts and hashes; no JIT (compiling its
