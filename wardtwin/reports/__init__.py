@@ -181,7 +181,7 @@ def _build(db: str | os.PathLike[str], fmt: str, out: str | os.PathLike[str], *,
     return written
 
 
-#: The html report's tables come from one SQL statement over the typed results the store keeps
+#: The html report's tables come from SQL statements over the typed results the store keeps
 #: (:mod:`wardtwin.reports.sqlagg`; faster than summarising every session, on both backends);
 #: where it cannot answer (see there), and when False, from every session's summary (:func:`_tables`).
 SQL_TABLES = True

@@ -1,7 +1,8 @@
 """What differs between the store's two backends, as one object per backend chosen when a
 store opens (:func:`~wardtwin.store.db.open_store`, by :func:`dialect_of`): placeholders,
 transactions, error translation, chunked reads, bulk inserts, the integrity check, the DDL of
-triggers and the few SQL functions the report statement needs. Everything else is portable SQL.
+triggers, the few SQL functions the report's statements need and how a report reads them in one
+snapshot (:class:`ReportReads`). Everything else is portable SQL.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ class Dialect(ABC):
         """Statements making a trigger that deletes a session's ``session_results`` row when a
         row of ``table`` (session id in column ``key``) is updated or deleted by hand."""
 
-    # -- the report statement (wardtwin.reports.sqlagg) -------------------------------------
+    # -- the report's statements (wardtwin.reports.sqlagg) ---------------------------------
     @abstractmethod
     def greatest(self, a: str, b: str) -> str:
         """SQL: the larger of two values."""

@@ -33,7 +33,7 @@ SESSION_RESULT_COLUMNS = ("session", "n_events", "last_seq", "outcome", "duratio
                           "steps_missed", "fms_max", "ssq_pre_total", "ssq_post_total", "any_symptom")
 STEP_RESULT_COLUMNS = ("session", "step", "step_id", "kind", "target", "status", "duration_s", "hints", "revealed",
                        "spl", "soft_spl")
-#: SQL types of the columns (for tables of rows passed as parameters, see the report statement).
+#: SQL types of the columns (for tables of rows passed as parameters, see the report's statements).
 SESSION_RESULT_TYPES = ("text", "integer", "integer", "text", "float", "integer", "integer", "text", "integer",
                         "float", "float", "integer")
 STEP_RESULT_TYPES = ("text", "integer", "text", "text", "text", "text", "float", "integer", "integer", "float",
