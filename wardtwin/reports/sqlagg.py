@@ -84,7 +84,7 @@ def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: S
     ``where`` (on the sessions table, ``?`` marks, ``params``). ``stale_*``: the sessions whose
     stored results are not used, and their rows (:func:`~wardtwin.store.results.result_rows`).
 
-    1. sessions: one row per session in start order (:meth:`SqlTables.add_session`), with the
+    1. sessions: one row per session in start order (:meth:`SqlTables.add_sessions`), with the
        number of its tour (``wt``: ward and tour, numbered in bytewise order);
     2. steps: one row per tour step (reached steps; :meth:`SqlTables.add_step`): its tour's
        number, and the number in start order of the first session with a target there;
@@ -244,7 +244,7 @@ class SqlItems:
 
 class SqlTables:
     """:class:`~wardtwin.reports.aggregate.ReportTables`' tables (roster, cohort, steps, items,
-    SSQ totals, version facts) from the rows of :func:`build_statement`."""
+    SSQ totals, version facts) from the rows of :func:`build_statements`."""
 
     def __init__(self, pseudonym: Callable[[str], str] | None = None) -> None:
         self.pseudonym = pseudonym
