@@ -92,7 +92,8 @@ def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: S
        order: ``("i", ward, item, tours JSON, trainees, trainees who never found it, then five
        figures per group of ATTEMPT_GROUPS)``, ``("p", "", "", NULL, NULL, NULL, ...)`` the
        groups "1" to "4+" of every item pooled (the first two groups NULL), and ``("t",
-       trainee, ward, items never found JSON or NULL, items tried, items found, NULLs)``.
+       trainee, ward, items never found JSON (NULL or [] when none), items tried, items found,
+       NULLs)``.
 
     The statements number sessions and tours alike (the same filter, order and snapshot)."""
     from wardtwin.store.results import (
@@ -148,8 +149,8 @@ def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: S
              f"SELECT 'i', ward, item, {d.json_agg('tour', distinct=True)}, SUM(CASE WHEN n = 1 THEN 1 ELSE 0 END), "
              f"SUM(CASE WHEN more IS NULL AND cf = 0 THEN 1 ELSE 0 END), {figures} FROM att GROUP BY ward, item "
              f"UNION ALL SELECT 'p', '', '', NULL, NULL, NULL, {pooled} FROM att "
-             f"UNION ALL SELECT 't', trainee, ward, CASE WHEN {found_items} < COUNT(*) THEN "
-             f"{d.json_agg('CASE WHEN cf = 0 THEN item END')} END, COUNT(*), {found_items}, {blank} "
+             f"UNION ALL SELECT 't', trainee, ward, {d.json_agg('item')} FILTER (WHERE cf = 0), COUNT(*), "
+             f"{found_items}, {blank} "
              f"FROM att WHERE more IS NULL GROUP BY trainee, ward")
     return (sessions, [*params, *sr_p]), (per_step, [*params, *tr_p]), (items, [*params, *tr3_p])
 
@@ -177,9 +178,8 @@ class SqlItems:
         """The rows of the items statement (see :func:`build_statements`)."""
         for row in rows:
             kind = row[0]
-            if kind == "t":
-                missed = [m for m in _json(row[3]) if m is not None] if row[3] is not None else []
-                self.never.append((row[1], row[2], row[4], row[5], missed))
+            if kind == "t":  # (the items never found: NULL or an empty array when none)
+                self.never.append((row[1], row[2], row[4], row[5], [] if row[3] is None else _json(row[3])))
                 continue
             g: dict[str, _Stats] = self.pooled if kind == "p" else self.groups.setdefault((row[1], row[2]), {})
             for i, name in enumerate(ATTEMPT_GROUPS):
