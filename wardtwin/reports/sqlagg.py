@@ -132,7 +132,9 @@ def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: S
                 f"{d.median('duration_s')}, {d.json_agg('kind', distinct=True)} "
                 f"FROM ({rows}) x GROUP BY wt, step, step_id")
     # items: the find attempts numbered (n), the trainee's finds so far (cf), and whether a
-    # later attempt follows (more: NULL at the trainee's last attempt at the item)
+    # later attempt follows (more: NULL at the trainee's last attempt at the item). One window
+    # (its order is unique: ROWS, as the running sum needs, lets SQLite compute all three in
+    # one pass)
     tr3, tr3_p = steps()
     found = "CASE WHEN t.status = 'passed' THEN 1 ELSE 0 END"
     att = (f"SELECT s.trainee{c} AS trainee, s.ward{c} AS ward, s.tour, t.target{c} AS item, {found} AS found, "
@@ -140,7 +142,8 @@ def build_statements(d: Dialect, where: str, params: Sequence[Any], stale_ids: S
            f"LEAD(1) OVER w AS more FROM (SELECT id, trainee, ward, tour, started_at FROM sessions{cond}) s "
            f"JOIN ({tr3}) t ON t.session = s.id WHERE t.status <> 'not_reached' AND t.kind = 'find' "
            f"AND t.target IS NOT NULL AND t.target <> '' "
-           f"WINDOW w AS (PARTITION BY s.trainee{c}, s.ward{c}, t.target{c} ORDER BY s.started_at{c}, s.id{c}, t.step)")
+           f"WINDOW w AS (PARTITION BY s.trainee{c}, s.ward{c}, t.target{c} ORDER BY s.started_at{c}, s.id{c}, t.step "
+           f"ROWS UNBOUNDED PRECEDING)")
     figures = ", ".join(_attempt_stats(d, g) for g in ATTEMPT_GROUPS)
     pooled = ", ".join(["NULL"] * 10 + [_attempt_stats(d, g) for g in ATTEMPT_GROUPS[2:]])
     blank = ", ".join(["NULL"] * 30)
