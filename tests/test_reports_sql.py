@@ -244,3 +244,19 @@ def test_report_reads_on_sqlite_share_one_read_transaction(tmp_path):
                        "2026-09-01T00:00:00.000000Z")
             assert reads.side_rows() == [[(before,)]]
         assert not st.conn.in_transaction
+
+
+def test_the_refresher_rows_looked_up_unordered_are_the_sorted_ones(tmp_path):
+    """The report looks each trainee's refresher row up (due_rows(..., ordered=False), no sort):
+    the same rows as the sorted list ``wardtwin due`` prints."""
+    from wardtwin.store.versions import version_registry
+    from wardtwin.versions.due import due_rows
+
+    url = str(tmp_path / "s.db")
+    with open_store(url) as st:
+        bulk_load(st, synthetic_sessions(5, 40, 4, repeats=0.5))
+    with open_store(url, read_only=True) as st:
+        facts, registry = sql_tables(st).versions, version_registry(st, None)
+    ordered = due_rows(facts, registry)
+    assert len(ordered) == 40  # one per trainee (one ward)
+    assert sorted(due_rows(facts, registry, ordered=False), key=lambda r: (r.trainee, r.ward)) == ordered

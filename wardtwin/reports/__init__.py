@@ -260,4 +260,4 @@ def _due(tables: Tables, registry: VersionRegistry | None) -> Due | None:
         return None
     from wardtwin.versions.due import due_rows
 
-    return {(r.trainee, r.ward): r for r in due_rows(tables.versions or [], registry)}
+    return {(r.trainee, r.ward): r for r in due_rows(tables.versions or [], registry, ordered=False)}

@@ -58,11 +58,14 @@ def _path(edges: Mapping[str, set], a: str, b: str) -> list[tuple[str, str]] | N
     return None
 
 
-def due_rows(sessions: Iterable, registry, current: Mapping[str, str] | None = None) -> list[DueRow]:
-    """One row per trainee and ward. ``sessions``: :class:`~wardtwin.reports.summary.SessionSummary`
-    (or anything with trainee, ward, layout_hash, tour_version, completed, started_at, session);
-    ``registry``: :class:`~wardtwin.store.versions.VersionRegistry`; ``current``: ward ->
-    current version (default: the version each ward was seen with last)."""
+def due_rows(sessions: Iterable, registry, current: Mapping[str, str] | None = None, *,
+             ordered: bool = True) -> list[DueRow]:
+    """One row per trainee and ward (sorted by both; ``ordered=False``: in the order of their
+    first session, for a caller that looks rows up). ``sessions``:
+    :class:`~wardtwin.reports.summary.SessionSummary` (or anything with trainee, ward,
+    layout_hash, tour_version, completed, started_at, session); ``registry``:
+    :class:`~wardtwin.store.versions.VersionRegistry`; ``current``: ward -> current version
+    (default: the version each ward was seen with last)."""
     refreshers = {r.tour_version: r for r in registry.refreshers}
     edges: dict[tuple[str, str], set] = {}
     changes: dict[tuple[str, str, str], list] = {}
@@ -88,7 +91,7 @@ def due_rows(sessions: Iterable, registry, current: Mapping[str, str] | None = N
     verdicts: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[str | None, str, DueStatus, tuple[str, ...]]] = {}
     no_tour = DueStatus.NO_TOUR
     out = []
-    for (trainee, ward), ss in sorted(by.items()):
+    for (trainee, ward), ss in (sorted(by.items()) if ordered else by.items()):
         if ward in currents:
             cur = currents[ward]
         else:
@@ -102,7 +105,8 @@ def due_rows(sessions: Iterable, registry, current: Mapping[str, str] | None = N
         if not done:
             out.append(DueRow(trainee, ward, None, None, cur, no_tour))
             continue
-        history = tuple((s.layout_hash, s.tour_version) for s in done)
+        history = (((done[0].layout_hash, done[0].tour_version),) if len(done) == 1 else
+                   tuple((s.layout_hash, s.tour_version) for s in done))
         v = verdicts.get((ward, history))
         if v is None:
             v = verdicts[(ward, history)] = _verdict(history, cur, refreshers, ward_edges.get(ward, {}),
