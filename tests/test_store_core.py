@@ -155,3 +155,15 @@ def test_unsupported_url():
     from wardtwin.errors import UsageError
     with pytest.raises(UsageError, match="unsupported database URL"):
         open_store("mysql://x/y")
+
+
+def test_too_old_sqlite_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    """The store's statements need SQLite 3.30 (aggregates with FILTER): an older library is
+    refused by name, not met by a syntax error in the middle of a report."""
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 29, 0))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.29.0")
+    with pytest.raises(StoreUnavailableError, match=r"3\.29\.0.*3\.30\.0 or later"):
+        open_store(str(tmp_path / "s.db"))
+    assert main(["db-info", "--db", str(tmp_path / "s.db")]) == 2
+    assert "3.30.0 or later" in capsys.readouterr().err
+    assert not (tmp_path / "s.db").exists()

@@ -150,6 +150,10 @@ class Dialect(ABC):
         """``(condition, params)``: ``column`` is none of ``values`` (one parameter, however many)."""
 
 
+#: The oldest SQLite the store works with: aggregates with FILTER arrived in 3.30.0 (2019).
+MIN_SQLITE = (3, 30, 0)
+
+
 class SqliteDialect(Dialect):
     """A SQLite file (WAL mode, ``BEGIN IMMEDIATE`` transactions)."""
 
@@ -161,6 +165,10 @@ class SqliteDialect(Dialect):
     def open(self, target: str, shown: str, *, create: bool, read_only: bool, timeout: float) -> Store:
         from wardtwin.store.db import Store, fingerprint, refuse_foreign
 
+        if sqlite3.sqlite_version_info < MIN_SQLITE:  # the reports' statements need FILTER and windows
+            raise StoreUnavailableError(
+                f"{shown}: this Python's SQLite is {sqlite3.sqlite_version}; wardtwin's store needs SQLite "
+                f"{'.'.join(map(str, MIN_SQLITE))} or later (a newer Python, or a PostgreSQL store with --db)")
         p = Path(target)
         _check_db_path(p, shown, create=create and not read_only)
         conn = None
