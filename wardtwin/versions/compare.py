@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from multiprocessing.pool import Pool
 from pathlib import Path
 
+from wardtwin import forked
 from wardtwin.layout import vocab
 from wardtwin.layout.model import Layout, Point
 from wardtwin.versions.diff import THRESHOLD_M, Kind, WardDiff, What, diff_layouts
@@ -67,7 +68,7 @@ def _worker_load(spec: str, tmp_root: str | os.PathLike[str] | None) -> LoadedWa
 def _idle_core() -> bool:
     """Whether a second core is free now (a worker on a busy machine only adds its start-up and
     the copying of a layout back: measured 2.75 s against 1.87 s serial on a loaded 2-core one)."""
-    cores = os.cpu_count() or 1
+    cores = forked.cores()
     try:
         load = os.getloadavg()[0]
     except OSError:  # pragma: no cover - no load average on this system
@@ -92,8 +93,7 @@ def compare(old_spec: str, new_spec: str, *, threshold: float = THRESHOLD_M, for
     unless ``force``), diff, and measure the walks of moved items (``walks``). ``parallel``:
     None decides by size (:data:`PARALLEL_BYTES`) and whether a core is free now."""
     if parallel is None:
-        parallel = (_idle_core() and "fork" in multiprocessing.get_all_start_methods()
-                    and _size(old_spec) + _size(new_spec) >= PARALLEL_BYTES)
+        parallel = forked.can_fork() and _idle_core() and _size(old_spec) + _size(new_spec) >= PARALLEL_BYTES
     pool = multiprocessing.get_context("fork").Pool(1) if parallel else None
     try:
         if pool is not None:
